@@ -1,0 +1,85 @@
+// Package cli implements the prpt command line (kong): parse, rules, info,
+// list, query and monitor.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+// Version is the version prpt and peripetyd report; the build sets it with
+// -ldflags "-X github.com/peripety/peripety/cli.Version=…".
+var Version = "0.1.0"
+
+// Env is what every command runs with: its output streams.
+type Env struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+}
+
+// CLI is the prpt command line.
+type CLI struct {
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
+	Parse   ParseCmd   `cmd:"" help:"Parse a saved kernel log into storage events, offline."`
+	Rules   RulesCmd   `cmd:"" help:"List the rules, or test which rule each line of a log hits."`
+	Info    InfoCmd    `cmd:"" help:"Show the identity and stack of one block device."`
+	List    ListCmd    `cmd:"" help:"List the top-level block devices."`
+	Query   QueryCmd   `cmd:"" help:"Query stored storage events."`
+	Monitor MonitorCmd `cmd:"" help:"Follow storage events as they happen."`
+}
+
+// exitError carries an exit status other than 1.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+// Main runs prpt with args (without the program name) and returns the exit
+// status: 0 on success, 1 on an error (printed to env.Stderr as
+// "prpt: <message>"), 2 on a usage error.
+func Main(args []string, env Env) int {
+	var c CLI
+	exit := -1
+	parser, err := kong.New(&c,
+		kong.Name("prpt"),
+		kong.Description("Query, monitor and parse Linux storage events (Peripety)."),
+		kong.UsageOnError(),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(code int) { exit = code }),
+		kong.Vars{"version": Version},
+		kong.Bind(&env),
+	)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
+		return 1
+	}
+	ctx, err := parser.Parse(args)
+	if exit >= 0 {
+		return exit
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
+		return 2
+	}
+	if err := ctx.Run(); err != nil {
+		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return 1
+	}
+	return 0
+}
+
+// StdEnv is the process's own streams.
+func StdEnv() Env { return Env{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin} }

@@ -1,0 +1,54 @@
+package event
+
+import "strings"
+
+// The sub-system names of DESIGN.md. An event's SubSystem is one of these.
+const (
+	SubSCSI      = "SCSI"
+	SubATA       = "ATA"
+	SubBlock     = "Block"
+	SubNVMe      = "NVMe"
+	SubMultipath = "Multipath"
+	SubDM        = "DM"
+	SubDirtyLog  = "DM-DirtyLog"
+	SubThin      = "LVM-ThinProvisioning"
+	SubMD        = "MD"
+	SubExt4      = "ext4"
+	SubXFS       = "xfs"
+	SubBtrfs     = "btrfs"
+	SubJBD2      = "jbd2"
+	SubISCSI     = "iSCSI"
+	SubFC        = "FC"
+	SubPeripety  = "Peripety"
+)
+
+// SubSystems lists every known sub-system name, in the order of DESIGN.md.
+var SubSystems = []string{
+	SubSCSI, SubATA, SubBlock, SubNVMe, SubMultipath, SubDM, SubDirtyLog, SubThin,
+	SubMD, SubExt4, SubXFS, SubBtrfs, SubJBD2, SubISCSI, SubFC, SubPeripety,
+}
+
+// subSystemAliases maps lower-cased names the original peripety accepted in
+// its config (and its JSON, e.g. "FsExt4") to the canonical names.
+var subSystemAliases = map[string]string{
+	"dm-dirtylog":  SubDirtyLog,
+	"fsext4":       SubExt4,
+	"fsxfs":        SubXFS,
+	"dmmultipath":  SubMultipath,
+	"dm-multipath": SubMultipath,
+}
+
+// CanonicalSubSystem returns the canonical spelling of a sub-system name,
+// matched case-insensitively, and whether it is known.
+func CanonicalSubSystem(name string) (string, bool) {
+	l := strings.ToLower(strings.TrimSpace(name))
+	for _, s := range SubSystems {
+		if strings.ToLower(s) == l {
+			return s, true
+		}
+	}
+	if s, ok := subSystemAliases[l]; ok {
+		return s, true
+	}
+	return "", false
+}
