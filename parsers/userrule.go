@@ -1,0 +1,20 @@
+package parsers
+
+import "regexp"
+
+// UserRule is a rule from the config file ([[collector.regexs]]), compiled
+// and validated by package config: Regexp has a named group "kdev", its
+// other named groups become extension keys.
+type UserRule struct {
+	// StartsWith, when set, is a literal the message must start with
+	// before the regexp is tried.
+	StartsWith string
+	Regexp     *regexp.Regexp
+	// SubSystem is a canonical event.SubSystems name, or "" for none.
+	SubSystem string
+	// EventType is free-form; "" means the rule's matches are typed
+	// "UNKNOWN" as the original did.
+	EventType string
+	// Source says where the rule was defined: "FILE:LINE".
+	Source string
+}
