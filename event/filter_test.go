@@ -1,0 +1,64 @@
+package event
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFilterMatch(t *testing.T) {
+	base := time.Date(2026, 5, 21, 10, 0, 0, 0, time.UTC)
+	ev := Event{EventType: "FS_IO_ERROR", SubSystem: SubExt4, Severity: Warning, Timestamp: base,
+		Kdev: "dm-1", DevWWID: "uuid-1", DevPath: "/dev/mapper/vg-lv", EventID: "id-1",
+		OwnersWWIDs: []string{"LVM-x", "mpath-y"}, OwnersPaths: []string{"/dev/sdb", "/dev/sdc"}}
+	sev := func(s Severity) *Severity { return &s }
+	tests := []struct {
+		name string
+		f    Filter
+		want bool
+	}{
+		{"empty", Filter{}, true},
+		{"since before", Filter{Since: base.Add(-time.Second)}, true},
+		{"since after", Filter{Since: base.Add(time.Second)}, false},
+		{"until before", Filter{Until: base.Add(-time.Second)}, false},
+		{"severity warning", Filter{Severity: sev(Warning)}, true},
+		{"severity error", Filter{Severity: sev(Error)}, false},
+		{"type hit", Filter{EventTypes: []string{"FS_MOUNTED", "FS_IO_ERROR"}}, true},
+		{"type miss", Filter{EventTypes: []string{"FS_MOUNTED"}}, false},
+		{"sub-system any case", Filter{SubSystems: []string{"EXT4"}}, true},
+		{"sub-system miss", Filter{SubSystems: []string{"xfs"}}, false},
+		{"blk kdev", Filter{Blk: []string{"dm-1"}}, true},
+		{"blk owner path", Filter{Blk: []string{"/dev/sdc"}}, true},
+		{"blk owner wwid", Filter{Blk: []string{"mpath-y"}}, true},
+		{"blk miss", Filter{Blk: []string{"sdz", ""}}, false},
+		{"event id", Filter{EventID: "id-1"}, true},
+		{"event id miss", Filter{EventID: "id-2"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.f.Match(&ev); got != tt.want {
+				t.Errorf("Match = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseTimeSpec(t *testing.T) {
+	now := time.Date(2026, 11, 25, 16, 30, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"today":                time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC),
+		"yesterday":            time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC),
+		"2018-05-21":           time.Date(2018, 5, 21, 0, 0, 0, 0, time.UTC),
+		"2018-05-21 10:00:00":  time.Date(2018, 5, 21, 10, 0, 0, 0, time.UTC),
+		"2018-05-21T10:00:00Z": time.Date(2018, 5, 21, 10, 0, 0, 0, time.UTC),
+	} {
+		got, err := ParseTimeSpec(in, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("ParseTimeSpec(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "last week", "2018-13-01"} {
+		if _, err := ParseTimeSpec(in, now); err == nil {
+			t.Errorf("ParseTimeSpec(%q): want error", in)
+		}
+	}
+}
