@@ -81,6 +81,25 @@ func (d device) holders() ([]string, error) { return listDir(filepath.Join(d.Dir
 // slaves returns the names in <Dir>/slaves: the devices this one is built on.
 func (d device) slaves() ([]string, error) { return listDir(filepath.Join(d.Dir, "slaves")) }
 
+// partitions returns the partitions of a disk: the subdirectories of its
+// directory that have a partition attribute.
+func (d device) partitions() ([]string, error) {
+	if d.Partition != "" {
+		return nil, nil
+	}
+	names, err := listDir(d.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var parts []string
+	for _, n := range names {
+		if exists(filepath.Join(d.Dir, n, "partition")) {
+			parts = append(parts, n)
+		}
+	}
+	return parts, nil
+}
+
 // blockNames returns the kernel names in /sys/class/block: every block
 // device, partitions and hidden NVMe paths included.
 func (f FS) blockNames() ([]string, error) {

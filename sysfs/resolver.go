@@ -56,9 +56,9 @@ func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
 	return info, nil
 }
 
-// ListBlocks describes the top-level block devices, those no other device
-// is built on (no holders, not a hidden NVMe path nor a partition of a
-// device that is), in kernel name order, each with its owners.
+// ListBlocks describes the top-level block devices, those nothing is built
+// on (no holders, no partitions, not a hidden NVMe path), in kernel name
+// order, each with its owners: the tops of the stacks.
 func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
 	s := newScan(r.fs)
 	names, err := r.fs.blockNames()
@@ -82,6 +82,13 @@ func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
 			return nil, err
 		}
 		if len(holders) > 0 {
+			continue
+		}
+		parts, err := d.partitions()
+		if err != nil {
+			return nil, err
+		}
+		if len(parts) > 0 {
 			continue
 		}
 		info, err := s.full(name)
