@@ -121,8 +121,9 @@ func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
 //   - a name with a jbd2-style suffix (sdb1-8) answers as the name without;
 //   - any other device answers as itself, with its transport details.
 //
-// Unlike BlockInfo it does not look for filesystem UUIDs or WWIDs. The
-// returned map is the caller's; the BlockInfo is shared as in BlockInfo.
+// Unlike BlockInfo it never describes every device to find a WWID or
+// filesystem UUID (kernel lines do not name devices so). The returned map
+// is the caller's; the BlockInfo is shared as in BlockInfo.
 func (r *Resolver) ForEvent(kdev string) (BlockInfo, map[string]string, error) {
 	if e, ok := r.cache.get("e:" + kdev); ok {
 		return e.info, copyMap(e.ext), nil
@@ -186,7 +187,7 @@ func (s *scan) lookup(id string, deep bool) (string, error) {
 		tried = append(tried, "nothing: empty identifier")
 		return miss()
 	}
-	if strings.HasPrefix(id, "/") {
+	if strings.HasPrefix(id, "/dev/") {
 		tried = append(tried, "path under /dev")
 		name, err := s.devPath(id)
 		if err != nil || name == "" {
@@ -265,8 +266,9 @@ func (s *scan) devPath(p string) (string, error) {
 }
 
 // byWWIDOrUUID describes every device and returns the one whose WWID or
-// filesystem UUID is id. A WWID several devices share (the paths of a
-// multipath LUN) names the multipath map holding them.
+// filesystem UUID is id. A WWID several devices share names the multipath
+// map holding them (the paths of a LUN), or the NVMe head before its
+// hidden paths.
 func (s *scan) byWWIDOrUUID(id string) (string, error) {
 	names, err := s.fs.blockNames()
 	if err != nil {
@@ -290,6 +292,11 @@ func (s *scan) byWWIDOrUUID(id string) (string, error) {
 			if mp, err := s.multipathHolder(m); err == nil && mp != "" {
 				return mp, nil
 			}
+		}
+	}
+	for _, m := range matches {
+		if _, hidden := nvmeHead(m); !hidden {
+			return m, nil // a native NVMe multipath head before its paths
 		}
 	}
 	if len(matches) > 0 {

@@ -170,7 +170,7 @@ func NVMeMD(t *Tree) {
 		})
 		t.Link(filepath.Join("/sys/class/nvme", c.ctrl), cdir)
 		ns := c.ctrl + "n1"
-		disk := t.Disk(cdir, ns, fmt.Sprintf("259:%d", c.base))
+		disk := t.DiskAt(filepath.Join(cdir, ns), ns, fmt.Sprintf("259:%d", c.base))
 		t.Link(filepath.Join(disk, "device"), cdir)
 		t.Attrs(disk, map[string]string{"wwid": c.wwid, "nsid": "1", "eui": "00:25:38:8b:71:b2:b3:f4"})
 		by := "disk/by-id/nvme-Samsung_SSD_970_EVO_Plus_1TB_" + c.serial
@@ -257,7 +257,7 @@ func NVMeMultipath(t *Tree) {
 	subsys := "/sys/devices/virtual/nvme-subsystem/nvme-subsys0"
 	t.Attrs(subsys, map[string]string{"subsysnqn": nqn, "model": "Linux", "serial": "5b3c9a1e7d2f4e6a", "iopolicy": "numa"})
 	t.Link("/sys/class/nvme-subsystem/nvme-subsys0", subsys)
-	head := t.Disk(subsys, "nvme0n1", "259:0")
+	head := t.DiskAt(filepath.Join(subsys, "nvme0n1"), "nvme0n1", "259:0")
 	t.Link(filepath.Join(head, "device"), subsys)
 	const wwid = "uuid.5b3c9a1e-7d2f-4e6a-8b9c-0d1e2f3a4b5c"
 	t.Attrs(head, map[string]string{"wwid": wwid, "nsid": "1", "uuid": wwid[len("uuid."):]})
@@ -272,7 +272,7 @@ func NVMeMultipath(t *Tree) {
 		t.Link("/sys/class/nvme/"+ctrl, cdir)
 		t.Link(filepath.Join(subsys, ctrl), cdir)
 		path := fmt.Sprintf("nvme0c%dn1", i)
-		pdir := t.Disk(cdir, path, fmt.Sprintf("259:%d", i+1))
+		pdir := t.DiskAt(filepath.Join(cdir, path), path, fmt.Sprintf("259:%d", i+1))
 		// A hidden path has no /dev node, but a sysfs entry like any disk.
 		t.Attrs(pdir, map[string]string{"hidden": "1", "wwid": wwid, "nsid": "1", "ana_state": "optimized"})
 		t.Link(filepath.Join(pdir, "device"), cdir)

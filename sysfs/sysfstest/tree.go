@@ -108,7 +108,14 @@ func (t *Tree) RawLink(p, target string) {
 // the disk's directory.
 func (t *Tree) Disk(parent, name, majMin string) string {
 	t.tb.Helper()
-	dir := filepath.Join(parent, "block", name)
+	return t.DiskAt(filepath.Join(parent, "block", name), name, majMin)
+}
+
+// DiskAt is Disk for a disk whose directory is dir itself, as NVMe
+// namespaces sit right in their controller's or subsystem's directory
+// (/sys/devices/…/nvme/nvme0/nvme0n1).
+func (t *Tree) DiskAt(dir, name, majMin string) string {
+	t.tb.Helper()
 	t.seq++
 	t.block(dir, name, majMin, "disk")
 	t.Attr(filepath.Join(dir, "diskseq"), strconv.Itoa(t.seq))
