@@ -58,7 +58,9 @@ func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
 
 // ListBlocks describes the top-level block devices, those nothing is built
 // on (no holders, no partitions, not a hidden NVMe path), in kernel name
-// order, each with its owners: the tops of the stacks.
+// order, each with its owners: the tops of the stacks. Devices that vanish
+// while it runs are left out. Devices it cannot read are left out too, and
+// the error it then returns with the others joins what went wrong.
 func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
 	s := newScan(r.fs)
 	names, err := r.fs.blockNames()
@@ -66,41 +68,40 @@ func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
 		return nil, err
 	}
 	var out []BlockInfo
+	var errs []error
 	for _, name := range names {
 		if _, hidden := nvmeHead(name); hidden {
 			continue
 		}
-		d, err := s.device(name)
-		if errors.Is(err, ErrNotFound) {
-			continue // gone since the listing
+		info, top, err := s.top(name)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			// gone since the listing
+		case err != nil:
+			errs = append(errs, err)
+		case top:
+			out = append(out, info)
 		}
-		if err != nil {
-			return nil, err
-		}
-		holders, err := d.holders()
-		if err != nil {
-			return nil, err
-		}
-		if len(holders) > 0 {
-			continue
-		}
-		parts, err := d.partitions()
-		if err != nil {
-			return nil, err
-		}
-		if len(parts) > 0 {
-			continue
-		}
-		info, err := s.full(name)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, info)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+// top describes name with its owners if nothing is built on it.
+func (s *scan) top(name string) (BlockInfo, bool, error) {
+	d, err := s.device(name)
+	if err != nil {
+		return BlockInfo{}, false, err
+	}
+	holders, err := d.holders()
+	if err != nil || len(holders) > 0 {
+		return BlockInfo{}, false, err
+	}
+	parts, err := d.partitions()
+	if err != nil || len(parts) > 0 {
+		return BlockInfo{}, false, err
+	}
+	info, err := s.full(name)
+	return info, err == nil, err
 }
 
 // ForEvent says what an event on kdev, the device named in a kernel log
@@ -277,11 +278,8 @@ func (s *scan) byWWIDOrUUID(id string) (string, error) {
 	var matches []string
 	for _, n := range names {
 		info, err := s.describe(n)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
 		if err != nil {
-			return "", err
+			continue // gone, or unreadable: it is not the one asked for
 		}
 		if info.WWID == id || info.UUID == id {
 			matches = append(matches, n)
