@@ -209,3 +209,6 @@ func TestBlockInfoNotFound(t *testing.T) {
 		})
 	}
 }
+
+// cmpSummary diffs want against the summary of got.
+func cmpSummary(want summary, got BlockInfo) string { return cmp.Diff(want, summarize(got)) }
