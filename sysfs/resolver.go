@@ -21,7 +21,7 @@ type Resolver struct {
 // NewResolver returns a Resolver reading under root ("" or "/" on a live
 // system).
 func NewResolver(root string) *Resolver {
-	return &Resolver{fs: NewFS(root), cache: newCache()}
+	return &Resolver{fs: NewFS(root)}
 }
 
 // FS returns the tree the resolver reads.
@@ -123,11 +123,13 @@ func (s *scan) top(name string) (BlockInfo, bool, error) {
 //   - any other device answers as itself, with its transport details.
 //
 // Unlike BlockInfo it never describes every device to find a WWID or
-// filesystem UUID (kernel lines do not name devices so). The returned map
-// is the caller's; the BlockInfo is shared as in BlockInfo.
+// filesystem UUID (kernel lines do not name devices so). Like the
+// BlockInfo, the returned map is shared with the cache: copy it
+// (maps.Clone) before changing it. Sharing keeps a cached lookup free of
+// allocation during an event storm.
 func (r *Resolver) ForEvent(kdev string) (BlockInfo, map[string]string, error) {
 	if e, ok := r.cache.get("e:" + kdev); ok {
-		return e.info, copyMap(e.ext), nil
+		return e.info, e.ext, nil
 	}
 	gen := r.cache.generation()
 	s := newScan(r.fs)
@@ -136,7 +138,7 @@ func (r *Resolver) ForEvent(kdev string) (BlockInfo, map[string]string, error) {
 		return BlockInfo{}, nil, err
 	}
 	r.cache.put("e:"+kdev, gen, s.devices[name], info, ext)
-	return info, copyMap(ext), nil
+	return info, ext, nil
 }
 
 // Identifiers returns every identifier of the device id names, each once:
@@ -505,12 +507,4 @@ func (s *scan) nvmeController(ctrl string, ext map[string]string) (BlockInfo, er
 		MajorMinor:       majMin,
 		Transport:        t,
 	}, nil
-}
-
-func copyMap(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
