@@ -247,4 +247,3 @@ func typeMessage(msg string) string {
 	}
 	return fmt.Sprintf("wrong type: want a %s, not a TOML %s", want, kind)
 }
-
