@@ -5,6 +5,5 @@ go 1.24
 require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/google/go-cmp v0.7.0
+	github.com/google/uuid v1.6.0
 )
-
-require github.com/google/uuid v1.6.0 // indirect
