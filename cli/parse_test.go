@@ -67,7 +67,7 @@ func TestParseJSON(t *testing.T) {
 	}
 	want := map[string]brief{
 		"I/O error, dev loop0, sector 2048 op 0x0:(READ) flags 0x800 phys_seg 1 prio class 2": {"BLK_IO_ERROR", "loop0", "Error", "sector=2048"},
-		"zz7: custom widget failure code 3": {"WIDGET_FAILURE", "zz7", "Info", "code=3"},
+		"zz7: custom widget failure code 3":                                                   {"WIDGET_FAILURE", "zz7", "Info", "code=3"},
 	}
 	for raw, w := range want {
 		if diff := cmp.Diff(w, got[raw]); diff != "" {
