@@ -175,7 +175,7 @@ func (r *Resolver) Identifiers(id string) ([]string, error) {
 	}
 	ids := []string{info.KernelName, info.MajorMinor, info.WWID, "/dev/" + info.KernelName,
 		info.BlkPath, info.PreferredBlkPath, info.UUID, scsiAddress(d.Dir)}
-	ids = append(ids, s.links[name]...)
+	ids = append(ids, s.links[name]...) // filled in by describing it
 	if info.BlkType == TypeMultipath {
 		for _, o := range info.Owners {
 			ids = append(ids, o.WWID)
