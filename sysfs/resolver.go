@@ -24,9 +24,6 @@ func NewResolver(root string) *Resolver {
 	return &Resolver{fs: NewFS(root)}
 }
 
-// FS returns the tree the resolver reads.
-func (r *Resolver) FS() FS { return r.fs }
-
 // BlockInfo describes the device id names, with its owners. id is any of:
 // major:minor, kernel name (sda, sda1, dm-0, nvme0n1, nvme0c0n1, md0,
 // loop3), a path under /dev (symbolic links followed: /dev/mapper/NAME,
