@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/peripety/peripety/sysfs/sysfstest"
 )
 
 func withKeys(m map[string]string, kv ...string) map[string]string {
@@ -81,7 +80,7 @@ func TestForEvent(t *testing.T) {
 }
 
 func TestForEventNotFound(t *testing.T) {
-	r := NewResolver(sysfstest.Build(t, "iscsi"))
+	r := NewResolver(sharedRoot(t, "iscsi"))
 	for _, kdev := range []string{"sdz", "session9", "connection9:0", "rport-9:0-9", "ata9", "nvme7", "8:250", "sdz1-8", "",
 		// ForEvent does not describe every device looking for a WWID.
 		"naa.6001405f3c5d1e2a8b7d4c9e0f1a2b3c"} {
@@ -108,7 +107,7 @@ func TestIdentifiers(t *testing.T) {
 			"/dev/disk/by-path/ip-192.168.122.10:3260-iscsi-" + iqn + "-lun-0"}},
 	} {
 		t.Run(tc.fixture+"/"+tc.id, func(t *testing.T) {
-			got, err := NewResolver(sysfstest.Build(t, tc.fixture)).Identifiers(tc.id)
+			got, err := NewResolver(sharedRoot(t, tc.fixture)).Identifiers(tc.id)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -160,12 +161,46 @@ var blockInfoCases = []struct {
 			Preferred: "/dev/disk/by-id/virtio-data-disk-01", Mount: "/data"}},
 }
 
-// fixtureRoots builds every fixture once for a test.
+// shared holds the fixtures tests only read, each built once per test
+// binary under one directory that TestMain removes.
+var shared struct {
+	mu    sync.Mutex
+	dir   string
+	roots map[string]string
+}
+
+// sharedRoot returns the root of fixture name, built on first use; tests
+// must not change it (those that do use sysfstest.Build).
+func sharedRoot(t *testing.T, name string) string {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if root, ok := shared.roots[name]; ok {
+		return root
+	}
+	if shared.dir == "" {
+		dir, err := os.MkdirTemp("", "sysfs-fixtures-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared.dir, shared.roots = dir, make(map[string]string)
+	}
+	f, ok := sysfstest.Fixtures[name]
+	if !ok {
+		t.Fatalf("no fixture %q", name)
+	}
+	tr := sysfstest.New(t, filepath.Join(shared.dir, name))
+	f(tr)
+	shared.roots[name] = tr.Root
+	return tr.Root
+}
+
+// fixtureRoots returns every shared fixture by name.
 func fixtureRoots(t *testing.T) map[string]string {
 	t.Helper()
 	roots := make(map[string]string)
 	for _, name := range sysfstest.Names() {
-		roots[name] = sysfstest.Build(t, name)
+		roots[name] = sharedRoot(t, name)
 	}
 	return roots
 }
@@ -188,7 +223,7 @@ func TestBlockInfo(t *testing.T) {
 }
 
 func TestBlockInfoNotFound(t *testing.T) {
-	r := NewResolver(sysfstest.Build(t, "sata"))
+	r := NewResolver(sharedRoot(t, "sata"))
 	for _, tc := range []struct{ id, tried string }{
 		{"", "empty identifier"},
 		{"sdz", "kernel name, device-mapper name, filesystem UUID link, WWID or filesystem UUID of every device"},
