@@ -33,12 +33,13 @@ func summarize(i BlockInfo) summary {
 }
 
 const (
-	lunA  = "naa.600a098038303053453f463045727a4b"
-	lunB  = "naa.600a098038303053453f463045727a4c"
-	lvID  = "LVM-jM0Tz8T6xqZjS5NF1SQB2A35zYk80ayyNqp0YXhWtL4uJD7Ou9HKT4wcHRXwVLIj"
-	iqn   = "iqn.2003-01.org.linux-iscsi.storage1.x8664:sn.0a1b2c3d4e5f"
-	sataW = "t10.ATA-SAMSUNG-MZ7LN512HMJP-000L7-S2X9NX0H706455"
-	nsW   = "uuid.5b3c9a1e-7d2f-4e6a-8b9c-0d1e2f3a4b5c"
+	lunA   = "naa.600a098038303053453f463045727a4b"
+	lunB   = "naa.600a098038303053453f463045727a4c"
+	lvID   = "LVM-jM0Tz8T6xqZjS5NF1SQB2A35zYk80ayyNqp0YXhWtL4uJD7Ou9HKT4wcHRXwVLIj"
+	iqn    = "iqn.2003-01.org.linux-iscsi.storage1.x8664:sn.0a1b2c3d4e5f"
+	sataW  = "t10.ATA-SAMSUNG-MZ7LN512HMJP-000L7-S2X9NX0H706455"
+	nsW    = "uuid.5b3c9a1e-7d2f-4e6a-8b9c-0d1e2f3a4b5c"
+	thinVG = "LVM-Xq3VcS9k2Lr0Tn6Wd8Yb1Zf4Hj7Mp5Ga"
 )
 
 var (
@@ -150,6 +151,16 @@ var blockInfoCases = []struct {
 			Preferred: "/dev/loop1", Mount: "/mnt/btrfs"}},
 	{"loop", []string{"loop2", "7:2"},
 		summary{Kernel: "loop2", MajMin: "7:2", Type: TypeLoop, Path: "/dev/loop2", Preferred: "/dev/loop2"}},
+
+	// The thin pool a "thin: 253:2: …" line names.
+	{"loop", []string{"253:2", "dm-2", "tvg-pool-tpool", "/dev/mapper/tvg-pool-tpool"},
+		summary{Kernel: "dm-2", MajMin: "253:2", Type: TypeLVM, WWID: thinVG + "Ue2Rt5Yw8Qa1Sd4Fg7Hj0Kl3Zx6Cv9Bn-tpool",
+			Path: "/dev/mapper/tvg-pool-tpool", Preferred: "/dev/mapper/tvg-pool-tpool",
+			Owners: []string{"dm-0", "loop3", "dm-1"}}},
+	{"loop", []string{"tvg-thin1", "253:4"},
+		summary{Kernel: "dm-4", MajMin: "253:4", Type: TypeLVM, WWID: thinVG + "Pm4Nb7Vc0Xz3Lk6Jh9Gf2Ds5Ap8Oi1Uy",
+			Path: "/dev/mapper/tvg-thin1", Preferred: "/dev/mapper/tvg-thin1", Mount: "/mnt/thin",
+			Owners: []string{"dm-2", "dm-0", "loop3", "dm-1"}}},
 
 	{"virtio", []string{"vda", "254:0", "/dev/vda", "/dev/disk/by-path/virtio-pci-0000:00:02.0"},
 		summary{Kernel: "vda", MajMin: "254:0", Type: TypeVirtio, Path: "/dev/vda", Preferred: "/dev/vda"}},
