@@ -211,8 +211,22 @@ func NVMeMD(t *Tree) {
 }
 
 // SATA is an AHCI port (ata3) with a Samsung SSD, sda: an EFI system
-// partition, ext4 on / and swap.
+// partition, ext4 on / and swap; beside it a SAS HBA (mpt3sas) with one
+// disk, sdb, XFS on /srv.
 func SATA(t *Tree) {
+	sasHost := t.SCSIHost("/sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0", 1, "mpt3sas")
+	end := filepath.Join(sasHost, "port-1:0", "end_device-1:0")
+	t.Attrs(filepath.Join(end, "sas_device", "end_device-1:0"), map[string]string{
+		"sas_address": "0x5000c500a1b2c3d5", "device_type": "end device", "phy_identifier": "0",
+	})
+	t.Link("/sys/class/sas_device/end_device-1:0", filepath.Join(end, "sas_device", "end_device-1:0"))
+	t.SCSIDisk(end, SCSIDisk{HCTL: "1:0:0:0", Name: "sdb", MajorMinor: "8:16", Vendor: "SEAGATE", Model: "ST1200MM0099",
+		WWID: "naa.5000c500a1b2c3d7"})
+	t.DevLink("disk/by-id/wwn-0x5000c500a1b2c3d7", "sdb")
+	t.DevLink("disk/by-id/scsi-35000c500a1b2c3d7", "sdb")
+	t.DevLink("disk/by-path/pci-0000:02:00.0-sas-0x5000c500a1b2c3d5-lun-0", "sdb")
+	t.Mount("8:16", "/srv", "xfs", "/dev/sdb")
+
 	pci := "/sys/devices/pci0000:00/0000:00:17.0"
 	port := filepath.Join(pci, "ata3")
 	t.Attrs(filepath.Join(port, "ata_port", "ata3"), map[string]string{"port_no": "3", "idle_irq": "0"})
