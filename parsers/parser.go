@@ -177,6 +177,11 @@ func (p *Parser) line(rec *Record, line string) *pending {
 		}
 		key = r.key + ":" + by
 	}
+	for k := range caps {
+		if k[0] == '_' {
+			delete(caps, k)
+		}
+	}
 	tag := caps["tag"]
 	if r.role != roleEvent {
 		if pe := p.findOpen(r.key, key, tag); pe != nil {

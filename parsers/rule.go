@@ -53,7 +53,8 @@ type rule struct {
 	needle string
 	// re is matched against the line without its leading spaces (user
 	// rules: against the line as logged). The named group "kdev" is the
-	// device; every other named group goes to the extension.
+	// device; groups named "_…" only key the grouping; every other named
+	// group goes to the extension.
 	re *regexp.Regexp
 	// kdevAlt names the group that stands for the device when "kdev" did
 	// not match (the SCSI address of a line without a disk name).
