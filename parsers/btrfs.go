@@ -27,12 +27,14 @@ var btrfsRules = func() []rule {
 	forcedRO.key, forcedRO.open = "btrfs", true
 	skipping := btrfsRule("btrfs_skipping_commit", "", `Skipping commit of aborted transaction\.?`, "")
 	skipping.role, skipping.key = roleContext, "btrfs"
-	corrupt := btrfsRule("btrfs_tree_block_corrupt", "FS_CORRUPTION",
-		`(?P<detail>parent transid verify failed on (?:logical )?(?P<logical>\d+) mirror (?P<mirror>\d+) wanted (?P<wanted>\d+) found (?P<found>\d+)|`+
-			`bad tree block start,? (?:mirror (?P<bad_mirror>\d+) )?want (?P<want>\d+) have (?P<have>\d+)|`+
-			`bad tree block level,? .*|level verify failed on .*|bad key order.*)`,
+	transid := btrfsRule("btrfs_parent_transid", "FS_CORRUPTION",
+		`parent transid verify failed on (?:logical )?(?P<logical>\d+) mirror (?P<mirror>\d+) wanted (?P<wanted>\d+) found (?P<found>\d+)`,
+		"btrfs on {kdev}: metadata at logical {logical} is stale (transid {found}, wanted {wanted})")
+	transid.key, transid.open = "btrfs", true
+	badBlock := btrfsRule("btrfs_bad_tree_block", "FS_CORRUPTION",
+		`(?P<detail>bad tree block (?:start|level)[, ].*|level verify failed on .*|bad key order.*)$`,
 		"btrfs on {kdev}: metadata corruption: {detail}")
-	corrupt.key, corrupt.open = "btrfs", true
+	badBlock.key, badBlock.open = "btrfs", true
 	corrected := btrfsRule("btrfs_read_error_corrected", "", `read error corrected: ino (?P<ino>\d+) off (?P<off>\d+) \(dev (?P<corrected_dev>\S+) sector (?P<corrected_sector>\d+)\)`, "")
 	corrected.role, corrected.key = roleContext, "btrfs"
 	devErrs := btrfsRule("btrfs_dev_errors", "FS_DEV_ERRORS", btrfsStats,
@@ -87,6 +89,6 @@ var btrfsRules = func() []rule {
 			"btrfs on {kdev}: a page write to {bdev} was lost to an I/O error"),
 		btrfsRule("btrfs_super_write_error", "FS_IO_ERROR", `error writing primary super block to device (?P<devid>\d+)`,
 			"btrfs on {kdev}: error writing the primary superblock to device {devid}"),
-		forcedRO, skipping, corrupt, corrected,
+		forcedRO, skipping, transid, badBlock, corrected,
 	}
 }()

@@ -78,10 +78,11 @@ var ext4Rules = []rule{{
 	re:   regexp.MustCompile(ext4Msg + `failed to convert unwritten extents to written extents -- potential data loss!\s+\(inode (?P<inode>\d+), error (?P<errno>-?\d+)\)`),
 	msg:  "ext4 on {kdev}: potential data loss in inode {inode}, unwritten extents not converted (error {errno})",
 }, {
-	name: "ext4_superblock_io_error",
-	typ:  "FS_IO_ERROR",
-	re:   regexp.MustCompile(ext4Msg + `(?P<detail>I/O error while writing superblock|previous I/O error to superblock detected)`),
-	msg:  "ext4 on {kdev}: {detail}",
+	name:   "ext4_superblock_io_error",
+	typ:    "FS_IO_ERROR",
+	needle: " superblock",
+	re:     regexp.MustCompile(ext4Msg + `(?P<detail>I/O error while writing superblock|previous I/O error to superblock detected)`),
+	msg:    "ext4 on {kdev}: {detail}",
 }, {
 	name: "ext4_delayed_allocation_failed",
 	typ:  "FS_IO_ERROR",

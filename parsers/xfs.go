@@ -112,11 +112,10 @@ var xfsRules = []rule{{
 	re:   regexp.MustCompile(xfsMsg + `writeback error on sector (?P<sector>\d+)`),
 	msg:  "XFS on {kdev}: writeback error at sector {sector}",
 }, {
-	name:  "iomap_writeback_error",
-	typ:   "FS_IO_ERROR",
-	after: "writeback error on inode ",
-	re:    regexp.MustCompile(`^(?P<kdev>[^\s:]+): writeback error on inode (?P<inode>\d+), offset (?P<offset>-?\d+), sector (?P<sector>\d+)`),
-	msg:   "Writeback error on {kdev}: inode {inode} at offset {offset}, sector {sector}",
+	name: "iomap_writeback_error",
+	typ:  "FS_IO_ERROR",
+	re:   regexp.MustCompile(`^(?P<kdev>[^\s:]+): writeback error on inode (?P<inode>\d+), offset (?P<offset>-?\d+), sector (?P<sector>\d+)`),
+	msg:  "Writeback error on {kdev}: inode {inode} at offset {offset}, sector {sector}",
 }, {
 	name: "xfs_log_force_error",
 	typ:  "FS_ERROR",
@@ -144,16 +143,21 @@ var xfsRules = []rule{{
 	msg: "XFS on {kdev}: corruption detected; unmount and run xfs_repair",
 }, {
 	name: "xfs_run_repair",
-	re:   regexp.MustCompile(xfsMsg + `(?:Unmount and run xfs_repair|First \d+ bytes of corrupted metadata buffer:)`),
+	re:   regexp.MustCompile(xfsMsg + `Unmount and run xfs_repair`),
+	role: roleContext, key: "xfs-corrupt",
+}, {
+	name: "xfs_dump_header",
+	re:   regexp.MustCompile(xfsMsg + `First \d+ bytes of corrupted metadata buffer:`),
 	role: roleContext, key: "xfs-corrupt",
 }, {
 	// print_hex_dump lines of the corrupted buffer carry no prefix at
 	// all; they only ever join an open corruption report.
 	name: "xfs_hex_dump",
-	re:   regexp.MustCompile(`^[0-9a-f]{8}: (?:[0-9a-f]{2} ){1,16}`),
-	prefixes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
-		"a", "b", "c", "d", "e", "f"},
-	role: roleContext, key: "xfs-corrupt",
+	// Offsets of the dumps XFS prints stay far below 0x10000.
+	re:       regexp.MustCompile(`^0000[0-9a-f]{4}: (?:[0-9a-f]{2} ){1,16}`),
+	prefixes: []string{"0000"},
+	body:     "",
+	role:     roleContext, key: "xfs-corrupt",
 }, {
 	name: "xfs_mount_failed",
 	typ:  "FS_MOUNT_FAILED",
