@@ -176,6 +176,24 @@ func TestStormFolding(t *testing.T) {
 	}
 }
 
+// The kernel's own rate limit lets 10 lines through; an 11th within the
+// second folds alone and comes back as itself, not as a summary of one.
+func TestStormOfOneFoldsToItself(t *testing.T) {
+	p := newTestParser(t, Options{})
+	var col collector
+	for i := 0; i < 11; i++ {
+		p.Push(record(blkLine("loop0", i), t0.Add(time.Duration(i)*time.Millisecond)), col.emit)
+	}
+	p.Close(col.emit)
+	if len(col.events) != 11 {
+		t.Fatalf("%d events, want 11", len(col.events))
+	}
+	last := col.events[10]
+	if last.Count != 1 || last.Ext("sector") != "10" || strings.HasPrefix(last.Msg, "Storm") {
+		t.Errorf("the 11th event came back as %+v", last)
+	}
+}
+
 // A storm that lasts gives one summary per storm window, and every line is
 // counted once.
 func TestLongStormCountsEveryLine(t *testing.T) {
