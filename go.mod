@@ -8,3 +8,5 @@ require (
 	github.com/google/uuid v1.6.0
 	golang.org/x/sys v0.28.0
 )
+
+require github.com/coreos/go-systemd/v22 v22.7.0
