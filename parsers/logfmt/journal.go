@@ -50,16 +50,6 @@ func (e *journalEntry) set(key string, value []byte) {
 	}
 }
 
-// isJournalKey reports whether set keeps the field key.
-func isJournalKey(key string) bool {
-	switch key {
-	case "MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "_HOSTNAME", "_KERNEL_SUBSYSTEM", "_KERNEL_DEVICE",
-		"__CURSOR", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "_TRANSPORT", "SYSLOG_IDENTIFIER", "IS_PERIPETY":
-		return true
-	}
-	return false
-}
-
 func (e *journalEntry) reset() {
 	msg := e.message[:0]
 	*e = journalEntry{message: msg}

@@ -13,7 +13,6 @@ import (
 // (a value that is not UTF-8), or an array of those (a repeated field, of
 // which the first value is used).
 func (r *Reader) nextJournalJSON() (parsers.Record, error) {
-	var fields map[string]json.RawMessage
 	var e journalEntry
 	for {
 		line, err := r.readLine()
@@ -27,25 +26,8 @@ func (r *Reader) nextJournalJSON() (parsers.Record, error) {
 		if len(line) == 0 {
 			continue
 		}
-		clear(fields)
-		if err := json.Unmarshal(line, &fields); err != nil {
-			r.skip(SkipMalformed, r.lineNo, line)
-			continue
-		}
-		e.reset()
-		bad := false
-		for k, raw := range fields {
-			if !isJournalKey(k) {
-				continue
-			}
-			v, err := journalJSONValue(raw)
-			if err != nil {
-				bad = true
-				break
-			}
-			e.set(k, v)
-		}
-		if bad {
+		var fields journalJSONFields
+		if err := json.Unmarshal(line, &fields); err != nil || !fields.set(&e) {
 			r.skip(SkipMalformed, r.lineNo, line)
 			continue
 		}
@@ -57,6 +39,48 @@ func (r *Reader) nextJournalJSON() (parsers.Record, error) {
 		r.recLine = r.lineNo
 		return rec, nil
 	}
+}
+
+// journalJSONFields are the fields of a JSON entry a record is made of;
+// encoding/json skips the others without decoding them.
+type journalJSONFields struct {
+	Message    json.RawMessage `json:"MESSAGE"`
+	Priority   json.RawMessage `json:"PRIORITY"`
+	Facility   json.RawMessage `json:"SYSLOG_FACILITY"`
+	Hostname   json.RawMessage `json:"_HOSTNAME"`
+	Subsystem  json.RawMessage `json:"_KERNEL_SUBSYSTEM"`
+	Device     json.RawMessage `json:"_KERNEL_DEVICE"`
+	Cursor     json.RawMessage `json:"__CURSOR"`
+	Realtime   json.RawMessage `json:"__REALTIME_TIMESTAMP"`
+	Monotonic  json.RawMessage `json:"_SOURCE_MONOTONIC_TIMESTAMP"`
+	Transport  json.RawMessage `json:"_TRANSPORT"`
+	Identifier json.RawMessage `json:"SYSLOG_IDENTIFIER"`
+	IsPeripety json.RawMessage `json:"IS_PERIPETY"`
+}
+
+// set decodes the fields into e and reports whether they all decode.
+func (f *journalJSONFields) set(e *journalEntry) bool {
+	e.reset()
+	for _, kv := range [...]struct {
+		key string
+		raw json.RawMessage
+	}{
+		{"MESSAGE", f.Message}, {"PRIORITY", f.Priority}, {"SYSLOG_FACILITY", f.Facility},
+		{"_HOSTNAME", f.Hostname}, {"_KERNEL_SUBSYSTEM", f.Subsystem}, {"_KERNEL_DEVICE", f.Device},
+		{"__CURSOR", f.Cursor}, {"__REALTIME_TIMESTAMP", f.Realtime},
+		{"_SOURCE_MONOTONIC_TIMESTAMP", f.Monotonic}, {"_TRANSPORT", f.Transport},
+		{"SYSLOG_IDENTIFIER", f.Identifier}, {"IS_PERIPETY", f.IsPeripety},
+	} {
+		if kv.raw == nil {
+			continue
+		}
+		v, err := journalJSONValue(kv.raw)
+		if err != nil {
+			return false
+		}
+		e.set(kv.key, v)
+	}
+	return true
 }
 
 // journalJSONValue decodes one field value of journalctl -o json.
