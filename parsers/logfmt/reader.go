@@ -57,6 +57,7 @@ type Reader struct {
 	recLine int64  // line the record Next returned last started on
 	long    []byte // a line longer than the bufio buffer, put together
 	rec     []byte // the record being put together
+	scratch []byte // decoded journal JSON strings
 	skips   []Skip
 	cursor  string
 
