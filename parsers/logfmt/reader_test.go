@@ -210,6 +210,12 @@ func TestReaderInline(t *testing.T) {
 		},
 		skips: []Skip{{Reason: SkipTooLong, Count: 1, FirstLine: 2, Example: "[    2.000000] " + strings.Repeat("x", 49)}},
 	}, {
+		name:   "over-long record's continuation lines go with it",
+		format: FormatKmsg,
+		in:     "6,1,1,-;" + long + "\n SUBSYSTEM=scsi\n DEVICE=+scsi:2:0:0:0\n6,2,2,-;after\n",
+		want:   []parsers.Record{{Level: 6, Seq: 2, Monotonic: 2 * time.Microsecond, Message: "after"}},
+		skips:  []Skip{{Reason: SkipTooLong, Count: 1, FirstLine: 1, Example: "6,1,1,-;" + strings.Repeat("x", 56)}},
+	}, {
 		name:   "dmesg continuation, caller id, non-UTF-8 kept",
 		format: FormatDmesg,
 		in:     "<3>[    5.085240] [  T123] ata3.00: cmd 60/08\n" + strings.Repeat(" ", 27+9) + "res 41/40 \xff\n<14>[    6.0] user\nkern  :err   : x\n",
@@ -436,6 +442,46 @@ func TestDetectDoesNotWaitForMore(t *testing.T) {
 		t.Fatal("Next blocked waiting for more input")
 	}
 	pw.Close()
+}
+
+// TestReaderLive checks that a live reader returns a record as soon as it
+// has been written, without waiting for the next one to start.
+func TestReaderLive(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pr.Close()
+	r := newTestReader(t, pr, FormatKmsg)
+	r.SetLive(true)
+	got := make(chan parsers.Record)
+	go func() {
+		for {
+			rec, err := r.Next()
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- rec
+		}
+	}()
+	for i, rec := range []string{"3,1,1,-;first\n SUBSYSTEM=scsi\n", "6,2,2,-;second\n"} {
+		if _, err := io.WriteString(pw, rec); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case rec := <-got:
+			if rec.Seq != uint64(i+1) {
+				t.Errorf("got record %+v, want seq %d", rec, i+1)
+			}
+			if i == 0 && rec.Subsystem != "scsi" {
+				t.Errorf("first record lost its dictionary: %+v", rec)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("record %d not returned until the next one starts", i+1)
+		}
+	}
+	pw.Close()
+	if _, ok := <-got; ok {
+		t.Error("a record after the end")
+	}
 }
 
 func FuzzReader(f *testing.F) {

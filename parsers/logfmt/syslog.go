@@ -17,6 +17,9 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 		line, err := r.readLine()
 		if errors.Is(err, errTooLong) {
 			r.skip(SkipTooLong, r.lineNo, line)
+			if err := r.skipContinuations(); err != nil {
+				return parsers.Record{}, err
+			}
 			continue
 		}
 		if err != nil {
@@ -52,10 +55,8 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 		}
 		if string(tag) != "kernel:" {
 			r.skip(SkipNotKernel, start, line)
-			for r.continues() { // the other lines of a skipped message
-				if _, err := r.readLine(); err != nil && !errors.Is(err, errTooLong) {
-					return parsers.Record{}, err
-				}
+			if err := r.skipContinuations(); err != nil {
+				return parsers.Record{}, err
 			}
 			continue
 		}
