@@ -60,7 +60,12 @@ type Reader struct {
 	scratch []byte // decoded journal JSON strings
 	skips   []Skip
 	cursor  string
-	live    bool // see SetLive
+	live    bool   // see SetLive
+	host    string // the hostname of the syslog line before
+	// lastStamp is the timestamp of the syslog line before, lastTime
+	// what it was parsed to.
+	lastStamp []byte
+	lastTime  time.Time
 
 	// loc is where times without an offset are (dmesg -T, syslog); now
 	// gives the year syslog timestamps omit. Tests set both.
