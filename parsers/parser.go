@@ -83,8 +83,6 @@ type pending struct {
 	// suppressed is the count of a rate-limit notice (roleSuppressed);
 	// such a pending is not an event of its own until storm.go says so.
 	suppressed int
-	// pos names the extension key locating the error on the device
-	// (sector, lba, block) for storm summaries.
 }
 
 // NewParser returns a Parser over rs.
@@ -176,6 +174,11 @@ func (p *Parser) line(rec *Record, line string) *pending {
 			by = caps[r.keyBy]
 		}
 		key = r.key + ":" + by
+	}
+	for k := range caps {
+		if k[0] == '_' {
+			delete(caps, k)
+		}
 	}
 	tag := caps["tag"]
 	if r.role != roleEvent {
