@@ -3,7 +3,7 @@
 // system and 10% storage lines (the records of
 // parsers/testdata/corpus/storage.kmsg, in turn), then times
 // `prpt parse -J FILE >/dev/null` and `grep -c -F -f PREFIXES FILE` side
-// by side, best of -runs, with each one's peak RSS; then it does the same
+// by side, best of -runs (wall and CPU time), with each one's peak RSS; then it does the same
 // for a log -big records long, to show that prpt's memory stays flat.
 //
 //	go build -o bin/prpt ./cmd/prpt && go run ./tests/bench/parse
@@ -62,7 +62,8 @@ func run(records, big, runs int, prpt, corpus, format, keep string) error {
 	}
 	fmt.Printf("format %s; %d storage records from %s; %d grep prefixes; best of %d runs\n",
 		format, len(storage), corpus, len(storagePrefixes), runs)
-	fmt.Printf("%-9s %-8s %10s %10s %8s %12s %12s %8s\n", "records", "size", "grep", "prpt", "ratio", "grep rss", "prpt rss", "events")
+	fmt.Printf("%-9s %-7s %8s %8s %6s %9s %9s %6s %10s %10s %7s\n", "records", "size",
+		"grep", "prpt", "ratio", "grep cpu", "prpt cpu", "ratio", "grep rss", "prpt rss", "events")
 	for _, n := range []int{records, big} {
 		if n == 0 {
 			continue
@@ -72,18 +73,28 @@ func run(records, big, runs int, prpt, corpus, format, keep string) error {
 		if err != nil {
 			return err
 		}
-		g, err := best(runs, "grep", "-c", "-F", "-f", prefixes, log)
+		grepOut := filepath.Join(dir, "grep.out")
+		g, err := best(runs, grepOut, "grep", "-c", "-F", "-f", prefixes, log)
 		if err != nil {
 			return err
 		}
-		p, err := best(runs, prpt, "parse", "-J", log)
+		count, err := os.ReadFile(grepOut)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-9d %-8s %9.2fs %9.2fs %7.2fx %9.1f MB %9.1f MB %8d\n", n, mib(size),
+		p, err := best(runs, os.DevNull, prpt, "parse", "-J", log)
+		if err != nil {
+			return err
+		}
+		events, err := countEvents(prpt, log)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-9d %-7s %7.2fs %7.2fs %5.2fx %8.2fs %8.2fs %5.2fx %7.1f MB %7.1f MB %7d\n", n, mib(size),
 			g.wall.Seconds(), p.wall.Seconds(), p.wall.Seconds()/g.wall.Seconds(),
-			float64(g.maxRSS)/1024, float64(p.maxRSS)/1024, p.lines)
-		fmt.Printf("%-9s grep counted %d lines with a storage prefix\n", "", g.count)
+			g.cpu.Seconds(), p.cpu.Seconds(), p.cpu.Seconds()/g.cpu.Seconds(),
+			float64(g.maxRSS)/1024, float64(p.maxRSS)/1024, events)
+		fmt.Printf("%-9s grep counted %s lines with a storage prefix\n", "", strings.TrimSpace(string(count)))
 		if keep == "" {
 			os.Remove(log)
 		}
@@ -93,33 +104,31 @@ func run(records, big, runs int, prpt, corpus, format, keep string) error {
 
 func mib(n int64) string { return fmt.Sprintf("%dMiB", n>>20) }
 
-// result is one command's best run.
+// result is one command's best run. On a shared machine wall time varies
+// with the load; CPU time (user+system) much less.
 type result struct {
 	wall   time.Duration
+	cpu    time.Duration
 	maxRSS int64 // KiB
-	count  int64 // grep -c's answer
-	lines  int64 // lines on stdout (prpt: events)
 }
 
-// best runs the command runs times and keeps the fastest run, and the
-// largest peak RSS of all.
-func best(runs int, name string, args ...string) (result, error) {
+// best runs the command runs times with its standard output to the file
+// out, and keeps the shortest wall and CPU times and the largest peak RSS.
+func best(runs int, out string, name string, args ...string) (result, error) {
 	var b result
 	for i := 0; i < runs; i++ {
-		cmd := exec.Command(name, args...)
-		out, err := cmd.StdoutPipe()
+		f, err := os.Create(out)
 		if err != nil {
 			return b, err
 		}
+		cmd := exec.Command(name, args...)
+		cmd.Stdout = f
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			return b, err
-		}
-		lines, last, cerr := countLines(out)
-		err = cmd.Wait()
+		err = cmd.Run()
 		wall := time.Since(start)
+		f.Close()
 		if err != nil {
 			var ee *exec.ExitError
 			// grep -c exits 1 when it counts no line.
@@ -127,48 +136,53 @@ func best(runs int, name string, args ...string) (result, error) {
 				return b, fmt.Errorf("%s: %v: %s", name, err, stderr.String())
 			}
 		}
-		if cerr != nil {
-			return b, cerr
-		}
-		ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		r := result{wall: wall, lines: lines}
-		if ru != nil {
+		r := result{wall: wall}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			r.maxRSS = ru.Maxrss
+			r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		}
-		fmt.Sscan(last, &r.count)
-		if i == 0 || r.wall < b.wall {
-			rss := max(b.maxRSS, r.maxRSS)
+		if i == 0 {
 			b = r
-			b.maxRSS = rss
-		} else {
-			b.maxRSS = max(b.maxRSS, r.maxRSS)
+			continue
 		}
+		b.wall = min(b.wall, r.wall)
+		b.cpu = min(b.cpu, r.cpu)
+		b.maxRSS = max(b.maxRSS, r.maxRSS)
 	}
 	return b, nil
 }
 
-// countLines reads r to its end, counting lines and keeping the last.
-func countLines(r io.Reader) (int64, string, error) {
+// countEvents runs prpt parse -J once more, untimed, to count its events.
+func countEvents(prpt, log string) (int64, error) {
+	cmd := exec.Command(prpt, "parse", "-J", log)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	n, cerr := countLines(out)
+	if err := cmd.Wait(); err != nil {
+		return 0, fmt.Errorf("%s: %w", prpt, err)
+	}
+	return n, cerr
+}
+
+// countLines reads r to its end, counting lines.
+func countLines(r io.Reader) (int64, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	var n int64
-	var last string
 	for {
-		line, err := br.ReadSlice('\n')
-		if len(line) > 0 {
+		_, err := br.ReadSlice('\n')
+		switch {
+		case err == nil:
 			n++
-			if len(line) < 64 {
-				last = strings.TrimSpace(string(line))
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			n--
-			continue
-		}
-		if errors.Is(err, io.EOF) {
-			return n, last, nil
-		}
-		if err != nil {
-			return n, last, err
+		case errors.Is(err, bufio.ErrBufferFull):
+		case errors.Is(err, io.EOF):
+			return n, nil
+		default:
+			return n, err
 		}
 	}
 }
