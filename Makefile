@@ -82,11 +82,10 @@ install: build
 	install -d $(DESTDIR)$(systemdsystemunitdir)
 	$(SUBST_SBIN) packaging/systemd/peripetyd.service >$(DESTDIR)$(systemdsystemunitdir)/peripetyd.service
 	chmod 0644 $(DESTDIR)$(systemdsystemunitdir)/peripetyd.service
-	install -d $(DESTDIR)$(dbussystemdir) $(DESTDIR)$(dbusservicesdir) $(DESTDIR)$(dbusifacesdir) $(DESTDIR)$(polkitactionsdir)
-	$(if $(DBUS_POLICIES),install -m 0644 $(DBUS_POLICIES) $(DESTDIR)$(dbussystemdir)/)
-	$(foreach f,$(DBUS_SERVICES),$(SUBST_SBIN) $(f) >$(DESTDIR)$(dbusservicesdir)/$(notdir $(f)) && chmod 0644 $(DESTDIR)$(dbusservicesdir)/$(notdir $(f));)
-	$(if $(DBUS_IFACES),install -m 0644 $(DBUS_IFACES) $(DESTDIR)$(dbusifacesdir)/)
-	$(if $(POLKIT_ACTIONS),install -m 0644 $(POLKIT_ACTIONS) $(DESTDIR)$(polkitactionsdir)/)
+	$(foreach f,$(DBUS_POLICIES),install -D -m 0644 $(f) $(DESTDIR)$(dbussystemdir)/$(notdir $(f));)
+	$(foreach f,$(DBUS_SERVICES),install -d $(DESTDIR)$(dbusservicesdir) && $(SUBST_SBIN) $(f) >$(DESTDIR)$(dbusservicesdir)/$(notdir $(f)) && chmod 0644 $(DESTDIR)$(dbusservicesdir)/$(notdir $(f));)
+	$(foreach f,$(DBUS_IFACES),install -D -m 0644 $(f) $(DESTDIR)$(dbusifacesdir)/$(notdir $(f));)
+	$(foreach f,$(POLKIT_ACTIONS),install -D -m 0644 $(f) $(DESTDIR)$(polkitactionsdir)/$(notdir $(f));)
 	install -D -m 0644 packaging/man/prpt.1 $(DESTDIR)$(mandir)/man1/prpt.1
 	install -D -m 0644 packaging/man/peripetyd.8 $(DESTDIR)$(mandir)/man8/peripetyd.8
 	install -D -m 0644 packaging/man/peripetyd.conf.5 $(DESTDIR)$(mandir)/man5/peripetyd.conf.5

@@ -28,6 +28,9 @@ root=$stage/root
 
 make --no-print-directory install DESTDIR="$root" prefix=/usr sysconfdir=/etc VERSION="$version" >&2
 
+# Debian ships man pages compressed.
+gzip -9n "$root"/usr/share/man/man*/*
+
 # Library dependencies of the binaries, as dpkg-shlibdeps reads them from
 # the ELF files (it wants a debian/control beside it, so give it one).
 mkdir -p "$stage/src/debian"
