@@ -143,8 +143,8 @@ func checkActivation(t *testing.T, contents []string) {
 	if !slices.Contains(contents, "/usr/share/dbus-1/system-services/org.storage.Peripety1.service") {
 		t.Skip("the package has no D-Bus activation file yet (it comes with the D-Bus branch)")
 	}
-	if out, _ := exec.Command("/usr/sbin/peripetyd", "--help").CombinedOutput(); bytes.Contains(out, []byte("not implemented yet")) {
-		t.Skipf("peripetyd is still the placeholder: %s", bytes.TrimSpace(out))
+	if why := daemonServesBus(t); why != "" {
+		t.Skip(why)
 	}
 	lookPath(t, "gdbus")
 	systemBus(t)
