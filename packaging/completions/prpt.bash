@@ -11,12 +11,17 @@ _prpt_path_step() {
 	"|list") echo "list" ;;
 	"|query") echo "query" ;;
 	"|monitor") echo "monitor" ;;
+	"rules|list") echo "rules list" ;;
+	"rules|test") echo "rules test" ;;
 	esac
 }
 
 # _prpt_takes_value PATH FLAG: whether FLAG takes a value under PATH.
 _prpt_takes_value() {
 	case "$1|$2" in
+	'parse|--format' | 'parse|--config' | 'parse|--root') return 0 ;;
+	'rules list|--config') return 0 ;;
+	'rules test|--config' | 'rules test|--format') return 0 ;;
 	esac
 	return 1
 }
@@ -24,6 +29,12 @@ _prpt_takes_value() {
 # _prpt_values PATH FLAG CUR: complete the value of FLAG.
 _prpt_values() {
 	case "$1|$2" in
+	'parse|--format') : ;;
+	'parse|--config') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$3")) ;;
+	'parse|--root') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$3")) ;;
+	'rules list|--config') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$3")) ;;
+	'rules test|--config') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$3")) ;;
+	'rules test|--format') : ;;
 	esac
 }
 
@@ -33,8 +44,10 @@ _prpt_words() {
 	-*)
 		case "$1" in
 		'') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
-		'parse') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
+		'parse') COMPREPLY=($(compgen -W '--config --enrich --format --help --json --root --version -J -h' -- "$2")) ;;
 		'rules') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
+		'rules list') COMPREPLY=($(compgen -W '--config --help --json --version -J -h' -- "$2")) ;;
+		'rules test') COMPREPLY=($(compgen -W '--all --config --format --help --version -h' -- "$2")) ;;
 		'info') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
 		'list') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
 		'query') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
@@ -44,6 +57,9 @@ _prpt_words() {
 	esac
 	case "$1" in
 	'') COMPREPLY=($(compgen -W 'parse rules info list query monitor' -- "$2")) ;;
+	'parse') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$2")) ;;
+	'rules') COMPREPLY=($(compgen -W 'list test' -- "$2")) ;;
+	'rules test') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$2")) ;;
 	esac
 }
 
