@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 )
 
 // Resolver answers what a block device identifier names, from sysfs, /dev,
@@ -204,7 +205,10 @@ func (s *scan) lookup(id string, deep bool) (string, error) {
 	if strings.HasPrefix(id, "/dev/") {
 		tried = append(tried, "path under /dev")
 		name, err := s.devPath(id)
-		if err != nil || name == "" {
+		if err != nil {
+			return "", fmt.Errorf("block device %q: %w", id, err)
+		}
+		if name == "" {
 			return miss()
 		}
 		return name, nil
@@ -212,8 +216,11 @@ func (s *scan) lookup(id string, deep bool) (string, error) {
 	if isMajorMinor(id) {
 		tried = append(tried, "major:minor")
 		name, err := readLinkBase(s.fs.sys("dev", "block", id))
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
 			return miss()
+		}
+		if err != nil {
+			return "", fmt.Errorf("block device %q: %w", id, err)
 		}
 		return name, nil
 	}
@@ -273,10 +280,10 @@ func (s *scan) devPath(p string) (string, error) {
 			return s.dmName(base)
 		}
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ELOOP) {
 		return "", err
 	}
-	return "", nil
+	return "", nil // no such path, or links that lead nowhere
 }
 
 // byWWIDOrUUID describes every device and returns the one whose WWID or

@@ -286,7 +286,7 @@ func (s *scan) devLinkTarget(p string) (string, error) {
 		}
 		cur = filepath.Clean(t)
 	}
-	return "", fmt.Errorf("%s: too many levels of symbolic links", p)
+	return "", fmt.Errorf("follow %s: %w", p, syscall.ELOOP)
 }
 
 // mountPoint returns where the filesystem on info is mounted: the first
