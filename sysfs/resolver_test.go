@@ -49,7 +49,7 @@ var (
 		"speed": "8 Gbit", "port_state": "Online", "driver_name": "lpfc"}
 	iscsiSDH = map[string]string{"transport": "iSCSI", "address": "192.168.122.10", "port": "3260", "tpgt": "1",
 		"target_name": iqn, "iface_name": "default", "driver_name": "iscsi_tcp"}
-	sataSDA  = map[string]string{"transport": "ATA", "ata_port": "ata3", "speed": "6.0 Gbps"}
+	sataSDA  = map[string]string{"transport": "ATA", "ata_port": "ata3", "speed": "6.0 Gbps", "driver_name": "ahci"}
 	nvmeTCP0 = map[string]string{"transport": "NVMe/TCP", "controller": "nvme0",
 		"address": "traddr=192.168.122.20,trsvcid=4420,src_addr=192.168.122.1"}
 	nvmeTCP1 = map[string]string{"transport": "NVMe/TCP", "controller": "nvme1",
