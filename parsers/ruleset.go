@@ -409,7 +409,7 @@ func lineBody(s string) string {
 	b := s[i+2:]
 	if len(b) > 0 && b[0] == '[' {
 		if j := strings.IndexByte(b, ']'); j > 0 && j+1 < len(b) && b[j+1] == ' ' {
-			b = b[j+2:]
+			b = strings.TrimLeft(b[j+1:], " ")
 		}
 	}
 	if strings.HasPrefix(b, "tag#") {
