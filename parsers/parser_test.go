@@ -109,6 +109,15 @@ func TestGroupRecordsWithoutTime(t *testing.T) {
 	}
 }
 
+func TestRecordClock(t *testing.T) {
+	if got := RecordClock(Record{Time: t0, Monotonic: time.Hour}); !got.Equal(t0) {
+		t.Errorf("with a wall-clock time: %v, want %v", got, t0)
+	}
+	if got, want := RecordClock(Record{Monotonic: 5 * time.Second}), (time.Time{}).Add(5*time.Second); !got.Equal(want) {
+		t.Errorf("with the time since boot only: %v, want %v", got, want)
+	}
+}
+
 func TestFlushAndNextDeadline(t *testing.T) {
 	p := newTestParser(t, Options{GroupWindow: 100 * time.Millisecond})
 	var col collector

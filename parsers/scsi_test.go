@@ -215,18 +215,17 @@ func TestSCSI(t *testing.T) { runCases(t, scsiCases) }
 
 func TestCDBRange(t *testing.T) {
 	for _, c := range []struct {
-		cdb          string
-		name         string
-		lba, blocks  string
-		wantDecoding bool
+		cdb         string
+		name        string
+		lba, blocks string
 	}{
-		{"Read(16) 88 00 00 00 00 00 1d 42 1c 00 00 00 00 08 00 00", "Read(16)", "490871808", "8", true},
-		{"Write(16) 8a 00 00 00 00 01 00 00 00 00 00 00 01 00 00 00", "Write(16)", "4294967296", "256", true},
-		{"Read(12) a8 00 00 00 00 10 00 00 00 04 00 00", "Read(12)", "16", "4", true},
-		{"Write same(10) 41 00 00 00 00 20 00 00 10 00", "Write same(10)", "32", "16", true},
-		{"Synchronize Cache(10) 35 00 00 00 00 00 00 00 00 00", "Synchronize Cache(10)", "", "", false},
-		{"Read(10): 28 00 00 00 08 00 00 00 08 00", "Read(10)", "2048", "8", true},
-		{"Read(10) 28 00", "Read(10)", "", "", false},
+		{"Read(16) 88 00 00 00 00 00 1d 42 1c 00 00 00 00 08 00 00", "Read(16)", "490871808", "8"},
+		{"Write(16) 8a 00 00 00 00 01 00 00 00 00 00 00 01 00 00 00", "Write(16)", "4294967296", "256"},
+		{"Read(12) a8 00 00 00 00 10 00 00 00 04 00 00", "Read(12)", "16", "4"},
+		{"Write same(10) 41 00 00 00 00 20 00 00 10 00", "Write same(10)", "32", "16"},
+		{"Synchronize Cache(10) 35 00 00 00 00 00 00 00 00 00", "Synchronize Cache(10)", "", ""},
+		{"Read(10): 28 00 00 00 08 00 00 00 08 00", "Read(10)", "2048", "8"},
+		{"Read(10) 28 00", "Read(10)", "", ""},
 	} {
 		ev := event.Event{Extension: map[string]string{"cdb": c.cdb}}
 		decodeCDBExt(&ev)
