@@ -172,6 +172,31 @@ func TestEveryRuleHit(t *testing.T) {
 	}
 }
 
+// TestCandidatesBounded checks that no test line reaches the bound on
+// candidate rules, where later rules would silently not be tried, and
+// reports the busiest line.
+func TestCandidatesBounded(t *testing.T) {
+	rs := mustRuleSet(t)
+	most, busiest := 0, ""
+	for _, cases := range caseTables {
+		for _, c := range cases {
+			for _, s := range c.records {
+				for _, line := range strings.Split(record(s, t0).Message, "\n") {
+					var buf [maxCandidates]int32
+					n := len(rs.candidates(line, strings.TrimLeft(line, " "), buf[:0]))
+					if n >= maxCandidates/2 {
+						t.Errorf("%d candidate rules for %q", n, line)
+					}
+					if n > most {
+						most, busiest = n, line
+					}
+				}
+			}
+		}
+	}
+	t.Logf("at most %d candidate rules, for %q", most, busiest)
+}
+
 func TestRuleNamesUnique(t *testing.T) {
 	seen := map[string]string{}
 	for _, r := range mustRuleSet(t).Rules() {

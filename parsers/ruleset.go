@@ -43,7 +43,7 @@ type bodyEntry struct {
 }
 
 // maxCandidates bounds the rules tried on one line; the built-in tables
-// stay far below it (a test checks the busiest prefixes).
+// stay far below it (TestCandidatesBounded checks the test lines).
 const maxCandidates = 64
 
 // NewRuleSet compiles the built-in rules and appends user, the rules of the
@@ -316,7 +316,31 @@ func (rs *RuleSet) MatchRule(rec Record) (name string, ok bool) {
 func (rs *RuleSet) match(line string, capture bool) (int, []int) {
 	trimmed := strings.TrimLeft(line, " ")
 	var buf [maxCandidates]int32
-	cand := buf[:0]
+	for _, i := range rs.candidates(line, trimmed, buf[:0]) {
+		r := rs.rules[i]
+		text := trimmed
+		if r.user {
+			text = line
+		}
+		if r.needle != "" && !strings.Contains(text, r.needle) {
+			continue
+		}
+		if !capture {
+			if r.re.MatchString(text) {
+				return int(i), nil
+			}
+			continue
+		}
+		if loc := r.re.FindStringSubmatchIndex(text); loc != nil {
+			return int(i), loc
+		}
+	}
+	return -1, nil
+}
+
+// candidates appends to cand, in rule order and once each, the rules the
+// prefilter admits for line (trimmed: without its leading spaces).
+func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 	if trimmed != "" {
 		for _, g := range rs.byFirst[trimmed[0]] {
 			if strings.HasPrefix(trimmed, g.text) {
@@ -341,35 +365,19 @@ func (rs *RuleSet) match(line string, capture bool) (int, []int) {
 			cand = appendCandidates(cand, i)
 		}
 	}
-	// Candidates come from several indexes; try them in rule order.
+	// They come from several indexes; sort them into rule order.
 	for i := 1; i < len(cand); i++ {
 		for j := i; j > 0 && cand[j] < cand[j-1]; j-- {
 			cand[j], cand[j-1] = cand[j-1], cand[j]
 		}
 	}
+	out := cand[:0]
 	for k, i := range cand {
-		if k > 0 && i == cand[k-1] {
-			continue
-		}
-		r := rs.rules[i]
-		text := trimmed
-		if r.user {
-			text = line
-		}
-		if r.needle != "" && !strings.Contains(text, r.needle) {
-			continue
-		}
-		if !capture {
-			if r.re.MatchString(text) {
-				return int(i), nil
-			}
-			continue
-		}
-		if loc := r.re.FindStringSubmatchIndex(text); loc != nil {
-			return int(i), loc
+		if k == 0 || i != cand[k-1] {
+			out = append(out, i)
 		}
 	}
-	return -1, nil
+	return out
 }
 
 func appendCandidates(cand []int32, rules ...int32) []int32 {
