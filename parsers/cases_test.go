@@ -212,3 +212,34 @@ func TestRuleNamesUnique(t *testing.T) {
 		}
 	}
 }
+
+// A RuleSet is shared by parsers on several goroutines (the daemon's
+// sources, prpt rules test); run under -race this catches shared state.
+func TestRuleSetConcurrentUse(t *testing.T) {
+	rs := mustRuleSet(t)
+	done := make(chan []string)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var names []string
+			for _, cases := range [][]lineCase{scsiCases, ext4Cases, mdCases} {
+				for _, c := range cases {
+					for _, s := range c.records {
+						if n, ok := rs.MatchRule(record(s, t0)); ok {
+							names = append(names, n)
+						}
+					}
+				}
+			}
+			done <- names
+		}()
+	}
+	first := <-done
+	for g := 1; g < 4; g++ {
+		if got := <-done; strings.Join(got, ",") != strings.Join(first, ",") {
+			t.Errorf("goroutines disagree on the rules matched")
+		}
+	}
+	if len(first) == 0 {
+		t.Error("no rule matched")
+	}
+}
