@@ -112,12 +112,15 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 		rs.user = append(rs.user, i)
 		return nil
 	}
+	bodies := []string{r.body}
 	if r.body == "" && r.suffix == "" {
-		r.body = regexpBody(r.re.String())
+		bodies = regexpBodies(r.re.String())
 	}
 	switch {
-	case r.body != "":
-		rs.byBody[r.body[0]] = append(rs.byBody[r.body[0]], bodyEntry{r.body, r.prefixes, i})
+	case len(bodies) > 0 && bodies[0] != "":
+		for _, b := range bodies {
+			rs.byBody[b[0]] = append(rs.byBody[b[0]], bodyEntry{b, r.prefixes, i})
+		}
 	case r.suffix != "":
 		rs.suffixes = append(rs.suffixes, bodyEntry{r.suffix, r.prefixes, i})
 	case len(r.prefixes) > 0:
@@ -145,15 +148,18 @@ func (rs *RuleSet) addPrefix(p string, i int32) {
 }
 
 // regexpLiterals returns the literal an anchored pattern starts with and the
-// longest literal every match contains (both "" when there is none). Case-
-// folded literals are not used.
+// longest other literal every match contains (both "" when there is none).
+// Case-folded literals are not used.
 func regexpLiterals(pattern string) (prefix, needle string) {
 	subs, anchored := topLevel(pattern)
 	k := 0
 	if anchored {
 		k = 1
 		if len(subs) > 1 {
-			prefix, _ = literalOf(subs[1])
+			if prefix, _ = literalOf(subs[1]); prefix != "" {
+				// The prefix is checked already; look for another.
+				k = 2
+			}
 		}
 	}
 	for _, s := range subs[k:] {
@@ -188,42 +194,66 @@ func longestRequired(re *syntax.Regexp) string {
 	return best
 }
 
-// regexpBody returns the literal that starts the body (see lineBody) of
-// every line an anchored pattern matches: the text after the pattern's
-// first ": ", when nothing before it can hold a space (so that no earlier
-// ": " can occur in the line) and what follows is literal. It returns ""
-// when it cannot tell.
-func regexpBody(pattern string) string {
+// regexpBodies returns the literals one of which starts the body (see
+// lineBody) of every line an anchored pattern matches: the text after the
+// pattern's first ": ", when nothing before it can hold a space (so that no
+// earlier ": " can occur in the line), or, where the body is an alternation
+// ("(?P<reason>Could not load journal inode|no journal found|…)"), the
+// literal each branch starts with. It returns nil when it cannot tell.
+func regexpBodies(pattern string) []string {
 	subs, anchored := topLevel(pattern)
 	if !anchored {
-		return ""
+		return nil
 	}
 	for k := 1; k < len(subs); k++ {
 		l, ok := literalOf(subs[k])
 		if !ok {
 			if matchesRune(subs[k], ' ') {
-				return ""
+				return nil
 			}
 			continue
 		}
 		if l[0] == ' ' && k > 1 && matchesRune(subs[k-1], ':') {
-			return ""
+			return nil
 		}
 		j := strings.Index(l, ": ")
 		if j < 0 {
 			continue
 		}
 		if body := l[j+2:]; body != "" {
-			return body
+			return []string{body}
 		}
 		if k+1 < len(subs) {
-			if next, ok := literalOf(subs[k+1]); ok {
-				return next
-			}
+			return leadingLiterals(subs[k+1])
 		}
-		return ""
+		return nil
 	}
-	return ""
+	return nil
+}
+
+// leadingLiterals returns literals one of which every match of re starts
+// with, or nil.
+func leadingLiterals(re *syntax.Regexp) []string {
+	if l, ok := literalOf(re); ok {
+		return []string{l}
+	}
+	switch re.Op {
+	case syntax.OpCapture:
+		return leadingLiterals(re.Sub[0])
+	case syntax.OpConcat:
+		return leadingLiterals(re.Sub[0])
+	case syntax.OpAlternate:
+		var out []string
+		for _, b := range re.Sub {
+			ls := leadingLiterals(b)
+			if ls == nil {
+				return nil
+			}
+			out = append(out, ls...)
+		}
+		return out
+	}
+	return nil
 }
 
 // topLevel parses pattern and returns the parts of its top-level
