@@ -20,6 +20,9 @@ import (
 	"github.com/peripety/peripety/parsers"
 )
 
+// CanRead says whether this build can read the journal.
+const CanRead = true
+
 // waitStep bounds one sd_journal_wait, so that a follower sees its context
 // end within that time.
 const waitStep = 200 * time.Millisecond
