@@ -280,6 +280,7 @@ type PrivateJournal struct {
 	// `journalctl --directory`).
 	Dir string
 	cmd *exec.Cmd
+	log string
 }
 
 // NewPrivateJournal starts a journald in a fresh namespace named after the
@@ -309,6 +310,7 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 		return nil, fmt.Errorf("make journal directory: %w", err)
 	}
 	state := filepath.Join(os.TempDir(), "journald-"+ns)
+	p.log = state + ".log"
 	p.cmd = exec.Command(JournaldBinary, ns)
 	logf, err := os.Create(state + ".log")
 	if err != nil {
@@ -316,6 +318,9 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	}
 	defer logf.Close()
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	// A test binary killed before Close (a timeout) takes its journald
+	// along rather than leaving it running.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s %s: %w", JournaldBinary, ns, err)
 	}
@@ -339,14 +344,10 @@ func (p *PrivateJournal) Sync() error {
 	return nil
 }
 
-// Close stops the private journald and removes its journal files and
-// runtime directory.
+// Close stops the private journald and removes its journal files, runtime
+// directory and log.
 func (p *PrivateJournal) Close() error {
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	p.cmd.Wait()
-	err := os.RemoveAll(p.Dir)
-	if e := os.RemoveAll(filepath.Dir(p.Socket)); err == nil {
-		err = e
-	}
-	return err
+	return errors.Join(os.RemoveAll(p.Dir), os.RemoveAll(filepath.Dir(p.Socket)), os.Remove(p.log))
 }
