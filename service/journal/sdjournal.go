@@ -245,7 +245,8 @@ func Follow(ctx context.Context, src Source, f event.Filter, fn func(event.Event
 // rotated away since: at the next one still stored), else at the start of
 // the current boot, so lines logged before the daemon started are read
 // too. A caller that saves the cursor of each record it has handled and
-// passes the last one back resumes with nothing lost and nothing twice.
+// passes the last one back resumes with nothing lost and nothing twice. A
+// cursor sd-journal cannot parse gives an error wrapping ErrBadCursor.
 func ReadKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, cursor string) error) error {
 	r, err := open(Source{})
 	if err != nil {
@@ -269,6 +270,9 @@ func ReadKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, 
 	skip := false
 	if cursor != "" {
 		if err := r.j.SeekCursor(cursor); err != nil {
+			if errors.Is(err, syscall.EINVAL) {
+				return fmt.Errorf("seek to cursor %q: %w", cursor, ErrBadCursor)
+			}
 			return fmt.Errorf("seek to cursor %q: %w", cursor, err)
 		}
 		skip = true

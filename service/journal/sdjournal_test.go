@@ -420,3 +420,11 @@ func TestReadKernelCursor(t *testing.T) {
 		}
 	}
 }
+
+func TestReadKernelBadCursor(t *testing.T) {
+	testenv.Journald(t)
+	err := ReadKernel(context.Background(), "not a cursor", func(parsers.Record, string) error { return nil })
+	if !errors.Is(err, ErrBadCursor) {
+		t.Errorf("ReadKernel with a bad cursor = %v, want ErrBadCursor", err)
+	}
+}
