@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -33,8 +34,13 @@ func (c *MonitorCmd) Run(env *Env) error {
 	}
 	ctx, stop := env.context()
 	defer stop()
+	w := bufio.NewWriter(env.Stdout)
 	err = journal.Follow(ctx, src, f, func(ev event.Event) error {
-		return writeEvent(env.Stdout, &ev, c.JSON)
+		if err := writeEvent(w, &ev, c.JSON); err != nil {
+			return err
+		}
+		// Each event as it comes, not when a buffer fills.
+		return w.Flush()
 	})
 	if errors.Is(err, context.Canceled) {
 		return nil

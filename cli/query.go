@@ -3,14 +3,11 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -147,42 +144,4 @@ func (env *Env) context() (context.Context, context.CancelFunc) {
 		return context.WithCancel(env.Context)
 	}
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
-
-// writeEvent prints one event: its JSON object, or one readable line.
-func writeEvent(w io.Writer, ev *event.Event, asJSON bool) error {
-	if asJSON {
-		b, err := json.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("event %s: %w", ev.EventID, err)
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
-	}
-	_, err := io.WriteString(w, eventLine(ev))
-	return err
-}
-
-// eventLine is the readable form of an event: time, host, sub-system,
-// severity, type, device and the first line of its message. Unknown
-// fields print as "-".
-func eventLine(ev *event.Event) string {
-	ts := "-"
-	if !ev.Timestamp.IsZero() {
-		ts = ev.Timestamp.Format("2006-01-02 15:04:05.000000")
-	}
-	msg, _, _ := strings.Cut(ev.Msg, "\n")
-	count := ""
-	if ev.Count > 1 {
-		count = fmt.Sprintf(" (%d times)", ev.Count)
-	}
-	return fmt.Sprintf("%s %s %s %s %s %s: %s%s\n", ts, dash(ev.Hostname), dash(ev.SubSystem),
-		ev.Severity, dash(ev.EventType), dash(ev.Kdev), msg, count)
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
