@@ -130,11 +130,13 @@ func (r *reader) wait(ctx context.Context) error {
 // `journalctl -n` does): a store holds history, and what a person or a
 // client asking with a limit wants is what happened last.
 //
-// Type, sub-system, event id and device identifiers are journal matches
-// (the device's against KDEV, DEV_WWID, DEV_PATH and every OWNERS_*
-// value), so only candidate entries are decoded; time and severity are
-// checked on the decoded event. Entries stored before f.Since cannot hold
-// a later event and end the scan.
+// Type, sub-system, event id, severity and device identifiers are journal
+// matches (the device's against KDEV, DEV_WWID, DEV_PATH and every OWNERS_*
+// value), so only candidate entries are read. Time is checked on the
+// small EVENT_TIMESTAMP_USEC field before the JSON is decoded, and every
+// condition again on the decoded event. Entries stored before f.Since
+// cannot hold a later event and end the scan; entries stored after
+// f.Until may (a backlog is stored late), so they are looked at.
 func Query(ctx context.Context, src Source, f event.Filter) ([]event.Event, error) {
 	r, err := open(src)
 	if err != nil {
@@ -152,6 +154,7 @@ func Query(ctx context.Context, src Source, f event.Filter) ([]event.Event, erro
 	if !f.Since.IsZero() && f.Since.UnixMicro() > 0 {
 		since = uint64(f.Since.UnixMicro())
 	}
+	timed := !f.Since.IsZero() || !f.Until.IsZero()
 	var out []event.Event
 	for len(out) < limit {
 		if err := ctx.Err(); err != nil {
@@ -171,6 +174,15 @@ func Query(ctx context.Context, src Source, f event.Filter) ([]event.Event, erro
 			}
 			if rt < since {
 				break
+			}
+		}
+		if timed {
+			v, ok, err := r.get(FieldTimestamp)
+			if err != nil {
+				return nil, err
+			}
+			if ok && outsideTime(&f, v) {
+				continue
 			}
 		}
 		ev, err := r.event()
