@@ -105,6 +105,7 @@ func startDaemon(socket, state string, argv ...string) error {
 	}
 	defer logf.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = journaldEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = "/"
 	// Its own session: a test binary's end (or Ctrl-C to `go test`) must
@@ -131,6 +132,13 @@ func startDaemon(socket, state string, argv ...string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return cmd.Process.Release()
+}
+
+// journaldEnv is the environment of a started journald. Without systemd it
+// logs to /dev/kmsg, at info level a line per `journalctl --sync`: tests
+// that read the kernel log would wade through those.
+func journaldEnv() []string {
+	return append(os.Environ(), "SYSTEMD_LOG_LEVEL=notice")
 }
 
 // Entry is one journal entry as `journalctl -o json` prints it, with every
@@ -312,6 +320,7 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	state := filepath.Join(os.TempDir(), "journald-"+ns)
 	p.log = state + ".log"
 	p.cmd = exec.Command(JournaldBinary, ns)
+	p.cmd.Env = journaldEnv()
 	logf, err := os.Create(state + ".log")
 	if err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
