@@ -139,6 +139,25 @@ func TestQuery(t *testing.T) {
 	})
 }
 
+// TestQueryLargeEvents reads back events whose JSON is beyond
+// sd-journal's default 64 KiB data threshold and beyond a datagram.
+func TestQueryLargeEvents(t *testing.T) {
+	p, w := privateStore(t)
+	want := []event.Event{
+		{EventID: "multi-line", EventType: "FS_ERROR", Severity: event.Error, Msg: "one\ntwo\n", Count: 1},
+		{EventID: "large", EventType: "FS_ERROR", Severity: event.Error, Msg: strings.Repeat("0123456789abcdef", 20<<10), Count: 1,
+			OwnersPaths: []string{strings.Repeat("/dev/x", 100)}},
+	}
+	storeEvents(t, p, w, want...)
+	got, err := Query(context.Background(), Source{Directory: p.Dir}, event.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(event.Event{}, "Timestamp")); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
 // TestQueryCopiedFiles reads journal files copied elsewhere, as from
 // another host: --directory and --file.
 func TestQueryCopiedFiles(t *testing.T) {
