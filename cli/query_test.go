@@ -64,7 +64,7 @@ func store(t *testing.T, evs ...event.Event) (*testenv.PrivateJournal, *journal.
 		t.Skip(journal.ErrNoJournald)
 	}
 	testenv.Journald(t)
-	p, err := testenv.NewPrivateJournal("cli-" + strings.ToLower(t.Name()))
+	p, err := testenv.NewPrivateJournal("cli-" + t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -291,10 +291,11 @@ type PrivateJournal struct {
 	log string
 }
 
-// NewPrivateJournal starts a journald in a fresh namespace named after the
-// test and the process. Unlike the system one, it belongs to the caller: it
-// is stopped, and its files removed, by Close (register it with
-// t.Cleanup, or call it from TestMain for one shared by benchmarks).
+// NewPrivateJournal starts a journald in a fresh namespace named after name
+// (a test's name, say) and the process. Unlike the system one, it belongs
+// to the caller: it is stopped, and its files removed, by Close (register
+// it with t.Cleanup, or call it from TestMain for one shared by
+// benchmarks).
 func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("systemd-journald needs root")
@@ -306,6 +307,14 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read machine id: %w", err)
 	}
+	// A namespace name is a unit instance name (and part of paths):
+	// keep to lower-case letters, digits and dashes.
+	name = strings.Map(func(r rune) rune {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(name))
 	ns := fmt.Sprintf("peripety-%s-%d", name, os.Getpid())
 	p := &PrivateJournal{
 		Namespace: ns,

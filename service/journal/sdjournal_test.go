@@ -26,7 +26,7 @@ import (
 func privateStore(t *testing.T) (*testenv.PrivateJournal, *Writer) {
 	t.Helper()
 	testenv.Journald(t) // the root and binary checks, with their skip reasons
-	p, err := testenv.NewPrivateJournal(strings.ToLower(t.Name()))
+	p, err := testenv.NewPrivateJournal(t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
