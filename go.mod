@@ -5,6 +5,8 @@ go 1.24
 require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/google/go-cmp v0.7.0
+	github.com/google/uuid v1.6.0
+	golang.org/x/sys v0.28.0
 )
 
 require (
