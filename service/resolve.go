@@ -1,0 +1,204 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/sysfs"
+)
+
+// Resolver is the device resolver as the pipeline uses it (*sysfs.Resolver
+// over --root).
+type Resolver interface {
+	// ForEvent resolves the kdev of an event, with the extension keys the
+	// event should carry (mount point, transport details).
+	ForEvent(kdev string) (sysfs.BlockInfo, map[string]string, error)
+	// ListBlocks returns the top-level devices with their owners.
+	ListBlocks() ([]sysfs.BlockInfo, error)
+}
+
+// Timing of resolution.
+const (
+	// rootCauseWindow is how far back an error on a device below an event's
+	// device is taken as that event's root cause.
+	rootCauseWindow = 5 * time.Second
+	// maxRecentErrors bounds the errors kept for root-cause links.
+	maxRecentErrors = 256
+	// mountRetry and mountRetries: the kernel prints a mount line before the
+	// mount shows in mountinfo, so a live mount event without a mount point
+	// is resolved again a few times.
+	mountRetry   = 20 * time.Millisecond
+	mountRetries = 10
+	// liveAge is how recent a record must be to be taken as live.
+	liveAge = 5 * time.Second
+)
+
+// resolution fills in the identity of events and links them to their
+// root cause. It is used by the pipeline goroutine only.
+type resolution struct {
+	r     Resolver
+	ids   *IdentityStore
+	now   func() time.Time
+	sleep func(time.Duration)
+
+	recent []recentError
+}
+
+// recentError is an error event kept for root-cause links.
+type recentError struct {
+	at        time.Time
+	kdev      string
+	wwid      string
+	layer     int
+	rootCause string
+}
+
+// fsSubSystems are the sub-systems whose events name a filesystem: their
+// dev_wwid is the filesystem UUID.
+var fsSubSystems = []string{event.SubExt4, event.SubXFS, event.SubBtrfs, event.SubJBD2}
+
+// layer orders sub-systems bottom up: an error at a lower layer of the same
+// device can be the cause of an event at a higher one.
+func layer(sub string) int {
+	switch {
+	case slices.Contains(fsSubSystems, sub):
+		return 3
+	case sub == event.SubMultipath || sub == event.SubDM || sub == event.SubDirtyLog || sub == event.SubThin || sub == event.SubMD:
+		return 2
+	case sub == event.SubBlock:
+		return 1
+	}
+	return 0
+}
+
+// resolve fills ev's device identity. An event whose device cannot be
+// resolved takes the identity last recorded for it and says why in
+// extension.resolve_error; it is never dropped. It returns the kernel names
+// of the devices below ev's device.
+func (rs *resolution) resolve(ev *event.Event) []string {
+	if ev.Kdev == "" {
+		return nil
+	}
+	info, ext, err := rs.r.ForEvent(ev.Kdev)
+	if err == nil && (ev.EventType == "FS_MOUNTED" || ev.EventType == "FS_REMOUNTED") && info.MountPoint == "" &&
+		rs.now().Sub(ev.Timestamp) < liveAge {
+		for range mountRetries {
+			rs.sleep(mountRetry)
+			if info2, ext2, err2 := rs.r.ForEvent(ev.Kdev); err2 == nil {
+				info, ext = info2, ext2
+				if info.MountPoint != "" {
+					break
+				}
+			}
+		}
+	}
+	if err == nil {
+		rs.ids.Record(info, ext, rs.now())
+		fill(ev, info, ext)
+		return ownerNames(info)
+	}
+	if id, ok := rs.ids.Lookup(ev.Kdev); ok {
+		fill(ev, id.Info, id.Ext)
+		ev.SetExt("resolve_error", fmt.Sprintf("%s: %v; identity as last seen at %s", ev.Kdev, err, id.Seen.Format(time.RFC3339)))
+		return ownerNames(id.Info)
+	}
+	why := err.Error()
+	if errors.Is(err, sysfs.ErrNotFound) {
+		why += "; never seen while present"
+	}
+	ev.SetExt("resolve_error", why)
+	return nil
+}
+
+func ownerNames(info sysfs.BlockInfo) []string {
+	names := make([]string, 0, len(info.Owners))
+	for _, o := range info.Owners {
+		names = append(names, o.KernelName)
+	}
+	return names
+}
+
+// fill copies a resolved identity into ev, keeping what the parser set.
+func fill(ev *event.Event, info sysfs.BlockInfo, ext map[string]string) {
+	fsEvent := slices.Contains(fsSubSystems, ev.SubSystem)
+	if ev.DevWWID == "" {
+		switch {
+		case fsEvent && ev.Ext("uuid") != "":
+			ev.DevWWID = ev.Ext("uuid")
+		case fsEvent && info.UUID != "":
+			ev.DevWWID = info.UUID
+		default:
+			ev.DevWWID = info.WWID
+		}
+	}
+	if ev.DevPath == "" {
+		ev.DevPath = info.PreferredBlkPath
+		if ev.DevPath == "" {
+			ev.DevPath = info.BlkPath
+		}
+	}
+	if len(ev.OwnersWWIDs) == 0 && len(ev.OwnersPaths) == 0 {
+		for _, o := range info.Owners {
+			ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
+			p := o.PreferredBlkPath
+			if p == "" {
+				p = o.BlkPath
+			}
+			ev.OwnersPaths = append(ev.OwnersPaths, p)
+		}
+	}
+	if ev.Ext("mount_point") == "" {
+		ev.SetExt("mount_point", info.MountPoint)
+	}
+	if fsEvent && ev.Ext("uuid") == "" {
+		ev.SetExt("uuid", info.UUID)
+	}
+	for k, v := range info.Transport {
+		if ev.Ext(k) == "" {
+			ev.SetExt(k, v)
+		}
+	}
+	for k, v := range ext {
+		if ev.Ext(k) == "" {
+			ev.SetExt(k, v)
+		}
+	}
+}
+
+// linkRootCause points ev at the most recent error, within rootCauseWindow,
+// on a device below it, or on the same device at a lower layer (the block
+// error under a filesystem error). It only changes an event that is its own
+// root cause. Error events are then kept as candidates for later ones.
+func (rs *resolution) linkRootCause(ev *event.Event, owners []string) {
+	cutoff := ev.Timestamp.Add(-rootCauseWindow)
+	rs.recent = slices.DeleteFunc(rs.recent, func(r recentError) bool { return r.at.Before(cutoff) })
+	if ev.Kdev == "" {
+		return
+	}
+	if ev.RootCauseEventID == ev.EventID || ev.RootCauseEventID == "" {
+		ev.RootCauseEventID = ev.EventID
+		l := layer(ev.SubSystem)
+		for i := len(rs.recent) - 1; i >= 0; i-- {
+			r := rs.recent[i]
+			if r.at.After(ev.Timestamp) {
+				continue
+			}
+			below := slices.Contains(owners, r.kdev) || (r.wwid != "" && slices.Contains(ev.OwnersWWIDs, r.wwid))
+			if below || (r.kdev == ev.Kdev && r.layer < l) {
+				ev.RootCauseEventID = r.rootCause
+				break
+			}
+		}
+	}
+	if ev.Severity.AtLeast(event.Error) && !strings.HasPrefix(ev.EventType, "PERIPETY_") {
+		if len(rs.recent) == maxRecentErrors {
+			rs.recent = slices.Delete(rs.recent, 0, 1)
+		}
+		rs.recent = append(rs.recent, recentError{at: ev.Timestamp, kdev: ev.Kdev, wwid: ev.DevWWID,
+			layer: layer(ev.SubSystem), rootCause: ev.RootCauseEventID})
+	}
+}
