@@ -182,3 +182,42 @@ func clip(b []byte) []byte {
 	}
 	return b
 }
+
+// nextKmsg reads the text form of /dev/kmsg: each record a line
+// "prio,seq,usec,flag;text", followed by its dictionary lines, which start
+// with a space. It is what `cat /dev/kmsg` saves.
+func (r *Reader) nextKmsg() (parsers.Record, error) {
+	for {
+		line, err := r.readLine()
+		if errors.Is(err, errTooLong) {
+			r.skip(SkipTooLong, r.lineNo, line)
+			continue
+		}
+		if err != nil {
+			return parsers.Record{}, err
+		}
+		if len(line) == 0 {
+			continue
+		}
+		start := r.lineNo
+		if line[0] == ' ' || line[0] == '\t' {
+			r.skip(SkipOrphan, start, line)
+			continue
+		}
+		r.rec = append(r.rec[:0], line...)
+		fits, err := r.readContinuations(0)
+		if err != nil {
+			return parsers.Record{}, err
+		}
+		if !fits {
+			r.skip(SkipTooLong, start, r.rec)
+			continue
+		}
+		rec, err := DecodeKmsg(r.rec)
+		if err != nil {
+			r.skip(SkipMalformed, start, []byte(err.Error()))
+			continue
+		}
+		return rec, nil
+	}
+}
