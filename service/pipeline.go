@@ -21,8 +21,9 @@ import (
 type Parser interface {
 	Push(rec parsers.Record, emit func(event.Event))
 	Flush(now time.Time, emit func(event.Event))
-	// NextDeadline is when Flush has work; zero when no group is open.
-	NextDeadline() time.Time
+	// NextDeadline is the record time at which Flush has work; ok is
+	// false when no group is open.
+	NextDeadline() (deadline time.Time, ok bool)
 	Close(emit func(event.Event))
 }
 
@@ -58,16 +59,20 @@ type pipeline struct {
 
 	// stored holds ids of events already in the store from before a
 	// restart, for the records read again: they are not delivered twice.
-	stored map[string]bool
+	stored map[string]int
+	// readBack, when set, fills stored; it is called once, with the time
+	// of the first record.
+	readBack func(first time.Time)
 
 	// emitted is the seq of the last event delivered: seqs are gap-free
 	// from 1 within one run.
 	emitted atomic.Uint64
 
-	// lastPos and lastTime are those of the last item handled; quiet is
-	// whether the parser had no open group after it.
+	// lastPos and lastTime are the position and record time of the last
+	// item handled, lastWall the wall-clock time it was handled.
 	lastPos  string
 	lastTime time.Time
+	lastWall time.Time
 
 	cpMu   sync.Mutex
 	latest *pending
@@ -75,12 +80,21 @@ type pipeline struct {
 
 // handle takes one source item through the pipeline.
 func (p *pipeline) handle(it Item) {
+	if p.readBack != nil {
+		t := it.Record.Time
+		if it.Own != nil {
+			t = it.Own.Timestamp
+		}
+		p.readBack(t)
+		p.readBack = nil
+	}
 	if it.Own != nil {
 		p.emit(*it.Own)
 	} else {
 		p.parser.Push(it.Record, p.emit)
 	}
 	p.lastPos = it.Pos
+	p.lastWall = time.Now()
 	if it.Own == nil {
 		p.lastTime = it.Record.Time
 	} else {
@@ -89,9 +103,22 @@ func (p *pipeline) handle(it Item) {
 	p.offerCheckpoint()
 }
 
-// flush closes the parser's groups whose deadline passed.
-func (p *pipeline) flush(now time.Time) {
-	p.parser.Flush(now, p.emit)
+// flushDue says when the parser next has work: deadline is in record time,
+// at is the wall-clock time it falls due. The parser's clock is record time
+// (a replayed log runs in the past), so its deadline is reached when as
+// much wall-clock time has passed since the last record as record time
+// separates the deadline from that record.
+func (p *pipeline) flushDue() (deadline, at time.Time, ok bool) {
+	deadline, ok = p.parser.NextDeadline()
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	return deadline, p.lastWall.Add(deadline.Sub(p.lastTime)), true
+}
+
+// flush closes the parser's groups whose deadline (record time) passed.
+func (p *pipeline) flush(deadline time.Time) {
+	p.parser.Flush(deadline, p.emit)
 	p.offerCheckpoint()
 }
 
@@ -114,7 +141,7 @@ func (p *pipeline) swapParser(next Parser) {
 // saved. While a group is open the checkpoint stays at the position before
 // its first record, so a crash re-reads the whole group.
 func (p *pipeline) offerCheckpoint() {
-	if p.lastPos == "" || !p.parser.NextDeadline().IsZero() {
+	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open {
 		return
 	}
 	p.cpMu.Lock()
@@ -143,8 +170,8 @@ func (p *pipeline) emit(ev event.Event) {
 	if ev.RootCauseEventID == old {
 		ev.RootCauseEventID = ev.EventID
 	}
-	if p.stored[ev.EventID] {
-		delete(p.stored, ev.EventID)
+	if p.stored[ev.EventID] > 0 {
+		p.stored[ev.EventID]--
 		p.log.Debug("event already stored before restart", "event_id", ev.EventID, "event_type", ev.EventType)
 		return
 	}

@@ -76,14 +76,9 @@ func newSinkRunner(s Sink, durable bool, queueLen int, stall time.Duration, log 
 // folded into one PERIPETY_EVENTS_SHED event queued as soon as there is
 // room, ahead of the events after them.
 func (r *sinkRunner) offer(ev event.Event) {
-	if r.shed.events > 0 {
-		select {
-		case r.q <- queued{ev: r.shed.event(r.sink.Name()), upTo: r.shed.lastSeq}:
-			r.shed = shedTally{}
-		default:
-			r.shed.add(ev)
-			return
-		}
+	if !r.flushShed() {
+		r.shed.add(ev)
+		return
 	}
 	select {
 	case r.q <- queued{ev: ev, upTo: ev.Seq}:
@@ -101,6 +96,21 @@ func (r *sinkRunner) offer(ev event.Event) {
 	}
 	r.log.Warn("sink queue full, shedding events", "queue", cap(r.q))
 	r.shed.add(ev)
+}
+
+// flushShed queues the summary of what was shed, if any, when there is
+// room; it reports whether nothing shed is left waiting.
+func (r *sinkRunner) flushShed() bool {
+	if r.shed.events == 0 {
+		return true
+	}
+	select {
+	case r.q <- queued{ev: r.shed.event(r.sink.Name()), upTo: r.shed.lastSeq}:
+		r.shed = shedTally{}
+		return true
+	default:
+		return false
+	}
 }
 
 // closeQueue delivers a pending shed summary, waiting for room, and closes
