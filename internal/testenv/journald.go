@@ -161,14 +161,11 @@ func (e Entry) All(field string) []string {
 // (FIELD=VALUE), --directory, --since…
 func JournalctlJSON(t testing.TB, args ...string) []Entry {
 	t.Helper()
-	out, err := exec.Command(journalctl, "--sync").CombinedOutput()
-	if err != nil {
-		t.Fatalf("journalctl --sync: %v: %s", err, out)
-	}
+	SyncJournal(t)
 	cmd := exec.Command(journalctl, append([]string{"--no-pager", "--all", "-o", "json"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err = cmd.Output()
+	out, err := cmd.Output()
 	// journalctl exits 1 with "-- No entries --" on stdout when nothing
 	// matches.
 	if err != nil && !bytes.Contains(out, []byte("No entries")) {
@@ -179,6 +176,15 @@ func JournalctlJSON(t testing.TB, args ...string) []Entry {
 		t.Fatalf("journalctl %s: %v", strings.Join(args, " "), err)
 	}
 	return entries
+}
+
+// SyncJournal returns once the system journald has written out everything
+// sent to it before (`journalctl --sync`).
+func SyncJournal(t testing.TB) {
+	t.Helper()
+	if out, err := exec.Command(journalctl, "--sync").CombinedOutput(); err != nil {
+		t.Fatalf("journalctl --sync: %v: %s", err, out)
+	}
 }
 
 // parseJournalJSON reads journalctl's `-o json` output: one object a line.
@@ -296,6 +302,11 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 		Namespace: ns,
 		Socket:    "/run/systemd/journal." + ns + "/socket",
 		Dir:       filepath.Join("/var/log/journal", strings.TrimSpace(string(mid))+"."+ns),
+	}
+	// journald makes its directory on the first entry; made now, a
+	// reader can open it before anything is written.
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("make journal directory: %w", err)
 	}
 	state := filepath.Join(os.TempDir(), "journald-"+ns)
 	p.cmd = exec.Command(JournaldBinary, ns)
