@@ -11,5 +11,3 @@ require (
 	github.com/pelletier/go-toml/v2 v2.4.3
 	golang.org/x/sys v0.28.0
 )
-
-require github.com/coreos/go-systemd/v22 v22.7.0
