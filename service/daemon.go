@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/service/journal"
@@ -76,6 +77,9 @@ type Options struct {
 	// NewParser builds the rule engine from the config's user rules (the
 	// built-in parsers when nil).
 	NewParser func(user []parsers.UserRule) (Parser, error)
+	// JournalRead is the journal the store's events are read back from
+	// (the local journal; the directory of a journald namespace).
+	JournalRead journal.Source
 	// StoredEvents reads back events from the store, to recognise those
 	// stored before a crash (the journald store when nil).
 	StoredEvents func(ctx context.Context, f event.Filter) ([]event.Event, error)
@@ -92,7 +96,7 @@ type Daemon struct {
 	src  Source
 
 	mu  sync.Mutex
-	cfg Config
+	cfg *config.Config
 
 	reloads chan chan error
 	pl      atomic.Pointer[pipeline]
@@ -121,6 +125,9 @@ func New(opts Options) (*Daemon, error) {
 	}
 	if opts.NewParser == nil {
 		opts.NewParser = newRuleParser
+	}
+	if opts.StoredEvents == nil {
+		opts.StoredEvents = storedInJournal(opts.JournalRead)
 	}
 	if opts.Notify == nil {
 		opts.Notify = sdNotify
@@ -158,7 +165,7 @@ func (d *Daemon) EventsEmitted() uint64 {
 }
 
 // Config returns the config in force.
-func (d *Daemon) Config() Config {
+func (d *Daemon) Config() *config.Config {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.cfg
@@ -300,7 +307,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	d.log.Info("starting", "source", d.src.Name(), "position", cp.Pos, "state_dir", d.opts.StateDir)
 
-	if cfg.DumpBlkInfoAtStart {
+	if cfg.Main.DumpBlkInfoAtStart {
 		for _, b := range blocks {
 			pl.emit(blkInfoEvent(b, now))
 		}
@@ -422,10 +429,10 @@ func (d *Daemon) reload(pl *pipeline, store, stdout *sinkRunner) error {
 // connecting to journald when it is first wanted. When journald cannot be
 // reached the store stays off and the reason is logged: a host without
 // journald still gets its events on stdout and the bus.
-func (d *Daemon) applySinks(cfg Config, store, stdout *sinkRunner) {
-	stdout.on.Store(cfg.NotifyStdout)
+func (d *Daemon) applySinks(cfg *config.Config, store, stdout *sinkRunner) {
+	stdout.on.Store(cfg.Main.NotifyStdout)
 	js := store.sink.(*JournalSink)
-	if cfg.SaveToJournald && js.w == nil {
+	if cfg.Main.SaveToJournald && js.w == nil {
 		w, err := journal.NewWriter(d.opts.JournalSocket)
 		if err != nil {
 			d.log.Error("journald store unavailable, events are not stored", "err", err)
@@ -433,7 +440,7 @@ func (d *Daemon) applySinks(cfg Config, store, stdout *sinkRunner) {
 			js.w = w
 		}
 	}
-	store.on.Store(cfg.SaveToJournald && js.w != nil)
+	store.on.Store(cfg.Main.SaveToJournald && js.w != nil)
 }
 
 func (d *Daemon) closeStore(store *sinkRunner) {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/sysfs"
 )
@@ -30,7 +31,7 @@ func seqs(evs []event.Event) []uint64 {
 
 func TestRunDeliversToSinks(t *testing.T) {
 	store, out := &memStore{}, &syncBuffer{}
-	cfg := Config{NotifyStdout: true, SaveToJournald: true}
+	cfg := config.Main{NotifyStdout: true, SaveToJournald: true}
 	d := testDaemon(t, t.TempDir(), &fakeSource{items: records(5, "loop7")}, loopResolver(), store, cfg, out)
 	runUntil(t, d, func() bool { return len(store.events()) == 5 })
 
@@ -84,7 +85,7 @@ func TestRestartAfterCrash(t *testing.T) {
 	items[5].Record.Message += " open"
 
 	full := &memStore{}
-	d := testDaemon(t, dir, &fakeSource{items: items}, loopResolver(), full, Config{SaveToJournald: true}, &syncBuffer{})
+	d := testDaemon(t, dir, &fakeSource{items: items}, loopResolver(), full, config.Main{SaveToJournald: true}, &syncBuffer{})
 	runUntil(t, d, func() bool { return len(full.events()) == 9 })
 	all := full.events()
 
@@ -108,7 +109,7 @@ func TestRestartAfterCrash(t *testing.T) {
 				}
 			}
 			store := &memStore{evs: slices.Clone(all[:tt.stored])}
-			d := testDaemon(t, dir, &fakeSource{items: items}, loopResolver(), store, Config{SaveToJournald: true}, &syncBuffer{})
+			d := testDaemon(t, dir, &fakeSource{items: items}, loopResolver(), store, config.Main{SaveToJournald: true}, &syncBuffer{})
 			runUntil(t, d, func() bool { return len(store.events()) >= 9 })
 			time.Sleep(20 * time.Millisecond) // a duplicate would show now
 			got := store.events()
@@ -133,11 +134,11 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 	res := loopResolver()
 	store := &memStore{}
 	// First run: the device is present at start and recorded.
-	d := testDaemon(t, dir, &fakeSource{}, res, store, Config{SaveToJournald: true}, &syncBuffer{})
+	d := testDaemon(t, dir, &fakeSource{}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
 	runUntil(t, d, func() bool { return true })
 
 	res.remove("loop7")
-	d = testDaemon(t, dir, &fakeSource{items: records(1, "loop7")}, res, store, Config{SaveToJournald: true}, &syncBuffer{})
+	d = testDaemon(t, dir, &fakeSource{items: records(1, "loop7")}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
 	runUntil(t, d, func() bool { return len(store.events()) == 1 })
 	ev := store.events()[0]
 	if ev.DevWWID != "loop-wwid" || ev.DevPath != "/dev/loop7" || ev.Ext("mount_point") != "/mnt/t" {
@@ -147,7 +148,7 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 		t.Error("no extension.resolve_error on an event whose device is gone")
 	}
 
-	d = testDaemon(t, t.TempDir(), &fakeSource{items: records(1, "sdz")}, res, store, Config{SaveToJournald: true}, &syncBuffer{})
+	d = testDaemon(t, t.TempDir(), &fakeSource{items: records(1, "sdz")}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
 	runUntil(t, d, func() bool { return len(store.events()) == 2 })
 	if ev := store.events()[1]; ev.Ext("resolve_error") == "" || ev.Kdev != "sdz" {
 		t.Errorf("event on a never seen device: %+v", ev)
@@ -158,7 +159,7 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 // shed events are accounted for in one PERIPETY_EVENTS_SHED event.
 func TestSlowSinkSheds(t *testing.T) {
 	store := &memStore{block: make(chan struct{})}
-	d := testDaemon(t, t.TempDir(), &fakeSource{items: records(50, "loop7")}, loopResolver(), store, Config{SaveToJournald: true}, &syncBuffer{})
+	d := testDaemon(t, t.TempDir(), &fakeSource{items: records(50, "loop7")}, loopResolver(), store, config.Main{SaveToJournald: true}, &syncBuffer{})
 	d.opts.SinkQueueLen = 4
 	go func() {
 		// Let the pipeline fill the queue and shed, then let the store go.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/sysfs"
@@ -187,7 +188,7 @@ func (b *syncBuffer) events(t *testing.T) []event.Event {
 }
 
 // testDaemon builds a daemon over fakes with cfg in force.
-func testDaemon(t *testing.T, stateDir string, src Source, res Resolver, store *memStore, cfg Config, out *syncBuffer) *Daemon {
+func testDaemon(t *testing.T, stateDir string, src Source, res Resolver, store *memStore, cfg config.Main, out *syncBuffer) *Daemon {
 	t.Helper()
 	d, err := New(Options{
 		Source:       SourceSpec{Kind: "kmsg"},
@@ -204,7 +205,7 @@ func testDaemon(t *testing.T, stateDir string, src Source, res Resolver, store *
 		t.Fatal(err)
 	}
 	d.src = src
-	d.cfg = cfg
+	d.cfg = &config.Config{Main: cfg}
 	return d
 }
 

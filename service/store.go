@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/service/journal"
 )
 
 // storedSince reads back the events the store holds from records at or
@@ -29,4 +30,11 @@ func (d *Daemon) storedSince(ctx context.Context, store *sinkRunner, since time.
 		}
 	}
 	return ids, nil
+}
+
+// storedInJournal reads events back from the journald store.
+func storedInJournal(src journal.Source) func(ctx context.Context, f event.Filter) ([]event.Event, error) {
+	return func(ctx context.Context, f event.Filter) ([]event.Event, error) {
+		return journal.Query(ctx, src, f)
+	}
 }
