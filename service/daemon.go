@@ -55,6 +55,8 @@ type Options struct {
 	ConfigPath string
 	// Source is --source.
 	Source SourceSpec
+	// Bus is --bus, for the D-Bus sink to serve on.
+	Bus BusSpec
 	// Root is --root: where /sys, /dev, /proc and /run are read ("/").
 	Root string
 	// StateDir is --state-dir (DefaultStateDir).
