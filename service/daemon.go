@@ -288,6 +288,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer func() { stopBG(); bgWG.Wait() }()
 	bgWG.Add(1)
 	go func() { defer bgWG.Done(); d.keepAlive(bgCtx, &heartbeat, pl) }()
+	if w, ok := d.opts.Resolver.(interface{ Watch(context.Context) error }); ok {
+		// Device changes stale the resolver's cache as they happen.
+		bgWG.Add(1)
+		go func() {
+			defer bgWG.Done()
+			if err := w.Watch(bgCtx); err != nil {
+				d.log.Warn("watch block devices; resolving without a cache", "err", err)
+			}
+		}()
+	}
 
 	// The source runs in its own goroutine, ahead of the pipeline by at
 	// most sourceQueueLen records.

@@ -3,6 +3,7 @@ package service
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,7 +62,7 @@ func TestRunDeliversToSinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cp.Pos != "5" {
+	if cp.Pos != d.src.(*fakeSource).items[4].Pos {
 		t.Errorf("checkpoint after a clean stop = %q, want 5", cp.Pos)
 	}
 }
@@ -91,19 +92,18 @@ func TestRestartAfterCrash(t *testing.T) {
 
 	for _, tt := range []struct {
 		name   string
-		pos    string // the checkpoint the crash left
-		stored int    // how many events were stored before the crash
+		pos    int // the record of the checkpoint the crash left, 0 for none
+		stored int // how many events were stored before the crash
 	}{
-		{name: "checkpoint behind store", pos: "3", stored: 7},
-		{name: "group open at the crash", pos: "5", stored: 5},
-		{name: "nothing saved", pos: "", stored: 4},
-		{name: "all stored", pos: "2", stored: 9},
+		{name: "checkpoint behind store", pos: 3, stored: 7},
+		{name: "group open at the crash", pos: 5, stored: 5},
+		{name: "nothing saved", pos: 0, stored: 4},
+		{name: "all stored", pos: 2, stored: 9},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if tt.pos != "" {
-				n, _ := strconv.Atoi(tt.pos)
-				cp := Checkpoint{Pos: tt.pos, Time: items[n-1].Record.Time}
+			if tt.pos != 0 {
+				cp := Checkpoint{Pos: items[tt.pos-1].Pos, Time: items[tt.pos-1].Record.Time}
 				if err := NewStateDirMust(t, dir).SaveCheckpoint("fake", cp); err != nil {
 					t.Fatal(err)
 				}
@@ -148,9 +148,22 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 		t.Error("no extension.resolve_error on an event whose device is gone")
 	}
 
-	d = testDaemon(t, t.TempDir(), &fakeSource{items: records(1, "sdz")}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
+	// loop7 is attached again, to another image: events logged before
+	// that still belong to the first one.
+	items := records(1, "loop7")
+	res.devs["loop7"] = sysfs.BlockInfo{KernelName: "loop7", MajorMinor: "7:7", DiskSeq: "32", BlkType: sysfs.TypeLoop,
+		WWID: "other", BlkPath: "/dev/loop7"}
+	time.Sleep(2 * time.Millisecond)
+	d = testDaemon(t, dir, &fakeSource{items: items}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
 	runUntil(t, d, func() bool { return len(store.events()) == 2 })
-	if ev := store.events()[1]; ev.Ext("resolve_error") == "" || ev.Kdev != "sdz" {
+	ev = store.events()[1]
+	if ev.DevWWID != "loop-wwid" || ev.Ext("mount_point") != "/mnt/t" || !strings.Contains(ev.Ext("resolve_error"), "now another device") {
+		t.Errorf("event from before a re-attach took the new device's identity: %+v", ev)
+	}
+
+	d = testDaemon(t, t.TempDir(), &fakeSource{items: records(1, "sdz")}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
+	runUntil(t, d, func() bool { return len(store.events()) == 3 })
+	if ev := store.events()[2]; ev.Ext("resolve_error") == "" || ev.Kdev != "sdz" {
 		t.Errorf("event on a never seen device: %+v", ev)
 	}
 }

@@ -17,7 +17,8 @@ import (
 	"github.com/peripety/peripety/sysfs"
 )
 
-// fakeSource delivers its items, then waits for ctx.
+// fakeSource delivers its items after the one at pos (all when none is),
+// then waits for ctx.
 type fakeSource struct {
 	items []Item
 }
@@ -26,12 +27,13 @@ func (s *fakeSource) Name() string { return "fake" }
 func (s *fakeSource) Key() string  { return "fake" }
 func (s *fakeSource) Run(ctx context.Context, pos string, opened func(), fn func(Item) error) error {
 	opened()
-	skip := pos != ""
-	for _, it := range s.items {
-		if skip {
-			skip = it.Pos != pos
-			continue
+	start := 0
+	for i, it := range s.items {
+		if it.Pos == pos {
+			start = i + 1
 		}
+	}
+	for _, it := range s.items[start:] {
 		if err := fn(it); err != nil {
 			return err
 		}
@@ -40,14 +42,15 @@ func (s *fakeSource) Run(ctx context.Context, pos string, opened func(), fn func
 	return ctx.Err()
 }
 
-// records makes n fake items "line i" on device dev, one per millisecond.
+// records makes n fake items "line i" on device dev, one per millisecond
+// from now.
 func records(n int, dev string) []Item {
-	base := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	base := time.Now().Round(time.Microsecond)
 	var out []Item
 	for i := 1; i <= n; i++ {
 		out = append(out, Item{
 			Record: parsers.Record{Time: base.Add(time.Duration(i) * time.Millisecond), Message: fmt.Sprintf("%s: line %d", dev, i)},
-			Pos:    fmt.Sprint(i),
+			Pos:    fmt.Sprint(base.UnixMicro(), " ", i),
 		})
 	}
 	return out

@@ -15,60 +15,62 @@ import (
 
 const identityFile = "identities.json"
 
+// maxInstances bounds the instances kept per kernel name.
+const maxInstances = 4
+
 // Identity is what the resolver said of one device instance while it was
-// present: the instance is the kernel name, major:minor and diskseq of its
-// BlockInfo.
+// present. An instance is a kernel name with one major:minor and diskseq:
+// a loop device re-attached, or a disk replaced, is a new instance of the
+// same name.
 type Identity struct {
 	Info sysfs.BlockInfo `json:"info"`
 	// Ext holds the extension keys the resolver gave for events on it.
 	Ext map[string]string `json:"ext,omitempty"`
-	// Seen is when the resolver last answered for this instance.
-	Seen time.Time `json:"seen"`
+	// FirstSeen and Seen are when the resolver first and last answered
+	// for this instance.
+	FirstSeen time.Time `json:"first_seen"`
+	Seen      time.Time `json:"seen"`
 }
 
-// IdentityStore remembers the last identity of every device seen, so that
-// an event read after its device vanished still carries it. It is kept in
-// the state directory and is safe for concurrent use.
+func sameInstance(a, b sysfs.BlockInfo) bool {
+	return a.KernelName == b.KernelName && a.MajorMinor == b.MajorMinor && a.DiskSeq == b.DiskSeq
+}
+
+// IdentityStore remembers the identities of the devices seen, a few
+// instances per kernel name, so that an event read after its device
+// vanished, or after another device took its name, still carries the
+// identity it had. It is kept in the state directory and is safe for
+// concurrent use.
 type IdentityStore struct {
 	st *StateDir
 
 	mu     sync.Mutex
-	byName map[string]*Identity
-	byDev  map[string]string // major:minor → kernel name
+	byName map[string][]*Identity // instances, oldest first
+	byDev  map[string]string      // major:minor → kernel name
 	dirty  bool
 }
 
 // OpenIdentityStore loads the identities saved in st; a missing file is an
 // empty store.
 func OpenIdentityStore(st *StateDir) (*IdentityStore, error) {
-	s := &IdentityStore{st: st, byName: map[string]*Identity{}, byDev: map[string]string{}}
+	s := &IdentityStore{st: st, byName: map[string][]*Identity{}, byDev: map[string]string{}}
 	var saved []*Identity
 	if err := st.load(identityFile, &saved); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("load identities: %w", err)
 	}
 	for _, id := range saved {
 		if id.Info.KernelName != "" {
-			s.put(id)
+			s.byName[id.Info.KernelName] = append(s.byName[id.Info.KernelName], id)
+			if id.Info.MajorMinor != "" {
+				s.byDev[id.Info.MajorMinor] = id.Info.KernelName
+			}
 		}
 	}
-	s.dirty = false
 	return s, nil
 }
 
-func (s *IdentityStore) put(id *Identity) {
-	if old, ok := s.byName[id.Info.KernelName]; ok && old.Info.MajorMinor != id.Info.MajorMinor {
-		delete(s.byDev, old.Info.MajorMinor)
-	}
-	s.byName[id.Info.KernelName] = id
-	if id.Info.MajorMinor != "" {
-		s.byDev[id.Info.MajorMinor] = id.Info.KernelName
-	}
-	s.dirty = true
-}
-
 // Record keeps info (and each of its owners) as the identity of its
-// instance; ext is what the resolver added for events on it. A device whose
-// identity did not change is only marked seen.
+// instance; ext is what the resolver added for events on it.
 func (s *IdentityStore) Record(info sysfs.BlockInfo, ext map[string]string, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -82,32 +84,68 @@ func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now 
 	if info.KernelName == "" {
 		return
 	}
-	if old, ok := s.byName[info.KernelName]; ok && reflect.DeepEqual(old.Info, info) {
-		if ext != nil && !reflect.DeepEqual(old.Ext, ext) {
-			old.Ext = ext
+	list := s.byName[info.KernelName]
+	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) {
+		last := list[n-1]
+		if !reflect.DeepEqual(last.Info, info) {
+			last.Info = info
 			s.dirty = true
 		}
-		old.Seen = now
+		if ext != nil && !reflect.DeepEqual(last.Ext, ext) {
+			last.Ext = ext
+			s.dirty = true
+		}
+		last.Seen = now
 		return
 	}
-	s.put(&Identity{Info: info, Ext: ext, Seen: now})
+	list = append(list, &Identity{Info: info, Ext: ext, FirstSeen: now, Seen: now})
+	if len(list) > maxInstances {
+		list = slices.Delete(list, 0, len(list)-maxInstances)
+	}
+	s.byName[info.KernelName] = list
+	if info.MajorMinor != "" {
+		s.byDev[info.MajorMinor] = info.KernelName
+	}
+	s.dirty = true
 }
 
-// Lookup returns the identity last recorded for kdev, a kernel name or
+func (s *IdentityStore) instances(kdev string) []*Identity {
+	if list, ok := s.byName[kdev]; ok {
+		return list
+	}
+	var list []*Identity
+	for _, id := range s.byName[s.byDev[kdev]] {
+		if id.Info.MajorMinor == kdev {
+			list = append(list, id)
+		}
+	}
+	return list
+}
+
+// Lookup returns the latest identity recorded for kdev, a kernel name or
 // major:minor.
 func (s *IdentityStore) Lookup(kdev string) (Identity, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id, ok := s.byName[kdev]
-	if !ok {
-		if name, found := s.byDev[kdev]; found {
-			id, ok = s.byName[name]
-		}
-	}
-	if !ok {
+	list := s.instances(kdev)
+	if len(list) == 0 {
 		return Identity{}, false
 	}
-	return *id, true
+	return *list[len(list)-1], true
+}
+
+// At returns the identity kdev had at t: the latest instance first seen no
+// later than t. ok is false when every instance was first seen after t.
+func (s *IdentityStore) At(kdev string, t time.Time) (Identity, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.instances(kdev)
+	for i := len(list) - 1; i >= 0; i-- {
+		if !list[i].FirstSeen.After(t) {
+			return *list[i], true
+		}
+	}
+	return Identity{}, false
 }
 
 // Save writes the store to the state directory when it changed.
@@ -117,14 +155,21 @@ func (s *IdentityStore) Save() error {
 		s.mu.Unlock()
 		return nil
 	}
-	all := make([]*Identity, 0, len(s.byName))
-	for _, id := range s.byName {
-		c := *id
-		all = append(all, &c)
+	var all []*Identity
+	for _, list := range s.byName {
+		for _, id := range list {
+			c := *id
+			all = append(all, &c)
+		}
 	}
-	slices.SortFunc(all, func(a, b *Identity) int { return strings.Compare(a.Info.KernelName, b.Info.KernelName) })
 	s.dirty = false
 	s.mu.Unlock()
+	slices.SortStableFunc(all, func(a, b *Identity) int {
+		if c := strings.Compare(a.Info.KernelName, b.Info.KernelName); c != 0 {
+			return c
+		}
+		return a.FirstSeen.Compare(b.FirstSeen)
+	})
 	if err := s.st.save(identityFile, all); err != nil {
 		s.mu.Lock()
 		s.dirty = true

@@ -76,16 +76,20 @@ func layer(sub string) int {
 }
 
 // resolve fills ev's device identity. An event whose device cannot be
-// resolved takes the identity last recorded for it and says why in
-// extension.resolve_error; it is never dropped. It returns the kernel names
-// of the devices below ev's device.
+// resolved, or whose device name now belongs to a device that came after
+// the event, takes the identity recorded for its device at the event's time
+// and says why in extension.resolve_error; it is never dropped. It returns
+// the kernel names of the devices below ev's device.
 func (rs *resolution) resolve(ev *event.Event) []string {
 	if ev.Kdev == "" {
 		return nil
 	}
+	if inv, ok := rs.r.(interface{ Invalidate() }); ok && slices.Contains(fsSubSystems, ev.SubSystem) {
+		// Mounts are announced by no uevent: drop what the resolver cached.
+		inv.Invalidate()
+	}
 	info, ext, err := rs.r.ForEvent(ev.Kdev)
-	if err == nil && (ev.EventType == "FS_MOUNTED" || ev.EventType == "FS_REMOUNTED") && info.MountPoint == "" &&
-		rs.now().Sub(ev.Timestamp) < liveAge {
+	if err == nil && mountEvents[ev.EventType] && info.MountPoint == "" && rs.now().Sub(ev.Timestamp) < liveAge {
 		for range mountRetries {
 			rs.sleep(mountRetry)
 			if info2, ext2, err2 := rs.r.ForEvent(ev.Kdev); err2 == nil {
@@ -96,23 +100,44 @@ func (rs *resolution) resolve(ev *event.Event) []string {
 			}
 		}
 	}
-	if err == nil {
-		rs.ids.Record(info, ext, rs.now())
-		fill(ev, info, ext)
-		return ownerNames(info)
+	if err != nil {
+		old, ok := rs.ids.At(ev.Kdev, ev.Timestamp)
+		if !ok {
+			old, ok = rs.ids.Lookup(ev.Kdev)
+		}
+		if !ok {
+			why := err.Error()
+			if errors.Is(err, sysfs.ErrNotFound) {
+				why += "; never seen while present"
+			}
+			ev.SetExt("resolve_error", why)
+			return nil
+		}
+		fill(ev, old.Info, old.Ext)
+		ev.SetExt("resolve_error", fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339)))
+		return ownerNames(old.Info)
 	}
-	if id, ok := rs.ids.Lookup(ev.Kdev); ok {
-		fill(ev, id.Info, id.Ext)
-		ev.SetExt("resolve_error", fmt.Sprintf("%s: %v; identity as last seen at %s", ev.Kdev, err, id.Seen.Format(time.RFC3339)))
-		return ownerNames(id.Info)
+	prev, hadPrev := rs.ids.Lookup(info.KernelName)
+	rs.ids.Record(info, ext, rs.now())
+	cur, _ := rs.ids.Lookup(info.KernelName)
+	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) && cur.FirstSeen.After(ev.Timestamp) {
+		fill(ev, old.Info, old.Ext)
+		ev.SetExt("resolve_error", fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
+			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339)))
+		return ownerNames(old.Info)
 	}
-	why := err.Error()
-	if errors.Is(err, sysfs.ErrNotFound) {
-		why += "; never seen while present"
+	if hadPrev && sameInstance(prev.Info, info) && info.MountPoint == "" && prev.Info.MountPoint != "" {
+		// Unmounted by now (an unmount line is printed as it goes): the
+		// event still belongs to where it was mounted.
+		ev.SetExt("mount_point", prev.Info.MountPoint)
 	}
-	ev.SetExt("resolve_error", why)
-	return nil
+	fill(ev, info, ext)
+	return ownerNames(info)
 }
+
+// mountEvents are printed by the kernel before the mount shows in
+// mountinfo.
+var mountEvents = map[string]bool{"FS_MOUNTED": true, "FS_REMOUNTED": true, "FS_REMOUNT_READ_ONLY": true}
 
 func ownerNames(info sysfs.BlockInfo) []string {
 	names := make([]string, 0, len(info.Owners))

@@ -75,11 +75,12 @@ func TestIdentityStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	loop := sysfs.BlockInfo{KernelName: "loop3", MajorMinor: "7:3", DiskSeq: "17", BlkType: sysfs.TypeLoop,
 		BlkPath: "/dev/loop3", PreferredBlkPath: "/dev/loop3", UUID: "0b4f", MountPoint: "/mnt/x"}
 	part := sysfs.BlockInfo{KernelName: "loop3p1", MajorMinor: "259:0", BlkType: sysfs.TypePartition, Owners: []sysfs.BlockInfo{loop}}
-	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, now)
+	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0)
+	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0.Add(time.Second))
 	if err := s.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -89,37 +90,37 @@ func TestIdentityStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// loop3 is detached and attached again: a new instance (diskseq 18).
+	loop2 := loop
+	loop2.DiskSeq, loop2.UUID, loop2.MountPoint = "18", "", ""
+	t1 := t0.Add(time.Minute)
+	s.Record(loop2, nil, t1)
+
+	partID := Identity{Info: part, Ext: map[string]string{"mount_point": "/mnt/x"}, FirstSeen: t0, Seen: t0.Add(time.Second)}
+	oldLoop := Identity{Info: loop, FirstSeen: t0, Seen: t0.Add(time.Second)}
+	newLoop := Identity{Info: loop2, FirstSeen: t1, Seen: t1}
 	tests := []struct {
-		kdev   string
+		name   string
+		get    func() (Identity, bool)
 		want   Identity
 		wantOK bool
 	}{
-		{kdev: "loop3p1", want: Identity{Info: part, Ext: map[string]string{"mount_point": "/mnt/x"}, Seen: now}, wantOK: true},
-		{kdev: "259:0", want: Identity{Info: part, Ext: map[string]string{"mount_point": "/mnt/x"}, Seen: now}, wantOK: true},
-		{kdev: "loop3", want: Identity{Info: loop, Seen: now}, wantOK: true},
-		{kdev: "7:3", want: Identity{Info: loop, Seen: now}, wantOK: true},
-		{kdev: "sda"},
+		{"Lookup(loop3p1)", func() (Identity, bool) { return s.Lookup("loop3p1") }, partID, true},
+		{"Lookup(259:0)", func() (Identity, bool) { return s.Lookup("259:0") }, partID, true},
+		{"Lookup(loop3)", func() (Identity, bool) { return s.Lookup("loop3") }, newLoop, true},
+		{"Lookup(7:3)", func() (Identity, bool) { return s.Lookup("7:3") }, newLoop, true},
+		{"Lookup(sda)", func() (Identity, bool) { return s.Lookup("sda") }, Identity{}, false},
+		{"At(loop3, before both)", func() (Identity, bool) { return s.At("loop3", t0.Add(-time.Hour)) }, Identity{}, false},
+		{"At(loop3, while the first)", func() (Identity, bool) { return s.At("loop3", t0.Add(30*time.Second)) }, oldLoop, true},
+		{"At(loop3, after re-attach)", func() (Identity, bool) { return s.At("loop3", t1) }, newLoop, true},
 	}
 	for _, tt := range tests {
-		got, ok := s.Lookup(tt.kdev)
+		got, ok := tt.get()
 		if ok != tt.wantOK {
-			t.Errorf("Lookup(%q) found = %v, want %v", tt.kdev, ok, tt.wantOK)
+			t.Errorf("%s found = %v, want %v", tt.name, ok, tt.wantOK)
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("Lookup(%q) (-want +got):\n%s", tt.kdev, diff)
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
-	}
-
-	// A new instance of loop3 (re-attached: new diskseq, same number)
-	// replaces the old one; a different major:minor drops the old index.
-	loop2 := loop
-	loop2.DiskSeq, loop2.MajorMinor, loop2.UUID = "18", "7:30", ""
-	s.Record(loop2, nil, now.Add(time.Minute))
-	got, _ := s.Lookup("loop3")
-	if got.Info.DiskSeq != "18" {
-		t.Errorf("after re-attach Lookup(loop3) diskseq = %q, want 18", got.Info.DiskSeq)
-	}
-	if _, ok := s.Lookup("7:3"); ok {
-		t.Error("after re-attach at 7:30, Lookup(7:3) still finds the old instance")
 	}
 }
