@@ -54,6 +54,7 @@ type recentError struct {
 	kdev      string
 	wwid      string
 	layer     int
+	eventType string
 	rootCause string
 }
 
@@ -194,9 +195,10 @@ func fill(ev *event.Event, info sysfs.BlockInfo, ext map[string]string) {
 	}
 }
 
-// linkRootCause points ev at the most recent error, within rootCauseWindow,
-// on a device below it, or on the same device at a lower layer (the block
-// error under a filesystem error). It only changes an event that is its own
+// linkRootCause points ev at the root cause of the most recent error,
+// within rootCauseWindow, on a device below it, or on the same device at a
+// lower layer (the block error under a filesystem error) or of another type
+// at the same layer (the I/O error under a buffer error). It only changes an event that is its own
 // root cause. Error events are then kept as candidates for later ones.
 func (rs *resolution) linkRootCause(ev *event.Event, owners []string) {
 	cutoff := ev.Timestamp.Add(-rootCauseWindow)
@@ -213,7 +215,7 @@ func (rs *resolution) linkRootCause(ev *event.Event, owners []string) {
 				continue
 			}
 			below := slices.Contains(owners, r.kdev) || (r.wwid != "" && slices.Contains(ev.OwnersWWIDs, r.wwid))
-			if below || (r.kdev == ev.Kdev && r.layer < l) {
+			if below || (r.kdev == ev.Kdev && (r.layer < l || r.layer == l && r.eventType != ev.EventType)) {
 				ev.RootCauseEventID = r.rootCause
 				break
 			}
@@ -224,6 +226,6 @@ func (rs *resolution) linkRootCause(ev *event.Event, owners []string) {
 			rs.recent = slices.Delete(rs.recent, 0, 1)
 		}
 		rs.recent = append(rs.recent, recentError{at: ev.Timestamp, kdev: ev.Kdev, wwid: ev.DevWWID,
-			layer: layer(ev.SubSystem), rootCause: ev.RootCauseEventID})
+			layer: layer(ev.SubSystem), eventType: ev.EventType, rootCause: ev.RootCauseEventID})
 	}
 }
