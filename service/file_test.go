@@ -29,7 +29,14 @@ func collect(t *testing.T, src Source, pos string) (<-chan Item, context.CancelF
 	out := make(chan Item, 100)
 	done := make(chan error, 1)
 	go func() {
-		done <- src.Run(ctx, pos, func() {}, func(it Item) error { out <- it; return nil })
+		done <- src.Run(ctx, pos, func() {}, func(it Item) error {
+			select {
+			case out <- it:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
 	}()
 	t.Cleanup(func() {
 		cancel()
