@@ -29,7 +29,7 @@ func TestLinkRootCause(t *testing.T) {
 				ev("buf", "BUFFER_IO_ERROR", event.SubBlock, "loop0", event.Error, time.Millisecond),
 				ev("fs", "FS_IO_ERROR", event.SubExt4, "loop0", event.Error, 2*time.Millisecond),
 			},
-			want: []string{"blk", "buf", "blk"},
+			want: []string{"blk", "blk", "blk"},
 		},
 		{
 			name: "error on a device above the failed one",
