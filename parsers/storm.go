@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
@@ -149,7 +150,7 @@ func (s *storm) newFold(ev event.Event, t time.Time) *fold {
 // add folds one more event: the extension keeps only the values shared by
 // every folded event.
 func (f *fold) add(ev event.Event, t time.Time) {
-	f.ev.Count += ev.Count
+	f.ev.Count = addCount(f.ev.Count, int(ev.Count))
 	f.last = t
 	if ev.Severity < f.ev.Severity {
 		f.ev.Severity = ev.Severity
@@ -193,7 +194,7 @@ func (f *fold) summary() event.Event {
 func (s *storm) suppressed(pe *pending, emit func(event.Event)) {
 	fn := pe.ev.Extension["func"]
 	st, ok := suppressors[fn]
-	if !ok {
+	if !ok || pe.suppressed <= 0 {
 		return
 	}
 	sub, typ := st[0], st[1]
@@ -204,7 +205,7 @@ func (s *storm) suppressed(pe *pending, emit func(event.Event)) {
 		}
 	}
 	if best != nil {
-		best.fold.ev.Count += uint32(pe.suppressed)
+		best.fold.ev.Count = addCount(best.fold.ev.Count, pe.suppressed)
 		best.fold.suppressed += pe.suppressed
 		return
 	}
@@ -284,4 +285,12 @@ func (s *storm) flushAll(emit func(event.Event)) {
 		}
 	}
 	emitFolds(all, emit)
+}
+
+// addCount adds n to an event count, saturating rather than wrapping.
+func addCount(c uint32, n int) uint32 {
+	if uint64(c)+uint64(n) > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return c + uint32(n)
 }
