@@ -53,6 +53,7 @@ func (r *Reader) nextDmesg() (parsers.Record, error) {
 			continue
 		}
 		rec.Message = string(r.rec)
+		r.recLine = start
 		return rec, nil
 	}
 }

@@ -27,6 +27,7 @@ func (r *Reader) nextJournalExport() (parsers.Record, error) {
 		case fields > 0:
 			rec, why, ok := r.journalRecord(&e)
 			if ok {
+				r.recLine = start
 				return rec, nil
 			}
 			r.skip(why, start, e.message)

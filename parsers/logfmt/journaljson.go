@@ -54,6 +54,7 @@ func (r *Reader) nextJournalJSON() (parsers.Record, error) {
 			r.skip(why, r.lineNo, line)
 			continue
 		}
+		r.recLine = r.lineNo
 		return rec, nil
 	}
 }

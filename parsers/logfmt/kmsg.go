@@ -218,6 +218,7 @@ func (r *Reader) nextKmsg() (parsers.Record, error) {
 			r.skip(SkipMalformed, start, []byte(err.Error()))
 			continue
 		}
+		r.recLine = start
 		return rec, nil
 	}
 }

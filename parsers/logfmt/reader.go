@@ -53,11 +53,12 @@ type Reader struct {
 	next   func() (parsers.Record, error)
 	err    error // sticky: the error Next returns from now on
 
-	lineNo int64  // number of the line readLine returned last
-	long   []byte // a line longer than the bufio buffer, put together
-	rec    []byte // the record being put together
-	skips  []Skip
-	cursor string
+	lineNo  int64  // number of the line readLine returned last
+	recLine int64  // line the record Next returned last started on
+	long    []byte // a line longer than the bufio buffer, put together
+	rec     []byte // the record being put together
+	skips   []Skip
+	cursor  string
 
 	// loc is where times without an offset are (dmesg -T, syslog); now
 	// gives the year syslog timestamps omit. Tests set both.
@@ -123,6 +124,10 @@ func (r *Reader) Format() Format { return r.format }
 func (r *Reader) Skipped() []Skip {
 	return append([]Skip(nil), r.skips...)
 }
+
+// Line returns the line number (from 1) where the record Next returned
+// last started.
+func (r *Reader) Line() int64 { return r.recLine }
 
 // Cursor returns the journal cursor (__CURSOR) of the record Next returned
 // last, for the journal formats; "" otherwise.

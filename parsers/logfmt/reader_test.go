@@ -311,15 +311,46 @@ not json
 	}
 }
 
+// TestReaderLine checks the line a record starts on, for every format
+// that reads lines.
+func TestReaderLine(t *testing.T) {
+	tests := []struct {
+		format Format
+		in     string
+		want   []int64
+	}{
+		{FormatKmsg, "\n6,1,2,-;a\n SUBSYSTEM=scsi\njunk\n6,2,3,-;b\n", []int64{2, 5}},
+		{FormatDmesg, "[ 1.0] a\n      more\n\n[ 2.0] b\n", []int64{1, 4}},
+		{FormatSyslog, "Nov 25 16:03:04 h sshd: x\nNov 25 16:03:04 h kernel: a\n", []int64{2}},
+		{FormatJournalExport, "\n_TRANSPORT=kernel\nMESSAGE=a\n\n\n_TRANSPORT=kernel\nMESSAGE=b\n", []int64{2, 6}},
+	}
+	for _, tt := range tests {
+		r := newTestReader(t, strings.NewReader(tt.in), tt.format)
+		var got []int64
+		for {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+			got = append(got, r.Line())
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s lines (-want +got):\n%s", tt.format, diff)
+		}
+	}
+}
+
 func TestReaderCursor(t *testing.T) {
 	in := `{"_TRANSPORT":"kernel","MESSAGE":"a","__CURSOR":"s=1;i=1"}` + "\n" + `{"_TRANSPORT":"kernel","MESSAGE":"b","__CURSOR":"s=1;i=2"}` + "\n"
 	r := newTestReader(t, strings.NewReader(in), FormatJournalJSON)
-	for _, want := range []string{"s=1;i=1", "s=1;i=2"} {
+	for i, want := range []string{"s=1;i=1", "s=1;i=2"} {
 		if _, err := r.Next(); err != nil {
 			t.Fatal(err)
 		}
 		if got := r.Cursor(); got != want {
 			t.Errorf("Cursor() = %q, want %q", got, want)
+		}
+		if got := r.Line(); got != int64(i+1) {
+			t.Errorf("Line() = %d, want %d", got, i+1)
 		}
 	}
 }

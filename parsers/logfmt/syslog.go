@@ -79,6 +79,7 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 			continue
 		}
 		rec.Message = string(r.rec)
+		r.recLine = start
 		return rec, nil
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/peripety/peripety/event"
@@ -16,14 +17,20 @@ import (
 // of a plan must all hold (sd_journal_add_conjunction between them).
 type clause [][]string
 
-// blkFields are the fields that carry a device identifier; Filter.Blk
-// matches when any of them holds any identifier of the device.
-var blkFields = []string{FieldKdev, FieldDevWWID, FieldDevPath, FieldOwnersWWIDs, FieldOwnersPaths}
+// Device identifiers are matched against the fields that can hold them: a
+// path (it starts with /) against DEV_PATH and OWNERS_PATHS, anything else
+// (kernel name, major:minor, WWID, UUID) against KDEV, DEV_WWID and
+// OWNERS_WWIDS. Each term costs sd-journal a lookup per step, so the
+// narrower plan is the faster query.
+var (
+	blkPathFields = []string{FieldDevPath, FieldOwnersPaths}
+	blkIDFields   = []string{FieldKdev, FieldDevWWID, FieldOwnersWWIDs}
+)
 
 // matchPlan returns the journal matches that preselect the entries f can
-// accept: ours, of the wanted types, sub-systems and id, on the device.
-// The matches narrow; the decoded event is still checked with f.Match,
-// which also covers what matches cannot (severity, time, sub-system case).
+// accept: ours, of the wanted types, sub-systems, id and severity, on the
+// device. The matches narrow; the decoded event is still checked with
+// f.Match, which also covers what matches cannot (time, sub-system case).
 func matchPlan(f *event.Filter) []clause {
 	base := []string{FieldIsPeripety + "=" + IsPeripetyValue}
 	for _, t := range f.EventTypes {
@@ -40,30 +47,48 @@ func matchPlan(f *event.Filter) []clause {
 	if f.EventID != "" {
 		base = append(base, FieldEventID+"="+f.EventID)
 	}
-	plan := []clause{{base}}
-	var ids []string
-	for _, id := range f.Blk {
-		if id != "" {
-			ids = append(ids, id)
+	if f.Severity != nil {
+		// PRIORITY is the severity's number: this severe or more is
+		// any priority from 0 up to it.
+		for p := event.Emergency; p <= *f.Severity && p.Valid(); p++ {
+			base = append(base, FieldPriority+"="+strconv.Itoa(int(p)))
 		}
 	}
-	if len(f.Blk) > 0 {
-		if len(ids) == 0 {
-			// Only empty identifiers: nothing can match, and no match
-			// at all would select everything.
-			ids = []string{""}
+	plan := []clause{{base}}
+	if len(f.Blk) == 0 {
+		return plan
+	}
+	var paths, others []string
+	for _, id := range f.Blk {
+		switch {
+		case id == "":
+		case strings.HasPrefix(id, "/"):
+			paths = append(paths, id)
+		default:
+			others = append(others, id)
 		}
-		var blk clause
-		for _, field := range blkFields {
+	}
+	var blk clause
+	for _, g := range []struct {
+		fields, ids []string
+	}{{blkIDFields, others}, {blkPathFields, paths}} {
+		for _, field := range g.fields {
+			if len(g.ids) == 0 {
+				continue
+			}
 			var term []string
-			for _, id := range ids {
+			for _, id := range g.ids {
 				term = append(term, field+"="+id)
 			}
 			blk = append(blk, term)
 		}
-		plan = append(plan, blk)
 	}
-	return plan
+	if len(blk) == 0 {
+		// Only empty identifiers: nothing can match, and no match at
+		// all would select everything.
+		blk = clause{{FieldKdev + "="}}
+	}
+	return append(plan, blk)
 }
 
 // entryGetter reads one field of the current journal entry; ok is false

@@ -21,14 +21,20 @@ func TestMatchPlan(t *testing.T) {
 			SubSystems: []string{"EXT4", "xfs"}, EventID: "id-1"},
 			[]clause{{{"IS_PERIPETY=TRUE", "EVENT_TYPE=FS_MOUNTED", "EVENT_TYPE=FS_IO_ERROR",
 				"SUB_SYSTEM=EXT4", "SUB_SYSTEM=ext4", "SUB_SYSTEM=xfs", "EVENT_ID=id-1"}}}},
-		{"blk", event.Filter{Blk: []string{"sdc", "", "8:32"}}, []clause{
+		{"severity", event.Filter{Severity: ptr(event.Error)},
+			[]clause{{{"IS_PERIPETY=TRUE", "PRIORITY=0", "PRIORITY=1", "PRIORITY=2", "PRIORITY=3"}}}},
+		{"blk", event.Filter{Blk: []string{"sdc", "", "8:32", "/dev/sdc", "/dev/disk/by-id/wwn-0x5"}}, []clause{
 			{{"IS_PERIPETY=TRUE"}},
-			{{"KDEV=sdc", "KDEV=8:32"}, {"DEV_WWID=sdc", "DEV_WWID=8:32"}, {"DEV_PATH=sdc", "DEV_PATH=8:32"},
-				{"OWNERS_WWIDS=sdc", "OWNERS_WWIDS=8:32"}, {"OWNERS_PATHS=sdc", "OWNERS_PATHS=8:32"}},
+			{{"KDEV=sdc", "KDEV=8:32"}, {"DEV_WWID=sdc", "DEV_WWID=8:32"}, {"OWNERS_WWIDS=sdc", "OWNERS_WWIDS=8:32"},
+				{"DEV_PATH=/dev/sdc", "DEV_PATH=/dev/disk/by-id/wwn-0x5"}, {"OWNERS_PATHS=/dev/sdc", "OWNERS_PATHS=/dev/disk/by-id/wwn-0x5"}},
+		}},
+		{"blk paths only", event.Filter{Blk: []string{"/dev/sdc"}}, []clause{
+			{{"IS_PERIPETY=TRUE"}},
+			{{"DEV_PATH=/dev/sdc"}, {"OWNERS_PATHS=/dev/sdc"}},
 		}},
 		{"blk only empty", event.Filter{Blk: []string{""}}, []clause{
 			{{"IS_PERIPETY=TRUE"}},
-			{{"KDEV="}, {"DEV_WWID="}, {"DEV_PATH="}, {"OWNERS_WWIDS="}, {"OWNERS_PATHS="}},
+			{{"KDEV="}},
 		}},
 	}
 	for _, tt := range tests {
@@ -39,6 +45,8 @@ func TestMatchPlan(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestDecodeEntry(t *testing.T) {
 	rt := uint64(time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC).UnixMicro())
