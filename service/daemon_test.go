@@ -149,11 +149,21 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 	}
 
 	// loop7 is attached again, to another image: events logged before
-	// that still belong to the first one.
+	// that still belong to the first one. The identities recorded say the
+	// first instance was there an hour ago.
+	dir = t.TempDir()
+	ids, err := OpenIdentityStore(NewStateDirMust(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids.Record(loopResolver().devs["loop7"], nil, time.Now().Add(-time.Hour))
+	if err := ids.Save(); err != nil {
+		t.Fatal(err)
+	}
 	items := records(1, "loop7")
+	items[0].Record.Time = time.Now().Add(-10 * time.Minute)
 	res.devs["loop7"] = sysfs.BlockInfo{KernelName: "loop7", MajorMinor: "7:7", DiskSeq: "32", BlkType: sysfs.TypeLoop,
 		WWID: "other", BlkPath: "/dev/loop7"}
-	time.Sleep(2 * time.Millisecond)
 	d = testDaemon(t, dir, &fakeSource{items: items}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
 	runUntil(t, d, func() bool { return len(store.events()) == 2 })
 	ev = store.events()[1]

@@ -33,6 +33,11 @@ const (
 	// is resolved again a few times.
 	mountRetry   = 20 * time.Millisecond
 	mountRetries = 10
+	// attachSlack: a device is first seen a little after the lines it
+	// prints as it appears (a loop device's capacity change), so only a
+	// device first seen later than this after an event is taken to have
+	// come after it.
+	attachSlack = 2 * time.Second
 	// liveAge is how recent a record must be to be taken as live.
 	liveAge = 5 * time.Second
 )
@@ -121,7 +126,8 @@ func (rs *resolution) resolve(ev *event.Event) []string {
 	prev, hadPrev := rs.ids.Lookup(info.KernelName)
 	rs.ids.Record(info, ext, rs.now())
 	cur, _ := rs.ids.Lookup(info.KernelName)
-	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) && cur.FirstSeen.After(ev.Timestamp) {
+	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) &&
+		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) {
 		fill(ev, old.Info, old.Ext)
 		ev.SetExt("resolve_error", fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
 			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339)))
