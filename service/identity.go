@@ -26,6 +26,9 @@ type Identity struct {
 	Info sysfs.BlockInfo `json:"info"`
 	// Ext holds the extension keys the resolver gave for events on it.
 	Ext map[string]string `json:"ext,omitempty"`
+	// FSUUID is the UUID of the filesystem on it, as its kernel lines
+	// last named it (most filesystem lines do not).
+	FSUUID string `json:"fs_uuid,omitempty"`
 	// FirstSeen and Seen are when the resolver first and last answered
 	// for this instance.
 	FirstSeen time.Time `json:"first_seen"`
@@ -120,6 +123,18 @@ func (s *IdentityStore) instances(kdev string) []*Identity {
 		}
 	}
 	return list
+}
+
+// SetFSUUID notes the filesystem UUID a kernel line gave for the instance
+// info names.
+func (s *IdentityStore) SetFSUUID(info sysfs.BlockInfo, uuid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.byName[info.KernelName]
+	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) && list[n-1].FSUUID != uuid {
+		list[n-1].FSUUID = uuid
+		s.dirty = true
+	}
 }
 
 // Lookup returns the latest identity recorded for kdev, a kernel name or

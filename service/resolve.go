@@ -119,6 +119,7 @@ func (rs *resolution) resolve(ev *event.Event) []string {
 			ev.SetExt("resolve_error", why)
 			return nil
 		}
+		rs.fsUUID(ev, old)
 		fill(ev, old.Info, old.Ext)
 		ev.SetExt("resolve_error", fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339)))
 		return ownerNames(old.Info)
@@ -128,6 +129,7 @@ func (rs *resolution) resolve(ev *event.Event) []string {
 	cur, _ := rs.ids.Lookup(info.KernelName)
 	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) &&
 		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) {
+		rs.fsUUID(ev, old)
 		fill(ev, old.Info, old.Ext)
 		ev.SetExt("resolve_error", fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
 			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339)))
@@ -138,8 +140,23 @@ func (rs *resolution) resolve(ev *event.Event) []string {
 		// event still belongs to where it was mounted.
 		ev.SetExt("mount_point", prev.Info.MountPoint)
 	}
+	rs.fsUUID(ev, cur)
 	fill(ev, info, ext)
 	return ownerNames(info)
+}
+
+// fsUUID keeps the filesystem UUID of id's device: a filesystem line that
+// names it (mount, unmount) is noted, one that does not (errors) takes
+// the one last noted.
+func (rs *resolution) fsUUID(ev *event.Event, id Identity) {
+	if !slices.Contains(fsSubSystems, ev.SubSystem) {
+		return
+	}
+	if u := ev.Ext("uuid"); u != "" {
+		rs.ids.SetFSUUID(id.Info, u)
+		return
+	}
+	ev.SetExt("uuid", id.FSUUID)
 }
 
 // mountEvents are printed by the kernel before the mount shows in
@@ -204,15 +221,17 @@ func fill(ev *event.Event, info sysfs.BlockInfo, ext map[string]string) {
 // linkRootCause points ev at the root cause of the most recent error,
 // within rootCauseWindow, on a device below it, or on the same device at a
 // lower layer (the block error under a filesystem error) or of another type
-// at the same layer (the I/O error under a buffer error). It only changes an event that is its own
-// root cause. Error events are then kept as candidates for later ones.
+// at the same layer (the I/O error under a buffer error). It only changes a
+// warning or worse (an unmount after an error is not caused by it) that is
+// its own root cause. Error events are then kept as candidates for later
+// ones.
 func (rs *resolution) linkRootCause(ev *event.Event, owners []string) {
 	cutoff := ev.Timestamp.Add(-rootCauseWindow)
 	rs.recent = slices.DeleteFunc(rs.recent, func(r recentError) bool { return r.at.Before(cutoff) })
 	if ev.Kdev == "" {
 		return
 	}
-	if ev.RootCauseEventID == ev.EventID || ev.RootCauseEventID == "" {
+	if (ev.RootCauseEventID == ev.EventID || ev.RootCauseEventID == "") && ev.Severity.AtLeast(event.Warning) {
 		ev.RootCauseEventID = ev.EventID
 		l := layer(ev.SubSystem)
 		for i := len(rs.recent) - 1; i >= 0; i-- {

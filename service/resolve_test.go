@@ -58,6 +58,14 @@ func TestLinkRootCause(t *testing.T) {
 			want: []string{"blk", "fs"},
 		},
 		{
+			name: "an info event is caused by nothing",
+			events: []event.Event{
+				ev("fs", "FS_ERROR", event.SubExt4, "loop0", event.Error, 0),
+				ev("umount", "FS_UNMOUNTED", event.SubExt4, "loop0", event.Info, time.Millisecond),
+			},
+			want: []string{"fs", "umount"},
+		},
+		{
 			name: "an info event causes nothing",
 			events: []event.Event{
 				ev("cap", "BLK_CAPACITY_CHANGE", event.SubBlock, "loop0", event.Info, 0),
