@@ -250,6 +250,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		res:       &resolution{r: d.opts.Resolver, ids: ids, now: time.Now, sleep: time.Sleep},
 		sinks:     runners,
 	}
+	started := startedEvent(d.src.Name(), cp.Pos, now)
 	// The events stored from records read again are read back when the
 	// first record comes: from the checkpoint's time, or, with no
 	// checkpoint, that record's.
@@ -258,7 +259,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if cp.Pos == "" {
 			since = first
 		}
-		stored, err := d.storedSince(ctx, store, since)
+		// Not ctx: on a clean stop the records read are still handled.
+		stored, err := d.storedSince(context.WithoutCancel(ctx), store, since, started.EventID)
 		if err != nil {
 			d.log.Warn("read back events stored before the restart; some may be stored twice", "err", err)
 		}
@@ -319,6 +321,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 	d.log.Info("starting", "source", d.src.Name(), "position", cp.Pos, "state_dir", d.opts.StateDir)
 
+	started.Hostname = pl.hostname
+	pl.deliver(started)
 	if cfg.Main.DumpBlkInfoAtStart {
 		for _, b := range blocks {
 			pl.emit(blkInfoEvent(b, now))

@@ -34,13 +34,13 @@ func TestRunDeliversToSinks(t *testing.T) {
 	store, out := &memStore{}, &syncBuffer{}
 	cfg := config.Main{NotifyStdout: true, SaveToJournald: true}
 	d := testDaemon(t, t.TempDir(), &fakeSource{items: records(5, "loop7")}, loopResolver(), store, cfg, out)
-	runUntil(t, d, func() bool { return len(store.events()) == 5 })
+	runUntil(t, d, func() bool { return len(store.logged()) == 5 })
 
-	got := store.events()
-	if diff := cmp.Diff([]uint64{1, 2, 3, 4, 5}, seqs(got)); diff != "" {
+	got := store.logged()
+	if diff := cmp.Diff([]uint64{2, 3, 4, 5, 6}, seqs(got)); diff != "" {
 		t.Errorf("stored seqs (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(got, out.events(t), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }), cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(store.events(), out.events(t), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("stdout differs from the store (-store +stdout):\n%s", diff)
 	}
 	ev := got[0]
@@ -87,8 +87,8 @@ func TestRestartAfterCrash(t *testing.T) {
 
 	full := &memStore{}
 	d := testDaemon(t, dir, &fakeSource{items: items}, loopResolver(), full, config.Main{SaveToJournald: true}, &syncBuffer{})
-	runUntil(t, d, func() bool { return len(full.events()) == 9 })
-	all := full.events()
+	runUntil(t, d, func() bool { return len(full.logged()) == 9 })
+	all := full.logged()
 
 	for _, tt := range []struct {
 		name   string
@@ -110,9 +110,9 @@ func TestRestartAfterCrash(t *testing.T) {
 			}
 			store := &memStore{evs: slices.Clone(all[:tt.stored])}
 			d := testDaemon(t, dir, &fakeSource{items: items}, loopResolver(), store, config.Main{SaveToJournald: true}, &syncBuffer{})
-			runUntil(t, d, func() bool { return len(store.events()) >= 9 })
+			runUntil(t, d, func() bool { return len(store.logged()) >= 9 })
 			time.Sleep(20 * time.Millisecond) // a duplicate would show now
-			got := store.events()
+			got := store.logged()
 			ids := map[string]int{}
 			for _, ev := range got {
 				ids[ev.EventID]++
@@ -139,8 +139,8 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 
 	res.remove("loop7")
 	d = testDaemon(t, dir, &fakeSource{items: records(1, "loop7")}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
-	runUntil(t, d, func() bool { return len(store.events()) == 1 })
-	ev := store.events()[0]
+	runUntil(t, d, func() bool { return len(store.logged()) == 1 })
+	ev := store.logged()[0]
 	if ev.DevWWID != "loop-wwid" || ev.DevPath != "/dev/loop7" || ev.Ext("mount_point") != "/mnt/t" {
 		t.Errorf("vanished device lost its identity: %+v", ev)
 	}
@@ -165,15 +165,15 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 	res.devs["loop7"] = sysfs.BlockInfo{KernelName: "loop7", MajorMinor: "7:7", DiskSeq: "32", BlkType: sysfs.TypeLoop,
 		WWID: "other", BlkPath: "/dev/loop7"}
 	d = testDaemon(t, dir, &fakeSource{items: items}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
-	runUntil(t, d, func() bool { return len(store.events()) == 2 })
-	ev = store.events()[1]
+	runUntil(t, d, func() bool { return len(store.logged()) == 2 })
+	ev = store.logged()[1]
 	if ev.DevWWID != "loop-wwid" || ev.Ext("mount_point") != "/mnt/t" || !strings.Contains(ev.Ext("resolve_error"), "now another device") {
 		t.Errorf("event from before a re-attach took the new device's identity: %+v", ev)
 	}
 
 	d = testDaemon(t, t.TempDir(), &fakeSource{items: records(1, "sdz")}, res, store, config.Main{SaveToJournald: true}, &syncBuffer{})
-	runUntil(t, d, func() bool { return len(store.events()) == 3 })
-	if ev := store.events()[2]; ev.Ext("resolve_error") == "" || ev.Kdev != "sdz" {
+	runUntil(t, d, func() bool { return len(store.logged()) == 3 })
+	if ev := store.logged()[2]; ev.Ext("resolve_error") == "" || ev.Kdev != "sdz" {
 		t.Errorf("event on a never seen device: %+v", ev)
 	}
 }
@@ -192,11 +192,11 @@ func TestSlowSinkSheds(t *testing.T) {
 		close(store.block)
 	}()
 	runUntil(t, d, func() bool {
-		return slices.ContainsFunc(store.events(), func(ev event.Event) bool { return ev.EventType == EventShed })
+		return slices.ContainsFunc(store.logged(), func(ev event.Event) bool { return ev.EventType == EventShed })
 	})
 	var lines uint64
 	shed := 0
-	for _, ev := range store.events() {
+	for _, ev := range store.logged() {
 		if ev.EventType == EventShed {
 			shed++
 			n, _ := strconv.ParseUint(ev.Ext("lines"), 10, 64)

@@ -151,6 +151,17 @@ func (s *memStore) events() []event.Event {
 	return append([]event.Event(nil), s.evs...)
 }
 
+// logged returns the events of kernel lines: all but the start events.
+func (s *memStore) logged() []event.Event {
+	var out []event.Event
+	for _, ev := range s.events() {
+		if ev.EventType != EventStarted {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
 func (s *memStore) query(ctx context.Context, f event.Filter) ([]event.Event, error) {
 	var out []event.Event
 	for _, ev := range s.events() {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/service/journal"
 )
@@ -15,9 +17,32 @@ import (
 // read again, and their events that had been stored already are then
 // recognised by id (ids are reproducible, see eventID) and not stored
 // twice. The result counts each id, for events that share one.
-func (d *Daemon) storedSince(ctx context.Context, store *sinkRunner, since time.Time) (map[string]int, error) {
+//
+// The store may not have taken in yet what a killed daemon sent it just
+// before it died (journald reads its socket in order): marker is an event
+// this run stored first, and once it can be read back so can everything
+// sent before it.
+func (d *Daemon) storedSince(ctx context.Context, store *sinkRunner, since time.Time, marker string) (map[string]int, error) {
 	if !store.on.Load() || d.opts.StoredEvents == nil {
 		return nil, nil
+	}
+	deadline := time.Now().Add(markerWait)
+	for {
+		evs, err := d.opts.StoredEvents(ctx, event.Filter{EventID: marker, Limit: 1})
+		if err != nil {
+			return nil, fmt.Errorf("read back start event: %w", err)
+		}
+		if len(evs) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("start event %s not readable from the store after %v", marker, markerWait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	evs, err := d.opts.StoredEvents(ctx, event.Filter{Since: since, Limit: math.MaxInt})
 	if err != nil {
@@ -30,6 +55,33 @@ func (d *Daemon) storedSince(ctx context.Context, store *sinkRunner, since time.
 		}
 	}
 	return ids, nil
+}
+
+// markerWait bounds the wait for the start event to be readable.
+const markerWait = 5 * time.Second
+
+// EventStarted is the type of the event a daemon stores as it starts.
+const EventStarted = "PERIPETY_DAEMON_STARTED"
+
+// startedEvent says the daemon started and where it resumes.
+func startedEvent(source, pos string, at time.Time) event.Event {
+	where := "from the start"
+	if pos != "" {
+		where = "after position " + pos
+	}
+	ev := event.Event{
+		EventID:   uuid.NewString(),
+		EventType: EventStarted,
+		Severity:  event.Info,
+		SubSystem: event.SubPeripety,
+		Timestamp: at.Round(time.Microsecond),
+		Msg:       fmt.Sprintf("peripetyd started, reading %s %s", source, where),
+		Count:     1,
+	}
+	ev.RootCauseEventID = ev.EventID
+	ev.SetExt("source", source)
+	ev.SetExt("position", pos)
+	return ev
 }
 
 // storedInJournal reads events back from the journald store.
