@@ -26,6 +26,9 @@ type Identity struct {
 	Info sysfs.BlockInfo `json:"info"`
 	// Ext holds the extension keys the resolver gave for events on it.
 	Ext map[string]string `json:"ext,omitempty"`
+	// MountPoint is where its filesystem was last seen mounted: a
+	// filesystem's unmount line, and lines read late, belong there.
+	MountPoint string `json:"mount_point,omitempty"`
 	// FSUUID is the UUID of the filesystem on it, as its kernel lines
 	// last named it (most filesystem lines do not).
 	FSUUID string `json:"fs_uuid,omitempty"`
@@ -94,6 +97,9 @@ func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now 
 			last.Info = info
 			s.dirty = true
 		}
+		if info.MountPoint != "" {
+			last.MountPoint = info.MountPoint
+		}
 		if ext != nil && !reflect.DeepEqual(last.Ext, ext) {
 			last.Ext = ext
 			s.dirty = true
@@ -101,7 +107,7 @@ func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now 
 		last.Seen = now
 		return
 	}
-	list = append(list, &Identity{Info: info, Ext: ext, FirstSeen: now, Seen: now})
+	list = append(list, &Identity{Info: info, Ext: ext, MountPoint: info.MountPoint, FirstSeen: now, Seen: now})
 	if len(list) > maxInstances {
 		list = slices.Delete(list, 0, len(list)-maxInstances)
 	}

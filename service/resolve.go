@@ -32,7 +32,7 @@ const (
 	// mount shows in mountinfo, so a live mount event without a mount point
 	// is resolved again a few times.
 	mountRetry   = 20 * time.Millisecond
-	mountRetries = 10
+	mountRetries = 50
 	// attachSlack: a device is first seen a little after the lines it
 	// prints as it appears (a loop device's capacity change), so only a
 	// device first seen later than this after an event is taken to have
@@ -124,7 +124,6 @@ func (rs *resolution) resolve(ev *event.Event) []string {
 		ev.SetExt("resolve_error", fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339)))
 		return ownerNames(old.Info)
 	}
-	prev, hadPrev := rs.ids.Lookup(info.KernelName)
 	rs.ids.Record(info, ext, rs.now())
 	cur, _ := rs.ids.Lookup(info.KernelName)
 	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) &&
@@ -135,11 +134,6 @@ func (rs *resolution) resolve(ev *event.Event) []string {
 			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339)))
 		return ownerNames(old.Info)
 	}
-	if hadPrev && sameInstance(prev.Info, info) && info.MountPoint == "" && prev.Info.MountPoint != "" {
-		// Unmounted by now (an unmount line is printed as it goes): the
-		// event still belongs to where it was mounted.
-		ev.SetExt("mount_point", prev.Info.MountPoint)
-	}
 	rs.fsUUID(ev, cur)
 	fill(ev, info, ext)
 	return ownerNames(info)
@@ -147,10 +141,16 @@ func (rs *resolution) resolve(ev *event.Event) []string {
 
 // fsUUID keeps the filesystem UUID of id's device: a filesystem line that
 // names it (mount, unmount) is noted, one that does not (errors) takes
-// the one last noted.
+// the one last noted; and a filesystem line read once the filesystem is
+// unmounted takes the mount point it last had.
 func (rs *resolution) fsUUID(ev *event.Event, id Identity) {
 	if !slices.Contains(fsSubSystems, ev.SubSystem) {
 		return
+	}
+	if id.Info.MountPoint == "" && ev.Ext("mount_point") == "" {
+		// Unmounted by now (an unmount line is printed as it goes, and a
+		// line may be read late): the event belongs where it was mounted.
+		ev.SetExt("mount_point", id.MountPoint)
 	}
 	if u := ev.Ext("uuid"); u != "" {
 		rs.ids.SetFSUUID(id.Info, u)

@@ -97,7 +97,7 @@ func TestIdentityStore(t *testing.T) {
 	s.Record(loop2, nil, t1)
 
 	partID := Identity{Info: part, Ext: map[string]string{"mount_point": "/mnt/x"}, FirstSeen: t0, Seen: t0.Add(time.Second)}
-	oldLoop := Identity{Info: loop, FirstSeen: t0, Seen: t0.Add(time.Second)}
+	oldLoop := Identity{Info: loop, MountPoint: "/mnt/x", FirstSeen: t0, Seen: t0.Add(time.Second)}
 	newLoop := Identity{Info: loop2, FirstSeen: t1, Seen: t1}
 	tests := []struct {
 		name   string
