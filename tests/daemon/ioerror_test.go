@@ -15,7 +15,7 @@ import (
 // image, with a 1 MiB file whose blocks can be made to fail.
 type ioErrorFS struct {
 	dev, kdev, mnt, control, file string
-	block                       int64 // the file's first filesystem block (4 KiB)
+	block                         int64 // the file's first filesystem block (4 KiB)
 }
 
 func newIOErrorFS(t *testing.T, dir string) ioErrorFS {
