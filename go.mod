@@ -6,3 +6,8 @@ require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/google/go-cmp v0.7.0
 )
+
+require (
+	github.com/godbus/dbus/v5 v5.2.4 // indirect
+	golang.org/x/sys v0.27.0 // indirect
+)
