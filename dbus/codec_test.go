@@ -21,10 +21,10 @@ func sampleEvent() event.Event {
 		Kdev: "dm-1", DevWWID: "47841ee5-047d-4f73-8951-5a3d7a4c770e", DevPath: "/dev/mapper/vg-lv",
 		OwnersWWIDs: []string{"LVM-jM0Tz8T6xqZjS5NF1SQB2A35zYk80ayyNqp0YXhWtL4uJD7Ou9HKT4wcHRXwVLIj",
 			"mpath-333333330000007d0", "t10.Linux-scsi_debug-2000"},
-		OwnersPaths: []string{"/dev/mapper/vg-lv", "/dev/mapper/mpatha", "/dev/sdf", "/dev/sdd"},
-		Msg:         "EXT4-fs (dm-1): mounted filesystem with ordered data mode. Opts: (null)",
-		RawMsg:      "EXT4-fs (dm-1): mounted filesystem with ordered data mode. Opts: (null)",
-		Extension:   map[string]string{"mount_point": "/tmp/tmp.MYo8MCHF35"},
+		OwnersPaths:      []string{"/dev/mapper/vg-lv", "/dev/mapper/mpatha", "/dev/sdf", "/dev/sdd"},
+		Msg:              "EXT4-fs (dm-1): mounted filesystem with ordered data mode. Opts: (null)",
+		RawMsg:           "EXT4-fs (dm-1): mounted filesystem with ordered data mode. Opts: (null)",
+		Extension:        map[string]string{"mount_point": "/tmp/tmp.MYo8MCHF35"},
 		RootCauseEventID: "5b8ef7a8-52bd-4a49-9f57-52b2c9e3a1c4", Count: 1, Seq: 7,
 	}
 }
