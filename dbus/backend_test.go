@@ -103,4 +103,10 @@ func (b *memBackend) Reload() error {
 	return nil
 }
 
+func (b *memBackend) reloadCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.reloads
+}
+
 func (b *memBackend) Sources() []string { return []string{"kmsg"} }
