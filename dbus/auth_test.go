@@ -14,7 +14,7 @@ func TestAuthorization(t *testing.T) {
 	f := startServer(t)
 	testenv.Polkit(t, f.bus)
 	u := testenv.TestUser(t, "prpttest")
-	f.backend.add(fsError(1))
+	f.backend.Add(fsError(1))
 
 	call := func(t *testing.T, asUser bool, method string, args ...string) (string, error) {
 		t.Helper()
@@ -50,7 +50,7 @@ func TestAuthorization(t *testing.T) {
 	t.Run("user refused Reload", func(t *testing.T) {
 		out, err := call(t, true, "Reload")
 		refused(t, out, err, ActionManage)
-		if n := f.backend.reloadCount(); n != 0 {
+		if n := f.backend.Reloads(); n != 0 {
 			t.Errorf("backend reloaded %d times", n)
 		}
 	})
@@ -58,7 +58,7 @@ func TestAuthorization(t *testing.T) {
 		if out, err := call(t, false, "Reload"); err != nil {
 			t.Errorf("Reload as root: %v: %s", err, out)
 		}
-		if n := f.backend.reloadCount(); n != 1 {
+		if n := f.backend.Reloads(); n != 1 {
 			t.Errorf("backend reloaded %d times, want 1", n)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 
 	godbus "github.com/godbus/dbus/v5"
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/sysfs"
 )
 
 // QueryFilter is a Query filter as it travels on the bus: event.Filter with
@@ -140,4 +141,17 @@ func usecOf(t time.Time) uint64 {
 		return uint64(us)
 	}
 	return 0
+}
+
+// Identifiers lists the names an event may carry for the device info
+// describes (kernel name, major:minor, WWID, UUID, paths), starting with
+// given, the name a caller gave: the event.Filter.Blk of a `blk` filter.
+func Identifiers(given string, info *sysfs.BlockInfo) []string {
+	ids := []string{given}
+	for _, id := range []string{info.KernelName, info.MajorMinor, info.WWID, info.UUID, info.BlkPath, info.PreferredBlkPath} {
+		if id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

@@ -270,13 +270,7 @@ func (s *Server) identifiers(blk string) ([]string, *godbus.Error) {
 	if err != nil {
 		return nil, backendError("Query: device "+blk, err)
 	}
-	ids := []string{blk}
-	for _, id := range []string{info.KernelName, info.MajorMinor, info.WWID, info.UUID, info.BlkPath, info.PreferredBlkPath} {
-		if id != "" && id != blk {
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
+	return Identifiers(blk, &info), nil
 }
 
 func (s *Server) blockInfo(msg godbus.Message, blk string) (map[string]godbus.Variant, *godbus.Error) {

@@ -16,6 +16,7 @@ import (
 
 	godbus "github.com/godbus/dbus/v5"
 	"github.com/google/go-cmp/cmp"
+	"github.com/peripety/peripety/dbus/internal/membackend"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/introspection"
@@ -24,7 +25,7 @@ import (
 type fixture struct {
 	bus     *testenv.Bus
 	srv     *Server
-	backend *memBackend
+	backend *membackend.Backend
 }
 
 // startServer serves a memBackend as org.storage.Peripety1 on a private
@@ -34,7 +35,7 @@ func startServer(t *testing.T) *fixture {
 	testenv.RequireRoot(t, "the shipped bus policy lets only root own "+BusName)
 	bus := testenv.SystemBus(t)
 	conn := bus.Conn(t)
-	b := &memBackend{}
+	b := &membackend.Backend{}
 	srv := NewServer(conn, b, Options{Version: "1.2.3", PropertiesInterval: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := srv.Start(ctx); err != nil {
@@ -289,7 +290,7 @@ func TestQuery(t *testing.T) {
 	f := startServer(t)
 	mounted := fsError(2)
 	mounted.EventType, mounted.Severity, mounted.Kdev, mounted.DevPath = "FS_MOUNTED", event.Info, "loop5", "/dev/loop5"
-	f.backend.add(fsError(1), mounted, fsError(3))
+	f.backend.Add(fsError(1), mounted, fsError(3))
 
 	t.Run("gdbus", func(t *testing.T) {
 		out, err := gdbusCall(t, Interface+".Query", "{'event_types': <['FS_IO_ERROR']>, 'severity': <'warning'>, 'limit': <uint32 1>}")
@@ -393,7 +394,7 @@ func TestBlockInfo(t *testing.T) {
 
 func TestSecondDaemon(t *testing.T) {
 	f := startServer(t)
-	second := NewServer(f.bus.Conn(t), &memBackend{}, Options{})
+	second := NewServer(f.bus.Conn(t), &membackend.Backend{}, Options{})
 	err := second.Start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "another peripetyd is running") {
 		t.Fatalf("second Start = %v, want an error saying another peripetyd runs", err)

@@ -1,4 +1,8 @@
-package dbus
+// Package membackend is a small real Backend of the D-Bus server for tests:
+// events in memory, filtered with event.Filter as the journal store filters
+// them, and block devices read from the live /sys/class/block (kernel name,
+// /dev path or major:minor), enough for loop devices.
+package membackend
 
 import (
 	"context"
@@ -13,24 +17,24 @@ import (
 	"github.com/peripety/peripety/sysfs"
 )
 
-// memBackend is a small real Backend for the tests: events in memory,
-// filtered with event.Filter as the journal store filters them, and block
-// devices read from the live /sys/class/block (kernel name, /dev path or
-// major:minor), enough for loop devices.
-type memBackend struct {
-	mu        sync.Mutex
-	events    []event.Event
-	reloads   int
-	reloadErr error
+// Backend implements dbus.Backend. The zero value is ready.
+type Backend struct {
+	mu      sync.Mutex
+	events  []event.Event
+	reloads int
+	// QueryErr, when set, is what Query fails with.
+	QueryErr error
 }
 
-func (b *memBackend) add(evs ...event.Event) {
+// Add stores events.
+func (b *Backend) Add(evs ...event.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.events = append(b.events, evs...)
 }
 
-func (b *memBackend) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
+// Query implements dbus.Backend.
+func (b *Backend) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []event.Event
@@ -42,10 +46,14 @@ func (b *memBackend) Query(ctx context.Context, f event.Filter) ([]event.Event, 
 			break
 		}
 	}
+	if b.QueryErr != nil {
+		return nil, b.QueryErr
+	}
 	return out, ctx.Err()
 }
 
-func (b *memBackend) BlockInfo(id string) (sysfs.BlockInfo, error) {
+// BlockInfo implements dbus.Backend.
+func (b *Backend) BlockInfo(id string) (sysfs.BlockInfo, error) {
 	name := id
 	if strings.HasPrefix(id, "/dev/") {
 		p, err := filepath.EvalSymlinks(id)
@@ -77,7 +85,8 @@ func (b *memBackend) BlockInfo(id string) (sysfs.BlockInfo, error) {
 		KernelName: name, MajorMinor: strings.TrimSpace(string(dev))}, nil
 }
 
-func (b *memBackend) ListBlocks() ([]sysfs.BlockInfo, error) {
+// ListBlocks implements dbus.Backend.
+func (b *Backend) ListBlocks() ([]sysfs.BlockInfo, error) {
 	ents, err := os.ReadDir("/sys/block")
 	if err != nil {
 		return nil, err
@@ -93,20 +102,20 @@ func (b *memBackend) ListBlocks() ([]sysfs.BlockInfo, error) {
 	return out, nil
 }
 
-func (b *memBackend) Reload() error {
+// Reload implements dbus.Backend.
+func (b *Backend) Reload() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.reloadErr != nil {
-		return b.reloadErr
-	}
 	b.reloads++
 	return nil
 }
 
-func (b *memBackend) reloadCount() int {
+// Reloads is how many times Reload was called.
+func (b *Backend) Reloads() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.reloads
 }
 
-func (b *memBackend) Sources() []string { return []string{"kmsg"} }
+// Sources implements dbus.Backend.
+func (b *Backend) Sources() []string { return []string{"kmsg"} }
