@@ -1,11 +1,202 @@
 package cli
 
-import "errors"
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
 
-// ParseCmd is `prpt parse`.
-type ParseCmd struct{}
+	"github.com/peripety/peripety/config"
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/parsers/logfmt"
+	"github.com/peripety/peripety/sysfs"
+)
 
-// Run is not written yet: the issue that builds this command replaces it.
+// ParseCmd is `prpt parse`: the daemon's parsers over a saved kernel log,
+// offline.
+type ParseCmd struct {
+	JSON   bool   `short:"J" help:"Print one JSON event object per line."`
+	Format string `default:"auto" help:"Format of the log: auto (detected from the first lines), dmesg, kmsg, journal-json, journal-export or syslog."`
+	Config string `placeholder:"FILE" help:"Configuration whose user rules apply too (default: /etc/peripetyd.conf when it exists)."`
+	Enrich bool   `help:"Resolve each event's device on this machine (or under --root): WWID, path, owners."`
+	Root   string `placeholder:"DIR" default:"/" help:"Where /sys, /dev, /proc and /run/udev are read from for --enrich."`
+	File   string `arg:"" optional:"" default:"-" help:"The log; - or nothing reads standard input."`
+}
+
+// Run parses the log and prints its events; a summary of the input that
+// was skipped goes to stderr.
 func (c *ParseCmd) Run(env *Env) error {
-	return errors.New("parse: not implemented yet")
+	format, err := logfmt.ParseFormat(c.Format)
+	if err != nil {
+		return err
+	}
+	rs, err := loadRuleSet(c.Config)
+	if err != nil {
+		return err
+	}
+	in, name, closeIn, err := openInput(c.File, env.Stdin)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	r, err := logfmt.NewReader(in, format)
+	if err != nil {
+		return err
+	}
+
+	out := bufio.NewWriterSize(env.Stdout, 64<<10)
+	var resolver *sysfs.Resolver
+	if c.Enrich {
+		resolver = sysfs.NewResolver(c.Root)
+	}
+	var writeErr error
+	emit := func(ev event.Event) {
+		if writeErr != nil {
+			return
+		}
+		if resolver != nil {
+			enrich(resolver, &ev)
+		}
+		writeErr = writeEvent(out, &ev, c.JSON)
+	}
+	p := parsers.NewParser(rs, parsers.Options{})
+	for writeErr == nil {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		p.Push(rec, emit)
+	}
+	p.Close(emit)
+	if writeErr == nil {
+		writeErr = out.Flush()
+	}
+	if writeErr != nil {
+		return fmt.Errorf("write: %w", writeErr)
+	}
+	if s := skipSummary(r.Skipped()); s != "" {
+		fmt.Fprintf(env.Stderr, "prpt: %s: %s\n", name, s)
+	}
+	return nil
+}
+
+// loadRuleSet compiles the built-in rules and the user rules of the config
+// file: the one named (which must exist), else the default one if present.
+func loadRuleSet(path string) (*parsers.RuleSet, error) {
+	mustExist := path != ""
+	if path == "" {
+		path = config.DefaultPath
+	}
+	cfg, err := config.Load(path, mustExist)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := parsers.NewRuleSet(cfg.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	return rs, nil
+}
+
+// openInput opens the log file, or returns stdin for "-".
+func openInput(file string, stdin io.Reader) (io.Reader, string, func(), error) {
+	if file == "-" {
+		return stdin, "standard input", func() {}, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("open log: %w", err)
+	}
+	return f, file, func() { f.Close() }, nil
+}
+
+// writeEvent prints one event: its JSON object, or one readable line.
+func writeEvent(w *bufio.Writer, ev *event.Event, asJSON bool) error {
+	if asJSON {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		w.Write(b)
+		return w.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, eventLine(ev))
+	return err
+}
+
+// eventLine is the readable form of an event: time, host, sub-system,
+// severity, type, device and message. Unknown fields print as "-".
+func eventLine(ev *event.Event) string {
+	ts := "-"
+	if !ev.Timestamp.IsZero() {
+		ts = ev.Timestamp.Format("2006-01-02 15:04:05.000000")
+	}
+	msg, _, _ := strings.Cut(ev.Msg, "\n")
+	count := ""
+	if ev.Count > 1 {
+		count = fmt.Sprintf(" (%d times)", ev.Count)
+	}
+	return fmt.Sprintf("%s %s %s %s %s %s: %s%s\n", ts, dash(ev.Hostname), dash(ev.SubSystem),
+		ev.Severity, dash(ev.EventType), dash(ev.Kdev), msg, count)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// enrich fills in the device identity of an event from the resolver. An
+// event whose device cannot be resolved keeps its kdev and says why in
+// extension resolve_error.
+func enrich(r *sysfs.Resolver, ev *event.Event) {
+	if ev.Kdev == "" {
+		return
+	}
+	info, ext, err := r.ForEvent(ev.Kdev)
+	if err != nil {
+		ev.SetExt("resolve_error", err.Error())
+		return
+	}
+	ev.DevWWID = info.WWID
+	ev.DevPath = info.PreferredBlkPath
+	if ev.DevPath == "" {
+		ev.DevPath = info.BlkPath
+	}
+	ev.OwnersWWIDs, ev.OwnersPaths = nil, nil
+	for _, o := range info.Owners {
+		ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
+		p := o.PreferredBlkPath
+		if p == "" {
+			p = o.BlkPath
+		}
+		ev.OwnersPaths = append(ev.OwnersPaths, p)
+	}
+	for k, v := range ext {
+		if ev.Ext(k) == "" {
+			ev.SetExt(k, v)
+		}
+	}
+}
+
+// skipSummary says how much input was skipped and why, or "" for none.
+func skipSummary(skips []logfmt.Skip) string {
+	if len(skips) == 0 {
+		return ""
+	}
+	total := 0
+	parts := make([]string, len(skips))
+	for i, s := range skips {
+		total += s.Count
+		parts[i] = fmt.Sprintf("%d %s (first at line %d)", s.Count, s.Reason, s.FirstLine)
+	}
+	return fmt.Sprintf("skipped %d: %s", total, strings.Join(parts, ", "))
 }

@@ -1,11 +1,125 @@
 package cli
 
-import "errors"
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/parsers/logfmt"
+)
 
 // RulesCmd is `prpt rules`.
-type RulesCmd struct{}
+type RulesCmd struct {
+	List RulesListCmd `cmd:"" help:"List every built-in and configured rule."`
+	Test RulesTestCmd `cmd:"" help:"Show which rule each line of a log hits, and the storage-looking lines no rule hits."`
+}
 
-// Run is not written yet: the issue that builds this command replaces it.
-func (c *RulesCmd) Run(env *Env) error {
-	return errors.New("rules: not implemented yet")
+// RulesListCmd is `prpt rules list`.
+type RulesListCmd struct {
+	JSON   bool   `short:"J" help:"Print one JSON object per rule."`
+	Config string `placeholder:"FILE" help:"Configuration whose user rules to list too (default: /etc/peripetyd.conf when it exists)."`
+}
+
+// Run prints the rules in the order they are tried.
+func (c *RulesListCmd) Run(env *Env) error {
+	rs, err := loadRuleSet(c.Config)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriter(env.Stdout)
+	if c.JSON {
+		enc := json.NewEncoder(out)
+		for _, r := range rs.Rules() {
+			if err := enc.Encode(ruleJSON(r)); err != nil {
+				return err
+			}
+		}
+		return out.Flush()
+	}
+	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSUB-SYSTEM\tEVENT TYPE\tKIND\tSOURCE")
+	for _, r := range rs.Rules() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.SubSystem), dash(r.EventType), r.Kind, r.Source)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+func ruleJSON(r parsers.RuleInfo) map[string]string {
+	return map[string]string{"name": r.Name, "sub_system": r.SubSystem, "event_type": r.EventType, "kind": r.Kind, "source": r.Source}
+}
+
+// RulesTestCmd is `prpt rules test`.
+type RulesTestCmd struct {
+	Config string `placeholder:"FILE" help:"Configuration whose user rules apply too (default: /etc/peripetyd.conf when it exists)."`
+	Format string `default:"auto" help:"Format of the log, as for parse."`
+	All    bool   `help:"Also list the lines that hit no rule and do not look like storage lines."`
+	File   string `arg:"" help:"The log; - reads standard input."`
+}
+
+// Run prints, for each kernel record of the log, the rule that takes it
+// ("hit"), or "MISS" for a storage-looking record no rule takes, then a
+// count of each.
+func (c *RulesTestCmd) Run(env *Env) error {
+	format, err := logfmt.ParseFormat(c.Format)
+	if err != nil {
+		return err
+	}
+	rs, err := loadRuleSet(c.Config)
+	if err != nil {
+		return err
+	}
+	in, name, closeIn, err := openInput(c.File, env.Stdin)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	r, err := logfmt.NewReader(in, format)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(env.Stdout, 64<<10)
+	var hits, misses, others int
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if rec.Facility != 0 {
+			continue // not the kernel's; the parser drops them
+		}
+		first, _, _ := strings.Cut(rec.Message, "\n")
+		rule, ok := rs.MatchRule(rec)
+		switch {
+		case ok:
+			hits++
+			fmt.Fprintf(out, "%d: hit %s: %s\n", r.Line(), rule, first)
+		case parsers.LooksLikeStorage(rec.Message):
+			misses++
+			fmt.Fprintf(out, "%d: MISS (looks like storage): %s\n", r.Line(), first)
+		default:
+			others++
+			if c.All {
+				fmt.Fprintf(out, "%d: none: %s\n", r.Line(), first)
+			}
+		}
+	}
+	fmt.Fprintf(out, "%d records: %d hit a rule, %d storage-looking hit none, %d others\n", hits+misses+others, hits, misses, others)
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if s := skipSummary(r.Skipped()); s != "" {
+		fmt.Fprintf(env.Stderr, "prpt: %s: %s\n", name, s)
+	}
+	return nil
 }

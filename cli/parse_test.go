@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/event"
+)
+
+// run runs prpt with args and stdin, and returns its exit status, stdout
+// and stderr.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(stdin)})
+	return code, out.String(), errb.String()
+}
+
+// jsonEvents decodes -J output.
+func jsonEvents(t *testing.T, out string) []event.Event {
+	t.Helper()
+	var evs []event.Event
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var ev event.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			t.Fatalf("line %q is not an event: %v", sc.Text(), err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// TestParseJSON parses lines captured from a 6.18 kernel (loop device I/O
+// error, ext4 and xfs mount and unmount, a user-space write to /dev/kmsg)
+// plus one line for the user rule of testdata/user.conf.
+func TestParseJSON(t *testing.T) {
+	code, out, stderr := run(t, "", "parse", "-J", "--config", "testdata/user.conf", "testdata/loop.kmsg")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("stderr = %q, want nothing (no input skipped)", stderr)
+	}
+	type brief struct{ Type, Kdev, Sev, Ext string }
+	got := map[string]brief{}
+	for _, ev := range jsonEvents(t, out) {
+		ext := ""
+		if v := ev.Ext("sector"); v != "" {
+			ext = "sector=" + v
+		}
+		if v := ev.Ext("code"); v != "" {
+			ext = "code=" + v
+		}
+		got[ev.RawMsg] = brief{ev.EventType, ev.Kdev, ev.Severity.String(), ext}
+		if ev.Count != 1 || ev.EventID == "" {
+			t.Errorf("event %+v: want count 1 and an id", ev)
+		}
+	}
+	want := map[string]brief{
+		"I/O error, dev loop0, sector 2048 op 0x0:(READ) flags 0x800 phys_seg 1 prio class 2": {"BLK_IO_ERROR", "loop0", "Error", "sector=2048"},
+		"zz7: custom widget failure code 3":                                                   {"WIDGET_FAILURE", "zz7", "Info", "code=3"},
+	}
+	for raw, w := range want {
+		if diff := cmp.Diff(w, got[raw]); diff != "" {
+			t.Errorf("event of %q (-want +got):\n%s", raw, diff)
+		}
+	}
+	for _, raw := range []string{"hid: raw HID events driver (C) Jiri Kosina", "peripety-probe: user line"} {
+		if ev, ok := got[raw]; ok {
+			t.Errorf("%q gave an event %+v, want none", raw, ev)
+		}
+	}
+}
+
+func TestParseReadable(t *testing.T) {
+	in, err := os.ReadFile("testdata/loop.kmsg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run(t, string(in), "parse", "--format", "kmsg", "--config", "testdata/user.conf", "-")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	// time (unknown in kmsg), host (unknown), sub-system, severity, type, device: message
+	line := regexp.MustCompile(`^- - \S+ (Emergency|Alert|Critical|Error|Warning|Notice|Info|Debug) [A-Z0-9_]+ \S+: .+$`)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for _, l := range lines {
+		if !line.MatchString(l) {
+			t.Errorf("line %q is not time host sub-system severity type kdev: msg", l)
+		}
+	}
+	if want := "- - Block Info WIDGET_FAILURE zz7: "; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+}
+
+func TestParseSkipSummary(t *testing.T) {
+	in := "Nov 25 16:36:02 vm kernel: I/O error, dev loop0, sector 2048 op 0x0:(READ) flags 0x800 phys_seg 1 prio class 2\n" +
+		"Nov 25 16:36:52 vm peripetyd[13634]: I/O error on ext4 /mnt/data\n" +
+		"Nov 25 16:36:53 vm sshd[1]: accepted\n" +
+		"garbage\n"
+	code, out, stderr := run(t, in, "parse", "-J")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	evs := jsonEvents(t, out)
+	if len(evs) != 1 || evs[0].EventType != "BLK_IO_ERROR" || evs[0].Hostname != "vm" {
+		t.Errorf("events = %+v, want one BLK_IO_ERROR from host vm", evs)
+	}
+	want := "prpt: standard input: skipped 3: 2 not from the kernel (first at line 2), 1 not a record of the format (first at line 4)\n"
+	if stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+}
+
+// TestParseEnrich resolves against an empty root: the device cannot be
+// found, and the event says so instead of being dropped.
+func TestParseEnrich(t *testing.T) {
+	root := t.TempDir()
+	in := "3,366,702761688,-;I/O error, dev loop0, sector 2048 op 0x0:(READ) flags 0x800 phys_seg 1 prio class 2\n"
+	code, out, stderr := run(t, in, "parse", "-J", "--enrich", "--root", root, "--config", "testdata/user.conf")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	evs := jsonEvents(t, out)
+	if len(evs) != 1 || evs[0].Kdev != "loop0" || !strings.Contains(evs[0].Ext("resolve_error"), "loop0") {
+		t.Errorf("events = %+v, want one for loop0 with a resolve_error", evs)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.log")
+	tests := []struct {
+		name   string
+		stdin  string
+		args   []string
+		stderr string
+	}{
+		{"missing file", "", []string{"parse", missing}, "prpt: open log: open " + missing + ": no such file or directory\n"},
+		{"unknown format", "", []string{"parse", "--format", "xml", "testdata/loop.kmsg"}, `prpt: unknown log format "xml": want one of auto, dmesg, kmsg, journal-json, journal-export, syslog` + "\n"},
+		{"undetectable", "hello\n\x00\x01\n", []string{"parse"}, "prpt: standard input: cannot tell the log format from its first line \"hello\": name it (dmesg, kmsg, journal-json, journal-export or syslog)\n"},
+		{"missing config", "", []string{"parse", "--config", missing, "testdata/loop.kmsg"}, "prpt: read config: open " + missing + ": no such file or directory\n"},
+		{"bad config", "", []string{"parse", "--config", "testdata/bad.conf", "testdata/loop.kmsg"}, "prpt: testdata/bad.conf:2: collector.regexs[0].regex: no named group kdev: add (?P<kdev>…) around the device name\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, stderr := run(t, tt.stdin, tt.args...)
+			if code != 1 || out != "" || stderr != tt.stderr {
+				t.Errorf("got exit %d, stdout %q, stderr %q; want exit 1, no output, stderr %q", code, out, stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+// TestParseBinaryJunk feeds bytes that are no log: a clear error, not a
+// panic; under a named format, counted skips.
+func TestParseBinaryJunk(t *testing.T) {
+	junk := string(bytes.Repeat([]byte{0, 0xff, 0x80, '\n', 0x1b, 'x'}, 1000))
+	code, _, stderr := run(t, junk, "parse")
+	if code != 1 || !strings.Contains(stderr, "cannot tell the log format") {
+		t.Errorf("auto on junk: exit %d, stderr %q", code, stderr)
+	}
+	code, out, stderr := run(t, junk, "parse", "--format", "dmesg")
+	if code != 0 || out != "" || !strings.Contains(stderr, "skipped 1001: 1001 not a record of the format (first at line 1)") {
+		t.Errorf("dmesg on junk: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}

@@ -1,0 +1,249 @@
+// Package config reads peripetyd's configuration: /etc/peripetyd.conf
+// (TOML, https://toml.io/en/v1.0.0) and the drop-ins
+// /etc/peripetyd.conf.d/*.conf after it, in name order. The original
+// peripety's file loads unchanged, including its (?x) verbose patterns.
+//
+//	[main]
+//	notify_stdout = false          # print every event on stdout
+//	save_to_journald = true        # record events in journald
+//	dump_blk_info_at_start = true  # a PERIPETY_BLK_INFO event per block at start
+//
+//	[[collector.regexs]]           # a user rule; repeat the section
+//	starts_with = "EXT4-fs "       # optional literal prefix, tried first
+//	regex = '(?P<kdev>…)…'         # named group kdev required
+//	sub_system = "ext4"            # optional, a known sub-system
+//	event_type = "FS_MOUNTED"      # optional, free form
+//
+// A drop-in sets the [main] keys it names over the files before it and adds
+// its rules after theirs. Every error names the file, the line and the key.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
+)
+
+// DefaultPath is where peripetyd reads its configuration.
+const DefaultPath = "/etc/peripetyd.conf"
+
+// Config is the daemon's configuration.
+type Config struct {
+	Main Main
+	// Rules are the user rules of every file, in the order read.
+	Rules []parsers.UserRule
+	// Files lists the files read, main file first.
+	Files []string
+}
+
+// Main is the [main] section.
+type Main struct {
+	// NotifyStdout prints every event on standard output (debugging).
+	NotifyStdout bool
+	// SaveToJournald records events in journald (default true).
+	SaveToJournald bool
+	// DumpBlkInfoAtStart emits a PERIPETY_BLK_INFO event for each block
+	// device at start (default true; a reload does not apply it).
+	DumpBlkInfoAtStart bool
+}
+
+// Default returns the configuration used when there is no file.
+func Default() *Config {
+	return &Config{Main: Main{SaveToJournald: true, DumpBlkInfoAtStart: true}}
+}
+
+// Load reads the file at path and then path+".d/*.conf" in name order.
+// A missing file at path is an error when mustExist is set (a file named
+// on the command line); otherwise it means the defaults (the default path).
+func Load(path string, mustExist bool) (*Config, error) {
+	c := Default()
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := c.add(path, data); err != nil {
+			return nil, err
+		}
+	case errors.Is(err, fs.ErrNotExist) && !mustExist:
+	default:
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+
+	dir := path + ".d"
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read config directory: %w", err)
+	}
+	for _, e := range entries { // os.ReadDir sorts by name
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".conf") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		if err := c.add(p, data); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Parse reads one file's content, as Load does, over the defaults; name is
+// what errors and rule sources call it.
+func Parse(name string, data []byte) (*Config, error) {
+	c := Default()
+	if err := c.add(name, data); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// fileConfig is the TOML shape of one file; pointers tell a key that is
+// absent from one set to false.
+type fileConfig struct {
+	Main struct {
+		NotifyStdout       *bool `toml:"notify_stdout"`
+		SaveToJournald     *bool `toml:"save_to_journald"`
+		DumpBlkInfoAtStart *bool `toml:"dump_blk_info_at_start"`
+	} `toml:"main"`
+	Collector struct {
+		Regexs []fileRule `toml:"regexs"`
+	} `toml:"collector"`
+}
+
+type fileRule struct {
+	StartsWith *string `toml:"starts_with"`
+	Regex      *string `toml:"regex"`
+	SubSystem  *string `toml:"sub_system"`
+	EventType  *string `toml:"event_type"`
+}
+
+// add decodes one file over c.
+func (c *Config) add(name string, data []byte) error {
+	var fc fileConfig
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return decodeError(name, data, err)
+	}
+	setBool(&c.Main.NotifyStdout, fc.Main.NotifyStdout)
+	setBool(&c.Main.SaveToJournald, fc.Main.SaveToJournald)
+	setBool(&c.Main.DumpBlkInfoAtStart, fc.Main.DumpBlkInfoAtStart)
+
+	lines := ruleLines(data)
+	for i, fr := range fc.Collector.Regexs {
+		rule, err := compileRule(fr)
+		if err != nil {
+			var ke *keyError
+			if !errors.As(err, &ke) {
+				return err
+			}
+			return fmt.Errorf("%s:%d: collector.regexs[%d].%s: %s", name, lines.line(i, ke.key), i, ke.key, ke.msg)
+		}
+		rule.Source = fmt.Sprintf("%s:%d", name, lines.line(i, ""))
+		c.Rules = append(c.Rules, rule)
+	}
+	c.Files = append(c.Files, name)
+	return nil
+}
+
+func setBool(dst *bool, v *bool) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// keyError is a problem with one key of a rule.
+type keyError struct{ key, msg string }
+
+func (e *keyError) Error() string { return e.key + ": " + e.msg }
+
+// compileRule validates one [[collector.regexs]] table.
+func compileRule(fr fileRule) (parsers.UserRule, error) {
+	var rule parsers.UserRule
+	if fr.Regex == nil || *fr.Regex == "" {
+		return rule, &keyError{"regex", "missing: every rule needs a regex with a (?P<kdev>…) group"}
+	}
+	re, err := regexp.Compile(translateVerbose(*fr.Regex))
+	if err != nil {
+		return rule, &keyError{"regex", fmt.Sprintf("invalid regular expression: %v", unwrapSyntax(err))}
+	}
+	if re.SubexpIndex("kdev") < 0 {
+		return rule, &keyError{"regex", "no named group kdev: add (?P<kdev>…) around the device name"}
+	}
+	rule.Regexp = re
+	if fr.StartsWith != nil {
+		rule.StartsWith = *fr.StartsWith
+	}
+	if fr.SubSystem != nil && *fr.SubSystem != "" {
+		s, ok := event.CanonicalSubSystem(*fr.SubSystem)
+		if !ok {
+			return rule, &keyError{"sub_system", fmt.Sprintf("unknown sub-system %q: want one of %s", *fr.SubSystem, strings.Join(event.SubSystems, ", "))}
+		}
+		rule.SubSystem = s
+	}
+	if fr.EventType != nil {
+		rule.EventType = *fr.EventType
+	}
+	return rule, nil
+}
+
+// unwrapSyntax drops the "error parsing regexp: " that regexp.Compile puts
+// before what is wrong.
+func unwrapSyntax(err error) string {
+	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+}
+
+// decodeError names the file, line and key of a TOML error.
+func decodeError(name string, data []byte, err error) error {
+	var sm *toml.StrictMissingError
+	if errors.As(err, &sm) {
+		tables := ruleLines(data)
+		var errs []error
+		for i := range sm.Errors {
+			e := &sm.Errors[i]
+			row, _ := e.Position()
+			errs = append(errs, fmt.Errorf("%s:%d: %s: unknown key", name, row, tables.keyAt(e.Key(), row)))
+		}
+		return errors.Join(errs...)
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		msg := typeMessage(strings.TrimPrefix(de.Error(), "toml: "))
+		if k := de.Key(); len(k) > 0 {
+			return fmt.Errorf("%s:%d: %s: %s", name, row, ruleLines(data).keyAt(k, row), msg)
+		}
+		return fmt.Errorf("%s:%d: %s", name, row, msg)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// typeMessage rewrites go-toml's "cannot decode TOML string into struct
+// field … of type bool" as "want a bool, not a TOML string".
+func typeMessage(msg string) string {
+	rest, ok := strings.CutPrefix(msg, "cannot decode TOML ")
+	if !ok {
+		return msg
+	}
+	kind, _, _ := strings.Cut(rest, " ")
+	i := strings.LastIndex(rest, " of type ")
+	if i < 0 {
+		return msg
+	}
+	want := strings.TrimLeft(rest[i+len(" of type "):], "*")
+	if want == "bool" {
+		want = "boolean (true or false)"
+	}
+	return fmt.Sprintf("wrong type: want a %s, not a TOML %s", want, kind)
+}

@@ -1,0 +1,103 @@
+package logfmt
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/peripety/peripety/parsers"
+)
+
+// journalEntry holds the fields of one journal entry a record is made of,
+// as journalctl -o json and -o export give them.
+type journalEntry struct {
+	message                       []byte
+	hasMessage                    bool
+	priority, facility            string
+	hostname, subsystem, device   string
+	cursor, realtime, monotonic   string
+	transport, identifier, isPrpt string
+}
+
+// set stores one field of the entry; the ones a record does not use are
+// dropped without being copied.
+func (e *journalEntry) set(key string, value []byte) {
+	switch key {
+	case "MESSAGE":
+		e.message = append(e.message[:0], value...)
+		e.hasMessage = true
+	case "PRIORITY":
+		e.priority = string(value)
+	case "SYSLOG_FACILITY":
+		e.facility = string(value)
+	case "_HOSTNAME":
+		e.hostname = string(value)
+	case "_KERNEL_SUBSYSTEM":
+		e.subsystem = internSubsystem(value)
+	case "_KERNEL_DEVICE":
+		e.device = string(value)
+	case "__CURSOR":
+		e.cursor = string(value)
+	case "__REALTIME_TIMESTAMP":
+		e.realtime = string(value)
+	case "_SOURCE_MONOTONIC_TIMESTAMP":
+		e.monotonic = string(value)
+	case "_TRANSPORT":
+		e.transport = string(value)
+	case "SYSLOG_IDENTIFIER":
+		e.identifier = string(value)
+	case "IS_PERIPETY":
+		e.isPrpt = string(value)
+	}
+}
+
+// isJournalKey reports whether set keeps the field key.
+func isJournalKey(key string) bool {
+	switch key {
+	case "MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "_HOSTNAME", "_KERNEL_SUBSYSTEM", "_KERNEL_DEVICE",
+		"__CURSOR", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "_TRANSPORT", "SYSLOG_IDENTIFIER", "IS_PERIPETY":
+		return true
+	}
+	return false
+}
+
+func (e *journalEntry) reset() {
+	msg := e.message[:0]
+	*e = journalEntry{message: msg}
+}
+
+// record turns a kernel entry into a record, or says why it is skipped:
+// only kernel entries (_TRANSPORT=kernel or SYSLOG_IDENTIFIER=kernel) are
+// records, and never peripetyd's own (IS_PERIPETY=TRUE). Time is
+// __REALTIME_TIMESTAMP, Monotonic the kernel's own timestamp
+// (_SOURCE_MONOTONIC_TIMESTAMP); a missing PRIORITY gives DefaultLevel.
+func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, bool) {
+	switch {
+	case e.isPrpt == "TRUE":
+		return parsers.Record{}, SkipPeripety, false
+	case e.transport != "kernel" && e.identifier != "kernel":
+		return parsers.Record{}, SkipNotKernel, false
+	case !e.hasMessage:
+		return parsers.Record{}, SkipMalformed, false
+	}
+	rec := parsers.Record{
+		Level:     DefaultLevel,
+		Message:   string(e.message),
+		Subsystem: e.subsystem,
+		Device:    e.device,
+		Hostname:  e.hostname,
+	}
+	if p, err := strconv.Atoi(e.priority); err == nil && p >= 0 && p <= 7 {
+		rec.Level = p
+	}
+	if f, err := strconv.Atoi(e.facility); err == nil && f >= 0 {
+		rec.Facility = f
+	}
+	if us, err := strconv.ParseInt(e.realtime, 10, 64); err == nil && us > 0 {
+		rec.Time = time.UnixMicro(us).In(r.loc)
+	}
+	if us, err := strconv.ParseUint(e.monotonic, 10, 64); err == nil && us <= maxUsec {
+		rec.Monotonic = time.Duration(us) * time.Microsecond
+	}
+	r.cursor = e.cursor
+	return rec, "", true
+}

@@ -1,0 +1,401 @@
+package parsers
+
+import (
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/peripety/peripety/event"
+)
+
+// Options tune a Parser. The zero value gives the defaults.
+type Options struct {
+	// GroupWindow is how long, in record time, an event keeps taking the
+	// further lines of its failure (a SCSI command's Sense Key, CDB and
+	// block-layer lines) after its last line. The kernel prints such lines
+	// within microseconds of each other. Default 250ms.
+	GroupWindow time.Duration
+	// GroupRecords completes an open event after this many further records
+	// even when record time does not advance (logs without timestamps).
+	// Default 128.
+	GroupRecords int
+	// StormWindow and StormBurst define a storm: more than StormBurst events
+	// of one type on one device within StormWindow. The first StormBurst go
+	// out at once, the rest fold into one summary event per StormWindow.
+	// Defaults 1s and 10; a negative StormBurst turns folding off.
+	StormWindow time.Duration
+	StormBurst  int
+	// NewID makes event ids; default uuid.NewString.
+	NewID func() string
+}
+
+func (o Options) withDefaults() Options {
+	if o.GroupWindow <= 0 {
+		o.GroupWindow = 250 * time.Millisecond
+	}
+	if o.GroupRecords <= 0 {
+		o.GroupRecords = 128
+	}
+	if o.StormWindow <= 0 {
+		o.StormWindow = time.Second
+	}
+	if o.StormBurst == 0 {
+		o.StormBurst = 10
+	}
+	if o.NewID == nil {
+		o.NewID = uuid.NewString
+	}
+	return o
+}
+
+// Parser turns a stream of records into events: it matches each line against
+// its RuleSet, folds the lines of one failure into one event, and folds
+// storms. Events come out in the order of their first line. Windows are
+// measured in record time (Record.Time, or Record.Monotonic when Time is
+// zero), so a saved log replays with its own timing.
+//
+// A Parser is not safe for concurrent use.
+type Parser struct {
+	rs   *RuleSet
+	opt  Options
+	now  time.Time // the latest record time seen
+	seen uint64    // records pushed
+
+	// queue holds the events not yet emitted, in order of their first
+	// line; open are those of them that still take lines.
+	queue []*pending
+	open  []*pending
+
+	storm storm
+}
+
+// pending is an event being built.
+type pending struct {
+	ev      event.Event
+	rule    *rule
+	key     string
+	tag     string
+	open    bool
+	last    time.Time // record time of its latest line
+	lastRec uint64    // record count at its latest line
+	lines   int
+	// suppressed is the count of a rate-limit notice (roleSuppressed);
+	// such a pending is not an event of its own until storm.go says so.
+	suppressed int
+	// pos names the extension key locating the error on the device
+	// (sector, lba, block) for storm summaries.
+}
+
+// NewParser returns a Parser over rs.
+func NewParser(rs *RuleSet, opt Options) *Parser {
+	p := &Parser{rs: rs, opt: opt.withDefaults()}
+	p.storm.init(p.opt)
+	return p
+}
+
+// clock returns the record time of rec: its wall-clock time, or the time
+// since boot counted from the zero time.
+func clock(rec *Record) time.Time {
+	if !rec.Time.IsZero() {
+		return rec.Time
+	}
+	return time.Time{}.Add(rec.Monotonic)
+}
+
+// Push parses one record and calls emit for every event that is complete,
+// which may include events of earlier records. Records of a facility other
+// than the kernel's (userspace writes to /dev/kmsg) are dropped.
+func (p *Parser) Push(rec Record, emit func(event.Event)) {
+	if rec.Facility != 0 {
+		return
+	}
+	p.seen++
+	if t := clock(&rec); t.After(p.now) {
+		p.now = t
+	}
+	p.expire(p.now)
+	var cur *pending
+	msg := rec.Message
+	first := true
+	for first || msg != "" {
+		line := msg
+		if j := strings.IndexByte(msg, '\n'); j >= 0 {
+			line, msg = msg[:j], msg[j+1:]
+		} else {
+			msg = ""
+		}
+		if pe := p.line(&rec, line); pe != nil {
+			cur = pe
+		} else if !first && cur != nil && cur.open {
+			// A line printed in the same record as the one before it
+			// belongs to the same event even when no rule knows it (the
+			// "res …" half of a libata "cmd … / res …" record).
+			cur.lines++
+		}
+		first = false
+	}
+	p.drain(emit)
+}
+
+// line handles one line of rec and returns the pending event it went into.
+func (p *Parser) line(rec *Record, line string) *pending {
+	ri, loc := p.rs.match(line, true)
+	if ri < 0 {
+		return nil
+	}
+	r := p.rs.rules[ri]
+	text := line
+	if !r.user {
+		text = strings.TrimLeft(line, " ")
+	}
+	caps := captures(r, text, loc)
+	kdev := caps["kdev"]
+	delete(caps, "kdev")
+	if kdev == "" && r.kdevAlt != "" {
+		kdev = caps[r.kdevAlt]
+	}
+	sev := levelSeverity(rec.Level)
+	if r.sev != nil {
+		sev = *r.sev
+	}
+	t := clock(rec)
+
+	if r.role == roleSuppressed {
+		pe := &pending{rule: r, suppressed: atoiOr(caps["count"], 1), last: t}
+		pe.ev = p.newEvent(rec, r, "", sev, "")
+		pe.ev.Extension = caps
+		p.queue = append(p.queue, pe)
+		return pe
+	}
+
+	var key string
+	if r.key != "" {
+		by := kdev
+		if r.keyBy != "" {
+			by = caps[r.keyBy]
+		}
+		key = r.key + ":" + by
+	}
+	tag := caps["tag"]
+	if r.role != roleEvent {
+		if pe := p.findOpen(r.key, key, tag); pe != nil {
+			p.absorb(pe, sev, caps, t)
+			if pe.tag == "" {
+				pe.tag = tag
+			}
+			if r.role == roleTail {
+				p.complete(pe)
+			}
+			return pe
+		}
+		if r.role == roleContext {
+			return nil
+		}
+	}
+	if key != "" {
+		// A new failure on the device ends the one before it, unless
+		// the two are different commands (tags) in flight together.
+		if old := p.findOpen(r.key, key, tag); old != nil && old.key == key {
+			p.complete(old)
+		}
+	}
+	pe := &pending{rule: r, key: key, tag: tag, last: t, lastRec: p.seen, lines: 1}
+	pe.ev = p.newEvent(rec, r, kdev, sev, line)
+	pe.ev.Extension = caps
+	p.queue = append(p.queue, pe)
+	if r.open && key != "" {
+		pe.open = true
+		p.open = append(p.open, pe)
+	}
+	return pe
+}
+
+// findOpen returns the newest open event under key. A key without a device
+// (class + ":"; a hex dump line names none) takes the newest open event of
+// its class. Events of one command carry a tag; a line with another tag is
+// not theirs.
+func (p *Parser) findOpen(class, key, tag string) *pending {
+	if class == "" {
+		return nil
+	}
+	anyDev := key == class+":"
+	for i := len(p.open) - 1; i >= 0; i-- {
+		pe := p.open[i]
+		if pe.key != key && !(anyDev && strings.HasPrefix(pe.key, key)) {
+			continue
+		}
+		if tag != "" && pe.tag != "" && tag != pe.tag {
+			continue
+		}
+		return pe
+	}
+	return nil
+}
+
+// absorb folds a further line into pe: its extension keys where pe has
+// none, its severity where more severe.
+func (p *Parser) absorb(pe *pending, sev event.Severity, caps map[string]string, t time.Time) {
+	for k, v := range caps {
+		if _, ok := pe.ev.Extension[k]; !ok {
+			pe.ev.SetExt(k, v)
+		}
+	}
+	if sev < pe.ev.Severity {
+		pe.ev.Severity = sev
+	}
+	pe.lines++
+	pe.last = t
+	pe.lastRec = p.seen
+}
+
+// complete marks pe as taking no more lines.
+func (p *Parser) complete(pe *pending) {
+	if !pe.open {
+		return
+	}
+	pe.open = false
+	for i, o := range p.open {
+		if o == pe {
+			p.open = append(p.open[:i], p.open[i+1:]...)
+			break
+		}
+	}
+}
+
+// expire completes the open events whose window has passed at now.
+func (p *Parser) expire(now time.Time) {
+	for i := 0; i < len(p.open); {
+		pe := p.open[i]
+		if !pe.last.Add(p.opt.GroupWindow).After(now) || p.seen-pe.lastRec > uint64(p.opt.GroupRecords) {
+			p.complete(pe)
+			continue
+		}
+		i++
+	}
+}
+
+// drain emits the complete events at the head of the queue.
+func (p *Parser) drain(emit func(event.Event)) {
+	n := 0
+	for n < len(p.queue) && !p.queue[n].open {
+		pe := p.queue[n]
+		p.queue[n] = nil
+		n++
+		if pe.suppressed > 0 {
+			p.storm.suppressed(pe, emit)
+			continue
+		}
+		p.finish(pe)
+		p.storm.add(pe.ev, pe.last, emit)
+	}
+	p.queue = append(p.queue[:0], p.queue[n:]...)
+	p.storm.due(p.now, emit)
+}
+
+// finish completes the event of pe: the rule's own finishing, then the
+// summary template.
+func (p *Parser) finish(pe *pending) {
+	if pe.rule.finish != nil {
+		pe.rule.finish(pe)
+	}
+	if pe.ev.Msg == "" {
+		if pe.rule.msg != "" {
+			pe.ev.Msg = expand(pe.rule.msg, pe.ev.Kdev, pe.ev.Extension)
+		} else {
+			pe.ev.Msg = pe.ev.RawMsg
+		}
+	}
+}
+
+// Flush completes the events whose window has passed at now (record time)
+// and emits what is complete, including storm summaries that are due. The
+// daemon calls it when NextDeadline passes.
+func (p *Parser) Flush(now time.Time, emit func(event.Event)) {
+	if now.After(p.now) {
+		p.now = now
+	}
+	p.expire(p.now)
+	p.drain(emit)
+}
+
+// NextDeadline returns the record time at which Flush has work to do: an
+// open event's window ends or a storm summary is due. ok is false when
+// nothing is waiting.
+func (p *Parser) NextDeadline() (deadline time.Time, ok bool) {
+	for _, pe := range p.open {
+		d := pe.last.Add(p.opt.GroupWindow)
+		if !ok || d.Before(deadline) {
+			deadline, ok = d, true
+		}
+	}
+	if d, sok := p.storm.nextDeadline(); sok && (!ok || d.Before(deadline)) {
+		deadline, ok = d, true
+	}
+	return deadline, ok
+}
+
+// Close completes and emits everything still held, storm summaries
+// included. The Parser can be used again afterwards.
+func (p *Parser) Close(emit func(event.Event)) {
+	for len(p.open) > 0 {
+		p.complete(p.open[0])
+	}
+	p.drain(emit)
+	p.storm.flushAll(emit)
+}
+
+// newEvent starts the event of a line matched by r.
+func (p *Parser) newEvent(rec *Record, r *rule, kdev string, sev event.Severity, raw string) event.Event {
+	id := p.opt.NewID()
+	return event.Event{
+		EventID:          id,
+		EventType:        r.typ,
+		Severity:         sev,
+		SubSystem:        r.sub,
+		Timestamp:        rec.Time,
+		Hostname:         rec.Hostname,
+		Kdev:             kdev,
+		RawMsg:           raw,
+		RootCauseEventID: id,
+		Count:            1,
+	}
+}
+
+// captures returns the named groups of a match that matched something.
+func captures(r *rule, text string, loc []int) map[string]string {
+	m := make(map[string]string)
+	for i, name := range r.re.SubexpNames() {
+		if name == "" || 2*i+1 >= len(loc) || loc[2*i] < 0 {
+			continue
+		}
+		if v := text[loc[2*i]:loc[2*i+1]]; v != "" {
+			m[name] = v
+		}
+	}
+	return m
+}
+
+// levelSeverity maps a syslog level to a severity; a level out of range
+// (not a kernel record's) counts as Info.
+func levelSeverity(level int) event.Severity {
+	if level < 0 || level > int(event.Debug) {
+		return event.Info
+	}
+	return event.Severity(level)
+}
+
+// atoiOr parses a decimal count, or returns def.
+func atoiOr(s string, def int) int {
+	n := 0
+	if s == "" || len(s) > 9 {
+		return def
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return def
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

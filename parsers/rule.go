@@ -1,0 +1,150 @@
+package parsers
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/peripety/peripety/event"
+)
+
+// role says what a matched line does to the events being built.
+type role uint8
+
+const (
+	// roleEvent: the line starts an event of its own. An event still open
+	// under the same key is completed first.
+	roleEvent role = iota
+	// roleJoin: the line joins the open event of its key (a Sense Key line
+	// joins its command's FAILED Result); with none open it starts an event
+	// of the rule's own type.
+	roleJoin
+	// roleTail: as roleJoin, and the line completes the event it joins (the
+	// block layer's error line ends a SCSI or NVMe command failure).
+	roleTail
+	// roleContext: the line only adds to the open event of its key (hex
+	// dumps, "Please unmount the filesystem…"); with none open it gives
+	// nothing.
+	roleContext
+	// roleSuppressed: a "<func>: N callbacks suppressed" rate-limit notice,
+	// counted towards the event type its function prints (see storm.go).
+	roleSuppressed
+)
+
+var roleNames = [...]string{"event", "join", "tail", "context", "rate-limit"}
+
+// rule is one built-in or user rule. Built-in rules are data in the
+// per-subsystem tables (scsi.go, ext4.go, …); the registry (registry.go)
+// lists the tables.
+type rule struct {
+	name string
+	sub  string
+	// typ is the event type of an event the rule starts.
+	typ string
+	// prefixes are literals a line must start with (after leading spaces)
+	// before re is tried. Empty: derived from re's anchored literal prefix.
+	prefixes []string
+	// after is a literal that follows the line's leading "name: " (lines
+	// led by a device name, such as "loop4: writeback error …").
+	after string
+	// suffix is a literal the line ends with.
+	suffix string
+	// needle is a literal the line must contain before re is tried;
+	// derived from re when empty.
+	needle string
+	// re is matched against the line without its leading spaces (user
+	// rules: against the line as logged). The named group "kdev" is the
+	// device; every other named group goes to the extension.
+	re *regexp.Regexp
+	// kdevAlt names the group that stands for the device when "kdev" did
+	// not match (the SCSI address of a line without a disk name).
+	kdevAlt string
+	role    role
+	// key is the grouping class: lines whose rules share a class and whose
+	// keyBy group (default: the device) is equal fold into one event.
+	key   string
+	keyBy string
+	// open: the event this rule starts takes further lines of its key.
+	open bool
+	// sev, when set, is the severity of the rule's lines instead of the
+	// record's kernel level.
+	sev *event.Severity
+	// msg is the summary template (see expand); finish may replace it.
+	msg string
+	// finish completes an event this rule started: type refinement and
+	// summaries that depend on every folded line.
+	finish func(*pending)
+	// source is "built-in parsers/<file>.go" or the user rule's FILE:LINE.
+	source string
+	user   bool
+}
+
+// sevOf returns a pointer to a fixed severity for a rule table.
+func sevOf(s event.Severity) *event.Severity { return &s }
+
+// RuleInfo describes one rule for `prpt rules list`.
+type RuleInfo struct {
+	Name      string
+	SubSystem string
+	// EventType is the type of the events the rule starts; for a context
+	// rule, the empty string.
+	EventType string
+	// Kind is "event", "join", "tail", "context" or "rate-limit" (see the
+	// package documentation of grouping).
+	Kind string
+	// Source is "built-in parsers/scsi.go" or the user rule's "FILE:LINE".
+	Source string
+}
+
+func (r *rule) info() RuleInfo {
+	typ := r.typ
+	if r.role == roleContext {
+		typ = ""
+	}
+	return RuleInfo{Name: r.name, SubSystem: r.sub, EventType: typ, Kind: roleNames[r.role], Source: r.source}
+}
+
+// expand fills a summary template: {name} is replaced by the value of the
+// extension key name ("kdev" for the device); a bracketed part "[…]" is kept
+// only when every key it names has a value.
+func expand(tmpl, kdev string, ext map[string]string) string {
+	var b strings.Builder
+	var seg strings.Builder
+	inSeg, segOK := false, true
+	out := &b
+	for i := 0; i < len(tmpl); i++ {
+		c := tmpl[i]
+		switch {
+		case c == '[' && !inSeg:
+			inSeg, segOK = true, true
+			seg.Reset()
+			out = &seg
+		case c == ']' && inSeg:
+			if segOK {
+				b.WriteString(seg.String())
+			}
+			inSeg = false
+			out = &b
+		case c == '{':
+			j := strings.IndexByte(tmpl[i:], '}')
+			if j < 0 {
+				out.WriteString(tmpl[i:])
+				i = len(tmpl)
+				continue
+			}
+			name := tmpl[i+1 : i+j]
+			v := ext[name]
+			if name == "kdev" {
+				v = kdev
+			}
+			if v == "" {
+				segOK = false
+				v = "?"
+			}
+			out.WriteString(v)
+			i += j
+		default:
+			out.WriteByte(c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,299 @@
+package parsers
+
+import (
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/peripety/peripety/event"
+)
+
+// SCSI lines (drivers/scsi: scsi_logging.c, scsi_lib.c, scsi_error.c,
+// sd.c). A device's lines start "sd H:C:T:L: " ("sr", "st", … per driver,
+// "scsi" when none is bound); sd_printk adds "[sdX] ", scmd_printk and the
+// scsi_print_* helpers add "[sdX] tag#N ".
+
+// scsiPrefixes are the driver names a SCSI device line starts with.
+var scsiPrefixes = []string{"sd ", "sr ", "st ", "scsi ", "ses ", "sg ", "osst ", "ch "}
+
+// scsiHdr matches the device prefix; the SCSI address stands for the
+// device when the line names no disk.
+const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:\d+): (?:\[(?P<kdev>[^\]\s]+)\] )?(?:tag#(?P<tag>\d+) )?`
+
+func scsiRule(name, typ, body string) rule {
+	return rule{
+		name:     name,
+		typ:      typ,
+		prefixes: scsiPrefixes,
+		re:       regexp.MustCompile(scsiHdr + body),
+		kdevAlt:  "scsi_address",
+		key:      "disk",
+	}
+}
+
+var scsiRules = func() []rule {
+	failed := scsiRule("scsi_failed_result", "SCSI_CMD_FAILED",
+		`FAILED Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)(?: cmd_age=(?P<cmd_age>\d+)s)?`)
+	failed.open, failed.sev, failed.finish = true, sevOf(event.Error), finishSCSICommand
+
+	// sd_print_result: "[sdX] Synchronize Cache(10) failed: Result: …",
+	// followed by tagless Sense Key / Add. Sense lines.
+	result := scsiRule("scsi_command_result", "SCSI_CMD_FAILED",
+		`(?P<command>[A-Z][^:]*?) failed: Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)`)
+	result.open, result.sev, result.finish = true, sevOf(event.Error), finishSCSICommand
+
+	sense := scsiRule("scsi_sense_key", "SCSI_SENSE_KEY",
+		`Sense Key : (?P<sense_key>[^\[]+?) \[(?P<sense_type>current|deferred)\](?: \[descriptor\])?\s*$`)
+	sense.role, sense.open, sense.finish = roleJoin, true, finishSCSISense
+
+	asc := scsiRule("scsi_additional_sense", "SCSI_ADDITIONAL_SENSE_CODE",
+		`(?:Add\. Sense: (?P<asc>.+?)|(?:<<vendor>> ?)?ASC=0x(?P<asc_code>[0-9a-f]+) ASCQ=0x(?P<ascq_code>[0-9a-f]+))\s*$`)
+	asc.role, asc.open, asc.finish = roleJoin, true, finishSCSISense
+
+	cdb := scsiRule("scsi_cdb", "", `CDB: (?P<cdb>.+?)\s*$`)
+	cdb.role = roleContext
+
+	timeout := scsiRule("scsi_timing_out", "SCSI_TIMEOUT", `timing out command, waited (?P<waited_secs>\d+)s`)
+	timeout.open, timeout.msg = true, "Command on {kdev} timed out after {waited_secs}s"
+
+	unaligned := scsiRule("scsi_unaligned_partial_completion", "SCSI_UNALIGNED_PARTIAL_COMPLETION",
+		`Unaligned partial completion \(resid=(?P<resid>\d+), sector_sz=(?P<sector_size>\d+)\)`)
+	unaligned.open, unaligned.finish = true, finishSCSIUnaligned
+
+	rules := []rule{failed, result, sense, asc, cdb, timeout, unaligned}
+	for _, r := range []struct{ name, typ, body, msg string }{
+		{"scsi_medium_access_timeout", "SCSI_MEDIUM_ACCESS_TIMEOUT_OFFLINING_DISK", `Medium access timeout failure\. Offlining disk!`,
+			"Medium access timeouts on {kdev}: the kernel took the disk offline"},
+		{"scsi_device_offlined", "SCSI_DEVICE_OFFLINED", `Device offlined - not ready after error recovery`,
+			"SCSI device {kdev} offlined: not ready after error recovery"},
+		{"scsi_rejecting_io", "SCSI_DEVICE_OFFLINE", `rejecting I/O to (?P<state>offline|dead) device`,
+			"SCSI device {kdev} is {state}: I/O to it is rejected"},
+		{"scsi_spinning_up", "SCSI_SPINNING_UP_DISK", `Spinning up disk\.*(?P<result>ready|not responding)?`,
+			"Spinning up disk {kdev}[: {result}]"},
+		{"scsi_power_on_reset", "SCSI_POWER_ON_RESET", `Power-on or device reset occurred`,
+			"SCSI device {kdev} reports a power-on or device reset"},
+		{"scsi_capacity_changed", "SCSI_CAPACITY_CHANGED", `Capacity data has changed`,
+			"SCSI device {kdev} reports changed capacity"},
+		{"scsi_alua_state_changed", "SCSI_ALUA_STATE_CHANGED", `Asymmetric access state changed`,
+			"SCSI device {kdev} reports an ALUA access state change"},
+		{"scsi_mode_parameters_changed", "SCSI_MODE_PARAMETERS_CHANGED", `Mode parameters changed`,
+			"SCSI device {kdev} reports changed mode parameters"},
+		{"scsi_inquiry_data_changed", "SCSI_INQUIRY_DATA_CHANGED", `Inquiry data has changed`,
+			"SCSI device {kdev} reports changed inquiry data"},
+		{"scsi_luns_changed", "SCSI_LUNS_CHANGED", `LUN assignments on this target have changed\.`,
+			"LUN assignments changed on the target of {kdev}"},
+		{"scsi_thin_soft_threshold", "SCSI_THIN_PROVISIONING_SOFT_THRESHOLD", `Warning! Received an indication that the LUN reached a thin provisioning soft threshold\.`,
+			"SCSI device {kdev} reached its thin provisioning soft threshold"},
+		{"scsi_operating_parameters_changed", "SCSI_OPERATING_PARAMETERS_CHANGED", `Warning! Received an indication that the operating parameters on this target have changed\.`,
+			"Operating parameters changed on the target of {kdev}"},
+		{"scsi_reservation_conflict", "SCSI_RESERVATION_CONFLICT", `reservation conflict$`,
+			"Reservation conflict on SCSI device {kdev}"},
+	} {
+		sr := scsiRule(r.name, r.typ, r.body)
+		sr.key, sr.msg = "", r.msg
+		rules = append(rules, sr)
+	}
+	return rules
+}()
+
+// senseKeyTypes refines a failed command's event by its sense key
+// (snstext[] in drivers/scsi/constants.c).
+var senseKeyTypes = map[string]string{
+	"Recovered Error": "SCSI_RECOVERED_ERROR",
+	"Not Ready":       "SCSI_NOT_READY",
+	"Medium Error":    "SCSI_MEDIUM_ERROR",
+	"Hardware Error":  "SCSI_HARDWARE_ERROR",
+	"Illegal Request": "SCSI_ILLEGAL_REQUEST",
+	"Unit Attention":  "SCSI_UNIT_ATTENTION",
+	"Data Protect":    "SCSI_DATA_PROTECT",
+	"Blank Check":     "SCSI_BLANK_CHECK",
+	"Copy Aborted":    "SCSI_COPY_ABORTED",
+	"Aborted Command": "SCSI_ABORTED_COMMAND",
+	"Volume Overflow": "SCSI_VOLUME_OVERFLOW",
+	"Miscompare":      "SCSI_MISCOMPARE",
+}
+
+// hostByteTypes refines a failed command without sense data by its host
+// byte; any other host byte leaves it SCSI_CMD_FAILED.
+var hostByteTypes = map[string]string{
+	"DID_TIME_OUT":            "SCSI_TIMEOUT",
+	"DID_NO_CONNECT":          "SCSI_TRANSPORT_ERROR",
+	"DID_BAD_TARGET":          "SCSI_TRANSPORT_ERROR",
+	"DID_TRANSPORT_DISRUPTED": "SCSI_TRANSPORT_ERROR",
+	"DID_TRANSPORT_FAILFAST":  "SCSI_TRANSPORT_ERROR",
+	"DID_TRANSPORT_MARGINAL":  "SCSI_TRANSPORT_ERROR",
+	"DID_NEXUS_FAILURE":       "SCSI_TRANSPORT_ERROR",
+	"DID_TARGET_FAILURE":      "SCSI_HARDWARE_ERROR",
+	"DID_MEDIUM_ERROR":        "SCSI_MEDIUM_ERROR",
+}
+
+// finishSCSICommand types a failed command by its sense key, else (for a
+// "FAILED Result" line, a failed I/O) by its host byte, decodes its CDB and
+// writes the summary.
+func finishSCSICommand(pe *pending) {
+	ev := &pe.ev
+	decodeCDBExt(ev)
+	sk := ev.Ext("sense_key")
+	switch t, ok := senseKeyTypes[sk]; {
+	case ok:
+		ev.EventType = t
+	case ev.Ext("command") == "":
+		if t, ok := hostByteTypes[ev.Ext("hostbyte")]; ok {
+			ev.EventType = t
+		}
+	}
+	var what string
+	switch {
+	case sk != "" && sk != "No Sense":
+		what = sentenceCase(sk)
+	case ev.EventType == "SCSI_TIMEOUT":
+		what = "Command timed out (" + ev.Ext("hostbyte") + ")"
+	case ev.EventType == "SCSI_TRANSPORT_ERROR":
+		what = "Transport error (" + ev.Ext("hostbyte") + ")"
+	default:
+		what = "Command failed (hostbyte " + ev.Ext("hostbyte") + ")"
+	}
+	ev.Msg = what + scsiWhere(ev)
+	if c := ev.Ext("command"); c != "" {
+		ev.Msg += " (" + c + " failed)"
+	}
+	if a := ev.Ext("asc"); a != "" {
+		ev.Msg += ": " + a
+	}
+}
+
+// finishSCSISense summarises sense lines that joined no command.
+func finishSCSISense(pe *pending) {
+	ev := &pe.ev
+	decodeCDBExt(ev)
+	if sk := ev.Ext("sense_key"); sk != "" {
+		ev.Msg = "Sense key " + sk + scsiWhere(ev)
+	} else {
+		ev.Msg = "Additional sense" + scsiWhere(ev)
+	}
+	if a := ev.Ext("asc"); a != "" {
+		ev.Msg += ": " + a
+	} else if c := ev.Ext("asc_code"); c != "" {
+		ev.Msg += fmt.Sprintf(": ASC 0x%s ASCQ 0x%s", c, ev.Ext("ascq_code"))
+	}
+}
+
+func finishSCSIUnaligned(pe *pending) {
+	ev := &pe.ev
+	decodeCDBExt(ev)
+	ev.Msg = fmt.Sprintf("Unaligned partial completion%s (residual %s bytes, sector size %s)",
+		scsiWhere(ev), ev.Ext("resid"), ev.Ext("sector_size"))
+}
+
+// scsiWhere is " reading sdc at LBA 490871808 (8 blocks)" or " on sdc".
+func scsiWhere(ev *event.Event) string {
+	verb := " on "
+	switch c := ev.Ext("cdb_command"); {
+	case strings.HasPrefix(c, "Read"):
+		verb = " reading "
+	case strings.HasPrefix(c, "Write"):
+		verb = " writing "
+	case strings.HasPrefix(c, "Verify"):
+		verb = " verifying "
+	}
+	s := verb + ev.Kdev
+	if lba := ev.Ext("lba"); lba != "" {
+		s += " at LBA " + lba
+		if n := ev.Ext("blocks"); n != "" {
+			s += " (" + n + " blocks)"
+		}
+	}
+	return s
+}
+
+// sentenceCase turns "Medium Error" into "Medium error".
+func sentenceCase(s string) string {
+	if len(s) < 2 {
+		return s
+	}
+	return s[:1] + strings.ToLower(s[1:])
+}
+
+// decodeCDBExt splits the CDB line ("Read(16) 88 00 …") into
+// cdb_command and cdb_opcode, and decodes lba and blocks from it.
+func decodeCDBExt(ev *event.Event) {
+	cdb := ev.Ext("cdb")
+	if cdb == "" {
+		return
+	}
+	name, b := splitCDB(cdb)
+	ev.SetExt("cdb_command", name)
+	if len(b) == 0 {
+		return
+	}
+	ev.SetExt("cdb_opcode", fmt.Sprintf("0x%02x", b[0]))
+	if lba, blocks, ok := cdbRange(b); ok {
+		ev.SetExt("lba", strconv.FormatUint(lba, 10))
+		ev.SetExt("blocks", strconv.FormatUint(uint64(blocks), 10))
+	}
+}
+
+// splitCDB separates the command name from the trailing hex bytes of a CDB
+// line as scsi_print_command writes it.
+func splitCDB(s string) (string, []byte) {
+	f := strings.Fields(s)
+	i := len(f)
+	for i > 0 && len(f[i-1]) == 2 && isHex(f[i-1]) {
+		i--
+	}
+	b, err := hex.DecodeString(strings.Join(f[i:], ""))
+	if err != nil {
+		return s, nil
+	}
+	return strings.Join(f[:i], " "), b
+}
+
+func isHex(s string) bool {
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// cdbRange decodes the logical block address and transfer length of the
+// READ, WRITE, VERIFY and WRITE SAME CDBs (SBC-4).
+func cdbRange(b []byte) (lba uint64, blocks uint32, ok bool) {
+	be := func(p []byte) uint64 {
+		var v uint64
+		for _, c := range p {
+			v = v<<8 | uint64(c)
+		}
+		return v
+	}
+	switch b[0] {
+	case 0x08, 0x0a: // READ(6), WRITE(6)
+		if len(b) < 6 {
+			return 0, 0, false
+		}
+		n := uint32(b[4])
+		if n == 0 {
+			n = 256
+		}
+		return uint64(b[1]&0x1f)<<16 | uint64(b[2])<<8 | uint64(b[3]), n, true
+	case 0x28, 0x2a, 0x2e, 0x2f, 0x41: // READ/WRITE/WRITE AND VERIFY/VERIFY/WRITE SAME(10)
+		if len(b) < 10 {
+			return 0, 0, false
+		}
+		return be(b[2:6]), uint32(be(b[7:9])), true
+	case 0xa8, 0xaa, 0xae, 0xaf: // (12)
+		if len(b) < 12 {
+			return 0, 0, false
+		}
+		return be(b[2:6]), uint32(be(b[6:10])), true
+	case 0x88, 0x8a, 0x8e, 0x8f, 0x93: // (16)
+		if len(b) < 16 {
+			return 0, 0, false
+		}
+		return be(b[2:10]), uint32(be(b[10:14])), true
+	}
+	return 0, 0, false
+}

@@ -1,0 +1,217 @@
+package parsers
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/event"
+)
+
+var scsiCases = []lineCase{{
+	name: "medium error with its block line",
+	records: []string{
+		"<6>sd 2:0:0:0: [sdc] tag#19 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=3s",
+		"<6>sd 2:0:0:0: [sdc] tag#19 Sense Key : Medium Error [current] ",
+		"<6>sd 2:0:0:0: [sdc] tag#19 Add. Sense: Unrecovered read error - auto reallocate failed",
+		"<6>sd 2:0:0:0: [sdc] tag#19 CDB: Read(16) 88 00 00 00 00 00 1d 42 1c 00 00 00 00 08 00 00",
+		"<3>critical medium error, dev sdc, sector 490871808 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2",
+	},
+	want: []want{{
+		Type: "SCSI_MEDIUM_ERROR", Kdev: "sdc", Sev: event.Error,
+		Raw: "sd 2:0:0:0: [sdc] tag#19 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=3s",
+		Msg: "Medium error reading sdc at LBA 490871808 (8 blocks): Unrecovered read error - auto reallocate failed",
+		Ext: map[string]string{"sense_key": "Medium Error", "asc": "Unrecovered read error - auto reallocate failed",
+			"hostbyte": "DID_OK", "lba": "490871808", "blocks": "8", "sector": "490871808", "cdb_opcode": "0x88",
+			"cdb_command": "Read(16)", "scsi_address": "2:0:0:0", "tag": "19", "sense_type": "current"},
+	}},
+}, {
+	name: "4.x hardware error, descriptor sense, Write(10)",
+	records: []string{
+		"<6>sd 0:0:0:0: [sdb] tag#3 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_SENSE",
+		"<6>sd 0:0:0:0: [sdb] tag#3 Sense Key : Hardware Error [current] [descriptor] ",
+		"<6>sd 0:0:0:0: [sdb] tag#3 Add. Sense: Internal target failure",
+		"<6>sd 0:0:0:0: [sdb] tag#3 CDB: Write(10) 2a 00 00 00 10 00 00 00 20 00",
+		"<3>blk_update_request: critical target error, dev sdb, sector 4096",
+	},
+	want: []want{{
+		Type: "SCSI_HARDWARE_ERROR", Kdev: "sdb", Sev: event.Error,
+		Raw: "sd 0:0:0:0: [sdb] tag#3 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_SENSE",
+		Msg: "Hardware error writing sdb at LBA 4096 (32 blocks): Internal target failure",
+		Ext: map[string]string{"lba": "4096", "blocks": "32", "sector": "4096", "driverbyte": "DRIVER_SENSE"},
+	}},
+}, {
+	name: "transport failfast without sense",
+	records: []string{
+		"<6>sd 7:0:0:1: [sdh] tag#42 FAILED Result: hostbyte=DID_TRANSPORT_FAILFAST driverbyte=DRIVER_OK cmd_age=17s",
+		"<6>sd 7:0:0:1: [sdh] tag#42 CDB: Write(10) 2a 00 00 80 10 00 00 00 08 00",
+		"<3>recoverable transport error, dev sdh, sector 8392704 op 0x1:(WRITE) flags 0x8800 phys_seg 1 prio class 2",
+	},
+	want: []want{{
+		Type: "SCSI_TRANSPORT_ERROR", Kdev: "sdh", Sev: event.Error,
+		Raw: "sd 7:0:0:1: [sdh] tag#42 FAILED Result: hostbyte=DID_TRANSPORT_FAILFAST driverbyte=DRIVER_OK cmd_age=17s",
+		Msg: "Transport error (DID_TRANSPORT_FAILFAST) writing sdh at LBA 8392704 (8 blocks)",
+		Ext: map[string]string{"lba": "8392704", "blocks": "8", "cmd_age": "17"},
+	}},
+}, {
+	name: "timed out command, READ(6) length 0 means 256",
+	records: []string{
+		"<6>sd 1:0:0:0: [sda] tag#0 FAILED Result: hostbyte=DID_TIME_OUT driverbyte=DRIVER_OK cmd_age=30s",
+		"<6>sd 1:0:0:0: [sda] tag#0 CDB: Read(6) 08 00 01 00 00 00",
+	},
+	want: []want{{
+		Type: "SCSI_TIMEOUT", Kdev: "sda", Sev: event.Error,
+		Raw: "sd 1:0:0:0: [sda] tag#0 FAILED Result: hostbyte=DID_TIME_OUT driverbyte=DRIVER_OK cmd_age=30s",
+		Ext: map[string]string{"lba": "256", "blocks": "256"},
+	}},
+}, {
+	name: "two tags on one disk stay two events",
+	records: []string{
+		"<6>sd 2:0:0:0: [sdc] tag#1 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s",
+		"<6>sd 2:0:0:0: [sdc] tag#2 Sense Key : Illegal Request [current] ",
+		"<6>sd 2:0:0:0: [sdc] tag#1 Sense Key : Aborted Command [current] ",
+	},
+	want: []want{{
+		Type: "SCSI_ABORTED_COMMAND", Kdev: "sdc", Sev: event.Error,
+		Raw: "sd 2:0:0:0: [sdc] tag#1 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s",
+	}, {
+		Type: "SCSI_SENSE_KEY", Kdev: "sdc", Sev: event.Info,
+		Raw: "sd 2:0:0:0: [sdc] tag#2 Sense Key : Illegal Request [current] ",
+		Msg: "Sense key Illegal Request on sdc",
+	}},
+}, {
+	name: "sd_print_result with tagless sense",
+	records: []string{
+		"<6>sd 2:0:0:0: [sdc] Test Unit Ready failed: Result: hostbyte=DID_NO_CONNECT driverbyte=DRIVER_OK",
+		"<6>sd 2:0:0:0: [sdc] Sense Key : Not Ready [current] ",
+		"<6>sd 2:0:0:0: [sdc] Add. Sense: Logical unit not ready, manual intervention required",
+	},
+	want: []want{{
+		Type: "SCSI_NOT_READY", Kdev: "sdc", Sev: event.Error,
+		Raw: "sd 2:0:0:0: [sdc] Test Unit Ready failed: Result: hostbyte=DID_NO_CONNECT driverbyte=DRIVER_OK",
+		Msg: "Not ready on sdc (Test Unit Ready failed): Logical unit not ready, manual intervention required",
+		Ext: map[string]string{"sense_key": "Not Ready", "command": "Test Unit Ready"},
+	}},
+}, {
+	name:    "sd_print_result without sense stays a failed command",
+	records: []string{"<6>sd 2:0:0:0: [sdc] Synchronize Cache(10) failed: Result: hostbyte=DID_BAD_TARGET driverbyte=DRIVER_OK"},
+	want: []want{{
+		Type: "SCSI_CMD_FAILED", Kdev: "sdc", Sev: event.Error,
+		Raw: "sd 2:0:0:0: [sdc] Synchronize Cache(10) failed: Result: hostbyte=DID_BAD_TARGET driverbyte=DRIVER_OK",
+		Msg: "Command failed (hostbyte DID_BAD_TARGET) on sdc (Synchronize Cache(10) failed)",
+	}},
+}, {
+	name: "unknown additional sense code alone",
+	records: []string{
+		"<6>sd 3:0:0:0: [sdd] <<vendor>>ASC=0x80 ASCQ=0x1 ",
+	},
+	want: []want{{Type: "SCSI_ADDITIONAL_SENSE_CODE", Kdev: "sdd", Sev: event.Info,
+		Raw: "sd 3:0:0:0: [sdd] <<vendor>>ASC=0x80 ASCQ=0x1 ", Msg: "Additional sense on sdd: ASC 0x80 ASCQ 0x1"}},
+}, {
+	name:    "a CDB line with no failure gives nothing",
+	records: []string{"<6>sd 0:0:1:0: [sdb] tag#4 CDB: Read(10) 28 00 00 00 08 00 00 00 08 00"},
+}, {
+	name: "unaligned partial completion with its CDB",
+	records: []string{
+		"<6>sd 0:0:1:0: [sdb] Unaligned partial completion (resid=3584, sector_sz=4096)",
+		"<6>sd 0:0:1:0: [sdb] tag#4 CDB: Read(10) 28 00 00 00 08 00 00 00 08 00",
+	},
+	want: []want{{Type: "SCSI_UNALIGNED_PARTIAL_COMPLETION", Kdev: "sdb", Sev: event.Info,
+		Raw: "sd 0:0:1:0: [sdb] Unaligned partial completion (resid=3584, sector_sz=4096)",
+		Msg: "Unaligned partial completion reading sdb at LBA 2048 (8 blocks) (residual 3584 bytes, sector size 4096)"}},
+}, {
+	name: "timing out command and its block line",
+	records: []string{
+		"<3>sd 4:0:0:0: [sde] tag#7 timing out command, waited 180s",
+		"<3>timeout error, dev sde, sector 1024 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2",
+	},
+	want: []want{{Type: "SCSI_TIMEOUT", Kdev: "sde", Sev: event.Error,
+		Raw: "sd 4:0:0:0: [sde] tag#7 timing out command, waited 180s", Msg: "Command on sde timed out after 180s",
+		Ext: map[string]string{"sector": "1024"}}},
+}, {
+	name:    "medium access timeout",
+	records: []string{"<3>sd 4:0:0:0: [sde] tag#9 Medium access timeout failure. Offlining disk!"},
+	want: []want{{Type: "SCSI_MEDIUM_ACCESS_TIMEOUT_OFFLINING_DISK", Kdev: "sde", Sev: event.Error,
+		Raw: "sd 4:0:0:0: [sde] tag#9 Medium access timeout failure. Offlining disk!"}},
+}, {
+	name:    "device offlined",
+	records: []string{"<6>sd 4:0:0:0: Device offlined - not ready after error recovery"},
+	want: []want{{Type: "SCSI_DEVICE_OFFLINED", Kdev: "4:0:0:0", Sev: event.Info,
+		Raw: "sd 4:0:0:0: Device offlined - not ready after error recovery"}},
+}, {
+	name:    "rejecting I/O",
+	records: []string{"<3>sd 7:0:0:1: rejecting I/O to offline device", "<3>sd 7:0:0:2: rejecting I/O to dead device"},
+	want: []want{
+		{Type: "SCSI_DEVICE_OFFLINE", Kdev: "7:0:0:1", Sev: event.Error, Raw: "sd 7:0:0:1: rejecting I/O to offline device",
+			Msg: "SCSI device 7:0:0:1 is offline: I/O to it is rejected"},
+		{Type: "SCSI_DEVICE_OFFLINE", Kdev: "7:0:0:2", Sev: event.Error, Raw: "sd 7:0:0:2: rejecting I/O to dead device"},
+	},
+}, {
+	name:    "spinning up",
+	records: []string{"<5>sd 3:0:0:0: [sdd] Spinning up disk....ready", "<5>sd 3:0:0:1: [sde] Spinning up disk.......not responding..."},
+	want: []want{
+		{Type: "SCSI_SPINNING_UP_DISK", Kdev: "sdd", Sev: event.Notice, Raw: "sd 3:0:0:0: [sdd] Spinning up disk....ready", Msg: "Spinning up disk sdd: ready"},
+		{Type: "SCSI_SPINNING_UP_DISK", Kdev: "sde", Sev: event.Notice, Raw: "sd 3:0:0:1: [sde] Spinning up disk.......not responding...",
+			Msg: "Spinning up disk sde: not responding"},
+	},
+}, {
+	name: "unit attentions",
+	records: []string{
+		"<4>sd 2:0:0:1: Power-on or device reset occurred",
+		"<4>sd 2:0:0:1: Capacity data has changed",
+		"<4>sd 2:0:0:1: Asymmetric access state changed",
+		"<4>sd 2:0:0:1: Mode parameters changed",
+		"<4>sd 2:0:0:1: Inquiry data has changed",
+		"<4>sd 2:0:0:1: LUN assignments on this target have changed. The Linux SCSI layer does not automatically remap LUN assignments.",
+		"<4>sd 2:0:0:1: Warning! Received an indication that the LUN reached a thin provisioning soft threshold.",
+		"<4>sd 2:0:0:1: Warning! Received an indication that the operating parameters on this target have changed. The Linux SCSI layer does not automatically adjust these parameters.",
+		"<6>sd 9:0:0:0: reservation conflict",
+	},
+	want: []want{
+		{Type: "SCSI_POWER_ON_RESET", Kdev: "2:0:0:1", Sev: event.Warning, Raw: "sd 2:0:0:1: Power-on or device reset occurred"},
+		{Type: "SCSI_CAPACITY_CHANGED", Kdev: "2:0:0:1", Sev: event.Warning, Raw: "sd 2:0:0:1: Capacity data has changed"},
+		{Type: "SCSI_ALUA_STATE_CHANGED", Kdev: "2:0:0:1", Sev: event.Warning, Raw: "sd 2:0:0:1: Asymmetric access state changed"},
+		{Type: "SCSI_MODE_PARAMETERS_CHANGED", Kdev: "2:0:0:1", Sev: event.Warning, Raw: "sd 2:0:0:1: Mode parameters changed"},
+		{Type: "SCSI_INQUIRY_DATA_CHANGED", Kdev: "2:0:0:1", Sev: event.Warning, Raw: "sd 2:0:0:1: Inquiry data has changed"},
+		{Type: "SCSI_LUNS_CHANGED", Kdev: "2:0:0:1", Sev: event.Warning,
+			Raw: "sd 2:0:0:1: LUN assignments on this target have changed. The Linux SCSI layer does not automatically remap LUN assignments."},
+		{Type: "SCSI_THIN_PROVISIONING_SOFT_THRESHOLD", Kdev: "2:0:0:1", Sev: event.Warning,
+			Raw: "sd 2:0:0:1: Warning! Received an indication that the LUN reached a thin provisioning soft threshold."},
+		{Type: "SCSI_OPERATING_PARAMETERS_CHANGED", Kdev: "2:0:0:1", Sev: event.Warning,
+			Raw: "sd 2:0:0:1: Warning! Received an indication that the operating parameters on this target have changed. The Linux SCSI layer does not automatically adjust these parameters."},
+		{Type: "SCSI_RESERVATION_CONFLICT", Kdev: "9:0:0:0", Sev: event.Info, Raw: "sd 9:0:0:0: reservation conflict"},
+	},
+}, {
+	name: "boot chatter gives nothing",
+	records: []string{
+		"<5>sd 0:0:0:0: [sda] Attached SCSI disk",
+		"<5>sd 0:0:0:0: [sda] Write Protect is off",
+		"<5>sd 0:0:0:0: [sda] 976773168 512-byte logical blocks: (500 GB/466 GiB)",
+		"<5>scsi 0:0:0:0: Direct-Access     ATA      Samsung SSD 860  4B6Q PQ: 0 ANSI: 5",
+	},
+}}
+
+func TestSCSI(t *testing.T) { runCases(t, scsiCases) }
+
+func TestCDBRange(t *testing.T) {
+	for _, c := range []struct {
+		cdb          string
+		name         string
+		lba, blocks  string
+		wantDecoding bool
+	}{
+		{"Read(16) 88 00 00 00 00 00 1d 42 1c 00 00 00 00 08 00 00", "Read(16)", "490871808", "8", true},
+		{"Write(16) 8a 00 00 00 00 01 00 00 00 00 00 00 01 00 00 00", "Write(16)", "4294967296", "256", true},
+		{"Read(12) a8 00 00 00 00 10 00 00 00 04 00 00", "Read(12)", "16", "4", true},
+		{"Write same(10) 41 00 00 00 00 20 00 00 10 00", "Write same(10)", "32", "16", true},
+		{"Synchronize Cache(10) 35 00 00 00 00 00 00 00 00 00", "Synchronize Cache(10)", "", "", false},
+		{"Read(10) 28 00", "Read(10)", "", "", false},
+	} {
+		ev := event.Event{Extension: map[string]string{"cdb": c.cdb}}
+		decodeCDBExt(&ev)
+		got := []string{ev.Ext("cdb_command"), ev.Ext("lba"), ev.Ext("blocks")}
+		if diff := cmp.Diff([]string{c.name, c.lba, c.blocks}, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.cdb, diff)
+		}
+	}
+}

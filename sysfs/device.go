@@ -1,0 +1,94 @@
+package sysfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+)
+
+// device is what sysfs says of one block device, /sys/class/block/<Name>.
+type device struct {
+	Name       string // kernel name: sda, sda1, dm-3, nvme0c0n1
+	Dir        string // its real sysfs directory, under the root
+	MajorMinor string // from <Dir>/dev
+	DiskSeq    string // <Dir>/diskseq, or the disk's for a partition; "" if none
+	SeqPath    string // the file DiskSeq was read from
+	Partition  string // <Dir>/partition: the partition number, "" for a disk
+	Parent     string // the disk a partition is on
+}
+
+// device reads /sys/class/block/<name>: the link to the device's directory,
+// its dev, diskseq and partition attributes. A device that is not there, or
+// that vanished while being read, gives an error wrapping ErrNotFound.
+func (f FS) device(name string) (device, error) {
+	if !validName(name) {
+		return device{}, fmt.Errorf("kernel name %q: %w", name, ErrNotFound)
+	}
+	link := f.sys("class", "block", name)
+	dir, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return device{}, notFoundIfMissing(pathError("resolve", link, err))
+	}
+	d := device{Name: name, Dir: dir}
+	if d.MajorMinor, err = readAttr(filepath.Join(dir, "dev")); err != nil {
+		return device{}, notFoundIfMissing(err)
+	}
+	if !isMajorMinor(d.MajorMinor) {
+		return device{}, fmt.Errorf("%s: dev %q is not major:minor", filepath.Join(dir, "dev"), d.MajorMinor)
+	}
+	if d.Partition, err = readAttrOpt(filepath.Join(dir, "partition")); err != nil {
+		return device{}, err
+	}
+	seqDir := dir
+	if d.Partition != "" {
+		seqDir = filepath.Dir(dir)
+		d.Parent = filepath.Base(seqDir)
+	}
+	d.SeqPath = filepath.Join(seqDir, "diskseq")
+	if d.DiskSeq, err = readAttrOpt(d.SeqPath); err != nil {
+		return device{}, err
+	}
+	if d.DiskSeq == "" {
+		d.SeqPath = ""
+	}
+	return d, nil
+}
+
+// notFoundIfMissing makes err also wrap ErrNotFound when it says a file is
+// missing: the device is gone, or was never there.
+func notFoundIfMissing(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
+}
+
+// attr reads the attribute elem under the device's directory.
+func (d device) attr(elem ...string) (string, error) {
+	return readAttr(filepath.Join(append([]string{d.Dir}, elem...)...))
+}
+
+// attrOpt reads an optional attribute under the device's directory.
+func (d device) attrOpt(elem ...string) (string, error) {
+	return readAttrOpt(filepath.Join(append([]string{d.Dir}, elem...)...))
+}
+
+// holders returns the names in <Dir>/holders: the devices built on this one.
+func (d device) holders() ([]string, error) { return listDir(filepath.Join(d.Dir, "holders")) }
+
+// slaves returns the names in <Dir>/slaves: the devices this one is built on.
+func (d device) slaves() ([]string, error) { return listDir(filepath.Join(d.Dir, "slaves")) }
+
+// blockNames returns the kernel names in /sys/class/block: every block
+// device, partitions and hidden NVMe paths included.
+func (f FS) blockNames() ([]string, error) {
+	return listDir(f.sys("class", "block"))
+}
+
+// pathComponents splits a sysfs directory into its elements, so transport
+// objects on the way (host2, rport-2:0-3, session1, ata3) can be found.
+func pathComponents(dir string) []string {
+	return strings.Split(filepath.ToSlash(dir), "/")
+}

@@ -1,0 +1,504 @@
+package sysfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Resolver answers what a block device identifier names, from sysfs, /dev,
+// mountinfo and udev's database under one root. It never opens a block
+// device. It is safe for concurrent use; see Watch for its cache.
+type Resolver struct {
+	fs    FS
+	cache cache
+}
+
+// NewResolver returns a Resolver reading under root ("" or "/" on a live
+// system).
+func NewResolver(root string) *Resolver {
+	return &Resolver{fs: NewFS(root), cache: newCache()}
+}
+
+// FS returns the tree the resolver reads.
+func (r *Resolver) FS() FS { return r.fs }
+
+// BlockInfo describes the device id names, with its owners. id is any of:
+// major:minor, kernel name (sda, sda1, dm-0, nvme0n1, nvme0c0n1, md0,
+// loop3), a path under /dev (symbolic links followed: /dev/mapper/NAME,
+// /dev/disk/by-id/…), a device-mapper name, a filesystem UUID, a WWID as
+// the resolver prints it (one shared by multipath paths names their map) or
+// a SCSI address H:C:T:L. A path device asked for by name answers as itself.
+// An id that names nothing gives an error wrapping ErrNotFound that says
+// what was tried.
+//
+// Answers are cached (see Watch); the Owners and Transport of the result
+// are shared with the cache and must not be modified.
+func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
+	if e, ok := r.cache.get("b:" + id); ok {
+		return e.info, nil
+	}
+	gen := r.cache.generation()
+	s := newScan(r.fs)
+	name, err := s.lookup(id, true)
+	if err != nil {
+		return BlockInfo{}, err
+	}
+	info, err := s.full(name)
+	if err != nil {
+		return BlockInfo{}, fmt.Errorf("block device %q: %w", id, err)
+	}
+	r.cache.put("b:"+id, gen, s.devices[name], info, nil)
+	return info, nil
+}
+
+// ListBlocks describes the top-level block devices, those no other device
+// is built on (no holders, not a hidden NVMe path nor a partition of a
+// device that is), in kernel name order, each with its owners.
+func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
+	s := newScan(r.fs)
+	names, err := r.fs.blockNames()
+	if err != nil {
+		return nil, err
+	}
+	var out []BlockInfo
+	for _, name := range names {
+		if _, hidden := nvmeHead(name); hidden {
+			continue
+		}
+		d, err := s.device(name)
+		if errors.Is(err, ErrNotFound) {
+			continue // gone since the listing
+		}
+		if err != nil {
+			return nil, err
+		}
+		holders, err := d.holders()
+		if err != nil {
+			return nil, err
+		}
+		if len(holders) > 0 {
+			continue
+		}
+		info, err := s.full(name)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// ForEvent says what an event on kdev, the device named in a kernel log
+// line, is about, and the extension keys the event should carry:
+//
+//   - a multipath path (sdb, 8:16, 2:0:0:1) answers as its map, with the
+//     path's transport details and blk_major_minor in the extension;
+//   - a hidden NVMe path (nvme0c1n1) answers as its namespace head, with
+//     the path's controller, transport, address and blk_major_minor;
+//   - an NVMe controller (nvme1) answers as its namespace (the head under
+//     native multipath) when it has exactly one, else as the controller:
+//     blk_type NVMe, wwid its subsystem NQN, blk_path /dev/nvme1;
+//   - an iSCSI connection (connection1:0) or session (session1), an FC
+//     remote port (rport-2:0-3), a SCSI host or target (host2,
+//     target2:0:0), an ATA port or device (ata3, ata3.00) answer as the
+//     disk behind them, the first in name order when several (all listed
+//     in extension "disks"), then as above;
+//   - a name with a jbd2-style suffix (sdb1-8) answers as the name without;
+//   - any other device answers as itself, with its transport details.
+//
+// Unlike BlockInfo it does not look for filesystem UUIDs or WWIDs. The
+// returned map is the caller's; the BlockInfo is shared as in BlockInfo.
+func (r *Resolver) ForEvent(kdev string) (BlockInfo, map[string]string, error) {
+	if e, ok := r.cache.get("e:" + kdev); ok {
+		return e.info, copyMap(e.ext), nil
+	}
+	gen := r.cache.generation()
+	s := newScan(r.fs)
+	info, ext, name, err := s.forEvent(kdev)
+	if err != nil {
+		return BlockInfo{}, nil, err
+	}
+	r.cache.put("e:"+kdev, gen, s.devices[name], info, ext)
+	return info, copyMap(ext), nil
+}
+
+// Identifiers returns every identifier of the device id names, each once:
+// kernel name, major:minor, WWID, /dev path, preferred path, every /dev link
+// to it, filesystem UUID, SCSI address, and for a multipath map the WWID
+// of its paths (the LUN's). A query for any of them matches the device.
+func (r *Resolver) Identifiers(id string) ([]string, error) {
+	s := newScan(r.fs)
+	name, err := s.lookup(id, true)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.full(name)
+	if err != nil {
+		return nil, fmt.Errorf("block device %q: %w", id, err)
+	}
+	d, err := s.device(name)
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{info.KernelName, info.MajorMinor, info.WWID, "/dev/" + info.KernelName,
+		info.BlkPath, info.PreferredBlkPath, info.UUID, scsiAddress(d.Dir)}
+	ids = append(ids, s.links[name]...)
+	if info.BlkType == TypeMultipath {
+		for _, o := range info.Owners {
+			ids = append(ids, o.WWID)
+		}
+	}
+	seen := make(map[string]bool)
+	out := ids[:0]
+	for _, v := range ids {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// lookup returns the kernel name of the device id names. With deep, it
+// also looks for id as a filesystem UUID or WWID by describing every device
+// when no link names it.
+func (s *scan) lookup(id string, deep bool) (string, error) {
+	var tried []string
+	miss := func() (string, error) {
+		return "", fmt.Errorf("block device %q (tried %s): %w", id, strings.Join(tried, ", "), ErrNotFound)
+	}
+	if id == "" {
+		tried = append(tried, "nothing: empty identifier")
+		return miss()
+	}
+	if strings.HasPrefix(id, "/") {
+		tried = append(tried, "path under /dev")
+		name, err := s.devPath(id)
+		if err != nil || name == "" {
+			return miss()
+		}
+		return name, nil
+	}
+	if isMajorMinor(id) {
+		tried = append(tried, "major:minor")
+		name, err := readLinkBase(s.fs.sys("dev", "block", id))
+		if err != nil {
+			return miss()
+		}
+		return name, nil
+	}
+	if hctlRe.MatchString(id) {
+		tried = append(tried, "SCSI address")
+		names, err := listDir(s.fs.sys("bus", "scsi", "devices", id, "block"))
+		if err != nil || len(names) == 0 {
+			return miss()
+		}
+		return names[0], nil
+	}
+	if validName(id) {
+		tried = append(tried, "kernel name")
+		if exists(s.fs.sys("class", "block", id)) {
+			return id, nil
+		}
+		tried = append(tried, "device-mapper name")
+		if name, err := s.devPath("/dev/mapper/" + id); err == nil && name != "" {
+			return name, nil
+		}
+		if name, err := s.dmName(id); err == nil && name != "" {
+			return name, nil
+		}
+		tried = append(tried, "filesystem UUID link")
+		if name, err := s.devLinkTarget("/dev/disk/by-uuid/" + id); err == nil && exists(s.fs.sys("class", "block", name)) {
+			return name, nil
+		}
+	}
+	if !deep {
+		return miss()
+	}
+	tried = append(tried, "WWID or filesystem UUID of every device")
+	name, err := s.byWWIDOrUUID(id)
+	if err != nil {
+		return "", fmt.Errorf("block device %q: %w", id, err)
+	}
+	if name == "" {
+		return miss()
+	}
+	return name, nil
+}
+
+// devPath returns the kernel name of the device at the /dev path p, "" when
+// p is no device path.
+func (s *scan) devPath(p string) (string, error) {
+	p = filepath.Clean(p)
+	if !strings.HasPrefix(p, "/dev/") {
+		return "", nil
+	}
+	name, err := s.devLinkTarget(p)
+	if err == nil && exists(s.fs.sys("class", "block", name)) {
+		return name, nil
+	}
+	// /dev/mapper entries are nodes, not links, on some systems.
+	if dir, base := filepath.Split(p); dir == "/dev/mapper/" {
+		if _, err := os.Lstat(s.fs.Path(p)); err == nil {
+			return s.dmName(base)
+		}
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	return "", nil
+}
+
+// byWWIDOrUUID describes every device and returns the one whose WWID or
+// filesystem UUID is id. A WWID several devices share (the paths of a
+// multipath LUN) names the multipath map holding them.
+func (s *scan) byWWIDOrUUID(id string) (string, error) {
+	names, err := s.fs.blockNames()
+	if err != nil {
+		return "", err
+	}
+	var matches []string
+	for _, n := range names {
+		info, err := s.describe(n)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if info.WWID == id || info.UUID == id {
+			matches = append(matches, n)
+		}
+	}
+	if len(matches) > 1 {
+		for _, m := range matches {
+			if mp, err := s.multipathHolder(m); err == nil && mp != "" {
+				return mp, nil
+			}
+		}
+	}
+	if len(matches) > 0 {
+		return matches[0], nil
+	}
+	return "", nil
+}
+
+// multipathHolder returns the device-mapper multipath map holding name, ""
+// when none does.
+func (s *scan) multipathHolder(name string) (string, error) {
+	d, err := s.device(name)
+	if err != nil {
+		return "", err
+	}
+	holders, err := d.holders()
+	if err != nil {
+		return "", err
+	}
+	for _, h := range holders {
+		info, err := s.describe(h)
+		if err != nil {
+			return "", err
+		}
+		if info.BlkType == TypeMultipath {
+			return h, nil
+		}
+	}
+	return "", nil
+}
+
+var (
+	iscsiConnRe = regexp.MustCompile(`^connection([0-9]+):[0-9]+$`)
+	sessionRe   = regexp.MustCompile(`^session[0-9]+$`)
+	rportRe     = regexp.MustCompile(`^rport-[0-9]+:[0-9]+-[0-9]+$`)
+	ataRe       = regexp.MustCompile(`^(ata[0-9]+)(\.[0-9]+)?$`)
+	hostRe      = regexp.MustCompile(`^(host[0-9]+|target[0-9]+:[0-9]+:[0-9]+)$`)
+	nvmeCtrlRe  = regexp.MustCompile(`^nvme[0-9]+$`)
+	jbd2Re      = regexp.MustCompile(`^(.+)-[0-9]+$`)
+)
+
+// forEvent is ForEvent without the cache; it also returns the kernel name
+// of the device kdev stands for.
+func (s *scan) forEvent(kdev string) (BlockInfo, map[string]string, string, error) {
+	ext := make(map[string]string)
+	name, err := s.eventDevice(kdev, ext)
+	if err != nil {
+		return BlockInfo{}, nil, "", err
+	}
+	if nvmeCtrlRe.MatchString(name) {
+		info, err := s.nvmeController(name, ext)
+		return info, ext, name, err
+	}
+	d, err := s.device(name)
+	if err != nil {
+		return BlockInfo{}, nil, "", fmt.Errorf("event device %q: %w", kdev, err)
+	}
+	target := name
+	if head, ok := nvmeHead(name); ok {
+		t, err := nvmeTransport(filepath.Join(d.Dir, "device"))
+		if err != nil {
+			return BlockInfo{}, nil, "", err
+		}
+		for k, v := range t {
+			ext[k] = v
+		}
+		ext["blk_major_minor"] = d.MajorMinor
+		target = head
+	} else if mp, err := s.multipathHolder(name); err != nil {
+		return BlockInfo{}, nil, "", fmt.Errorf("event device %q: %w", kdev, err)
+	} else if mp != "" {
+		path, err := s.describe(name)
+		if err != nil {
+			return BlockInfo{}, nil, "", err
+		}
+		for k, v := range path.Transport {
+			ext[k] = v
+		}
+		ext["blk_major_minor"] = d.MajorMinor
+		target = mp
+	}
+	info, err := s.full(target)
+	if err != nil {
+		return BlockInfo{}, nil, "", fmt.Errorf("event device %q: %w", kdev, err)
+	}
+	if target == name {
+		for k, v := range info.Transport {
+			ext[k] = v
+		}
+	}
+	return info, ext, name, nil
+}
+
+// eventDevice maps the kdev of an event to a block device's kernel name (or
+// an NVMe controller's), noting in ext what it did.
+func (s *scan) eventDevice(kdev string, ext map[string]string) (string, error) {
+	var component string
+	switch {
+	case iscsiConnRe.MatchString(kdev):
+		component = "session" + iscsiConnRe.FindStringSubmatch(kdev)[1]
+	case sessionRe.MatchString(kdev), rportRe.MatchString(kdev), hostRe.MatchString(kdev):
+		component = kdev
+	case ataRe.MatchString(kdev):
+		component = ataRe.FindStringSubmatch(kdev)[1]
+	case nvmeCtrlRe.MatchString(kdev) && exists(s.fs.sys("class", "nvme", kdev)):
+		return kdev, nil
+	}
+	if component != "" {
+		disks, err := s.disksBehind(component)
+		if err != nil {
+			return "", err
+		}
+		if len(disks) == 0 {
+			return "", fmt.Errorf("event device %q: no disk behind %s: %w", kdev, component, ErrNotFound)
+		}
+		if len(disks) > 1 {
+			ext["disks"] = strings.Join(disks, ",")
+		}
+		return disks[0], nil
+	}
+	name, err := s.lookup(kdev, false)
+	if err == nil {
+		return name, nil
+	}
+	if m := jbd2Re.FindStringSubmatch(kdev); m != nil && errors.Is(err, ErrNotFound) {
+		if name, err2 := s.lookup(m[1], false); err2 == nil {
+			return name, nil
+		}
+	}
+	return "", err
+}
+
+// disksBehind returns the disks (not partitions) whose sysfs path passes
+// through the transport object component (session1, rport-2:0-3, ata3).
+func (s *scan) disksBehind(component string) ([]string, error) {
+	names, err := listDir(s.fs.sys("block"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range names {
+		t, err := os.Readlink(s.fs.sys("block", n))
+		if err != nil {
+			continue // gone, or not a link: no transport path
+		}
+		for _, c := range pathComponents(t) {
+			if c == component {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// nvmeController answers an event on an NVMe controller (see ForEvent).
+func (s *scan) nvmeController(ctrl string, ext map[string]string) (BlockInfo, error) {
+	dir := s.fs.sys("class", "nvme", ctrl)
+	entries, err := listDir(dir)
+	if err != nil {
+		return BlockInfo{}, err
+	}
+	t, err := nvmeTransport(dir)
+	if err != nil {
+		return BlockInfo{}, err
+	}
+	for k, v := range t {
+		ext[k] = v
+	}
+	var nss []string
+	seen := make(map[string]bool)
+	for _, e := range entries {
+		if !isNVMeName(e) {
+			continue
+		}
+		if head, ok := nvmeHead(e); ok {
+			e = head
+		}
+		if !seen[e] {
+			seen[e] = true
+			nss = append(nss, e)
+		}
+	}
+	if len(nss) == 1 {
+		info, err := s.full(nss[0])
+		if err != nil {
+			return BlockInfo{}, fmt.Errorf("namespace of %s: %w", ctrl, err)
+		}
+		return info, nil
+	}
+	if len(nss) > 1 {
+		ext["namespaces"] = strings.Join(nss, ",")
+	}
+	nqn, err := readAttrOpt(filepath.Join(dir, "subsysnqn"))
+	if err != nil {
+		return BlockInfo{}, err
+	}
+	majMin, err := readAttrOpt(filepath.Join(dir, "dev"))
+	if err != nil {
+		return BlockInfo{}, err
+	}
+	return BlockInfo{
+		WWID:             nqn,
+		BlkType:          TypeNVMe,
+		BlkPath:          "/dev/" + ctrl,
+		PreferredBlkPath: "/dev/" + ctrl,
+		KernelName:       ctrl,
+		MajorMinor:       majMin,
+		Transport:        t,
+	}, nil
+}
+
+func copyMap(m map[string]string) map[string]string {
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}

@@ -1,0 +1,192 @@
+package sysfs
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// hctlRe matches a SCSI address, host:channel:target:lun.
+var hctlRe = regexp.MustCompile(`^[0-9]+:[0-9]+:[0-9]+:[0-9]+$`)
+
+// identifySCSI reads <dev>/device/wwid (sysfs-bus-scsi: the VPD page 0x83
+// designator the kernel chose) and the transport the disk is reached by.
+func (s *scan) identifySCSI(d device, info *BlockInfo) error {
+	info.BlkType = TypeSCSI
+	wwid, err := d.attrOpt("device", "wwid")
+	if err != nil {
+		return err
+	}
+	info.WWID = normalizeSCSIWWID(wwid)
+	t, err := s.transport(d.Dir)
+	if err != nil {
+		return err
+	}
+	info.Transport, info.TransportID = t.details, t.id
+	return nil
+}
+
+// scsiAddress returns the H:C:T:L of a SCSI disk from its sysfs directory
+// (…/2:0:0:1/block/sdb), "" for other devices.
+func scsiAddress(dir string) string {
+	a := filepath.Base(filepath.Dir(filepath.Dir(dir)))
+	if hctlRe.MatchString(a) {
+		return a
+	}
+	return ""
+}
+
+// transport is how a SCSI disk is reached: details for events and the
+// transport_id of BlockInfo.
+type transport struct {
+	details map[string]string
+	id      string
+}
+
+// transport finds the transport objects on the sysfs path of a SCSI disk
+// (rport-H:B-R for FC, sessionN for iSCSI, end_device-… for SAS, ataN for
+// ATA, usbN for USB) and reads their classes. The answer is kept per scan
+// for the object, which all disks behind it share.
+func (s *scan) transport(dir string) (transport, error) {
+	comps := pathComponents(dir)
+	host := ""
+	for i, c := range comps {
+		key := strings.Join(comps[:i+1], "/")
+		var kind func(host, obj, objDir string) (transport, error)
+		switch {
+		case strings.HasPrefix(c, "host") && allDigits(c[len("host"):]):
+			host = c
+			continue
+		case strings.HasPrefix(c, "rport-"):
+			kind = s.fcTransport
+		case strings.HasPrefix(c, "session") && allDigits(c[len("session"):]):
+			kind = s.iscsiTransport
+		case strings.HasPrefix(c, "end_device-"):
+			kind = s.sasTransport
+		case strings.HasPrefix(c, "ata") && allDigits(c[len("ata"):]):
+			kind = s.ataTransport
+		case strings.HasPrefix(c, "usb") && allDigits(c[len("usb"):]):
+			return transport{details: map[string]string{"transport": "USB"}}, nil
+		default:
+			continue
+		}
+		if t, ok := s.transports[key]; ok {
+			return t, nil
+		}
+		t, err := kind(host, c, key)
+		if err != nil {
+			return transport{}, err
+		}
+		s.transports[key] = t
+		return t, nil
+	}
+	return transport{}, nil
+}
+
+// driverName reads /sys/class/scsi_host/<host>/proc_name, the driver of the
+// HBA ("lpfc", "qla2xxx", "iscsi_tcp", "ahci").
+func (s *scan) driverName(host string) (string, error) {
+	if host == "" {
+		return "", nil
+	}
+	return readAttrOpt(s.fs.sys("class", "scsi_host", host, "proc_name"))
+}
+
+// fcTransport reads /sys/class/fc_host/<host>/{port_name,speed} and
+// /sys/class/fc_remote_ports/<rport>/{port_name,port_state}
+// (sysfs-class-fc_host, sysfs-class-fc_remote_ports).
+func (s *scan) fcTransport(host, rport, _ string) (transport, error) {
+	t := map[string]string{"transport": "FC"}
+	reads := []struct{ key, path string }{
+		{"host_wwpn", s.fs.sys("class", "fc_host", host, "port_name")},
+		{"speed", s.fs.sys("class", "fc_host", host, "speed")},
+		{"target_wwpn", s.fs.sys("class", "fc_remote_ports", rport, "port_name")},
+		{"port_state", s.fs.sys("class", "fc_remote_ports", rport, "port_state")},
+	}
+	for _, r := range reads {
+		v, err := readAttrOpt(r.path)
+		if err != nil {
+			return transport{}, err
+		}
+		t[r.key] = v
+	}
+	drv, err := s.driverName(host)
+	if err != nil {
+		return transport{}, err
+	}
+	t["driver_name"] = drv
+	return transport{details: t, id: t["host_wwpn"] + "," + t["target_wwpn"]}, nil
+}
+
+// iscsiTransport reads /sys/class/iscsi_session/<session>/{targetname,tpgt,
+// ifacename} and, for the session's connection (connectionN:M beside it),
+// /sys/class/iscsi_connection/<conn>/persistent_{address,port}.
+func (s *scan) iscsiTransport(host, session, sessionDir string) (transport, error) {
+	t := map[string]string{"transport": "iSCSI"}
+	for _, r := range []struct{ key, attr string }{
+		{"target_name", "targetname"}, {"tpgt", "tpgt"}, {"iface_name", "ifacename"},
+	} {
+		v, err := readAttrOpt(s.fs.sys("class", "iscsi_session", session, r.attr))
+		if err != nil {
+			return transport{}, err
+		}
+		t[r.key] = v
+	}
+	entries, err := listDir(sessionDir)
+	if err != nil {
+		return transport{}, err
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e, "connection") {
+			continue
+		}
+		for _, r := range []struct{ key, attr, fallback string }{
+			{"address", "persistent_address", "address"}, {"port", "persistent_port", "port"},
+		} {
+			v, err := readAttrOpt(s.fs.sys("class", "iscsi_connection", e, r.attr))
+			if err == nil && v == "" {
+				v, err = readAttrOpt(s.fs.sys("class", "iscsi_connection", e, r.fallback))
+			}
+			if err != nil {
+				return transport{}, err
+			}
+			t[r.key] = v
+		}
+		break
+	}
+	drv, err := s.driverName(host)
+	if err != nil {
+		return transport{}, err
+	}
+	t["driver_name"] = drv
+	id := strings.Join([]string{t["address"], t["port"], t["tpgt"], t["target_name"], t["iface_name"]}, ",")
+	return transport{details: t, id: id}, nil
+}
+
+// sasTransport reads /sys/class/sas_device/<end_device>/sas_address.
+func (s *scan) sasTransport(host, endDevice, _ string) (transport, error) {
+	addr, err := readAttrOpt(s.fs.sys("class", "sas_device", endDevice, "sas_address"))
+	if err != nil {
+		return transport{}, err
+	}
+	drv, err := s.driverName(host)
+	if err != nil {
+		return transport{}, err
+	}
+	return transport{details: map[string]string{"transport": "SAS", "sas_address": addr, "driver_name": drv}}, nil
+}
+
+// ataTransport reads /sys/class/ata_link/link<N>/sata_spd for port ata<N>
+// (sysfs-ata); its host comes after the port on the path, so the driver is
+// not known here.
+func (s *scan) ataTransport(_, port, _ string) (transport, error) {
+	spd, err := readAttrOpt(s.fs.sys("class", "ata_link", "link"+strings.TrimPrefix(port, "ata"), "sata_spd"))
+	if err != nil {
+		return transport{}, err
+	}
+	t := map[string]string{"transport": "ATA", "ata_port": port}
+	if spd != "" && spd != "<unknown>" {
+		t["speed"] = spd
+	}
+	return transport{details: t}, nil
+}

@@ -1,0 +1,58 @@
+package sysfs
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+// udevData is what udev's database records of one device
+// (<root>/run/udev/data/b<major>:<minor>): its /dev links (S: lines, relative
+// to /dev) and its properties (E: lines).
+type udevData struct {
+	Links []string
+	Env   map[string]string
+}
+
+// udev returns udev's database entry of the block device majMin; a device
+// udev has not seen (or a system without udev) has an empty one.
+func (f FS) udev(majMin string) (udevData, error) {
+	p := f.Path("run", "udev", "data", "b"+majMin)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return udevData{}, nil
+	}
+	if err != nil {
+		return udevData{}, pathError("read", p, err)
+	}
+	return parseUdevData(string(b)), nil
+}
+
+// parseUdevData parses a udev database file: one record a line, a type
+// letter, ':' and the value ("S:disk/by-id/wwn-0x5000c500a1b2c3d4",
+// "E:ID_FS_UUID=3f2a…"). Lines of other types (I:, L:, W:, G:, Q:, V:) and
+// lines it cannot read are skipped: the database is a hint, never required.
+func parseUdevData(s string) udevData {
+	var d udevData
+	for _, line := range strings.Split(s, "\n") {
+		typ, val, ok := strings.Cut(line, ":")
+		if !ok || val == "" {
+			continue
+		}
+		switch typ {
+		case "S":
+			d.Links = append(d.Links, val)
+		case "E":
+			k, v, ok := strings.Cut(val, "=")
+			if !ok || k == "" {
+				continue
+			}
+			if d.Env == nil {
+				d.Env = make(map[string]string)
+			}
+			d.Env[k] = v
+		}
+	}
+	return d
+}
