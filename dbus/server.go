@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,13 @@ type Backend interface {
 	Reload() error
 	// Sources names the log sources the daemon reads.
 	Sources() []string
+}
+
+// IdentifierResolver is implemented by a Backend that can list every name
+// of a device itself (sysfs.Resolver.Identifiers); the server then uses it
+// to expand Query's blk, else it derives the names from BlockInfo.
+type IdentifierResolver interface {
+	Identifiers(id string) ([]string, error)
 }
 
 // Options tune a Server; the zero value is usable.
@@ -263,14 +271,26 @@ func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]
 // logged under any of its names match. A device that is gone (a failed disk
 // may have left sysfs) is matched by the name the caller gave.
 func (s *Server) identifiers(blk string) ([]string, *godbus.Error) {
-	info, err := s.backend.BlockInfo(blk)
+	var ids []string
+	var err error
+	if r, ok := s.backend.(IdentifierResolver); ok {
+		ids, err = r.Identifiers(blk)
+		if err == nil && !slices.Contains(ids, blk) {
+			ids = append([]string{blk}, ids...)
+		}
+	} else {
+		var info sysfs.BlockInfo
+		if info, err = s.backend.BlockInfo(blk); err == nil {
+			ids = Identifiers(blk, &info)
+		}
+	}
 	if errors.Is(err, sysfs.ErrNotFound) {
 		return []string{blk}, nil
 	}
 	if err != nil {
 		return nil, backendError("Query: device "+blk, err)
 	}
-	return Identifiers(blk, &info), nil
+	return ids, nil
 }
 
 func (s *Server) blockInfo(msg godbus.Message, blk string) (map[string]godbus.Variant, *godbus.Error) {

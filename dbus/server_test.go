@@ -35,7 +35,7 @@ func startServer(t *testing.T) *fixture {
 	testenv.RequireRoot(t, "the shipped bus policy lets only root own "+BusName)
 	bus := testenv.SystemBus(t)
 	conn := bus.Conn(t)
-	b := &membackend.Backend{}
+	b := membackend.New()
 	srv := NewServer(conn, b, Options{Version: "1.2.3", PropertiesInterval: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := srv.Start(ctx); err != nil {
@@ -394,7 +394,7 @@ func TestBlockInfo(t *testing.T) {
 
 func TestSecondDaemon(t *testing.T) {
 	f := startServer(t)
-	second := NewServer(f.bus.Conn(t), &membackend.Backend{}, Options{})
+	second := NewServer(f.bus.Conn(t), membackend.New(), Options{})
 	err := second.Start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "another peripetyd is running") {
 		t.Fatalf("second Start = %v, want an error saying another peripetyd runs", err)

@@ -23,7 +23,7 @@ func serve(t *testing.T) (*pdbus.Server, *membackend.Backend, *Client) {
 	t.Helper()
 	testenv.RequireRoot(t, "the shipped bus policy lets only root own "+pdbus.BusName)
 	bus := testenv.SystemBus(t)
-	b := &membackend.Backend{}
+	b := membackend.New()
 	srv := pdbus.NewServer(bus.Conn(t), b, pdbus.Options{Version: "test"})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := srv.Start(ctx); err != nil {

@@ -1,29 +1,30 @@
 // Package membackend is a small real Backend of the D-Bus server for tests:
 // events in memory, filtered with event.Filter as the journal store filters
-// them, and block devices read from the live /sys/class/block (kernel name,
-// /dev path or major:minor), enough for loop devices.
+// them, and block devices from the sysfs resolver over the live system.
 package membackend
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/sysfs"
 )
 
-// Backend implements dbus.Backend. The zero value is ready.
+// Backend implements dbus.Backend.
 type Backend struct {
+	resolver *sysfs.Resolver
+
 	mu      sync.Mutex
 	events  []event.Event
 	reloads int
 	// QueryErr, when set, is what Query fails with.
 	QueryErr error
+}
+
+// New returns a Backend with no events that resolves devices under /.
+func New() *Backend {
+	return &Backend{resolver: sysfs.NewResolver("/")}
 }
 
 // Add stores events.
@@ -37,70 +38,29 @@ func (b *Backend) Add(evs ...event.Event) {
 func (b *Backend) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.QueryErr != nil {
+		return nil, b.QueryErr
+	}
 	var out []event.Event
 	for i := range b.events {
-		if f.Match(&b.events[i]) {
-			out = append(out, b.events[i])
-		}
 		if len(out) == f.EffectiveLimit() {
 			break
 		}
-	}
-	if b.QueryErr != nil {
-		return nil, b.QueryErr
+		if f.Match(&b.events[i]) {
+			out = append(out, b.events[i])
+		}
 	}
 	return out, ctx.Err()
 }
 
 // BlockInfo implements dbus.Backend.
-func (b *Backend) BlockInfo(id string) (sysfs.BlockInfo, error) {
-	name := id
-	if strings.HasPrefix(id, "/dev/") {
-		p, err := filepath.EvalSymlinks(id)
-		if err != nil {
-			return sysfs.BlockInfo{}, fmt.Errorf("%s: %w", id, sysfs.ErrNotFound)
-		}
-		name = filepath.Base(p)
-	} else if strings.Contains(id, ":") {
-		p, err := filepath.EvalSymlinks("/sys/dev/block/" + id)
-		if err != nil {
-			return sysfs.BlockInfo{}, fmt.Errorf("%s: %w", id, sysfs.ErrNotFound)
-		}
-		name = filepath.Base(p)
-	}
-	if name == "" || strings.ContainsAny(name, "/.") {
-		return sysfs.BlockInfo{}, fmt.Errorf("%q: %w", id, sysfs.ErrNotFound)
-	}
-	dev, err := os.ReadFile(filepath.Join("/sys/class/block", name, "dev"))
-	if errors.Is(err, os.ErrNotExist) {
-		return sysfs.BlockInfo{}, fmt.Errorf("%q: %w", id, sysfs.ErrNotFound)
-	} else if err != nil {
-		return sysfs.BlockInfo{}, err
-	}
-	typ := sysfs.TypeOther
-	if strings.HasPrefix(name, "loop") {
-		typ = sysfs.TypeLoop
-	}
-	return sysfs.BlockInfo{BlkType: typ, BlkPath: "/dev/" + name, PreferredBlkPath: "/dev/" + name,
-		KernelName: name, MajorMinor: strings.TrimSpace(string(dev))}, nil
-}
+func (b *Backend) BlockInfo(id string) (sysfs.BlockInfo, error) { return b.resolver.BlockInfo(id) }
 
 // ListBlocks implements dbus.Backend.
-func (b *Backend) ListBlocks() ([]sysfs.BlockInfo, error) {
-	ents, err := os.ReadDir("/sys/block")
-	if err != nil {
-		return nil, err
-	}
-	var out []sysfs.BlockInfo
-	for _, e := range ents {
-		info, err := b.BlockInfo(e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, info)
-	}
-	return out, nil
-}
+func (b *Backend) ListBlocks() ([]sysfs.BlockInfo, error) { return b.resolver.ListBlocks() }
+
+// Identifiers implements dbus.IdentifierResolver.
+func (b *Backend) Identifiers(id string) ([]string, error) { return b.resolver.Identifiers(id) }
 
 // Reload implements dbus.Backend.
 func (b *Backend) Reload() error {
