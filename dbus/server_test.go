@@ -16,8 +16,8 @@ import (
 
 	godbus "github.com/godbus/dbus/v5"
 	"github.com/google/go-cmp/cmp"
-	"github.com/peripety/peripety/dbus/internal/membackend"
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/membackend"
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/introspection"
 )
@@ -170,8 +170,10 @@ func receive(t *testing.T, ch chan *godbus.Signal) event.Event {
 }
 
 // monitor runs `gdbus monitor --system --dest org.storage.Peripety1` until
-// the test ends and returns its output lines, once its match rule is in.
-func monitor(t *testing.T) <-chan string {
+// the test ends and returns its output lines once it prints the signals
+// probe sends: GLib drops signals from a well-known name until it has
+// learnt the name's owner itself, a moment after gdbus says it knows it.
+func monitor(t *testing.T, probe func()) <-chan string {
 	t.Helper()
 	for _, tool := range []string{"gdbus", "stdbuf"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -203,17 +205,24 @@ func monitor(t *testing.T) <-chan string {
 		}
 		mon.Wait()
 	})
-	// gdbus prints the owner after its AddMatch has reached the bus.
-	if line := waitLine(t, lines, "is owned by"); line == "" {
+	if line := waitLine(t, lines, "is owned by", 10*time.Second); line == "" {
 		t.Fatal("gdbus monitor did not start")
 	}
-	return lines
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		probe()
+		if waitLine(t, lines, SignalName, 100*time.Millisecond) != "" {
+			return lines
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("gdbus monitor shows no signal")
+		}
+	}
 }
 
-// waitLine returns the first line containing s, or "" after 10s.
-func waitLine(t *testing.T, lines <-chan string, s string) string {
+// waitLine returns the first line containing s, or "" after wait.
+func waitLine(t *testing.T, lines <-chan string, s string, wait time.Duration) string {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(wait)
 	for {
 		select {
 		case l, ok := <-lines:
@@ -231,7 +240,11 @@ func waitLine(t *testing.T, lines <-chan string, s string) string {
 
 func TestSignal(t *testing.T) {
 	f := startServer(t)
-	lines := monitor(t)
+	lines := monitor(t, func() {
+		if err := f.srv.Emit(context.Background(), fsError(0)); err != nil {
+			t.Fatal(err)
+		}
+	})
 	all := subscribe(t, f.bus.Conn(t))
 
 	ev := fsError(1)
@@ -241,7 +254,7 @@ func TestSignal(t *testing.T) {
 	if diff := cmp.Diff(ev, receive(t, all), sameTime); diff != "" {
 		t.Errorf("Go subscriber got (-sent +received):\n%s", diff)
 	}
-	sig := waitLine(t, lines, SignalName)
+	sig := waitLine(t, lines, "'seq': <uint64 1>", 10*time.Second)
 	if sig == "" {
 		t.Fatal("gdbus monitor saw no StorageEvent")
 	}

@@ -74,7 +74,12 @@ func (c *Client) Close() error {
 
 // call calls a method of the interface and stores its reply in out.
 func (c *Client) call(ctx context.Context, method string, out []any, args ...any) error {
-	err := c.obj.CallWithContext(ctx, pdbus.Interface+"."+method, 0, args...).Store(out...)
+	return callError(method, c.obj.CallWithContext(ctx, pdbus.Interface+"."+method, 0, args...).Store(out...))
+}
+
+// callError names an error of a call: ErrNotRunning when nobody owns the
+// name, an error wrapping the interface's sentinels when the daemon said so.
+func callError(method string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -149,8 +154,5 @@ func (c *Client) Reload(ctx context.Context) error {
 func (c *Client) Version(ctx context.Context) (string, error) {
 	var v string
 	err := c.obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, pdbus.Interface, "Version").Store(&v)
-	if err != nil {
-		return "", fmt.Errorf("Version: %w", err)
-	}
-	return v, nil
+	return v, callError("Version", err)
 }

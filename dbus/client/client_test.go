@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	pdbus "github.com/peripety/peripety/dbus"
-	"github.com/peripety/peripety/dbus/internal/membackend"
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/membackend"
 	"github.com/peripety/peripety/internal/testenv"
 )
 
