@@ -133,4 +133,3 @@ func BenchmarkSignals(b *testing.B) {
 	b.ReportMetric(float64(b.N)/tServer.Seconds(), "server-signals/s")
 	b.ReportMetric(tServer.Seconds()/tBare.Seconds(), "server/bare")
 }
-
