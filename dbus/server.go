@@ -26,7 +26,7 @@ type Backend interface {
 	// ListBlocks returns the top-level block devices.
 	ListBlocks() ([]sysfs.BlockInfo, error)
 	// Reload re-reads the configuration; on error the old one stays.
-	Reload() error
+	Reload(ctx context.Context) error
 	// Sources names the log sources the daemon reads.
 	Sources() []string
 }
@@ -212,6 +212,9 @@ func (s *Server) propertiesChanged(changed map[string]godbus.Variant) error {
 	return nil
 }
 
+// Name names the server as a sink of the daemon's pipeline.
+func (s *Server) Name() string { return "dbus" }
+
 // Emit sends ev as a StorageEvent signal. Calls must come from one goroutine
 // (the daemon's pipeline) for the signals to keep the order of the events.
 func (s *Server) Emit(ctx context.Context, ev event.Event) error {
@@ -332,7 +335,7 @@ func (s *Server) reload(msg godbus.Message) *godbus.Error {
 	if err := s.auth.check(ctx, &msg, ActionManage); err != nil {
 		return err
 	}
-	if err := s.backend.Reload(); err != nil {
+	if err := s.backend.Reload(ctx); err != nil {
 		return newError(ErrFailed, "Reload: %v; the previous configuration stays in force", err)
 	}
 	if err := s.propertiesChanged(map[string]godbus.Variant{"Sources": godbus.MakeVariant(s.sources())}); err != nil {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -132,4 +133,57 @@ func BenchmarkSignals(b *testing.B) {
 	b.ReportMetric(float64(b.N)/tBare.Seconds(), "bare-signals/s")
 	b.ReportMetric(float64(b.N)/tServer.Seconds(), "server-signals/s")
 	b.ReportMetric(tServer.Seconds()/tBare.Seconds(), "server/bare")
+}
+
+// queryEvents is the size of the store BenchmarkQuery asks, over
+// queryDevices devices.
+const (
+	queryEvents  = 100_000
+	queryDevices = 200
+)
+
+// queryEvent is event i of the benchmark store: I/O errors spread over
+// queryDevices loop devices.
+func queryEvent(i int, t0 time.Time) event.Event {
+	d := i % queryDevices
+	e := ev(uint64(i+1), "BLK_IO_ERROR", event.Error)
+	e.SubSystem, e.Timestamp = event.SubBlock, t0.Add(time.Duration(i)*time.Millisecond)
+	e.Kdev, e.DevPath = fmt.Sprintf("loop%d", d), fmt.Sprintf("/dev/loop%d", d)
+	e.Msg = fmt.Sprintf("I/O error, dev loop%d, sector %d op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 2", d, i*8)
+	e.RawMsg = e.Msg
+	return e
+}
+
+// BenchmarkQuery measures one Query through the bus, filtered by device,
+// over 100,000 stored events held in memory: the daemon's side of the
+// latency (authorization, filter, encoding, transfer, decoding) without the
+// store's own search.
+func BenchmarkQuery(b *testing.B) {
+	testenv.RequireRoot(b, "the shipped bus policy lets only root own "+pdbus.BusName)
+	bus := testenv.SystemBus(b)
+	backend := membackend.New()
+	t0 := time.Now().Add(-queryEvents * time.Millisecond)
+	for i := range queryEvents {
+		backend.Add(queryEvent(i, t0))
+	}
+	srv := pdbus.NewServer(bus.Conn(b), backend, pdbus.Options{})
+	if err := srv.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	c, err := Connect()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	q := pdbus.QueryFilter{Blk: "loop137"}
+	for b.Loop() {
+		evs, err := c.Query(context.Background(), q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(evs) != queryEvents/queryDevices {
+			b.Fatalf("Query blk loop137 returned %d events, want %d", len(evs), queryEvents/queryDevices)
+		}
+	}
 }

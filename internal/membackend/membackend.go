@@ -63,7 +63,7 @@ func (b *Backend) ListBlocks() ([]sysfs.BlockInfo, error) { return b.resolver.Li
 func (b *Backend) Identifiers(id string) ([]string, error) { return b.resolver.Identifiers(id) }
 
 // Reload implements dbus.Backend.
-func (b *Backend) Reload() error {
+func (b *Backend) Reload(context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.reloads++
