@@ -23,8 +23,10 @@ const maxCacheEntries = 1 << 16
 type cache struct {
 	watching atomic.Bool
 	gen      atomic.Uint64
-	mu       sync.RWMutex
-	entries  map[string]*cacheEntry
+	// entries maps a key to a *cacheEntry. sync.Map reads without a lock
+	// once a key is settled, which a storm of lookups of a few devices is.
+	entries sync.Map
+	size    atomic.Int64
 }
 
 type cacheEntry struct {
@@ -35,8 +37,6 @@ type cacheEntry struct {
 	gen     uint64 // the generation the answer was made in
 }
 
-func newCache() cache { return cache{entries: make(map[string]*cacheEntry)} }
-
 // generation is read before a resolution starts, so a uevent that comes
 // while it runs stales its answer.
 func (c *cache) generation() uint64 { return c.gen.Load() }
@@ -45,12 +45,11 @@ func (c *cache) generation() uint64 { return c.gen.Load() }
 func (c *cache) invalidate() { c.gen.Add(1) }
 
 func (c *cache) get(key string) (*cacheEntry, bool) {
-	c.mu.RLock()
-	e := c.entries[key]
-	c.mu.RUnlock()
-	if e == nil {
+	v, ok := c.entries.Load(key)
+	if !ok {
 		return nil, false
 	}
+	e := v.(*cacheEntry)
 	if c.watching.Load() {
 		return e, e.gen == c.gen.Load()
 	}
@@ -67,10 +66,11 @@ func (c *cache) put(key string, gen uint64, d device, info BlockInfo, ext map[st
 		return
 	}
 	e := &cacheEntry{info: info, ext: ext, seqPath: d.SeqPath, diskseq: d.DiskSeq, gen: gen}
-	c.mu.Lock()
-	if len(c.entries) >= maxCacheEntries {
-		c.entries = make(map[string]*cacheEntry)
+	if c.size.Load() >= maxCacheEntries {
+		c.entries.Clear()
+		c.size.Store(0)
 	}
-	c.entries[key] = e
-	c.mu.Unlock()
+	if _, loaded := c.entries.Swap(key, e); !loaded {
+		c.size.Add(1)
+	}
 }

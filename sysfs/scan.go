@@ -67,6 +67,9 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 	if err != nil {
 		return BlockInfo{}, err
 	}
+	if info.WWID == "" && info.BlkType == TypeMD {
+		info.WWID = udev.Env["MD_UUID"] // mdadm's form already
+	}
 	if info.WWID == "" {
 		info.WWID = udevWWID(udev)
 	}

@@ -1,6 +1,7 @@
-// Package testenv starts the real system services tests run against (a
-// private dbus-daemon, polkitd, journald) and stops them when the test ends.
 package testenv
+
+// Private dbus-daemons: a system-like bus with the shipped policy, and a
+// session bus.
 
 import (
 	"bufio"
