@@ -125,3 +125,35 @@ func TestBlockInfoRoundTrip(t *testing.T) {
 		t.Error("owners as as: want error")
 	}
 }
+
+// FuzzDecodeEvent decodes arbitrary messages as a StorageEvent receiver
+// does: DecodeEvent and DecodeBlockInfo never panic, whatever the a{sv}
+// holds.
+func FuzzDecodeEvent(f *testing.F) {
+	ev := sampleEvent()
+	info := sysfs.BlockInfo{BlkType: sysfs.TypeLoop, Owners: []sysfs.BlockInfo{{KernelName: "sda"}}}
+	for _, m := range []map[string]godbus.Variant{EncodeEvent(&ev), EncodeBlockInfo(&info),
+		{"count": godbus.MakeVariant("x"), "owners": godbus.MakeVariant([]map[string]godbus.Variant{{"wwid": godbus.MakeVariant(uint32(1))}})}} {
+		msg := &godbus.Message{Type: godbus.TypeSignal, Headers: map[godbus.HeaderField]godbus.Variant{
+			godbus.FieldPath: godbus.MakeVariant(ObjectPath), godbus.FieldInterface: godbus.MakeVariant(Interface),
+			godbus.FieldMember: godbus.MakeVariant(Signal), godbus.FieldSignature: godbus.MakeVariant(godbus.SignatureOf(m)),
+		}, Body: []any{m}}
+		var b bytes.Buffer
+		if err := msg.EncodeTo(&b, binary.LittleEndian); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes())
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		msg, err := godbus.DecodeMessage(bytes.NewReader(data))
+		if err != nil || len(msg.Body) == 0 {
+			return
+		}
+		m, ok := msg.Body[0].(map[string]godbus.Variant)
+		if !ok {
+			return
+		}
+		DecodeEvent(m)
+		DecodeBlockInfo(m)
+	})
+}
