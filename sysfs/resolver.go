@@ -36,13 +36,28 @@ func (r *Resolver) FS() FS { return r.fs }
 // An id that names nothing gives an error wrapping ErrNotFound that says
 // what was tried.
 //
-// Answers are cached (see Watch); the Owners and Transport of the result
-// are shared with the cache and must not be modified.
+// Answers are cached only while Watch runs, as a mount or a moved /dev
+// link changes them with no new diskseq; the Owners and Transport of the
+// result are shared with the cache and must not be modified.
 func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
+	if !r.cache.watching.Load() {
+		// Without Watch nothing would tell of a mount or a moved link.
+		return r.blockInfo(id)
+	}
 	if e, ok := r.cache.get("b:" + id); ok {
 		return e.info, nil
 	}
 	gen := r.cache.generation()
+	info, err := r.blockInfo(id)
+	if err != nil {
+		return BlockInfo{}, err
+	}
+	r.cache.put("b:"+id, gen, device{}, info, nil)
+	return info, nil
+}
+
+// blockInfo is BlockInfo without the cache.
+func (r *Resolver) blockInfo(id string) (BlockInfo, error) {
 	s := newScan(r.fs)
 	name, err := s.lookup(id, true)
 	if err != nil {
@@ -52,7 +67,6 @@ func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
 	if err != nil {
 		return BlockInfo{}, fmt.Errorf("block device %q: %w", id, err)
 	}
-	r.cache.put("b:"+id, gen, s.devices[name], info, nil)
 	return info, nil
 }
 
@@ -161,7 +175,7 @@ func (r *Resolver) Identifiers(id string) ([]string, error) {
 	}
 	ids := []string{info.KernelName, info.MajorMinor, info.WWID, "/dev/" + info.KernelName,
 		info.BlkPath, info.PreferredBlkPath, info.UUID, scsiAddress(d.Dir)}
-	ids = append(ids, s.links[name]...)
+	ids = append(ids, s.links[name]...) // filled in by describing it
 	if info.BlkType == TypeMultipath {
 		for _, o := range info.Owners {
 			ids = append(ids, o.WWID)

@@ -2,6 +2,8 @@ package sysfs
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -212,3 +214,28 @@ func TestBlockInfoNotFound(t *testing.T) {
 
 // cmpSummary diffs want against the summary of got.
 func cmpSummary(want summary, got BlockInfo) string { return cmp.Diff(want, summarize(got)) }
+
+// TestWithoutUdev: with no udev database the links are found by reading
+// /dev itself, and the answers are the same where sysfs and the links hold
+// them all.
+func TestWithoutUdev(t *testing.T) {
+	for _, fixture := range []string{"fc-mpath-lvm", "iscsi", "sata"} {
+		t.Run(fixture, func(t *testing.T) {
+			root := sysfstest.Build(t, fixture)
+			want, err := NewResolver(root).ListBlocks()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(root, "run")); err != nil {
+				t.Fatal(err)
+			}
+			got, err := NewResolver(root).ListBlocks()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("ListBlocks without udev (-with +without):\n%s", diff)
+			}
+		})
+	}
+}

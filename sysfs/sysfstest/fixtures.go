@@ -350,6 +350,8 @@ func ScaleMultipath(t *Tree, paths, pathsPerMap int) {
 			majMin := fmt.Sprintf("%d:%d", 65+n/16, (n%16)*16)
 			t.SCSIDisk(rports[p], SCSIDisk{HCTL: fmt.Sprintf("%d:0:%d:%d", 2+h, p/2, m), Name: name, MajorMinor: majMin,
 				Vendor: "NETAPP", Model: "LUN C-Mode", WWID: lun})
+			t.Udev(majMin, "E:ID_WWN=0x"+lun[len("naa."):len("naa.")+16], "E:DM_MULTIPATH_DEVICE_PATH=1")
+			t.DevLink(fmt.Sprintf("disk/by-path/pci-0000:05:00.%d-fc-0x500a09829%07x-lun-%d", h, p, m), name)
 			members = append(members, name)
 			n++
 		}
