@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -204,5 +207,36 @@ func TestNotifyNoServer(t *testing.T) {
 	var derr godbus.Error
 	if !errors.As(err, &derr) {
 		t.Errorf("error %v does not carry the bus error", err)
+	}
+}
+
+// TestInfoListOverBus: prpt info and list ask the daemon by default, and
+// info's answer over the bus is the one --local gives.
+func TestInfoListOverBus(t *testing.T) {
+	serveDaemon(t)
+	img := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(img, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("losetup", "-f", "--show", img).CombinedOutput()
+	if err != nil {
+		t.Skipf("losetup: %v: %s", err, out)
+	}
+	dev := strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+
+	for _, args := range [][]string{{"info", "-J", dev}, {"info", dev}} {
+		code, bus, stderr := run(t, "", args...)
+		if code != 0 {
+			t.Fatalf("prpt %v: exit %d: %s", args, code, stderr)
+		}
+		_, local, _ := run(t, "", append(args, "--local")...)
+		if diff := cmp.Diff(local, bus); diff != "" {
+			t.Errorf("prpt %v over the bus differs from --local (-local +bus):\n%s", args, diff)
+		}
+	}
+	code, list, stderr := run(t, "", "list")
+	if code != 0 || !strings.Contains(list, dev) {
+		t.Errorf("prpt list: exit %d, %s; want %s listed\n%s", code, stderr, dev, list)
 	}
 }
