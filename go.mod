@@ -4,8 +4,9 @@ go 1.24
 
 require (
 	github.com/alecthomas/kong v1.17.0
+	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/google/go-cmp v0.7.0
 	github.com/google/uuid v1.6.0
+	github.com/pelletier/go-toml/v2 v2.4.3
+	golang.org/x/sys v0.28.0
 )
-
-require github.com/pelletier/go-toml/v2 v2.4.3 // indirect

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -120,7 +119,9 @@ func openInput(file string, stdin io.Reader) (io.Reader, string, func(), error) 
 // writeEvent prints one event: its JSON object, or one readable line.
 func writeEvent(w *bufio.Writer, ev *event.Event, asJSON bool) error {
 	if asJSON {
-		b, err := json.Marshal(ev)
+		// Not json.Marshal, which would check and compact the output of
+		// MarshalJSON again: a quarter of the time of prpt parse -J.
+		b, err := ev.MarshalJSON()
 		if err != nil {
 			return err
 		}

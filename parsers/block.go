@@ -44,11 +44,10 @@ var blockRules = []rule{{
 	re:       regexp.MustCompile(`^Buffer I/O error on dev(?:ice)? (?P<kdev>[^\s,]+), logical block (?P<block>\d+)(?:, (?P<detail>.+))?$`),
 	msg:      "Buffer I/O error on {kdev} at logical block {block}[ ({detail})]",
 }, {
-	name:  "blk_capacity_change",
-	typ:   "BLK_CAPACITY_CHANGE",
-	after: "detected capacity change from ",
-	re:    regexp.MustCompile(`^(?P<kdev>[^\s:]+): detected capacity change from (?P<old_sectors>\d+) to (?P<new_sectors>\d+)`),
-	msg:   "Capacity of {kdev} changed from {old_sectors} to {new_sectors} sectors",
+	name: "blk_capacity_change",
+	typ:  "BLK_CAPACITY_CHANGE",
+	re:   regexp.MustCompile(`^(?P<kdev>[^\s:]+): detected capacity change from (?P<old_sectors>\d+) to (?P<new_sectors>\d+)`),
+	msg:  "Capacity of {kdev} changed from {old_sectors} to {new_sectors} sectors",
 }, {
 	name:   "ratelimit_suppressed",
 	suffix: " callbacks suppressed",

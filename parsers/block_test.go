@@ -82,6 +82,13 @@ var blockCases = []lineCase{{
 	want: []want{{Type: "BUFFER_IO_ERROR", Sev: event.Warning, Count: 3,
 		Msg: "3 BUFFER_IO_ERROR lines suppressed by the kernel's rate limit in buffer_io_error (device not logged)"}},
 }, {
+	name:    "a notice of nothing suppressed counts nothing",
+	records: []string{"<4>print_req_error: 0 callbacks suppressed"},
+}, {
+	name:    "an absurd count saturates",
+	records: []string{"<4>buffer_io_error: 99999999999 callbacks suppressed"},
+	want:    []want{{Type: "BUFFER_IO_ERROR", Sev: event.Warning, Count: 4294967295, Ext: map[string]string{"suppressed": "4294967295"}}},
+}, {
 	name:    "other rate-limit notices are not storage",
 	records: []string{"<4>net_ratelimit: 5 callbacks suppressed", "<4>loop: module loaded"},
 }}

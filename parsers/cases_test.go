@@ -1,7 +1,6 @@
 package parsers
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,7 +35,32 @@ type want struct {
 // caseTables lists every subsystem's cases, for the rule coverage test.
 var caseTables = map[string][]lineCase{
 	"scsi":  scsiCases,
+	"ata":   ataCases,
+	"nvme":  nvmeCases,
 	"block": blockCases,
+	"iscsi": iscsiCases,
+	"dm":    dmCases,
+	"thin":  thinCases,
+	"md":    mdCases,
+	"ext4":  ext4Cases,
+	"jbd2":  jbd2Cases,
+	"xfs":   xfsCases,
+	"btrfs": btrfsCases,
+}
+
+// single is a case of one record giving one event; the event's raw_msg is
+// the record's text.
+func single(rec, typ, kdev string, sev event.Severity, ext map[string]string) lineCase {
+	raw := rec
+	if len(raw) >= 3 && raw[0] == '<' && raw[2] == '>' {
+		raw = raw[3:]
+	}
+	return lineCase{name: raw, records: []string{rec}, want: []want{{Type: typ, Kdev: kdev, Sev: sev, Raw: raw, Ext: ext}}}
+}
+
+// none is a case of records that give no event.
+func none(records ...string) lineCase {
+	return lineCase{name: "nothing from " + records[0], records: records}
 }
 
 // record makes a Record of "<L>text" at t.
@@ -162,5 +186,4 @@ func TestRuleNamesUnique(t *testing.T) {
 			t.Errorf("rule %s: sub-system %q unknown", r.Name, r.SubSystem)
 		}
 	}
-	_ = fmt.Sprint
 }

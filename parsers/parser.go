@@ -1,6 +1,9 @@
 package parsers
 
 import (
+	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,12 +82,10 @@ type pending struct {
 	open    bool
 	last    time.Time // record time of its latest line
 	lastRec uint64    // record count at its latest line
-	lines   int
 	// suppressed is the count of a rate-limit notice (roleSuppressed);
-	// such a pending is not an event of its own until storm.go says so.
+	// such a pending is not an event of its own unless storm.go makes it
+	// one.
 	suppressed int
-	// pos names the extension key locating the error on the device
-	// (sector, lba, block) for storm summaries.
 }
 
 // NewParser returns a Parser over rs.
@@ -115,34 +116,27 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 		p.now = t
 	}
 	p.expire(p.now)
-	var cur *pending
+	// A printk with embedded newlines is one record of several lines;
+	// each line is matched on its own (md's raid1 failure is two events,
+	// libata's "cmd …\n res …" two lines of one).
 	msg := rec.Message
-	first := true
-	for first || msg != "" {
+	for first := true; first || msg != ""; first = false {
 		line := msg
 		if j := strings.IndexByte(msg, '\n'); j >= 0 {
 			line, msg = msg[:j], msg[j+1:]
 		} else {
 			msg = ""
 		}
-		if pe := p.line(&rec, line); pe != nil {
-			cur = pe
-		} else if !first && cur != nil && cur.open {
-			// A line printed in the same record as the one before it
-			// belongs to the same event even when no rule knows it (the
-			// "res …" half of a libata "cmd … / res …" record).
-			cur.lines++
-		}
-		first = false
+		p.line(&rec, line)
 	}
 	p.drain(emit)
 }
 
-// line handles one line of rec and returns the pending event it went into.
-func (p *Parser) line(rec *Record, line string) *pending {
+// line handles one line of rec.
+func (p *Parser) line(rec *Record, line string) {
 	ri, loc := p.rs.match(line, true)
 	if ri < 0 {
-		return nil
+		return
 	}
 	r := p.rs.rules[ri]
 	text := line
@@ -162,11 +156,11 @@ func (p *Parser) line(rec *Record, line string) *pending {
 	t := clock(rec)
 
 	if r.role == roleSuppressed {
-		pe := &pending{rule: r, suppressed: atoiOr(caps["count"], 1), last: t}
+		pe := &pending{rule: r, suppressed: suppressedCount(caps["count"]), last: t}
 		pe.ev = p.newEvent(rec, r, "", sev, "")
 		pe.ev.Extension = caps
 		p.queue = append(p.queue, pe)
-		return pe
+		return
 	}
 
 	var key string
@@ -176,6 +170,11 @@ func (p *Parser) line(rec *Record, line string) *pending {
 			by = caps[r.keyBy]
 		}
 		key = r.key + ":" + by
+	}
+	for k := range caps {
+		if k[0] == '_' {
+			delete(caps, k)
+		}
 	}
 	tag := caps["tag"]
 	if r.role != roleEvent {
@@ -187,10 +186,10 @@ func (p *Parser) line(rec *Record, line string) *pending {
 			if r.role == roleTail {
 				p.complete(pe)
 			}
-			return pe
+			return
 		}
 		if r.role == roleContext {
-			return nil
+			return
 		}
 	}
 	if key != "" {
@@ -200,7 +199,7 @@ func (p *Parser) line(rec *Record, line string) *pending {
 			p.complete(old)
 		}
 	}
-	pe := &pending{rule: r, key: key, tag: tag, last: t, lastRec: p.seen, lines: 1}
+	pe := &pending{rule: r, key: key, tag: tag, last: t, lastRec: p.seen}
 	pe.ev = p.newEvent(rec, r, kdev, sev, line)
 	pe.ev.Extension = caps
 	p.queue = append(p.queue, pe)
@@ -208,7 +207,6 @@ func (p *Parser) line(rec *Record, line string) *pending {
 		pe.open = true
 		p.open = append(p.open, pe)
 	}
-	return pe
 }
 
 // findOpen returns the newest open event under key. A key without a device
@@ -244,7 +242,6 @@ func (p *Parser) absorb(pe *pending, sev event.Severity, caps map[string]string,
 	if sev < pe.ev.Severity {
 		pe.ev.Severity = sev
 	}
-	pe.lines++
 	pe.last = t
 	pe.lastRec = p.seen
 }
@@ -282,7 +279,7 @@ func (p *Parser) drain(emit func(event.Event)) {
 		pe := p.queue[n]
 		p.queue[n] = nil
 		n++
-		if pe.suppressed > 0 {
+		if pe.rule.role == roleSuppressed {
 			p.storm.suppressed(pe, emit)
 			continue
 		}
@@ -385,17 +382,15 @@ func levelSeverity(level int) event.Severity {
 	return event.Severity(level)
 }
 
-// atoiOr parses a decimal count, or returns def.
-func atoiOr(s string, def int) int {
-	n := 0
-	if s == "" || len(s) > 9 {
-		return def
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return def
+// suppressedCount parses the count of a rate-limit notice, at most what an
+// event's count holds.
+func suppressedCount(s string) int {
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return math.MaxUint32
 		}
-		n = n*10 + int(c-'0')
+		return 0
 	}
-	return n
+	return int(n)
 }

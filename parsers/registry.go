@@ -14,6 +14,16 @@ type table struct {
 func builtinTables() []table {
 	return []table{
 		{"scsi.go", event.SubSCSI, scsiRules},
+		{"ata.go", event.SubATA, ataRules},
+		{"nvme.go", event.SubNVMe, nvmeRules},
 		{"block.go", event.SubBlock, blockRules},
+		{"iscsi.go", event.SubISCSI, iscsiRules},
+		{"dm.go", event.SubDM, dmRules},
+		{"thin.go", event.SubThin, thinRules},
+		{"md.go", event.SubMD, mdRules},
+		{"ext4.go", event.SubExt4, ext4Rules},
+		{"jbd2.go", event.SubJBD2, jbd2Rules},
+		{"xfs.go", event.SubXFS, xfsRules},
+		{"btrfs.go", event.SubBtrfs, btrfsRules},
 	}
 }

@@ -43,9 +43,9 @@ type rule struct {
 	// prefixes are literals a line must start with (after leading spaces)
 	// before re is tried. Empty: derived from re's anchored literal prefix.
 	prefixes []string
-	// after is a literal that follows the line's leading "name: " (lines
-	// led by a device name, such as "loop4: writeback error …").
-	after string
+	// body is a literal the line's body (see lineBody: the text after its
+	// first ": ") starts with. Empty: derived from re where it can be.
+	body string
 	// suffix is a literal the line ends with.
 	suffix string
 	// needle is a literal the line must contain before re is tried;
@@ -53,7 +53,8 @@ type rule struct {
 	needle string
 	// re is matched against the line without its leading spaces (user
 	// rules: against the line as logged). The named group "kdev" is the
-	// device; every other named group goes to the extension.
+	// device; groups named "_…" only key the grouping; every other named
+	// group goes to the extension.
 	re *regexp.Regexp
 	// kdevAlt names the group that stands for the device when "kdev" did
 	// not match (the SCSI address of a line without a disk name).

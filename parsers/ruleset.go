@@ -5,27 +5,40 @@ import (
 	"fmt"
 	"regexp/syntax"
 	"strings"
+	"unicode"
 )
 
 // RuleSet is the compiled set of built-in rules followed by the user rules,
 // with the prefilter that picks the few rules worth trying on a line. A
 // RuleSet is immutable and safe for concurrent use.
+//
+// The prefilter looks at three cheap things of a line before any regexp:
+// its start (the literal prefix of a rule, indexed by first byte), its
+// body (the text after the first ": ", past sd_printk's "[sdX] tag#N ",
+// indexed by first byte) and its end (a literal suffix). Only the rules a
+// line passes there have their needle (the longest literal of the regexp)
+// looked for and then their regexp run.
 type RuleSet struct {
-	rules []*rule
-	// byFirst indexes prefix literals by the first byte of the line
-	// (leading spaces trimmed); afterName indexes "after" literals by the
-	// first byte after the line's leading "name: ".
-	byFirst   [256][]literal
-	afterName [256][]literal
-	suffixes  []literal
-	// anywhere are rules with no anchored literal (user rules whose regexp
-	// is not anchored); their needle, when they have one, gates them.
-	anywhere []int32
+	rules    []*rule
+	byFirst  [256][]prefixGroup
+	byBody   [256][]bodyEntry
+	suffixes []bodyEntry
+	// user are the user rules, each with the literal (starts_with or the
+	// regexp's anchored prefix) the line must start with, if any.
+	user []int32
 }
 
-// literal is one prefilter entry: the literal and the rule it admits.
-type literal struct {
+// prefixGroup is the rules admitted by one literal prefix.
+type prefixGroup struct {
+	text  string
+	rules []int32
+}
+
+// bodyEntry admits a rule when the line's body starts with text (or, for
+// suffixes, the line ends with it) and the line starts with one of pre.
+type bodyEntry struct {
 	text string
+	pre  []string
 	rule int32
 }
 
@@ -92,62 +105,176 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 	if r.needle == "" {
 		r.needle = needle
 	}
-	prefixes := r.prefixes
-	if len(prefixes) == 0 && r.after == "" && r.suffix == "" && prefix != "" {
-		prefixes = []string{prefix}
+	if len(r.prefixes) == 0 && prefix != "" {
+		r.prefixes = []string{prefix}
+	}
+	if r.user {
+		rs.user = append(rs.user, i)
+		return nil
+	}
+	if r.body == "" && r.suffix == "" {
+		r.body = regexpBody(r.re.String())
 	}
 	switch {
-	case len(prefixes) > 0:
-		for _, p := range prefixes {
+	case r.body != "":
+		rs.byBody[r.body[0]] = append(rs.byBody[r.body[0]], bodyEntry{r.body, r.prefixes, i})
+	case r.suffix != "":
+		rs.suffixes = append(rs.suffixes, bodyEntry{r.suffix, r.prefixes, i})
+	case len(r.prefixes) > 0:
+		for _, p := range r.prefixes {
 			if p == "" {
 				return errors.New("empty prefix")
 			}
-			rs.byFirst[p[0]] = append(rs.byFirst[p[0]], literal{p, i})
+			rs.addPrefix(p, i)
 		}
-	case r.after != "":
-		rs.afterName[r.after[0]] = append(rs.afterName[r.after[0]], literal{r.after, i})
-	case r.suffix != "":
-		rs.suffixes = append(rs.suffixes, literal{r.suffix, i})
-	case r.user:
-		rs.anywhere = append(rs.anywhere, i)
 	default:
-		return errors.New("no literal for the prefilter: give prefixes, after or suffix")
+		return errors.New("no literal for the prefilter: give prefixes, body or suffix")
 	}
 	return nil
+}
+
+func (rs *RuleSet) addPrefix(p string, i int32) {
+	b := &rs.byFirst[p[0]]
+	for k := range *b {
+		if (*b)[k].text == p {
+			(*b)[k].rules = append((*b)[k].rules, i)
+			return
+		}
+	}
+	*b = append(*b, prefixGroup{p, []int32{i}})
 }
 
 // regexpLiterals returns the literal an anchored pattern starts with and the
 // longest literal every match contains (both "" when there is none). Case-
 // folded literals are not used.
 func regexpLiterals(pattern string) (prefix, needle string) {
+	subs, anchored := topLevel(pattern)
+	k := 0
+	if anchored {
+		k = 1
+		if len(subs) > 1 {
+			prefix, _ = literalOf(subs[1])
+		}
+	}
+	for _, s := range subs[k:] {
+		if l := longestRequired(s); len(l) > len(needle) {
+			needle = l
+		}
+	}
+	return prefix, needle
+}
+
+// longestRequired returns the longest literal every match of re contains,
+// looking into groups that must match ("" when there is none).
+func longestRequired(re *syntax.Regexp) string {
+	if l, ok := literalOf(re); ok {
+		return l
+	}
+	var subs []*syntax.Regexp
+	switch re.Op {
+	case syntax.OpConcat, syntax.OpCapture, syntax.OpPlus:
+		subs = re.Sub
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			subs = re.Sub
+		}
+	}
+	best := ""
+	for _, s := range subs {
+		if l := longestRequired(s); len(l) > len(best) {
+			best = l
+		}
+	}
+	return best
+}
+
+// regexpBody returns the literal that starts the body (see lineBody) of
+// every line an anchored pattern matches: the text after the pattern's
+// first ": ", when nothing before it can hold a space (so that no earlier
+// ": " can occur in the line) and what follows is literal. It returns ""
+// when it cannot tell.
+func regexpBody(pattern string) string {
+	subs, anchored := topLevel(pattern)
+	if !anchored {
+		return ""
+	}
+	for k := 1; k < len(subs); k++ {
+		l, ok := literalOf(subs[k])
+		if !ok {
+			if matchesRune(subs[k], ' ') {
+				return ""
+			}
+			continue
+		}
+		if l[0] == ' ' && k > 1 && matchesRune(subs[k-1], ':') {
+			return ""
+		}
+		j := strings.Index(l, ": ")
+		if j < 0 {
+			continue
+		}
+		if body := l[j+2:]; body != "" {
+			return body
+		}
+		if k+1 < len(subs) {
+			if next, ok := literalOf(subs[k+1]); ok {
+				return next
+			}
+		}
+		return ""
+	}
+	return ""
+}
+
+// topLevel parses pattern and returns the parts of its top-level
+// concatenation, and whether the first is a start-of-text anchor.
+func topLevel(pattern string) ([]*syntax.Regexp, bool) {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return "", ""
+		return nil, false
 	}
 	re = re.Simplify()
 	subs := []*syntax.Regexp{re}
 	if re.Op == syntax.OpConcat {
 		subs = re.Sub
 	}
-	lit := func(s *syntax.Regexp) (string, bool) {
-		if s.Op != syntax.OpLiteral || s.Flags&syntax.FoldCase != 0 {
-			return "", false
-		}
-		return string(s.Rune), true
+	anchored := len(subs) > 0 && (subs[0].Op == syntax.OpBeginText || subs[0].Op == syntax.OpBeginLine && re.Flags&syntax.OneLine != 0)
+	return subs, anchored
+}
+
+func literalOf(s *syntax.Regexp) (string, bool) {
+	if s.Op != syntax.OpLiteral || s.Flags&syntax.FoldCase != 0 || len(s.Rune) == 0 {
+		return "", false
 	}
-	k := 0
-	if len(subs) > 0 && (subs[0].Op == syntax.OpBeginText || subs[0].Op == syntax.OpBeginLine && re.Flags&syntax.OneLine != 0) {
-		k = 1
-		if len(subs) > 1 {
-			prefix, _ = lit(subs[1])
+	return string(s.Rune), true
+}
+
+// matchesRune reports whether re can match some text containing c.
+func matchesRune(re *syntax.Regexp, c rune) bool {
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			if r == c || re.Flags&syntax.FoldCase != 0 && unicode.SimpleFold(r) == c {
+				return true
+			}
+		}
+		return false
+	case syntax.OpCharClass:
+		for k := 0; k+1 < len(re.Rune); k += 2 {
+			if re.Rune[k] <= c && c <= re.Rune[k+1] {
+				return true
+			}
+		}
+		return false
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return true
+	}
+	for _, s := range re.Sub {
+		if matchesRune(s, c) {
+			return true
 		}
 	}
-	for _, s := range subs[k:] {
-		if l, ok := lit(s); ok && len(l) > len(needle) {
-			needle = l
-		}
-	}
-	return prefix, needle
+	return false
 }
 
 // Rules lists every rule in the order they are tried: the built-in ones,
@@ -190,37 +317,29 @@ func (rs *RuleSet) match(line string, capture bool) (int, []int) {
 	trimmed := strings.TrimLeft(line, " ")
 	var buf [maxCandidates]int32
 	cand := buf[:0]
-	add := func(i int32) {
-		if len(cand) < len(buf) {
-			cand = append(cand, i)
-		}
-	}
 	if trimmed != "" {
-		for _, l := range rs.byFirst[trimmed[0]] {
-			text := trimmed
-			if rs.rules[l.rule].user {
-				text = line
-			}
-			if strings.HasPrefix(text, l.text) {
-				add(l.rule)
+		for _, g := range rs.byFirst[trimmed[0]] {
+			if strings.HasPrefix(trimmed, g.text) {
+				cand = appendCandidates(cand, g.rules...)
 			}
 		}
-		if c := strings.IndexByte(trimmed[:min(len(trimmed), 48)], ':'); c > 0 && c+2 < len(trimmed) && trimmed[c+1] == ' ' {
-			rest := trimmed[c+2:]
-			for _, l := range rs.afterName[rest[0]] {
-				if strings.HasPrefix(rest, l.text) {
-					add(l.rule)
+		if body := lineBody(trimmed); body != "" {
+			for _, e := range rs.byBody[body[0]] {
+				if strings.HasPrefix(body, e.text) && hasAnyPrefix(trimmed, e.pre) {
+					cand = appendCandidates(cand, e.rule)
 				}
 			}
 		}
-		for _, l := range rs.suffixes {
-			if strings.HasSuffix(trimmed, l.text) {
-				add(l.rule)
+		for _, e := range rs.suffixes {
+			if strings.HasSuffix(trimmed, e.text) && hasAnyPrefix(trimmed, e.pre) {
+				cand = appendCandidates(cand, e.rule)
 			}
 		}
 	}
-	for _, i := range rs.anywhere {
-		add(i)
+	for _, i := range rs.user {
+		if hasAnyPrefix(line, rs.rules[i].prefixes) {
+			cand = appendCandidates(cand, i)
+		}
 	}
 	// Candidates come from several indexes; try them in rule order.
 	for i := 1; i < len(cand); i++ {
@@ -251,4 +370,52 @@ func (rs *RuleSet) match(line string, capture bool) (int, []int) {
 		}
 	}
 	return -1, nil
+}
+
+func appendCandidates(cand []int32, rules ...int32) []int32 {
+	for _, r := range rules {
+		if len(cand) == cap(cand) {
+			break
+		}
+		cand = append(cand, r)
+	}
+	return cand
+}
+
+// hasAnyPrefix reports whether s starts with one of prefixes, or prefixes
+// is empty.
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return len(prefixes) == 0
+}
+
+// bodyScan bounds the search for the ": " that ends a line's prefix.
+const bodyScan = 64
+
+// lineBody returns the text after the first ": " of a kernel line (within
+// its first bodyScan bytes), past the "[sdX] " and "tag#N " that sd_printk
+// and scmd_printk put there: "Failing path 8:32." of "device-mapper:
+// multipath: Failing path 8:32." is "multipath: Failing path 8:32.". It
+// returns "" when there is no such ": ".
+func lineBody(s string) string {
+	i := strings.Index(s[:min(len(s), bodyScan)], ": ")
+	if i < 0 {
+		return ""
+	}
+	b := s[i+2:]
+	if len(b) > 0 && b[0] == '[' {
+		if j := strings.IndexByte(b, ']'); j > 0 && j+1 < len(b) && b[j+1] == ' ' {
+			b = b[j+2:]
+		}
+	}
+	if strings.HasPrefix(b, "tag#") {
+		if j := strings.IndexByte(b, ' '); j > 0 {
+			b = b[j+1:]
+		}
+	}
+	return b
 }

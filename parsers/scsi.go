@@ -22,11 +22,16 @@ var scsiPrefixes = []string{"sd ", "sr ", "st ", "scsi ", "ses ", "sg ", "osst "
 // device when the line names no disk.
 const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:\d+): (?:\[(?P<kdev>[^\]\s]+)\] )?(?:tag#(?P<tag>\d+) )?`
 
+// scsiRule makes a rule of a SCSI device line whose text after the device
+// prefix matches body. The SCSI address in the prefix holds colons, so the
+// body literal is not derived from the regexp but taken from body here.
 func scsiRule(name, typ, body string) rule {
+	lit, _ := regexpLiterals("^" + body)
 	return rule{
 		name:     name,
 		typ:      typ,
 		prefixes: scsiPrefixes,
+		body:     lit,
 		re:       regexp.MustCompile(scsiHdr + body),
 		kdevAlt:  "scsi_address",
 		key:      "disk",
@@ -48,9 +53,13 @@ var scsiRules = func() []rule {
 		`Sense Key : (?P<sense_key>[^\[]+?) \[(?P<sense_type>current|deferred)\](?: \[descriptor\])?\s*$`)
 	sense.role, sense.open, sense.finish = roleJoin, true, finishSCSISense
 
-	asc := scsiRule("scsi_additional_sense", "SCSI_ADDITIONAL_SENSE_CODE",
-		`(?:Add\. Sense: (?P<asc>.+?)|(?:<<vendor>> ?)?ASC=0x(?P<asc_code>[0-9a-f]+) ASCQ=0x(?P<ascq_code>[0-9a-f]+))\s*$`)
+	asc := scsiRule("scsi_additional_sense", "SCSI_ADDITIONAL_SENSE_CODE", `Add\. Sense: (?P<asc>.+?)\s*$`)
 	asc.role, asc.open, asc.finish = roleJoin, true, finishSCSISense
+
+	// An additional sense code the kernel has no text for.
+	ascCode := scsiRule("scsi_sense_code", "SCSI_ADDITIONAL_SENSE_CODE",
+		`(?:<<vendor>> ?)?ASC=0x(?P<asc_code>[0-9a-f]+) ASCQ=0x(?P<ascq_code>[0-9a-f]+)\s*$`)
+	ascCode.role, ascCode.open, ascCode.finish = roleJoin, true, finishSCSISense
 
 	cdb := scsiRule("scsi_cdb", "", `CDB: (?P<cdb>.+?)\s*$`)
 	cdb.role = roleContext
@@ -62,7 +71,7 @@ var scsiRules = func() []rule {
 		`Unaligned partial completion \(resid=(?P<resid>\d+), sector_sz=(?P<sector_size>\d+)\)`)
 	unaligned.open, unaligned.finish = true, finishSCSIUnaligned
 
-	rules := []rule{failed, result, sense, asc, cdb, timeout, unaligned}
+	rules := []rule{failed, result, sense, asc, ascCode, cdb, timeout, unaligned}
 	for _, r := range []struct{ name, typ, body, msg string }{
 		{"scsi_medium_access_timeout", "SCSI_MEDIUM_ACCESS_TIMEOUT_OFFLINING_DISK", `Medium access timeout failure\. Offlining disk!`,
 			"Medium access timeouts on {kdev}: the kernel took the disk offline"},

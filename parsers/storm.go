@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
@@ -60,6 +61,9 @@ type stormState struct {
 
 // fold is a storm summary being built.
 type fold struct {
+	// first is the first folded event as it was: a burst that folded one
+	// event only gives that event back rather than a summary of one.
+	initial     event.Event
 	ev          event.Event
 	last        time.Time
 	due         time.Time
@@ -129,7 +133,7 @@ func (s *storm) wake(t time.Time) {
 }
 
 func (s *storm) newFold(ev event.Event, t time.Time) *fold {
-	f := &fold{ev: ev, last: t, due: t.Add(s.opt.StormWindow)}
+	f := &fold{initial: ev, ev: ev, last: t, due: t.Add(s.opt.StormWindow)}
 	id := s.opt.NewID()
 	f.ev.EventID, f.ev.RootCauseEventID = id, id
 	f.ev.Extension = make(map[string]string, len(ev.Extension))
@@ -149,7 +153,7 @@ func (s *storm) newFold(ev event.Event, t time.Time) *fold {
 // add folds one more event: the extension keeps only the values shared by
 // every folded event.
 func (f *fold) add(ev event.Event, t time.Time) {
-	f.ev.Count += ev.Count
+	f.ev.Count = addCount(f.ev.Count, int(ev.Count))
 	f.last = t
 	if ev.Severity < f.ev.Severity {
 		f.ev.Severity = ev.Severity
@@ -168,6 +172,9 @@ func (f *fold) add(ev event.Event, t time.Time) {
 
 // summary returns the summary event of f.
 func (f *fold) summary() event.Event {
+	if f.ev.Count == f.initial.Count && f.suppressed == 0 {
+		return f.initial
+	}
 	ev := f.ev
 	if f.posKey != "" {
 		ev.SetExt("first_"+f.posKey, f.first)
@@ -193,7 +200,7 @@ func (f *fold) summary() event.Event {
 func (s *storm) suppressed(pe *pending, emit func(event.Event)) {
 	fn := pe.ev.Extension["func"]
 	st, ok := suppressors[fn]
-	if !ok {
+	if !ok || pe.suppressed <= 0 {
 		return
 	}
 	sub, typ := st[0], st[1]
@@ -204,7 +211,7 @@ func (s *storm) suppressed(pe *pending, emit func(event.Event)) {
 		}
 	}
 	if best != nil {
-		best.fold.ev.Count += uint32(pe.suppressed)
+		best.fold.ev.Count = addCount(best.fold.ev.Count, pe.suppressed)
 		best.fold.suppressed += pe.suppressed
 		return
 	}
@@ -284,4 +291,12 @@ func (s *storm) flushAll(emit func(event.Event)) {
 		}
 	}
 	emitFolds(all, emit)
+}
+
+// addCount adds n to an event count, saturating rather than wrapping.
+func addCount(c uint32, n int) uint32 {
+	if uint64(c)+uint64(n) > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return c + uint32(n)
 }

@@ -75,11 +75,43 @@ func (d device) attrOpt(elem ...string) (string, error) {
 	return readAttrOpt(filepath.Join(append([]string{d.Dir}, elem...)...))
 }
 
-// holders returns the names in <Dir>/holders: the devices built on this one.
-func (d device) holders() ([]string, error) { return listDir(filepath.Join(d.Dir, "holders")) }
+// holders returns the names in <Dir>/holders: the devices built on this
+// one. A link that leads nowhere is a holder that went away.
+func (d device) holders() ([]string, error) {
+	names, err := listDir(filepath.Join(d.Dir, "holders"))
+	if err != nil {
+		return nil, err
+	}
+	live := names[:0]
+	for _, n := range names {
+		if exists(filepath.Join(d.Dir, "holders", n)) {
+			live = append(live, n)
+		}
+	}
+	return live, nil
+}
 
 // slaves returns the names in <Dir>/slaves: the devices this one is built on.
 func (d device) slaves() ([]string, error) { return listDir(filepath.Join(d.Dir, "slaves")) }
+
+// partitions returns the partitions of a disk: the subdirectories of its
+// directory that have a partition attribute.
+func (d device) partitions() ([]string, error) {
+	if d.Partition != "" {
+		return nil, nil
+	}
+	names, err := listDir(d.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var parts []string
+	for _, n := range names {
+		if exists(filepath.Join(d.Dir, n, "partition")) {
+			parts = append(parts, n)
+		}
+	}
+	return parts, nil
+}
 
 // blockNames returns the kernel names in /sys/class/block: every block
 // device, partitions and hidden NVMe paths included.

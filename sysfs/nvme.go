@@ -32,9 +32,29 @@ func (s *scan) identifyNVMe(d device, info *BlockInfo) error {
 	if info.WWID, err = d.attrOpt("wwid"); err != nil {
 		return err
 	}
-	ctrl := filepath.Join(d.Dir, "device")
-	info.Transport, err = nvmeTransport(ctrl)
-	return err
+	if info.Transport, err = nvmeTransport(filepath.Join(d.Dir, "device")); err != nil || info.Transport != nil {
+		return err
+	}
+	// A native multipath head: its transport is its paths', when they agree.
+	paths, err := listDir(filepath.Join(d.Dir, "multipath"))
+	if err != nil {
+		return err
+	}
+	kind := ""
+	for _, p := range paths {
+		t, err := nvmeTransport(filepath.Join(d.Dir, "multipath", p, "device"))
+		if err != nil {
+			return err
+		}
+		if kind != "" && t["transport"] != kind {
+			return nil
+		}
+		kind = t["transport"]
+	}
+	if kind != "" {
+		info.Transport = map[string]string{"transport": kind}
+	}
+	return nil
 }
 
 // nvmeTransport reads a controller's transport ("pcie", "tcp", "rdma",

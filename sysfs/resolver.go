@@ -21,7 +21,7 @@ type Resolver struct {
 // NewResolver returns a Resolver reading under root ("" or "/" on a live
 // system).
 func NewResolver(root string) *Resolver {
-	return &Resolver{fs: NewFS(root), cache: newCache()}
+	return &Resolver{fs: NewFS(root)}
 }
 
 // FS returns the tree the resolver reads.
@@ -36,13 +36,28 @@ func (r *Resolver) FS() FS { return r.fs }
 // An id that names nothing gives an error wrapping ErrNotFound that says
 // what was tried.
 //
-// Answers are cached (see Watch); the Owners and Transport of the result
-// are shared with the cache and must not be modified.
+// Answers are cached only while Watch runs, as a mount or a moved /dev
+// link changes them with no new diskseq; the Owners and Transport of the
+// result are shared with the cache and must not be modified.
 func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
+	if !r.cache.watching.Load() {
+		// Without Watch nothing would tell of a mount or a moved link.
+		return r.blockInfo(id)
+	}
 	if e, ok := r.cache.get("b:" + id); ok {
 		return e.info, nil
 	}
 	gen := r.cache.generation()
+	info, err := r.blockInfo(id)
+	if err != nil {
+		return BlockInfo{}, err
+	}
+	r.cache.put("b:"+id, gen, device{}, info, nil)
+	return info, nil
+}
+
+// blockInfo is BlockInfo without the cache.
+func (r *Resolver) blockInfo(id string) (BlockInfo, error) {
 	s := newScan(r.fs)
 	name, err := s.lookup(id, true)
 	if err != nil {
@@ -52,13 +67,14 @@ func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
 	if err != nil {
 		return BlockInfo{}, fmt.Errorf("block device %q: %w", id, err)
 	}
-	r.cache.put("b:"+id, gen, s.devices[name], info, nil)
 	return info, nil
 }
 
-// ListBlocks describes the top-level block devices, those no other device
-// is built on (no holders, not a hidden NVMe path nor a partition of a
-// device that is), in kernel name order, each with its owners.
+// ListBlocks describes the top-level block devices, those nothing is built
+// on (no holders, no partitions, not a hidden NVMe path), in kernel name
+// order, each with its owners: the tops of the stacks. Devices that vanish
+// while it runs are left out. Devices it cannot read are left out too, and
+// the error it then returns with the others joins what went wrong.
 func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
 	s := newScan(r.fs)
 	names, err := r.fs.blockNames()
@@ -66,34 +82,40 @@ func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
 		return nil, err
 	}
 	var out []BlockInfo
+	var errs []error
 	for _, name := range names {
 		if _, hidden := nvmeHead(name); hidden {
 			continue
 		}
-		d, err := s.device(name)
-		if errors.Is(err, ErrNotFound) {
-			continue // gone since the listing
+		info, top, err := s.top(name)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			// gone since the listing
+		case err != nil:
+			errs = append(errs, err)
+		case top:
+			out = append(out, info)
 		}
-		if err != nil {
-			return nil, err
-		}
-		holders, err := d.holders()
-		if err != nil {
-			return nil, err
-		}
-		if len(holders) > 0 {
-			continue
-		}
-		info, err := s.full(name)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, info)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+// top describes name with its owners if nothing is built on it.
+func (s *scan) top(name string) (BlockInfo, bool, error) {
+	d, err := s.device(name)
+	if err != nil {
+		return BlockInfo{}, false, err
+	}
+	holders, err := d.holders()
+	if err != nil || len(holders) > 0 {
+		return BlockInfo{}, false, err
+	}
+	parts, err := d.partitions()
+	if err != nil || len(parts) > 0 {
+		return BlockInfo{}, false, err
+	}
+	info, err := s.full(name)
+	return info, err == nil, err
 }
 
 // ForEvent says what an event on kdev, the device named in a kernel log
@@ -114,11 +136,14 @@ func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
 //   - a name with a jbd2-style suffix (sdb1-8) answers as the name without;
 //   - any other device answers as itself, with its transport details.
 //
-// Unlike BlockInfo it does not look for filesystem UUIDs or WWIDs. The
-// returned map is the caller's; the BlockInfo is shared as in BlockInfo.
+// Unlike BlockInfo it never describes every device to find a WWID or
+// filesystem UUID (kernel lines do not name devices so). Like the
+// BlockInfo, the returned map is shared with the cache: copy it
+// (maps.Clone) before changing it. Sharing keeps a cached lookup free of
+// allocation during an event storm.
 func (r *Resolver) ForEvent(kdev string) (BlockInfo, map[string]string, error) {
 	if e, ok := r.cache.get("e:" + kdev); ok {
-		return e.info, copyMap(e.ext), nil
+		return e.info, e.ext, nil
 	}
 	gen := r.cache.generation()
 	s := newScan(r.fs)
@@ -127,7 +152,7 @@ func (r *Resolver) ForEvent(kdev string) (BlockInfo, map[string]string, error) {
 		return BlockInfo{}, nil, err
 	}
 	r.cache.put("e:"+kdev, gen, s.devices[name], info, ext)
-	return info, copyMap(ext), nil
+	return info, ext, nil
 }
 
 // Identifiers returns every identifier of the device id names, each once:
@@ -150,7 +175,7 @@ func (r *Resolver) Identifiers(id string) ([]string, error) {
 	}
 	ids := []string{info.KernelName, info.MajorMinor, info.WWID, "/dev/" + info.KernelName,
 		info.BlkPath, info.PreferredBlkPath, info.UUID, scsiAddress(d.Dir)}
-	ids = append(ids, s.links[name]...)
+	ids = append(ids, s.links[name]...) // filled in by describing it
 	if info.BlkType == TypeMultipath {
 		for _, o := range info.Owners {
 			ids = append(ids, o.WWID)
@@ -179,7 +204,7 @@ func (s *scan) lookup(id string, deep bool) (string, error) {
 		tried = append(tried, "nothing: empty identifier")
 		return miss()
 	}
-	if strings.HasPrefix(id, "/") {
+	if strings.HasPrefix(id, "/dev/") {
 		tried = append(tried, "path under /dev")
 		name, err := s.devPath(id)
 		if err != nil || name == "" {
@@ -258,8 +283,9 @@ func (s *scan) devPath(p string) (string, error) {
 }
 
 // byWWIDOrUUID describes every device and returns the one whose WWID or
-// filesystem UUID is id. A WWID several devices share (the paths of a
-// multipath LUN) names the multipath map holding them.
+// filesystem UUID is id. A WWID several devices share names the multipath
+// map holding them (the paths of a LUN), or the NVMe head before its
+// hidden paths.
 func (s *scan) byWWIDOrUUID(id string) (string, error) {
 	names, err := s.fs.blockNames()
 	if err != nil {
@@ -268,11 +294,8 @@ func (s *scan) byWWIDOrUUID(id string) (string, error) {
 	var matches []string
 	for _, n := range names {
 		info, err := s.describe(n)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
 		if err != nil {
-			return "", err
+			continue // gone, or unreadable: it is not the one asked for
 		}
 		if info.WWID == id || info.UUID == id {
 			matches = append(matches, n)
@@ -283,6 +306,11 @@ func (s *scan) byWWIDOrUUID(id string) (string, error) {
 			if mp, err := s.multipathHolder(m); err == nil && mp != "" {
 				return mp, nil
 			}
+		}
+	}
+	for _, m := range matches {
+		if _, hidden := nvmeHead(m); !hidden {
+			return m, nil // a native NVMe multipath head before its paths
 		}
 	}
 	if len(matches) > 0 {
@@ -493,12 +521,4 @@ func (s *scan) nvmeController(ctrl string, ext map[string]string) (BlockInfo, er
 		MajorMinor:       majMin,
 		Transport:        t,
 	}, nil
-}
-
-func copyMap(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }

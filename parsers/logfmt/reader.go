@@ -57,8 +57,15 @@ type Reader struct {
 	recLine int64  // line the record Next returned last started on
 	long    []byte // a line longer than the bufio buffer, put together
 	rec     []byte // the record being put together
+	scratch []byte // decoded journal JSON strings
 	skips   []Skip
 	cursor  string
+	live    bool   // see SetLive
+	host    string // the hostname of the syslog line before
+	// lastStamp is the timestamp of the syslog line before, lastTime
+	// what it was parsed to.
+	lastStamp []byte
+	lastTime  time.Time
 
 	// loc is where times without an offset are (dmesg -T, syslog); now
 	// gives the year syslog timestamps omit. Tests set both.
@@ -129,6 +136,15 @@ func (r *Reader) Skipped() []Skip {
 // last started.
 func (r *Reader) Line() int64 { return r.recLine }
 
+// SetLive tells the reader that its input is a live log (cat /dev/kmsg,
+// dmesg -w, journalctl -f, a file being followed) rather than a saved one.
+// A record of the text formats ends where the next line does not continue
+// it, so reading a saved log waits for that next line; a live log may not
+// have one for minutes. Live, a record also ends where the input read so
+// far ends: the programs that write live logs write a record and its
+// continuation lines at once.
+func (r *Reader) SetLive(live bool) { r.live = live }
+
 // Cursor returns the journal cursor (__CURSOR) of the record Next returned
 // last, for the journal formats; "" otherwise.
 func (r *Reader) Cursor() string { return r.cursor }
@@ -192,10 +208,25 @@ func (r *Reader) discardLine(err error) ([]byte, error) {
 }
 
 // continues reports whether the next line, not read yet, starts with a
-// blank: a continuation of the record before it.
+// blank: a continuation of the record before it. Live, it answers from
+// what is buffered rather than wait for the next record.
 func (r *Reader) continues() bool {
+	if r.live && r.br.Buffered() == 0 {
+		return false
+	}
 	b, err := r.br.Peek(1)
 	return err == nil && (b[0] == ' ' || b[0] == '\t')
+}
+
+// skipContinuations reads past the continuation lines of a record that is
+// skipped.
+func (r *Reader) skipContinuations() error {
+	for r.continues() {
+		if _, err := r.readLine(); err != nil && !errors.Is(err, errTooLong) {
+			return err
+		}
+	}
+	return nil
 }
 
 // appendContinuation adds one continuation line to r.rec, dropping up to

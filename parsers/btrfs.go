@@ -1,0 +1,94 @@
+package parsers
+
+import (
+	"regexp"
+
+	"github.com/peripety/peripety/event"
+)
+
+// btrfs lines (fs/btrfs/messages.c): "BTRFS <level> (device <s_id>[ state
+// <S>]): …" (6.12 form; 6.1 writes ": state <S>", ≤5.x no state), and the
+// fs-error form "BTRFS: error (device <s_id>…) in <func>:<line>: …".
+
+const (
+	btrfsMsg   = `^BTRFS (?P<_level>emergency|alert|critical|error|warning|notice|info|debug) \(device (?P<kdev>[^\s:)]+)(?::? state (?P<state>[A-Z]+))?\): `
+	btrfsDev   = `\(device (?P<kdev>[^\s:)]+)(?::? state (?P<state>[A-Z]+))?\)`
+	btrfsUUID  = `(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`
+	btrfsStats = `bdev (?P<bdev>\S+) errs: wr (?P<write_errs>\d+), rd (?P<read_errs>\d+), flush (?P<flush_errs>\d+), corrupt (?P<corruption_errs>\d+), gen (?P<generation_errs>\d+)`
+)
+
+func btrfsRule(name, typ, body, msg string) rule {
+	return rule{name: name, typ: typ, prefixes: []string{"BTRFS "}, re: regexp.MustCompile(btrfsMsg + body), msg: msg}
+}
+
+var btrfsRules = func() []rule {
+	forcedRO := btrfsRule("btrfs_forced_readonly", "FS_REMOUNT_READ_ONLY", `forced readonly`,
+		"btrfs filesystem on {kdev} forced read-only after an error")
+	forcedRO.key, forcedRO.open = "btrfs", true
+	skipping := btrfsRule("btrfs_skipping_commit", "", `Skipping commit of aborted transaction\.?`, "")
+	skipping.role, skipping.key = roleContext, "btrfs"
+	transid := btrfsRule("btrfs_parent_transid", "FS_CORRUPTION",
+		`parent transid verify failed on (?:logical )?(?P<logical>\d+) mirror (?P<mirror>\d+) wanted (?P<wanted>\d+) found (?P<found>\d+)`,
+		"btrfs on {kdev}: metadata at logical {logical} is stale (transid {found}, wanted {wanted})")
+	transid.key, transid.open = "btrfs", true
+	badBlock := btrfsRule("btrfs_bad_tree_block", "FS_CORRUPTION",
+		`(?P<detail>bad tree block (?:start|level)[, ].*|level verify failed on .*|bad key order.*)$`,
+		"btrfs on {kdev}: metadata corruption: {detail}")
+	badBlock.key, badBlock.open = "btrfs", true
+	corrected := btrfsRule("btrfs_read_error_corrected", "", `read error corrected: ino (?P<ino>\d+) off (?P<off>\d+) \(dev (?P<corrected_dev>\S+) sector (?P<corrected_sector>\d+)\)`, "")
+	corrected.role, corrected.key = roleContext, "btrfs"
+	devErrs := btrfsRule("btrfs_dev_errors", "FS_DEV_ERRORS", btrfsStats,
+		"btrfs on {kdev}: I/O error counters of {bdev}: write {write_errs}, read {read_errs}, flush {flush_errs}, corruption {corruption_errs}, generation {generation_errs}")
+	devErrs.re = regexp.MustCompile(`^BTRFS (?:error|warning|critical) ` + btrfsDev + `: ` + btrfsStats)
+	devErrs.prefixes = []string{"BTRFS error", "BTRFS warning", "BTRFS critical"}
+	// At mount the counters are printed at info level when any is not
+	// zero: a summary of past errors, not a new one.
+	devStats := btrfsRule("btrfs_dev_stats", "FS_ERROR_SUMMARY", btrfsStats,
+		"btrfs on {kdev}: {bdev} has recorded errors: write {write_errs}, read {read_errs}, flush {flush_errs}, corruption {corruption_errs}, generation {generation_errs}")
+	devStats.re = regexp.MustCompile(`^BTRFS info ` + btrfsDev + `: ` + btrfsStats)
+	devStats.prefixes = []string{"BTRFS info"}
+
+	return []rule{
+		btrfsRule("btrfs_first_mount", "FS_MOUNTED", `first mount of filesystem `+btrfsUUID,
+			"btrfs filesystem {uuid} on {kdev} mounted"),
+		btrfsRule("btrfs_last_unmount", "FS_UNMOUNTED", `last unmount of filesystem `+btrfsUUID,
+			"btrfs filesystem {uuid} on {kdev} unmounted"),
+		btrfsRule("btrfs_csum_failed", "FS_CSUM_ERROR",
+			`csum failed (?:root (?P<root>-?\d+) )?ino (?P<ino>\d+) off (?P<off>\d+)(?: logical (?P<logical>\d+))? csum (?P<csum>\S+) expected csum (?P<expected_csum>\S+)(?: mirror (?P<mirror>\d+))?`,
+			"btrfs on {kdev}: data checksum mismatch in inode {ino} at offset {off}[ (mirror {mirror})]"),
+		btrfsRule("btrfs_scrub_csum_error", "FS_CSUM_ERROR",
+			`(?:scrub: )?checksum error at logical (?P<logical>\d+) on dev (?P<bdev>[^\s,]+),? (?:physical|sector) (?P<physical>\d+)(?P<detail>.*)$`,
+			"btrfs scrub on {kdev}: checksum error at logical {logical} on {bdev}"),
+		btrfsRule("btrfs_scrub_unfixable", "FS_CSUM_ERROR",
+			`(?:scrub: )?unable to fixup \((?P<kind>\w+)\) error at logical (?P<logical>\d+) on dev (?P<bdev>[^\s,]+)(?: physical (?P<physical>\d+))?`,
+			"btrfs scrub on {kdev}: unrepairable {kind} error at logical {logical} on {bdev}"),
+		btrfsRule("btrfs_metadata_csum", "FS_CSUM_ERROR",
+			`checksum verify failed on (?:logical )?(?P<logical>\d+) (?:mirror (?P<mirror>\d+) )?wanted (?P<wanted>\S+) found (?P<found>\S+)(?: level (?P<tree_level>\d+))?`,
+			"btrfs on {kdev}: metadata checksum mismatch at logical {logical}"),
+		devErrs, devStats,
+		btrfsRule("btrfs_transaction_aborted", "FS_TRANSACTION_ABORTED", `Transaction aborted \(error (?P<errno>-?\d+)\)`,
+			"btrfs on {kdev}: transaction aborted (error {errno})"),
+		{
+			// WARN() form of an abort with an unexpected errno.
+			name: "btrfs_transaction_aborted_warn",
+			typ:  "FS_TRANSACTION_ABORTED",
+			re:   regexp.MustCompile(`^BTRFS: Transaction aborted \(error (?P<errno>-?\d+)\)`),
+			sev:  sevOf(event.Error),
+			msg:  "btrfs transaction aborted (error {errno}; the line names no device)",
+		}, {
+			name: "btrfs_fs_error",
+			typ:  "FS_ERROR",
+			re: regexp.MustCompile(`^BTRFS(?: \w+)?: error ` + btrfsDev + ` in (?P<function>[^:\s]+):(?P<line>\d+): errno=(?P<errno>-?\d+) ` +
+				`(?P<error>[^(]+?)(?: \((?P<detail>.*)\))?$`),
+			msg: "btrfs error on {kdev} in {function}: {error}[ ({detail})]",
+		},
+		btrfsRule("btrfs_fs_error_6x", "FS_ERROR",
+			`error in (?P<function>[^:\s]+):(?P<line>\d+): errno=(?P<errno>-?\d+) (?P<error>[^(]+?)(?: \((?P<detail>.*)\))?$`,
+			"btrfs error on {kdev} in {function}: {error}[ ({detail})]"),
+		btrfsRule("btrfs_lost_page_write", "FS_IO_ERROR", `lost page write due to IO error on (?P<bdev>\S+)(?: \((?P<errno>-?\d+)\))?`,
+			"btrfs on {kdev}: a page write to {bdev} was lost to an I/O error"),
+		btrfsRule("btrfs_super_write_error", "FS_IO_ERROR", `error writing primary super block to device (?P<devid>\d+)`,
+			"btrfs on {kdev}: error writing the primary superblock to device {devid}"),
+		forcedRO, skipping, transid, badBlock, corrected,
+	}
+}()

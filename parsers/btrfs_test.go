@@ -1,0 +1,64 @@
+package parsers
+
+import (
+	"testing"
+
+	"github.com/peripety/peripety/event"
+)
+
+const uuid3 = "33333333-4444-5555-6666-777777777777"
+
+var btrfsCases = []lineCase{
+	single("<6>BTRFS info (device loop3): first mount of filesystem "+uuid3, "FS_MOUNTED", "loop3", event.Info, map[string]string{"uuid": uuid3}),
+	single("<6>BTRFS info (device loop3): last unmount of filesystem "+uuid3, "FS_UNMOUNTED", "loop3", event.Info, map[string]string{"uuid": uuid3}),
+	single("<4>BTRFS warning (device loop3): csum failed root 5 ino 257 off 8192 csum 0xedaa33e4 expected csum 0x2b7bf6ab mirror 1", "FS_CSUM_ERROR", "loop3", event.Warning,
+		map[string]string{"ino": "257", "off": "8192", "mirror": "1", "root": "5"}),
+	single("<4>BTRFS warning (device sda): csum failed ino 257 off 0 csum 2566472073 expected csum 3681334314", "FS_CSUM_ERROR", "sda", event.Warning,
+		map[string]string{"ino": "257"}),
+	single("<3>BTRFS error (device loop3): bdev /dev/loop3 errs: wr 0, rd 0, flush 0, corrupt 1, gen 0", "FS_DEV_ERRORS", "loop3", event.Error,
+		map[string]string{"bdev": "/dev/loop3", "corruption_errs": "1", "read_errs": "0"}),
+	single("<3>BTRFS error (device loop4 state EA): bdev /dev/loop4 errs: wr 1, rd 1, flush 0, corrupt 0, gen 0", "FS_DEV_ERRORS", "loop4", event.Error,
+		map[string]string{"state": "EA", "write_errs": "1"}),
+	single("<6>BTRFS info (device loop3): bdev /dev/loop3 errs: wr 0, rd 0, flush 0, corrupt 3, gen 0", "FS_ERROR_SUMMARY", "loop3", event.Info, nil),
+	single("<4>BTRFS warning (device loop3): scrub: checksum error at logical 13631488 on dev /dev/loop3, physical 13631488 root 5 inode 257 offset 0 length 4096 links 1 (path: data)",
+		"FS_CSUM_ERROR", "loop3", event.Warning, map[string]string{"logical": "13631488", "bdev": "/dev/loop3"}),
+	single("<4>BTRFS warning (device sdb): checksum error at logical 298844160 on dev /dev/sdb, physical 277872640, root 5, inode 257, offset 0, length 4096, links 1 (path: file)",
+		"FS_CSUM_ERROR", "sdb", event.Warning, map[string]string{"physical": "277872640"}),
+	single("<3>BTRFS error (device sdb): unable to fixup (regular) error at logical 298844160 on dev /dev/sdb", "FS_CSUM_ERROR", "sdb", event.Error,
+		map[string]string{"kind": "regular"}),
+	single("<3>BTRFS error (device sdb: state A): checksum verify failed on 30572544 wanted 0x12345678 found 0x87654321 level 0", "FS_CSUM_ERROR", "sdb", event.Error,
+		map[string]string{"logical": "30572544", "state": "A"}),
+	single("<3>BTRFS error (device loop4): Transaction aborted (error -5)", "FS_TRANSACTION_ABORTED", "loop4", event.Error, nil),
+	single("<4>BTRFS: Transaction aborted (error -28)", "FS_TRANSACTION_ABORTED", "", event.Error, map[string]string{"errno": "-28"}),
+	single("<2>BTRFS: error (device sda: state A) in btrfs_commit_transaction:2466: errno=-5 IO failure (Error while writing out transaction)", "FS_ERROR", "sda", event.Critical,
+		map[string]string{"function": "btrfs_commit_transaction", "error": "IO failure", "detail": "Error while writing out transaction"}),
+	single("<2>BTRFS: error (device sdb) in __btrfs_free_extent:3092: errno=-2 No such entry", "FS_ERROR", "sdb", event.Critical,
+		map[string]string{"error": "No such entry"}),
+	single("<2>BTRFS critical (device loop4 state EA): error in btrfs_finish_ordered_io:3097: errno=-5 IO failure", "FS_ERROR", "loop4", event.Critical, nil),
+	single("<4>BTRFS warning (device sdb): lost page write due to IO error on /dev/sdb (-5)", "FS_IO_ERROR", "sdb", event.Warning, map[string]string{"bdev": "/dev/sdb"}),
+	single("<3>BTRFS error (device sdb): error writing primary super block to device 1", "FS_IO_ERROR", "sdb", event.Error, nil),
+	{
+		name: "forced read-only and the skipped commit",
+		records: []string{
+			"<6>BTRFS info (device loop4 state EA): forced readonly",
+			"<4>BTRFS warning (device loop4 state EA): Skipping commit of aborted transaction.",
+		},
+		want: []want{{Type: "FS_REMOUNT_READ_ONLY", Kdev: "loop4", Sev: event.Warning, Raw: "BTRFS info (device loop4 state EA): forced readonly"}},
+	}, {
+		name: "corruption repaired from the other copy",
+		records: []string{
+			"<3>BTRFS error (device sdb): parent transid verify failed on logical 30572544 mirror 1 wanted 1234 found 1230",
+			"<6>BTRFS info (device sdb): read error corrected: ino 0 off 30572544 (dev /dev/sdc sector 76320)",
+		},
+		want: []want{{Type: "FS_CORRUPTION", Kdev: "sdb", Sev: event.Error,
+			Raw: "BTRFS error (device sdb): parent transid verify failed on logical 30572544 mirror 1 wanted 1234 found 1230",
+			Ext: map[string]string{"wanted": "1234", "corrected_dev": "/dev/sdc"}}},
+	},
+	single("<3>BTRFS error (device sdb): bad tree block start, mirror 1 want 30572544 have 0", "FS_CORRUPTION", "sdb", event.Error, nil),
+	none("<6>BTRFS: device fsid "+uuid3+" devid 1 transid 6 /dev/loop3 (7:3) scanned by mount (7188)",
+		"<6>BTRFS info (device loop3): using crc32c (crc32c-lib) checksum algorithm",
+		"<6>BTRFS info (device loop3): checking UUID tree",
+		"<6>BTRFS info (device sdb): read error corrected: ino 257 off 0 (dev /dev/sdb sector 2048)"),
+}
+
+func TestBtrfs(t *testing.T) { runCases(t, btrfsCases) }

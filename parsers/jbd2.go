@@ -1,0 +1,46 @@
+package parsers
+
+import "regexp"
+
+// jbd2 lines (fs/jbd2/journal.c, commit.c, recovery.c). The journal is
+// named "<bdev>-<journal inode>" (sdb1-8) for an internal journal; the
+// device is the part before the inode number.
+
+const jbd2Dev = `(?P<kdev>\S+?)(?:-(?P<journal_inode>\d+))?`
+
+var jbd2Rules = []rule{{
+	name: "jbd2_aborting_journal",
+	typ:  "FS_JOURNAL_ABORTED",
+	re:   regexp.MustCompile(`^Aborting journal on device ` + jbd2Dev + `\.$`),
+	msg:  "Journal on {kdev} aborted",
+}, {
+	name: "jbd2_superblock_update_error",
+	typ:  "FS_JOURNAL_IO_ERROR",
+	re:   regexp.MustCompile(`^JBD2: I/O error when updating journal superblock for ` + jbd2Dev + `\.$`),
+	msg:  "I/O error updating the journal superblock on {kdev}",
+}, {
+	name: "jbd2_flush_io_errors",
+	typ:  "FS_JOURNAL_IO_ERROR",
+	re:   regexp.MustCompile(`^JBD2: Detected IO errors while flushing file data on ` + jbd2Dev + `$`),
+	msg:  "I/O errors while the journal flushed file data on {kdev}",
+}, {
+	name: "jbd2_superblock_read_error",
+	typ:  "FS_JOURNAL_IO_ERROR",
+	re:   regexp.MustCompile(`^JBD2: (?:(?P<function>\w+): Cannot read journal superblock|IO error reading journal superblock)`),
+	msg:  "Cannot read a journal superblock (the line names no device)",
+}, {
+	name: "jbd2_recovery_io_error",
+	typ:  "FS_JOURNAL_IO_ERROR",
+	re:   regexp.MustCompile(`^JBD2: IO error (?P<errno>-?\d+) recovering block (?P<block>\d+) in log`),
+	msg:  "I/O error {errno} recovering journal block {block} (the line names no device)",
+}, {
+	name: "jbd2_recovery_checksum",
+	typ:  "FS_CORRUPTION",
+	re:   regexp.MustCompile(`^JBD2: (?:Invalid checksum recovering (?:data )?block (?P<block>\d+)|checksum error recovering block (?P<block2>\d+)) in log`),
+	msg:  "Invalid checksum recovering a journal block (the line names no device)",
+}, {
+	name: "jbd2_recovery_failed",
+	typ:  "FS_RECOVERY_FAILED",
+	re:   regexp.MustCompile(`^JBD2: (?:journal )?recovery failed`),
+	msg:  "Journal recovery failed (the line names no device)",
+}}

@@ -1,0 +1,36 @@
+package parsers
+
+import (
+	"testing"
+
+	"github.com/peripety/peripety/event"
+)
+
+var thinCases = []lineCase{
+	single("<6>device-mapper: thin: 253:2: switching pool to out-of-data-space (queue IO) mode", "DM_THIN_POOL_FULL", "253:2", event.Error,
+		map[string]string{"on_full": "queue IO"}),
+	single("<6>device-mapper: thin: 253:2: switching pool to out-of-data-space (error IO) mode", "DM_THIN_POOL_FULL", "253:2", event.Error, nil),
+	single("<6>device-mapper: thin: 253:2: switching pool to write mode", "DM_THIN_POOL_MODE_CHANGED", "253:2", event.Info, map[string]string{"mode": "write"}),
+	single("<6>device-mapper: thin: 253:2: switching pool to fail mode", "DM_THIN_POOL_MODE_CHANGED", "253:2", event.Error, map[string]string{"mode": "fail"}),
+	single("<6>device-mapper: thin: 253:2: switching pool to read-only mode", "DM_THIN_POOL_MODE_CHANGED", "253:2", event.Error, nil),
+	single("<4>device-mapper: thin: 253:4: reached low water mark for data device: sending event.", "DM_THIN_LOW_WATER_MARK", "253:4", event.Warning, nil),
+	single("<4>device-mapper: thin: 253:4: reached low water mark for metadata device: sending event.", "DM_THIN_METADATA_LOW_WATER_MARK", "253:4", event.Warning, nil),
+	single("<3>device-mapper: thin: No free metadata blocks", "DM_THIN_METADATA_FULL", "", event.Error, nil),
+	single("<3>device-mapper: space map metadata: unable to allocate new metadata block", "DM_THIN_METADATA_FULL", "", event.Error, nil),
+	{
+		name: "failed metadata operation and the abort it causes",
+		records: []string{
+			"<3>device-mapper: thin: 253:2: metadata operation 'dm_pool_commit_metadata' failed: error = -28",
+			"<3>device-mapper: thin: 253:2: aborting current metadata transaction",
+		},
+		want: []want{{Type: "DM_THIN_METADATA_ERROR", Kdev: "253:2", Sev: event.Error,
+			Raw: "device-mapper: thin: 253:2: metadata operation 'dm_pool_commit_metadata' failed: error = -28",
+			Msg: "Thin pool 253:2: metadata operation dm_pool_commit_metadata failed (error -28)"}},
+	},
+	single("<3>device-mapper: thin: 253:9: aborting current metadata transaction", "DM_THIN_METADATA_ERROR", "253:9", event.Error, nil),
+	single("<3>device-mapper: thin: 253:2: alloc_data_block() failed: error = -28", "DM_THIN_ALLOC_FAILED", "253:2", event.Error, map[string]string{"errno": "-28"}),
+	single("<4>device-mapper: thin: 253:2: unable to switch pool to write mode until repaired.", "DM_THIN_NEEDS_REPAIR", "253:2", event.Error, nil),
+	none("<6>device-mapper: thin: Data device (dm-3) discard unsupported: Disabling discard passdown."),
+}
+
+func TestThin(t *testing.T) { runCases(t, thinCases) }

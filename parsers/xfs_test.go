@@ -1,0 +1,83 @@
+package parsers
+
+import (
+	"testing"
+
+	"github.com/peripety/peripety/event"
+)
+
+const uuid2 = "22222222-3333-4444-5555-666666666666"
+
+var xfsCases = []lineCase{
+	single("<5>XFS (loop2): Mounting V5 Filesystem "+uuid2, "FS_MOUNTING", "loop2", event.Notice, map[string]string{"uuid": uuid2, "version": "5"}),
+	single("<5>XFS (sdb1): Mounting V5 Filesystem", "FS_MOUNTING", "sdb1", event.Notice, nil),
+	single("<6>XFS (loop2): Ending clean mount", "FS_MOUNTED", "loop2", event.Info, nil),
+	single("<5>XFS (loop2): Starting recovery (logdev: internal)", "FS_RECOVERY_STARTED", "loop2", event.Notice, map[string]string{"logdev": "internal"}),
+	single("<5>XFS (loop2): Ending recovery (logdev: internal)", "FS_MOUNTED", "loop2", event.Notice, nil),
+	single("<5>XFS (loop2): Unmounting Filesystem "+uuid2, "FS_UNMOUNTED", "loop2", event.Notice, map[string]string{"uuid": uuid2}),
+	single("<5>XFS (sdb1): Unmounting Filesystem", "FS_UNMOUNTED", "sdb1", event.Notice, nil),
+	{
+		name: "user initiated shutdown: three lines, one event",
+		records: []string{
+			"<1>XFS (loop2): User initiated shutdown received.",
+			"<1>XFS (loop2): Metadata I/O Error (0x4) detected at xfs_fs_goingdown+0x7b/0xb0 (fs/xfs/xfs_fsops.c:472).  Shutting down filesystem.",
+			"<1>XFS (loop2): Please unmount the filesystem and rectify the problem(s)",
+		},
+		want: []want{{Type: "FS_SHUTDOWN", Kdev: "loop2", Sev: event.Alert, Raw: "XFS (loop2): User initiated shutdown received.",
+			Msg: "XFS filesystem on loop2 shut down by request: Metadata I/O Error",
+			Ext: map[string]string{"shutdown_flags": "0x4", "function": "xfs_fs_goingdown+0x7b/0xb0"}}},
+	},
+	single("<1>XFS (dm-3): Metadata I/O Error (0x1) detected at xfs_trans_read_buf_map+0x1e6/0x2e0 [xfs] (fs/xfs/xfs_trans_buf.c:296).  Shutting down filesystem.",
+		"FS_SHUTDOWN", "dm-3", event.Alert, map[string]string{"reason": "Metadata I/O Error", "location": "fs/xfs/xfs_trans_buf.c:296"}),
+	{
+		name: "4.x shutdown",
+		records: []string{
+			"<5>XFS (dm-2): xfs_do_force_shutdown(0x2) called from line 1196 of file fs/xfs/xfs_log.c. Return address = ffffffffc12dea8a",
+			"<1>XFS (dm-2): Log I/O Error Detected. Shutting down filesystem",
+			"<1>XFS (dm-2): Please umount the filesystem and rectify the problem(s)",
+		},
+		want: []want{{Type: "FS_SHUTDOWN", Kdev: "dm-2", Sev: event.Alert,
+			Raw: "XFS (dm-2): xfs_do_force_shutdown(0x2) called from line 1196 of file fs/xfs/xfs_log.c. Return address = ffffffffc12dea8a",
+			Msg: "XFS filesystem on dm-2 shut down (flags 0x2) from fs/xfs/xfs_log.c:1196: Log I/O Error"}},
+	},
+	single("<1>XFS (sdb1): Corruption of in-memory data detected.  Shutting down filesystem", "FS_SHUTDOWN", "sdb1", event.Alert,
+		map[string]string{"reason": "Corruption of in-memory data"}),
+	single("<1>XFS (loop4): Filesystem has been shut down due to log error (0x2).", "FS_SHUTDOWN", "loop4", event.Alert, map[string]string{"shutdown_flags": "0x2"}),
+	single(`<1>XFS (loop4): metadata I/O error in "__xfs_buf_ioend+0x1e0/0x580" at daddr 0x2 len 1 error 5`, "FS_IO_ERROR", "loop4", event.Alert,
+		map[string]string{"daddr": "0x2", "len": "1", "errno": "5"}),
+	single(`<1>XFS (dm-0): metadata I/O error: block 0x50080d0 ("xlog_iodone") error 5 numblks 64`, "FS_IO_ERROR", "dm-0", event.Alert,
+		map[string]string{"daddr": "0x50080d0", "function": "xlog_iodone"}),
+	single("<1>XFS (loop4): log I/O error -5", "FS_IO_ERROR", "loop4", event.Alert, map[string]string{"errno": "-5"}),
+	single("<1>XFS (sdc1): Failing async write on buffer block 0x3c07c8. Retrying async write.", "FS_IO_ERROR", "sdc1", event.Alert, nil),
+	single("<1>XFS (sdc1): Corruption Alert: Buffer at daddr 0x3c07c8 had permanent write failures!", "FS_IO_ERROR", "sdc1", event.Alert, nil),
+	single("<3>XFS (dm-0): writeback error on sector 12345", "FS_IO_ERROR", "dm-0", event.Error, map[string]string{"sector": "12345"}),
+	single("<3>loop4: writeback error on inode 131, offset 0, sector 192", "FS_IO_ERROR", "loop4", event.Error,
+		map[string]string{"inode": "131", "sector": "192"}),
+	single("<3>XFS (dm-0): xfs_log_force: error -5 returned.", "FS_ERROR", "dm-0", event.Error, nil),
+	{
+		name: "verifier failure with its hex dump",
+		records: []string{
+			"<1>XFS (loop2): Metadata corruption detected at xfs_dir3_data_reada_verify+0x25/0x70, xfs_dir3_data_reada block 0x78 ",
+			"<1>XFS (loop2): Unmount and run xfs_repair",
+			"<1>XFS (loop2): First 128 bytes of corrupted metadata buffer:",
+			"<1>00000000: ef cd cd 4c 7d cb 65 d6 ec 98 da b9 ba 02 d1 6e  ...L}.e........n",
+			"<1>00000010: 58 44 32 44 00 00 00 00 00 00 00 00 00 00 00 00  XD2D............",
+		},
+		want: []want{{Type: "FS_CORRUPTION", Kdev: "loop2", Sev: event.Alert,
+			Raw: "XFS (loop2): Metadata corruption detected at xfs_dir3_data_reada_verify+0x25/0x70, xfs_dir3_data_reada block 0x78 ",
+			Msg: "XFS on loop2: metadata corruption in xfs_dir3_data_reada block 0x78; unmount and run xfs_repair"}},
+	},
+	single("<1>XFS (sdb1): Metadata CRC error detected at xfs_agf_read_verify+0xd0/0x100 [xfs], xfs_agf block 0x1 ", "FS_CORRUPTION", "sdb1", event.Alert,
+		map[string]string{"corruption": "CRC error", "structure": "xfs_agf"}),
+	single("<1>XFS (sdb1): Internal error XFS_WANT_CORRUPTED_GOTO at line 1234 of file fs/xfs/libxfs/xfs_alloc.c.  Caller xfs_free_ag_extent+0x3f0/0x870 [xfs]",
+		"FS_CORRUPTION", "sdb1", event.Alert, map[string]string{"check": "XFS_WANT_CORRUPTED_GOTO"}),
+	single("<1>XFS (sdb1): Corruption detected. Unmount and run xfs_repair", "FS_CORRUPTION", "sdb1", event.Alert, nil),
+	single("<4>XFS (loop5): Filesystem has duplicate UUID "+uuid2+" - can't mount", "FS_MOUNT_FAILED", "loop5", event.Warning, map[string]string{"uuid": uuid2}),
+	single("<4>XFS (loop5): Invalid superblock magic number", "FS_MOUNT_FAILED", "loop5", event.Warning, nil),
+	none("<4>xfs filesystem being mounted at /srv/scratch supports timestamps until 2038-01-19 (0x7fffffff)",
+		"<6>SGI XFS with ACLs, security attributes, realtime, scrub, quota, no debug enabled",
+		"<1>00000000: ef cd cd 4c 7d cb 65 d6 ec 98 da b9 ba 02 d1 6e  ...L}.e........n",
+		"<1>XFS (loop2): Please unmount the filesystem and rectify the problem(s)"),
+}
+
+func TestXFS(t *testing.T) { runCases(t, xfsCases) }

@@ -1,0 +1,123 @@
+package sysfs
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/peripety/peripety/sysfs/sysfstest"
+)
+
+// scale is the tree of 1,000 SCSI paths behind 250 multipath maps, built
+// once for all benchmarks (a benchmark function runs several times) and
+// removed by TestMain.
+var scale struct {
+	once sync.Once
+	root string
+}
+
+func scaleRoot(b *testing.B) string {
+	b.Helper()
+	scale.once.Do(func() {
+		dir, err := os.MkdirTemp("", "sysfs-scale-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		scale.root = dir
+		sysfstest.ScaleMultipath(sysfstest.New(b, dir), 1000, 4)
+	})
+	if scale.root == "" {
+		b.Fatal("the scale tree could not be built")
+	}
+	return scale.root
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if scale.root != "" {
+		os.RemoveAll(scale.root)
+	}
+	os.Exit(code)
+}
+
+// BenchmarkListBlocks lists a SAN of 1,000 paths behind 250 maps (target:
+// under 2 s an operation).
+func BenchmarkListBlocks(b *testing.B) {
+	r := NewResolver(scaleRoot(b))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		got, err := r.ListBlocks()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got) != 250 || len(got[0].Owners) != 4 {
+			b.Fatalf("ListBlocks gave %d devices, want 250 maps of 4 paths", len(got))
+		}
+	}
+}
+
+// watching runs r.Watch for the benchmark and waits until it listens.
+func watching(b *testing.B, r *Resolver) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errc := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errc <- r.Watch(ctx)
+	}()
+	b.Cleanup(func() { cancel(); wg.Wait() })
+	for !r.cache.watching.Load() {
+		select {
+		case err := <-errc:
+			b.Skipf("cannot listen to uevents: %v", err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+// benchmarkStorm resolves the paths of a storm of path failures again and
+// again, as the daemon does when a fabric flaps (target: >= 1,000,000
+// lookups/s with Watch running).
+func benchmarkStorm(b *testing.B, watch bool) {
+	r := NewResolver(scaleRoot(b))
+	if watch {
+		watching(b, r)
+	}
+	kdevs := []string{"sda", "65:16", "sdc", "2:0:0:1", "sdz", "66:32"}
+	for _, k := range kdevs {
+		if _, _, err := r.ForEvent(k); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, _, err := r.ForEvent(kdevs[i%len(kdevs)]); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+}
+
+func BenchmarkForEventCachedWatch(b *testing.B)   { benchmarkStorm(b, true) }
+func BenchmarkForEventCachedDiskseq(b *testing.B) { benchmarkStorm(b, false) }
+
+// BenchmarkForEventUncached is a lookup of a device never seen before.
+func BenchmarkForEventUncached(b *testing.B) {
+	root := scaleRoot(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := NewResolver(root).ForEvent("sdc"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

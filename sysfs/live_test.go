@@ -1,0 +1,132 @@
+package sysfs
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// needLive skips unless the test can attach loop devices and mount: root,
+// the tools, and /dev/loop-control.
+func needLive(t *testing.T, tools ...string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to attach loop devices and mount (make check runs it as root)")
+	}
+	if _, err := os.Stat("/dev/loop-control"); err != nil {
+		t.Skipf("no loop device support: %v", err)
+	}
+	for _, tool := range append([]string{"losetup", "mount", "umount"}, tools...) {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (tests/setup-deps.sh installs it): %v", tool, err)
+		}
+	}
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// LiveLoop is a loop device of the test's own on an image file.
+type liveLoop struct {
+	dev, name, image, mountPoint string
+}
+
+// attachLoop makes a sparse image of size, attaches it to a free loop
+// device, makes a filesystem with mkfs and mounts it, all undone at the end
+// of the test.
+func attachLoop(t *testing.T, size int64, mkfs ...string) liveLoop {
+	t.Helper()
+	dir := t.TempDir()
+	l := liveLoop{image: filepath.Join(dir, "disk.img"), mountPoint: filepath.Join(dir, "mnt")}
+	f, err := os.Create(l.image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Mkdir(l.mountPoint, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l.dev = run(t, "losetup", "-f", "--show", l.image)
+	l.name = filepath.Base(l.dev)
+	t.Cleanup(func() { _ = exec.Command("losetup", "-d", l.dev).Run() })
+	run(t, mkfs[0], append(mkfs[1:], l.dev)...)
+	run(t, "mount", l.dev, l.mountPoint)
+	t.Cleanup(func() { _ = exec.Command("umount", l.mountPoint).Run() })
+	return l
+}
+
+// TestLiveLoop resolves the test's own loop devices, ext4 and xfs mounted,
+// on this machine's /sys: by /dev path, major:minor and kernel name alike.
+func TestLiveLoop(t *testing.T) {
+	needLive(t, "mkfs.ext4", "mkfs.xfs")
+	loops := []liveLoop{
+		attachLoop(t, 64<<20, "mkfs.ext4", "-q", "-F"),
+		attachLoop(t, 320<<20, "mkfs.xfs", "-q", "-f"),
+	}
+	r := NewResolver("/")
+	for _, l := range loops {
+		majMin, err := readAttr(filepath.Join("/sys/class/block", l.name, "dev"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{l.dev, majMin, l.name} {
+			got, err := r.BlockInfo(id)
+			if err != nil {
+				t.Fatalf("BlockInfo(%q): %v", id, err)
+			}
+			want := summary{Kernel: l.name, MajMin: majMin, Type: TypeLoop, WWID: l.image, Path: l.dev,
+				Preferred: l.dev, Mount: l.mountPoint, UUID: got.UUID}
+			if got.UUID != "" {
+				// Only udev's links or database could tell; never the device.
+				if _, err := os.Stat(filepath.Join("/dev/disk/by-uuid", got.UUID)); err != nil {
+					t.Errorf("BlockInfo(%q) UUID %q has no by-uuid link: %v", id, got.UUID, err)
+				}
+			}
+			if diff := cmpSummary(want, got); diff != "" {
+				t.Errorf("BlockInfo(%q) (-want +got):\n%s", id, diff)
+			}
+		}
+	}
+}
+
+// TestLiveReattach attaches another image to the same loop device: the
+// kernel gives it a new diskseq, and the cached ForEvent answer must not be
+// served.
+func TestLiveReattach(t *testing.T) {
+	needLive(t, "mkfs.ext4")
+	l := attachLoop(t, 16<<20, "mkfs.ext4", "-q", "-F")
+	run(t, "umount", l.mountPoint)
+	r := NewResolver("/")
+	first, _, err := r.ForEvent(l.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.DiskSeq == "" {
+		t.Skip("kernel without diskseq: re-attachment cannot be told apart")
+	}
+	other := filepath.Join(t.TempDir(), "other.img")
+	if err := os.WriteFile(other, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "losetup", "-d", l.dev)
+	run(t, "losetup", l.dev, other)
+	second, _, err := r.ForEvent(l.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.WWID != other || second.DiskSeq == first.DiskSeq {
+		t.Errorf("after re-attaching %s: WWID %q diskseq %s, want %q and a diskseq other than %s",
+			l.dev, second.WWID, second.DiskSeq, other, first.DiskSeq)
+	}
+}
