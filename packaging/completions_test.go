@@ -2,6 +2,7 @@ package packaging
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -475,22 +477,70 @@ func TestFishCompletion(t *testing.T) {
 	}
 }
 
-// TestZshCompletion checks that the script parses and defines its functions;
-// zsh completes only in an interactive line editor, which a test cannot
-// drive without a pseudo-terminal, so the behaviour is covered by the bash
-// and fish tests over the same generated tree.
+// zshCapture completes each command line given after the fpath directory
+// in an interactive zsh on a pseudo-terminal (zsh/zpty), as a user pressing
+// Tab would, with compadd wrapped to print every match it is given, and
+// prints "LINE<TAB>MATCH" for each.
+const zshCapture = `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PROMPT='' RPROMPT='' PS2=''"
+zpty -w z "fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"
+zpty -w z 'compadd() { local -a __hits; builtin compadd -O __hits "$@"; (( $#__hits )) && print -rl -- "HIT:"${^__hits}; builtin compadd "$@" }'
+zpty -w z 'zstyle ":completion:*" list-prompt ""; LISTMAX=100000'
+# Tab completes, then marks the end of its output and clears the line, in
+# one widget: nothing is typed ahead of a completion still running.
+zpty -w z '__capture() { zle complete-word; zle -I; print -r -- "CAPTURE""-END"; zle kill-whole-line }; zle -N __capture; bindkey "^I" __capture'
+zpty -w z "print -r -- RE''ADY"
+while zpty -r z line; do [[ $line == READY* ]] && break; done
+shift
+for l in "$@"; do
+  zpty -w -n z "$l"$'\t'
+  while zpty -r z line; do
+    [[ $line == *CAPTURE-END* ]] && break
+    [[ $line == *HIT:* ]] && print -r -- "$l"$'\t'${${line##*HIT:}%%$'\r'*}
+  done
+done
+zpty -d z
+`
+
+// TestZshCompletion completes the cases of the bash and fish tests in a
+// real interactive zsh with compinit, as a user pressing Tab would.
 func TestZshCompletion(t *testing.T) {
 	zsh := lookPath(t, "zsh")
 	out, err := exec.Command(zsh, "-n", "completions/_prpt").CombinedOutput()
 	if err != nil {
 		t.Fatalf("zsh -n completions/_prpt: %v\n%s", err, out)
 	}
-	prog := "autoload -Uz compinit && compinit -u -D && source completions/_prpt 2>/dev/null; whence -w _prpt_commands"
-	cmd := exec.Command(zsh, "-f", "-c", prog)
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	out, err = cmd.CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("_prpt_commands: function")) {
-		t.Errorf("loading completions/_prpt in zsh: %v\n%s", err, out)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "capture.zsh")
+	if err := os.WriteFile(script, []byte(zshCapture), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "_prpt"), []byte(readFile(t, "completions/_prpt")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := completionCases(commandTree(t))
+	args := []string{"-f", script, dir}
+	for _, tc := range cases {
+		args = append(args, tc.line)
+	}
+	// A capture that waits for output that never comes must fail, not hang.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, zsh, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HOME="+dir, "ZDOTDIR="+dir)
+	got := map[string][]string{}
+	for _, l := range runLines(t, cmd) {
+		line, match, _ := strings.Cut(l, "\t")
+		if !slices.Contains(got[line], match) {
+			got[line] = append(got[line], match)
+		}
+	}
+	for _, tc := range cases {
+		if diff := cmp.Diff(sorted(tc.want), sorted(got[tc.line])); diff != "" {
+			t.Errorf("completing %q (-want +got):\n%s", tc.line, diff)
+		}
 	}
 }
 

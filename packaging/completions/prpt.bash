@@ -22,6 +22,8 @@ _prpt_takes_value() {
 	'parse|--format' | 'parse|--config' | 'parse|--root') return 0 ;;
 	'rules list|--config') return 0 ;;
 	'rules test|--config' | 'rules test|--format') return 0 ;;
+	'info|--root') return 0 ;;
+	'list|--root') return 0 ;;
 	esac
 	return 1
 }
@@ -35,6 +37,8 @@ _prpt_values() {
 	'rules list|--config') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$3")) ;;
 	'rules test|--config') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$3")) ;;
 	'rules test|--format') : ;;
+	'info|--root') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$3")) ;;
+	'list|--root') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$3")) ;;
 	esac
 }
 
@@ -48,8 +52,8 @@ _prpt_words() {
 		'rules') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
 		'rules list') COMPREPLY=($(compgen -W '--config --help --json --version -J -h' -- "$2")) ;;
 		'rules test') COMPREPLY=($(compgen -W '--all --config --format --help --version -h' -- "$2")) ;;
-		'info') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
-		'list') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
+		'info') COMPREPLY=($(compgen -W '--help --json --local --root --version -J -h' -- "$2")) ;;
+		'list') COMPREPLY=($(compgen -W '--help --json --local --root --version -J -h' -- "$2")) ;;
 		'query') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
 		'monitor') COMPREPLY=($(compgen -W '--help --version -h' -- "$2")) ;;
 		esac
@@ -60,6 +64,7 @@ _prpt_words() {
 	'parse') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$2")) ;;
 	'rules') COMPREPLY=($(compgen -W 'list test' -- "$2")) ;;
 	'rules test') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$2")) ;;
+	'info') : ;;
 	esac
 }
 

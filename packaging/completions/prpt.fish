@@ -36,6 +36,10 @@ function __prpt_path
 				set skip 1
 			case 'rules test|--config' 'rules test|--format'
 				set skip 1
+			case 'info|--root'
+				set skip 1
+			case 'list|--root'
+				set skip 1
 		end
 	end
 	echo $path
@@ -59,6 +63,12 @@ complete -c prpt -n "__prpt_at 'rules list'" -l config -r -F -d 'Configuration w
 complete -c prpt -n "__prpt_at 'rules test'" -l config -r -F -d 'Configuration whose user rules apply too (default: /etc/peripetyd.conf when it exists).'
 complete -c prpt -n "__prpt_at 'rules test'" -l format -r -d 'Format of the log, as for parse.'
 complete -c prpt -n "__prpt_at 'rules test'" -l all -d 'Also list the lines that hit no rule and do not look like storage lines.'
+complete -c prpt -n "__prpt_at 'info'" -l json -s J -d 'Print the answer as JSON.'
+complete -c prpt -n "__prpt_at 'info'" -l local -d 'Resolve in this process from sysfs, /dev and mountinfo, without the daemon.'
+complete -c prpt -n "__prpt_at 'info'" -l root -r -a '(__fish_complete_directories)' -d 'With --local: read sys/, dev/, proc/ and run/udev/ under DIR (as the daemon\'s --root).'
+complete -c prpt -n "__prpt_at 'list'" -l json -s J -d 'Print the devices as a JSON array.'
+complete -c prpt -n "__prpt_at 'list'" -l local -d 'Resolve in this process from sysfs, /dev and mountinfo, without the daemon.'
+complete -c prpt -n "__prpt_at 'list'" -l root -r -a '(__fish_complete_directories)' -d 'With --local: read sys/, dev/, proc/ and run/udev/ under DIR (as the daemon\'s --root).'
 complete -c prpt -n "__prpt_at ''" -a 'parse' -d 'Parse a saved kernel log into storage events, offline.'
 complete -c prpt -n "__prpt_at ''" -a 'rules' -d 'List the rules, or test which rule each line of a log hits.'
 complete -c prpt -n "__prpt_at ''" -a 'info' -d 'Show the identity and stack of one block device.'
@@ -69,3 +79,4 @@ complete -c prpt -n "__prpt_at 'parse'" -F
 complete -c prpt -n "__prpt_at 'rules'" -a 'list' -d 'List every built-in and configured rule.'
 complete -c prpt -n "__prpt_at 'rules'" -a 'test' -d 'Show which rule each line of a log hits, and the storage-looking lines no rule hits.'
 complete -c prpt -n "__prpt_at 'rules test'" -F
+complete -c prpt -n "__prpt_at 'info'"
