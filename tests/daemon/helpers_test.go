@@ -367,6 +367,35 @@ func seedPosition(t testing.TB, stateDir, source string) {
 // kmsgEnd returns the kmsg position of the last record in the ring.
 func kmsgEnd(t testing.TB) string {
 	t.Helper()
+	pos, _ := kmsgScan(t, "", "")
+	return pos
+}
+
+// kmsgCount counts the kernel records after the kmsg position from whose
+// text contains sub.
+func kmsgCount(t testing.TB, from, sub string) int {
+	t.Helper()
+	_, n := kmsgScan(t, from, sub)
+	return n
+}
+
+// journalCount counts the kernel entries in the journal since t whose
+// message contains sub.
+func journalCount(t testing.TB, since time.Time, sub string) int {
+	t.Helper()
+	n := 0
+	for _, e := range testenv.JournalctlJSON(t, "-k", "--since", "@"+strconv.FormatInt(since.Unix()-1, 10)) {
+		if strings.Contains(e.Get("MESSAGE"), sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// kmsgScan reads the ring: it returns the position of its last record and
+// how many kernel records after from contain sub.
+func kmsgScan(t testing.TB, from, sub string) (string, int) {
+	t.Helper()
 	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	if err != nil {
 		t.Fatal(err)
@@ -376,7 +405,12 @@ func kmsgEnd(t testing.TB) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	var after uint64
+	if _, n, ok := strings.Cut(from, " "); ok {
+		after, _ = strconv.ParseUint(n, 10, 64)
+	}
 	var last uint64
+	count := 0
 	buf := make([]byte, 16<<10)
 	for {
 		n, err := syscall.Read(int(f.Fd()), buf)
@@ -391,9 +425,12 @@ func kmsgEnd(t testing.TB) string {
 		}
 		if rec, err := logfmt.DecodeKmsg(buf[:n]); err == nil {
 			last = rec.Seq
+			if sub != "" && rec.Seq > after && rec.Facility == 0 && strings.Contains(rec.Message, sub) {
+				count++
+			}
 		}
 	}
-	return strings.TrimSpace(string(boot)) + " " + strconv.FormatUint(last, 10)
+	return strings.TrimSpace(string(boot)) + " " + strconv.FormatUint(last, 10), count
 }
 
 // faultImage serves img through the FUSE fault injector in a process of
