@@ -152,6 +152,13 @@ type daemon struct {
 
 	mu  sync.Mutex
 	out []event.Event
+	at  []time.Time // when each of out was read from stdout
+}
+
+// timed is an event with the time it came out of the daemon.
+type timed struct {
+	ev event.Event
+	at time.Time
 }
 
 // config is what the tests put in peripetyd.conf.
@@ -198,8 +205,10 @@ func startDaemon(t testing.TB, stateDir, source string, cfg config) *daemon {
 				t.Errorf("peripetyd stdout line %q: %v", sc.Text(), err)
 				continue
 			}
+			now := time.Now()
 			d.mu.Lock()
 			d.out = append(d.out, ev)
+			d.at = append(d.at, now)
 			d.mu.Unlock()
 		}
 		d.done <- d.cmd.Wait()
@@ -246,6 +255,18 @@ func (d *daemon) events() []event.Event {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]event.Event(nil), d.out...)
+}
+
+// delivered pairs the first len(evs) events on stdout with the time each
+// was read.
+func (d *daemon) delivered(evs []event.Event) []timed {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]timed, len(evs))
+	for i := range evs {
+		out[i] = timed{ev: d.out[i], at: d.at[i]}
+	}
+	return out
 }
 
 // waitStdout waits until ok holds for the events on stdout.
