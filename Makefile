@@ -8,6 +8,7 @@ LDFLAGS  := -X github.com/peripety/peripety/cli.Version=$(VERSION)
 FUZZTIME ?= 20s
 
 .PHONY: all build setup check fmt-check vet test corpus fuzz clean
+.PHONY: install uninstall deb demo
 
 all: build
 
@@ -19,7 +20,7 @@ build:
 setup:
 	./tests/setup-deps.sh
 
-check: setup fmt-check vet build test fuzz
+check: setup fmt-check vet build test corpus fuzz
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -42,3 +43,85 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# --- Installation (see packaging/) -------------------------------------------
+# `make install DESTDIR=/stage prefix=/usr` stages the tree; `make uninstall`
+# with the same variables removes it again. System integration files go under
+# $(prefix) (the distribution's directories, not /etc, which is left to the
+# administrator's overrides); only the sample config goes to $(sysconfdir).
+bindir      ?= $(prefix)/bin
+sbindir     ?= $(prefix)/sbin
+datadir     ?= $(prefix)/share
+mandir      ?= $(datadir)/man
+sysconfdir  ?= /etc
+# The unit dir systemd itself reports (/lib/systemd/system on Debian 12,
+# /usr/lib/systemd/system on merged-/usr systems), else the upstream default.
+systemdsystemunitdir ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),$(prefix)/lib/systemd/system)
+dbussystemdir   ?= $(datadir)/dbus-1/system.d
+dbusservicesdir ?= $(datadir)/dbus-1/system-services
+dbusifacesdir   ?= $(datadir)/dbus-1/interfaces
+polkitactionsdir ?= $(datadir)/polkit-1/actions
+bashcompdir ?= $(datadir)/bash-completion/completions
+# zsh looks in vendor-completions for packaged files on Debian, and in
+# site-functions under other prefixes (/usr/local).
+zshcompdir  ?= $(if $(filter /usr,$(prefix)),$(datadir)/zsh/vendor-completions,$(datadir)/zsh/site-functions)
+fishcompdir ?= $(datadir)/fish/vendor_completions.d
+
+# The D-Bus and polkit files, whichever have landed in packaging/.
+DBUS_POLICIES  = $(wildcard packaging/dbus-1/system.d/*.conf)
+DBUS_SERVICES  = $(wildcard packaging/dbus-1/system-services/*.service)
+DBUS_IFACES    = $(wildcard packaging/dbus-1/interfaces/*.xml)
+POLKIT_ACTIONS = $(wildcard packaging/polkit-1/actions/*.policy)
+MAN_PAGES      = packaging/man/prpt.1 packaging/man/peripetyd.8 packaging/man/peripetyd.conf.5
+# Files that name the daemon's path get the installed one.
+SUBST_SBIN = sed 's|/usr/sbin/peripetyd|$(sbindir)/peripetyd|g'
+
+install: build
+	install -D -m 0755 bin/prpt $(DESTDIR)$(bindir)/prpt
+	install -D -m 0755 bin/peripetyd $(DESTDIR)$(sbindir)/peripetyd
+	install -d $(DESTDIR)$(systemdsystemunitdir)
+	$(SUBST_SBIN) packaging/systemd/peripetyd.service >$(DESTDIR)$(systemdsystemunitdir)/peripetyd.service
+	chmod 0644 $(DESTDIR)$(systemdsystemunitdir)/peripetyd.service
+	$(foreach f,$(DBUS_POLICIES),install -D -m 0644 $(f) $(DESTDIR)$(dbussystemdir)/$(notdir $(f));)
+	$(foreach f,$(DBUS_SERVICES),install -d $(DESTDIR)$(dbusservicesdir) && $(SUBST_SBIN) $(f) >$(DESTDIR)$(dbusservicesdir)/$(notdir $(f)) && chmod 0644 $(DESTDIR)$(dbusservicesdir)/$(notdir $(f));)
+	$(foreach f,$(DBUS_IFACES),install -D -m 0644 $(f) $(DESTDIR)$(dbusifacesdir)/$(notdir $(f));)
+	$(foreach f,$(POLKIT_ACTIONS),install -D -m 0644 $(f) $(DESTDIR)$(polkitactionsdir)/$(notdir $(f));)
+	install -D -m 0644 packaging/man/prpt.1 $(DESTDIR)$(mandir)/man1/prpt.1
+	install -D -m 0644 packaging/man/peripetyd.8 $(DESTDIR)$(mandir)/man8/peripetyd.8
+	install -D -m 0644 packaging/man/peripetyd.conf.5 $(DESTDIR)$(mandir)/man5/peripetyd.conf.5
+	install -D -m 0644 packaging/completions/prpt.bash $(DESTDIR)$(bashcompdir)/prpt
+	install -D -m 0644 packaging/completions/_prpt $(DESTDIR)$(zshcompdir)/_prpt
+	install -D -m 0644 packaging/completions/prpt.fish $(DESTDIR)$(fishcompdir)/prpt.fish
+	@# Never overwrite the administrator's config.
+	@if [ -e $(DESTDIR)$(sysconfdir)/peripetyd.conf ]; then \
+		echo "install: keeping existing $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
+	else \
+		echo "install -D -m 0644 packaging/peripetyd.conf $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
+		install -D -m 0644 packaging/peripetyd.conf $(DESTDIR)$(sysconfdir)/peripetyd.conf; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/prpt $(DESTDIR)$(sbindir)/peripetyd
+	rm -f $(DESTDIR)$(systemdsystemunitdir)/peripetyd.service
+	rm -f $(addprefix $(DESTDIR)$(dbussystemdir)/,$(notdir $(DBUS_POLICIES)))
+	rm -f $(addprefix $(DESTDIR)$(dbusservicesdir)/,$(notdir $(DBUS_SERVICES)))
+	rm -f $(addprefix $(DESTDIR)$(dbusifacesdir)/,$(notdir $(DBUS_IFACES)))
+	rm -f $(addprefix $(DESTDIR)$(polkitactionsdir)/,$(notdir $(POLKIT_ACTIONS)))
+	rm -f $(DESTDIR)$(mandir)/man1/prpt.1 $(DESTDIR)$(mandir)/man8/peripetyd.8 $(DESTDIR)$(mandir)/man5/peripetyd.conf.5
+	rm -f $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
+	@# The config goes only if the administrator never changed it.
+	@if cmp -s packaging/peripetyd.conf $(DESTDIR)$(sysconfdir)/peripetyd.conf; then \
+		echo "rm -f $(DESTDIR)$(sysconfdir)/peripetyd.conf"; rm -f $(DESTDIR)$(sysconfdir)/peripetyd.conf; \
+	elif [ -e $(DESTDIR)$(sysconfdir)/peripetyd.conf ]; then \
+		echo "uninstall: keeping changed $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
+	fi
+
+# bin/peripety_<version>_<arch>.deb, from `make install` into a staging
+# tree plus packaging/debian/ (control, maintainer scripts).
+deb:
+	./packaging/debian/build-deb.sh
+
+# Start what is missing (system bus, journald), run the daemon, make a
+# storage event happen on a loop device, show it, clean up.
+demo: build
+	./tests/demo.sh

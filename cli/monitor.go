@@ -1,11 +1,66 @@
 package cli
 
-import "errors"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
 
-// MonitorCmd is `prpt monitor`.
-type MonitorCmd struct{}
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/service/journal"
+)
 
-// Run is not written yet: the issue that builds this command replaces it.
+// MonitorCmd is `prpt monitor`: the filters of query, without the time
+// range and limit, which a stream of new events has no use for.
+type MonitorCmd struct {
+	JSON   bool `short:"J" name:"json" help:"Print one JSON event object per line."`
+	Notify bool `help:"Also show each event as a desktop notification (org.freedesktop.Notifications on the session bus)."`
+	FilterFlags
+	JournalFlags
+}
+
+// Run prints each new event the filters select as it is stored, until
+// SIGINT or SIGTERM (env.Context, in tests).
 func (c *MonitorCmd) Run(env *Env) error {
-	return errors.New("monitor: not implemented yet")
+	f, err := c.filter()
+	if err != nil {
+		return err
+	}
+	src, direct, err := c.source()
+	if err != nil {
+		return err
+	}
+	ctx, stop := env.context()
+	defer stop()
+	w := bufio.NewWriter(env.Stdout)
+	ew := &eventWriter{w: w, asJSON: c.JSON}
+	handle := func(ev event.Event) error {
+		if err := ew.write(&ev); err != nil {
+			return err
+		}
+		// Each event as it comes, not when a buffer fills.
+		return w.Flush()
+	}
+	if c.Notify {
+		n, err := newDesktopNotifier(ctx)
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		write := handle
+		handle = func(ev event.Event) error {
+			if err := write(ev); err != nil {
+				return err
+			}
+			return n.Notify(ctx, ev)
+		}
+	}
+	if !direct {
+		return busMonitor(ctx, busFilter(f, c.Blk), handle, func(msg string) { fmt.Fprintf(env.Stderr, "prpt: %s\n", msg) })
+	}
+	err = journal.Follow(ctx, src, f, handle)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return fmt.Errorf("monitor %s: %w", src, err)
 }

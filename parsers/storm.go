@@ -61,6 +61,9 @@ type stormState struct {
 
 // fold is a storm summary being built.
 type fold struct {
+	// first is the first folded event as it was: a burst that folded one
+	// event only gives that event back rather than a summary of one.
+	initial     event.Event
 	ev          event.Event
 	last        time.Time
 	due         time.Time
@@ -130,7 +133,7 @@ func (s *storm) wake(t time.Time) {
 }
 
 func (s *storm) newFold(ev event.Event, t time.Time) *fold {
-	f := &fold{ev: ev, last: t, due: t.Add(s.opt.StormWindow)}
+	f := &fold{initial: ev, ev: ev, last: t, due: t.Add(s.opt.StormWindow)}
 	id := s.opt.NewID()
 	f.ev.EventID, f.ev.RootCauseEventID = id, id
 	f.ev.Extension = make(map[string]string, len(ev.Extension))
@@ -169,6 +172,9 @@ func (f *fold) add(ev event.Event, t time.Time) {
 
 // summary returns the summary event of f.
 func (f *fold) summary() event.Event {
+	if f.ev.Count == f.initial.Count && f.suppressed == 0 {
+		return f.initial
+	}
 	ev := f.ev
 	if f.posKey != "" {
 		ev.SetExt("first_"+f.posKey, f.first)

@@ -101,13 +101,14 @@ func TestLiveLoop(t *testing.T) {
 }
 
 // TestLiveReattach attaches another image to the same loop device: the
-// kernel gives it a new diskseq, and the cached answer must not be served.
+// kernel gives it a new diskseq, and the cached ForEvent answer must not be
+// served.
 func TestLiveReattach(t *testing.T) {
 	needLive(t, "mkfs.ext4")
 	l := attachLoop(t, 16<<20, "mkfs.ext4", "-q", "-F")
 	run(t, "umount", l.mountPoint)
 	r := NewResolver("/")
-	first, err := r.BlockInfo(l.name)
+	first, _, err := r.ForEvent(l.name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestLiveReattach(t *testing.T) {
 	}
 	run(t, "losetup", "-d", l.dev)
 	run(t, "losetup", l.dev, other)
-	second, err := r.BlockInfo(l.name)
+	second, _, err := r.ForEvent(l.name)
 	if err != nil {
 		t.Fatal(err)
 	}

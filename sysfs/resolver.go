@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 )
 
 // Resolver answers what a block device identifier names, from sysfs, /dev,
@@ -24,9 +25,6 @@ func NewResolver(root string) *Resolver {
 	return &Resolver{fs: NewFS(root)}
 }
 
-// FS returns the tree the resolver reads.
-func (r *Resolver) FS() FS { return r.fs }
-
 // BlockInfo describes the device id names, with its owners. id is any of:
 // major:minor, kernel name (sda, sda1, dm-0, nvme0n1, nvme0c0n1, md0,
 // loop3), a path under /dev (symbolic links followed: /dev/mapper/NAME,
@@ -36,13 +34,28 @@ func (r *Resolver) FS() FS { return r.fs }
 // An id that names nothing gives an error wrapping ErrNotFound that says
 // what was tried.
 //
-// Answers are cached (see Watch); the Owners and Transport of the result
-// are shared with the cache and must not be modified.
+// Answers are cached only while Watch runs, as a mount or a moved /dev
+// link changes them with no new diskseq; the Owners and Transport of the
+// result are shared with the cache and must not be modified.
 func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
+	if !r.cache.watching.Load() {
+		// Without Watch nothing would tell of a mount or a moved link.
+		return r.blockInfo(id)
+	}
 	if e, ok := r.cache.get("b:" + id); ok {
 		return e.info, nil
 	}
 	gen := r.cache.generation()
+	info, err := r.blockInfo(id)
+	if err != nil {
+		return BlockInfo{}, err
+	}
+	r.cache.put("b:"+id, gen, device{}, info, nil)
+	return info, nil
+}
+
+// blockInfo is BlockInfo without the cache.
+func (r *Resolver) blockInfo(id string) (BlockInfo, error) {
 	s := newScan(r.fs)
 	name, err := s.lookup(id, true)
 	if err != nil {
@@ -52,7 +65,6 @@ func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
 	if err != nil {
 		return BlockInfo{}, fmt.Errorf("block device %q: %w", id, err)
 	}
-	r.cache.put("b:"+id, gen, s.devices[name], info, nil)
 	return info, nil
 }
 
@@ -161,7 +173,7 @@ func (r *Resolver) Identifiers(id string) ([]string, error) {
 	}
 	ids := []string{info.KernelName, info.MajorMinor, info.WWID, "/dev/" + info.KernelName,
 		info.BlkPath, info.PreferredBlkPath, info.UUID, scsiAddress(d.Dir)}
-	ids = append(ids, s.links[name]...)
+	ids = append(ids, s.links[name]...) // filled in by describing it
 	if info.BlkType == TypeMultipath {
 		for _, o := range info.Owners {
 			ids = append(ids, o.WWID)
@@ -193,7 +205,10 @@ func (s *scan) lookup(id string, deep bool) (string, error) {
 	if strings.HasPrefix(id, "/dev/") {
 		tried = append(tried, "path under /dev")
 		name, err := s.devPath(id)
-		if err != nil || name == "" {
+		if err != nil {
+			return "", fmt.Errorf("block device %q: %w", id, err)
+		}
+		if name == "" {
 			return miss()
 		}
 		return name, nil
@@ -201,8 +216,11 @@ func (s *scan) lookup(id string, deep bool) (string, error) {
 	if isMajorMinor(id) {
 		tried = append(tried, "major:minor")
 		name, err := readLinkBase(s.fs.sys("dev", "block", id))
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
 			return miss()
+		}
+		if err != nil {
+			return "", fmt.Errorf("block device %q: %w", id, err)
 		}
 		return name, nil
 	}
@@ -262,10 +280,10 @@ func (s *scan) devPath(p string) (string, error) {
 			return s.dmName(base)
 		}
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ELOOP) {
 		return "", err
 	}
-	return "", nil
+	return "", nil // no such path, or links that lead nowhere
 }
 
 // byWWIDOrUUID describes every device and returns the one whose WWID or

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"syscall"
 )
 
 // scan is one resolution: it reads each device, each /dev link and the
@@ -15,7 +17,8 @@ type scan struct {
 	fs      FS
 	devices map[string]device
 	infos   map[string]BlockInfo // described devices, owners not filled in
-	links   map[string][]string  // kernel name → /dev links to it, sorted
+	links   map[string][]string  // kernel name → /dev links to it (linksOf)
+	index   map[string][]string  // every /dev link by kernel name (readLinks)
 	mounts  []mount
 	read    struct{ links, mounts bool }
 	// transports caches the transport of a SCSI disk by the sysfs
@@ -28,6 +31,7 @@ func newScan(f FS) *scan {
 		fs:         f,
 		devices:    make(map[string]device),
 		infos:      make(map[string]BlockInfo),
+		links:      make(map[string][]string),
 		transports: make(map[string]transport),
 	}
 }
@@ -73,10 +77,11 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 	if info.WWID == "" {
 		info.WWID = udevWWID(udev)
 	}
-	if err := s.readLinks(); err != nil {
+	links, err := s.linksOf(name, udev)
+	if err != nil {
 		return BlockInfo{}, err
 	}
-	info.PreferredBlkPath = preferredPath(info, s.links[name])
+	info.PreferredBlkPath = preferredPath(info, links)
 	holders, err := d.holders()
 	if err != nil {
 		return BlockInfo{}, err
@@ -84,7 +89,7 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 	if len(holders) == 0 {
 		// A device others are built on (a multipath path, an LVM PV, a
 		// RAID member) holds no filesystem of its own.
-		info.UUID = fsUUID(s.links[name], udev)
+		info.UUID = fsUUID(links, udev)
 		if info.MountPoint, err = s.mountPoint(info); err != nil {
 			return BlockInfo{}, err
 		}
@@ -194,15 +199,45 @@ func (s *scan) full(name string) (BlockInfo, error) {
 	return info, nil
 }
 
+// linksOf returns the /dev links to the device name, sorted: those udev's
+// database lists for it that really lead to it (a link another device won
+// is not its), or, when udev has no entry for it, those an index of every
+// link under /dev/disk and /dev/mapper finds. Asking udev first keeps a
+// lookup from reading every link of a large SAN.
+func (s *scan) linksOf(name string, udev udevData) ([]string, error) {
+	if links, ok := s.links[name]; ok {
+		return links, nil
+	}
+	var links []string
+	if udev.Known {
+		for _, l := range udev.Links {
+			p := filepath.Clean("/dev/" + l)
+			if !strings.HasPrefix(p, "/dev/") {
+				continue
+			}
+			if t, err := s.devLinkTarget(p); err == nil && t == name {
+				links = append(links, p)
+			}
+		}
+	} else {
+		if err := s.readLinks(); err != nil {
+			return nil, err
+		}
+		links = append(links, s.index[name]...)
+	}
+	sort.Strings(links)
+	s.links[name] = links
+	return links, nil
+}
+
 // readLinks indexes the links under /dev/disk/by-*/ and /dev/mapper by the
-// kernel name they point to. Only links that resolve are kept, so a link
-// udev's database lists but another device won is never used.
+// kernel name they lead to.
 func (s *scan) readLinks() error {
 	if s.read.links {
 		return nil
 	}
 	s.read.links = true
-	s.links = make(map[string][]string)
+	s.index = make(map[string][]string)
 	dirs := []string{"mapper"}
 	byDirs, err := listDir(s.fs.Path("dev", "disk"))
 	if err != nil {
@@ -222,7 +257,7 @@ func (s *scan) readLinks() error {
 			if err != nil {
 				continue // a dangling or odd link names no device
 			}
-			s.links[target] = append(s.links[target], devPath)
+			s.index[target] = append(s.index[target], devPath)
 		}
 	}
 	return nil
@@ -238,9 +273,10 @@ func (s *scan) devLinkTarget(p string) (string, error) {
 		real := s.fs.Path(cur)
 		t, err := os.Readlink(real)
 		if err != nil {
-			var pe *fs.PathError
-			notLink := errors.As(err, &pe) && !errors.Is(err, fs.ErrNotExist)
-			if (notLink || errors.Is(err, fs.ErrNotExist)) && filepath.Dir(cur) == "/dev" {
+			// The end of the chain: a node (EINVAL: not a link) or no
+			// file at all, either directly in /dev.
+			end := errors.Is(err, syscall.EINVAL) || errors.Is(err, fs.ErrNotExist)
+			if end && filepath.Dir(cur) == "/dev" {
 				return filepath.Base(cur), nil
 			}
 			return "", pathError("readlink", real, err)
@@ -250,7 +286,7 @@ func (s *scan) devLinkTarget(p string) (string, error) {
 		}
 		cur = filepath.Clean(t)
 	}
-	return "", fmt.Errorf("%s: too many levels of symbolic links", p)
+	return "", fmt.Errorf("follow %s: %w", p, syscall.ELOOP)
 }
 
 // mountPoint returns where the filesystem on info is mounted: the first

@@ -11,6 +11,7 @@ import (
 // (<root>/run/udev/data/b<major>:<minor>): its /dev links (S: lines, relative
 // to /dev) and its properties (E: lines).
 type udevData struct {
+	Known bool // udev has an entry for the device
 	Links []string
 	Env   map[string]string
 }
@@ -26,7 +27,9 @@ func (f FS) udev(majMin string) (udevData, error) {
 	if err != nil {
 		return udevData{}, pathError("read", p, err)
 	}
-	return parseUdevData(string(b)), nil
+	d := parseUdevData(string(b))
+	d.Known = true
+	return d, nil
 }
 
 // parseUdevData parses a udev database file: one record a line, a type

@@ -4,29 +4,49 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"syscall"
 )
 
-// Watch keeps the resolver's cache honest from the kernel's uevents
-// (netlink NETLINK_KOBJECT_UEVENT, the kernel group udev listens to as
-// well): every block device uevent, and any lost message, stales every
-// cached answer. While it runs, a cached lookup costs no system call;
-// without it each cached lookup re-reads one diskseq attribute. It returns
-// nil when ctx ends, or an error when the socket cannot be opened or read.
-// The uevents are the running kernel's, whatever root the resolver reads.
+// watchTick bounds how long Watch takes to notice its context ended.
+const watchTick = 200 // milliseconds
+
+// Watch keeps the resolver's cache honest while it runs, from the kernel's
+// uevents (netlink NETLINK_KOBJECT_UEVENT, the group udev listens to) and
+// from the mount table (<root>/proc/self/mountinfo signals a change to
+// poll(2) with POLLPRI): every block device uevent, every mount or unmount,
+// and any lost uevent stale every cached answer. While it runs a cached
+// lookup costs no system call; without it each cached lookup re-reads one
+// diskseq attribute and does not see mounts change. It returns nil when
+// ctx ends, or an error when it cannot listen. The uevents are the running
+// kernel's, whatever root the resolver reads; a mountinfo that cannot be
+// polled (a fixture's plain file) is not watched.
 func (r *Resolver) Watch(ctx context.Context) error {
-	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, syscall.NETLINK_KOBJECT_UEVENT)
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
-		return fmt.Errorf("uevent socket: %w", err)
+		return fmt.Errorf("watch: epoll: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "uevent")
-	defer f.Close()
-	if err := syscall.Bind(fd, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK, Groups: 1}); err != nil {
-		return fmt.Errorf("uevent socket: bind: %w", err)
+	defer syscall.Close(ep)
+
+	nl, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, syscall.NETLINK_KOBJECT_UEVENT)
+	if err != nil {
+		return fmt.Errorf("watch: uevent socket: %w", err)
 	}
-	stop := context.AfterFunc(ctx, func() { f.Close() })
-	defer stop()
+	defer syscall.Close(nl)
+	if err := syscall.Bind(nl, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK, Groups: 1}); err != nil {
+		return fmt.Errorf("watch: uevent socket: bind: %w", err)
+	}
+	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, nl, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(nl)}); err != nil {
+		return fmt.Errorf("watch: epoll uevent socket: %w", err)
+	}
+	// A raw descriptor, not an *os.File: the runtime's own poller would
+	// consume the mount table's one-shot change notice before ours.
+	mountFd := -1
+	if fd, err := syscall.Open(r.fs.Path("proc", "self", "mountinfo"), syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err == nil {
+		defer syscall.Close(fd)
+		if syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fd, &syscall.EpollEvent{Events: syscall.EPOLLPRI, Fd: int32(fd)}) == nil {
+			mountFd = fd
+		}
+	}
 
 	r.cache.watching.Store(true)
 	r.cache.invalidate() // answers made before now were not watched for
@@ -34,25 +54,50 @@ func (r *Resolver) Watch(ctx context.Context) error {
 		r.cache.watching.Store(false)
 		r.cache.invalidate()
 	}()
+	events := make([]syscall.EpollEvent, 2)
 	buf := make([]byte, 64<<10)
 	for {
-		n, err := f.Read(buf)
+		n, err := syscall.EpollWait(ep, events, watchTick)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if errors.Is(err, syscall.ENOBUFS) {
-			r.cache.invalidate() // messages were lost: trust nothing
+		if errors.Is(err, syscall.EINTR) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("uevent socket: read: %w", err)
+			return fmt.Errorf("watch: epoll wait: %w", err)
 		}
-		if u := parseUevent(string(buf[:n])); u["SUBSYSTEM"] == "block" {
+		for _, ev := range events[:n] {
+			switch int(ev.Fd) {
+			case mountFd:
+				r.cache.invalidate() // polling acknowledged the change
+			case nl:
+				if err := r.readUevents(nl, buf); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// readUevents reads the uevents waiting on the netlink socket fd and stales
+// the cache if one is about a block device or some were lost.
+func (r *Resolver) readUevents(fd int, buf []byte) error {
+	for {
+		n, _, err := syscall.Recvfrom(fd, buf, 0)
+		switch {
+		case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EINTR):
+			return nil
+		case errors.Is(err, syscall.ENOBUFS):
+			r.cache.invalidate() // messages were lost: trust nothing
+		case err != nil:
+			return fmt.Errorf("watch: uevent socket: read: %w", err)
+		case parseUevent(string(buf[:n]))["SUBSYSTEM"] == "block":
 			r.cache.invalidate()
 		}
 	}
 }
 
-// Invalidate stales every cached answer, for changes no uevent announces
-// (a filesystem mounted or unmounted).
+// Invalidate stales every cached answer, for a change Watch cannot see or
+// when Watch is not running.
 func (r *Resolver) Invalidate() { r.cache.invalidate() }

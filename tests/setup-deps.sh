@@ -14,7 +14,9 @@ pkgs=(
 	e2fsprogs xfsprogs btrfs-progs util-linux mount # mkfs, debugfs, xfs_io, losetup
 	fuse3                         # fusermount3 for the fault-injecting image
 	libxml2-utils                 # xmllint for the D-Bus and polkit XML
+	libdbus-1-dev                 # busconfig.dtd, introspect.dtd that xmllint validates against
 	groff-base man-db             # man page checks
+	zsh fish                      # the prpt completions are loaded and run in them
 	dpkg-dev fakeroot             # the Debian package
 	passwd                        # useradd for the non-root polkit test user
 	python3                       # the corpus scorer

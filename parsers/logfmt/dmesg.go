@@ -16,6 +16,9 @@ func (r *Reader) nextDmesg() (parsers.Record, error) {
 		line, err := r.readLine()
 		if errors.Is(err, errTooLong) {
 			r.skip(SkipTooLong, r.lineNo, line)
+			if err := r.skipContinuations(); err != nil {
+				return parsers.Record{}, err
+			}
 			continue
 		}
 		if err != nil {

@@ -50,9 +50,12 @@ func (e *journalEntry) set(key string, value []byte) {
 	}
 }
 
+// setBytes is set for a key given as bytes.
+func (e *journalEntry) setBytes(key, value []byte) { e.set(string(key), value) }
+
 // isJournalKey reports whether set keeps the field key.
-func isJournalKey(key string) bool {
-	switch key {
+func isJournalKey(key []byte) bool {
+	switch string(key) {
 	case "MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "_HOSTNAME", "_KERNEL_SUBSYSTEM", "_KERNEL_DEVICE",
 		"__CURSOR", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "_TRANSPORT", "SYSLOG_IDENTIFIER", "IS_PERIPETY":
 		return true

@@ -1,9 +1,7 @@
 package logfmt
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/peripety/peripety/parsers"
 )
@@ -13,7 +11,6 @@ import (
 // (a value that is not UTF-8), or an array of those (a repeated field, of
 // which the first value is used).
 func (r *Reader) nextJournalJSON() (parsers.Record, error) {
-	var fields map[string]json.RawMessage
 	var e journalEntry
 	for {
 		line, err := r.readLine()
@@ -27,25 +24,9 @@ func (r *Reader) nextJournalJSON() (parsers.Record, error) {
 		if len(line) == 0 {
 			continue
 		}
-		clear(fields)
-		if err := json.Unmarshal(line, &fields); err != nil {
-			r.skip(SkipMalformed, r.lineNo, line)
-			continue
-		}
 		e.reset()
-		bad := false
-		for k, raw := range fields {
-			if !isJournalKey(k) {
-				continue
-			}
-			v, err := journalJSONValue(raw)
-			if err != nil {
-				bad = true
-				break
-			}
-			e.set(k, v)
-		}
-		if bad {
+		r.scratch, err = scanJSONObject(line, r.scratch[:0], isJournalKey, e.setBytes)
+		if err != nil {
 			r.skip(SkipMalformed, r.lineNo, line)
 			continue
 		}
@@ -57,42 +38,4 @@ func (r *Reader) nextJournalJSON() (parsers.Record, error) {
 		r.recLine = r.lineNo
 		return rec, nil
 	}
-}
-
-// journalJSONValue decodes one field value of journalctl -o json.
-func journalJSONValue(raw json.RawMessage) ([]byte, error) {
-	if len(raw) == 0 {
-		return nil, errors.New("empty value")
-	}
-	switch raw[0] {
-	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, err
-		}
-		return []byte(s), nil
-	case 'n':
-		return nil, nil
-	case '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, err
-		}
-		if len(items) == 0 {
-			return nil, nil
-		}
-		if items[0][0] == '"' || items[0][0] == '[' || items[0][0] == 'n' {
-			return journalJSONValue(items[0]) // a repeated field
-		}
-		b := make([]byte, len(items))
-		for i, it := range items {
-			var n uint8
-			if err := json.Unmarshal(it, &n); err != nil {
-				return nil, fmt.Errorf("byte %d: %w", i, err)
-			}
-			b[i] = n
-		}
-		return b, nil
-	}
-	return nil, fmt.Errorf("unexpected value %.20s", raw)
 }

@@ -191,6 +191,9 @@ func (r *Reader) nextKmsg() (parsers.Record, error) {
 		line, err := r.readLine()
 		if errors.Is(err, errTooLong) {
 			r.skip(SkipTooLong, r.lineNo, line)
+			if err := r.skipContinuations(); err != nil {
+				return parsers.Record{}, err
+			}
 			continue
 		}
 		if err != nil {

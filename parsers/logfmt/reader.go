@@ -57,8 +57,14 @@ type Reader struct {
 	recLine int64  // line the record Next returned last started on
 	long    []byte // a line longer than the bufio buffer, put together
 	rec     []byte // the record being put together
+	scratch []byte // decoded journal JSON strings
 	skips   []Skip
 	cursor  string
+	host    string // the hostname of the syslog line before
+	// lastStamp is the timestamp of the syslog line before, lastTime
+	// what it was parsed to.
+	lastStamp []byte
+	lastTime  time.Time
 
 	// loc is where times without an offset are (dmesg -T, syslog); now
 	// gives the year syslog timestamps omit. Tests set both.
@@ -192,10 +198,22 @@ func (r *Reader) discardLine(err error) ([]byte, error) {
 }
 
 // continues reports whether the next line, not read yet, starts with a
-// blank: a continuation of the record before it.
+// blank: a continuation of the record before it. (So a record is returned
+// once the next line has started, or the input has ended.)
 func (r *Reader) continues() bool {
 	b, err := r.br.Peek(1)
 	return err == nil && (b[0] == ' ' || b[0] == '\t')
+}
+
+// skipContinuations reads past the continuation lines of a record that is
+// skipped.
+func (r *Reader) skipContinuations() error {
+	for r.continues() {
+		if _, err := r.readLine(); err != nil && !errors.Is(err, errTooLong) {
+			return err
+		}
+	}
+	return nil
 }
 
 // appendContinuation adds one continuation line to r.rec, dropping up to

@@ -210,6 +210,12 @@ func TestReaderInline(t *testing.T) {
 		},
 		skips: []Skip{{Reason: SkipTooLong, Count: 1, FirstLine: 2, Example: "[    2.000000] " + strings.Repeat("x", 49)}},
 	}, {
+		name:   "over-long record's continuation lines go with it",
+		format: FormatKmsg,
+		in:     "6,1,1,-;" + long + "\n SUBSYSTEM=scsi\n DEVICE=+scsi:2:0:0:0\n6,2,2,-;after\n",
+		want:   []parsers.Record{{Level: 6, Seq: 2, Monotonic: 2 * time.Microsecond, Message: "after"}},
+		skips:  []Skip{{Reason: SkipTooLong, Count: 1, FirstLine: 1, Example: "6,1,1,-;" + strings.Repeat("x", 56)}},
+	}, {
 		name:   "dmesg continuation, caller id, non-UTF-8 kept",
 		format: FormatDmesg,
 		in:     "<3>[    5.085240] [  T123] ata3.00: cmd 60/08\n" + strings.Repeat(" ", 27+9) + "res 41/40 \xff\n<14>[    6.0] user\nkern  :err   : x\n",
@@ -473,4 +479,33 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkReader reads the same records in each text format; the figure
+// to watch is ns/op per record.
+func BenchmarkReader(b *testing.B) {
+	lines := map[Format]string{
+		FormatKmsg:   "3,1046,5087262337,-;sd 2:0:0:0: [sdc] tag#23 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK\n SUBSYSTEM=scsi\n DEVICE=+scsi:2:0:0:0\n6,1047,5087262400,-;docker0: port 1(veth1234567) entered blocking state\n",
+		FormatDmesg:  "[ 5087.262337] sd 2:0:0:0: [sdc] tag#23 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK\n[ 5087.262400] docker0: port 1(veth1234567) entered blocking state\n",
+		FormatSyslog: "Nov 25 16:03:04 vm kernel: sd 2:0:0:0: [sdc] tag#23 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK\nNov 25 16:03:04 vm kernel: docker0: port 1(veth1234567) entered blocking state\n",
+		FormatJournalJSON: `{"_TRANSPORT":"kernel","MESSAGE":"sd 2:0:0:0: [sdc] tag#23 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK","PRIORITY":"3","__REALTIME_TIMESTAMP":"1795624733722276","_HOSTNAME":"vm","_BOOT_ID":"a467f71174674c698d0a0d1455c4f51b","SYSLOG_FACILITY":"0"}` + "\n" +
+			`{"_TRANSPORT":"kernel","MESSAGE":"docker0: port 1(veth1234567) entered blocking state","PRIORITY":"6","__REALTIME_TIMESTAMP":"1795624733722276","_HOSTNAME":"vm","_BOOT_ID":"a467f71174674c698d0a0d1455c4f51b","SYSLOG_FACILITY":"0"}` + "\n",
+		FormatJournalExport: "_TRANSPORT=kernel\nMESSAGE=sd 2:0:0:0: [sdc] tag#23 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK\nPRIORITY=3\n__REALTIME_TIMESTAMP=1795624733722276\n_HOSTNAME=vm\n\n" +
+			"_TRANSPORT=kernel\nMESSAGE=docker0: port 1(veth1234567) entered blocking state\nPRIORITY=6\n__REALTIME_TIMESTAMP=1795624733722276\n_HOSTNAME=vm\n\n",
+	}
+	for _, f := range []Format{FormatKmsg, FormatDmesg, FormatSyslog, FormatJournalJSON, FormatJournalExport} {
+		b.Run(string(f), func(b *testing.B) {
+			in := []byte(strings.Repeat(lines[f], 1000))
+			b.ReportAllocs()
+			for b.Loop() {
+				r := newTestReader(b, bytes.NewReader(in), f)
+				for {
+					if _, err := r.Next(); err != nil {
+						break
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/2000, "ns/record")
+		})
+	}
 }

@@ -17,6 +17,9 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 		line, err := r.readLine()
 		if errors.Is(err, errTooLong) {
 			r.skip(SkipTooLong, r.lineNo, line)
+			if err := r.skipContinuations(); err != nil {
+				return parsers.Record{}, err
+			}
 			continue
 		}
 		if err != nil {
@@ -52,14 +55,15 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 		}
 		if string(tag) != "kernel:" {
 			r.skip(SkipNotKernel, start, line)
-			for r.continues() { // the other lines of a skipped message
-				if _, err := r.readLine(); err != nil && !errors.Is(err, errTooLong) {
-					return parsers.Record{}, err
-				}
+			if err := r.skipContinuations(); err != nil {
+				return parsers.Record{}, err
 			}
 			continue
 		}
-		rec := parsers.Record{Time: t, Level: DefaultLevel, Hostname: string(host)}
+		if string(host) != r.host { // a log is mostly of one host
+			r.host = string(host)
+		}
+		rec := parsers.Record{Time: t, Level: DefaultLevel, Hostname: r.host}
 		indent := len(line) - len(text)
 		if len(text) > 0 && text[0] == '[' {
 			if end := bytes.IndexByte(text, ']'); end > 0 {
@@ -99,6 +103,18 @@ const (
 // syslogTime parses a timestamp parseSyslogTime found. A zone abbreviation
 // other than UTC or the reader's own zone's counts as UTC (time.Parse).
 func (r *Reader) syslogTime(layout string, stamp []byte) (time.Time, error) {
+	if bytes.Equal(stamp, r.lastStamp) { // lines of one second share it
+		return r.lastTime, nil
+	}
+	t, err := r.parseSyslogStamp(layout, stamp)
+	if err == nil {
+		r.lastStamp = append(r.lastStamp[:0], stamp...)
+		r.lastTime = t
+	}
+	return t, err
+}
+
+func (r *Reader) parseSyslogStamp(layout string, stamp []byte) (time.Time, error) {
 	t, err := time.ParseInLocation(layout, string(stamp), r.loc)
 	if err != nil || layout != syslogBSD {
 		return t, err

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,6 +28,8 @@ type Tree struct {
 	Root string
 	// blocks maps a kernel name to its device directory ("/sys/devices/…/block/sda").
 	blocks map[string]string
+	majMin map[string]string   // kernel name → major:minor
+	udev   map[string][]string // major:minor → udev database lines
 	mounts []string
 	seq    int
 }
@@ -34,7 +37,8 @@ type Tree struct {
 // New returns an empty tree rooted at root.
 func New(tb testing.TB, root string) *Tree {
 	tb.Helper()
-	return &Tree{tb: tb, Root: root, blocks: make(map[string]string)}
+	return &Tree{tb: tb, Root: root, blocks: make(map[string]string),
+		majMin: make(map[string]string), udev: make(map[string][]string)}
 }
 
 // File writes content to the file p, making its directory.
@@ -149,6 +153,7 @@ func (t *Tree) block(dir, name, majMin, devType string) {
 	t.Link(filepath.Join("/sys/class/block", name), dir)
 	t.Link(filepath.Join("/sys/dev/block", majMin), dir)
 	t.blocks[name] = dir
+	t.majMin[name] = majMin
 }
 
 // BlockDir returns the device directory of the block device name.
@@ -163,16 +168,26 @@ func (t *Tree) Stack(upper, lower string) {
 }
 
 // DevLink makes the udev link /dev/<rel> to the node /dev/<name>
-// (/dev/disk/by-id/wwn-… -> ../../sda).
+// (/dev/disk/by-id/wwn-… -> ../../sda) and lists it in the device's udev
+// database entry (S:<rel>), as udev does.
 func (t *Tree) DevLink(rel, name string) {
 	t.tb.Helper()
 	t.Link(filepath.Join("/dev", rel), filepath.Join("/dev", name))
+	if mm, ok := t.majMin[name]; ok {
+		t.Udev(mm, "S:"+rel)
+	}
 }
 
-// Udev writes udev's database entry of majMin (run/udev/data/b<majMin>).
+// Udev adds lines to udev's database entry of majMin
+// (run/udev/data/b<majMin>), each once.
 func (t *Tree) Udev(majMin string, lines ...string) {
 	t.tb.Helper()
-	t.File(filepath.Join("/run/udev/data", "b"+majMin), strings.Join(lines, "\n")+"\n")
+	for _, l := range lines {
+		if !slices.Contains(t.udev[majMin], l) {
+			t.udev[majMin] = append(t.udev[majMin], l)
+		}
+	}
+	t.File(filepath.Join("/run/udev/data", "b"+majMin), strings.Join(t.udev[majMin], "\n")+"\n")
 }
 
 // Mount adds a line to proc/self/mountinfo: the filesystem of majMin, at
@@ -202,7 +217,7 @@ func (t *Tree) DM(minor int, name, uuid string, lowers ...string) string {
 	for _, l := range lowers {
 		t.Stack(kname, l)
 	}
-	t.Link(filepath.Join("/dev/mapper", name), filepath.Join("/dev", kname))
+	t.DevLink("mapper/"+name, kname)
 	t.DevLink("disk/by-id/dm-name-"+name, kname)
 	if uuid != "" {
 		t.DevLink("disk/by-id/dm-uuid-"+uuid, kname)

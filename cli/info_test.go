@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/sysfs"
+	"github.com/peripety/peripety/sysfs/sysfstest"
+)
+
+// The -update flag may be defined by another test file of this package;
+// package variables are set before init runs, so this defines it only when
+// no other file did.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files under testdata")
+	}
+}
+
+// blockGolden compares got with testdata/<name>, or rewrites it with -update.
+func blockGolden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if flag.Lookup("update").Value.String() == "true" {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (go test ./cli -update creates it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got); go test ./cli -update rewrites it:\n%s", p, diff)
+	}
+}
+
+// TestInfoLocal prints one device of each fixture, readable and as JSON.
+func TestInfoLocal(t *testing.T) {
+	for _, tc := range []struct{ fixture, blk string }{
+		{"fc-mpath-lvm", "/dev/mapper/vg-lv"},
+		{"fc-mpath-lvm", "8:48"},
+		{"iscsi", "sdh1"},
+		{"nvme-md", "md0"},
+		{"sata", "2f8e1c4a-6b3d-4e5f-9a7b-8c9d0e1f2a3b"},
+		{"nvme-multipath", "nvme0n1"},
+		{"loop", "/var/lib/images/disk.img"},
+		{"virtio", "vdb"},
+	} {
+		name := tc.fixture + "-" + strings.NewReplacer("/", "_", ":", "_").Replace(strings.TrimPrefix(tc.blk, "/"))
+		t.Run(name, func(t *testing.T) {
+			root := sysfstest.Build(t, tc.fixture)
+			code, out, stderr := run(t, "", "info", "--local", "--root", root, tc.blk)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			blockGolden(t, filepath.Join("info", name+".txt"), out)
+			code, out, stderr = run(t, "", "info", "--local", "--root", root, "-J", tc.blk)
+			if code != 0 {
+				t.Fatalf("-J: exit %d, stderr %q", code, stderr)
+			}
+			var info sysfs.BlockInfo
+			if err := json.Unmarshal([]byte(out), &info); err != nil {
+				t.Fatalf("-J output is not a BlockInfo: %v\n%s", err, out)
+			}
+			blockGolden(t, filepath.Join("info", name+".json"), out)
+		})
+	}
+}
+
+func TestInfoErrors(t *testing.T) {
+	root := sysfstest.Build(t, "sata")
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/system_bus_socket") // no daemon
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"info", "sda"}, 1, "prpt: daemon not running: start peripetyd or use --local\n"},
+		{[]string{"list"}, 1, "prpt: daemon not running: start peripetyd or use --local\n"},
+		{[]string{"info", "--local", "--root", root, "sdq"}, 1, `prpt: block device "sdq" (tried kernel name, ` +
+			"device-mapper name, filesystem UUID link, WWID or filesystem UUID of every device): block device not found\n"},
+		{[]string{"info", "--local", "--root", root, "/dev/sdq"}, 1, `prpt: block device "/dev/sdq" (tried path under /dev): block device not found` + "\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, stderr := run(t, "", tc.args...)
+			if code != tc.code || out != "" || stderr != tc.want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, nothing, %q", code, out, stderr, tc.code, tc.want)
+			}
+		})
+	}
+	if code, _, stderr := run(t, "", "info", "--local"); code != 2 || !strings.Contains(stderr, "BLK") {
+		t.Errorf("info without BLK: exit %d, stderr %q; want 2 and a usage error naming BLK", code, stderr)
+	}
+}
+
+// TestInfoLiveLoop: on this machine's own /sys, info --local names the
+// test's loop device the same way by /dev path, major:minor and kernel
+// name, with its backing file and mount point.
+func TestInfoLiveLoop(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to attach a loop device and mount (make check runs it as root)")
+	}
+	for _, tool := range []string{"losetup", "mkfs.ext4", "mount", "umount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (tests/setup-deps.sh installs it): %v", tool, err)
+		}
+	}
+	dir := t.TempDir()
+	image, mnt := filepath.Join(dir, "disk.img"), filepath.Join(dir, "mnt")
+	if err := os.WriteFile(image, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(image, 32<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sh := func(name string, args ...string) string {
+		t.Helper()
+		out, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	dev := sh("losetup", "-f", "--show", image)
+	t.Cleanup(func() { _ = exec.Command("losetup", "-d", dev).Run() })
+	sh("mkfs.ext4", "-q", "-F", dev)
+	sh("mount", dev, mnt)
+	t.Cleanup(func() { _ = exec.Command("umount", mnt).Run() })
+
+	name := filepath.Base(dev)
+	majMin, err := os.ReadFile(filepath.Join("/sys/class/block", name, "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first string
+	for _, blk := range []string{dev, strings.TrimSpace(string(majMin)), name} {
+		code, out, stderr := run(t, "", "info", "--local", blk)
+		if code != 0 {
+			t.Fatalf("info --local %s: exit %d, stderr %q", blk, code, stderr)
+		}
+		for _, want := range []string{"blk_path           : " + dev + "\n", "wwid               : " + image + "\n",
+			"mount_point        : " + mnt + "\n", "blk_type           : Loop\n"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("info --local %s: no line %q in\n%s", blk, want, out)
+			}
+		}
+		if first == "" {
+			first = out
+		} else if diff := cmp.Diff(first, out); diff != "" {
+			t.Errorf("info --local %s differs from info --local %s (-first +this):\n%s", blk, dev, diff)
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package packaging
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	debPackage = "peripety"
+	// polkitLock is the lock internal/testenv's Polkit holds (shared)
+	// while its tests have our actions installed in
+	// /usr/share/polkit-1/actions; holding it exclusively keeps the
+	// package's install and removal of the same file out of their way.
+	polkitLock = "/run/lock/peripety-testenv-polkit.lock"
+)
+
+// TestDebianPackage builds the .deb, installs it on this machine with
+// dpkg -i, checks where its files land and that the system's tools accept
+// them (pkaction lists the actions; a call to the bus name starts the
+// daemon by D-Bus activation), then removes and purges it. It restores any
+// file the package replaced.
+func TestDebianPackage(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("installing a .deb with dpkg -i needs root")
+	}
+	for _, tool := range []string{"dpkg", "dpkg-deb", "dpkg-shlibdeps", "dpkg-query"} {
+		lookPath(t, tool)
+	}
+	if out, err := exec.Command("dpkg-query", "-W", "-f=${Status}", debPackage).Output(); err == nil && !bytes.Contains(out, []byte("not-installed")) {
+		t.Skipf("package %s is already on this machine (%s); the test would replace it", debPackage, out)
+	}
+
+	out := makeTarget(t, "deb")
+	deb := strings.TrimSpace(out[strings.LastIndexByte(strings.TrimSpace(out), '\n')+1:])
+	t.Cleanup(func() { os.Remove(deb) })
+	contents := debFiles(t, deb)
+
+	lock := lockExclusive(t, polkitLock)
+	defer lock()
+	restore := saveFiles(t, contents)
+	t.Cleanup(restore)
+	t.Cleanup(func() {
+		// Whatever happened, leave no package behind.
+		exec.Command("dpkg", "--purge", debPackage).Run()
+	})
+
+	dpkg(t, "-i", deb)
+	t.Run("files", func(t *testing.T) {
+		listed := strings.Fields(string(run(t, "dpkg-query", "-L", debPackage)))
+		for _, f := range contents {
+			if !slices.Contains(listed, f) {
+				t.Errorf("dpkg -L %s does not list %s", debPackage, f)
+			}
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("installed file missing: %v", err)
+			}
+		}
+		for _, f := range []string{"/usr/bin/prpt", "/usr/sbin/peripetyd"} {
+			if st, err := os.Stat(f); err != nil || st.Mode().Perm() != 0o755 {
+				t.Errorf("%s: %v, mode %v; want an executable", f, err, st)
+			}
+		}
+		if got := string(run(t, "dpkg-query", "-W", "-f=${Conffiles}", debPackage)); !strings.Contains(got, "/etc/peripetyd.conf") {
+			t.Errorf("conffiles %q lack /etc/peripetyd.conf", got)
+		}
+		// man finds the installed pages by name.
+		for _, page := range []string{"prpt", "peripetyd", "peripetyd.conf"} {
+			if out, err := exec.Command("man", "-w", page).CombinedOutput(); err != nil {
+				t.Errorf("man -w %s: %v\n%s", page, err, out)
+			}
+		}
+	})
+	t.Run("pkaction", func(t *testing.T) { checkPkaction(t, contents) })
+	t.Run("activation", func(t *testing.T) { checkActivation(t, contents) })
+
+	dpkg(t, "-r", debPackage)
+	for _, f := range contents {
+		_, err := os.Stat(f)
+		switch {
+		case f == "/etc/peripetyd.conf" && err != nil:
+			t.Errorf("dpkg -r removed the conffile %s (only purge should)", f)
+		case f != "/etc/peripetyd.conf" && err == nil:
+			t.Errorf("dpkg -r left %s", f)
+		}
+	}
+	dpkg(t, "-P", debPackage)
+	for _, f := range append(contents, "/var/lib/peripety") {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("dpkg -P left %s", f)
+		}
+	}
+	if out, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", debPackage).CombinedOutput(); bytes.Contains(out, []byte(" installed")) {
+		t.Errorf("after purge dpkg-query says %q", out)
+	}
+}
+
+// checkPkaction asks polkit, through the system bus, about the installed
+// actions.
+func checkPkaction(t *testing.T, contents []string) {
+	if !slices.ContainsFunc(contents, func(f string) bool { return strings.HasPrefix(f, "/usr/share/polkit-1/actions/") }) {
+		t.Skip("the package has no polkit actions yet (packaging/polkit-1 comes with the D-Bus branch)")
+	}
+	lookPath(t, "pkaction")
+	systemBus(t)
+	// polkitd is started by the bus on demand (its own activation file);
+	// it reads the actions directory when it starts or sees it change.
+	var out []byte
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		out, err = exec.Command("pkaction", "--verbose", "--action-id", "org.storage.peripety1.query").CombinedOutput()
+		if err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("pkaction --verbose --action-id org.storage.peripety1.query: %v\n%s", err, out)
+	}
+	for _, want := range []string{"org.storage.peripety1.query:", "implicit any:", "implicit active:"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("pkaction --verbose lacks %q:\n%s", want, out)
+		}
+	}
+	all := run(t, "pkaction")
+	for _, id := range []string{"org.storage.peripety1.query", "org.storage.peripety1.block-info", "org.storage.peripety1.manage"} {
+		if !bytes.Contains(all, []byte(id+"\n")) {
+			t.Errorf("pkaction does not list %s:\n%s", id, all)
+		}
+	}
+}
+
+// checkActivation calls org.storage.Peripety1 on the system bus with no
+// daemon running: the bus must start /usr/sbin/peripetyd from the
+// installed activation file (through systemd when it is PID 1, else its
+// launch helper with the file's Exec= and User=) and relay its answer.
+func checkActivation(t *testing.T, contents []string) {
+	if !slices.Contains(contents, "/usr/share/dbus-1/system-services/org.storage.Peripety1.service") {
+		t.Skip("the package has no D-Bus activation file yet (it comes with the D-Bus branch)")
+	}
+	if why := daemonServesBus(t); why != "" {
+		t.Skip(why)
+	}
+	lookPath(t, "gdbus")
+	systemBus(t)
+	if pids := daemonPIDs(t); len(pids) != 0 {
+		t.Skipf("a /usr/sbin/peripetyd already runs (pid %v); activation needs none running", pids)
+	}
+	out, err := exec.Command("gdbus", "call", "--system", "--timeout", "30",
+		"--dest", "org.storage.Peripety1", "--object-path", "/org/storage/Peripety1",
+		"--method", "org.freedesktop.DBus.Properties.Get", "org.storage.Peripety1", "Version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdbus call to org.storage.Peripety1 (activating it): %v\n%s", err, out)
+	}
+	if !bytes.HasPrefix(out, []byte("(<'")) {
+		t.Errorf("Version = %s, want a string", out)
+	}
+	if len(daemonPIDs(t)) != 1 {
+		t.Errorf("after activation, /usr/sbin/peripetyd processes: %v; want one", daemonPIDs(t))
+	}
+}
+
+// daemonPIDs lists the processes running the installed daemon.
+func daemonPIDs(t *testing.T) []string {
+	var pids []string
+	m, _ := filepath.Glob("/proc/[0-9]*/exe")
+	for _, exe := range m {
+		if target, err := os.Readlink(exe); err == nil && target == "/usr/sbin/peripetyd" {
+			pids = append(pids, filepath.Base(filepath.Dir(exe)))
+		}
+	}
+	return pids
+}
+
+// debFiles lists the regular files in a .deb, as absolute paths.
+func debFiles(t *testing.T, deb string) []string {
+	var files []string
+	for _, l := range strings.Split(string(run(t, "dpkg-deb", "--contents", deb)), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 6 && strings.HasPrefix(f[0], "-") {
+			files = append(files, strings.TrimPrefix(f[5], "."))
+		}
+	}
+	if len(files) == 0 {
+		t.Fatalf("%s holds no files", deb)
+	}
+	return files
+}
+
+// saveFiles keeps the files among paths that exist now (installed by hand
+// or by another test) and returns a function that puts them back.
+func saveFiles(t *testing.T, paths []string) func() {
+	type saved struct {
+		data []byte
+		mode os.FileMode
+	}
+	kept := map[string]saved{}
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept[p] = saved{data, st.Mode().Perm()}
+		}
+	}
+	return func() {
+		for p, s := range kept {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Error(err)
+			}
+			if err := os.WriteFile(p, s.data, s.mode); err != nil {
+				t.Errorf("restore %s: %v", p, err)
+			}
+		}
+	}
+}
+
+func lockExclusive(t *testing.T, path string) (unlock func()) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatalf("flock %s: %v", path, err)
+	}
+	return func() { f.Close() }
+}
+
+func dpkg(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := exec.Command("dpkg", args...)
+	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("dpkg %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func run(t *testing.T, name string, args ...string) []byte {
+	t.Helper()
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+	return out
+}

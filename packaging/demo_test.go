@@ -1,0 +1,61 @@
+package packaging
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// daemonServesBus says why peripetyd cannot answer on D-Bus yet, or "" when
+// it can: it must be more than the placeholder and link the D-Bus server.
+func daemonServesBus(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command(goTool(t), "list", "-deps", "../cmd/peripetyd").Output()
+	if err != nil {
+		t.Fatalf("go list -deps ../cmd/peripetyd: %v", err)
+	}
+	if !bytes.Contains(out, []byte("github.com/peripety/peripety/dbus\n")) {
+		return "peripetyd does not link the D-Bus server (package dbus) yet"
+	}
+	return ""
+}
+
+// TestDemo runs `make demo` (tests/demo.sh) and checks that it ends by
+// printing the FS_MOUNTED event of the loop device it mounted, and leaves
+// no loop device behind (its image lives in /tmp/peripety-demo.*).
+func TestDemo(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the demo needs root (journald, a loop device, mount)")
+	}
+	if why := daemonServesBus(t); why != "" {
+		t.Skip(why)
+	}
+	out, err := exec.Command("make", "--no-print-directory", "-C", "..", "GO="+goTool(t), "demo").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make demo: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, `"event_type":"FS_MOUNTED"`) || !strings.Contains(last, `"kdev":"loop`) {
+		t.Errorf("make demo did not end with the FS_MOUNTED event it saw; output:\n%s", out)
+	}
+	if !strings.Contains(string(out), "StorageEvent") {
+		t.Errorf("make demo did not show the StorageEvent signal from busctl monitor; output:\n%s", out)
+	}
+	for _, l := range strings.Split(loopDevices(t), "\n") {
+		if strings.Contains(l, "/peripety-demo.") {
+			t.Errorf("make demo left a loop device: %s", l)
+		}
+	}
+}
+
+// loopDevices lists the attached loop devices with their backing files.
+func loopDevices(t *testing.T) string {
+	out, err := exec.Command("losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE").Output()
+	if err != nil {
+		t.Fatalf("losetup --list: %v", err)
+	}
+	return string(out)
+}

@@ -1,0 +1,236 @@
+package packaging
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/peripety/peripety/cli"
+)
+
+var manPages = []string{"man/prpt.1", "man/peripetyd.8", "man/peripetyd.conf.5"}
+
+func TestManPagesRender(t *testing.T) {
+	groff := lookPath(t, "groff")
+	for _, page := range manPages {
+		t.Run(page, func(t *testing.T) {
+			var stderr bytes.Buffer
+			cmd := exec.Command(groff, "-ww", "-z", "-man", page)
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil || stderr.Len() != 0 {
+				t.Errorf("groff -ww -z -man %s: %v\n%s", page, err, stderr.Bytes())
+			}
+			// As a reader gets it: man(1) with its own warnings on.
+			if man, err := exec.LookPath("man"); err == nil {
+				stderr.Reset()
+				cmd := exec.Command(man, "--warnings", "-l", page)
+				cmd.Env = append(cmd.Environ(), "MANWIDTH=80", "MANPAGER=cat", "PAGER=cat")
+				cmd.Stderr = &stderr
+				if out, err := cmd.Output(); err != nil || stderr.Len() != 0 || len(out) == 0 {
+					t.Errorf("man --warnings -l %s: %v\n%s", page, err, stderr.Bytes())
+				}
+			}
+		})
+	}
+}
+
+// renderedPage is a man page as groff renders it in plain text: the
+// command paths of its SYNOPSIS lines and of its subsection headings
+// (`prpt rules test FILE` → "rules test"), with their text.
+type renderedPage struct {
+	synopsis map[string]string
+	sections map[string]string
+	options  string // the OPTIONS section
+}
+
+var pathWords = regexp.MustCompile(`^[a-z][a-z-]*$`)
+
+// commandPath returns the command path a rendered "prpt …" line starts
+// with: the words after prpt up to the first option or argument.
+func commandPath(line string) string {
+	var words []string
+	for _, w := range strings.Fields(line)[1:] {
+		if !pathWords.MatchString(w) {
+			break
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, " ")
+}
+
+func renderPage(t *testing.T, page, program string) renderedPage {
+	t.Helper()
+	groff := lookPath(t, "groff")
+	// One very long line per paragraph, no hyphenation, no bold/underline.
+	out, err := exec.Command(groff, "-man", "-Tascii", "-rLL=1000n", "-rHY=0", "-P-cbou", page).Output()
+	if err != nil {
+		t.Fatalf("groff %s: %v", page, err)
+	}
+	r := renderedPage{synopsis: map[string]string{}, sections: map[string]string{}}
+	var heading, sub string
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case line != "" && line[0] != ' ':
+			heading, sub = strings.TrimSpace(line), ""
+		case heading == "SYNOPSIS" && strings.HasPrefix(strings.TrimSpace(line), program+" "):
+			r.synopsis[commandPath(strings.TrimSpace(line))] = line
+		case strings.HasPrefix(line, "   "+program) && !strings.HasPrefix(line, "    "):
+			sub = commandPath(strings.TrimSpace(line))
+			r.sections[sub] += line + "\n"
+		case heading == "COMMANDS" && sub != "":
+			r.sections[sub] += line + "\n"
+		case heading == "OPTIONS":
+			r.options += line + "\n"
+		}
+	}
+	return r
+}
+
+// mentions says whether text names the option (--json, -J) as a word.
+func mentions(text, option string) bool {
+	return regexp.MustCompile(`(^|[^a-zA-Z0-9-])` + regexp.QuoteMeta(option) + `($|[^a-zA-Z0-9-])`).MatchString(text)
+}
+
+var optionWord = regexp.MustCompile(`--[a-z][a-z0-9-]*`)
+
+// TestPrptManPageMatchesCommands checks prpt(1) against the command tree
+// prpt parses with: every command has a SYNOPSIS line and a section that
+// starts from its help text, every option of a command is in both, every
+// enum value is listed, and the page names no option the command lacks.
+func TestPrptManPageMatchesCommands(t *testing.T) {
+	root := commandTree(t)
+	page := renderPage(t, "man/prpt.1", "prpt")
+	known := map[string]bool{}
+	root.walk(func(c *command) { known[c.path] = true })
+	// A command whose Run still says "not implemented yet" has no options
+	// or subcommands to compare yet.
+	stub := map[string]string{}
+	root.walk(func(c *command) {
+		if c.path == "" || len(c.children) > 0 {
+			return
+		}
+		if r := runPrpt(strings.Fields(c.path)); strings.Contains(r.stderr, "not implemented yet") {
+			stub[c.path] = strings.TrimSpace(r.stderr)
+		}
+	})
+
+	for _, f := range root.flags {
+		if !mentions(page.options, "--"+f.long) {
+			t.Errorf("prpt(1) OPTIONS does not describe --%s", f.long)
+		}
+	}
+	for path := range page.synopsis {
+		if first, _, _ := strings.Cut(path, " "); !known[path] && stub[first] == "" {
+			t.Errorf("prpt(1) SYNOPSIS has `prpt %s`, which prpt does not have", path)
+		}
+	}
+	root.walk(func(c *command) {
+		if c.path == "" || len(c.children) > 0 {
+			return
+		}
+		t.Run(c.path, func(t *testing.T) {
+			help := runPrpt(append(strings.Fields(c.path), "--help"))
+			if help.code != 0 {
+				t.Fatalf("prpt %s --help: exit %d\n%s", c.path, help.code, help.stderr)
+			}
+			if msg := stub[c.path]; msg != "" {
+				t.Skipf("prpt %s is not built yet (%s)", c.path, msg)
+			}
+			syn, ok := page.synopsis[c.path]
+			if !ok {
+				t.Fatalf("prpt(1) SYNOPSIS has no line for `prpt %s`", c.path)
+			}
+			sec, ok := page.sections[c.path]
+			if !ok {
+				t.Fatalf("prpt(1) COMMANDS has no section for `prpt %s`", c.path)
+			}
+			if want := strings.TrimSuffix(c.help, "."); !strings.Contains(strings.Join(strings.Fields(sec), " "), want) {
+				t.Errorf("prpt(1) section `prpt %s` does not say what --help says: %q", c.path, want)
+			}
+			own := map[string]bool{}
+			for n := c; n != root; n = n.parent {
+				for _, f := range n.flags {
+					own["--"+f.long] = true
+					// The SYNOPSIS may give either form of a flag that
+					// has two; the section and --help give both.
+					if !mentions(syn, "--"+f.long) && (f.short == "" || !mentions(syn, "-"+f.short)) {
+						t.Errorf("prpt(1) SYNOPSIS of `prpt %s` lacks --%s", c.path, f.long)
+					}
+					for _, doc := range []struct{ name, text string }{{"prpt(1) section", sec}, {"--help", help.stdout}} {
+						if !mentions(doc.text, "--"+f.long) {
+							t.Errorf("%s of `prpt %s` lacks --%s", doc.name, c.path, f.long)
+						}
+						if f.short != "" && !mentions(doc.text, "-"+f.short) {
+							t.Errorf("%s of `prpt %s` lacks -%s (--%s)", doc.name, c.path, f.short, f.long)
+						}
+					}
+					for _, v := range f.enum {
+						if !mentions(sec, v) {
+							t.Errorf("prpt(1) section `prpt %s` does not list %q for --%s", c.path, v, f.long)
+						}
+					}
+				}
+			}
+			for _, o := range optionWord.FindAllString(syn, -1) {
+				if !own[o] {
+					t.Errorf("prpt(1) SYNOPSIS of `prpt %s` has %s, which the command does not take", c.path, o)
+				}
+			}
+		})
+	})
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runPrpt(args []string) result {
+	var stdout, stderr bytes.Buffer
+	code := cli.Main(args, cli.Env{Stdout: &stdout, Stderr: &stderr, Stdin: strings.NewReader("")})
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// TestPeripetydManPageMatchesFlags checks peripetyd(8) against the
+// daemon's own --help: the SYNOPSIS names exactly the options the daemon
+// takes, and OPTIONS describes each.
+func TestPeripetydManPageMatchesFlags(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "peripetyd")
+	if out, err := exec.Command(goTool(t), "build", "-o", bin, "../cmd/peripetyd").CombinedOutput(); err != nil {
+		t.Fatalf("build peripetyd: %v\n%s", err, out)
+	}
+	help, _ := exec.Command(bin, "--help").CombinedOutput()
+	if bytes.Contains(help, []byte("not implemented yet")) {
+		t.Skipf("peripetyd is still the placeholder: %s", bytes.TrimSpace(help))
+	}
+	// Flags as kong (--name) or the flag package (-name) print them.
+	got := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\s+(?:-\w, )?--?([a-z][a-z0-9-]*)`).FindAllStringSubmatch(string(help), -1) {
+		got["--"+m[1]] = true
+	}
+	if len(got) == 0 {
+		t.Fatalf("no options found in peripetyd --help:\n%s", help)
+	}
+	page := renderPage(t, "man/peripetyd.8", "peripetyd")
+	syn := page.synopsis[""]
+	documented := map[string]bool{"--help": true}
+	for _, o := range optionWord.FindAllString(syn, -1) {
+		documented[o] = true
+	}
+	for o := range got {
+		if !documented[o] {
+			t.Errorf("peripetyd(8) SYNOPSIS lacks %s, which peripetyd --help lists", o)
+		}
+		if !mentions(page.options, o) {
+			t.Errorf("peripetyd(8) OPTIONS does not describe %s", o)
+		}
+	}
+	for o := range documented {
+		if !got[o] {
+			t.Errorf("peripetyd(8) has %s, which peripetyd --help does not list:\n%s", o, help)
+		}
+	}
+}
