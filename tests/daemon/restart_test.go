@@ -30,7 +30,16 @@ func TestDetachedDeviceKeepsIdentity(t *testing.T) {
 	d.stop()
 
 	failRange(t, control, "read", 1<<20, 1<<20)
-	exec.Command("dd", "if="+dev, "of=/dev/null", "bs=4096", "skip=256", "count=1", "iflag=direct", "status=none").Run()
+	// The kernel prints about 10 block errors per 5s, all devices
+	// together: read until it printed one for this device.
+	from := kmsgEnd(t)
+	for try := 0; kmsgCount(t, from, "I/O error, dev "+kdev+",") == 0; try++ {
+		if try == 15 {
+			t.Fatal("the kernel printed no I/O error line in 15s of failed reads")
+		}
+		exec.Command("dd", "if="+dev, "of=/dev/null", "bs=4096", "skip=256", "count=1", "iflag=direct", "status=none").Run()
+		time.Sleep(time.Second)
+	}
 	run(t, "losetup", "-d", dev)
 	// Let the device name be taken as another device's by the time the
 	// daemon reads the lines (a device first seen this long after a
