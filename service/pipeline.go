@@ -96,11 +96,21 @@ func (p *pipeline) handle(it Item) {
 	p.lastPos = it.Pos
 	p.lastWall = time.Now()
 	if it.Own == nil {
-		p.lastTime = it.Record.Time
+		p.lastTime = recordTime(&it.Record)
 	} else {
 		p.lastTime = it.Own.Timestamp
 	}
 	p.offerCheckpoint()
+}
+
+// recordTime is a record's time on the parser's clock: its wall-clock time,
+// or for a log that has none, its time since boot counted from the zero
+// time.
+func recordTime(rec *parsers.Record) time.Time {
+	if !rec.Time.IsZero() {
+		return rec.Time
+	}
+	return time.Time{}.Add(rec.Monotonic)
 }
 
 // flushDue says when the parser next has work: deadline is in record time,

@@ -30,9 +30,10 @@ const (
 	maxRecentErrors = 256
 	// mountRetry and mountRetries: the kernel prints a mount line before the
 	// mount shows in mountinfo, so a live mount event without a mount point
-	// is resolved again a few times.
-	mountRetry   = 20 * time.Millisecond
-	mountRetries = 50
+	// is resolved again a few times. The pipeline waits meanwhile, so not
+	// for long: a mount undone at once never shows.
+	mountRetry   = 10 * time.Millisecond
+	mountRetries = 10
 	// attachSlack: a device is first seen a little after the lines it
 	// prints as it appears (a loop device's capacity change), so only a
 	// device first seen later than this after an event is taken to have
@@ -89,10 +90,6 @@ func layer(sub string) int {
 func (rs *resolution) resolve(ev *event.Event) []string {
 	if ev.Kdev == "" {
 		return nil
-	}
-	if inv, ok := rs.r.(interface{ Invalidate() }); ok && slices.Contains(fsSubSystems, ev.SubSystem) {
-		// Mounts are announced by no uevent: drop what the resolver cached.
-		inv.Invalidate()
 	}
 	info, ext, err := rs.r.ForEvent(ev.Kdev)
 	if err == nil && mountEvents[ev.EventType] && info.MountPoint == "" && rs.now().Sub(ev.Timestamp) < liveAge {

@@ -61,10 +61,6 @@ type sinkRunner struct {
 
 	// shed is used by the offering goroutine only.
 	shed shedTally
-
-	// failed counts events the sink refused; guarded by mu.
-	mu     sync.Mutex
-	failed uint64
 }
 
 func newSinkRunner(s Sink, durable bool, queueLen int, stall time.Duration, log *slog.Logger) *sinkRunner {
@@ -128,9 +124,6 @@ func (r *sinkRunner) closeQueue() {
 func (r *sinkRunner) run(ctx context.Context) {
 	for q := range r.q {
 		if err := r.sink.Emit(ctx, q.ev); err != nil {
-			r.mu.Lock()
-			r.failed++
-			r.mu.Unlock()
 			r.log.Error("deliver event", "event_id", q.ev.EventID, "event_type", q.ev.EventType, "err", err)
 		}
 		r.done.Store(q.upTo)

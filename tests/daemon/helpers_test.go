@@ -152,6 +152,13 @@ type daemon struct {
 
 	mu  sync.Mutex
 	out []event.Event
+	at  []time.Time // when each of out was read from stdout
+}
+
+// timed is an event with the time it came out of the daemon.
+type timed struct {
+	ev event.Event
+	at time.Time
 }
 
 // config is what the tests put in peripetyd.conf.
@@ -198,8 +205,10 @@ func startDaemon(t testing.TB, stateDir, source string, cfg config) *daemon {
 				t.Errorf("peripetyd stdout line %q: %v", sc.Text(), err)
 				continue
 			}
+			now := time.Now()
 			d.mu.Lock()
 			d.out = append(d.out, ev)
+			d.at = append(d.at, now)
 			d.mu.Unlock()
 		}
 		d.done <- d.cmd.Wait()
@@ -246,6 +255,18 @@ func (d *daemon) events() []event.Event {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]event.Event(nil), d.out...)
+}
+
+// delivered pairs the first len(evs) events on stdout with the time each
+// was read.
+func (d *daemon) delivered(evs []event.Event) []timed {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]timed, len(evs))
+	for i := range evs {
+		out[i] = timed{ev: d.out[i], at: d.at[i]}
+	}
+	return out
 }
 
 // waitStdout waits until ok holds for the events on stdout.
@@ -367,6 +388,35 @@ func seedPosition(t testing.TB, stateDir, source string) {
 // kmsgEnd returns the kmsg position of the last record in the ring.
 func kmsgEnd(t testing.TB) string {
 	t.Helper()
+	pos, _ := kmsgScan(t, "", "")
+	return pos
+}
+
+// kmsgCount counts the kernel records after the kmsg position from whose
+// text contains sub.
+func kmsgCount(t testing.TB, from, sub string) int {
+	t.Helper()
+	_, n := kmsgScan(t, from, sub)
+	return n
+}
+
+// journalCount counts the kernel entries in the journal since t whose
+// message contains sub.
+func journalCount(t testing.TB, since time.Time, sub string) int {
+	t.Helper()
+	n := 0
+	for _, e := range testenv.JournalctlJSON(t, "-k", "--since", "@"+strconv.FormatInt(since.Unix()-1, 10)) {
+		if strings.Contains(e.Get("MESSAGE"), sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// kmsgScan reads the ring: it returns the position of its last record and
+// how many kernel records after from contain sub.
+func kmsgScan(t testing.TB, from, sub string) (string, int) {
+	t.Helper()
 	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	if err != nil {
 		t.Fatal(err)
@@ -376,7 +426,12 @@ func kmsgEnd(t testing.TB) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	var after uint64
+	if _, n, ok := strings.Cut(from, " "); ok {
+		after, _ = strconv.ParseUint(n, 10, 64)
+	}
 	var last uint64
+	count := 0
 	buf := make([]byte, 16<<10)
 	for {
 		n, err := syscall.Read(int(f.Fd()), buf)
@@ -391,9 +446,12 @@ func kmsgEnd(t testing.TB) string {
 		}
 		if rec, err := logfmt.DecodeKmsg(buf[:n]); err == nil {
 			last = rec.Seq
+			if sub != "" && rec.Seq > after && rec.Facility == 0 && strings.Contains(rec.Message, sub) {
+				count++
+			}
 		}
 	}
-	return strings.TrimSpace(string(boot)) + " " + strconv.FormatUint(last, 10)
+	return strings.TrimSpace(string(boot)) + " " + strconv.FormatUint(last, 10), count
 }
 
 // faultImage serves img through the FUSE fault injector in a process of

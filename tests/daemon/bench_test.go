@@ -1,0 +1,188 @@
+package daemon_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/testenv"
+	"github.com/peripety/peripety/service"
+)
+
+// stormLines is the size of the replayed error storm.
+const stormLines = 100_000
+
+// writeStorm writes n block-layer I/O errors on loop9, 100µs apart, in
+// /dev/kmsg text form.
+func writeStorm(b *testing.B, p string, n int) {
+	b.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := range n {
+		fmt.Fprintf(w, "3,%d,%d,-;I/O error, dev loop9, sector %d op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2\n",
+			i+1, 5_000_000+i*100, 2048+8*i)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// peakRSS reads VmHWM of a process, in bytes.
+func peakRSS(b *testing.B, pid int) int64 {
+	b.Helper()
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(st), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				b.Fatalf("VmHWM %q: %v", v, err)
+			}
+			return kb << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc/pid/status")
+	return 0
+}
+
+// BenchmarkStormReplay replays a 100,000-line error storm through
+// peripetyd (--source file:, events on stdout) and reports its peak RSS and
+// throughput. Every line must be accounted for in the events' counts
+// (storm summaries, and shed events' lines).
+//
+//	go test ./tests/daemon -run '^$' -bench StormReplay -benchtime 1x
+func BenchmarkStormReplay(b *testing.B) {
+	dir := b.TempDir()
+	log := filepath.Join(dir, "storm.kmsg")
+	writeStorm(b, log, stormLines)
+	bin := binary(b, "peripetyd")
+	conf := filepath.Join(dir, "peripetyd.conf")
+	if err := os.WriteFile(conf, []byte("[main]\nnotify_stdout = true\nsave_to_journald = false\ndump_blk_info_at_start = false\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		cmd := exec.Command(bin, "--config", conf, "--source", "file:"+log, "--bus", "none",
+			"--state-dir", filepath.Join(dir, fmt.Sprint("state", i)), "--root", "/")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		lines, events := 0, 0
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for lines < stormLines && sc.Scan() {
+			var ev event.Event
+			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+				b.Fatalf("stdout %q: %v", sc.Text(), err)
+			}
+			events++
+			switch {
+			case ev.EventType == service.EventShed:
+				n, _ := strconv.Atoi(ev.Ext("lines"))
+				lines += n
+			case ev.Kdev == "loop9":
+				lines += int(ev.Count)
+			}
+		}
+		elapsed := time.Since(start)
+		rss := peakRSS(b, cmd.Process.Pid)
+		cmd.Process.Signal(syscall.SIGTERM)
+		for sc.Scan() {
+		}
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("peripetyd: %v", err)
+		}
+		if lines != stormLines {
+			b.Fatalf("events account for %d lines, want %d", lines, stormLines)
+		}
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+		b.ReportMetric(float64(stormLines)/elapsed.Seconds(), "lines/s")
+		b.ReportMetric(float64(events), "events")
+	}
+}
+
+// BenchmarkLatency measures how long a kernel line takes to come out of
+// peripetyd as an event: XFS mount cycles (three lines each, which the
+// kernel does not rate-limit) are read from /dev/kmsg or through journald,
+// and each event's record time (the kernel's timestamp) is compared with
+// when it was delivered on stdout. Reports p50 and p99 in milliseconds.
+//
+//	go test ./tests/daemon -run '^$' -bench Latency -benchtime 1x
+func BenchmarkLatency(b *testing.B) {
+	needRoot(b)
+	need(b, "mkfs.xfs")
+	for _, s := range []sink{
+		{name: "kmsg", source: "kmsg", cfg: config{stdout: true}},
+		{name: "journal", source: "journal", cfg: config{stdout: true, journald: true}},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			if s.cfg.journald {
+				testenv.Journald(b)
+			}
+			dir := b.TempDir()
+			dev := loopDevice(b, image(b, dir, 320<<20))
+			kdev := filepath.Base(dev)
+			run(b, "mkfs.xfs", "-q", "-f", dev)
+			mp := filepath.Join(dir, "mnt")
+			run(b, "mkdir", mp)
+			d := startDaemon(b, filepath.Join(dir, "state"), s.source, s.cfg)
+			d.waitStdout(wait, func(evs []event.Event) bool { return len(evs) > 0 })
+
+			const cycles = 20
+			b.ResetTimer()
+			for range b.N {
+				for range cycles {
+					run(b, "mount", dev, mp)
+					run(b, "umount", mp)
+					time.Sleep(300 * time.Millisecond) // no storm folding
+				}
+			}
+			b.StopTimer()
+			evs := d.waitStdout(wait, func(evs []event.Event) bool {
+				n := 0
+				for _, ev := range evs {
+					if ev.Kdev == kdev && ev.EventType == "FS_UNMOUNTED" {
+						n++
+					}
+				}
+				return n >= cycles*b.N
+			})
+			var lat []float64
+			for _, ev := range d.delivered(evs) {
+				if ev.ev.Kdev == kdev && ev.ev.SubSystem == event.SubXFS {
+					lat = append(lat, float64(ev.at.Sub(ev.ev.Timestamp))/float64(time.Millisecond))
+				}
+			}
+			slices.Sort(lat)
+			if len(lat) == 0 {
+				b.Fatal("no XFS events")
+			}
+			b.ReportMetric(lat[len(lat)/2], "p50-ms")
+			b.ReportMetric(lat[min(len(lat)-1, len(lat)*99/100)], "p99-ms")
+			b.ReportMetric(float64(len(lat)), "samples")
+		})
+	}
+}
