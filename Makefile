@@ -89,9 +89,12 @@ install: build
 	install -D -m 0644 packaging/man/prpt.1 $(DESTDIR)$(mandir)/man1/prpt.1
 	install -D -m 0644 packaging/man/peripetyd.8 $(DESTDIR)$(mandir)/man8/peripetyd.8
 	install -D -m 0644 packaging/man/peripetyd.conf.5 $(DESTDIR)$(mandir)/man5/peripetyd.conf.5
-	install -D -m 0644 packaging/completions/prpt.bash $(DESTDIR)$(bashcompdir)/prpt
-	install -D -m 0644 packaging/completions/_prpt $(DESTDIR)$(zshcompdir)/_prpt
-	install -D -m 0644 packaging/completions/prpt.fish $(DESTDIR)$(fishcompdir)/prpt.fish
+	@# Completions, generated from prpt's own command tree.
+	install -d $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir)
+	$(GO) run ./packaging/completions bash >$(DESTDIR)$(bashcompdir)/prpt
+	$(GO) run ./packaging/completions zsh >$(DESTDIR)$(zshcompdir)/_prpt
+	$(GO) run ./packaging/completions fish >$(DESTDIR)$(fishcompdir)/prpt.fish
+	chmod 0644 $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
 	@# Never overwrite the administrator's config.
 	@if [ -e $(DESTDIR)$(sysconfdir)/peripetyd.conf ]; then \
 		echo "install: keeping existing $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
