@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +16,14 @@ import (
 // -ldflags "-X github.com/peripety/peripety/cli.Version=…".
 var Version = "0.1.0"
 
-// Env is what every command runs with: its output streams.
+// Env is what every command runs with: its output streams, and the
+// context that ends a long-running command (monitor); with none, such a
+// command runs until SIGINT or SIGTERM.
 type Env struct {
-	Stdout io.Writer
-	Stderr io.Writer
-	Stdin  io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Stdin   io.Reader
+	Context context.Context
 }
 
 // CLI is the prpt command line.

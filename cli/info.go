@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -10,10 +10,6 @@ import (
 
 	"github.com/peripety/peripety/sysfs"
 )
-
-// errNoDaemonBlockInfo is what info and list say without --local until they
-// can ask the daemon.
-var errNoDaemonBlockInfo = errors.New("querying the daemon is not available yet; use --local")
 
 // InfoCmd is `prpt info BLK [-J] [--local] [--root DIR]`.
 type InfoCmd struct {
@@ -25,10 +21,13 @@ type InfoCmd struct {
 
 // Run prints what the device is.
 func (c *InfoCmd) Run(env *Env) error {
-	if !c.Local {
-		return errNoDaemonBlockInfo
+	var info sysfs.BlockInfo
+	var err error
+	if c.Local {
+		info, err = sysfs.NewResolver(c.Root).BlockInfo(c.Blk)
+	} else {
+		info, err = busInfo(context.Background(), c.Blk)
 	}
-	info, err := sysfs.NewResolver(c.Root).BlockInfo(c.Blk)
 	if err != nil {
 		return err
 	}

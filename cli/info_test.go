@@ -81,13 +81,14 @@ func TestInfoLocal(t *testing.T) {
 
 func TestInfoErrors(t *testing.T) {
 	root := sysfstest.Build(t, "sata")
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/system_bus_socket") // no daemon
 	for _, tc := range []struct {
 		args []string
 		code int
 		want string
 	}{
-		{[]string{"info", "sda"}, 1, "prpt: querying the daemon is not available yet; use --local\n"},
-		{[]string{"list"}, 1, "prpt: querying the daemon is not available yet; use --local\n"},
+		{[]string{"info", "sda"}, 1, "prpt: daemon not running: start peripetyd or use --local\n"},
+		{[]string{"list"}, 1, "prpt: daemon not running: start peripetyd or use --local\n"},
 		{[]string{"info", "--local", "--root", root, "sdq"}, 1, `prpt: block device "sdq" (tried kernel name, ` +
 			"device-mapper name, filesystem UUID link, WWID or filesystem UUID of every device): block device not found\n"},
 		{[]string{"info", "--local", "--root", root, "/dev/sdq"}, 1, `prpt: block device "/dev/sdq" (tried path under /dev): block device not found` + "\n"},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/peripety/peripety/sysfs"
@@ -16,10 +17,13 @@ type ListCmd struct {
 // Run prints the top-level block devices, each with its owners. Devices it
 // cannot read are reported after the others, and make the exit status 1.
 func (c *ListCmd) Run(env *Env) error {
-	if !c.Local {
-		return errNoDaemonBlockInfo
+	var infos []sysfs.BlockInfo
+	var err error
+	if c.Local {
+		infos, err = sysfs.NewResolver(c.Root).ListBlocks()
+	} else if infos, err = busList(context.Background()); err != nil {
+		return err
 	}
-	infos, err := sysfs.NewResolver(c.Root).ListBlocks()
 	if c.JSON {
 		out := make([]sysfs.BlockInfo, 0, len(infos))
 		for _, i := range infos {

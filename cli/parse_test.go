@@ -16,7 +16,8 @@ import (
 )
 
 // run runs prpt with args and stdin, and returns its exit status, stdout
-// and stderr.
+// and stderr. Tests name --config, so that an /etc/peripetyd.conf on the
+// machine cannot change what they see.
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -108,7 +109,7 @@ func TestParseSkipSummary(t *testing.T) {
 		"Nov 25 16:36:52 vm peripetyd[13634]: I/O error on ext4 /mnt/data\n" +
 		"Nov 25 16:36:53 vm sshd[1]: accepted\n" +
 		"garbage\n"
-	code, out, stderr := run(t, in, "parse", "-J")
+	code, out, stderr := run(t, in, "parse", "-J", "--config", "testdata/user.conf")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -145,9 +146,9 @@ func TestParseErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"missing file", "", []string{"parse", missing}, "prpt: open log: open " + missing + ": no such file or directory\n"},
+		{"missing file", "", []string{"parse", "--config", "testdata/user.conf", missing}, "prpt: open log: open " + missing + ": no such file or directory\n"},
 		{"unknown format", "", []string{"parse", "--format", "xml", "testdata/loop.kmsg"}, `prpt: unknown log format "xml": want one of auto, dmesg, kmsg, journal-json, journal-export, syslog` + "\n"},
-		{"undetectable", "hello\n\x00\x01\n", []string{"parse"}, "prpt: standard input: cannot tell the log format from its first line \"hello\": name it (dmesg, kmsg, journal-json, journal-export or syslog)\n"},
+		{"undetectable", "hello\n\x00\x01\n", []string{"parse", "--config", "testdata/user.conf"}, "prpt: standard input: cannot tell the log format from its first line \"hello\": name it (dmesg, kmsg, journal-json, journal-export or syslog)\n"},
 		{"missing config", "", []string{"parse", "--config", missing, "testdata/loop.kmsg"}, "prpt: read config: open " + missing + ": no such file or directory\n"},
 		{"bad config", "", []string{"parse", "--config", "testdata/bad.conf", "testdata/loop.kmsg"}, "prpt: testdata/bad.conf:2: collector.regexs[0].regex: no named group kdev: add (?P<kdev>…) around the device name\n"},
 	}
@@ -165,11 +166,11 @@ func TestParseErrors(t *testing.T) {
 // panic; under a named format, counted skips.
 func TestParseBinaryJunk(t *testing.T) {
 	junk := string(bytes.Repeat([]byte{0, 0xff, 0x80, '\n', 0x1b, 'x'}, 1000))
-	code, _, stderr := run(t, junk, "parse")
+	code, _, stderr := run(t, junk, "parse", "--config", "testdata/user.conf")
 	if code != 1 || !strings.Contains(stderr, "cannot tell the log format") {
 		t.Errorf("auto on junk: exit %d, stderr %q", code, stderr)
 	}
-	code, out, stderr := run(t, junk, "parse", "--format", "dmesg")
+	code, out, stderr := run(t, junk, "parse", "--config", "testdata/user.conf", "--format", "dmesg")
 	if code != 0 || out != "" || !strings.Contains(stderr, "skipped 1001: 1001 not a record of the format (first at line 1)") {
 		t.Errorf("dmesg on junk: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}

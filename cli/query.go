@@ -1,11 +1,147 @@
 package cli
 
-import "errors"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/sysfs"
+)
+
+// errNoDaemonPath is what query and monitor say without --journal until
+// they can ask the daemon over D-Bus.
+var errNoDaemonPath = errors.New("asking peripetyd over D-Bus is not available in this build: use --journal (or --directory DIR / --file F) to read journald directly")
+
+// FilterFlags are the event filters query and monitor share (DESIGN.md CLI).
+type FilterFlags struct {
+	Severity  string   `placeholder:"SEV" help:"Only events this severe or more: emerg, alert, crit, err, warning, notice, info, debug (or 0-7)."`
+	EventType []string `name:"event-type" placeholder:"T" help:"Only events of this type (repeat for any of several), e.g. FS_IO_ERROR."`
+	SubSystem []string `name:"sub-system" placeholder:"S" help:"Only events of this sub-system (repeat for any of several), e.g. ext4, SCSI."`
+	Blk       string   `placeholder:"BLK" help:"Only events on this block device or a device built on it: kernel name, major:minor, /dev path, WWID, FS UUID."`
+	EventID   string   `name:"event-id" placeholder:"ID" help:"Only the event with this id."`
+	Root      string   `default:"/" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
+}
+
+// filter makes the shared event.Filter of the flags; --blk is expanded
+// through the sysfs resolver into every identifier of the device, or kept
+// as it is when no present device has that name (a failed disk may be gone
+// while its events are not).
+func (f *FilterFlags) filter() (event.Filter, error) {
+	var out event.Filter
+	if f.Severity != "" {
+		s, err := event.ParseSeverity(f.Severity)
+		if err != nil {
+			return out, fmt.Errorf("--severity: %w", err)
+		}
+		out.Severity = &s
+	}
+	out.EventTypes = f.EventType
+	for _, s := range f.SubSystem {
+		if c, ok := event.CanonicalSubSystem(s); ok {
+			s = c
+		}
+		out.SubSystems = append(out.SubSystems, s)
+	}
+	out.EventID = f.EventID
+	if f.Blk != "" {
+		ids, err := sysfs.NewResolver(f.Root).Identifiers(f.Blk)
+		switch {
+		case errors.Is(err, sysfs.ErrNotFound):
+			ids = nil
+		case err != nil:
+			return out, fmt.Errorf("--blk %q: %w", f.Blk, err)
+		}
+		if !slices.Contains(ids, f.Blk) {
+			ids = append(ids, f.Blk)
+		}
+		out.Blk = ids
+	}
+	return out, nil
+}
+
+// JournalFlags choose reading journald directly instead of the daemon.
+type JournalFlags struct {
+	Journal   bool     `help:"Read the events from the local journald directly, with no daemon."`
+	Directory string   `placeholder:"DIR" help:"Read the journal files in DIR (copied from another host); implies --journal."`
+	File      []string `placeholder:"F" sep:"none" help:"Read the journal file F (repeat for several); implies --journal."`
+}
+
+// source returns the journal to read and whether one was asked for.
+func (j *JournalFlags) source() (journal.Source, bool, error) {
+	if j.Directory != "" && len(j.File) > 0 {
+		return journal.Source{}, false, errors.New("--directory and --file cannot be used together")
+	}
+	src := journal.Source{Directory: j.Directory, Files: j.File}
+	return src, j.Journal || j.Directory != "" || len(j.File) > 0, nil
+}
 
 // QueryCmd is `prpt query`.
-type QueryCmd struct{}
+type QueryCmd struct {
+	JSON  bool   `short:"J" name:"json" help:"Print one JSON event object per line."`
+	Since string `placeholder:"S" help:"Only events at or after S: today, yesterday, YYYY-MM-DD, \"YYYY-MM-DD HH:MM:SS\" or RFC 3339."`
+	Until string `placeholder:"S" help:"Only events at or before S (forms as --since)."`
+	Limit int    `placeholder:"N" help:"Print at most the latest N events (default 1000)."`
+	FilterFlags
+	JournalFlags
+}
 
-// Run is not written yet: the issue that builds this command replaces it.
+// Run prints the stored events the filters select, oldest first.
 func (c *QueryCmd) Run(env *Env) error {
-	return errors.New("query: not implemented yet")
+	f, err := c.filter()
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, t := range []struct {
+		flag, spec string
+		dst        *time.Time
+	}{{"--since", c.Since, &f.Since}, {"--until", c.Until, &f.Until}} {
+		if t.spec == "" {
+			continue
+		}
+		if *t.dst, err = event.ParseTimeSpec(t.spec, now); err != nil {
+			return fmt.Errorf("%s: %w", t.flag, err)
+		}
+	}
+	if c.Limit < 0 {
+		return fmt.Errorf("--limit %d: want a positive number", c.Limit)
+	}
+	f.Limit = c.Limit
+	src, direct, err := c.source()
+	if err != nil {
+		return err
+	}
+	if !direct {
+		return errNoDaemonPath
+	}
+	ctx, stop := env.context()
+	defer stop()
+	evs, err := journal.Query(ctx, src, f)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", src, err)
+	}
+	w := bufio.NewWriter(env.Stdout)
+	for i := range evs {
+		if err := writeEvent(w, &evs[i], c.JSON); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// context is the context of a command: env.Context, else one that ends on
+// SIGINT or SIGTERM.
+func (env *Env) context() (context.Context, context.CancelFunc) {
+	if env.Context != nil {
+		return context.WithCancel(env.Context)
+	}
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }

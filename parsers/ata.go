@@ -30,6 +30,7 @@ var ataRules = []rule{{
 	finish: finishATA,
 },
 	ataContext("ata_irq_stat", `irq_stat (?P<irq_stat>0x[0-9a-f]+)`),
+	ataContext("ata_bmdma_stat", `BMDMA2? stat (?P<bmdma_stat>0x[0-9a-f]+)`),
 	ataContext("ata_serror", `SError: \{ ?(?P<serror>[^}]*?) ?\}`),
 	ataContext("ata_failed_command", `failed command: (?P<failed_command>.+)$`),
 	ataContext("ata_cmd", `cmd (?P<ata_cmd>[0-9a-f/:]+) tag (?P<ata_tag>\d+)`),

@@ -46,6 +46,7 @@ var ataCases = []lineCase{{
 	name: "a res line printed on its own folds too",
 	records: []string{
 		"<3>ata2.00: exception Emask 0x0 SAct 0x0 SErr 0x0 action 0x6 frozen",
+		"<3>ata2.00: BMDMA stat 0x25",
 		"<3>ata2.00: failed command: WRITE DMA EXT",
 		"<3>ata2.00: cmd 35/00:08:00:10:00/00:00:00:00:00/e0 tag 0 dma 4096 out",
 		"<3>         res 40/00:00:00:00:00/00:00:00:00:00/00 Emask 0x4 (timeout)",

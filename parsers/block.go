@@ -13,9 +13,10 @@ import (
 
 // blkStatusWords are the texts of blk_errors[] (block/blk-core.c) that begin
 // "<status> error, dev X, sector N", in every kernel's wording, and the
-// function names older kernels put before them.
+// function names older kernels put before them (end_request ≤3.x,
+// blk_update_request 3.x-4.12 and 5.3-5.x, print_req_error 4.13-5.2).
 var blkStatusWords = []string{
-	"blk_update_request: ", "print_req_error: ",
+	"blk_update_request: ", "print_req_error: ", "end_request: ",
 	"I/O error", "critical medium error", "critical target error",
 	"recoverable transport error", "operation not supported error",
 	"timeout error", "critical space allocation error",
@@ -30,7 +31,7 @@ var blockRules = []rule{{
 	name:     "blk_io_error",
 	typ:      "BLK_IO_ERROR",
 	prefixes: blkStatusWords,
-	re: regexp.MustCompile(`^(?:(?:blk_update_request|print_req_error): )?(?P<status>[a-zA-Z<>/ ]+?) error, dev (?P<kdev>[^\s,]+), sector (?P<sector>\d+)` +
+	re: regexp.MustCompile(`^(?:(?:blk_update_request|print_req_error|end_request): )?(?P<status>[a-zA-Z<>/ ]+?) error, dev (?P<kdev>[^\s,]+), sector (?P<sector>\d+)` +
 		`(?: op 0x[0-9a-f]+:\((?P<op>\w+)\))?(?: flags (?:0x)?(?P<flags>[0-9a-f]+))?`),
 	// The block layer's line ends the SCSI or NVMe failure printed just
 	// before it for the same disk.

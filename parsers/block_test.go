@@ -21,12 +21,13 @@ var blockCases = []lineCase{{
 			Msg: "operation not supported error on loop4 at sector 304 (WRITE_ZEROES)", Ext: map[string]string{"sector": "304"}},
 	},
 }, {
-	name: "5.x and 4.x forms",
+	name: "5.x, 4.x and 3.x forms",
 	records: []string{
 		"<3>blk_update_request: critical medium error, dev sda, sector 230762136 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0",
 		"<3>print_req_error: I/O error, dev nbd0, sector 66264 flags 3000",
 		"<3>print_req_error: I/O error, dev sda, sector 54732672",
 		"<3>blk_update_request: I/O error, dev sdb, sector 1234",
+		"<3>end_request: I/O error, dev sdc, sector 0",
 		"<3>blk_update_request: critical nexus error, dev sdm, sector 2048 op 0x1:(WRITE) flags 0x8800 phys_seg 1 prio class 0",
 	},
 	want: []want{
@@ -38,6 +39,8 @@ var blockCases = []lineCase{{
 			Raw: "print_req_error: I/O error, dev sda, sector 54732672"},
 		{Type: "BLK_IO_ERROR", Kdev: "sdb", Sev: event.Error, Ext: map[string]string{"sector": "1234"},
 			Raw: "blk_update_request: I/O error, dev sdb, sector 1234"},
+		{Type: "BLK_IO_ERROR", Kdev: "sdc", Sev: event.Error, Ext: map[string]string{"sector": "0"},
+			Raw: "end_request: I/O error, dev sdc, sector 0"},
 		{Type: "BLK_IO_ERROR", Kdev: "sdm", Sev: event.Error, Ext: map[string]string{"sector": "2048", "status": "critical nexus"},
 			Raw: "blk_update_request: critical nexus error, dev sdm, sector 2048 op 0x1:(WRITE) flags 0x8800 phys_seg 1 prio class 0"},
 	},

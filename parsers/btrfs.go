@@ -31,10 +31,12 @@ var btrfsRules = func() []rule {
 		`parent transid verify failed on (?:logical )?(?P<logical>\d+) mirror (?P<mirror>\d+) wanted (?P<wanted>\d+) found (?P<found>\d+)`,
 		"btrfs on {kdev}: metadata at logical {logical} is stale (transid {found}, wanted {wanted})")
 	transid.key, transid.open = "btrfs", true
-	badBlock := btrfsRule("btrfs_bad_tree_block", "FS_CORRUPTION",
-		`(?P<detail>bad tree block (?:start|level)[, ].*|level verify failed on .*|bad key order.*)$`,
+	badBlock := btrfsRule("btrfs_bad_tree_block", "FS_CORRUPTION", `(?P<detail>bad tree block (?:start|level)[, ].*)$`,
 		"btrfs on {kdev}: metadata corruption: {detail}")
 	badBlock.key, badBlock.open = "btrfs", true
+	badLevel := btrfsRule("btrfs_level_verify", "FS_CORRUPTION", `(?P<detail>level verify failed on .*)$`,
+		"btrfs on {kdev}: metadata corruption: {detail}")
+	badLevel.key, badLevel.open = "btrfs", true
 	corrected := btrfsRule("btrfs_read_error_corrected", "", `read error corrected: ino (?P<ino>\d+) off (?P<off>\d+) \(dev (?P<corrected_dev>\S+) sector (?P<corrected_sector>\d+)\)`, "")
 	corrected.role, corrected.key = roleContext, "btrfs"
 	devErrs := btrfsRule("btrfs_dev_errors", "FS_DEV_ERRORS", btrfsStats,
@@ -89,6 +91,6 @@ var btrfsRules = func() []rule {
 			"btrfs on {kdev}: a page write to {bdev} was lost to an I/O error"),
 		btrfsRule("btrfs_super_write_error", "FS_IO_ERROR", `error writing primary super block to device (?P<devid>\d+)`,
 			"btrfs on {kdev}: error writing the primary superblock to device {devid}"),
-		forcedRO, skipping, transid, badBlock, corrected,
+		forcedRO, skipping, transid, badBlock, badLevel, corrected,
 	}
 }()

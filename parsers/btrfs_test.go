@@ -55,6 +55,8 @@ var btrfsCases = []lineCase{
 			Ext: map[string]string{"wanted": "1234", "corrected_dev": "/dev/sdc"}}},
 	},
 	single("<3>BTRFS error (device sdb): bad tree block start, mirror 1 want 30572544 have 0", "FS_CORRUPTION", "sdb", event.Error, nil),
+	single("<3>BTRFS error (device sdb): level verify failed on logical 30572544 mirror 1 wanted 1 found 0", "FS_CORRUPTION", "sdb", event.Error,
+		map[string]string{"detail": "level verify failed on logical 30572544 mirror 1 wanted 1 found 0"}),
 	none("<6>BTRFS: device fsid "+uuid3+" devid 1 transid 6 /dev/loop3 (7:3) scanned by mount (7188)",
 		"<6>BTRFS info (device loop3): using crc32c (crc32c-lib) checksum algorithm",
 		"<6>BTRFS info (device loop3): checking UUID tree",

@@ -172,6 +172,31 @@ func TestEveryRuleHit(t *testing.T) {
 	}
 }
 
+// TestCandidatesBounded checks that no test line reaches the bound on
+// candidate rules, where later rules would silently not be tried, and
+// reports the busiest line.
+func TestCandidatesBounded(t *testing.T) {
+	rs := mustRuleSet(t)
+	most, busiest := 0, ""
+	for _, cases := range caseTables {
+		for _, c := range cases {
+			for _, s := range c.records {
+				for _, line := range strings.Split(record(s, t0).Message, "\n") {
+					var buf [maxCandidates]int32
+					n := len(rs.candidates(line, strings.TrimLeft(line, " "), buf[:0]))
+					if n >= maxCandidates/2 {
+						t.Errorf("%d candidate rules for %q", n, line)
+					}
+					if n > most {
+						most, busiest = n, line
+					}
+				}
+			}
+		}
+	}
+	t.Logf("at most %d candidate rules, for %q", most, busiest)
+}
+
 func TestRuleNamesUnique(t *testing.T) {
 	seen := map[string]string{}
 	for _, r := range mustRuleSet(t).Rules() {
@@ -185,5 +210,36 @@ func TestRuleNamesUnique(t *testing.T) {
 		if _, ok := event.CanonicalSubSystem(r.SubSystem); !ok {
 			t.Errorf("rule %s: sub-system %q unknown", r.Name, r.SubSystem)
 		}
+	}
+}
+
+// A RuleSet is shared by parsers on several goroutines (the daemon's
+// sources, prpt rules test); run under -race this catches shared state.
+func TestRuleSetConcurrentUse(t *testing.T) {
+	rs := mustRuleSet(t)
+	done := make(chan []string)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var names []string
+			for _, cases := range [][]lineCase{scsiCases, ext4Cases, mdCases} {
+				for _, c := range cases {
+					for _, s := range c.records {
+						if n, ok := rs.MatchRule(record(s, t0)); ok {
+							names = append(names, n)
+						}
+					}
+				}
+			}
+			done <- names
+		}()
+	}
+	first := <-done
+	for g := 1; g < 4; g++ {
+		if got := <-done; strings.Join(got, ",") != strings.Join(first, ",") {
+			t.Errorf("goroutines disagree on the rules matched")
+		}
+	}
+	if len(first) == 0 {
+		t.Error("no rule matched")
 	}
 }

@@ -114,8 +114,8 @@ var ext4Rules = []rule{{
 }, {
 	name: "ext4_error",
 	typ:  "FS_ERROR",
-	re: regexp.MustCompile(`^EXT4-fs error \(device (?P<kdev>[^)\s]+)\)(?:: | in )(?P<function>[^:\s]+):(?P<line>\d+):? ` +
-		`(?:inode #(?P<inode>\d+): )?(?:block (?P<block>\d+): )?(?:comm (?P<comm>\S+?): )?(?:path (?P<path>.*?): )?(?P<detail>.*)$`),
+	re: regexp.MustCompile(`^EXT4-fs error \(device (?P<kdev>[^)\s]+)\)(?:: | in )(?P<function>[^:\s]+)(?::(?P<line>\d+))?:? ` +
+		`(?:inode #(?P<inode>\d+): )?(?:block (?P<block>\d+): )?(?:comm (?P<comm>\S+?): )?(?P<detail>.*)$`),
 	msg: "ext4 error on {kdev} in {function}: {detail}",
 }, {
 	name: "ext4_warning",

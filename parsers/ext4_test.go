@@ -77,6 +77,8 @@ var ext4Cases = []lineCase{{
 		map[string]string{"block": "41", "inode": "74"}),
 	single("<2>EXT4-fs error (device sda2) in ext4_reserve_inode_write:5741: IO failure", "FS_ERROR", "sda2", event.Critical,
 		map[string]string{"function": "ext4_reserve_inode_write", "detail": "IO failure"}),
+	single("<2>EXT4-fs error (device sdb1): ext4_journal_start_sb: Detected aborted journal", "FS_ERROR", "sdb1", event.Critical,
+		map[string]string{"function": "ext4_journal_start_sb", "detail": "Detected aborted journal"}),
 	single("<4>EXT4-fs warning (device loop0): ext4_clear_journal_err:6358: Marked fs in need of filesystem check.", "FS_WARNING", "loop0", event.Warning,
 		map[string]string{"function": "ext4_clear_journal_err"}),
 	single("<0>Kernel panic - not syncing: EXT4-fs (device sda1): panic forced after error", "FS_ERROR", "sda1", event.Emergency, nil),

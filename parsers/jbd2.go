@@ -16,7 +16,7 @@ var jbd2Rules = []rule{{
 }, {
 	name: "jbd2_superblock_update_error",
 	typ:  "FS_JOURNAL_IO_ERROR",
-	re:   regexp.MustCompile(`^JBD2: I/O error when updating journal superblock for ` + jbd2Dev + `\.$`),
+	re:   regexp.MustCompile(`^JBD2: (?:I/O error|Error (?P<errno>-?\d+) detected) when updating journal superblock for ` + jbd2Dev + `\.$`),
 	msg:  "I/O error updating the journal superblock on {kdev}",
 }, {
 	name: "jbd2_flush_io_errors",

@@ -54,9 +54,25 @@ func (o Options) withDefaults() Options {
 
 // Parser turns a stream of records into events: it matches each line against
 // its RuleSet, folds the lines of one failure into one event, and folds
-// storms. Events come out in the order of their first line. Windows are
-// measured in record time (Record.Time, or Record.Monotonic when Time is
-// zero), so a saved log replays with its own timing.
+// storms (storm.go).
+//
+// Grouping: a rule's role says what its line does. Most lines start an
+// event. Some events stay open for the lines that describe the same
+// failure, found by a grouping key (class and device; for SCSI also the
+// command tag): the Sense Key, Add. Sense and CDB lines of a failed SCSI
+// command join it and the block layer's error line for the same disk
+// ends it; a libata exception takes its irq_stat, failed command, cmd/res,
+// status and error lines; an XFS shutdown or corruption report takes its
+// "Please unmount…", "Unmount and run xfs_repair" and hex dump lines. A
+// joining line with nothing to join starts an event of its own type (a
+// lone Sense Key is SCSI_SENSE_KEY, a lone block line BLK_IO_ERROR); a
+// context line with nothing to join gives nothing. An event stays open
+// for Options.GroupWindow of record time after its latest line, or
+// Options.GroupRecords further records.
+//
+// Events come out in the order of their first line, so an event may wait
+// behind an open one for at most a window. Windows are measured in record
+// time (RecordClock), so a saved log replays with its own timing.
 //
 // A Parser is not safe for concurrent use.
 type Parser struct {
@@ -95,8 +111,13 @@ func NewParser(rs *RuleSet, opt Options) *Parser {
 	return p
 }
 
-// clock returns the record time of rec: its wall-clock time, or the time
-// since boot counted from the zero time.
+// RecordClock returns the record time of rec, the clock a Parser measures
+// its windows with: rec.Time, or when that is zero (dmesg, /dev/kmsg) the
+// time since boot counted from the zero time.Time.
+func RecordClock(rec Record) time.Time {
+	return clock(&rec)
+}
+
 func clock(rec *Record) time.Time {
 	if !rec.Time.IsZero() {
 		return rec.Time
@@ -305,9 +326,12 @@ func (p *Parser) finish(pe *pending) {
 	}
 }
 
-// Flush completes the events whose window has passed at now (record time)
-// and emits what is complete, including storm summaries that are due. The
-// daemon calls it when NextDeadline passes.
+// Flush completes the events whose window has passed at now and emits what
+// is complete, including storm summaries that are due. now is in record
+// time (see RecordClock): a live source that has seen no record for a
+// while calls Flush with the deadline NextDeadline gave once that much
+// time has passed since its last record; at the end of a saved log, Close
+// does the rest.
 func (p *Parser) Flush(now time.Time, emit func(event.Event)) {
 	if now.After(p.now) {
 		p.now = now
@@ -318,7 +342,8 @@ func (p *Parser) Flush(now time.Time, emit func(event.Event)) {
 
 // NextDeadline returns the record time at which Flush has work to do: an
 // open event's window ends or a storm summary is due. ok is false when
-// nothing is waiting.
+// nothing is waiting. A daemon arms its timer for
+// deadline.Sub(RecordClock(lastRecord)) after it pushed lastRecord.
 func (p *Parser) NextDeadline() (deadline time.Time, ok bool) {
 	for _, pe := range p.open {
 		d := pe.last.Add(p.opt.GroupWindow)

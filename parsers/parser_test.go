@@ -109,6 +109,15 @@ func TestGroupRecordsWithoutTime(t *testing.T) {
 	}
 }
 
+func TestRecordClock(t *testing.T) {
+	if got := RecordClock(Record{Time: t0, Monotonic: time.Hour}); !got.Equal(t0) {
+		t.Errorf("with a wall-clock time: %v, want %v", got, t0)
+	}
+	if got, want := RecordClock(Record{Monotonic: 5 * time.Second}), (time.Time{}).Add(5*time.Second); !got.Equal(want) {
+		t.Errorf("with the time since boot only: %v, want %v", got, want)
+	}
+}
+
 func TestFlushAndNextDeadline(t *testing.T) {
 	p := newTestParser(t, Options{GroupWindow: 100 * time.Millisecond})
 	var col collector
@@ -320,20 +329,26 @@ func TestMatchRule(t *testing.T) {
 // rule would silently miss lines: check them against the rule's own test
 // lines is what TestEveryRuleHit does; here, the derived body literals of
 // a few shapes.
-func TestRegexpBody(t *testing.T) {
-	for _, c := range []struct{ re, want string }{
-		{`^EXT4-fs \((?P<kdev>[^)\s]+)\): mounted filesystem `, "mounted filesystem "},
-		{`^md/raid\d*:(?P<array>md\w*): Disk failure on `, "Disk failure on "},
-		{`^(?P<kdev>[^\s:]+): detected capacity change from `, "detected capacity change from "},
-		{`^device-mapper: thin: (?P<kdev>\d+:\d+): switching`, "thin: "},
+func TestRegexpBodies(t *testing.T) {
+	for _, c := range []struct {
+		re   string
+		want []string
+	}{
+		{`^EXT4-fs \((?P<kdev>[^)\s]+)\): mounted filesystem `, []string{"mounted filesystem "}},
+		{`^md/raid\d*:(?P<array>md\w*): Disk failure on `, []string{"Disk failure on "}},
+		{`^(?P<kdev>[^\s:]+): detected capacity change from `, []string{"detected capacity change from "}},
+		{`^device-mapper: thin: (?P<kdev>\d+:\d+): switching`, []string{"thin: "}},
+		{`^EXT4-fs \((?P<kdev>\w+)\): (?P<reason>Could not load journal|no journal found|VFS: Can't find|VFS: Found bad)`,
+			[]string{"Could not load journal", "no journal found", "VFS: "}},
 		// A space before the ": " could hide an earlier ": " in the line.
-		{`^BTRFS \w+ \(device (?P<kdev>\S+)(?: state \w+)?\): forced`, ""},
-		{`^(?P<kdev>.+): writeback error`, ""},
-		{`writeback error on inode `, ""},
-		{`^nvme (?P<kdev>nvme\d+): (?P<op>\w+) timeout`, ""},
+		{`^BTRFS \w+ \(device (?P<kdev>\S+)(?: state \w+)?\): forced`, nil},
+		{`^(?P<kdev>.+): writeback error`, nil},
+		{`writeback error on inode `, nil},
+		{`^nvme (?P<kdev>nvme\d+): (?P<op>\w+) timeout`, nil},
+		{`^nvme (?P<kdev>nvme\d+): (?:I/O|\w+) timeout`, nil},
 	} {
-		if got := regexpBody(c.re); got != c.want {
-			t.Errorf("regexpBody(%q) = %q, want %q", c.re, got, c.want)
+		if diff := cmp.Diff(c.want, regexpBodies(c.re)); diff != "" {
+			t.Errorf("regexpBodies(%q) (-want +got):\n%s", c.re, diff)
 		}
 	}
 }

@@ -43,7 +43,7 @@ type bodyEntry struct {
 }
 
 // maxCandidates bounds the rules tried on one line; the built-in tables
-// stay far below it (a test checks the busiest prefixes).
+// stay far below it (TestCandidatesBounded checks the test lines).
 const maxCandidates = 64
 
 // NewRuleSet compiles the built-in rules and appends user, the rules of the
@@ -112,12 +112,15 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 		rs.user = append(rs.user, i)
 		return nil
 	}
+	bodies := []string{r.body}
 	if r.body == "" && r.suffix == "" {
-		r.body = regexpBody(r.re.String())
+		bodies = regexpBodies(r.re.String())
 	}
 	switch {
-	case r.body != "":
-		rs.byBody[r.body[0]] = append(rs.byBody[r.body[0]], bodyEntry{r.body, r.prefixes, i})
+	case len(bodies) > 0 && bodies[0] != "":
+		for _, b := range bodies {
+			rs.byBody[b[0]] = append(rs.byBody[b[0]], bodyEntry{b, r.prefixes, i})
+		}
 	case r.suffix != "":
 		rs.suffixes = append(rs.suffixes, bodyEntry{r.suffix, r.prefixes, i})
 	case len(r.prefixes) > 0:
@@ -145,15 +148,18 @@ func (rs *RuleSet) addPrefix(p string, i int32) {
 }
 
 // regexpLiterals returns the literal an anchored pattern starts with and the
-// longest literal every match contains (both "" when there is none). Case-
-// folded literals are not used.
+// longest other literal every match contains (both "" when there is none).
+// Case-folded literals are not used.
 func regexpLiterals(pattern string) (prefix, needle string) {
 	subs, anchored := topLevel(pattern)
 	k := 0
 	if anchored {
 		k = 1
 		if len(subs) > 1 {
-			prefix, _ = literalOf(subs[1])
+			if prefix, _ = literalOf(subs[1]); prefix != "" {
+				// The prefix is checked already; look for another.
+				k = 2
+			}
 		}
 	}
 	for _, s := range subs[k:] {
@@ -188,42 +194,66 @@ func longestRequired(re *syntax.Regexp) string {
 	return best
 }
 
-// regexpBody returns the literal that starts the body (see lineBody) of
-// every line an anchored pattern matches: the text after the pattern's
-// first ": ", when nothing before it can hold a space (so that no earlier
-// ": " can occur in the line) and what follows is literal. It returns ""
-// when it cannot tell.
-func regexpBody(pattern string) string {
+// regexpBodies returns the literals one of which starts the body (see
+// lineBody) of every line an anchored pattern matches: the text after the
+// pattern's first ": ", when nothing before it can hold a space (so that no
+// earlier ": " can occur in the line), or, where the body is an alternation
+// ("(?P<reason>Could not load journal inode|no journal found|…)"), the
+// literal each branch starts with. It returns nil when it cannot tell.
+func regexpBodies(pattern string) []string {
 	subs, anchored := topLevel(pattern)
 	if !anchored {
-		return ""
+		return nil
 	}
 	for k := 1; k < len(subs); k++ {
 		l, ok := literalOf(subs[k])
 		if !ok {
 			if matchesRune(subs[k], ' ') {
-				return ""
+				return nil
 			}
 			continue
 		}
 		if l[0] == ' ' && k > 1 && matchesRune(subs[k-1], ':') {
-			return ""
+			return nil
 		}
 		j := strings.Index(l, ": ")
 		if j < 0 {
 			continue
 		}
 		if body := l[j+2:]; body != "" {
-			return body
+			return []string{body}
 		}
 		if k+1 < len(subs) {
-			if next, ok := literalOf(subs[k+1]); ok {
-				return next
-			}
+			return leadingLiterals(subs[k+1])
 		}
-		return ""
+		return nil
 	}
-	return ""
+	return nil
+}
+
+// leadingLiterals returns literals one of which every match of re starts
+// with, or nil.
+func leadingLiterals(re *syntax.Regexp) []string {
+	if l, ok := literalOf(re); ok {
+		return []string{l}
+	}
+	switch re.Op {
+	case syntax.OpCapture:
+		return leadingLiterals(re.Sub[0])
+	case syntax.OpConcat:
+		return leadingLiterals(re.Sub[0])
+	case syntax.OpAlternate:
+		var out []string
+		for _, b := range re.Sub {
+			ls := leadingLiterals(b)
+			if ls == nil {
+				return nil
+			}
+			out = append(out, ls...)
+		}
+		return out
+	}
+	return nil
 }
 
 // topLevel parses pattern and returns the parts of its top-level
@@ -316,7 +346,31 @@ func (rs *RuleSet) MatchRule(rec Record) (name string, ok bool) {
 func (rs *RuleSet) match(line string, capture bool) (int, []int) {
 	trimmed := strings.TrimLeft(line, " ")
 	var buf [maxCandidates]int32
-	cand := buf[:0]
+	for _, i := range rs.candidates(line, trimmed, buf[:0]) {
+		r := rs.rules[i]
+		text := trimmed
+		if r.user {
+			text = line
+		}
+		if r.needle != "" && !strings.Contains(text, r.needle) {
+			continue
+		}
+		if !capture {
+			if r.re.MatchString(text) {
+				return int(i), nil
+			}
+			continue
+		}
+		if loc := r.re.FindStringSubmatchIndex(text); loc != nil {
+			return int(i), loc
+		}
+	}
+	return -1, nil
+}
+
+// candidates appends to cand, in rule order and once each, the rules the
+// prefilter admits for line (trimmed: without its leading spaces).
+func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 	if trimmed != "" {
 		for _, g := range rs.byFirst[trimmed[0]] {
 			if strings.HasPrefix(trimmed, g.text) {
@@ -341,35 +395,19 @@ func (rs *RuleSet) match(line string, capture bool) (int, []int) {
 			cand = appendCandidates(cand, i)
 		}
 	}
-	// Candidates come from several indexes; try them in rule order.
+	// They come from several indexes; sort them into rule order.
 	for i := 1; i < len(cand); i++ {
 		for j := i; j > 0 && cand[j] < cand[j-1]; j-- {
 			cand[j], cand[j-1] = cand[j-1], cand[j]
 		}
 	}
+	out := cand[:0]
 	for k, i := range cand {
-		if k > 0 && i == cand[k-1] {
-			continue
-		}
-		r := rs.rules[i]
-		text := trimmed
-		if r.user {
-			text = line
-		}
-		if r.needle != "" && !strings.Contains(text, r.needle) {
-			continue
-		}
-		if !capture {
-			if r.re.MatchString(text) {
-				return int(i), nil
-			}
-			continue
-		}
-		if loc := r.re.FindStringSubmatchIndex(text); loc != nil {
-			return int(i), loc
+		if k == 0 || i != cand[k-1] {
+			out = append(out, i)
 		}
 	}
-	return -1, nil
+	return out
 }
 
 func appendCandidates(cand []int32, rules ...int32) []int32 {
@@ -409,7 +447,7 @@ func lineBody(s string) string {
 	b := s[i+2:]
 	if len(b) > 0 && b[0] == '[' {
 		if j := strings.IndexByte(b, ']'); j > 0 && j+1 < len(b) && b[j+1] == ' ' {
-			b = b[j+2:]
+			b = strings.TrimLeft(b[j+1:], " ")
 		}
 	}
 	if strings.HasPrefix(b, "tag#") {

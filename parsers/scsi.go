@@ -20,7 +20,8 @@ var scsiPrefixes = []string{"sd ", "sr ", "st ", "scsi ", "ses ", "sg ", "osst "
 
 // scsiHdr matches the device prefix; the SCSI address stands for the
 // device when the line names no disk.
-const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:\d+): (?:\[(?P<kdev>[^\]\s]+)\] )?(?:tag#(?P<tag>\d+) )?`
+// Kernels before 3.19 put two spaces after "[sdX]" on sense lines.
+const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:\d+): (?:\[(?P<kdev>[^\]\s]+)\] +)?(?:tag#(?P<tag>\d+) )?`
 
 // scsiRule makes a rule of a SCSI device line whose text after the device
 // prefix matches body. The SCSI address in the prefix holds colons, so the
@@ -49,6 +50,13 @@ var scsiRules = func() []rule {
 		`(?P<command>[A-Z][^:]*?) failed: Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)`)
 	result.open, result.sev, result.finish = true, sevOf(event.Error), finishSCSICommand
 
+	// ≤3.18: "[sdX] Unhandled sense code" / "Unhandled error code" opens
+	// the failure, "[sdX]  Result: hostbyte=… driverbyte=…" follows.
+	unhandled := scsiRule("scsi_unhandled_code", "SCSI_CMD_FAILED", `Unhandled (?:sense|error) code`)
+	unhandled.open, unhandled.sev, unhandled.finish = true, sevOf(event.Error), finishSCSICommand
+	bareResult := scsiRule("scsi_result_legacy", "SCSI_CMD_FAILED", `Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)`)
+	bareResult.role, bareResult.open, bareResult.sev, bareResult.finish = roleJoin, true, sevOf(event.Error), finishSCSICommand
+
 	sense := scsiRule("scsi_sense_key", "SCSI_SENSE_KEY",
 		`Sense Key : (?P<sense_key>[^\[]+?) \[(?P<sense_type>current|deferred)\](?: \[descriptor\])?\s*$`)
 	sense.role, sense.open, sense.finish = roleJoin, true, finishSCSISense
@@ -71,7 +79,7 @@ var scsiRules = func() []rule {
 		`Unaligned partial completion \(resid=(?P<resid>\d+), sector_sz=(?P<sector_size>\d+)\)`)
 	unaligned.open, unaligned.finish = true, finishSCSIUnaligned
 
-	rules := []rule{failed, result, sense, asc, ascCode, cdb, timeout, unaligned}
+	rules := []rule{failed, result, unhandled, bareResult, sense, asc, ascCode, cdb, timeout, unaligned}
 	for _, r := range []struct{ name, typ, body, msg string }{
 		{"scsi_medium_access_timeout", "SCSI_MEDIUM_ACCESS_TIMEOUT_OFFLINING_DISK", `Medium access timeout failure\. Offlining disk!`,
 			"Medium access timeouts on {kdev}: the kernel took the disk offline"},
@@ -256,7 +264,8 @@ func splitCDB(s string) (string, []byte) {
 	if err != nil {
 		return s, nil
 	}
-	return strings.Join(f[:i], " "), b
+	// ≤3.18 wrote "Read(10): 28 00 …".
+	return strings.TrimSuffix(strings.Join(f[:i], " "), ":"), b
 }
 
 func isHex(s string) bool {

@@ -41,6 +41,26 @@ var scsiCases = []lineCase{{
 		Ext: map[string]string{"lba": "4096", "blocks": "32", "sector": "4096", "driverbyte": "DRIVER_SENSE"},
 	}},
 }, {
+	name: "3.x medium error: unhandled sense code, double spaces, CDB name with a colon, end_request",
+	records: []string{
+		"<6>sd 0:0:0:0: [sda] Unhandled sense code",
+		"<6>sd 0:0:0:0: [sda]  Result: hostbyte=DID_OK driverbyte=DRIVER_SENSE",
+		"<6>sd 0:0:0:0: [sda]  Sense Key : Medium Error [current] [descriptor]",
+		"<6>sd 0:0:0:0: [sda]  Add. Sense: Unrecovered read error - auto reallocate failed",
+		"<6>sd 0:0:0:0: [sda] CDB: Read(10): 28 00 00 00 08 00 00 00 08 00",
+		"<3>end_request: critical medium error, dev sda, sector 2048",
+	},
+	want: []want{{
+		Type: "SCSI_MEDIUM_ERROR", Kdev: "sda", Sev: event.Error, Raw: "sd 0:0:0:0: [sda] Unhandled sense code",
+		Msg: "Medium error reading sda at LBA 2048 (8 blocks): Unrecovered read error - auto reallocate failed",
+		Ext: map[string]string{"hostbyte": "DID_OK", "driverbyte": "DRIVER_SENSE", "cdb_command": "Read(10)", "sector": "2048"},
+	}},
+}, {
+	name:    "3.x result line alone",
+	records: []string{"<6>sd 0:0:0:0: [sda]  Result: hostbyte=DID_NO_CONNECT driverbyte=DRIVER_OK"},
+	want: []want{{Type: "SCSI_TRANSPORT_ERROR", Kdev: "sda", Sev: event.Error, Raw: "sd 0:0:0:0: [sda]  Result: hostbyte=DID_NO_CONNECT driverbyte=DRIVER_OK",
+		Msg: "Transport error (DID_NO_CONNECT) on sda"}},
+}, {
 	name: "transport failfast without sense",
 	records: []string{
 		"<6>sd 7:0:0:1: [sdh] tag#42 FAILED Result: hostbyte=DID_TRANSPORT_FAILFAST driverbyte=DRIVER_OK cmd_age=17s",
@@ -195,17 +215,17 @@ func TestSCSI(t *testing.T) { runCases(t, scsiCases) }
 
 func TestCDBRange(t *testing.T) {
 	for _, c := range []struct {
-		cdb          string
-		name         string
-		lba, blocks  string
-		wantDecoding bool
+		cdb         string
+		name        string
+		lba, blocks string
 	}{
-		{"Read(16) 88 00 00 00 00 00 1d 42 1c 00 00 00 00 08 00 00", "Read(16)", "490871808", "8", true},
-		{"Write(16) 8a 00 00 00 00 01 00 00 00 00 00 00 01 00 00 00", "Write(16)", "4294967296", "256", true},
-		{"Read(12) a8 00 00 00 00 10 00 00 00 04 00 00", "Read(12)", "16", "4", true},
-		{"Write same(10) 41 00 00 00 00 20 00 00 10 00", "Write same(10)", "32", "16", true},
-		{"Synchronize Cache(10) 35 00 00 00 00 00 00 00 00 00", "Synchronize Cache(10)", "", "", false},
-		{"Read(10) 28 00", "Read(10)", "", "", false},
+		{"Read(16) 88 00 00 00 00 00 1d 42 1c 00 00 00 00 08 00 00", "Read(16)", "490871808", "8"},
+		{"Write(16) 8a 00 00 00 00 01 00 00 00 00 00 00 01 00 00 00", "Write(16)", "4294967296", "256"},
+		{"Read(12) a8 00 00 00 00 10 00 00 00 04 00 00", "Read(12)", "16", "4"},
+		{"Write same(10) 41 00 00 00 00 20 00 00 10 00", "Write same(10)", "32", "16"},
+		{"Synchronize Cache(10) 35 00 00 00 00 00 00 00 00 00", "Synchronize Cache(10)", "", ""},
+		{"Read(10): 28 00 00 00 08 00 00 00 08 00", "Read(10)", "2048", "8"},
+		{"Read(10) 28 00", "Read(10)", "", ""},
 	} {
 		ev := event.Event{Extension: map[string]string{"cdb": c.cdb}}
 		decodeCDBExt(&ev)

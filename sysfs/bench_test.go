@@ -36,8 +36,10 @@ func scaleRoot(b *testing.B) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if scale.root != "" {
-		os.RemoveAll(scale.root)
+	for _, dir := range []string{scale.root, shared.dir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }

@@ -1,6 +1,31 @@
 // Package sysfs resolves block device identity and hierarchy from sysfs,
 // /dev, mountinfo and udev's database under an injectable root, without ever
-// opening a block device.
+// opening a block device (a failing disk gets no I/O from us) and without
+// running lsblk, udevadm or blkid.
+//
+// A Resolver answers BlockInfo (any identifier: major:minor, kernel name,
+// /dev path, FS UUID, WWID, H:C:T:L), ListBlocks (the tops of the stacks),
+// ForEvent (what an event on a kernel device name is about: a multipath
+// path's map, an NVMe path's head, the disk behind an iSCSI session, FC
+// remote port or ATA port) and Identifiers (every name of a device). It
+// reads, under its root:
+//
+//   - sys/class/block/<name> -> sys/devices/…: dev, diskseq, partition,
+//     holders/, slaves/, dm/{name,uuid}, md/uuid, loop/backing_file, serial,
+//     wwid, device/wwid, and the NVMe multipath/ links
+//     (Documentation/ABI/testing/sysfs-block*, sysfs-class-nvme);
+//   - sys/dev/block/<major:minor>, sys/bus/scsi/devices/<H:C:T:L>;
+//   - the transport classes: sys/class/fc_host, fc_remote_ports, scsi_host,
+//     iscsi_session, iscsi_connection, sas_device, ata_link, nvme;
+//   - dev/disk/by-*/ and dev/mapper/ links (read, never the nodes);
+//   - proc/self/mountinfo (proc(5));
+//   - run/udev/data/b<major:minor>: links, ID_FS_UUID, MD_UUID, ID_WWN.
+//
+// One file per kind of device: scsi.go (with its FC, iSCSI, SAS and ATA
+// transports), dm.go, md.go, nvme.go, loop.go, virtio.go. The parsers of
+// mountinfo, udev data and uevent records are pure functions beside their
+// readers. cache.go says how repeated lookups stay right; sysfstest builds
+// the fixture trees the tests run on.
 package sysfs
 
 import "errors"

@@ -137,3 +137,32 @@ func TestWatchLive(t *testing.T) {
 		t.Error("Watch did not return within 2 s of its context ending")
 	}
 }
+
+// TestConcurrentLookups shares one resolver between goroutines while the
+// cache is staled under them (run with -race).
+func TestConcurrentLookups(t *testing.T) {
+	r := NewResolver(sharedRoot(t, "fc-mpath-lvm"))
+	r.cache.watching.Store(true)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				info, ext, err := r.ForEvent("sdd")
+				if err != nil || info.KernelName != "dm-0" || ext["blk_major_minor"] != "8:48" {
+					t.Errorf("ForEvent(sdd) = %s, %v, %v", info.KernelName, ext, err)
+					return
+				}
+				if _, err := r.BlockInfo("vg-lv"); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%10 == 0 {
+					r.Invalidate()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

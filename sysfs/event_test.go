@@ -2,10 +2,10 @@ package sysfs
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/peripety/peripety/sysfs/sysfstest"
 )
 
 func withKeys(m map[string]string, kv ...string) map[string]string {
@@ -19,10 +19,22 @@ func withKeys(m map[string]string, kv ...string) map[string]string {
 	return out
 }
 
+// wantFor returns the answer blockInfoCases gives for id in fixture.
+func wantFor(t *testing.T, fixture, id string) summary {
+	t.Helper()
+	for _, tc := range blockInfoCases {
+		if tc.fixture == fixture && slices.Contains(tc.ids, id) {
+			return tc.want
+		}
+	}
+	t.Fatalf("no blockInfoCases entry for %s in %s", id, fixture)
+	return summary{}
+}
+
 func TestForEvent(t *testing.T) {
 	mpatha := summary{Kernel: "dm-0", MajMin: "253:0", Type: TypeMultipath, WWID: "mpath-3600a098038303053453f463045727a4b",
 		Path: "/dev/mapper/mpatha", Preferred: "/dev/mapper/mpatha", Owners: []string{"sdb", "sdc", "sdd", "sde"}}
-	sdh := blockInfoCases[6].want
+	sdh := wantFor(t, "iscsi", "sdh")
 	sda := summary{Kernel: "sda", MajMin: "8:0", Type: TypeSCSI, WWID: sataW, Path: "/dev/sda",
 		Preferred: "/dev/disk/by-id/wwn-0x5002538d4098a1b2", Transport: sataSDA}
 	head := summary{Kernel: "nvme0n1", MajMin: "259:0", Type: TypeNVMe, WWID: nsW, Path: "/dev/nvme0n1",
@@ -41,14 +53,14 @@ func TestForEvent(t *testing.T) {
 		{"fc-mpath-lvm", "3:0:0:1", mpatha, withKeys(fcSDD, "blk_major_minor", "8:48")},
 		{"fc-mpath-lvm", "rport-2:0-3", mpatha, withKeys(fcSDB, "blk_major_minor", "8:16", "disks", "sdb,sdf")},
 		{"fc-mpath-lvm", "host3", mpatha, withKeys(fcSDD, "blk_major_minor", "8:48", "disks", "sdd,sde,sdg")},
-		{"fc-mpath-lvm", "dm-1", blockInfoCases[0].want, map[string]string{}},
-		{"fc-mpath-lvm", "dm-1-8", blockInfoCases[0].want, map[string]string{}},
+		{"fc-mpath-lvm", "dm-1", wantFor(t, "fc-mpath-lvm", "dm-1"), map[string]string{}},
+		{"fc-mpath-lvm", "dm-1-8", wantFor(t, "fc-mpath-lvm", "dm-1"), map[string]string{}},
 		{"fc-mpath-lvm", "253:0", mpatha, map[string]string{}},
 
 		{"iscsi", "connection1:0", sdh, iscsiSDH},
 		{"iscsi", "session1", sdh, iscsiSDH},
 		{"iscsi", "sdh", sdh, iscsiSDH},
-		{"iscsi", "sdh1-8", blockInfoCases[7].want, map[string]string{}},
+		{"iscsi", "sdh1-8", wantFor(t, "iscsi", "sdh1"), map[string]string{}},
 
 		{"sata", "ata3", sda, sataSDA},
 		{"sata", "ata3.00", sda, sataSDA},
@@ -63,7 +75,7 @@ func TestForEvent(t *testing.T) {
 			Path: "/dev/nvme0n1", Preferred: "/dev/disk/by-id/nvme-eui.0025388b71b2b3f4",
 			Transport: map[string]string{"transport": "NVMe/PCIe", "controller": "nvme0", "address": "0000:3d:00.0"}},
 			map[string]string{"transport": "NVMe/PCIe", "controller": "nvme0", "address": "0000:3d:00.0"}},
-		{"loop", "loop0", blockInfoCases[len(blockInfoCases)-6].want, map[string]string{}},
+		{"loop", "loop0", wantFor(t, "loop", "loop0"), map[string]string{}},
 	} {
 		t.Run(tc.fixture+"/"+tc.kdev, func(t *testing.T) {
 			info, ext, err := NewResolver(roots[tc.fixture]).ForEvent(tc.kdev)
@@ -81,7 +93,7 @@ func TestForEvent(t *testing.T) {
 }
 
 func TestForEventNotFound(t *testing.T) {
-	r := NewResolver(sysfstest.Build(t, "iscsi"))
+	r := NewResolver(sharedRoot(t, "iscsi"))
 	for _, kdev := range []string{"sdz", "session9", "connection9:0", "rport-9:0-9", "ata9", "nvme7", "8:250", "sdz1-8", "",
 		// ForEvent does not describe every device looking for a WWID.
 		"naa.6001405f3c5d1e2a8b7d4c9e0f1a2b3c"} {
@@ -108,7 +120,7 @@ func TestIdentifiers(t *testing.T) {
 			"/dev/disk/by-path/ip-192.168.122.10:3260-iscsi-" + iqn + "-lun-0"}},
 	} {
 		t.Run(tc.fixture+"/"+tc.id, func(t *testing.T) {
-			got, err := NewResolver(sysfstest.Build(t, tc.fixture)).Identifiers(tc.id)
+			got, err := NewResolver(sharedRoot(t, tc.fixture)).Identifiers(tc.id)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,9 +25,6 @@ func NewFS(root string) FS {
 	return FS{root: filepath.Clean(root)}
 }
 
-// Root returns the directory the FS reads under.
-func (f FS) Root() string { return f.root }
-
 // Path joins elem under the root: Path("sys", "block") is <root>/sys/block.
 func (f FS) Path(elem ...string) string {
 	return filepath.Join(append([]string{f.root}, elem...)...)

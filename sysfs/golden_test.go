@@ -80,7 +80,7 @@ func listTree(t *testing.T, root string) []byte {
 func TestFixtureTrees(t *testing.T) {
 	for _, name := range sysfstest.Names() {
 		t.Run(name, func(t *testing.T) {
-			golden(t, filepath.Join("fixtures", name+".tree"), listTree(t, sysfstest.Build(t, name)))
+			golden(t, filepath.Join("fixtures", name+".tree"), listTree(t, sharedRoot(t, name)))
 		})
 	}
 }
@@ -89,7 +89,7 @@ func TestFixtureTrees(t *testing.T) {
 func TestListBlocksGolden(t *testing.T) {
 	for _, name := range sysfstest.Names() {
 		t.Run(name, func(t *testing.T) {
-			r := NewResolver(sysfstest.Build(t, name))
+			r := NewResolver(sharedRoot(t, name))
 			got, err := r.ListBlocks()
 			if err != nil {
 				t.Fatal(err)

@@ -81,7 +81,7 @@ func TestOddContent(t *testing.T) {
 // TestVanishing resolves while the tree is being removed: every answer is
 // a result or an error.
 func TestVanishing(t *testing.T) {
-	for i := 0; i < 5; i++ {
+	for i := 0; i < 2; i++ {
 		root := sysfstest.Build(t, "fc-mpath-lvm")
 		r := NewResolver(root)
 		var wg sync.WaitGroup

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 )
 
 // Resolver answers what a block device identifier names, from sysfs, /dev,
@@ -23,9 +24,6 @@ type Resolver struct {
 func NewResolver(root string) *Resolver {
 	return &Resolver{fs: NewFS(root)}
 }
-
-// FS returns the tree the resolver reads.
-func (r *Resolver) FS() FS { return r.fs }
 
 // BlockInfo describes the device id names, with its owners. id is any of:
 // major:minor, kernel name (sda, sda1, dm-0, nvme0n1, nvme0c0n1, md0,
@@ -207,7 +205,10 @@ func (s *scan) lookup(id string, deep bool) (string, error) {
 	if strings.HasPrefix(id, "/dev/") {
 		tried = append(tried, "path under /dev")
 		name, err := s.devPath(id)
-		if err != nil || name == "" {
+		if err != nil {
+			return "", fmt.Errorf("block device %q: %w", id, err)
+		}
+		if name == "" {
 			return miss()
 		}
 		return name, nil
@@ -215,8 +216,11 @@ func (s *scan) lookup(id string, deep bool) (string, error) {
 	if isMajorMinor(id) {
 		tried = append(tried, "major:minor")
 		name, err := readLinkBase(s.fs.sys("dev", "block", id))
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
 			return miss()
+		}
+		if err != nil {
+			return "", fmt.Errorf("block device %q: %w", id, err)
 		}
 		return name, nil
 	}
@@ -276,10 +280,10 @@ func (s *scan) devPath(p string) (string, error) {
 			return s.dmName(base)
 		}
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ELOOP) {
 		return "", err
 	}
-	return "", nil
+	return "", nil // no such path, or links that lead nowhere
 }
 
 // byWWIDOrUUID describes every device and returns the one whose WWID or

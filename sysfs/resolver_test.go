@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,12 +33,13 @@ func summarize(i BlockInfo) summary {
 }
 
 const (
-	lunA  = "naa.600a098038303053453f463045727a4b"
-	lunB  = "naa.600a098038303053453f463045727a4c"
-	lvID  = "LVM-jM0Tz8T6xqZjS5NF1SQB2A35zYk80ayyNqp0YXhWtL4uJD7Ou9HKT4wcHRXwVLIj"
-	iqn   = "iqn.2003-01.org.linux-iscsi.storage1.x8664:sn.0a1b2c3d4e5f"
-	sataW = "t10.ATA-SAMSUNG-MZ7LN512HMJP-000L7-S2X9NX0H706455"
-	nsW   = "uuid.5b3c9a1e-7d2f-4e6a-8b9c-0d1e2f3a4b5c"
+	lunA   = "naa.600a098038303053453f463045727a4b"
+	lunB   = "naa.600a098038303053453f463045727a4c"
+	lvID   = "LVM-jM0Tz8T6xqZjS5NF1SQB2A35zYk80ayyNqp0YXhWtL4uJD7Ou9HKT4wcHRXwVLIj"
+	iqn    = "iqn.2003-01.org.linux-iscsi.storage1.x8664:sn.0a1b2c3d4e5f"
+	sataW  = "t10.ATA-SAMSUNG-MZ7LN512HMJP-000L7-S2X9NX0H706455"
+	nsW    = "uuid.5b3c9a1e-7d2f-4e6a-8b9c-0d1e2f3a4b5c"
+	thinVG = "LVM-Xq3VcS9k2Lr0Tn6Wd8Yb1Zf4Hj7Mp5Ga"
 )
 
 var (
@@ -125,6 +127,10 @@ var blockInfoCases = []struct {
 		summary{Kernel: "sda2", MajMin: "8:2", Type: TypePartition, WWID: sataW + "-part2", Path: "/dev/sda2",
 			Preferred: "/dev/disk/by-id/wwn-0x5002538d4098a1b2-part2", UUID: "2f8e1c4a-6b3d-4e5f-9a7b-8c9d0e1f2a3b",
 			Mount: "/", Owners: []string{"sda"}}},
+	{"sata", []string{"sdb", "8:16", "1:0:0:0", "naa.5000c500a1b2c3d7", "/dev/disk/by-path/pci-0000:02:00.0-sas-0x5000c500a1b2c3d5-lun-0"},
+		summary{Kernel: "sdb", MajMin: "8:16", Type: TypeSCSI, WWID: "naa.5000c500a1b2c3d7", Path: "/dev/sdb",
+			Preferred: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d7", Mount: "/srv",
+			Transport: map[string]string{"transport": "SAS", "sas_address": "0x5000c500a1b2c3d5", "driver_name": "mpt3sas"}}},
 	{"sata", []string{"sda3", "7d6c5b4a-3e2f-4a1b-9c8d-0e1f2a3b4c5d"},
 		summary{Kernel: "sda3", MajMin: "8:3", Type: TypePartition, WWID: sataW + "-part3", Path: "/dev/sda3",
 			Preferred: "/dev/disk/by-id/wwn-0x5002538d4098a1b2-part3", UUID: "7d6c5b4a-3e2f-4a1b-9c8d-0e1f2a3b4c5d",
@@ -150,6 +156,16 @@ var blockInfoCases = []struct {
 	{"loop", []string{"loop2", "7:2"},
 		summary{Kernel: "loop2", MajMin: "7:2", Type: TypeLoop, Path: "/dev/loop2", Preferred: "/dev/loop2"}},
 
+	// The thin pool a "thin: 253:2: …" line names.
+	{"loop", []string{"253:2", "dm-2", "tvg-pool-tpool", "/dev/mapper/tvg-pool-tpool"},
+		summary{Kernel: "dm-2", MajMin: "253:2", Type: TypeLVM, WWID: thinVG + "Ue2Rt5Yw8Qa1Sd4Fg7Hj0Kl3Zx6Cv9Bn-tpool",
+			Path: "/dev/mapper/tvg-pool-tpool", Preferred: "/dev/mapper/tvg-pool-tpool",
+			Owners: []string{"dm-0", "loop3", "dm-1"}}},
+	{"loop", []string{"tvg-thin1", "253:4"},
+		summary{Kernel: "dm-4", MajMin: "253:4", Type: TypeLVM, WWID: thinVG + "Pm4Nb7Vc0Xz3Lk6Jh9Gf2Ds5Ap8Oi1Uy",
+			Path: "/dev/mapper/tvg-thin1", Preferred: "/dev/mapper/tvg-thin1", Mount: "/mnt/thin",
+			Owners: []string{"dm-2", "dm-0", "loop3", "dm-1"}}},
+
 	{"virtio", []string{"vda", "254:0", "/dev/vda", "/dev/disk/by-path/virtio-pci-0000:00:02.0"},
 		summary{Kernel: "vda", MajMin: "254:0", Type: TypeVirtio, Path: "/dev/vda", Preferred: "/dev/vda"}},
 	{"virtio", []string{"vda1", "254:1", "0f1e2d3c-4b5a-4697-8877-665544332211"},
@@ -160,12 +176,46 @@ var blockInfoCases = []struct {
 			Preferred: "/dev/disk/by-id/virtio-data-disk-01", Mount: "/data"}},
 }
 
-// fixtureRoots builds every fixture once for a test.
+// shared holds the fixtures tests only read, each built once per test
+// binary under one directory that TestMain removes.
+var shared struct {
+	mu    sync.Mutex
+	dir   string
+	roots map[string]string
+}
+
+// sharedRoot returns the root of fixture name, built on first use; tests
+// must not change it (those that do use sysfstest.Build).
+func sharedRoot(t *testing.T, name string) string {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if root, ok := shared.roots[name]; ok {
+		return root
+	}
+	if shared.dir == "" {
+		dir, err := os.MkdirTemp("", "sysfs-fixtures-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared.dir, shared.roots = dir, make(map[string]string)
+	}
+	f, ok := sysfstest.Fixtures[name]
+	if !ok {
+		t.Fatalf("no fixture %q", name)
+	}
+	tr := sysfstest.New(t, filepath.Join(shared.dir, name))
+	f(tr)
+	shared.roots[name] = tr.Root
+	return tr.Root
+}
+
+// fixtureRoots returns every shared fixture by name.
 func fixtureRoots(t *testing.T) map[string]string {
 	t.Helper()
 	roots := make(map[string]string)
 	for _, name := range sysfstest.Names() {
-		roots[name] = sysfstest.Build(t, name)
+		roots[name] = sharedRoot(t, name)
 	}
 	return roots
 }
@@ -188,7 +238,7 @@ func TestBlockInfo(t *testing.T) {
 }
 
 func TestBlockInfoNotFound(t *testing.T) {
-	r := NewResolver(sysfstest.Build(t, "sata"))
+	r := NewResolver(sharedRoot(t, "sata"))
 	for _, tc := range []struct{ id, tried string }{
 		{"", "empty identifier"},
 		{"sdz", "kernel name, device-mapper name, filesystem UUID link, WWID or filesystem UUID of every device"},

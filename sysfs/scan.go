@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // scan is one resolution: it reads each device, each /dev link and the
@@ -272,9 +273,10 @@ func (s *scan) devLinkTarget(p string) (string, error) {
 		real := s.fs.Path(cur)
 		t, err := os.Readlink(real)
 		if err != nil {
-			var pe *fs.PathError
-			notLink := errors.As(err, &pe) && !errors.Is(err, fs.ErrNotExist)
-			if (notLink || errors.Is(err, fs.ErrNotExist)) && filepath.Dir(cur) == "/dev" {
+			// The end of the chain: a node (EINVAL: not a link) or no
+			// file at all, either directly in /dev.
+			end := errors.Is(err, syscall.EINVAL) || errors.Is(err, fs.ErrNotExist)
+			if end && filepath.Dir(cur) == "/dev" {
 				return filepath.Base(cur), nil
 			}
 			return "", pathError("readlink", real, err)
@@ -284,7 +286,7 @@ func (s *scan) devLinkTarget(p string) (string, error) {
 		}
 		cur = filepath.Clean(t)
 	}
-	return "", fmt.Errorf("%s: too many levels of symbolic links", p)
+	return "", fmt.Errorf("follow %s: %w", p, syscall.ELOOP)
 }
 
 // mountPoint returns where the filesystem on info is mounted: the first

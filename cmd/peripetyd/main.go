@@ -1,12 +1,84 @@
-// Command peripetyd is the Peripety storage event daemon.
+// Command peripetyd is the Peripety storage event daemon (DESIGN.md,
+// "Daemon peripetyd"). It only wires flags, signals and logging to package
+// service.
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/peripety/peripety/service"
 )
 
+type flags struct {
+	Config   string `help:"Config file (default ${default_config}; a missing default means built-in defaults)." type:"path" placeholder:"FILE"`
+	Source   string `help:"Where kernel lines come from: auto, journal, kmsg or file:PATH." default:"auto"`
+	Bus      string `help:"D-Bus bus to serve on: system, session, none or an address." default:"system"`
+	Root     string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"path"`
+	StateDir string `help:"Where the source position and device identities are kept." default:"${default_state_dir}" type:"path"`
+	LogLevel string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
+}
+
 func main() {
-	fmt.Fprintln(os.Stderr, "peripetyd: not implemented yet")
-	os.Exit(1)
+	var f flags
+	kong.Parse(&f,
+		kong.Name("peripetyd"),
+		kong.Description("Peripety storage event daemon: kernel storage lines to structured events in journald and on D-Bus."),
+		kong.Vars{"default_config": service.DefaultConfigPath, "default_state_dir": service.DefaultStateDir},
+	)
+	if err := run(f); err != nil {
+		fmt.Fprintln(os.Stderr, "peripetyd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(f flags) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	src, err := service.ParseSourceSpec(f.Source)
+	if err != nil {
+		return fmt.Errorf("--source: %w", err)
+	}
+	bus, err := service.ParseBusSpec(f.Bus)
+	if err != nil {
+		return fmt.Errorf("--bus: %w", err)
+	}
+	d, err := service.New(service.Options{
+		ConfigPath: f.Config,
+		Source:     src,
+		Bus:        bus,
+		Root:       f.Root,
+		StateDir:   f.StateDir,
+		Log:        log,
+	})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if err := d.Reload(ctx); err != nil {
+					log.Error("reload failed, old config kept", "err", err)
+				}
+			}
+		}
+	}()
+	return d.Run(ctx)
 }

@@ -105,6 +105,7 @@ func startDaemon(socket, state string, argv ...string) error {
 	}
 	defer logf.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = journaldEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = "/"
 	// Its own session: a test binary's end (or Ctrl-C to `go test`) must
@@ -131,6 +132,13 @@ func startDaemon(socket, state string, argv ...string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return cmd.Process.Release()
+}
+
+// journaldEnv is the environment of a started journald. Without systemd it
+// logs to /dev/kmsg, at info level a line per `journalctl --sync`: tests
+// that read the kernel log would wade through those.
+func journaldEnv() []string {
+	return append(os.Environ(), "SYSTEMD_LOG_LEVEL=notice")
 }
 
 // Entry is one journal entry as `journalctl -o json` prints it, with every
@@ -280,12 +288,14 @@ type PrivateJournal struct {
 	// `journalctl --directory`).
 	Dir string
 	cmd *exec.Cmd
+	log string
 }
 
-// NewPrivateJournal starts a journald in a fresh namespace named after the
-// test and the process. Unlike the system one, it belongs to the caller: it
-// is stopped, and its files removed, by Close (register it with
-// t.Cleanup, or call it from TestMain for one shared by benchmarks).
+// NewPrivateJournal starts a journald in a fresh namespace named after name
+// (a test's name, say) and the process. Unlike the system one, it belongs
+// to the caller: it is stopped, and its files removed, by Close (register
+// it with t.Cleanup, or call it from TestMain for one shared by
+// benchmarks).
 func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("systemd-journald needs root")
@@ -297,6 +307,14 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read machine id: %w", err)
 	}
+	// A namespace name is a unit instance name (and part of paths):
+	// keep to lower-case letters, digits and dashes.
+	name = strings.Map(func(r rune) rune {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(name))
 	ns := fmt.Sprintf("peripety-%s-%d", name, os.Getpid())
 	p := &PrivateJournal{
 		Namespace: ns,
@@ -309,13 +327,18 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 		return nil, fmt.Errorf("make journal directory: %w", err)
 	}
 	state := filepath.Join(os.TempDir(), "journald-"+ns)
+	p.log = state + ".log"
 	p.cmd = exec.Command(JournaldBinary, ns)
+	p.cmd.Env = journaldEnv()
 	logf, err := os.Create(state + ".log")
 	if err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
 	defer logf.Close()
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	// A test binary killed before Close (a timeout) takes its journald
+	// along rather than leaving it running.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s %s: %w", JournaldBinary, ns, err)
 	}
@@ -339,14 +362,10 @@ func (p *PrivateJournal) Sync() error {
 	return nil
 }
 
-// Close stops the private journald and removes its journal files and
-// runtime directory.
+// Close stops the private journald and removes its journal files, runtime
+// directory and log.
 func (p *PrivateJournal) Close() error {
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	p.cmd.Wait()
-	err := os.RemoveAll(p.Dir)
-	if e := os.RemoveAll(filepath.Dir(p.Socket)); err == nil {
-		err = e
-	}
-	return err
+	return errors.Join(os.RemoveAll(p.Dir), os.RemoveAll(filepath.Dir(p.Socket)), os.Remove(p.log))
 }

@@ -52,6 +52,10 @@ const DefaultSocket = "/run/systemd/journal/socket"
 // cannot link sd-journal.
 var ErrNoJournald = errors.New("built without journald support (cgo and libsystemd-dev are needed to read the journal)")
 
+// ErrBadCursor is wrapped by ReadKernel's error for a cursor sd-journal
+// cannot parse (a damaged state file): the caller may start afresh.
+var ErrBadCursor = errors.New("invalid journal cursor")
+
 // Source says which journal a reader opens. The zero Source is the local
 // system journal (every journal file of this machine, as journalctl reads
 // it); Directory or Files open journals copied from another host.

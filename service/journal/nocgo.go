@@ -9,6 +9,9 @@ import (
 	"github.com/peripety/peripety/parsers"
 )
 
+// CanRead says whether this build can read the journal: not without cgo.
+const CanRead = false
+
 // Query needs sd-journal: without cgo it returns ErrNoJournald.
 func Query(ctx context.Context, src Source, f event.Filter) ([]event.Event, error) {
 	return nil, ErrNoJournald

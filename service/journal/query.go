@@ -91,6 +91,18 @@ func matchPlan(f *event.Filter) []clause {
 	return append(plan, blk)
 }
 
+// outsideTime reports whether an EVENT_TIMESTAMP_USEC value puts the event
+// outside f's time range. A value that does not parse says nothing: the
+// decoded event decides.
+func outsideTime(f *event.Filter, usec []byte) bool {
+	n, err := strconv.ParseInt(string(usec), 10, 64)
+	if err != nil {
+		return false
+	}
+	ts := time.UnixMicro(n)
+	return (!f.Since.IsZero() && ts.Before(f.Since)) || (!f.Until.IsZero() && ts.After(f.Until))
+}
+
 // entryGetter reads one field of the current journal entry; ok is false
 // when the entry has no such field.
 type entryGetter func(field string) (value []byte, ok bool, err error)

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -41,6 +42,31 @@ func TestMatchPlan(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if diff := cmp.Diff(tt.want, matchPlan(&tt.f)); diff != "" {
 				t.Errorf("matchPlan (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestOutsideTime(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	usec := func(t time.Time) []byte { return []byte(strconv.FormatInt(t.UnixMicro(), 10)) }
+	tests := []struct {
+		name string
+		f    event.Filter
+		v    []byte
+		want bool
+	}{
+		{"open range", event.Filter{}, usec(t0), false},
+		{"before since", event.Filter{Since: t0}, usec(t0.Add(-time.Microsecond)), true},
+		{"at since", event.Filter{Since: t0}, usec(t0), false},
+		{"at until", event.Filter{Until: t0}, usec(t0), false},
+		{"after until", event.Filter{Until: t0}, usec(t0.Add(time.Microsecond)), true},
+		{"not a number", event.Filter{Until: t0}, []byte("soon"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := outsideTime(&tt.f, tt.v); got != tt.want {
+				t.Errorf("outsideTime = %v, want %v", got, tt.want)
 			}
 		})
 	}

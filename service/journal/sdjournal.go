@@ -20,6 +20,9 @@ import (
 	"github.com/peripety/peripety/parsers"
 )
 
+// CanRead says whether this build can read the journal.
+const CanRead = true
+
 // waitStep bounds one sd_journal_wait, so that a follower sees its context
 // end within that time.
 const waitStep = 200 * time.Millisecond
@@ -127,11 +130,13 @@ func (r *reader) wait(ctx context.Context) error {
 // `journalctl -n` does): a store holds history, and what a person or a
 // client asking with a limit wants is what happened last.
 //
-// Type, sub-system, event id and device identifiers are journal matches
-// (the device's against KDEV, DEV_WWID, DEV_PATH and every OWNERS_*
-// value), so only candidate entries are decoded; time and severity are
-// checked on the decoded event. Entries stored before f.Since cannot hold
-// a later event and end the scan.
+// Type, sub-system, event id, severity and device identifiers are journal
+// matches (the device's against KDEV, DEV_WWID, DEV_PATH and every OWNERS_*
+// value), so only candidate entries are read. Time is checked on the
+// small EVENT_TIMESTAMP_USEC field before the JSON is decoded, and every
+// condition again on the decoded event. Entries stored before f.Since
+// cannot hold a later event and end the scan; entries stored after
+// f.Until may (a backlog is stored late), so they are looked at.
 func Query(ctx context.Context, src Source, f event.Filter) ([]event.Event, error) {
 	r, err := open(src)
 	if err != nil {
@@ -149,6 +154,7 @@ func Query(ctx context.Context, src Source, f event.Filter) ([]event.Event, erro
 	if !f.Since.IsZero() && f.Since.UnixMicro() > 0 {
 		since = uint64(f.Since.UnixMicro())
 	}
+	timed := !f.Since.IsZero() || !f.Until.IsZero()
 	var out []event.Event
 	for len(out) < limit {
 		if err := ctx.Err(); err != nil {
@@ -168,6 +174,15 @@ func Query(ctx context.Context, src Source, f event.Filter) ([]event.Event, erro
 			}
 			if rt < since {
 				break
+			}
+		}
+		if timed {
+			v, ok, err := r.get(FieldTimestamp)
+			if err != nil {
+				return nil, err
+			}
+			if ok && outsideTime(&f, v) {
+				continue
 			}
 		}
 		ev, err := r.event()
@@ -242,7 +257,8 @@ func Follow(ctx context.Context, src Source, f event.Filter, fn func(event.Event
 // rotated away since: at the next one still stored), else at the start of
 // the current boot, so lines logged before the daemon started are read
 // too. A caller that saves the cursor of each record it has handled and
-// passes the last one back resumes with nothing lost and nothing twice.
+// passes the last one back resumes with nothing lost and nothing twice. A
+// cursor sd-journal cannot parse gives an error wrapping ErrBadCursor.
 func ReadKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, cursor string) error) error {
 	r, err := open(Source{})
 	if err != nil {
@@ -266,6 +282,9 @@ func ReadKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, 
 	skip := false
 	if cursor != "" {
 		if err := r.j.SeekCursor(cursor); err != nil {
+			if errors.Is(err, syscall.EINVAL) {
+				return fmt.Errorf("seek to cursor %q: %w", cursor, ErrBadCursor)
+			}
 			return fmt.Errorf("seek to cursor %q: %w", cursor, err)
 		}
 		skip = true

@@ -26,7 +26,7 @@ import (
 func privateStore(t *testing.T) (*testenv.PrivateJournal, *Writer) {
 	t.Helper()
 	testenv.Journald(t) // the root and binary checks, with their skip reasons
-	p, err := testenv.NewPrivateJournal(strings.ToLower(t.Name()))
+	p, err := testenv.NewPrivateJournal(t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +137,25 @@ func TestQuery(t *testing.T) {
 			t.Errorf("event (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestQueryLargeEvents reads back events whose JSON is beyond
+// sd-journal's default 64 KiB data threshold and beyond a datagram.
+func TestQueryLargeEvents(t *testing.T) {
+	p, w := privateStore(t)
+	want := []event.Event{
+		{EventID: "multi-line", EventType: "FS_ERROR", Severity: event.Error, Msg: "one\ntwo\n", Count: 1},
+		{EventID: "large", EventType: "FS_ERROR", Severity: event.Error, Msg: strings.Repeat("0123456789abcdef", 20<<10), Count: 1,
+			OwnersPaths: []string{strings.Repeat("/dev/x", 100)}},
+	}
+	storeEvents(t, p, w, want...)
+	got, err := Query(context.Background(), Source{Directory: p.Dir}, event.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(event.Event{}, "Timestamp")); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
 }
 
 // TestQueryCopiedFiles reads journal files copied elsewhere, as from
@@ -418,5 +437,13 @@ func TestReadKernelCursor(t *testing.T) {
 		if l.cursor == second[len(second)-1].cursor {
 			t.Errorf("the cursor's own record came again: %+v", l.rec)
 		}
+	}
+}
+
+func TestReadKernelBadCursor(t *testing.T) {
+	testenv.Journald(t)
+	err := ReadKernel(context.Background(), "not a cursor", func(parsers.Record, string) error { return nil })
+	if !errors.Is(err, ErrBadCursor) {
+		t.Errorf("ReadKernel with a bad cursor = %v, want ErrBadCursor", err)
 	}
 }

@@ -25,10 +25,12 @@ const maxFieldName = 64
 // Writer stores events in a journald. It is safe for concurrent use.
 type Writer struct {
 	socket string
-	conn   *net.UnixConn
-	addr   *net.UnixAddr
-	mu     sync.Mutex
-	buf    bytes.Buffer
+	// conn is nil while no journald answers (it went away and no new
+	// one has been reached yet).
+	conn *net.UnixConn
+	addr *net.UnixAddr
+	mu   sync.Mutex
+	buf  bytes.Buffer
 }
 
 // NewWriter returns a Writer sending to the journald listening on socket
@@ -37,20 +39,36 @@ func NewWriter(socket string) (*Writer, error) {
 	if socket == "" {
 		socket = DefaultSocket
 	}
-	addr := &net.UnixAddr{Name: socket, Net: "unixgram"}
-	conn, err := net.DialUnix("unixgram", nil, addr)
-	if err != nil {
-		return nil, fmt.Errorf("connect to journald at %q: %w", socket, err)
+	w := &Writer{socket: socket, addr: &net.UnixAddr{Name: socket, Net: "unixgram"}}
+	if err := w.dial(); err != nil {
+		return nil, fmt.Errorf("journald at %q: %w", socket, err)
 	}
-	return &Writer{socket: socket, conn: conn, addr: addr}, nil
+	return w, nil
+}
+
+func (w *Writer) dial() error {
+	conn, err := net.DialUnix("unixgram", nil, w.addr)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	w.conn = conn
+	return nil
 }
 
 // Close closes the socket.
-func (w *Writer) Close() error { return w.conn.Close() }
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conn == nil {
+		return nil
+	}
+	return w.conn.Close()
+}
 
 // Write stores ev as one journal entry with the fields of DESIGN.md.
 // Entries too large for one datagram go through a sealed memfd, as
-// journald's native protocol provides.
+// journald's native protocol provides. When journald has been restarted
+// since the last write, Write connects to the new one.
 func (w *Writer) Write(ev event.Event) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -58,17 +76,35 @@ func (w *Writer) Write(ev event.Event) error {
 	if err := appendEvent(&w.buf, &ev); err != nil {
 		return fmt.Errorf("encode event %s: %w", ev.EventID, err)
 	}
-	_, err := w.conn.Write(w.buf.Bytes())
+	var err error
+	if w.conn == nil {
+		err = w.dial()
+	}
 	if err == nil {
-		return nil
+		err = w.send(w.buf.Bytes())
 	}
-	if !errors.Is(err, unix.EMSGSIZE) && !errors.Is(err, unix.ENOBUFS) {
-		return fmt.Errorf("send event %s to journald at %q: %w", ev.EventID, w.socket, err)
+	if errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.ENOTCONN) {
+		// The journald this socket was connected to is gone; the next
+		// write tries again if no other answers now.
+		w.conn.Close()
+		w.conn = nil
+		if err = w.dial(); err == nil {
+			err = w.send(w.buf.Bytes())
+		}
 	}
-	if err := w.sendMemfd(w.buf.Bytes()); err != nil {
+	if err != nil {
 		return fmt.Errorf("send event %s (%d bytes) to journald at %q: %w", ev.EventID, w.buf.Len(), w.socket, err)
 	}
 	return nil
+}
+
+// send sends one entry: a datagram, or a memfd when it is too large for one.
+func (w *Writer) send(data []byte) error {
+	_, err := w.conn.Write(data)
+	if errors.Is(err, unix.EMSGSIZE) || errors.Is(err, unix.ENOBUFS) {
+		return w.sendMemfd(data)
+	}
+	return err
 }
 
 // sendMemfd passes data to journald as a sealed memfd, the protocol's way

@@ -129,3 +129,42 @@ func TestWriterJournald(t *testing.T) {
 		})
 	}
 }
+
+// TestWriterJournaldRestart writes across a restart of journald.
+func TestWriterJournaldRestart(t *testing.T) {
+	testenv.Journald(t)
+	start := func() *testenv.PrivateJournal {
+		p, err := testenv.NewPrivateJournal("restart")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := start()
+	w, err := NewWriter(p.Socket)
+	if err != nil {
+		p.Close()
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ev := sampleEvent()
+	if err := w.Write(ev); err != nil {
+		t.Error(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(ev); err == nil {
+		t.Error("Write with journald stopped: no error")
+	}
+	p = start() // the same namespace, so the same socket path
+	defer p.Close()
+	if err := w.Write(ev); err != nil {
+		t.Errorf("Write after journald restarted: %v", err)
+	}
+	if err := p.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitJournal(t, 10*time.Second, func(e []testenv.Entry) bool { return len(e) == 1 },
+		"--directory", p.Dir, "EVENT_ID="+ev.EventID)
+}

@@ -211,8 +211,22 @@ func NVMeMD(t *Tree) {
 }
 
 // SATA is an AHCI port (ata3) with a Samsung SSD, sda: an EFI system
-// partition, ext4 on / and swap.
+// partition, ext4 on / and swap; beside it a SAS HBA (mpt3sas) with one
+// disk, sdb, XFS on /srv.
 func SATA(t *Tree) {
+	sasHost := t.SCSIHost("/sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0", 1, "mpt3sas")
+	end := filepath.Join(sasHost, "port-1:0", "end_device-1:0")
+	t.Attrs(filepath.Join(end, "sas_device", "end_device-1:0"), map[string]string{
+		"sas_address": "0x5000c500a1b2c3d5", "device_type": "end device", "phy_identifier": "0",
+	})
+	t.Link("/sys/class/sas_device/end_device-1:0", filepath.Join(end, "sas_device", "end_device-1:0"))
+	t.SCSIDisk(end, SCSIDisk{HCTL: "1:0:0:0", Name: "sdb", MajorMinor: "8:16", Vendor: "SEAGATE", Model: "ST1200MM0099",
+		WWID: "naa.5000c500a1b2c3d7"})
+	t.DevLink("disk/by-id/wwn-0x5000c500a1b2c3d7", "sdb")
+	t.DevLink("disk/by-id/scsi-35000c500a1b2c3d7", "sdb")
+	t.DevLink("disk/by-path/pci-0000:02:00.0-sas-0x5000c500a1b2c3d5-lun-0", "sdb")
+	t.Mount("8:16", "/srv", "xfs", "/dev/sdb")
+
 	pci := "/sys/devices/pci0000:00/0000:00:17.0"
 	port := filepath.Join(pci, "ata3")
 	t.Attrs(filepath.Join(port, "ata_port", "ata3"), map[string]string{"port_no": "3", "idle_irq": "0"})
@@ -285,9 +299,12 @@ func NVMeMultipath(t *Tree) {
 }
 
 // Loop is loop0 attached to an image with ext4 mounted on /mnt/img, loop1
-// attached to a deleted file, and loop2 detached; no udev.
+// attached to a deleted file (btrfs on /mnt/btrfs), loop2 detached, and
+// loop3 an LVM PV of VG tvg holding thin pool "pool" (tmeta, tdata, tpool
+// and the pool's own LV) with thin LV thin1, ext4 on /mnt/thin; udev has
+// entries for the device-mapper devices only.
 func Loop(t *Tree) {
-	for i, backing := range []string{"/var/lib/images/disk.img", "/tmp/scratch.img (deleted)", ""} {
+	for i, backing := range []string{"/var/lib/images/disk.img", "/tmp/scratch.img (deleted)", "", "/var/lib/images/thin.img"} {
 		name := fmt.Sprintf("loop%d", i)
 		dir := t.Disk("/sys/devices/virtual", name, fmt.Sprintf("7:%d", i))
 		if backing != "" {
@@ -299,6 +316,14 @@ func Loop(t *Tree) {
 	}
 	t.Mount("7:0", "/mnt/img", "ext4", "/dev/loop0")
 	t.Mount("0:45", "/mnt/btrfs", "btrfs", "/dev/loop1")
+
+	const vg = "LVM-Xq3VcS9k2Lr0Tn6Wd8Yb1Zf4Hj7Mp5Ga"
+	t.DM(0, "tvg-pool_tmeta", vg+"Ue2Rt5Yw8Qa1Sd4Fg7Hj0Kl3Zx6Cv9Bn-tmeta", "loop3")
+	t.DM(1, "tvg-pool_tdata", vg+"Ue2Rt5Yw8Qa1Sd4Fg7Hj0Kl3Zx6Cv9Bn-tdata", "loop3")
+	t.DM(2, "tvg-pool-tpool", vg+"Ue2Rt5Yw8Qa1Sd4Fg7Hj0Kl3Zx6Cv9Bn-tpool", "dm-0", "dm-1")
+	t.DM(3, "tvg-pool", vg+"Ue2Rt5Yw8Qa1Sd4Fg7Hj0Kl3Zx6Cv9Bn-pool", "dm-2")
+	t.DM(4, "tvg-thin1", vg+"Pm4Nb7Vc0Xz3Lk6Jh9Gf2Ds5Ap8Oi1Uy", "dm-2")
+	t.Mount("253:4", "/mnt/thin", "ext4", "/dev/mapper/tvg-thin1")
 }
 
 // Virtio is a KVM guest: vda (no serial) with partitions, vda1 on /, and

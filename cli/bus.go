@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	godbus "github.com/godbus/dbus/v5"
+	pdbus "github.com/peripety/peripety/dbus"
+	"github.com/peripety/peripety/dbus/client"
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/sysfs"
+)
+
+// The bus paths of prpt query, monitor, info and list: the daemon answers
+// over D-Bus (org.storage.Peripety1 on the system bus).
+
+// connectDaemon connects to the system bus; alternative names the flag that
+// works without the daemon, for the error.
+func connectDaemon(alternative string) (*client.Client, error) {
+	c, err := client.Connect()
+	if err != nil {
+		return nil, daemonError(err, alternative)
+	}
+	return c, nil
+}
+
+// daemonError turns "no daemon on the bus" into what to do about it.
+func daemonError(err error, alternative string) error {
+	if errors.Is(err, client.ErrNotRunning) {
+		return fmt.Errorf("daemon not running: start peripetyd or use %s", alternative)
+	}
+	if errors.Is(err, client.ErrNotAuthorized) {
+		return fmt.Errorf("%w (members of the systemd-journal group may also use --journal)", err)
+	}
+	return err
+}
+
+// busQuery returns the stored events that pass q, from the daemon.
+func busQuery(ctx context.Context, q pdbus.QueryFilter) ([]event.Event, error) {
+	c, err := connectDaemon("--journal")
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	evs, err := c.Query(ctx, q)
+	return evs, daemonError(err, "--journal")
+}
+
+// busMonitor calls handle for each new event that passes q, in order, until
+// ctx ends (then it returns nil) or handle fails. warn hears of events that
+// were missed and could not be fetched.
+func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Event) error, warn func(string)) error {
+	c, err := connectDaemon("--journal")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	// Fail early, and clearly, when the daemon is not there: a subscription
+	// alone would wait silently for it.
+	if _, err := c.Version(ctx); err != nil {
+		return daemonError(err, "--journal")
+	}
+	s := client.Subscription{Filter: q, Missed: func(from, to uint64, err error) {
+		warn(fmt.Sprintf("events %d to %d were missed and could not be fetched: %v", from, to, err))
+	}}
+	err = c.Subscribe(ctx, s, handle)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return daemonError(err, "--journal")
+}
+
+// busInfo resolves blk through the daemon.
+func busInfo(ctx context.Context, blk string) (sysfs.BlockInfo, error) {
+	c, err := connectDaemon("--local")
+	if err != nil {
+		return sysfs.BlockInfo{}, err
+	}
+	defer c.Close()
+	info, err := c.BlockInfo(ctx, blk)
+	return info, daemonError(err, "--local")
+}
+
+// busList lists the top-level block devices through the daemon.
+func busList(ctx context.Context) ([]sysfs.BlockInfo, error) {
+	c, err := connectDaemon("--local")
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	infos, err := c.ListBlocks(ctx)
+	return infos, daemonError(err, "--local")
+}
+
+// desktopNotifier shows events as desktop notifications through
+// org.freedesktop.Notifications on the session bus (the Desktop
+// Notifications Specification,
+// https://specifications.freedesktop.org/notification-spec/latest/).
+type desktopNotifier struct {
+	conn *godbus.Conn
+}
+
+// newDesktopNotifier connects to the session bus
+// (DBUS_SESSION_BUS_ADDRESS) and checks that a notification server is there.
+func newDesktopNotifier(ctx context.Context) (*desktopNotifier, error) {
+	conn, err := godbus.ConnectSessionBus()
+	if err != nil {
+		return nil, fmt.Errorf("--notify: connect to the session bus: %w", err)
+	}
+	var name, vendor, version, spec string
+	err = conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications").
+		CallWithContext(ctx, "org.freedesktop.Notifications.GetServerInformation", 0).Store(&name, &vendor, &version, &spec)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("--notify: no notification server on the session bus: %w", err)
+	}
+	return &desktopNotifier{conn: conn}, nil
+}
+
+// Close closes the session bus connection.
+func (n *desktopNotifier) Close() error { return n.conn.Close() }
+
+// Notify shows ev as one notification.
+func (n *desktopNotifier) Notify(ctx context.Context, ev event.Event) error {
+	summary, body := notificationText(&ev)
+	hints := map[string]godbus.Variant{
+		"urgency":  godbus.MakeVariant(urgency(ev.Severity)),
+		"category": godbus.MakeVariant(category(ev.Severity)),
+	}
+	var id uint32
+	err := n.conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications").
+		CallWithContext(ctx, "org.freedesktop.Notifications.Notify", 0,
+			"Peripety", uint32(0), "drive-harddisk", summary, body, []string{}, hints, int32(-1)).Store(&id)
+	if err != nil {
+		return fmt.Errorf("--notify: event %s: %w", ev.EventID, err)
+	}
+	return nil
+}
+
+// Urgency levels of the notification specification.
+const (
+	urgencyLow      byte = 0
+	urgencyNormal   byte = 1
+	urgencyCritical byte = 2
+)
+
+// urgency is critical for Error and worse, normal for Warning and Notice,
+// low for Info and Debug.
+func urgency(s event.Severity) byte {
+	switch {
+	case s.AtLeast(event.Error):
+		return urgencyCritical
+	case s.AtLeast(event.Notice):
+		return urgencyNormal
+	}
+	return urgencyLow
+}
+
+func category(s event.Severity) string {
+	if s.AtLeast(event.Error) {
+		return "device.error"
+	}
+	return "device"
+}
+
+// notificationText returns the summary and body of ev's notification: the
+// summary says how bad and where ("Storage error on /dev/sdb"), the body
+// what happened, in the daemon's words, and when. The body is escaped: the
+// specification lets servers read it as markup.
+func notificationText(ev *event.Event) (summary, body string) {
+	dev := ev.DevPath
+	if dev == "" && ev.Kdev != "" {
+		dev = ev.Kdev
+	}
+	summary = "Storage " + strings.ToLower(ev.Severity.String())
+	if dev != "" {
+		summary += " on " + dev
+	}
+	msg := ev.Msg
+	if msg == "" {
+		msg = ev.RawMsg
+	}
+	var b strings.Builder
+	b.WriteString(markupEscaper.Replace(msg))
+	details := []string{ev.EventType, ev.SubSystem}
+	if !ev.Timestamp.IsZero() {
+		details = append(details, ev.Timestamp.Local().Format("2006-01-02 15:04:05"))
+	}
+	if ev.Hostname != "" {
+		details = append(details, ev.Hostname)
+	}
+	b.WriteString("\n")
+	details = slices.DeleteFunc(details, func(s string) bool { return s == "" })
+	b.WriteString(markupEscaper.Replace(strings.Join(details, " · ")))
+	return summary, b.String()
+}
+
+var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	godbus "github.com/godbus/dbus/v5"
+	"github.com/google/go-cmp/cmp"
+	pdbus "github.com/peripety/peripety/dbus"
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/membackend"
+	"github.com/peripety/peripety/internal/testenv"
+)
+
+// serveDaemon serves a membackend as org.storage.Peripety1 on a private
+// system bus that DBUS_SYSTEM_BUS_ADDRESS points at.
+func serveDaemon(t *testing.T) (*pdbus.Server, *membackend.Backend) {
+	t.Helper()
+	testenv.RequireRoot(t, "the shipped bus policy lets only root own "+pdbus.BusName)
+	bus := testenv.SystemBus(t)
+	b := membackend.New()
+	srv := pdbus.NewServer(bus.Conn(t), b, pdbus.Options{Version: "test"})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := srv.Start(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); srv.Close() })
+	return srv, b
+}
+
+func storageEvent(seq uint64, sev event.Severity) event.Event {
+	return event.Event{
+		EventID: fmt.Sprintf("7d2c1b0a-3e4f-4a5b-9c6d-%012d", seq), EventType: "FS_IO_ERROR", Severity: sev,
+		SubSystem: event.SubExt4, Timestamp: time.Date(2026, 11, 25, 16, 3, 4, 0, time.Local), Hostname: "host1",
+		Kdev: "loop4", DevPath: "/dev/loop4", Count: 1, Seq: seq,
+		Msg:    "ext4 on loop4: I/O error <10> writing to inode 12",
+		RawMsg: "EXT4-fs warning (device loop4): ext4_end_bio:368: I/O error 10 writing to inode 12 starting block 4139)",
+	}
+}
+
+func TestBusNotRunning(t *testing.T) {
+	testenv.SystemBus(t)
+	ctx := context.Background()
+	_, err := busQuery(ctx, pdbus.QueryFilter{})
+	if err == nil || err.Error() != "daemon not running: start peripetyd or use --journal" {
+		t.Errorf("busQuery = %v", err)
+	}
+	err = busMonitor(ctx, pdbus.QueryFilter{}, func(event.Event) error { return nil }, func(string) {})
+	if err == nil || err.Error() != "daemon not running: start peripetyd or use --journal" {
+		t.Errorf("busMonitor = %v", err)
+	}
+	if _, err := busInfo(ctx, "sda"); err == nil || err.Error() != "daemon not running: start peripetyd or use --local" {
+		t.Errorf("busInfo = %v", err)
+	}
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+	if _, err := busList(ctx); err == nil || err.Error() != "daemon not running: start peripetyd or use --local" {
+		t.Errorf("busList with no bus = %v", err)
+	}
+}
+
+func TestBusQueryInfo(t *testing.T) {
+	_, b := serveDaemon(t)
+	b.Add(storageEvent(1, event.Error), storageEvent(2, event.Info))
+	ctx := context.Background()
+	sev := event.Warning
+	evs, err := busQuery(ctx, pdbus.QueryFilter{Filter: event.Filter{Severity: &sev}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Seq != 1 {
+		t.Errorf("busQuery severity warning = %+v, want seq 1 only", evs)
+	}
+	if _, err := busInfo(ctx, "nonsense"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("busInfo nonsense = %v", err)
+	}
+	infos, err := busList(ctx)
+	if err != nil || len(infos) == 0 {
+		t.Errorf("busList = %d devices, %v", len(infos), err)
+	}
+}
+
+// notification is what a notification server was asked to show.
+type notification struct {
+	Summary, Body string
+	Urgency       byte
+}
+
+// notificationServer is an org.freedesktop.Notifications of the test's own
+// on a private session bus: it records what it is asked to show.
+type notificationServer struct {
+	mu    sync.Mutex
+	shown []notification
+	got   chan struct{}
+}
+
+func (s *notificationServer) GetServerInformation() (string, string, string, string, *godbus.Error) {
+	return "prpt-test", "Peripety", "1", "1.2", nil
+}
+
+func (s *notificationServer) GetCapabilities() ([]string, *godbus.Error) {
+	return []string{"body"}, nil
+}
+
+func (s *notificationServer) Notify(app string, replaces uint32, icon, summary, body string, actions []string,
+	hints map[string]godbus.Variant, timeout int32) (uint32, *godbus.Error) {
+	u, _ := hints["urgency"].Value().(byte)
+	s.mu.Lock()
+	s.shown = append(s.shown, notification{summary, body, u})
+	n := len(s.shown)
+	s.mu.Unlock()
+	s.got <- struct{}{}
+	return uint32(n), nil
+}
+
+func startNotificationServer(t *testing.T) *notificationServer {
+	t.Helper()
+	bus := testenv.SessionBus(t)
+	conn := bus.Conn(t)
+	s := &notificationServer{got: make(chan struct{}, 10)}
+	if err := conn.Export(s, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName("org.freedesktop.Notifications", godbus.NameFlagDoNotQueue); err != nil || reply != godbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own org.freedesktop.Notifications: %v, %v", reply, err)
+	}
+	return s
+}
+
+func TestMonitorNotify(t *testing.T) {
+	srv, _ := serveDaemon(t)
+	notes := startNotificationServer(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n, err := newDesktopNotifier(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- busMonitor(ctx, pdbus.QueryFilter{}, func(ev event.Event) error { return n.Notify(ctx, ev) },
+			func(msg string) { t.Errorf("warning: %s", msg) })
+	}()
+	// Emit until the monitor is subscribed: the first notification says so.
+	sent := []event.Event{storageEvent(1, event.Critical), storageEvent(2, event.Warning), storageEvent(3, event.Info)}
+	for subscribed := false; !subscribed; {
+		if err := srv.Emit(ctx, sent[0]); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-notes.got:
+			subscribed = true
+		case err := <-done:
+			t.Fatalf("monitor ended: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	for _, ev := range sent[1:] {
+		if err := srv.Emit(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Repeats of the first event may still come before the others.
+	for last := ""; last != "Storage info on /dev/loop4"; {
+		select {
+		case <-notes.got:
+			notes.mu.Lock()
+			last = notes.shown[len(notes.shown)-1].Summary
+			notes.mu.Unlock()
+		case <-time.After(10 * time.Second):
+			t.Fatal("no notification for the Info event")
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("monitor: %v", err)
+	}
+	body := "ext4 on loop4: I/O error &lt;10&gt; writing to inode 12\nFS_IO_ERROR · ext4 · 2026-11-25 16:03:04 · host1"
+	want := []notification{
+		{"Storage critical on /dev/loop4", body, 2},
+		{"Storage warning on /dev/loop4", body, 1},
+		{"Storage info on /dev/loop4", body, 0},
+	}
+	notes.mu.Lock()
+	defer notes.mu.Unlock()
+	if diff := cmp.Diff(want, notes.shown[len(notes.shown)-3:]); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
+	}
+}
+
+func TestNotifyNoServer(t *testing.T) {
+	testenv.SessionBus(t)
+	_, err := newDesktopNotifier(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no notification server") {
+		t.Errorf("newDesktopNotifier with none = %v", err)
+	}
+	var derr godbus.Error
+	if !errors.As(err, &derr) {
+		t.Errorf("error %v does not carry the bus error", err)
+	}
+}
+
+// TestInfoListOverBus: prpt info and list ask the daemon by default, and
+// info's answer over the bus is the one --local gives.
+func TestInfoListOverBus(t *testing.T) {
+	serveDaemon(t)
+	img := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(img, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("losetup", "-f", "--show", img).CombinedOutput()
+	if err != nil {
+		t.Skipf("losetup: %v: %s", err, out)
+	}
+	dev := strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+
+	for _, args := range [][]string{{"info", "-J", dev}, {"info", dev}} {
+		code, bus, stderr := run(t, "", args...)
+		if code != 0 {
+			t.Fatalf("prpt %v: exit %d: %s", args, code, stderr)
+		}
+		_, local, _ := run(t, "", append(args, "--local")...)
+		if diff := cmp.Diff(local, bus); diff != "" {
+			t.Errorf("prpt %v over the bus differs from --local (-local +bus):\n%s", args, diff)
+		}
+	}
+	code, list, stderr := run(t, "", "list")
+	if code != 0 || !strings.Contains(list, dev) {
+		t.Errorf("prpt list: exit %d, %s; want %s listed\n%s", code, stderr, dev, list)
+	}
+}

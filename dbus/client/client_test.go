@@ -1,0 +1,228 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	pdbus "github.com/peripety/peripety/dbus"
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/membackend"
+	"github.com/peripety/peripety/internal/testenv"
+)
+
+var sameTime = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
+
+// serve starts a server of a membackend on a private system bus and returns
+// it with a client connected like any program (DBUS_SYSTEM_BUS_ADDRESS).
+func serve(t *testing.T) (*pdbus.Server, *membackend.Backend, *Client) {
+	t.Helper()
+	testenv.RequireRoot(t, "the shipped bus policy lets only root own "+pdbus.BusName)
+	bus := testenv.SystemBus(t)
+	b := membackend.New()
+	srv := pdbus.NewServer(bus.Conn(t), b, pdbus.Options{Version: "test"})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := srv.Start(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); srv.Close() })
+	c, err := Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return srv, b, c
+}
+
+func ev(seq uint64, typ string, sev event.Severity) event.Event {
+	return event.Event{
+		EventID: fmt.Sprintf("9f1c2d3e-4b5a-4c6d-8e7f-%012d", seq), EventType: typ, Severity: sev,
+		SubSystem: event.SubExt4, Timestamp: time.UnixMicro(1764085000000000 + int64(seq)*1000),
+		Kdev: "loop4", DevPath: "/dev/loop4", OwnersWWIDs: []string{}, OwnersPaths: []string{},
+		Extension: map[string]string{}, Count: 1, Seq: seq,
+		RawMsg: "EXT4-fs (loop4): previous I/O error to superblock detected",
+	}
+}
+
+// collect subscribes with s until n events arrived and returns them.
+func collect(t *testing.T, c *Client, s Subscription, n int, send func()) []event.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var got []event.Event
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- c.subscribe(ctx, s, func(e event.Event) error {
+			got = append(got, e)
+			if len(got) == n {
+				return errStop
+			}
+			return nil
+		}, func() { close(ready) })
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("Subscribe: %v", err)
+	}
+	send()
+	if err := <-done; !errors.Is(err, errStop) {
+		t.Fatalf("Subscribe = %v after %d events", err, len(got))
+	}
+	return got
+}
+
+var errStop = errors.New("enough events")
+
+func seqs(evs []event.Event) []uint64 {
+	var out []uint64
+	for _, e := range evs {
+		out = append(out, e.Seq)
+	}
+	return out
+}
+
+func TestSubscribe(t *testing.T) {
+	srv, _, c := serve(t)
+	emit := func(evs ...event.Event) {
+		for _, e := range evs {
+			if err := srv.Emit(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Run("all", func(t *testing.T) {
+		want := []event.Event{ev(1, "FS_IO_ERROR", event.Error), ev(2, "FS_MOUNTED", event.Info)}
+		got := collect(t, c, Subscription{}, 2, func() { emit(want...) })
+		if diff := cmp.Diff(want, got, sameTime); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+	t.Run("type and severity", func(t *testing.T) {
+		sev := event.Warning
+		s := Subscription{Filter: pdbus.QueryFilter{Filter: event.Filter{EventTypes: []string{"FS_IO_ERROR"}, Severity: &sev}}}
+		got := collect(t, c, s, 2, func() {
+			emit(ev(3, "FS_MOUNTED", event.Info), ev(4, "FS_IO_ERROR", event.Notice),
+				ev(5, "FS_IO_ERROR", event.Error), ev(6, "FS_IO_ERROR", event.Warning))
+		})
+		if diff := cmp.Diff([]uint64{5, 6}, seqs(got)); diff != "" {
+			t.Errorf("seq (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestSubscribeGap(t *testing.T) {
+	srv, b, c := serve(t)
+	// The daemon stored 2 and 3, but their signals never reached us.
+	b.Add(ev(2, "FS_IO_ERROR", event.Error), ev(3, "FS_MOUNTED", event.Info), ev(4, "FS_IO_ERROR", event.Error))
+	s := Subscription{Filter: pdbus.QueryFilter{Filter: event.Filter{EventTypes: []string{"FS_IO_ERROR"}}}}
+	got := collect(t, c, s, 3, func() {
+		for _, e := range []event.Event{ev(1, "FS_IO_ERROR", event.Error), ev(4, "FS_IO_ERROR", event.Error)} {
+			if err := srv.Emit(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	want := []event.Event{ev(1, "FS_IO_ERROR", event.Error), ev(2, "FS_IO_ERROR", event.Error), ev(4, "FS_IO_ERROR", event.Error)}
+	if diff := cmp.Diff(want, got, sameTime); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestSubscribeGapMissed(t *testing.T) {
+	srv, b, c := serve(t)
+	b.QueryErr = errors.New("journal unreadable")
+	var mu sync.Mutex
+	var missed []string
+	s := Subscription{Missed: func(from, to uint64, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		missed = append(missed, fmt.Sprintf("%d-%d: %v %v", from, to, errors.Is(err, ErrFailed), err))
+	}}
+	collect(t, c, s, 2, func() {
+		srv.Emit(context.Background(), ev(1, "FS_IO_ERROR", event.Error))
+		srv.Emit(context.Background(), ev(5, "FS_IO_ERROR", event.Error))
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]string{"2-4: true Query: journal unreadable"}, missed); diff != "" {
+		t.Errorf("Missed calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestMethods(t *testing.T) {
+	_, b, c := serve(t)
+	ctx := context.Background()
+	b.Add(ev(1, "FS_IO_ERROR", event.Error), ev(2, "FS_MOUNTED", event.Info))
+	got, err := c.Query(ctx, pdbus.QueryFilter{Filter: event.Filter{EventTypes: []string{"FS_MOUNTED"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]event.Event{ev(2, "FS_MOUNTED", event.Info)}, got, sameTime); diff != "" {
+		t.Errorf("Query (-want +got):\n%s", diff)
+	}
+	if _, err := c.BlockInfo(ctx, "nonsense"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("BlockInfo nonsense = %v, want ErrNotFound", err)
+	}
+	if _, err := c.Query(ctx, pdbus.QueryFilter{Blk: " "}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("Query blk ' ' = %v, want ErrInvalidArgument", err)
+	}
+	if v, err := c.Version(ctx); err != nil || v != "test" {
+		t.Errorf("Version = %q, %v", v, err)
+	}
+	if err := c.Reload(ctx); err != nil {
+		t.Errorf("Reload: %v", err)
+	}
+}
+
+func TestNotRunning(t *testing.T) {
+	testenv.SystemBus(t)
+	c, err := Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Query(context.Background(), pdbus.QueryFilter{}); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Query with no daemon = %v, want ErrNotRunning", err)
+	}
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+	if _, err := Connect(); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Connect with no bus = %v, want ErrNotRunning", err)
+	}
+}
+
+func TestMatchRules(t *testing.T) {
+	warn := event.Warning
+	tests := []struct {
+		name string
+		f    event.Filter
+		want [][]argMatch
+	}{
+		{"none", event.Filter{}, [][]argMatch{nil}},
+		{"types", event.Filter{EventTypes: []string{"FS_IO_ERROR", "BLK_IO_ERROR"}},
+			[][]argMatch{{{0, "FS_IO_ERROR"}}, {{0, "BLK_IO_ERROR"}}}},
+		{"type, severity, sub-system in any case", event.Filter{EventTypes: []string{"FS_IO_ERROR"}, Severity: &warn, SubSystems: []string{"EXT4"}},
+			[][]argMatch{
+				{{0, "FS_IO_ERROR"}, {1, "Emergency"}, {2, "ext4"}}, {{0, "FS_IO_ERROR"}, {1, "Alert"}, {2, "ext4"}},
+				{{0, "FS_IO_ERROR"}, {1, "Critical"}, {2, "ext4"}}, {{0, "FS_IO_ERROR"}, {1, "Error"}, {2, "ext4"}},
+				{{0, "FS_IO_ERROR"}, {1, "Warning"}, {2, "ext4"}},
+			}},
+		{"unknown sub-system left to the client", event.Filter{SubSystems: []string{"ext4", "mydriver"}}, [][]argMatch{nil}},
+		{"too many: severity left to the client",
+			event.Filter{EventTypes: []string{"A", "B", "C", "D", "E", "F", "G"}, Severity: &warn},
+			[][]argMatch{{{0, "A"}}, {{0, "B"}}, {{0, "C"}}, {{0, "D"}}, {{0, "E"}}, {{0, "F"}}, {{0, "G"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, matchRules(tt.f)); diff != "" {
+				t.Errorf("matchRules (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,106 @@
+package parsers_test
+
+import (
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/parsers/logfmt"
+)
+
+// TestLiveKernel makes the running kernel print the capacity, ext4 mount,
+// remount and unmount lines of a loop device of its own and checks that the parser
+// turns what /dev/kmsg delivers into the expected events.
+func TestLiveKernel(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: makes a loop device, mounts it and reads /dev/kmsg")
+	}
+	for _, tool := range []string{"losetup", "mkfs.ext4", "mount", "umount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s (tests/setup-deps.sh installs it): %v", tool, err)
+		}
+	}
+	kmsg, err := syscall.Open("/dev/kmsg", syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("needs /dev/kmsg: %v", err)
+	}
+	defer syscall.Close(kmsg)
+	if _, err := syscall.Seek(kmsg, 0, io.SeekEnd); err != nil {
+		t.Fatalf("seek /dev/kmsg: %v", err)
+	}
+
+	dir := t.TempDir()
+	img, mnt := filepath.Join(dir, "img"), filepath.Join(dir, "mnt")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	dev := run("losetup", "-f", "--show", img)
+	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	kdev := filepath.Base(dev)
+	fsUUID := uuid.NewString()
+	run("mkfs.ext4", "-q", "-F", "-U", fsUUID, dev)
+	run("mount", dev, mnt)
+	run("mount", "-o", "remount,ro", mnt)
+	run("umount", mnt)
+
+	rs, err := parsers.NewRuleSet(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parsers.NewParser(rs, parsers.Options{})
+	var got []string
+	emit := func(e event.Event) {
+		if e.Kdev == kdev {
+			got = append(got, e.EventType+" "+e.Ext("uuid"))
+		}
+	}
+	buf := make([]byte, 8192)
+	for deadline := time.Now().Add(5 * time.Second); len(got) < 4 && time.Now().Before(deadline); {
+		n, err := syscall.Read(kmsg, buf)
+		switch {
+		case errors.Is(err, syscall.EAGAIN):
+			time.Sleep(50 * time.Millisecond)
+			continue
+		case errors.Is(err, syscall.EPIPE): // records overwritten meanwhile
+			continue
+		case err != nil:
+			t.Fatalf("read /dev/kmsg: %v", err)
+		}
+		rec, err := logfmt.DecodeKmsg(buf[:n])
+		if err != nil {
+			t.Fatalf("decode %q: %v", buf[:n], err)
+		}
+		p.Push(rec, emit)
+		p.Close(emit)
+	}
+	// losetup makes the kernel print the loop device's new capacity.
+	want := []string{"BLK_CAPACITY_CHANGE ", "FS_MOUNTED " + fsUUID, "FS_REMOUNTED " + fsUUID, "FS_UNMOUNTED " + fsUUID}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events for %s (-want +got):\n%s", kdev, diff)
+	}
+}

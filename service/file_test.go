@@ -1,0 +1,150 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// kmsgLines renders records first..last in /dev/kmsg text form.
+func kmsgLines(first, last int) string {
+	s := ""
+	for i := first; i <= last; i++ {
+		s += fmt.Sprintf("3,%d,%d,-;I/O error, dev loop9, sector %d op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2\n", i, i*1000, i*8)
+	}
+	return s
+}
+
+// collect runs src from pos and returns a channel of the messages it
+// delivers with their positions.
+func collect(t *testing.T, src Source, pos string) (<-chan Item, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Item, 100)
+	done := make(chan error, 1)
+	go func() {
+		done <- src.Run(ctx, pos, func() {}, func(it Item) error {
+			select {
+			case out <- it:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != context.Canceled {
+			t.Errorf("Run returned %v after cancel, want context.Canceled", err)
+		}
+	})
+	return out, cancel
+}
+
+// next returns the sequence numbers of the next n records.
+func next(t *testing.T, ch <-chan Item, n int) []string {
+	t.Helper()
+	var got []string
+	for range n {
+		select {
+		case it := <-ch:
+			got = append(got, fmt.Sprint(it.Record.Seq))
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d of %d records within 5s: %q", len(got), n, got)
+		}
+	}
+	return got
+}
+
+func TestFileSourceFollows(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "kern.log")
+	if err := os.WriteFile(p, []byte(kmsgLines(1, 3)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := &FileSource{path: p, env: SourceEnv{Log: slog.New(slog.DiscardHandler)}, poll: 10 * time.Millisecond}
+	ch, _ := collect(t, src, "")
+	if diff := cmp.Diff([]string{"1", "2", "3"}, next(t, ch, 3)); diff != "" {
+		t.Errorf("replay (-want +got):\n%s", diff)
+	}
+
+	appendFile(t, p, kmsgLines(4, 5))
+	if diff := cmp.Diff([]string{"4", "5"}, next(t, ch, 2)); diff != "" {
+		t.Errorf("appended (-want +got):\n%s", diff)
+	}
+
+	// Truncated and written again: read from the start.
+	if err := os.WriteFile(p, []byte(kmsgLines(6, 6)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"6"}, next(t, ch, 1)); diff != "" {
+		t.Errorf("after truncation (-want +got):\n%s", diff)
+	}
+
+	// Rotated: the old file ends, the new one is read from its start.
+	if err := os.Rename(p, p+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(kmsgLines(7, 8)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"7", "8"}, next(t, ch, 2)); diff != "" {
+		t.Errorf("after rotation (-want +got):\n%s", diff)
+	}
+}
+
+func TestFileSourceResumes(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "kern.log")
+	if err := os.WriteFile(p, []byte(kmsgLines(1, 4)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := &FileSource{path: p, env: SourceEnv{Log: slog.New(slog.DiscardHandler)}, poll: 10 * time.Millisecond}
+	ch, cancel := collect(t, src, "")
+	var pos string
+	for range 2 {
+		pos = (<-ch).Pos
+	}
+	cancel()
+
+	ch, _ = collect(t, src, pos)
+	if diff := cmp.Diff([]string{"3", "4"}, next(t, ch, 2)); diff != "" {
+		t.Errorf("resumed at %q (-want +got):\n%s", pos, diff)
+	}
+	appendFile(t, p, kmsgLines(5, 5))
+	if diff := cmp.Diff([]string{"5"}, next(t, ch, 1)); diff != "" {
+		t.Errorf("appended after resume (-want +got):\n%s", diff)
+	}
+}
+
+func appendFile(t *testing.T, p, s string) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFilePos(t *testing.T) {
+	for _, s := range []string{"12 0 0", "12 4096 3"} {
+		p, ok := parseFilePos(s)
+		if !ok || p.String() != s {
+			t.Errorf("parseFilePos(%q) = %v, %v; want it back", s, p, ok)
+		}
+	}
+	for _, s := range []string{"", "12", "12 x 1", "12 -1 0", "12 0 -1", "a 0 0"} {
+		if _, ok := parseFilePos(s); ok {
+			t.Errorf("parseFilePos(%q) accepted", s)
+		}
+	}
+}

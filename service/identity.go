@@ -1,0 +1,201 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/peripety/peripety/sysfs"
+)
+
+const identityFile = "identities.json"
+
+// maxInstances bounds the instances kept per kernel name.
+const maxInstances = 4
+
+// Identity is what the resolver said of one device instance while it was
+// present. An instance is a kernel name with one major:minor and diskseq:
+// a loop device re-attached, or a disk replaced, is a new instance of the
+// same name.
+type Identity struct {
+	Info sysfs.BlockInfo `json:"info"`
+	// Ext holds the extension keys the resolver gave for events on it.
+	Ext map[string]string `json:"ext,omitempty"`
+	// MountPoint is where its filesystem was last seen mounted: a
+	// filesystem's unmount line, and lines read late, belong there.
+	MountPoint string `json:"mount_point,omitempty"`
+	// FSUUID is the UUID of the filesystem on it, as its kernel lines
+	// last named it (most filesystem lines do not).
+	FSUUID string `json:"fs_uuid,omitempty"`
+	// FirstSeen and Seen are when the resolver first and last answered
+	// for this instance.
+	FirstSeen time.Time `json:"first_seen"`
+	Seen      time.Time `json:"seen"`
+}
+
+func sameInstance(a, b sysfs.BlockInfo) bool {
+	return a.KernelName == b.KernelName && a.MajorMinor == b.MajorMinor && a.DiskSeq == b.DiskSeq
+}
+
+// IdentityStore remembers the identities of the devices seen, a few
+// instances per kernel name, so that an event read after its device
+// vanished, or after another device took its name, still carries the
+// identity it had. It is kept in the state directory and is safe for
+// concurrent use.
+type IdentityStore struct {
+	st *StateDir
+
+	mu     sync.Mutex
+	byName map[string][]*Identity // instances, oldest first
+	byDev  map[string]string      // major:minor → kernel name
+	dirty  bool
+}
+
+// OpenIdentityStore loads the identities saved in st; a missing file is an
+// empty store.
+func OpenIdentityStore(st *StateDir) (*IdentityStore, error) {
+	s := &IdentityStore{st: st, byName: map[string][]*Identity{}, byDev: map[string]string{}}
+	var saved []*Identity
+	if err := st.load(identityFile, &saved); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("load identities: %w", err)
+	}
+	for _, id := range saved {
+		if id.Info.KernelName != "" {
+			s.byName[id.Info.KernelName] = append(s.byName[id.Info.KernelName], id)
+			if id.Info.MajorMinor != "" {
+				s.byDev[id.Info.MajorMinor] = id.Info.KernelName
+			}
+		}
+	}
+	return s, nil
+}
+
+// Record keeps info (and each of its owners) as the identity of its
+// instance; ext is what the resolver added for events on it.
+func (s *IdentityStore) Record(info sysfs.BlockInfo, ext map[string]string, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.record(info, ext, now)
+	for _, o := range info.Owners {
+		s.record(o, nil, now)
+	}
+}
+
+func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now time.Time) {
+	if info.KernelName == "" {
+		return
+	}
+	list := s.byName[info.KernelName]
+	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) {
+		last := list[n-1]
+		if !reflect.DeepEqual(last.Info, info) {
+			last.Info = info
+			s.dirty = true
+		}
+		if info.MountPoint != "" {
+			last.MountPoint = info.MountPoint
+		}
+		if ext != nil && !reflect.DeepEqual(last.Ext, ext) {
+			last.Ext = ext
+			s.dirty = true
+		}
+		last.Seen = now
+		return
+	}
+	list = append(list, &Identity{Info: info, Ext: ext, MountPoint: info.MountPoint, FirstSeen: now, Seen: now})
+	if len(list) > maxInstances {
+		list = slices.Delete(list, 0, len(list)-maxInstances)
+	}
+	s.byName[info.KernelName] = list
+	if info.MajorMinor != "" {
+		s.byDev[info.MajorMinor] = info.KernelName
+	}
+	s.dirty = true
+}
+
+func (s *IdentityStore) instances(kdev string) []*Identity {
+	if list, ok := s.byName[kdev]; ok {
+		return list
+	}
+	var list []*Identity
+	for _, id := range s.byName[s.byDev[kdev]] {
+		if id.Info.MajorMinor == kdev {
+			list = append(list, id)
+		}
+	}
+	return list
+}
+
+// SetFSUUID notes the filesystem UUID a kernel line gave for the instance
+// info names.
+func (s *IdentityStore) SetFSUUID(info sysfs.BlockInfo, uuid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.byName[info.KernelName]
+	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) && list[n-1].FSUUID != uuid {
+		list[n-1].FSUUID = uuid
+		s.dirty = true
+	}
+}
+
+// Lookup returns the latest identity recorded for kdev, a kernel name or
+// major:minor.
+func (s *IdentityStore) Lookup(kdev string) (Identity, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.instances(kdev)
+	if len(list) == 0 {
+		return Identity{}, false
+	}
+	return *list[len(list)-1], true
+}
+
+// At returns the identity kdev had at t: the latest instance first seen no
+// later than t. ok is false when every instance was first seen after t.
+func (s *IdentityStore) At(kdev string, t time.Time) (Identity, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.instances(kdev)
+	for i := len(list) - 1; i >= 0; i-- {
+		if !list[i].FirstSeen.After(t) {
+			return *list[i], true
+		}
+	}
+	return Identity{}, false
+}
+
+// Save writes the store to the state directory when it changed.
+func (s *IdentityStore) Save() error {
+	s.mu.Lock()
+	if !s.dirty {
+		s.mu.Unlock()
+		return nil
+	}
+	var all []*Identity
+	for _, list := range s.byName {
+		for _, id := range list {
+			c := *id
+			all = append(all, &c)
+		}
+	}
+	s.dirty = false
+	s.mu.Unlock()
+	slices.SortStableFunc(all, func(a, b *Identity) int {
+		if c := strings.Compare(a.Info.KernelName, b.Info.KernelName); c != 0 {
+			return c
+		}
+		return a.FirstSeen.Compare(b.FirstSeen)
+	})
+	if err := s.st.save(identityFile, all); err != nil {
+		s.mu.Lock()
+		s.dirty = true
+		s.mu.Unlock()
+		return fmt.Errorf("save identities: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
+)
+
+// Parser is the rule engine as the pipeline drives it (*parsers.Parser):
+// records in, events out through emit, open groups closed by Flush once
+// their deadline passes.
+type Parser interface {
+	Push(rec parsers.Record, emit func(event.Event))
+	Flush(now time.Time, emit func(event.Event))
+	// NextDeadline is the record time at which Flush has work; ok is
+	// false when no group is open.
+	NextDeadline() (deadline time.Time, ok bool)
+	Close(emit func(event.Event))
+}
+
+// idNamespace makes event ids reproducible: the id is derived from the
+// event's source, time, type, device and first line, so that an event
+// rebuilt from records read again after a crash has the id it was stored
+// with, and is recognised and not stored twice.
+var idNamespace = uuid.MustParse("6c0d3c0e-9a55-4a3e-8f47-2b8f6d1c7a11")
+
+func eventID(sourceKey string, ev *event.Event) string {
+	key := sourceKey + "\x00" + strconv.FormatInt(ev.Timestamp.UnixMicro(), 10) + "\x00" + ev.EventType +
+		"\x00" + ev.SubSystem + "\x00" + ev.Kdev + "\x00" + ev.RawMsg + "\x00" + ev.Msg
+	return uuid.NewSHA1(idNamespace, []byte(key)).String()
+}
+
+// pending is a checkpoint waiting for the durable sinks to deliver every
+// event up to seq.
+type pending struct {
+	cp  Checkpoint
+	seq uint64
+}
+
+// pipeline is the part of the daemon between the source and the sinks:
+// parser, resolution, ids and seq numbers, fan-out. Its methods run on
+// the pipeline goroutine only, except where noted.
+type pipeline struct {
+	log       *slog.Logger
+	sourceKey string
+	hostname  string
+	parser    Parser
+	res       *resolution
+	sinks     []*sinkRunner
+
+	// stored holds ids of events already in the store from before a
+	// restart, for the records read again: they are not delivered twice.
+	stored map[string]int
+	// readBack, when set, fills stored; it is called once, with the time
+	// of the first record.
+	readBack func(first time.Time)
+
+	// emitted is the seq of the last event delivered: seqs are gap-free
+	// from 1 within one run.
+	emitted atomic.Uint64
+
+	// lastPos and lastTime are the position and record time of the last
+	// item handled, lastWall the wall-clock time it was handled.
+	lastPos  string
+	lastTime time.Time
+	lastWall time.Time
+
+	cpMu   sync.Mutex
+	latest *pending
+}
+
+// handle takes one source item through the pipeline.
+func (p *pipeline) handle(it Item) {
+	if p.readBack != nil {
+		t := it.Record.Time
+		if it.Own != nil {
+			t = it.Own.Timestamp
+		}
+		p.readBack(t)
+		p.readBack = nil
+	}
+	if it.Own != nil {
+		p.emit(*it.Own)
+	} else {
+		p.parser.Push(it.Record, p.emit)
+	}
+	p.lastPos = it.Pos
+	p.lastWall = time.Now()
+	if it.Own == nil {
+		p.lastTime = it.Record.Time
+	} else {
+		p.lastTime = it.Own.Timestamp
+	}
+	p.offerCheckpoint()
+}
+
+// flushDue says when the parser next has work: deadline is in record time,
+// at is the wall-clock time it falls due. The parser's clock is record time
+// (a replayed log runs in the past), so its deadline is reached when as
+// much wall-clock time has passed since the last record as record time
+// separates the deadline from that record.
+func (p *pipeline) flushDue() (deadline, at time.Time, ok bool) {
+	deadline, ok = p.parser.NextDeadline()
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	return deadline, p.lastWall.Add(deadline.Sub(p.lastTime)), true
+}
+
+// flush closes the parser's groups whose deadline (record time) passed.
+func (p *pipeline) flush(deadline time.Time) {
+	p.parser.Flush(deadline, p.emit)
+	p.offerCheckpoint()
+}
+
+// closeParser emits every open group: after it, every record handled is
+// covered by emitted events.
+func (p *pipeline) closeParser() {
+	p.parser.Close(p.emit)
+	p.offerCheckpoint()
+}
+
+// swapParser closes the current parser and continues with next (reload).
+func (p *pipeline) swapParser(next Parser) {
+	p.closeParser()
+	p.parser = next
+}
+
+// offerCheckpoint makes the position of the last item a checkpoint once
+// the parser holds no open group: every record up to it then has its events
+// emitted, and once the durable sinks delivered them the position may be
+// saved. While a group is open the checkpoint stays at the position before
+// its first record, so a crash re-reads the whole group.
+func (p *pipeline) offerCheckpoint() {
+	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open {
+		return
+	}
+	p.cpMu.Lock()
+	p.latest = &pending{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime}, seq: p.emitted.Load()}
+	p.cpMu.Unlock()
+}
+
+// latestCheckpoint is called from the checkpointer goroutine.
+func (p *pipeline) latestCheckpoint() *pending {
+	p.cpMu.Lock()
+	defer p.cpMu.Unlock()
+	return p.latest
+}
+
+// emit finishes an event from the parser (or the source) and hands it to
+// the sinks.
+func (p *pipeline) emit(ev event.Event) {
+	if ev.Hostname == "" {
+		ev.Hostname = p.hostname
+	}
+	if ev.Count == 0 {
+		ev.Count = 1
+	}
+	old := ev.EventID
+	ev.EventID = eventID(p.sourceKey, &ev)
+	if ev.RootCauseEventID == old {
+		ev.RootCauseEventID = ev.EventID
+	}
+	if p.stored[ev.EventID] > 0 {
+		p.stored[ev.EventID]--
+		p.log.Debug("event already stored before restart", "event_id", ev.EventID, "event_type", ev.EventType)
+		return
+	}
+	owners := p.res.resolve(&ev)
+	p.res.linkRootCause(&ev, owners)
+	p.deliver(ev)
+}
+
+// deliver numbers ev and offers it to every enabled sink.
+func (p *pipeline) deliver(ev event.Event) {
+	ev.Seq = p.emitted.Load() + 1
+	for _, s := range p.sinks {
+		if s.on.Load() {
+			s.offer(ev)
+		}
+	}
+	p.emitted.Store(ev.Seq)
+}
+
+// delivered returns the seq up to which every durable sink that is on is
+// done.
+func (p *pipeline) delivered() uint64 {
+	upTo := p.emitted.Load()
+	for _, s := range p.sinks {
+		if s.durable && s.on.Load() {
+			upTo = min(upTo, s.done.Load())
+		}
+	}
+	return upTo
+}
+
+// runCheckpoints saves the newest checkpoint whose events are delivered,
+// at most every interval, until ctx ends. A target is taken and saved once
+// the sinks reach it, so a steady stream still advances the position.
+func (p *pipeline) runCheckpoints(ctx context.Context, st *StateDir, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var target, saved *pending
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if target == nil {
+			if l := p.latestCheckpoint(); l != saved {
+				target = l
+			}
+		}
+		if target != nil && p.delivered() >= target.seq {
+			if err := st.SaveCheckpoint(p.sourceKey, target.cp); err != nil {
+				p.log.Error("save checkpoint", "err", err)
+				continue
+			}
+			saved, target = target, nil
+		}
+	}
+}
+
+// finalCheckpoint saves the last position once the parser is closed and
+// the sinks drained.
+func (p *pipeline) finalCheckpoint(st *StateDir) error {
+	l := p.latestCheckpoint()
+	if l == nil {
+		return nil
+	}
+	if d := p.delivered(); d < l.seq {
+		return fmt.Errorf("save final checkpoint: sinks delivered up to seq %d of %d", d, l.seq)
+	}
+	return st.SaveCheckpoint(p.sourceKey, l.cp)
+}

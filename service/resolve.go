@@ -1,0 +1,256 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/sysfs"
+)
+
+// Resolver is the device resolver as the pipeline uses it (*sysfs.Resolver
+// over --root).
+type Resolver interface {
+	// ForEvent resolves the kdev of an event, with the extension keys the
+	// event should carry (mount point, transport details).
+	ForEvent(kdev string) (sysfs.BlockInfo, map[string]string, error)
+	// ListBlocks returns the top-level devices with their owners.
+	ListBlocks() ([]sysfs.BlockInfo, error)
+}
+
+// Timing of resolution.
+const (
+	// rootCauseWindow is how far back an error on a device below an event's
+	// device is taken as that event's root cause.
+	rootCauseWindow = 5 * time.Second
+	// maxRecentErrors bounds the errors kept for root-cause links.
+	maxRecentErrors = 256
+	// mountRetry and mountRetries: the kernel prints a mount line before the
+	// mount shows in mountinfo, so a live mount event without a mount point
+	// is resolved again a few times.
+	mountRetry   = 20 * time.Millisecond
+	mountRetries = 50
+	// attachSlack: a device is first seen a little after the lines it
+	// prints as it appears (a loop device's capacity change), so only a
+	// device first seen later than this after an event is taken to have
+	// come after it.
+	attachSlack = 2 * time.Second
+	// liveAge is how recent a record must be to be taken as live.
+	liveAge = 5 * time.Second
+)
+
+// resolution fills in the identity of events and links them to their
+// root cause. It is used by the pipeline goroutine only.
+type resolution struct {
+	r     Resolver
+	ids   *IdentityStore
+	now   func() time.Time
+	sleep func(time.Duration)
+
+	recent []recentError
+}
+
+// recentError is an error event kept for root-cause links.
+type recentError struct {
+	at        time.Time
+	kdev      string
+	wwid      string
+	layer     int
+	eventType string
+	rootCause string
+}
+
+// fsSubSystems are the sub-systems whose events name a filesystem: their
+// dev_wwid is the filesystem UUID.
+var fsSubSystems = []string{event.SubExt4, event.SubXFS, event.SubBtrfs, event.SubJBD2}
+
+// layer orders sub-systems bottom up: an error at a lower layer of the same
+// device can be the cause of an event at a higher one.
+func layer(sub string) int {
+	switch {
+	case slices.Contains(fsSubSystems, sub):
+		return 3
+	case sub == event.SubMultipath || sub == event.SubDM || sub == event.SubDirtyLog || sub == event.SubThin || sub == event.SubMD:
+		return 2
+	case sub == event.SubBlock:
+		return 1
+	}
+	return 0
+}
+
+// resolve fills ev's device identity. An event whose device cannot be
+// resolved, or whose device name now belongs to a device that came after
+// the event, takes the identity recorded for its device at the event's time
+// and says why in extension.resolve_error; it is never dropped. It returns
+// the kernel names of the devices below ev's device.
+func (rs *resolution) resolve(ev *event.Event) []string {
+	if ev.Kdev == "" {
+		return nil
+	}
+	if inv, ok := rs.r.(interface{ Invalidate() }); ok && slices.Contains(fsSubSystems, ev.SubSystem) {
+		// Mounts are announced by no uevent: drop what the resolver cached.
+		inv.Invalidate()
+	}
+	info, ext, err := rs.r.ForEvent(ev.Kdev)
+	if err == nil && mountEvents[ev.EventType] && info.MountPoint == "" && rs.now().Sub(ev.Timestamp) < liveAge {
+		for range mountRetries {
+			rs.sleep(mountRetry)
+			if info2, ext2, err2 := rs.r.ForEvent(ev.Kdev); err2 == nil {
+				info, ext = info2, ext2
+				if info.MountPoint != "" {
+					break
+				}
+			}
+		}
+	}
+	if err != nil {
+		old, ok := rs.ids.At(ev.Kdev, ev.Timestamp)
+		if !ok {
+			old, ok = rs.ids.Lookup(ev.Kdev)
+		}
+		if !ok {
+			why := err.Error()
+			if errors.Is(err, sysfs.ErrNotFound) {
+				why += "; never seen while present"
+			}
+			ev.SetExt("resolve_error", why)
+			return nil
+		}
+		rs.fsUUID(ev, old)
+		fill(ev, old.Info, old.Ext)
+		ev.SetExt("resolve_error", fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339)))
+		return ownerNames(old.Info)
+	}
+	rs.ids.Record(info, ext, rs.now())
+	cur, _ := rs.ids.Lookup(info.KernelName)
+	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) &&
+		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) {
+		rs.fsUUID(ev, old)
+		fill(ev, old.Info, old.Ext)
+		ev.SetExt("resolve_error", fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
+			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339)))
+		return ownerNames(old.Info)
+	}
+	rs.fsUUID(ev, cur)
+	fill(ev, info, ext)
+	return ownerNames(info)
+}
+
+// fsUUID keeps the filesystem UUID of id's device: a filesystem line that
+// names it (mount, unmount) is noted, one that does not (errors) takes
+// the one last noted; and a filesystem line read once the filesystem is
+// unmounted takes the mount point it last had.
+func (rs *resolution) fsUUID(ev *event.Event, id Identity) {
+	if !slices.Contains(fsSubSystems, ev.SubSystem) {
+		return
+	}
+	if id.Info.MountPoint == "" && ev.Ext("mount_point") == "" {
+		// Unmounted by now (an unmount line is printed as it goes, and a
+		// line may be read late): the event belongs where it was mounted.
+		ev.SetExt("mount_point", id.MountPoint)
+	}
+	if u := ev.Ext("uuid"); u != "" {
+		rs.ids.SetFSUUID(id.Info, u)
+		return
+	}
+	ev.SetExt("uuid", id.FSUUID)
+}
+
+// mountEvents are printed by the kernel before the mount shows in
+// mountinfo.
+var mountEvents = map[string]bool{"FS_MOUNTED": true, "FS_REMOUNTED": true, "FS_REMOUNT_READ_ONLY": true}
+
+func ownerNames(info sysfs.BlockInfo) []string {
+	names := make([]string, 0, len(info.Owners))
+	for _, o := range info.Owners {
+		names = append(names, o.KernelName)
+	}
+	return names
+}
+
+// fill copies a resolved identity into ev, keeping what the parser set.
+func fill(ev *event.Event, info sysfs.BlockInfo, ext map[string]string) {
+	fsEvent := slices.Contains(fsSubSystems, ev.SubSystem)
+	if ev.DevWWID == "" {
+		switch {
+		case fsEvent && ev.Ext("uuid") != "":
+			ev.DevWWID = ev.Ext("uuid")
+		case fsEvent && info.UUID != "":
+			ev.DevWWID = info.UUID
+		default:
+			ev.DevWWID = info.WWID
+		}
+	}
+	if ev.DevPath == "" {
+		ev.DevPath = info.PreferredBlkPath
+		if ev.DevPath == "" {
+			ev.DevPath = info.BlkPath
+		}
+	}
+	if len(ev.OwnersWWIDs) == 0 && len(ev.OwnersPaths) == 0 {
+		for _, o := range info.Owners {
+			ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
+			p := o.PreferredBlkPath
+			if p == "" {
+				p = o.BlkPath
+			}
+			ev.OwnersPaths = append(ev.OwnersPaths, p)
+		}
+	}
+	if ev.Ext("mount_point") == "" {
+		ev.SetExt("mount_point", info.MountPoint)
+	}
+	if fsEvent && ev.Ext("uuid") == "" {
+		ev.SetExt("uuid", info.UUID)
+	}
+	for k, v := range info.Transport {
+		if ev.Ext(k) == "" {
+			ev.SetExt(k, v)
+		}
+	}
+	for k, v := range ext {
+		if ev.Ext(k) == "" {
+			ev.SetExt(k, v)
+		}
+	}
+}
+
+// linkRootCause points ev at the root cause of the most recent error,
+// within rootCauseWindow, on a device below it, or on the same device at a
+// lower layer (the block error under a filesystem error) or of another type
+// at the same layer (the I/O error under a buffer error). It only changes a
+// warning or worse (an unmount after an error is not caused by it) that is
+// its own root cause. Error events are then kept as candidates for later
+// ones.
+func (rs *resolution) linkRootCause(ev *event.Event, owners []string) {
+	cutoff := ev.Timestamp.Add(-rootCauseWindow)
+	rs.recent = slices.DeleteFunc(rs.recent, func(r recentError) bool { return r.at.Before(cutoff) })
+	if ev.Kdev == "" {
+		return
+	}
+	if (ev.RootCauseEventID == ev.EventID || ev.RootCauseEventID == "") && ev.Severity.AtLeast(event.Warning) {
+		ev.RootCauseEventID = ev.EventID
+		l := layer(ev.SubSystem)
+		for i := len(rs.recent) - 1; i >= 0; i-- {
+			r := rs.recent[i]
+			if r.at.After(ev.Timestamp) {
+				continue
+			}
+			below := slices.Contains(owners, r.kdev) || (r.wwid != "" && slices.Contains(ev.OwnersWWIDs, r.wwid))
+			if below || (r.kdev == ev.Kdev && (r.layer < l || r.layer == l && r.eventType != ev.EventType)) {
+				ev.RootCauseEventID = r.rootCause
+				break
+			}
+		}
+	}
+	if ev.Severity.AtLeast(event.Error) && !strings.HasPrefix(ev.EventType, "PERIPETY_") {
+		if len(rs.recent) == maxRecentErrors {
+			rs.recent = slices.Delete(rs.recent, 0, 1)
+		}
+		rs.recent = append(rs.recent, recentError{at: ev.Timestamp, kdev: ev.Kdev, wwid: ev.DevWWID,
+			layer: layer(ev.SubSystem), eventType: ev.EventType, rootCause: ev.RootCauseEventID})
+	}
+}

@@ -1,0 +1,253 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/peripety/peripety/event"
+)
+
+// Sink is where the pipeline delivers events: the journald store, stdout,
+// the D-Bus signal. Emit is called from one goroutine, in seq order.
+type Sink interface {
+	// Name names the sink in logs and in shed events.
+	Name() string
+	// Emit delivers one event. An error is logged and the event counted as
+	// lost to this sink; it does not stop the pipeline.
+	Emit(ctx context.Context, ev event.Event) error
+}
+
+// EventShed is the type of the event that stands for events a slow sink
+// had to shed.
+const EventShed = "PERIPETY_EVENTS_SHED"
+
+// queued is one entry of a sink's queue: the event, and the seq up to which
+// the sink is done once it is delivered (a shed summary covers a range).
+type queued struct {
+	ev   event.Event
+	upTo uint64
+}
+
+// sinkRunner owns one sink: a bounded queue, the goroutine that drains it,
+// and the tally of what had to be shed while the queue was full.
+type sinkRunner struct {
+	sink Sink
+	log  *slog.Logger
+	// durable sinks hold the stored copy: a checkpoint waits for them.
+	durable bool
+	// stall is how long offer may wait for room before shedding; it does
+	// not wait again until the queue drained what it shed.
+	stall time.Duration
+	// on is whether the config wants the sink (notify_stdout,
+	// save_to_journald); the pipeline offers events only to sinks that
+	// are on.
+	on atomic.Bool
+
+	q    chan queued
+	done atomic.Uint64 // the seq up to which every event is delivered or shed
+
+	// shed is used by the offering goroutine only.
+	shed shedTally
+
+	// failed counts events the sink refused; guarded by mu.
+	mu     sync.Mutex
+	failed uint64
+}
+
+func newSinkRunner(s Sink, durable bool, queueLen int, stall time.Duration, log *slog.Logger) *sinkRunner {
+	return &sinkRunner{sink: s, durable: durable, stall: stall, q: make(chan queued, queueLen),
+		log: log.With("sink", s.Name())}
+}
+
+// offer queues ev, or sheds it when the queue stays full. Events shed are
+// folded into one PERIPETY_EVENTS_SHED event queued as soon as there is
+// room, ahead of the events after them.
+func (r *sinkRunner) offer(ev event.Event) {
+	if !r.flushShed() {
+		r.shed.add(ev)
+		return
+	}
+	select {
+	case r.q <- queued{ev: ev, upTo: ev.Seq}:
+		return
+	default:
+	}
+	if r.stall > 0 {
+		t := time.NewTimer(r.stall)
+		select {
+		case r.q <- queued{ev: ev, upTo: ev.Seq}:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	r.log.Warn("sink queue full, shedding events", "queue", cap(r.q))
+	r.shed.add(ev)
+}
+
+// flushShed queues the summary of what was shed, if any, when there is
+// room; it reports whether nothing shed is left waiting.
+func (r *sinkRunner) flushShed() bool {
+	if r.shed.events == 0 {
+		return true
+	}
+	select {
+	case r.q <- queued{ev: r.shed.event(r.sink.Name()), upTo: r.shed.lastSeq}:
+		r.shed = shedTally{}
+		return true
+	default:
+		return false
+	}
+}
+
+// closeQueue delivers a pending shed summary, waiting for room, and closes
+// the queue; run returns once it has drained it.
+func (r *sinkRunner) closeQueue() {
+	if r.shed.events > 0 {
+		r.q <- queued{ev: r.shed.event(r.sink.Name()), upTo: r.shed.lastSeq}
+		r.shed = shedTally{}
+	}
+	close(r.q)
+}
+
+// run delivers the queue until it is closed and drained. ctx only bounds
+// each delivery: a clean stop drains the queue.
+func (r *sinkRunner) run(ctx context.Context) {
+	for q := range r.q {
+		if err := r.sink.Emit(ctx, q.ev); err != nil {
+			r.mu.Lock()
+			r.failed++
+			r.mu.Unlock()
+			r.log.Error("deliver event", "event_id", q.ev.EventID, "event_type", q.ev.EventType, "err", err)
+		}
+		r.done.Store(q.upTo)
+	}
+}
+
+// shedTally counts the events shed since the queue last had room.
+type shedTally struct {
+	events, lines     uint64
+	firstSeq, lastSeq uint64
+	types             map[string]uint64
+	first, last       time.Time
+}
+
+func (t *shedTally) add(ev event.Event) {
+	if t.events == 0 {
+		t.firstSeq, t.first = ev.Seq, ev.Timestamp
+		t.types = map[string]uint64{}
+	}
+	t.events++
+	t.lines += uint64(max(ev.Count, 1))
+	t.lastSeq, t.last = max(t.lastSeq, ev.Seq), ev.Timestamp
+	t.types[ev.EventType]++
+}
+
+// event is the PERIPETY_EVENTS_SHED event standing for the tally. Its seq
+// is 0: it is not one of the pipeline's numbered events, it says which of
+// them (first_seq to last_seq) this sink did not get.
+func (t *shedTally) event(sink string) event.Event {
+	types := slices.Sorted(maps.Keys(t.types))
+	parts := make([]string, len(types))
+	for i, ty := range types {
+		parts[i] = ty + "=" + strconv.FormatUint(t.types[ty], 10)
+	}
+	id := uuid.NewString()
+	ev := event.Event{
+		EventID:          id,
+		RootCauseEventID: id,
+		EventType:        EventShed,
+		Severity:         event.Warning,
+		SubSystem:        event.SubPeripety,
+		Timestamp:        t.last,
+		Msg: fmt.Sprintf("sink %s was too slow: %d events (%d kernel lines, seq %d to %d) were shed: %s",
+			sink, t.events, t.lines, t.firstSeq, t.lastSeq, strings.Join(parts, ", ")),
+		Count: uint32(min(t.events, 1<<32-1)),
+	}
+	ev.SetExt("sink", sink)
+	ev.SetExt("lines", strconv.FormatUint(t.lines, 10))
+	ev.SetExt("first_seq", strconv.FormatUint(t.firstSeq, 10))
+	ev.SetExt("last_seq", strconv.FormatUint(t.lastSeq, 10))
+	ev.SetExt("event_types", strings.Join(parts, ","))
+	return ev
+}
+
+// StdoutSink writes each event as one JSON line (notify_stdout).
+type StdoutSink struct {
+	mu sync.Mutex
+	w  *bufio.Writer
+}
+
+// NewStdoutSink writes to w.
+func NewStdoutSink(w io.Writer) *StdoutSink { return &StdoutSink{w: bufio.NewWriter(w)} }
+
+// Name implements Sink.
+func (s *StdoutSink) Name() string { return "stdout" }
+
+// Emit implements Sink: the line is flushed before Emit returns, so that
+// what is delivered is written.
+func (s *StdoutSink) Emit(ctx context.Context, ev event.Event) error {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", ev.EventID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w.Write(b)
+	s.w.WriteByte('\n')
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("write event to stdout: %w", err)
+	}
+	return nil
+}
+
+// EventWriter is the journald store as the journal sink uses it
+// (*journal.Writer).
+type EventWriter interface {
+	Write(ev event.Event) error
+}
+
+// JournalSink stores events in journald (save_to_journald).
+type JournalSink struct {
+	w EventWriter
+}
+
+// Name implements Sink.
+func (s *JournalSink) Name() string { return "journald" }
+
+// Emit implements Sink. A failed send is tried again a few times, for a
+// journald that is restarting.
+func (s *JournalSink) Emit(ctx context.Context, ev event.Event) error {
+	var err error
+	for try := range journalTries {
+		if err = s.w.Write(ev); err == nil {
+			return nil
+		}
+		if try < journalTries-1 {
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(journalRetryWait << try):
+			}
+		}
+	}
+	return err
+}
+
+const (
+	journalTries     = 4
+	journalRetryWait = 50 * time.Millisecond
+)

@@ -1,0 +1,118 @@
+package service
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// StateDir is the daemon's state directory (--state-dir): source positions
+// and the identity store, each one file written atomically.
+type StateDir struct {
+	dir string
+}
+
+// NewStateDir uses dir, creating it when missing.
+func NewStateDir(dir string) (*StateDir, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create state dir: %w", err)
+	}
+	return &StateDir{dir: dir}, nil
+}
+
+// Path returns the path of a file in the state directory.
+func (s *StateDir) Path(name string) string { return filepath.Join(s.dir, name) }
+
+// Checkpoint is a source position saved once every event of the records up
+// to it is stored.
+type Checkpoint struct {
+	// Pos is the source's own position text (see Source.Run).
+	Pos string `json:"pos"`
+	// Time is the time of the last record before Pos: events of records
+	// read again after a restart are at least this recent.
+	Time time.Time `json:"time"`
+}
+
+// checkpointFile names the file of a source's checkpoint: "kmsg" →
+// "position-kmsg.json"; characters other than letters, digits, '-' and
+// '.' become '_'.
+func checkpointFile(key string) string {
+	clean := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, key)
+	return "position-" + clean + ".json"
+}
+
+// LoadCheckpoint returns the saved checkpoint of the source with key, or the
+// zero Checkpoint when none was saved.
+func (s *StateDir) LoadCheckpoint(key string) (Checkpoint, error) {
+	var cp Checkpoint
+	err := s.load(checkpointFile(key), &cp)
+	if errors.Is(err, os.ErrNotExist) {
+		return Checkpoint{}, nil
+	}
+	return cp, err
+}
+
+// SaveCheckpoint stores cp for the source with key, durably.
+func (s *StateDir) SaveCheckpoint(key string, cp Checkpoint) error {
+	return s.save(checkpointFile(key), cp)
+}
+
+func (s *StateDir) load(name string, v any) error {
+	p := s.Path(name)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("read state: %w", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("read state %q: %w", p, err)
+	}
+	return nil
+}
+
+// save writes v as JSON to name through a temporary file that is synced
+// and renamed over it, then syncs the directory: after a crash the file
+// holds either the old or the new content, never a mix.
+func (s *StateDir) save(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode state %s: %w", name, err)
+	}
+	p := s.Path(name)
+	tmp, err := os.CreateTemp(s.dir, "."+name+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state %q: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync state %q: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close state %q: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return fmt.Errorf("sync state dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync state dir %q: %w", s.dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+package service
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/peripety/peripety/sysfs"
+)
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	st, err := NewStateDir(filepath.Join(t.TempDir(), "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.LoadCheckpoint("kmsg")
+	if err != nil {
+		t.Fatalf("LoadCheckpoint with nothing saved: %v", err)
+	}
+	if diff := cmp.Diff(Checkpoint{}, got); diff != "" {
+		t.Errorf("LoadCheckpoint with nothing saved (-want +got):\n%s", diff)
+	}
+	want := Checkpoint{Pos: "b1 42", Time: time.Date(2026, 11, 25, 10, 0, 0, 1000, time.UTC)}
+	for _, key := range []string{"kmsg", "file:/var/log/kern.log"} {
+		if err := st.SaveCheckpoint(key, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.LoadCheckpoint(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("LoadCheckpoint(%q) (-want +got):\n%s", key, diff)
+		}
+	}
+	left, _ := filepath.Glob(st.Path(".*tmp*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+func TestCheckpointCorrupt(t *testing.T) {
+	st, err := NewStateDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(st.Path(checkpointFile("kmsg")), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.LoadCheckpoint("kmsg"); err == nil {
+		t.Error("LoadCheckpoint of a corrupt file: no error")
+	}
+}
+
+func TestCheckpointFile(t *testing.T) {
+	for key, want := range map[string]string{
+		"kmsg":                   "position-kmsg.json",
+		"journal":                "position-journal.json",
+		"file:/var/log/kern.log": "position-file__var_log_kern.log.json",
+	} {
+		if got := checkpointFile(key); got != want {
+			t.Errorf("checkpointFile(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestIdentityStore(t *testing.T) {
+	st, err := NewStateDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenIdentityStore(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	loop := sysfs.BlockInfo{KernelName: "loop3", MajorMinor: "7:3", DiskSeq: "17", BlkType: sysfs.TypeLoop,
+		BlkPath: "/dev/loop3", PreferredBlkPath: "/dev/loop3", UUID: "0b4f", MountPoint: "/mnt/x"}
+	part := sysfs.BlockInfo{KernelName: "loop3p1", MajorMinor: "259:0", BlkType: sysfs.TypePartition, Owners: []sysfs.BlockInfo{loop}}
+	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0)
+	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0.Add(time.Second))
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reopen: what was recorded survives the daemon.
+	s, err = OpenIdentityStore(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// loop3 is detached and attached again: a new instance (diskseq 18).
+	loop2 := loop
+	loop2.DiskSeq, loop2.UUID, loop2.MountPoint = "18", "", ""
+	t1 := t0.Add(time.Minute)
+	s.Record(loop2, nil, t1)
+
+	partID := Identity{Info: part, Ext: map[string]string{"mount_point": "/mnt/x"}, FirstSeen: t0, Seen: t0.Add(time.Second)}
+	oldLoop := Identity{Info: loop, MountPoint: "/mnt/x", FirstSeen: t0, Seen: t0.Add(time.Second)}
+	newLoop := Identity{Info: loop2, FirstSeen: t1, Seen: t1}
+	tests := []struct {
+		name   string
+		get    func() (Identity, bool)
+		want   Identity
+		wantOK bool
+	}{
+		{"Lookup(loop3p1)", func() (Identity, bool) { return s.Lookup("loop3p1") }, partID, true},
+		{"Lookup(259:0)", func() (Identity, bool) { return s.Lookup("259:0") }, partID, true},
+		{"Lookup(loop3)", func() (Identity, bool) { return s.Lookup("loop3") }, newLoop, true},
+		{"Lookup(7:3)", func() (Identity, bool) { return s.Lookup("7:3") }, newLoop, true},
+		{"Lookup(sda)", func() (Identity, bool) { return s.Lookup("sda") }, Identity{}, false},
+		{"At(loop3, before both)", func() (Identity, bool) { return s.At("loop3", t0.Add(-time.Hour)) }, Identity{}, false},
+		{"At(loop3, while the first)", func() (Identity, bool) { return s.At("loop3", t0.Add(30*time.Second)) }, oldLoop, true},
+		{"At(loop3, after re-attach)", func() (Identity, bool) { return s.At("loop3", t1) }, newLoop, true},
+	}
+	for _, tt := range tests {
+		got, ok := tt.get()
+		if ok != tt.wantOK {
+			t.Errorf("%s found = %v, want %v", tt.name, ok, tt.wantOK)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
