@@ -35,8 +35,9 @@ func (c *MonitorCmd) Run(env *Env) error {
 	ctx, stop := env.context()
 	defer stop()
 	w := bufio.NewWriter(env.Stdout)
+	ew := &eventWriter{w: w, asJSON: c.JSON}
 	err = journal.Follow(ctx, src, f, func(ev event.Event) error {
-		if err := writeEvent(w, &ev, c.JSON); err != nil {
+		if err := ew.write(&ev); err != nil {
 			return err
 		}
 		// Each event as it comes, not when a buffer fills.

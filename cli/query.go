@@ -129,8 +129,9 @@ func (c *QueryCmd) Run(env *Env) error {
 		return fmt.Errorf("query %s: %w", src, err)
 	}
 	w := bufio.NewWriter(env.Stdout)
+	ew := &eventWriter{w: w, asJSON: c.JSON}
 	for i := range evs {
-		if err := writeEvent(w, &evs[i], c.JSON); err != nil {
+		if err := ew.write(&evs[i]); err != nil {
 			return err
 		}
 	}
