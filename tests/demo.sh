@@ -151,14 +151,18 @@ mount "$loopdev" "$work/mnt"
 mounted=$work/mnt
 echo "mounted $loopdev on $mounted"
 
-saw_event() { grep '"event_type":"FS_MOUNTED"' "$work/monitor.log" | grep -q "\"kdev\":\"$kdev\""; }
+# One grep, no pipe: the event's JSON keys come in a fixed order.
+our_event='"event_type":"FS_MOUNTED".*"kdev":"'$kdev'"'
+saw_event() { grep -q -E "$our_event" "$work/monitor.log"; }
 wait_for 30 "FS_MOUNTED of $kdev in prpt monitor (see $work/monitor.log)" saw_event
 # The StorageEvent signal of our FS_MOUNTED, as busctl prints it: one
 # message per block starting "‣ Type=" (">" without UTF-8).
+# At most 40 lines (the five strings and the first keys of the event); awk
+# cuts it, not head, whose early exit would be a SIGPIPE under pipefail.
 signal_block() {
 	awk -v k="\"/dev/$kdev\"" '
-		/^(‣|>) Type=/ { if (keep) exit; buf = ""; fs = 0 }
-		{ buf = buf $0 "\n" }
+		/^(‣|>) Type=/ { if (keep) exit; buf = ""; n = 0; fs = 0 }
+		n++ < 40 { buf = buf $0 "\n" }
 		/STRING "FS_MOUNTED";/ { fs = 1 }
 		fs && index($0, k) { keep = 1 }
 		END { if (keep) printf "%s", buf }' "$work/busctl.log"
@@ -167,7 +171,7 @@ saw_signal() { [ -n "$(signal_block)" ]; }
 wait_for 10 "the StorageEvent signal in busctl monitor (see $work/busctl.log)" saw_signal
 
 say "busctl monitor org.storage.Peripety1 saw"
-signal_block | head -n 40
+signal_block
 echo "  …"
 
 say "cleaning up"
@@ -178,4 +182,4 @@ loopdev=
 echo "unmounted and detached $kdev"
 
 say "prpt monitor -J saw"
-grep '"event_type":"FS_MOUNTED"' "$work/monitor.log" | grep "\"kdev\":\"$kdev\"" | head -1
+grep -m 1 -E "$our_event" "$work/monitor.log"
