@@ -42,8 +42,6 @@ type Config struct {
 	Main Main
 	// Rules are the user rules of every file, in the order read.
 	Rules []parsers.UserRule
-	// Files lists the files read, main file first.
-	Files []string
 }
 
 // Main is the [main] section.
@@ -99,9 +97,9 @@ func Load(path string, mustExist bool) (*Config, error) {
 	return c, nil
 }
 
-// Parse reads one file's content, as Load does, over the defaults; name is
+// parse reads one file's content, as Load does, over the defaults; name is
 // what errors and rule sources call it.
-func Parse(name string, data []byte) (*Config, error) {
+func parse(name string, data []byte) (*Config, error) {
 	c := Default()
 	if err := c.add(name, data); err != nil {
 		return nil, err
@@ -153,7 +151,6 @@ func (c *Config) add(name string, data []byte) error {
 		rule.Source = fmt.Sprintf("%s:%d", name, lines.line(i, ""))
 		c.Rules = append(c.Rules, rule)
 	}
-	c.Files = append(c.Files, name)
 	return nil
 }
 

@@ -72,9 +72,9 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("f.conf", []byte(tt.in))
+			_, err := parse("f.conf", []byte(tt.in))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Parse(%q) error:\n got %v\nwant it to contain %q", tt.in, err, tt.want)
+				t.Errorf("parse(%q) error:\n got %v\nwant it to contain %q", tt.in, err, tt.want)
 			}
 		})
 	}
@@ -101,7 +101,7 @@ event_type = "MD_DISK_FAILURE"
 regex = "(?P<kdev>nvme\\d+)"
 sub_system = ""
 `
-	c, err := Parse("p.conf", []byte(in))
+	c, err := parse("p.conf", []byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[[collector.regexs]]\nregex = '(?P<kdev>a)'\nfoo = 1\n[[collector.regexs]]\nregex = 1\n"))
 	f.Add([]byte("collector.regexs = [{regex = '(?P<kdev>a)', sub_system = 'x'}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse("f.conf", data)
+		c, err := parse("f.conf", data)
 		if err == nil {
 			for _, r := range c.Rules {
 				if r.Regexp == nil || r.Regexp.SubexpIndex("kdev") < 0 {

@@ -19,8 +19,8 @@ import (
 	"github.com/peripety/peripety/parsers/logfmt"
 )
 
-// TestLiveKernel makes the running kernel print the capacity, ext4 mount,
-// remount and unmount lines of a loop device of its own and checks that the parser
+// TestLiveKernel makes the running kernel print the ext4 mount, remount and
+// unmount lines of a loop device of its own and checks that the parser
 // turns what /dev/kmsg delivers into the expected events.
 func TestLiveKernel(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -75,12 +75,14 @@ func TestLiveKernel(t *testing.T) {
 	p := parsers.NewParser(rs, parsers.Options{})
 	var got []string
 	emit := func(e event.Event) {
-		if e.Kdev == kdev {
+		// losetup makes the kernel print the device's new capacity, unless
+		// the device last held an image of the same size: not checked.
+		if e.Kdev == kdev && e.EventType != "BLK_CAPACITY_CHANGE" {
 			got = append(got, e.EventType+" "+e.Ext("uuid"))
 		}
 	}
 	buf := make([]byte, 8192)
-	for deadline := time.Now().Add(5 * time.Second); len(got) < 4 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); len(got) < 3 && time.Now().Before(deadline); {
 		n, err := syscall.Read(kmsg, buf)
 		switch {
 		case errors.Is(err, syscall.EAGAIN):
@@ -98,8 +100,7 @@ func TestLiveKernel(t *testing.T) {
 		p.Push(rec, emit)
 		p.Close(emit)
 	}
-	// losetup makes the kernel print the loop device's new capacity.
-	want := []string{"BLK_CAPACITY_CHANGE ", "FS_MOUNTED " + fsUUID, "FS_REMOUNTED " + fsUUID, "FS_UNMOUNTED " + fsUUID}
+	want := []string{"FS_MOUNTED " + fsUUID, "FS_REMOUNTED " + fsUUID, "FS_UNMOUNTED " + fsUUID}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("events for %s (-want +got):\n%s", kdev, diff)
 	}

@@ -346,6 +346,8 @@ func TestRegexpBodies(t *testing.T) {
 		{`writeback error on inode `, nil},
 		{`^nvme (?P<kdev>nvme\d+): (?P<op>\w+) timeout`, nil},
 		{`^nvme (?P<kdev>nvme\d+): (?:I/O|\w+) timeout`, nil},
+		// lineBody skips "[sdX] " and "tag#N ": no body starts so.
+		{`^mce: \[Hardware Error\]: `, nil},
 	} {
 		if diff := cmp.Diff(c.want, regexpBodies(c.re)); diff != "" {
 			t.Errorf("regexpBodies(%q) (-want +got):\n%s", c.re, diff)

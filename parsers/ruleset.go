@@ -220,13 +220,20 @@ func regexpBodies(pattern string) []string {
 		if j < 0 {
 			continue
 		}
-		if body := l[j+2:]; body != "" {
-			return []string{body}
+		bodies := []string{l[j+2:]}
+		if bodies[0] == "" {
+			if k+1 == len(subs) {
+				return nil
+			}
+			bodies = leadingLiterals(subs[k+1])
 		}
-		if k+1 < len(subs) {
-			return leadingLiterals(subs[k+1])
+		for _, b := range bodies {
+			// lineBody skips these: they cannot start a body.
+			if b[0] == '[' || b[0] == ' ' || strings.HasPrefix(b, "tag#") {
+				return nil
+			}
 		}
-		return nil
+		return bodies
 	}
 	return nil
 }

@@ -60,7 +60,6 @@ type Reader struct {
 	scratch []byte // decoded journal JSON strings
 	skips   []Skip
 	cursor  string
-	live    bool   // see SetLive
 	host    string // the hostname of the syslog line before
 	// lastStamp is the timestamp of the syslog line before, lastTime
 	// what it was parsed to.
@@ -136,15 +135,6 @@ func (r *Reader) Skipped() []Skip {
 // last started.
 func (r *Reader) Line() int64 { return r.recLine }
 
-// SetLive tells the reader that its input is a live log (cat /dev/kmsg,
-// dmesg -w, journalctl -f, a file being followed) rather than a saved one.
-// A record of the text formats ends where the next line does not continue
-// it, so reading a saved log waits for that next line; a live log may not
-// have one for minutes. Live, a record also ends where the input read so
-// far ends: the programs that write live logs write a record and its
-// continuation lines at once.
-func (r *Reader) SetLive(live bool) { r.live = live }
-
 // Cursor returns the journal cursor (__CURSOR) of the record Next returned
 // last, for the journal formats; "" otherwise.
 func (r *Reader) Cursor() string { return r.cursor }
@@ -208,12 +198,9 @@ func (r *Reader) discardLine(err error) ([]byte, error) {
 }
 
 // continues reports whether the next line, not read yet, starts with a
-// blank: a continuation of the record before it. Live, it answers from
-// what is buffered rather than wait for the next record.
+// blank: a continuation of the record before it. (So a record is returned
+// once the next line has started, or the input has ended.)
 func (r *Reader) continues() bool {
-	if r.live && r.br.Buffered() == 0 {
-		return false
-	}
 	b, err := r.br.Peek(1)
 	return err == nil && (b[0] == ' ' || b[0] == '\t')
 }

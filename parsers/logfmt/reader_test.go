@@ -444,46 +444,6 @@ func TestDetectDoesNotWaitForMore(t *testing.T) {
 	pw.Close()
 }
 
-// TestReaderLive checks that a live reader returns a record as soon as it
-// has been written, without waiting for the next one to start.
-func TestReaderLive(t *testing.T) {
-	pr, pw := io.Pipe()
-	defer pr.Close()
-	r := newTestReader(t, pr, FormatKmsg)
-	r.SetLive(true)
-	got := make(chan parsers.Record)
-	go func() {
-		for {
-			rec, err := r.Next()
-			if err != nil {
-				close(got)
-				return
-			}
-			got <- rec
-		}
-	}()
-	for i, rec := range []string{"3,1,1,-;first\n SUBSYSTEM=scsi\n", "6,2,2,-;second\n"} {
-		if _, err := io.WriteString(pw, rec); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case rec := <-got:
-			if rec.Seq != uint64(i+1) {
-				t.Errorf("got record %+v, want seq %d", rec, i+1)
-			}
-			if i == 0 && rec.Subsystem != "scsi" {
-				t.Errorf("first record lost its dictionary: %+v", rec)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("record %d not returned until the next one starts", i+1)
-		}
-	}
-	pw.Close()
-	if _, ok := <-got; ok {
-		t.Error("a record after the end")
-	}
-}
-
 func FuzzReader(f *testing.F) {
 	seeds, err := filepath.Glob(filepath.Join("testdata", "*.*"))
 	if err != nil {
