@@ -133,34 +133,32 @@ say "watching: prpt monitor -J, busctl monitor org.storage.Peripety1"
 start monitor bin/prpt monitor -J
 start busctl busctl --system monitor org.storage.Peripety1
 sleep 1 # both subscribed before anything happens
-# A prpt built before its bus client lands says so and exits: follow the
-# journal, where the daemon stores the same events, instead.
-if ! kill -0 "${pids[-2]}" 2>/dev/null; then
-	echo "prpt monitor cannot use the bus in this build ($(head -c 200 "$work/monitor.log")); using prpt monitor --journal"
-	start monitor bin/prpt monitor -J --journal
-	sleep 1
-fi
 
 say "a loop device with ext4, mounted"
 truncate -s 64M "$work/disk.img"
 loopdev=$(losetup -f --show "$work/disk.img")
 kdev=${loopdev#/dev/}
-mkfs.ext4 -q -L peripety-demo "$loopdev"
+# A file system UUID of our own names our event: the daemon also replays
+# this boot's earlier kernel lines, where the same loop device name may
+# have been mounted before.
+fsuuid=$(cat /proc/sys/kernel/random/uuid)
+mkfs.ext4 -q -L peripety-demo -U "$fsuuid" "$loopdev"
 mkdir "$work/mnt"
 mount "$loopdev" "$work/mnt"
 mounted=$work/mnt
-echo "mounted $loopdev on $mounted"
+echo "mounted $loopdev (ext4 $fsuuid) on $mounted"
 
 # One grep, no pipe: the event's JSON keys come in a fixed order.
-our_event='"event_type":"FS_MOUNTED".*"kdev":"'$kdev'"'
+our_event='"event_type":"FS_MOUNTED".*"kdev":"'$kdev'".*"dev_wwid":"'$fsuuid'"'
 saw_event() { grep -q -E "$our_event" "$work/monitor.log"; }
-wait_for 30 "FS_MOUNTED of $kdev in prpt monitor (see $work/monitor.log)" saw_event
-# The StorageEvent signal of our FS_MOUNTED, as busctl prints it: one
+wait_for 30 "FS_MOUNTED of $kdev ($fsuuid) in prpt monitor (see $work/monitor.log)" saw_event
+# The StorageEvent signal of our FS_MOUNTED (its dev_wwid argument is our
+# file system's UUID), as busctl prints it: one
 # message per block starting "‣ Type=" (">" without UTF-8).
 # At most 40 lines (the five strings and the first keys of the event); awk
 # cuts it, not head, whose early exit would be a SIGPIPE under pipefail.
 signal_block() {
-	awk -v k="\"/dev/$kdev\"" '
+	awk -v k="STRING \"$fsuuid\";" '
 		/^(‣|>) Type=/ { if (keep) exit; buf = ""; n = 0; fs = 0 }
 		n++ < 40 { buf = buf $0 "\n" }
 		/STRING "FS_MOUNTED";/ { fs = 1 }
