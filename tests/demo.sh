@@ -132,7 +132,12 @@ busctl --system get-property org.storage.Peripety1 /org/storage/Peripety1 org.st
 say "watching: prpt monitor -J, busctl monitor org.storage.Peripety1"
 start monitor bin/prpt monitor -J
 start busctl busctl --system monitor org.storage.Peripety1
-sleep 1 # both subscribed before anything happens
+# Both listening before anything happens: busctl says when it monitors,
+# prpt's connection shows in the bus's list (it subscribes as it connects).
+busctl_monitors() { grep -q "Monitoring bus message stream" "$work/busctl.log"; }
+wait_for 10 "busctl monitor" busctl_monitors
+prpt_connected() { busctl --system list --no-pager 2>/dev/null | grep " prpt " >/dev/null; }
+wait_for 10 "prpt monitor on the bus (see $work/monitor.log)" prpt_connected
 
 say "a loop device with ext4, mounted"
 truncate -s 64M "$work/disk.img"
