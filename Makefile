@@ -126,5 +126,5 @@ deb:
 
 # Start what is missing (system bus, journald), run the daemon, make a
 # storage event happen on a loop device, show it, clean up.
-demo: build
+demo: setup build
 	./tests/demo.sh
