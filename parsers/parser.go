@@ -170,10 +170,7 @@ func (p *Parser) line(rec *Record, line string) {
 	if kdev == "" && r.kdevAlt != "" {
 		kdev = caps[r.kdevAlt]
 	}
-	sev := levelSeverity(rec.Level)
-	if r.sev != nil {
-		sev = *r.sev
-	}
+	sev := severity(rec, r, caps["_level"])
 	t := clock(rec)
 
 	if r.role == roleSuppressed {
@@ -396,6 +393,23 @@ func captures(r *rule, text string, loc []int) map[string]string {
 		}
 	}
 	return m
+}
+
+// severity is the severity of a line of rec that r takes: the rule's own
+// when it sets one, else the record's kernel level, else (the log carries
+// no level) the level the line names (textLevel, btrfs's "error" or
+// "info"), else the level the kernel prints the rule's line at.
+func severity(rec *Record, r *rule, textLevel string) event.Severity {
+	switch {
+	case r.sev != nil:
+		return *r.sev
+	case rec.Level != LevelUnknown:
+		return levelSeverity(rec.Level)
+	}
+	if s, err := event.ParseSeverity(textLevel); textLevel != "" && err == nil {
+		return s
+	}
+	return r.level
 }
 
 // levelSeverity maps a syslog level to a severity; a level out of range

@@ -69,6 +69,10 @@ type rule struct {
 	// sev, when set, is the severity of the rule's lines instead of the
 	// record's kernel level.
 	sev *event.Severity
+	// level is the severity of the kernel level the line is printed at,
+	// for records that do not carry theirs (see kernelLevels). A line
+	// that names its own level (group "_level") gives that instead.
+	level event.Severity
 	// msg is the summary template (see expand); finish may replace it.
 	msg string
 	// finish completes an event this rule started: type refinement and

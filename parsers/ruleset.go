@@ -6,6 +6,8 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode"
+
+	"github.com/peripety/peripety/event"
 )
 
 // RuleSet is the compiled set of built-in rules followed by the user rules,
@@ -59,6 +61,11 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			if r.sub == "" {
 				r.sub = t.sub
 			}
+			lvl, ok := kernelLevels[r.name]
+			if !ok && r.re.SubexpIndex("_level") < 0 {
+				return nil, fmt.Errorf("rule %s (%s): no kernel level in kernelLevels", r.name, r.source)
+			}
+			r.level = lvl
 			rs.rules = append(rs.rules, &r)
 		}
 	}
@@ -79,6 +86,7 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			typ:    typ,
 			re:     u.Regexp,
 			role:   roleEvent,
+			level:  event.Info,
 			source: u.Source,
 			user:   true,
 		}

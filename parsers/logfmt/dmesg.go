@@ -79,7 +79,7 @@ type dmesgPrefix struct {
 // "[  T123]" the kernel adds with CONFIG_PRINTK_CALLER. A line needs a
 // prefix or a timestamp (or both).
 func parseDmesgPrefix(line []byte) (dmesgPrefix, bool) {
-	p := dmesgPrefix{level: DefaultLevel}
+	p := dmesgPrefix{level: parsers.LevelUnknown}
 	rest := line
 	prefixed := false
 	if len(rest) > 0 && rest[0] == '<' {

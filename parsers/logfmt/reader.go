@@ -16,10 +16,6 @@ import (
 // it reads.
 const MaxRecordSize = 1 << 20
 
-// DefaultLevel is the level given to records whose format carries none
-// (plain dmesg, syslog text): 6, info.
-const DefaultLevel = 6
-
 // SkipReason says why a Reader skipped some of its input.
 type SkipReason string
 
