@@ -85,7 +85,7 @@ func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, boo
 	}
 	rec := parsers.Record{
 		Level:     parsers.LevelUnknown,
-		Message:   string(e.message),
+		Message:   r.message(e.message),
 		Subsystem: e.subsystem,
 		Device:    e.device,
 		Hostname:  e.hostname,

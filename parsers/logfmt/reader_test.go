@@ -509,3 +509,55 @@ func BenchmarkReader(b *testing.B) {
 		})
 	}
 }
+
+// TestReaderFilter checks SetFilter: the filter sees each record's text as
+// the Message would hold it (lines joined, kmsg escapes decoded), and a
+// record it turns down comes with everything but its Message.
+func TestReaderFilter(t *testing.T) {
+	tests := []struct {
+		format Format
+		in     string
+		want   []parsers.Record
+	}{{
+		format: FormatKmsg,
+		in:     "3,1,2,-;keep a\\x0a b\\x5c\n SUBSYSTEM=scsi\n6,2,3,-;drop\n",
+		want: []parsers.Record{
+			{Level: 3, Seq: 1, Monotonic: 2 * time.Microsecond, Message: "keep a\n b\\", Subsystem: "scsi"},
+			{Level: 6, Seq: 2, Monotonic: 3 * time.Microsecond},
+		},
+	}, {
+		format: FormatDmesg,
+		in:     "[    1.000000] drop\n[    2.000000] keep\n               more\n",
+		want: []parsers.Record{
+			{Level: parsers.LevelUnknown, Monotonic: time.Second},
+			{Level: parsers.LevelUnknown, Monotonic: 2 * time.Second, Message: "keep\nmore"},
+		},
+	}, {
+		format: FormatSyslog,
+		in:     "2026-11-25T16:03:04Z h kernel: keep\n2026-11-25T16:03:05Z h kernel: drop\n",
+		want: []parsers.Record{
+			{Time: time.Date(2026, 11, 25, 16, 3, 4, 0, time.UTC), Level: parsers.LevelUnknown, Message: "keep", Hostname: "h"},
+			{Time: time.Date(2026, 11, 25, 16, 3, 5, 0, time.UTC), Level: parsers.LevelUnknown, Hostname: "h"},
+		},
+	}, {
+		format: FormatJournalJSON,
+		in:     `{"_TRANSPORT":"kernel","PRIORITY":"3","MESSAGE":"keep"}` + "\n" + `{"_TRANSPORT":"kernel","PRIORITY":"6","MESSAGE":"drop"}` + "\n",
+		want:   []parsers.Record{{Level: 3, Message: "keep"}, {Level: 6}},
+	}}
+	for _, tt := range tests {
+		t.Run(string(tt.format), func(t *testing.T) {
+			r := newTestReader(t, strings.NewReader(tt.in), tt.format)
+			var seen []string
+			r.SetFilter(func(text []byte) bool {
+				seen = append(seen, string(text))
+				return bytes.HasPrefix(text, []byte("keep"))
+			})
+			if diff := cmp.Diff(tt.want, readAll(t, r)); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+			if len(seen) != len(tt.want) {
+				t.Errorf("filter saw %q, want one text per record", seen)
+			}
+		})
+	}
+}
