@@ -197,8 +197,11 @@ func clip(b []byte) []byte {
 // kmsgText decodes a record's escaped text into r.text and makes the
 // Message of it (see SetFilter).
 func (r *Reader) kmsgText(escaped []byte) string {
-	if r.filter == nil {
+	switch {
+	case r.filter == nil:
 		return unescapeKmsg(escaped)
+	case bytes.IndexByte(escaped, '\\') < 0:
+		return r.message(escaped)
 	}
 	r.text = appendUnescapedKmsg(r.text[:0], escaped)
 	return r.message(r.text)
