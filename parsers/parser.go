@@ -87,6 +87,7 @@ type Parser struct {
 	open  []*pending
 
 	storm storm
+	msg   []byte // a summary being expanded
 }
 
 // pending is an event being built.
@@ -316,7 +317,8 @@ func (p *Parser) finish(pe *pending) {
 	}
 	if pe.ev.Msg == "" {
 		if pe.rule.msg != "" {
-			pe.ev.Msg = expand(pe.rule.msg, pe.ev.Kdev, pe.ev.Extension)
+			p.msg = appendExpanded(p.msg[:0], pe.rule.msg, pe.ev.Kdev, pe.ev.Extension)
+			pe.ev.Msg = string(p.msg)
 		} else {
 			pe.ev.Msg = pe.ev.RawMsg
 		}
