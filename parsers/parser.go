@@ -88,6 +88,8 @@ type Parser struct {
 
 	storm storm
 	msg   []byte // a summary being expanded
+	// spare are pendings emitted already, for reuse.
+	spare []*pending
 }
 
 // pending is an event being built.
@@ -175,7 +177,8 @@ func (p *Parser) line(rec *Record, line string) {
 	t := clock(rec)
 
 	if r.role == roleSuppressed {
-		pe := &pending{rule: r, suppressed: suppressedCount(caps["count"]), last: t}
+		pe := p.newPending()
+		pe.rule, pe.suppressed, pe.last = r, suppressedCount(caps["count"]), t
 		pe.ev = p.newEvent(rec, r, "", sev, "")
 		pe.ev.Extension = caps
 		p.queue = append(p.queue, pe)
@@ -218,7 +221,8 @@ func (p *Parser) line(rec *Record, line string) {
 			p.complete(old)
 		}
 	}
-	pe := &pending{rule: r, key: key, tag: tag, last: t, lastRec: p.seen}
+	pe := p.newPending()
+	pe.rule, pe.key, pe.tag, pe.last, pe.lastRec = r, key, tag, t, p.seen
 	pe.ev = p.newEvent(rec, r, kdev, sev, line)
 	pe.ev.Extension = caps
 	p.queue = append(p.queue, pe)
@@ -300,13 +304,28 @@ func (p *Parser) drain(emit func(event.Event)) {
 		n++
 		if pe.rule.role == roleSuppressed {
 			p.storm.suppressed(pe, emit)
-			continue
+		} else {
+			p.finish(pe)
+			p.storm.add(pe.ev, pe.last, emit)
 		}
-		p.finish(pe)
-		p.storm.add(pe.ev, pe.last, emit)
+		if len(p.spare) < maxSpare {
+			p.spare = append(p.spare, pe)
+		}
 	}
 	p.queue = append(p.queue[:0], p.queue[n:]...)
 	p.storm.due(p.now, emit)
+}
+
+// newPending returns an empty pending, a spare one if there is.
+func (p *Parser) newPending() *pending {
+	n := len(p.spare)
+	if n == 0 {
+		return &pending{}
+	}
+	pe := p.spare[n-1]
+	p.spare = p.spare[:n-1]
+	*pe = pending{}
+	return pe
 }
 
 // finish completes the event of pe: the rule's own finishing, then the
