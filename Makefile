@@ -20,7 +20,7 @@ build:
 setup:
 	./tests/setup-deps.sh
 
-check: setup fmt-check vet build test fuzz
+check: setup fmt-check vet build test corpus fuzz
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

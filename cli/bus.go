@@ -38,6 +38,13 @@ func daemonError(err error, alternative string) error {
 	return err
 }
 
+// busFilter is f as the daemon takes it: the device as the user named it
+// (the daemon expands it to every identifier itself).
+func busFilter(f event.Filter, blk string) pdbus.QueryFilter {
+	f.Blk = nil
+	return pdbus.QueryFilter{Filter: f, Blk: blk}
+}
+
 // busQuery returns the stored events that pass q, from the daemon.
 func busQuery(ctx context.Context, q pdbus.QueryFilter) ([]event.Event, error) {
 	c, err := connectDaemon("--journal")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -135,21 +136,18 @@ func startNotificationServer(t *testing.T) *notificationServer {
 	return s
 }
 
+// TestMonitorNotify runs `prpt monitor --notify` against the daemon on a
+// private system bus and a notification server on a private session bus.
 func TestMonitorNotify(t *testing.T) {
 	srv, _ := serveDaemon(t)
 	notes := startNotificationServer(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	n, err := newDesktopNotifier(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	done := make(chan error, 1)
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
 	go func() {
-		done <- busMonitor(ctx, pdbus.QueryFilter{}, func(ev event.Event) error { return n.Notify(ctx, ev) },
-			func(msg string) { t.Errorf("warning: %s", msg) })
+		done <- Main([]string{"monitor", "--notify", "-J"}, Env{Context: ctx, Stdout: &stdout, Stderr: &stderr})
 	}()
 	// Emit until the monitor is subscribed: the first notification says so.
 	sent := []event.Event{storageEvent(1, event.Critical), storageEvent(2, event.Warning), storageEvent(3, event.Info)}
@@ -160,8 +158,8 @@ func TestMonitorNotify(t *testing.T) {
 		select {
 		case <-notes.got:
 			subscribed = true
-		case err := <-done:
-			t.Fatalf("monitor ended: %v", err)
+		case code := <-done:
+			t.Fatalf("prpt monitor --notify ended: exit %d: %s", code, stderr.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -182,8 +180,8 @@ func TestMonitorNotify(t *testing.T) {
 		}
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("monitor: %v", err)
+	if code := <-done; code != 0 {
+		t.Errorf("prpt monitor --notify: exit %d: %s", code, stderr.String())
 	}
 	body := "ext4 on loop4: I/O error &lt;10&gt; writing to inode 12\nFS_IO_ERROR · ext4 · 2026-11-25 16:03:04 · host1"
 	want := []notification{
@@ -195,6 +193,32 @@ func TestMonitorNotify(t *testing.T) {
 	defer notes.mu.Unlock()
 	if diff := cmp.Diff(want, notes.shown[len(notes.shown)-3:]); diff != "" {
 		t.Errorf("notifications (-want +got):\n%s", diff)
+	}
+	// The events are printed too.
+	if evs := jsonEvents(t, stdout.String()); len(evs) < 3 || evs[len(evs)-1].Seq != 3 {
+		t.Errorf("printed events: %s", stdout.String())
+	}
+}
+
+// TestQueryOverBus: prpt query asks the daemon by default, with the filters
+// as flags.
+func TestQueryOverBus(t *testing.T) {
+	_, b := serveDaemon(t)
+	b.Add(storageEvent(1, event.Error), storageEvent(2, event.Info), storageEvent(3, event.Warning))
+	code, out, stderr := run(t, "", "query", "-J", "--severity", "warning", "--blk", "loop4", "--event-type", "FS_IO_ERROR")
+	if code != 0 {
+		t.Fatalf("prpt query: exit %d: %s", code, stderr)
+	}
+	var got []uint64
+	for _, e := range jsonEvents(t, out) {
+		got = append(got, e.Seq)
+	}
+	if diff := cmp.Diff([]uint64{1, 3}, got); diff != "" {
+		t.Errorf("prpt query seq (-want +got):\n%s", diff)
+	}
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/system_bus_socket")
+	if code, _, stderr := run(t, "", "query"); code != 1 || stderr != "prpt: daemon not running: start peripetyd or use --journal\n" {
+		t.Errorf("prpt query with no daemon: exit %d, %q", code, stderr)
 	}
 }
 

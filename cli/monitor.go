@@ -13,7 +13,8 @@ import (
 // MonitorCmd is `prpt monitor`: the filters of query, without the time
 // range and limit, which a stream of new events has no use for.
 type MonitorCmd struct {
-	JSON bool `short:"J" name:"json" help:"Print one JSON event object per line."`
+	JSON   bool `short:"J" name:"json" help:"Print one JSON event object per line."`
+	Notify bool `help:"Also show each event as a desktop notification (org.freedesktop.Notifications on the session bus)."`
 	FilterFlags
 	JournalFlags
 }
@@ -29,20 +30,35 @@ func (c *MonitorCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if !direct {
-		return errNoDaemonPath
-	}
 	ctx, stop := env.context()
 	defer stop()
 	w := bufio.NewWriter(env.Stdout)
 	ew := &eventWriter{w: w, asJSON: c.JSON}
-	err = journal.Follow(ctx, src, f, func(ev event.Event) error {
+	handle := func(ev event.Event) error {
 		if err := ew.write(&ev); err != nil {
 			return err
 		}
 		// Each event as it comes, not when a buffer fills.
 		return w.Flush()
-	})
+	}
+	if c.Notify {
+		n, err := newDesktopNotifier(ctx)
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		write := handle
+		handle = func(ev event.Event) error {
+			if err := write(ev); err != nil {
+				return err
+			}
+			return n.Notify(ctx, ev)
+		}
+	}
+	if !direct {
+		return busMonitor(ctx, busFilter(f, c.Blk), handle, func(msg string) { fmt.Fprintf(env.Stderr, "prpt: %s\n", msg) })
+	}
+	err = journal.Follow(ctx, src, f, handle)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -16,10 +16,6 @@ import (
 	"github.com/peripety/peripety/sysfs"
 )
 
-// errNoDaemonPath is what query and monitor say without --journal until
-// they can ask the daemon over D-Bus.
-var errNoDaemonPath = errors.New("asking peripetyd over D-Bus is not available in this build: use --journal (or --directory DIR / --file F) to read journald directly")
-
 // FilterFlags are the event filters query and monitor share (DESIGN.md CLI).
 type FilterFlags struct {
 	Severity  string   `placeholder:"SEV" help:"Only events this severe or more: emerg, alert, crit, err, warning, notice, info, debug (or 0-7)."`
@@ -119,13 +115,14 @@ func (c *QueryCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	if !direct {
-		return errNoDaemonPath
-	}
 	ctx, stop := env.context()
 	defer stop()
-	evs, err := journal.Query(ctx, src, f)
-	if err != nil {
+	var evs []event.Event
+	if !direct {
+		if evs, err = busQuery(ctx, busFilter(f, c.Blk)); err != nil {
+			return err
+		}
+	} else if evs, err = journal.Query(ctx, src, f); err != nil {
 		return fmt.Errorf("query %s: %w", src, err)
 	}
 	w := bufio.NewWriter(env.Stdout)

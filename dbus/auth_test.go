@@ -4,6 +4,7 @@ import (
 	"os/user"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peripety/peripety/internal/testenv"
 )
@@ -72,4 +73,35 @@ func TestAuthorization(t *testing.T) {
 			t.Errorf("Query as a systemd-journal member: %v: %s", err, out)
 		}
 	})
+}
+
+// A granted Query check holds for its connection until the TTL passes, and
+// only Query checks are kept.
+func TestGrantCache(t *testing.T) {
+	now := time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
+	a := &authorizer{ttl: 5 * time.Second, now: func() time.Time { return now }, granted: map[string]time.Time{}}
+	a.grant(":1.7", ActionQuery)
+	a.grant(":1.8", ActionManage)
+	for _, tc := range []struct {
+		after  time.Duration
+		sender string
+		want   bool
+	}{
+		{0, ":1.7", true},
+		{4 * time.Second, ":1.7", true},
+		{5 * time.Second, ":1.7", false},
+		{0, ":1.8", false},
+		{0, ":1.9", false},
+	} {
+		now = time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC).Add(tc.after)
+		if got := a.grantedNow(tc.sender); got != tc.want {
+			t.Errorf("after %v, grantedNow(%s) = %v, want %v", tc.after, tc.sender, got, tc.want)
+		}
+	}
+	// Expired grants are dropped when the next is recorded.
+	now = now.Add(6 * time.Second)
+	a.grant(":1.9", ActionQuery)
+	if _, ok := a.granted[":1.7"]; ok || len(a.granted) != 1 {
+		t.Errorf("granted = %v, want only :1.9", a.granted)
+	}
 }

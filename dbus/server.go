@@ -230,9 +230,6 @@ func (s *Server) Emit(ctx context.Context, ev event.Event) error {
 	return nil
 }
 
-// EventsEmitted is how many StorageEvent signals were sent.
-func (s *Server) EventsEmitted() uint64 { return s.emitted.Load() }
-
 // callContext is the context of one method call's Backend work.
 func (s *Server) callContext() (context.Context, context.CancelFunc) {
 	s.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // FS reads the files the resolver needs (sys/, dev/, proc/self/mountinfo,
@@ -48,11 +49,48 @@ func pathError(op, p string, err error) error {
 // readAttr returns the content of a sysfs attribute or udev/proc file at p
 // with trailing white space and NUL bytes removed.
 func readAttr(p string) (string, error) {
-	b, err := os.ReadFile(p)
+	b, err := readFile(p, maxAttrSize)
 	if err != nil {
-		return "", pathError("read", p, err)
+		return "", err
 	}
 	return string(bytes.TrimRight(b, " \t\r\n\x00")), nil
+}
+
+// maxAttrSize bounds what readAttr reads: a sysfs attribute is at most a
+// page, a udev database entry a few kilobytes.
+const maxAttrSize = 1 << 20
+
+// readFile reads the file p, failing if it holds more than limit bytes. It
+// uses the system calls directly: os.ReadFile would also stat the file and
+// offer it to the runtime's poller, doubling the calls per attribute, which
+// shows when listing thousands of devices.
+func readFile(p string, limit int) ([]byte, error) {
+	fd, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	for err == syscall.EINTR {
+		fd, err = syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return nil, pathError("read", p, err)
+	}
+	defer syscall.Close(fd)
+	var buf [4096]byte
+	var out []byte
+	for {
+		n, err := syscall.Read(fd, buf[:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, pathError("read", p, err)
+		}
+		if n == 0 {
+			return out, nil
+		}
+		if len(out)+n > limit {
+			return nil, fmt.Errorf("read %q: larger than %d bytes", p, limit)
+		}
+		out = append(out, buf[:n]...)
+	}
 }
 
 // readAttrOpt is readAttr for an optional attribute: a missing file is "".

@@ -1,9 +1,11 @@
 package sysfs
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -128,5 +130,64 @@ func TestLiveReattach(t *testing.T) {
 	if second.WWID != other || second.DiskSeq == first.DiskSeq {
 		t.Errorf("after re-attaching %s: WWID %q diskseq %s, want %q and a diskseq other than %s",
 			l.dev, second.WWID, second.DiskSeq, other, first.DiskSeq)
+	}
+}
+
+// liveTypes is the type a kernel name on this machine must have.
+var liveTypes = map[*regexp.Regexp]string{
+	regexp.MustCompile(`^loop[0-9]+$`):        TypeLoop,
+	regexp.MustCompile(`^vd[a-z]+$`):          TypeVirtio,
+	regexp.MustCompile(`^vd[a-z]+[0-9]+$`):    TypePartition,
+	regexp.MustCompile(`^sd[a-z]+$`):          TypeSCSI,
+	regexp.MustCompile(`^nvme[0-9]+n[0-9]+$`): TypeNVMe,
+}
+
+// TestLiveMachine resolves every block device of this machine's own /sys
+// (no root needed) and checks the virtio fixture has the layout a real
+// virtio disk has here.
+func TestLiveMachine(t *testing.T) {
+	names, err := listDir("/sys/class/block")
+	if err != nil || len(names) == 0 {
+		t.Skipf("no block devices in /sys/class/block (%v)", err)
+	}
+	r := NewResolver("/")
+	for _, n := range names {
+		info, err := r.BlockInfo(n)
+		if errors.Is(err, ErrNotFound) {
+			continue // detached meanwhile by another test on this machine
+		}
+		if err != nil {
+			t.Errorf("BlockInfo(%s): %v", n, err)
+			continue
+		}
+		for re, typ := range liveTypes {
+			if re.MatchString(n) && info.BlkType != typ {
+				t.Errorf("BlockInfo(%s) type %q, want %q", n, info.BlkType, typ)
+			}
+		}
+		byMajMin, err := r.BlockInfo(info.MajorMinor)
+		if err == nil && byMajMin.KernelName != n {
+			t.Errorf("BlockInfo(%s) = %s, want %s", info.MajorMinor, byMajMin.KernelName, n)
+		}
+	}
+
+	live, err := os.Readlink("/sys/block/vda")
+	if err != nil {
+		t.Skipf("no virtio disk vda to compare the fixture with: %v", err)
+	}
+	fixture, err := os.Readlink(filepath.Join(sharedRoot(t, "virtio"), "sys/block/vda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := regexp.MustCompile(`^\.\./devices/pci[0-9a-f:]+/[0-9a-f:.]+/virtio[0-9]+/block/vda$`)
+	for _, l := range []string{live, fixture} {
+		if !shape.MatchString(l) {
+			t.Errorf("sys/block/vda -> %s, not of the form %s", l, shape)
+		}
+	}
+	liveDev, _ := os.Readlink("/sys/block/vda/device")
+	fixDev, _ := os.Readlink(filepath.Join(sharedRoot(t, "virtio"), "sys/block/vda/device"))
+	if ds := regexp.MustCompile(`^\.\./\.\./\.\./virtio[0-9]+$`); !ds.MatchString(liveDev) || !ds.MatchString(fixDev) {
+		t.Errorf("vda/device -> %q here, %q in the fixture; want both ../../../virtioN", liveDev, fixDev)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -21,9 +20,9 @@ type mount struct {
 // mounts returns the entries of <root>/proc/self/mountinfo (proc(5)).
 func (f FS) mounts() ([]mount, error) {
 	p := f.Path("proc", "self", "mountinfo")
-	b, err := os.ReadFile(p)
+	b, err := readFile(p, 64<<20)
 	if err != nil {
-		return nil, pathError("read", p, err)
+		return nil, err
 	}
 	ms, err := parseMountinfo(b)
 	if err != nil {

@@ -49,7 +49,7 @@ var (
 		"speed": "8 Gbit", "port_state": "Online", "driver_name": "lpfc"}
 	iscsiSDH = map[string]string{"transport": "iSCSI", "address": "192.168.122.10", "port": "3260", "tpgt": "1",
 		"target_name": iqn, "iface_name": "default", "driver_name": "iscsi_tcp"}
-	sataSDA  = map[string]string{"transport": "ATA", "ata_port": "ata3", "speed": "6.0 Gbps"}
+	sataSDA  = map[string]string{"transport": "ATA", "ata_port": "ata3", "speed": "6.0 Gbps", "driver_name": "ahci"}
 	nvmeTCP0 = map[string]string{"transport": "NVMe/TCP", "controller": "nvme0",
 		"address": "traddr=192.168.122.20,trsvcid=4420,src_addr=192.168.122.1"}
 	nvmeTCP1 = map[string]string{"transport": "NVMe/TCP", "controller": "nvme1",
@@ -79,7 +79,7 @@ var blockInfoCases = []struct {
 			Preferred:   "/dev/disk/by-id/wwn-0x600a098038303053453f463045727a4b",
 			TransportID: "0x10000000c9a02834,0x500a0982891b8dc5", Transport: fcSDB}},
 	// sdd's udev entry lists the wwn- link, but sdb won it.
-	{"fc-mpath-lvm", []string{"sdd", "8:48", "3:0:0:1", "/dev/sdd"},
+	{"fc-mpath-lvm", []string{"sdd", "8:48", "3:0:0:1", "/dev/sdd", "/dev/disk/by-path/pci-0000:05:00.1-fc-0x500a0983891b8dc5-lun-1"},
 		summary{Kernel: "sdd", MajMin: "8:48", Type: TypeSCSI, WWID: lunA, Path: "/dev/sdd", Preferred: "/dev/sdd",
 			TransportID: "0x10000000c9a02835,0x500a0983891b8dc5", Transport: fcSDD}},
 	{"fc-mpath-lvm", []string{"dm-3", "253:3", "mpathb-part1", "/dev/mapper/mpathb-part1", lunB[:0] + "mpath-3600a098038303053453f463045727a4c-part1",

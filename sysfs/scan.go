@@ -103,9 +103,9 @@ func (s *scan) identify(d device, info *BlockInfo) error {
 	switch {
 	case d.Partition != "":
 		return s.identifyPartition(d, info)
-	case exists(filepath.Join(d.Dir, "dm")):
+	case strings.HasPrefix(d.Name, "dm-") && exists(filepath.Join(d.Dir, "dm")):
 		return s.identifyDM(d, info)
-	case exists(filepath.Join(d.Dir, "md")):
+	case strings.HasPrefix(d.Name, "md") && exists(filepath.Join(d.Dir, "md")):
 		return identifyMD(d, info)
 	case isNVMeName(d.Name):
 		return s.identifyNVMe(d, info)

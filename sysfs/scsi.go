@@ -50,13 +50,15 @@ type transport struct {
 func (s *scan) transport(dir string) (transport, error) {
 	comps := pathComponents(dir)
 	host := ""
+	for _, c := range comps {
+		if strings.HasPrefix(c, "host") && allDigits(c[len("host"):]) {
+			host = c
+		}
+	}
 	for i, c := range comps {
 		key := strings.Join(comps[:i+1], "/")
 		var kind func(host, obj, objDir string) (transport, error)
 		switch {
-		case strings.HasPrefix(c, "host") && allDigits(c[len("host"):]):
-			host = c
-			continue
 		case strings.HasPrefix(c, "rport-"):
 			kind = s.fcTransport
 		case strings.HasPrefix(c, "session") && allDigits(c[len("session"):]):
@@ -177,14 +179,17 @@ func (s *scan) sasTransport(host, endDevice, _ string) (transport, error) {
 }
 
 // ataTransport reads /sys/class/ata_link/link<N>/sata_spd for port ata<N>
-// (sysfs-ata); its host comes after the port on the path, so the driver is
-// not known here.
-func (s *scan) ataTransport(_, port, _ string) (transport, error) {
+// (sysfs-ata).
+func (s *scan) ataTransport(host, port, _ string) (transport, error) {
 	spd, err := readAttrOpt(s.fs.sys("class", "ata_link", "link"+strings.TrimPrefix(port, "ata"), "sata_spd"))
 	if err != nil {
 		return transport{}, err
 	}
-	t := map[string]string{"transport": "ATA", "ata_port": port}
+	drv, err := s.driverName(host)
+	if err != nil {
+		return transport{}, err
+	}
+	t := map[string]string{"transport": "ATA", "ata_port": port, "driver_name": drv}
 	if spd != "" && spd != "<unknown>" {
 		t["speed"] = spd
 	}

@@ -3,7 +3,6 @@ package sysfs
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"strings"
 )
 
@@ -20,12 +19,12 @@ type udevData struct {
 // udev has not seen (or a system without udev) has an empty one.
 func (f FS) udev(majMin string) (udevData, error) {
 	p := f.Path("run", "udev", "data", "b"+majMin)
-	b, err := os.ReadFile(p)
+	b, err := readFile(p, maxAttrSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return udevData{}, nil
 	}
 	if err != nil {
-		return udevData{}, pathError("read", p, err)
+		return udevData{}, err
 	}
 	d := parseUdevData(string(b))
 	d.Known = true

@@ -14,6 +14,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/peripety/peripety/service"
+	"github.com/peripety/peripety/sysfs"
 )
 
 type flags struct {
@@ -52,17 +53,27 @@ func run(f flags) error {
 	if err != nil {
 		return fmt.Errorf("--bus: %w", err)
 	}
-	d, err := service.New(service.Options{
+	resolver := sysfs.NewResolver(f.Root)
+	dbus, err := openBus(bus, resolver)
+	if err != nil {
+		return err
+	}
+	defer dbus.close()
+	opts := service.Options{
 		ConfigPath: f.Config,
 		Source:     src,
 		Bus:        bus,
 		Root:       f.Root,
 		StateDir:   f.StateDir,
 		Log:        log,
-	})
+		Resolver:   resolver,
+	}
+	dbus.wire(&opts)
+	d, err := service.New(opts)
 	if err != nil {
 		return err
 	}
+	dbus.attach(d, opts.JournalRead)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	hup := make(chan os.Signal, 1)

@@ -59,11 +59,10 @@ func FCMultipathLVM(t *Tree) {
 		host, rport, twwpn, hctl, name, majMin, lun string
 	}
 	hosts := map[string]string{}
-	for i, h := range []struct{ n int }{{2}, {3}} {
-		fn := fmt.Sprintf("%s/0000:05:00.%d", pci, i)
-		hdir := t.SCSIHost(fn, h.n, "lpfc")
+	for i, n := range []int{2, 3} {
+		hdir := t.SCSIHost(fmt.Sprintf("%s/0000:05:00.%d", pci, i), n, "lpfc")
 		t.FCHost(hdir, fmt.Sprintf("0x10000000c9a0283%d", 4+i), "8 Gbit")
-		hosts[fmt.Sprintf("host%d", h.n)] = hdir
+		hosts[fmt.Sprintf("host%d", n)] = hdir
 	}
 	paths := []path{
 		{"host2", "rport-2:0-3", "0x500a0982891b8dc5", "2:0:0:1", "sdb", "8:16", fcLUN},
@@ -77,22 +76,21 @@ func FCMultipathLVM(t *Tree) {
 	for _, p := range paths {
 		rdir, ok := rports[p.rport]
 		if !ok {
-			state := "Online"
-			rdir = t.FCRemotePort(hosts[p.host], p.rport, p.twwpn, state)
+			rdir = t.FCRemotePort(hosts[p.host], p.rport, p.twwpn, "Online")
 			rports[p.rport] = rdir
 		}
 		t.SCSIDisk(rdir, SCSIDisk{HCTL: p.hctl, Name: p.name, MajorMinor: p.majMin,
 			Vendor: "NETAPP", Model: "LUN C-Mode", WWID: p.lun})
 		wwn := "0x" + p.lun[len("naa."):]
+		byPath := fmt.Sprintf("disk/by-path/pci-%s-fc-%s-lun-%s", filepath.Base(filepath.Dir(hosts[p.host])), p.twwpn, p.hctl[len(p.hctl)-1:])
 		t.Udev(p.majMin,
 			"S:disk/by-id/wwn-"+wwn,
-			"S:disk/by-path/pci-0000:05:00.0-fc-"+p.twwpn+"-lun-"+p.hctl[len(p.hctl)-1:],
 			"E:ID_WWN="+wwn,
 			"E:ID_SERIAL=3"+p.lun[len("naa."):],
 			"E:ID_FS_TYPE=mpath_member",
 			"E:DM_MULTIPATH_DEVICE_PATH=1",
 		)
-		t.DevLink("disk/by-path/pci-0000:05:00.0-fc-"+p.twwpn+"-lun-"+p.hctl[len(p.hctl)-1:], p.name)
+		t.DevLink(byPath, p.name)
 	}
 	t.DevLink("disk/by-id/wwn-0x"+fcLUN[len("naa."):], "sdb")
 	t.DevLink("disk/by-id/wwn-0x"+fcLUN2[len("naa."):], "sdf")
