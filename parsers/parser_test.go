@@ -379,7 +379,7 @@ func TestExpand(t *testing.T) {
 		{"unterminated {kdev", "unterminated {kdev"},
 	} {
 		if got := string(appendExpanded([]byte("x"), c.tmpl, "sda", ext)[1:]); got != c.want {
-			t.Errorf("expand(%q) = %q, want %q", c.tmpl, got, c.want)
+			t.Errorf("appendExpanded(%q) = %q, want %q", c.tmpl, got, c.want)
 		}
 	}
 }
