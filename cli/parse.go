@@ -46,6 +46,8 @@ func (c *ParseCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
+	// Most records of a kernel log are no rule's: skip making their text.
+	r.SetFilter(rs.Wants)
 
 	out := bufio.NewWriterSize(env.Stdout, 64<<10)
 	ew := eventWriter{w: out, asJSON: c.JSON}
