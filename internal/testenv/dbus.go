@@ -76,15 +76,25 @@ const sessionBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus 
 
 // SystemBus starts a dbus-daemon configured like the system bus that
 // includes the shipped policy packaging/dbus-1/system.d/org.storage.Peripety1.conf
-// (and polkit's, when installed), sets DBUS_SYSTEM_BUS_ADDRESS to it for the
-// test, and stops it when the test ends. The socket is reachable by every
-// user, for tests that call as a non-root user.
+// (see SystemBusWith).
 func SystemBus(t testing.TB) *Bus {
 	t.Helper()
-	policy := ShippedFile(t, "packaging/dbus-1/system.d/org.storage.Peripety1.conf")
-	includes := fmt.Sprintf("  <include>%s</include>\n", policy)
-	includes += "  <include ignore_missing=\"yes\">/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>\n"
-	b := startBus(t, "system", func(sock string) string { return fmt.Sprintf(systemBusConfig, sock, includes) })
+	return SystemBusWith(t, ShippedFile(t, "packaging/dbus-1/system.d/org.storage.Peripety1.conf"))
+}
+
+// SystemBusWith starts a dbus-daemon configured like the system bus that
+// includes the given policy files (and polkit's, when installed), sets
+// DBUS_SYSTEM_BUS_ADDRESS to it for the test, and stops it when the test
+// ends. The socket is reachable by every user, for tests that call as a
+// non-root user.
+func SystemBusWith(t testing.TB, policies ...string) *Bus {
+	t.Helper()
+	var includes strings.Builder
+	for _, p := range policies {
+		fmt.Fprintf(&includes, "  <include>%s</include>\n", p)
+	}
+	includes.WriteString("  <include ignore_missing=\"yes\">/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>\n")
+	b := startBus(t, "system", func(sock string) string { return fmt.Sprintf(systemBusConfig, sock, includes.String()) })
 	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", b.Address)
 	return b
 }
