@@ -62,16 +62,32 @@ func SparseFile(t testing.TB, size int64) string {
 
 // Loop attaches img to a free loop device of its own (`losetup -f --show
 // losetupArgs… img`) and returns the device path, /dev/loopN. When the test
-// ends, a mount of the device the test left is undone (lazily), then the
-// device is detached; both may already have been done by the test.
+// ends, if the device is still attached to img, a mount of it the test left
+// is undone (lazily) and the device is detached.
 func Loop(t testing.TB, img string, losetupArgs ...string) string {
 	t.Helper()
 	dev := Run(t, "losetup", append(append([]string{"-f", "--show"}, losetupArgs...), img)...)
+	backing, err := filepath.Abs(img)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
+		// The test may have detached the device itself, and another test
+		// may have taken the number since: only undo what is still ours.
+		if !loopBackedBy(dev, backing) {
+			return
+		}
 		exec.Command("umount", "-l", dev).Run()
 		exec.Command("losetup", "-d", dev).Run()
 	})
 	return dev
+}
+
+// loopBackedBy reports whether the loop device dev is attached to the file
+// img, from /sys/block/<dev>/loop/backing_file.
+func loopBackedBy(dev, img string) bool {
+	b, err := os.ReadFile(filepath.Join("/sys/block", filepath.Base(dev), "loop", "backing_file"))
+	return err == nil && strings.TrimSpace(string(b)) == img
 }
 
 // Mount mounts dev, with the mount options opts (`mount -o opt,opt…`) when
