@@ -2,7 +2,6 @@ package logfmt
 
 import (
 	"bytes"
-	"errors"
 	"time"
 
 	"github.com/peripety/peripety/parsers"
@@ -13,25 +12,11 @@ import (
 // timestamp; they are joined back into one record.
 func (r *Reader) nextDmesg() (parsers.Record, error) {
 	for {
-		line, err := r.readLine()
-		if errors.Is(err, errTooLong) {
-			r.skip(SkipTooLong, r.lineNo, line)
-			if err := r.skipContinuations(); err != nil {
-				return parsers.Record{}, err
-			}
-			continue
-		}
+		line, err := r.recordLine()
 		if err != nil {
 			return parsers.Record{}, err
 		}
-		if len(line) == 0 {
-			continue
-		}
 		start := r.lineNo
-		if line[0] == ' ' || line[0] == '\t' {
-			r.skip(SkipOrphan, start, line)
-			continue
-		}
 		p, ok := parseDmesgPrefix(line)
 		if !ok {
 			r.skip(SkipMalformed, start, line)

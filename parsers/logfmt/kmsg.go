@@ -212,25 +212,11 @@ func (r *Reader) kmsgText(escaped []byte) string {
 // with a space. It is what `cat /dev/kmsg` saves.
 func (r *Reader) nextKmsg() (parsers.Record, error) {
 	for {
-		line, err := r.readLine()
-		if errors.Is(err, errTooLong) {
-			r.skip(SkipTooLong, r.lineNo, line)
-			if err := r.skipContinuations(); err != nil {
-				return parsers.Record{}, err
-			}
-			continue
-		}
+		line, err := r.recordLine()
 		if err != nil {
 			return parsers.Record{}, err
 		}
-		if len(line) == 0 {
-			continue
-		}
 		start := r.lineNo
-		if line[0] == ' ' || line[0] == '\t' {
-			r.skip(SkipOrphan, start, line)
-			continue
-		}
 		r.rec = append(r.rec[:0], line...)
 		fits, err := r.readContinuations(0)
 		if err != nil {

@@ -235,6 +235,30 @@ func (r *Reader) skipContinuations() error {
 	return nil
 }
 
+// recordLine returns the next line that can start a record, skipping and
+// counting over-long lines (with their continuations) and continuation
+// lines without a record; empty lines are passed over. r.lineNo is its
+// number.
+func (r *Reader) recordLine() ([]byte, error) {
+	for {
+		line, err := r.readLine()
+		switch {
+		case errors.Is(err, errTooLong):
+			r.skip(SkipTooLong, r.lineNo, line)
+			if err := r.skipContinuations(); err != nil {
+				return nil, err
+			}
+		case err != nil:
+			return nil, err
+		case len(line) == 0:
+		case line[0] == ' ' || line[0] == '\t':
+			r.skip(SkipOrphan, r.lineNo, line)
+		default:
+			return line, nil
+		}
+	}
+}
+
 // appendContinuation adds one continuation line to r.rec, dropping up to
 // indent leading blanks (the width of the prefix the first line had), and
 // reports false when the record would grow past MaxRecordSize.

@@ -2,7 +2,6 @@ package logfmt
 
 import (
 	"bytes"
-	"errors"
 	"time"
 
 	"github.com/peripety/peripety/parsers"
@@ -14,26 +13,12 @@ import (
 // joined back into one record.
 func (r *Reader) nextSyslog() (parsers.Record, error) {
 	for {
-		line, err := r.readLine()
-		if errors.Is(err, errTooLong) {
-			r.skip(SkipTooLong, r.lineNo, line)
-			if err := r.skipContinuations(); err != nil {
-				return parsers.Record{}, err
-			}
-			continue
-		}
+		line, err := r.recordLine()
 		if err != nil {
 			return parsers.Record{}, err
 		}
-		if len(line) == 0 {
-			continue
-		}
 		start := r.lineNo
-		switch {
-		case line[0] == ' ' || line[0] == '\t':
-			r.skip(SkipOrphan, start, line)
-			continue
-		case bytes.HasPrefix(line, []byte("-- ")):
+		if bytes.HasPrefix(line, []byte("-- ")) {
 			r.skip(SkipJournalMarker, start, line)
 			continue
 		}
