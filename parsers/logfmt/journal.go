@@ -68,7 +68,7 @@ func (e *journalEntry) reset() {
 	*e = journalEntry{message: msg}
 }
 
-// record turns a kernel entry into a record, or says why it is skipped:
+// journalRecord turns a kernel entry into a record, or says why it is skipped:
 // only kernel entries (_TRANSPORT=kernel or SYSLOG_IDENTIFIER=kernel) are
 // records, and never peripetyd's own (IS_PERIPETY=TRUE). Time is
 // __REALTIME_TIMESTAMP, Monotonic the kernel's own timestamp
