@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -378,9 +379,7 @@ func (s *scan) forEvent(kdev string) (BlockInfo, map[string]string, string, erro
 		if err != nil {
 			return BlockInfo{}, nil, "", err
 		}
-		for k, v := range t {
-			ext[k] = v
-		}
+		maps.Copy(ext, t)
 		ext["blk_major_minor"] = d.MajorMinor
 		target = head
 	} else if mp, err := s.multipathHolder(name); err != nil {
@@ -390,9 +389,7 @@ func (s *scan) forEvent(kdev string) (BlockInfo, map[string]string, string, erro
 		if err != nil {
 			return BlockInfo{}, nil, "", err
 		}
-		for k, v := range path.Transport {
-			ext[k] = v
-		}
+		maps.Copy(ext, path.Transport)
 		ext["blk_major_minor"] = d.MajorMinor
 		target = mp
 	}
@@ -401,9 +398,7 @@ func (s *scan) forEvent(kdev string) (BlockInfo, map[string]string, string, erro
 		return BlockInfo{}, nil, "", fmt.Errorf("event device %q: %w", kdev, err)
 	}
 	if target == name {
-		for k, v := range info.Transport {
-			ext[k] = v
-		}
+		maps.Copy(ext, info.Transport)
 	}
 	return info, ext, name, nil
 }
@@ -481,9 +476,7 @@ func (s *scan) nvmeController(ctrl string, ext map[string]string) (BlockInfo, er
 	if err != nil {
 		return BlockInfo{}, err
 	}
-	for k, v := range t {
-		ext[k] = v
-	}
+	maps.Copy(ext, t)
 	var nss []string
 	seen := make(map[string]bool)
 	for _, e := range entries {
