@@ -121,3 +121,10 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// numbered tells whether the path element c is prefix and a number, as
+// sysfs names the objects it counts: host2, session1, ata3, virtio1.
+func numbered(c, prefix string) bool {
+	n, ok := strings.CutPrefix(c, prefix)
+	return ok && allDigits(n)
+}

@@ -51,7 +51,7 @@ func (s *scan) transport(dir string) (transport, error) {
 	comps := pathComponents(dir)
 	host := ""
 	for _, c := range comps {
-		if strings.HasPrefix(c, "host") && allDigits(c[len("host"):]) {
+		if numbered(c, "host") {
 			host = c
 		}
 	}
@@ -61,13 +61,13 @@ func (s *scan) transport(dir string) (transport, error) {
 		switch {
 		case strings.HasPrefix(c, "rport-"):
 			kind = s.fcTransport
-		case strings.HasPrefix(c, "session") && allDigits(c[len("session"):]):
+		case numbered(c, "session"):
 			kind = s.iscsiTransport
 		case strings.HasPrefix(c, "end_device-"):
 			kind = s.sasTransport
-		case strings.HasPrefix(c, "ata") && allDigits(c[len("ata"):]):
+		case numbered(c, "ata"):
 			kind = s.ataTransport
-		case strings.HasPrefix(c, "usb") && allDigits(c[len("usb"):]):
+		case numbered(c, "usb"):
 			return transport{details: map[string]string{"transport": "USB"}}, nil
 		default:
 			continue

@@ -1,12 +1,10 @@
 package sysfs
 
-import "strings"
-
 // isVirtio tells whether the device directory sits under a virtio device
 // (/sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda).
 func isVirtio(dir string) bool {
 	for _, c := range pathComponents(dir) {
-		if strings.HasPrefix(c, "virtio") && allDigits(strings.TrimPrefix(c, "virtio")) {
+		if numbered(c, "virtio") {
 			return true
 		}
 	}
