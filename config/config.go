@@ -97,16 +97,6 @@ func Load(path string, mustExist bool) (*Config, error) {
 	return c, nil
 }
 
-// parse reads one file's content, as Load does, over the defaults; name is
-// what errors and rule sources call it.
-func parse(name string, data []byte) (*Config, error) {
-	c := Default()
-	if err := c.add(name, data); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // fileConfig is the TOML shape of one file; pointers tell a key that is
 // absent from one set to false.
 type fileConfig struct {

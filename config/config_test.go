@@ -9,6 +9,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// parse reads one file's content, as Load does, over the defaults; name is
+// what errors and rule sources call it.
+func parse(name string, data []byte) (*Config, error) {
+	c := Default()
+	if err := c.add(name, data); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // TestLoadOriginal loads the original peripety's shipped file, unchanged.
 func TestLoadOriginal(t *testing.T) {
 	c, err := Load(filepath.Join("testdata", "peripetyd.conf"), true)
