@@ -57,16 +57,22 @@ func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
 
 // blockInfo is BlockInfo without the cache.
 func (r *Resolver) blockInfo(id string) (BlockInfo, error) {
-	s := newScan(r.fs)
+	_, info, err := newScan(r.fs).resolve(id)
+	return info, err
+}
+
+// resolve returns the kernel name of the device id names (see BlockInfo)
+// and its description with its owners.
+func (s *scan) resolve(id string) (string, BlockInfo, error) {
 	name, err := s.lookup(id, true)
 	if err != nil {
-		return BlockInfo{}, err
+		return "", BlockInfo{}, err
 	}
 	info, err := s.full(name)
 	if err != nil {
-		return BlockInfo{}, fmt.Errorf("block device %q: %w", id, err)
+		return "", BlockInfo{}, fmt.Errorf("block device %q: %w", id, err)
 	}
-	return info, nil
+	return name, info, nil
 }
 
 // ListBlocks describes the top-level block devices, those nothing is built
@@ -160,13 +166,9 @@ func (r *Resolver) ForEvent(kdev string) (BlockInfo, map[string]string, error) {
 // of its paths (the LUN's). A query for any of them matches the device.
 func (r *Resolver) Identifiers(id string) ([]string, error) {
 	s := newScan(r.fs)
-	name, err := s.lookup(id, true)
+	name, info, err := s.resolve(id)
 	if err != nil {
 		return nil, err
-	}
-	info, err := s.full(name)
-	if err != nil {
-		return nil, fmt.Errorf("block device %q: %w", id, err)
 	}
 	d, err := s.device(name)
 	if err != nil {
