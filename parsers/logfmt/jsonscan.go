@@ -16,9 +16,9 @@ var errJSON = errors.New("malformed JSON")
 
 // scanJSONObject calls field for every member of the object that is line
 // (white space around allowed). want tells which keys to decode; field
-// gets their values as journalJSONValue would: a string's text, the bytes
-// of an array of numbers, the first value of an array of those, nil for
-// null. buf is scratch space for decoded strings, returned for reuse.
+// gets their values: a string's text, the bytes of an array of numbers,
+// the first value of an array of those, nil for null. buf is scratch
+// space for decoded strings, returned for reuse.
 func scanJSONObject(line, buf []byte, want func(key []byte) bool, field func(key, value []byte)) ([]byte, error) {
 	if buf == nil {
 		buf = make([]byte, 0, 256) // so that an empty string is not nil
