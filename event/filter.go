@@ -47,11 +47,12 @@ func (f *Filter) Match(ev *Event) bool {
 	if len(f.Blk) == 0 {
 		return true
 	}
-	if slices.Contains(f.Blk, ev.Kdev) || slices.Contains(f.Blk, ev.DevWWID) || slices.Contains(f.Blk, ev.DevPath) {
-		return true
-	}
 	for _, id := range f.Blk {
-		if id != "" && (slices.Contains(ev.OwnersWWIDs, id) || slices.Contains(ev.OwnersPaths, id)) {
+		if id == "" {
+			continue // an empty identifier names no device
+		}
+		if id == ev.Kdev || id == ev.DevWWID || id == ev.DevPath ||
+			slices.Contains(ev.OwnersWWIDs, id) || slices.Contains(ev.OwnersPaths, id) {
 			return true
 		}
 	}
@@ -76,7 +77,7 @@ func containsFold(list []string, s string) bool {
 }
 
 // ParseTimeSpec reads the time forms `prpt query --since` and the D-Bus
-// Query filter take: `now`, `today`, `yesterday`, `2018-05-21`,
+// Query filter take: `now`, `today`, `yesterday`, `tomorrow`, `2018-05-21`,
 // `2018-05-21 10:00:00` (local time, as journalctl reads them) or RFC 3339.
 func ParseTimeSpec(s string, now time.Time) (time.Time, error) {
 	t := strings.TrimSpace(s)
@@ -99,5 +100,5 @@ func ParseTimeSpec(s string, now time.Time) (time.Time, error) {
 	if v, err := time.Parse(time.RFC3339Nano, t); err == nil {
 		return v, nil
 	}
-	return time.Time{}, fmt.Errorf("unknown time %q: want today, yesterday, YYYY-MM-DD, \"YYYY-MM-DD HH:MM:SS\" or RFC 3339", s)
+	return time.Time{}, fmt.Errorf("unknown time %q: want now, today, yesterday, tomorrow, YYYY-MM-DD, \"YYYY-MM-DD HH:MM:SS\" or RFC 3339", s)
 }

@@ -30,6 +30,7 @@ func TestFilterMatch(t *testing.T) {
 		{"blk owner path", Filter{Blk: []string{"/dev/sdc"}}, true},
 		{"blk owner wwid", Filter{Blk: []string{"mpath-y"}}, true},
 		{"blk miss", Filter{Blk: []string{"sdz", ""}}, false},
+		{"blk empty id never matches an empty field", Filter{Blk: []string{""}}, false},
 		{"event id", Filter{EventID: "id-1"}, true},
 		{"event id miss", Filter{EventID: "id-2"}, false},
 	}
