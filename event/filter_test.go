@@ -30,7 +30,6 @@ func TestFilterMatch(t *testing.T) {
 		{"blk owner path", Filter{Blk: []string{"/dev/sdc"}}, true},
 		{"blk owner wwid", Filter{Blk: []string{"mpath-y"}}, true},
 		{"blk miss", Filter{Blk: []string{"sdz", ""}}, false},
-		{"blk empty id never matches an empty field", Filter{Blk: []string{""}}, false},
 		{"event id", Filter{EventID: "id-1"}, true},
 		{"event id miss", Filter{EventID: "id-2"}, false},
 	}
@@ -40,6 +39,16 @@ func TestFilterMatch(t *testing.T) {
 				t.Errorf("Match = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestFilterEmptyBlkID(t *testing.T) {
+	// An event whose device could not be resolved has no WWID or path; an
+	// empty identifier in the filter must not take that for a match.
+	ev := Event{EventType: "BLK_IO_ERROR", Kdev: "sdz"}
+	f := Filter{Blk: []string{"", "sdb"}}
+	if f.Match(&ev) {
+		t.Error("Match = true for an empty identifier against an empty dev_wwid")
 	}
 }
 
