@@ -78,7 +78,8 @@ type pipeline struct {
 	// events whose mount does not show in mountinfo yet (resolve.go), and
 	// behind each the later events of its device, so that a device's
 	// events keep their order (its unmount never comes out before its
-	// mount, and takes the mount point its mount found). Other devices'
+	// mount, and takes the mount point its mount found); such a later
+	// event ends the wait. Other devices'
 	// events are not held: seq numbers are given at delivery, so seq
 	// order is delivery order, which may differ from record order across
 	// devices by up to mountWait.
@@ -204,17 +205,27 @@ func (p *pipeline) emit(ev event.Event) {
 		p.log.Debug("event already stored before restart", "event_id", ev.EventID, "event_type", ev.EventType)
 		return
 	}
+	if p.holds(ev.Kdev) {
+		// A further line of the device (its unmount, say) means the moment
+		// of the mount has passed: one which has not shown by now is in
+		// another mount namespace or already gone.
+		p.held = append(p.held, &heldEvent{ev: ev})
+		now := p.res.now()
+		for _, h := range p.held {
+			if h.waiting && h.ev.Kdev == ev.Kdev {
+				h.retryAt, h.until = now, now
+			}
+		}
+		p.retry(false)
+		return
+	}
 	p.place(ev, true)
 }
 
-// place resolves ev and delivers it, or holds it: behind a held event of
-// its device, or, when wait is set and it is a live mount event whose mount
-// does not show yet, to be looked up again.
+// place resolves ev and delivers it, or, when wait is set and it is a live
+// mount event whose mount does not show yet, holds it to be looked up
+// again.
 func (p *pipeline) place(ev event.Event, wait bool) {
-	if wait && p.holds(ev.Kdev) {
-		p.held = append(p.held, &heldEvent{ev: ev})
-		return
-	}
 	l := p.res.lookUp(&ev)
 	if wait && p.res.awaitsMount(&ev, l) {
 		now := p.res.now()
@@ -260,6 +271,8 @@ func (p *pipeline) retry(force bool) {
 	p.held = nil
 	for _, h := range old {
 		switch {
+		case !h.waiting && p.holds(h.ev.Kdev):
+			p.held = append(p.held, h)
 		case !h.waiting:
 			p.place(h.ev, !force)
 		case !force && now.Before(h.retryAt):
