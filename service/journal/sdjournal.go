@@ -288,6 +288,8 @@ func Follow(ctx context.Context, src Source, f event.Filter, fn func(event.Event
 // too. A caller that saves the cursor of each record it has handled and
 // passes the last one back resumes with nothing lost and nothing twice. A
 // cursor sd-journal cannot parse gives an error wrapping ErrBadCursor.
+// It sees a new entry within milliseconds when it can read /dev/kmsg
+// (waitKernel), else as late as journald tells (up to about 250ms).
 func ReadKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, cursor string) error) error {
 	r, err := open(Source{})
 	if err != nil {
