@@ -73,6 +73,8 @@ DBUS_SERVICES  = $(wildcard packaging/dbus-1/system-services/*.service)
 DBUS_IFACES    = $(wildcard packaging/dbus-1/interfaces/*.xml)
 POLKIT_ACTIONS = $(wildcard packaging/polkit-1/actions/*.policy)
 MAN_PAGES      = packaging/man/prpt.1 packaging/man/peripetyd.8 packaging/man/peripetyd.conf.5
+# man_path PAGE: where a page goes, by its section (prpt.1 → man1/prpt.1).
+man_path = $(mandir)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
 # Files that name the daemon's path get the installed one.
 SUBST_SBIN = sed 's|/usr/sbin/peripetyd|$(sbindir)/peripetyd|g'
 
@@ -86,12 +88,13 @@ install: build
 	$(foreach f,$(DBUS_SERVICES),install -d $(DESTDIR)$(dbusservicesdir) && $(SUBST_SBIN) $(f) >$(DESTDIR)$(dbusservicesdir)/$(notdir $(f)) && chmod 0644 $(DESTDIR)$(dbusservicesdir)/$(notdir $(f));)
 	$(foreach f,$(DBUS_IFACES),install -D -m 0644 $(f) $(DESTDIR)$(dbusifacesdir)/$(notdir $(f));)
 	$(foreach f,$(POLKIT_ACTIONS),install -D -m 0644 $(f) $(DESTDIR)$(polkitactionsdir)/$(notdir $(f));)
-	install -D -m 0644 packaging/man/prpt.1 $(DESTDIR)$(mandir)/man1/prpt.1
-	install -D -m 0644 packaging/man/peripetyd.8 $(DESTDIR)$(mandir)/man8/peripetyd.8
-	install -D -m 0644 packaging/man/peripetyd.conf.5 $(DESTDIR)$(mandir)/man5/peripetyd.conf.5
-	install -D -m 0644 packaging/completions/prpt.bash $(DESTDIR)$(bashcompdir)/prpt
-	install -D -m 0644 packaging/completions/_prpt $(DESTDIR)$(zshcompdir)/_prpt
-	install -D -m 0644 packaging/completions/prpt.fish $(DESTDIR)$(fishcompdir)/prpt.fish
+	$(foreach m,$(MAN_PAGES),install -D -m 0644 $(m) $(DESTDIR)$(call man_path,$(m));)
+	@# Completions, generated from prpt's own command tree.
+	install -d $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir)
+	$(GO) run ./packaging/completions bash >$(DESTDIR)$(bashcompdir)/prpt
+	$(GO) run ./packaging/completions zsh >$(DESTDIR)$(zshcompdir)/_prpt
+	$(GO) run ./packaging/completions fish >$(DESTDIR)$(fishcompdir)/prpt.fish
+	chmod 0644 $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
 	@# Never overwrite the administrator's config.
 	@if [ -e $(DESTDIR)$(sysconfdir)/peripetyd.conf ]; then \
 		echo "install: keeping existing $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
@@ -107,7 +110,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(dbusservicesdir)/,$(notdir $(DBUS_SERVICES)))
 	rm -f $(addprefix $(DESTDIR)$(dbusifacesdir)/,$(notdir $(DBUS_IFACES)))
 	rm -f $(addprefix $(DESTDIR)$(polkitactionsdir)/,$(notdir $(POLKIT_ACTIONS)))
-	rm -f $(DESTDIR)$(mandir)/man1/prpt.1 $(DESTDIR)$(mandir)/man8/peripetyd.8 $(DESTDIR)$(mandir)/man5/peripetyd.conf.5
+	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(call man_path,$(m)))
 	rm -f $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
 	@# The config goes only if the administrator never changed it.
 	@if cmp -s packaging/peripetyd.conf $(DESTDIR)$(sysconfdir)/peripetyd.conf; then \
@@ -123,5 +126,5 @@ deb:
 
 # Start what is missing (system bus, journald), run the daemon, make a
 # storage event happen on a loop device, show it, clean up.
-demo: build
+demo: setup build
 	./tests/demo.sh

@@ -5,9 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -238,16 +235,8 @@ func TestNotifyNoServer(t *testing.T) {
 // info's answer over the bus is the one --local gives.
 func TestInfoListOverBus(t *testing.T) {
 	serveDaemon(t)
-	img := filepath.Join(t.TempDir(), "disk.img")
-	if err := os.WriteFile(img, make([]byte, 1<<20), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("losetup", "-f", "--show", img).CombinedOutput()
-	if err != nil {
-		t.Skipf("losetup: %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	testenv.RequireRootTools(t, "attaches a loop device", "losetup")
+	dev := testenv.Loop(t, testenv.SparseFile(t, 1<<20))
 
 	for _, args := range [][]string{{"info", "-J", dev}, {"info", dev}} {
 		code, bus, stderr := run(t, "", args...)

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/sysfs"
 	"github.com/peripety/peripety/sysfs/sysfstest"
 )
@@ -109,38 +109,11 @@ func TestInfoErrors(t *testing.T) {
 // test's loop device the same way by /dev path, major:minor and kernel
 // name, with its backing file and mount point.
 func TestInfoLiveLoop(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to attach a loop device and mount (make check runs it as root)")
-	}
-	for _, tool := range []string{"losetup", "mkfs.ext4", "mount", "umount"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (tests/setup-deps.sh installs it): %v", tool, err)
-		}
-	}
-	dir := t.TempDir()
-	image, mnt := filepath.Join(dir, "disk.img"), filepath.Join(dir, "mnt")
-	if err := os.WriteFile(image, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(image, 32<<20); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	sh := func(name string, args ...string) string {
-		t.Helper()
-		out, err := exec.Command(name, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	dev := sh("losetup", "-f", "--show", image)
-	t.Cleanup(func() { _ = exec.Command("losetup", "-d", dev).Run() })
-	sh("mkfs.ext4", "-q", "-F", dev)
-	sh("mount", dev, mnt)
-	t.Cleanup(func() { _ = exec.Command("umount", mnt).Run() })
+	testenv.RequireRootTools(t, "attaches a loop device and mounts it (make check runs it as root)", "losetup", "mkfs.ext4", "mount", "umount")
+	image := testenv.SparseFile(t, 32<<20)
+	dev := testenv.Loop(t, image)
+	testenv.Run(t, "mkfs.ext4", "-q", "-F", dev)
+	mnt := testenv.Mount(t, dev)
 
 	name := filepath.Base(dev)
 	majMin, err := os.ReadFile(filepath.Join("/sys/class/block", name, "dev"))

@@ -29,23 +29,13 @@ type ParseCmd struct {
 // Run parses the log and prints its events; a summary of the input that
 // was skipped goes to stderr.
 func (c *ParseCmd) Run(env *Env) error {
-	format, err := logfmt.ParseFormat(c.Format)
-	if err != nil {
-		return err
-	}
-	rs, err := loadRuleSet(c.Config)
-	if err != nil {
-		return err
-	}
-	in, name, closeIn, err := openInput(c.File, env.Stdin)
+	rs, r, name, closeIn, err := openLog(c.File, c.Format, c.Config, env.Stdin)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	r, err := logfmt.NewReader(in, format)
-	if err != nil {
-		return err
-	}
+	// Most records of a kernel log are no rule's: skip making their text.
+	r.SetFilter(rs.Wants)
 
 	out := bufio.NewWriterSize(env.Stdout, 64<<10)
 	ew := eventWriter{w: out, asJSON: c.JSON}
@@ -105,16 +95,32 @@ func loadRuleSet(path string) (*parsers.RuleSet, error) {
 	return rs, nil
 }
 
-// openInput opens the log file, or returns stdin for "-".
-func openInput(file string, stdin io.Reader) (io.Reader, string, func(), error) {
-	if file == "-" {
-		return stdin, "standard input", func() {}, nil
-	}
-	f, err := os.Open(file)
+// openLog prepares what `prpt parse` and `prpt rules test` read: the rule
+// set of the config file and a reader of the log (stdin for "-") in the named
+// format. It returns the log's name for messages and a function that closes it.
+func openLog(file, format, configPath string, stdin io.Reader) (*parsers.RuleSet, *logfmt.Reader, string, func(), error) {
+	f, err := logfmt.ParseFormat(format)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("open log: %w", err)
+		return nil, nil, "", nil, err
 	}
-	return f, file, func() { f.Close() }, nil
+	rs, err := loadRuleSet(configPath)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	in, name, closeIn := io.Reader(stdin), "standard input", func() {}
+	if file != "-" {
+		fh, err := os.Open(file)
+		if err != nil {
+			return nil, nil, "", nil, fmt.Errorf("open log: %w", err)
+		}
+		in, name, closeIn = fh, file, func() { fh.Close() }
+	}
+	r, err := logfmt.NewReader(in, f)
+	if err != nil {
+		closeIn()
+		return nil, nil, "", nil, err
+	}
+	return rs, r, name, closeIn, nil
 }
 
 // eventWriter prints events: one JSON object, or one readable line each.

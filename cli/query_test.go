@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -203,16 +202,8 @@ func jsonIDs(t *testing.T, out string) []string {
 // major:minor.
 func TestQueryBlkResolved(t *testing.T) {
 	testenv.Journald(t)
-	img := filepath.Join(t.TempDir(), "disk.img")
-	if err := os.WriteFile(img, make([]byte, 1<<20), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("losetup", "-f", "--show", img).CombinedOutput()
-	if err != nil {
-		t.Skipf("losetup: %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	testenv.RequireRootTools(t, "attaches a loop device", "losetup")
+	dev := testenv.Loop(t, testenv.SparseFile(t, 1<<20))
 	mm, err := os.ReadFile(filepath.Join("/sys/class/block", filepath.Base(dev), "dev"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/peripety/peripety/parsers"
-	"github.com/peripety/peripety/parsers/logfmt"
 )
 
 // RulesCmd is `prpt rules`.
@@ -68,23 +67,11 @@ type RulesTestCmd struct {
 // ("hit"), or "MISS" for a storage-looking record no rule takes, then a
 // count of each.
 func (c *RulesTestCmd) Run(env *Env) error {
-	format, err := logfmt.ParseFormat(c.Format)
-	if err != nil {
-		return err
-	}
-	rs, err := loadRuleSet(c.Config)
-	if err != nil {
-		return err
-	}
-	in, name, closeIn, err := openInput(c.File, env.Stdin)
+	rs, r, name, closeIn, err := openLog(c.File, c.Format, c.Config, env.Stdin)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	r, err := logfmt.NewReader(in, format)
-	if err != nil {
-		return err
-	}
 	out := bufio.NewWriterSize(env.Stdout, 64<<10)
 	var hits, misses, others int
 	for {

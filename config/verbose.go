@@ -138,11 +138,8 @@ func setFlag(flags string, verbose bool) (bool, string) {
 			rest.WriteByte(c)
 		}
 	}
-	out := rest.String()
-	if strings.HasSuffix(out, "-") { // "(?i-x)" leaves "i-"
-		out = out[:len(out)-1]
-	}
-	return verbose, out
+	// "(?i-x)" leaves "i-".
+	return verbose, strings.TrimSuffix(rest.String(), "-")
 }
 
 // classEnd returns the offset just past the character class that starts at

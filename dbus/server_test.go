@@ -1,7 +1,6 @@
 package dbus
 
 import (
-	"bufio"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -175,36 +174,7 @@ func receive(t *testing.T, ch chan *godbus.Signal) event.Event {
 // learnt the name's owner itself, a moment after gdbus says it knows it.
 func monitor(t *testing.T, probe func()) <-chan string {
 	t.Helper()
-	for _, tool := range []string{"gdbus", "stdbuf"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed: %v", tool, err)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	// stdbuf: gdbus would hold its lines in a full buffer on a pipe.
-	mon := exec.CommandContext(ctx, "stdbuf", "-oL", "gdbus", "monitor", "--system", "--dest", BusName)
-	stdout, err := mon.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 100)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		for range lines {
-		}
-		mon.Wait()
-	})
+	lines := testenv.GdbusMonitor(t, context.Background(), BusName)
 	if line := waitLine(t, lines, "is owned by", 10*time.Second); line == "" {
 		t.Fatal("gdbus monitor did not start")
 	}
@@ -355,16 +325,8 @@ func TestQuery(t *testing.T) {
 
 func TestBlockInfo(t *testing.T) {
 	f := startServer(t)
-	img := filepath.Join(t.TempDir(), "disk.img")
-	if err := os.WriteFile(img, make([]byte, 1<<20), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("losetup", "-f", "--show", img).CombinedOutput()
-	if err != nil {
-		t.Skipf("losetup: %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	testenv.RequireRootTools(t, "attaches a loop device", "losetup")
+	dev := testenv.Loop(t, testenv.SparseFile(t, 1<<20))
 	name := filepath.Base(dev)
 	mm, err := os.ReadFile("/sys/class/block/" + name + "/dev")
 	if err != nil {

@@ -19,6 +19,8 @@ const (
 	// /usr/share/polkit-1/actions; holding it exclusively keeps the
 	// package's install and removal of the same file out of their way.
 	polkitLock = "/run/lock/peripety-testenv-polkit.lock"
+	// debLock serialises TestDebianPackage between test processes.
+	debLock = "/run/lock/peripety-test-deb.lock"
 )
 
 // TestDebianPackage builds the .deb, installs it on this machine with
@@ -33,6 +35,11 @@ func TestDebianPackage(t *testing.T) {
 	for _, tool := range []string{"dpkg", "dpkg-deb", "dpkg-shlibdeps", "dpkg-query"} {
 		lookPath(t, tool)
 	}
+	// One run of this test at a time on the machine (other checkouts'
+	// `make check` too): a second dpkg -i of the same package would fail on
+	// dpkg's lock or remove the package under the first.
+	unlockDeb := lockExclusive(t, debLock)
+	defer unlockDeb()
 	if out, err := exec.Command("dpkg-query", "-W", "-f=${Status}", debPackage).Output(); err == nil && !bytes.Contains(out, []byte("not-installed")) {
 		t.Skipf("package %s is already on this machine (%s); the test would replace it", debPackage, out)
 	}

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -47,10 +46,12 @@ func makeTarget(t *testing.T, args ...string) string {
 }
 
 func goTool(t *testing.T) string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
+	p, err := exec.LookPath("go")
+	if err != nil {
+		// .ci/run and the Makefile put /usr/local/go/bin on PATH.
+		t.Fatalf("go not on PATH, needed to build the staged install: %v", err)
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return p
 }
 
 // unitDir is where make installs the unit: the directory systemd's

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/peripety/peripety/cli"
+	"github.com/peripety/peripety/internal/cmdtree"
 )
 
 var manPages = []string{"man/prpt.1", "man/peripetyd.8", "man/peripetyd.conf.5"}
@@ -104,22 +105,22 @@ func TestPrptManPageMatchesCommands(t *testing.T) {
 	root := commandTree(t)
 	page := renderPage(t, "man/prpt.1", "prpt")
 	known := map[string]bool{}
-	root.walk(func(c *command) { known[c.path] = true })
+	root.Walk(func(c *cmdtree.Command) { known[c.Path] = true })
 	// A command whose Run still says "not implemented yet" has no options
 	// or subcommands to compare yet.
 	stub := map[string]string{}
-	root.walk(func(c *command) {
-		if c.path == "" || len(c.children) > 0 {
+	root.Walk(func(c *cmdtree.Command) {
+		if c.Path == "" || len(c.Children) > 0 {
 			return
 		}
-		if r := runPrpt(strings.Fields(c.path)); strings.Contains(r.stderr, "not implemented yet") {
-			stub[c.path] = strings.TrimSpace(r.stderr)
+		if r := runPrpt(strings.Fields(c.Path)); strings.Contains(r.stderr, "not implemented yet") {
+			stub[c.Path] = strings.TrimSpace(r.stderr)
 		}
 	})
 
-	for _, f := range root.flags {
-		if !mentions(page.options, "--"+f.long) {
-			t.Errorf("prpt(1) OPTIONS does not describe --%s", f.long)
+	for _, f := range root.Flags {
+		if !mentions(page.options, "--"+f.Long) {
+			t.Errorf("prpt(1) OPTIONS does not describe --%s", f.Long)
 		}
 	}
 	for path := range page.synopsis {
@@ -127,56 +128,56 @@ func TestPrptManPageMatchesCommands(t *testing.T) {
 			t.Errorf("prpt(1) SYNOPSIS has `prpt %s`, which prpt does not have", path)
 		}
 	}
-	root.walk(func(c *command) {
-		if c.path == "" || len(c.children) > 0 {
+	root.Walk(func(c *cmdtree.Command) {
+		if c.Path == "" || len(c.Children) > 0 {
 			return
 		}
-		t.Run(c.path, func(t *testing.T) {
-			help := runPrpt(append(strings.Fields(c.path), "--help"))
+		t.Run(c.Path, func(t *testing.T) {
+			help := runPrpt(append(strings.Fields(c.Path), "--help"))
 			if help.code != 0 {
-				t.Fatalf("prpt %s --help: exit %d\n%s", c.path, help.code, help.stderr)
+				t.Fatalf("prpt %s --help: exit %d\n%s", c.Path, help.code, help.stderr)
 			}
-			if msg := stub[c.path]; msg != "" {
-				t.Skipf("prpt %s is not built yet (%s)", c.path, msg)
+			if msg := stub[c.Path]; msg != "" {
+				t.Skipf("prpt %s is not built yet (%s)", c.Path, msg)
 			}
-			syn, ok := page.synopsis[c.path]
+			syn, ok := page.synopsis[c.Path]
 			if !ok {
-				t.Fatalf("prpt(1) SYNOPSIS has no line for `prpt %s`", c.path)
+				t.Fatalf("prpt(1) SYNOPSIS has no line for `prpt %s`", c.Path)
 			}
-			sec, ok := page.sections[c.path]
+			sec, ok := page.sections[c.Path]
 			if !ok {
-				t.Fatalf("prpt(1) COMMANDS has no section for `prpt %s`", c.path)
+				t.Fatalf("prpt(1) COMMANDS has no section for `prpt %s`", c.Path)
 			}
-			if want := strings.TrimSuffix(c.help, "."); !strings.Contains(strings.Join(strings.Fields(sec), " "), want) {
-				t.Errorf("prpt(1) section `prpt %s` does not say what --help says: %q", c.path, want)
+			if want := strings.TrimSuffix(c.Help, "."); !strings.Contains(strings.Join(strings.Fields(sec), " "), want) {
+				t.Errorf("prpt(1) section `prpt %s` does not say what --help says: %q", c.Path, want)
 			}
 			own := map[string]bool{}
-			for n := c; n != root; n = n.parent {
-				for _, f := range n.flags {
-					own["--"+f.long] = true
+			for n := c; n != root; n = n.Parent {
+				for _, f := range n.Flags {
+					own["--"+f.Long] = true
 					// The SYNOPSIS may give either form of a flag that
 					// has two; the section and --help give both.
-					if !mentions(syn, "--"+f.long) && (f.short == "" || !mentions(syn, "-"+f.short)) {
-						t.Errorf("prpt(1) SYNOPSIS of `prpt %s` lacks --%s", c.path, f.long)
+					if !mentions(syn, "--"+f.Long) && (f.Short == "" || !mentions(syn, "-"+f.Short)) {
+						t.Errorf("prpt(1) SYNOPSIS of `prpt %s` lacks --%s", c.Path, f.Long)
 					}
 					for _, doc := range []struct{ name, text string }{{"prpt(1) section", sec}, {"--help", help.stdout}} {
-						if !mentions(doc.text, "--"+f.long) {
-							t.Errorf("%s of `prpt %s` lacks --%s", doc.name, c.path, f.long)
+						if !mentions(doc.text, "--"+f.Long) {
+							t.Errorf("%s of `prpt %s` lacks --%s", doc.name, c.Path, f.Long)
 						}
-						if f.short != "" && !mentions(doc.text, "-"+f.short) {
-							t.Errorf("%s of `prpt %s` lacks -%s (--%s)", doc.name, c.path, f.short, f.long)
+						if f.Short != "" && !mentions(doc.text, "-"+f.Short) {
+							t.Errorf("%s of `prpt %s` lacks -%s (--%s)", doc.name, c.Path, f.Short, f.Long)
 						}
 					}
-					for _, v := range f.enum {
+					for _, v := range f.Enum {
 						if !mentions(sec, v) {
-							t.Errorf("prpt(1) section `prpt %s` does not list %q for --%s", c.path, v, f.long)
+							t.Errorf("prpt(1) section `prpt %s` does not list %q for --%s", c.Path, v, f.Long)
 						}
 					}
 				}
 			}
 			for _, o := range optionWord.FindAllString(syn, -1) {
 				if !own[o] {
-					t.Errorf("prpt(1) SYNOPSIS of `prpt %s` has %s, which the command does not take", c.path, o)
+					t.Errorf("prpt(1) SYNOPSIS of `prpt %s` has %s, which the command does not take", c.Path, o)
 				}
 			}
 		})

@@ -39,7 +39,7 @@ func systemBus(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "dbus-daemon", "--system", "--nofork", "--nopidfile")
-	// SIGTERM, so that the bus removes its socket on the way out.
+	// SIGTERM, so that the bus stops its own way.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	var out strings.Builder
@@ -53,6 +53,8 @@ func systemBus(t *testing.T) {
 	t.Cleanup(func() {
 		cancel()
 		<-done
+		// dbus-daemon leaves its socket file behind when it stops.
+		os.Remove(systemBusSocket)
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for !systemBusAnswers() {

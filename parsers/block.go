@@ -52,17 +52,28 @@ var blockRules = []rule{{
 }, {
 	name:   "ratelimit_suppressed",
 	suffix: " callbacks suppressed",
-	re:     regexp.MustCompile(`^(?P<func>` + suppressorPattern() + `): (?P<count>\d+) callbacks suppressed$`),
-	role:   roleSuppressed,
-	sev:    sevOf(event.Warning),
+	// Most such notices are not storage's (kauditd_printk_skb, net_ratelimit).
+	prefixes: suppressorNames(),
+	re:       regexp.MustCompile(`^(?P<func>` + suppressorPattern() + `): (?P<count>\d+) callbacks suppressed$`),
+	role:     roleSuppressed,
+	sev:      sevOf(event.Warning),
 }}
+
+// suppressorNames lists the functions in suppressors, sorted.
+func suppressorNames() []string {
+	names := make([]string, 0, len(suppressors))
+	for n := range suppressors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
 
 // suppressorPattern is the alternation of the functions in suppressors.
 func suppressorPattern() string {
-	names := make([]string, 0, len(suppressors))
-	for n := range suppressors {
-		names = append(names, regexp.QuoteMeta(n))
+	names := suppressorNames()
+	for i, n := range names {
+		names[i] = regexp.QuoteMeta(n)
 	}
-	sort.Strings(names)
 	return strings.Join(names, "|")
 }

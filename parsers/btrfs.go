@@ -41,13 +41,13 @@ var btrfsRules = func() []rule {
 	corrected.role, corrected.key = roleContext, "btrfs"
 	devErrs := btrfsRule("btrfs_dev_errors", "FS_DEV_ERRORS", btrfsStats,
 		"btrfs on {kdev}: I/O error counters of {bdev}: write {write_errs}, read {read_errs}, flush {flush_errs}, corruption {corruption_errs}, generation {generation_errs}")
-	devErrs.re = regexp.MustCompile(`^BTRFS (?:error|warning|critical) ` + btrfsDev + `: ` + btrfsStats)
+	devErrs.re = regexp.MustCompile(`^BTRFS (?P<_level>error|warning|critical) ` + btrfsDev + `: ` + btrfsStats)
 	devErrs.prefixes = []string{"BTRFS error", "BTRFS warning", "BTRFS critical"}
 	// At mount the counters are printed at info level when any is not
 	// zero: a summary of past errors, not a new one.
 	devStats := btrfsRule("btrfs_dev_stats", "FS_ERROR_SUMMARY", btrfsStats,
 		"btrfs on {kdev}: {bdev} has recorded errors: write {write_errs}, read {read_errs}, flush {flush_errs}, corruption {corruption_errs}, generation {generation_errs}")
-	devStats.re = regexp.MustCompile(`^BTRFS info ` + btrfsDev + `: ` + btrfsStats)
+	devStats.re = regexp.MustCompile(`^BTRFS (?P<_level>info) ` + btrfsDev + `: ` + btrfsStats)
 	devStats.prefixes = []string{"BTRFS info"}
 
 	return []rule{

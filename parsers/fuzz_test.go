@@ -52,7 +52,9 @@ func FuzzEngine(f *testing.F) {
 				rec.Time, rec.Monotonic = time.Time{}, at.Sub(t0)
 			}
 			p.Push(rec, emit)
-			rs.MatchRule(rec)
+			if name, ok := rs.MatchRule(rec); ok && rec.Facility == 0 && !rs.Wants(msg) {
+				t.Errorf("rule %s takes %q, which Wants turns down", name, msg)
+			}
 			at = at.Add(time.Duration(gap) * time.Millisecond)
 			if d, ok := p.NextDeadline(); ok && i%3 == 0 {
 				p.Flush(d, emit)

@@ -3,10 +3,7 @@ package parsers_test
 import (
 	"errors"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/parsers/logfmt"
 )
@@ -23,14 +21,7 @@ import (
 // unmount lines of a loop device of its own and checks that the parser
 // turns what /dev/kmsg delivers into the expected events.
 func TestLiveKernel(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: makes a loop device, mounts it and reads /dev/kmsg")
-	}
-	for _, tool := range []string{"losetup", "mkfs.ext4", "mount", "umount"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (tests/setup-deps.sh installs it): %v", tool, err)
-		}
-	}
+	testenv.RequireRootTools(t, "makes a loop device, mounts it and reads /dev/kmsg", "losetup", "mkfs.ext4", "mount", "umount")
 	kmsg, err := syscall.Open("/dev/kmsg", syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		t.Skipf("needs /dev/kmsg: %v", err)
@@ -40,33 +31,13 @@ func TestLiveKernel(t *testing.T) {
 		t.Fatalf("seek /dev/kmsg: %v", err)
 	}
 
-	dir := t.TempDir()
-	img, mnt := filepath.Join(dir, "img"), filepath.Join(dir, "mnt")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(img, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(img, 64<<20); err != nil {
-		t.Fatal(err)
-	}
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	dev := run("losetup", "-f", "--show", img)
-	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	dev := testenv.Loop(t, testenv.SparseFile(t, 64<<20))
 	kdev := filepath.Base(dev)
 	fsUUID := uuid.NewString()
-	run("mkfs.ext4", "-q", "-F", "-U", fsUUID, dev)
-	run("mount", dev, mnt)
-	run("mount", "-o", "remount,ro", mnt)
-	run("umount", mnt)
+	testenv.Run(t, "mkfs.ext4", "-q", "-F", "-U", fsUUID, dev)
+	mnt := testenv.Mount(t, dev)
+	testenv.Run(t, "mount", "-o", "remount,ro", mnt)
+	testenv.Run(t, "umount", mnt)
 
 	rs, err := parsers.NewRuleSet(nil)
 	if err != nil {

@@ -87,6 +87,9 @@ type Parser struct {
 	open  []*pending
 
 	storm storm
+	msg   []byte // a summary being expanded
+	// spare are pendings emitted already, for reuse.
+	spare []*pending
 }
 
 // pending is an event being built.
@@ -170,14 +173,12 @@ func (p *Parser) line(rec *Record, line string) {
 	if kdev == "" && r.kdevAlt != "" {
 		kdev = caps[r.kdevAlt]
 	}
-	sev := levelSeverity(rec.Level)
-	if r.sev != nil {
-		sev = *r.sev
-	}
+	sev := severity(rec, r, caps["_level"])
 	t := clock(rec)
 
 	if r.role == roleSuppressed {
-		pe := &pending{rule: r, suppressed: suppressedCount(caps["count"]), last: t}
+		pe := p.newPending()
+		pe.rule, pe.suppressed, pe.last = r, suppressedCount(caps["count"]), t
 		pe.ev = p.newEvent(rec, r, "", sev, "")
 		pe.ev.Extension = caps
 		p.queue = append(p.queue, pe)
@@ -220,7 +221,8 @@ func (p *Parser) line(rec *Record, line string) {
 			p.complete(old)
 		}
 	}
-	pe := &pending{rule: r, key: key, tag: tag, last: t, lastRec: p.seen}
+	pe := p.newPending()
+	pe.rule, pe.key, pe.tag, pe.last, pe.lastRec = r, key, tag, t, p.seen
 	pe.ev = p.newEvent(rec, r, kdev, sev, line)
 	pe.ev.Extension = caps
 	p.queue = append(p.queue, pe)
@@ -302,13 +304,28 @@ func (p *Parser) drain(emit func(event.Event)) {
 		n++
 		if pe.rule.role == roleSuppressed {
 			p.storm.suppressed(pe, emit)
-			continue
+		} else {
+			p.finish(pe)
+			p.storm.add(pe.ev, pe.last, emit)
 		}
-		p.finish(pe)
-		p.storm.add(pe.ev, pe.last, emit)
+		if len(p.spare) < maxSpare {
+			p.spare = append(p.spare, pe)
+		}
 	}
 	p.queue = append(p.queue[:0], p.queue[n:]...)
 	p.storm.due(p.now, emit)
+}
+
+// newPending returns an empty pending, a spare one if there is.
+func (p *Parser) newPending() *pending {
+	n := len(p.spare)
+	if n == 0 {
+		return &pending{}
+	}
+	pe := p.spare[n-1]
+	p.spare = p.spare[:n-1]
+	*pe = pending{}
+	return pe
 }
 
 // finish completes the event of pe: the rule's own finishing, then the
@@ -319,7 +336,8 @@ func (p *Parser) finish(pe *pending) {
 	}
 	if pe.ev.Msg == "" {
 		if pe.rule.msg != "" {
-			pe.ev.Msg = expand(pe.rule.msg, pe.ev.Kdev, pe.ev.Extension)
+			p.msg = appendExpanded(p.msg[:0], pe.rule.msg, pe.ev.Kdev, pe.ev.Extension)
+			pe.ev.Msg = string(p.msg)
 		} else {
 			pe.ev.Msg = pe.ev.RawMsg
 		}
@@ -396,6 +414,23 @@ func captures(r *rule, text string, loc []int) map[string]string {
 		}
 	}
 	return m
+}
+
+// severity is the severity of a line of rec that r takes: the rule's own
+// when it sets one, else the record's kernel level, else (the log carries
+// no level) the level the line names (textLevel, btrfs's "error" or
+// "info"), else the level the kernel prints the rule's line at.
+func severity(rec *Record, r *rule, textLevel string) event.Severity {
+	switch {
+	case r.sev != nil:
+		return *r.sev
+	case rec.Level != LevelUnknown:
+		return levelSeverity(rec.Level)
+	}
+	if s, err := event.ParseSeverity(textLevel); textLevel != "" && err == nil {
+		return s
+	}
+	return r.level
 }
 
 // levelSeverity maps a syslog level to a severity; a level out of range

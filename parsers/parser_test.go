@@ -378,8 +378,8 @@ func TestExpand(t *testing.T) {
 		{"{missing} stays visible", "? stays visible"},
 		{"unterminated {kdev", "unterminated {kdev"},
 	} {
-		if got := expand(c.tmpl, "sda", ext); got != c.want {
-			t.Errorf("expand(%q) = %q, want %q", c.tmpl, got, c.want)
+		if got := string(appendExpanded([]byte("x"), c.tmpl, "sda", ext)[1:]); got != c.want {
+			t.Errorf("appendExpanded(%q) = %q, want %q", c.tmpl, got, c.want)
 		}
 	}
 }

@@ -14,7 +14,10 @@ type Record struct {
 	Time time.Time
 	// Monotonic is the time since boot (the kmsg timestamp); 0 if unknown.
 	Monotonic time.Duration
-	// Level is the syslog level 0-7; Facility is 0 for kernel records.
+	// Level is the syslog level 0-7, or LevelUnknown when the source
+	// carries none (syslog text, plain dmesg): then the rule that takes
+	// the line gives the level the kernel prints it at. Facility is 0 for
+	// kernel records.
 	Level    int
 	Facility int
 	// Seq is the kmsg sequence number, when the source has one.
@@ -28,3 +31,6 @@ type Record struct {
 	// Hostname is the host that logged the record, when the source says.
 	Hostname string
 }
+
+// LevelUnknown is the Level of a record whose source does not say it.
+const LevelUnknown = -1

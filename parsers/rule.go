@@ -69,7 +69,12 @@ type rule struct {
 	// sev, when set, is the severity of the rule's lines instead of the
 	// record's kernel level.
 	sev *event.Severity
-	// msg is the summary template (see expand); finish may replace it.
+	// level is the severity of the kernel level the line is printed at,
+	// for records that do not carry theirs (see kernelLevels). A line
+	// that names its own level (group "_level") gives that instead.
+	level event.Severity
+	// msg is the summary template (see appendExpanded); finish may replace
+	// it.
 	msg string
 	// finish completes an event this rule started: type refinement and
 	// summaries that depend on every folded line.
@@ -104,31 +109,26 @@ func (r *rule) info() RuleInfo {
 	return RuleInfo{Name: r.name, SubSystem: r.sub, EventType: typ, Kind: roleNames[r.role], Source: r.source}
 }
 
-// expand fills a summary template: {name} is replaced by the value of the
+// appendExpanded appends to dst the filled summary template tmpl: {name} is replaced by the value of the
 // extension key name ("kdev" for the device); a bracketed part "[…]" is kept
 // only when every key it names has a value.
-func expand(tmpl, kdev string, ext map[string]string) string {
-	var b strings.Builder
-	var seg strings.Builder
-	inSeg, segOK := false, true
-	out := &b
+func appendExpanded(dst []byte, tmpl, kdev string, ext map[string]string) []byte {
+	seg := -1 // where the bracketed part being expanded starts in dst
+	segOK := true
 	for i := 0; i < len(tmpl); i++ {
 		c := tmpl[i]
 		switch {
-		case c == '[' && !inSeg:
-			inSeg, segOK = true, true
-			seg.Reset()
-			out = &seg
-		case c == ']' && inSeg:
-			if segOK {
-				b.WriteString(seg.String())
+		case c == '[' && seg < 0:
+			seg, segOK = len(dst), true
+		case c == ']' && seg >= 0:
+			if !segOK {
+				dst = dst[:seg]
 			}
-			inSeg = false
-			out = &b
+			seg = -1
 		case c == '{':
 			j := strings.IndexByte(tmpl[i:], '}')
 			if j < 0 {
-				out.WriteString(tmpl[i:])
+				dst = append(dst, tmpl[i:]...)
 				i = len(tmpl)
 				continue
 			}
@@ -141,11 +141,15 @@ func expand(tmpl, kdev string, ext map[string]string) string {
 				segOK = false
 				v = "?"
 			}
-			out.WriteString(v)
+			dst = append(dst, v...)
 			i += j
 		default:
-			out.WriteByte(c)
+			dst = append(dst, c)
 		}
 	}
-	return b.String()
+	if seg >= 0 {
+		// An unclosed bracket: what it held is dropped, as before.
+		dst = dst[:seg]
+	}
+	return dst
 }

@@ -6,6 +6,9 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode"
+	"unsafe"
+
+	"github.com/peripety/peripety/event"
 )
 
 // RuleSet is the compiled set of built-in rules followed by the user rules,
@@ -59,6 +62,11 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			if r.sub == "" {
 				r.sub = t.sub
 			}
+			lvl, ok := kernelLevels[r.name]
+			if !ok && r.re.SubexpIndex("_level") < 0 {
+				return nil, fmt.Errorf("rule %s (%s): no kernel level in kernelLevels", r.name, r.source)
+			}
+			r.level = lvl
 			rs.rules = append(rs.rules, &r)
 		}
 	}
@@ -79,6 +87,7 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			typ:    typ,
 			re:     u.Regexp,
 			role:   roleEvent,
+			level:  event.Info,
 			source: u.Source,
 			user:   true,
 		}
@@ -344,6 +353,38 @@ func (rs *RuleSet) MatchRule(rec Record) (name string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// Wants reports whether a rule could take some line of text, a record's
+// message. It runs the prefilter and the candidates' needles but no regexp,
+// and does not keep text. When it says no, no rule takes any line of the
+// record, and the record may go to a Parser with an empty Message (which no
+// rule takes either): its clock and count go on as before, without the
+// cost of a Message string (see logfmt.Reader.SetFilter).
+func (rs *RuleSet) Wants(text []byte) bool {
+	// A view of text, not a copy: it lives only during the call.
+	msg := unsafe.String(unsafe.SliceData(text), len(text))
+	var buf [maxCandidates]int32
+	for first := true; first || msg != ""; first = false {
+		line := msg
+		if j := strings.IndexByte(msg, '\n'); j >= 0 {
+			line, msg = msg[:j], msg[j+1:]
+		} else {
+			msg = ""
+		}
+		trimmed := strings.TrimLeft(line, " ")
+		for _, i := range rs.candidates(line, trimmed, buf[:0]) {
+			r := rs.rules[i]
+			t := trimmed
+			if r.user {
+				t = line
+			}
+			if r.needle == "" || strings.Contains(t, r.needle) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // match returns the index of the first rule (in rule order) that matches

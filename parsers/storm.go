@@ -79,8 +79,11 @@ type latest struct {
 }
 
 type storm struct {
-	opt      Options
-	keys     map[stormKey]*stormState
+	opt  Options
+	keys map[stormKey]*stormState
+	// spare are states of devices gone quiet, for reuse: events a few
+	// seconds apart would each make a new one.
+	spare    []*stormState
 	lastType map[string]latest
 	nextDue  time.Time // the earliest fold due or state to prune; zero: none
 }
@@ -102,7 +105,7 @@ func (s *storm) add(ev event.Event, t time.Time, emit func(event.Event)) {
 	k := stormKey{ev.EventType, ev.Kdev}
 	st := s.keys[k]
 	if st == nil {
-		st = &stormState{ring: make([]time.Time, 0, s.opt.StormBurst)}
+		st = s.newState()
 		s.keys[k] = st
 	}
 	storming := len(st.ring) == cap(st.ring) && t.Sub(st.ring[st.next]) < s.opt.StormWindow
@@ -125,6 +128,21 @@ func (s *storm) add(ev event.Event, t time.Time, emit func(event.Event)) {
 	}
 	st.fold.add(ev, t)
 }
+
+// newState returns an empty state, a spare one if there is.
+func (s *storm) newState() *stormState {
+	n := len(s.spare)
+	if n == 0 {
+		return &stormState{ring: make([]time.Time, 0, s.opt.StormBurst)}
+	}
+	st := s.spare[n-1]
+	s.spare = s.spare[:n-1]
+	*st = stormState{ring: st.ring[:0]}
+	return st
+}
+
+// maxSpare bounds the spare states kept.
+const maxSpare = 64
 
 func (s *storm) wake(t time.Time) {
 	if s.nextDue.IsZero() || t.Before(s.nextDue) {
@@ -252,6 +270,9 @@ func (s *storm) due(now time.Time, emit func(event.Event)) {
 			continue
 		}
 		delete(s.keys, k)
+		if len(s.spare) < maxSpare {
+			s.spare = append(s.spare, st)
+		}
 	}
 	for typ, l := range s.lastType {
 		if now.Sub(l.at) > ratelimitInterval {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/sysfs/sysfstest"
 )
 
@@ -90,7 +91,7 @@ func TestCacheWatching(t *testing.T) {
 func TestWatchLive(t *testing.T) {
 	needLive(t, "mkfs.ext4")
 	l := attachLoop(t, 16<<20, "mkfs.ext4", "-q", "-F")
-	run(t, "umount", l.mountPoint)
+	testenv.Run(t, "umount", l.mountPoint)
 
 	r := NewResolver("/")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -112,7 +113,7 @@ func TestWatchLive(t *testing.T) {
 	if got, err := r.BlockInfo(l.name); err != nil || got.MountPoint != "" {
 		t.Fatalf("before mount: %+v, %v", got, err)
 	}
-	run(t, "mount", l.dev, l.mountPoint)
+	testenv.Run(t, "mount", l.dev, l.mountPoint)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		got, err := r.BlockInfo(l.name)

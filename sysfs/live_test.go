@@ -3,37 +3,19 @@ package sysfs
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
+
+	"github.com/peripety/peripety/internal/testenv"
 )
 
 // needLive skips unless the test can attach loop devices and mount: root,
 // the tools, and /dev/loop-control.
 func needLive(t *testing.T, tools ...string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to attach loop devices and mount (make check runs it as root)")
-	}
-	if _, err := os.Stat("/dev/loop-control"); err != nil {
-		t.Skipf("no loop device support: %v", err)
-	}
-	for _, tool := range append([]string{"losetup", "mount", "umount"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (tests/setup-deps.sh installs it): %v", tool, err)
-		}
-	}
-}
-
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	testenv.RequireRootTools(t, "attaches loop devices and mounts them (make check runs it as root)",
+		append([]string{"losetup", "mount", "umount"}, tools...)...)
 }
 
 // LiveLoop is a loop device of the test's own on an image file.
@@ -46,25 +28,11 @@ type liveLoop struct {
 // of the test.
 func attachLoop(t *testing.T, size int64, mkfs ...string) liveLoop {
 	t.Helper()
-	dir := t.TempDir()
-	l := liveLoop{image: filepath.Join(dir, "disk.img"), mountPoint: filepath.Join(dir, "mnt")}
-	f, err := os.Create(l.image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	if err := os.Mkdir(l.mountPoint, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	l.dev = run(t, "losetup", "-f", "--show", l.image)
+	l := liveLoop{image: testenv.SparseFile(t, size)}
+	l.dev = testenv.Loop(t, l.image)
 	l.name = filepath.Base(l.dev)
-	t.Cleanup(func() { _ = exec.Command("losetup", "-d", l.dev).Run() })
-	run(t, mkfs[0], append(mkfs[1:], l.dev)...)
-	run(t, "mount", l.dev, l.mountPoint)
-	t.Cleanup(func() { _ = exec.Command("umount", l.mountPoint).Run() })
+	testenv.Run(t, mkfs[0], append(mkfs[1:], l.dev)...)
+	l.mountPoint = testenv.Mount(t, l.dev)
 	return l
 }
 
@@ -108,7 +76,7 @@ func TestLiveLoop(t *testing.T) {
 func TestLiveReattach(t *testing.T) {
 	needLive(t, "mkfs.ext4")
 	l := attachLoop(t, 16<<20, "mkfs.ext4", "-q", "-F")
-	run(t, "umount", l.mountPoint)
+	testenv.Run(t, "umount", l.mountPoint)
 	r := NewResolver("/")
 	first, _, err := r.ForEvent(l.name)
 	if err != nil {
@@ -121,8 +89,8 @@ func TestLiveReattach(t *testing.T) {
 	if err := os.WriteFile(other, make([]byte, 1<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run(t, "losetup", "-d", l.dev)
-	run(t, "losetup", l.dev, other)
+	testenv.Run(t, "losetup", "-d", l.dev)
+	testenv.Run(t, "losetup", l.dev, other)
 	second, _, err := r.ForEvent(l.name)
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,14 @@ cd "$(dirname "$0")/.."
 top=$PWD
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-die() { echo "demo: $*" >&2; exit 1; }
+die() {
+	echo "demo: $*" >&2
+	# What the programs it started said, before cleanup removes it.
+	for log in "${work:-/nonexistent}"/*.log; do
+		[ -f "$log" ] && { echo "--- ${log##*/} (last lines)"; tail -n 15 "$log"; } >&2
+	done
+	exit 1
+}
 
 [ "$(id -u)" -eq 0 ] || die "run as root (it starts journald, mounts a loop device)"
 for tool in dbus-daemon busctl losetup mkfs.ext4 mount umount python3; do
@@ -111,7 +118,8 @@ cat >"$work/system.conf" <<EOF
 EOF
 start bus dbus-daemon --nofork --config-file "$work/system.conf"
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$work/system_bus_socket
-wait_for 10 "the bus" busctl --system list --no-pager -q
+bus_answers() { busctl --system list --no-pager >/dev/null 2>&1; }
+wait_for 10 "the bus" bus_answers
 echo "bus at $DBUS_SYSTEM_BUS_ADDRESS"
 
 say "peripetyd"
@@ -124,27 +132,50 @@ busctl --system get-property org.storage.Peripety1 /org/storage/Peripety1 org.st
 say "watching: prpt monitor -J, busctl monitor org.storage.Peripety1"
 start monitor bin/prpt monitor -J
 start busctl busctl --system monitor org.storage.Peripety1
-sleep 1 # both subscribed before anything happens
+# Both listening before anything happens: busctl says when it monitors,
+# prpt's connection shows in the bus's list (it subscribes as it connects).
+busctl_monitors() { grep -q "Monitoring bus message stream" "$work/busctl.log"; }
+wait_for 10 "busctl monitor" busctl_monitors
+prpt_connected() { busctl --system list --no-pager 2>/dev/null | grep " prpt " >/dev/null; }
+wait_for 10 "prpt monitor on the bus (see $work/monitor.log)" prpt_connected
 
 say "a loop device with ext4, mounted"
 truncate -s 64M "$work/disk.img"
 loopdev=$(losetup -f --show "$work/disk.img")
 kdev=${loopdev#/dev/}
-mkfs.ext4 -q -L peripety-demo "$loopdev"
+# A file system UUID of our own names our event: the daemon also replays
+# this boot's earlier kernel lines, where the same loop device name may
+# have been mounted before.
+fsuuid=$(cat /proc/sys/kernel/random/uuid)
+mkfs.ext4 -q -L peripety-demo -U "$fsuuid" "$loopdev"
 mkdir "$work/mnt"
 mount "$loopdev" "$work/mnt"
 mounted=$work/mnt
-echo "mounted $loopdev on $mounted"
+echo "mounted $loopdev (ext4 $fsuuid) on $mounted"
 
-saw_event() { grep '"event_type":"FS_MOUNTED"' "$work/monitor.log" | grep -q "\"kdev\":\"$kdev\""; }
-wait_for 30 "FS_MOUNTED of $kdev in prpt monitor (see $work/monitor.log)" saw_event
-saw_signal() { grep -q "$kdev" "$work/busctl.log"; }
-wait_for 10 "the StorageEvent signal in busctl monitor" saw_signal
+# One grep, no pipe: the event's JSON keys come in a fixed order.
+our_event='"event_type":"FS_MOUNTED".*"kdev":"'$kdev'".*"dev_wwid":"'$fsuuid'"'
+saw_event() { grep -q -E "$our_event" "$work/monitor.log"; }
+wait_for 30 "FS_MOUNTED of $kdev ($fsuuid) in prpt monitor (see $work/monitor.log)" saw_event
+# The StorageEvent signal of our FS_MOUNTED (its dev_wwid argument is our
+# file system's UUID), as busctl prints it: one
+# message per block starting "‣ Type=" (">" without UTF-8).
+# At most 40 lines (the five strings and the first keys of the event); awk
+# cuts it, not head, whose early exit would be a SIGPIPE under pipefail.
+signal_block() {
+	awk -v k="STRING \"$fsuuid\";" '
+		/^(‣|>) Type=/ { if (keep) exit; buf = ""; n = 0; fs = 0 }
+		n++ < 40 { buf = buf $0 "\n" }
+		/STRING "FS_MOUNTED";/ { fs = 1 }
+		fs && index($0, k) { keep = 1 }
+		END { if (keep) printf "%s", buf }' "$work/busctl.log"
+}
+saw_signal() { [ -n "$(signal_block)" ]; }
+wait_for 10 "the StorageEvent signal in busctl monitor (see $work/busctl.log)" saw_signal
 
 say "busctl monitor org.storage.Peripety1 saw"
-# The signal message whose event is ours, as busctl prints it.
-awk -v k="$kdev" '/^[‣>] Type=signal/ {buf=""; keep=0} {buf=buf $0 "\n"} index($0, k) {keep=1} /^  };$/ && keep {printf "%s", buf; exit}' \
-	"$work/busctl.log" | head -60
+signal_block
+echo "  …"
 
 say "cleaning up"
 umount "$mounted"
@@ -154,4 +185,4 @@ loopdev=
 echo "unmounted and detached $kdev"
 
 say "prpt monitor -J saw"
-grep '"event_type":"FS_MOUNTED"' "$work/monitor.log" | grep "\"kdev\":\"$kdev\"" | head -1
+grep -m 1 -E "$our_event" "$work/monitor.log"

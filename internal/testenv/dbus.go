@@ -6,6 +6,7 @@ package testenv
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -76,15 +77,25 @@ const sessionBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus 
 
 // SystemBus starts a dbus-daemon configured like the system bus that
 // includes the shipped policy packaging/dbus-1/system.d/org.storage.Peripety1.conf
-// (and polkit's, when installed), sets DBUS_SYSTEM_BUS_ADDRESS to it for the
-// test, and stops it when the test ends. The socket is reachable by every
-// user, for tests that call as a non-root user.
+// (see SystemBusWith).
 func SystemBus(t testing.TB) *Bus {
 	t.Helper()
-	policy := ShippedFile(t, "packaging/dbus-1/system.d/org.storage.Peripety1.conf")
-	includes := fmt.Sprintf("  <include>%s</include>\n", policy)
-	includes += "  <include ignore_missing=\"yes\">/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>\n"
-	b := startBus(t, "system", func(sock string) string { return fmt.Sprintf(systemBusConfig, sock, includes) })
+	return SystemBusWith(t, ShippedFile(t, "packaging/dbus-1/system.d/org.storage.Peripety1.conf"))
+}
+
+// SystemBusWith starts a dbus-daemon configured like the system bus that
+// includes the given policy files (and polkit's, when installed), sets
+// DBUS_SYSTEM_BUS_ADDRESS to it for the test, and stops it when the test
+// ends. The socket is reachable by every user, for tests that call as a
+// non-root user.
+func SystemBusWith(t testing.TB, policies ...string) *Bus {
+	t.Helper()
+	var includes strings.Builder
+	for _, p := range policies {
+		fmt.Fprintf(&includes, "  <include>%s</include>\n", p)
+	}
+	includes.WriteString("  <include ignore_missing=\"yes\">/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>\n")
+	b := startBus(t, "system", func(sock string) string { return fmt.Sprintf(systemBusConfig, sock, includes.String()) })
 	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", b.Address)
 	return b
 }
@@ -200,6 +211,52 @@ func ShippedFile(t testing.TB, rel string) string {
 		t.Fatalf("shipped file: %v", err)
 	}
 	return p
+}
+
+// GdbusMonitor runs `gdbus monitor --system --dest dest` (on the bus that
+// DBUS_SYSTEM_BUS_ADDRESS names, as SystemBus sets it) until ctx or the
+// test ends, and returns its output lines; the channel is closed when
+// gdbus exits. It skips the test without gdbus or stdbuf.
+//
+// gdbus only says a name is owned ("… is owned by …") before it shows that
+// name's signals, and GLib drops signals from a well-known name until it
+// has learnt the owner itself, a moment later: a test should emit until the
+// monitor shows a signal.
+func GdbusMonitor(t testing.TB, ctx context.Context, dest string) <-chan string {
+	t.Helper()
+	for _, tool := range []string{"gdbus", "stdbuf"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s (tests/setup-deps.sh installs it): %v", tool, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	// stdbuf: gdbus would hold its lines in a full buffer on a pipe.
+	cmd := exec.CommandContext(ctx, "stdbuf", "-oL", "gdbus", "monitor", "--system", "--dest", dest)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start gdbus monitor: %v", err)
+	}
+	lines := make(chan string, 1000)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		for range lines { // unblocks the reader until gdbus is gone
+		}
+		cmd.Wait()
+	})
+	return lines
 }
 
 // RequireRoot skips the test unless it runs as root, saying why.

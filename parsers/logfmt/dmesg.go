@@ -55,7 +55,7 @@ func (r *Reader) nextDmesg() (parsers.Record, error) {
 			r.skip(SkipTooLong, start, r.rec)
 			continue
 		}
-		rec.Message = string(r.rec)
+		rec.Message = r.message(r.rec)
 		r.recLine = start
 		return rec, nil
 	}
@@ -79,7 +79,7 @@ type dmesgPrefix struct {
 // "[  T123]" the kernel adds with CONFIG_PRINTK_CALLER. A line needs a
 // prefix or a timestamp (or both).
 func parseDmesgPrefix(line []byte) (dmesgPrefix, bool) {
-	p := dmesgPrefix{level: DefaultLevel}
+	p := dmesgPrefix{level: parsers.LevelUnknown}
 	rest := line
 	prefixed := false
 	if len(rest) > 0 && rest[0] == '<' {

@@ -10,5 +10,5 @@
 // reason (Reader.Skipped), never a panic. Records from a facility other
 // than the kernel's (user messages written to /dev/kmsg, journald's own
 // kernel-transport lines) are returned with their Facility; it is the rule
-// engine that drops them. Formats without a level give DefaultLevel (info).
+// engine that drops them. Formats without a level give parsers.LevelUnknown.
 package logfmt

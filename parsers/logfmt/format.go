@@ -23,7 +23,7 @@ const (
 	// FormatDmesg is what dmesg(1) prints: "[    5.001063] text", with -r
 	// "<6>[    5.001063] text", with -x "kern  :err   : [    5.001063] text",
 	// with -T "[Wed Nov 25 16:03:04 2026] text" (local time). Without -r
-	// or -x records get DefaultLevel.
+	// or -x records get parsers.LevelUnknown.
 	FormatDmesg Format = "dmesg"
 	// FormatJournalJSON is `journalctl -o json`: one JSON object a line.
 	FormatJournalJSON Format = "journal-json"
@@ -32,7 +32,7 @@ const (
 	FormatJournalExport Format = "journal-export"
 	// FormatSyslog is `journalctl -o short`, short-iso, short-precise,
 	// short-full and classic /var/log/messages or kern.log text: only
-	// "kernel:" lines are records, with DefaultLevel; a dmesg timestamp
+	// "kernel:" lines are records, with parsers.LevelUnknown; a dmesg timestamp
 	// after "kernel:" becomes the record's Monotonic time. A timestamp
 	// without a year takes the current one (the year before, if that
 	// would put it more than a day in the future).

@@ -72,7 +72,8 @@ func (e *journalEntry) reset() {
 // only kernel entries (_TRANSPORT=kernel or SYSLOG_IDENTIFIER=kernel) are
 // records, and never peripetyd's own (IS_PERIPETY=TRUE). Time is
 // __REALTIME_TIMESTAMP, Monotonic the kernel's own timestamp
-// (_SOURCE_MONOTONIC_TIMESTAMP); a missing PRIORITY gives DefaultLevel.
+// (_SOURCE_MONOTONIC_TIMESTAMP); a missing PRIORITY gives
+// parsers.LevelUnknown.
 func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, bool) {
 	switch {
 	case e.isPrpt == "TRUE":
@@ -83,8 +84,8 @@ func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, boo
 		return parsers.Record{}, SkipMalformed, false
 	}
 	rec := parsers.Record{
-		Level:     DefaultLevel,
-		Message:   string(e.message),
+		Level:     parsers.LevelUnknown,
+		Message:   r.message(e.message),
 		Subsystem: e.subsystem,
 		Device:    e.device,
 		Hostname:  e.hostname,

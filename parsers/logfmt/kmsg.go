@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/peripety/peripety/parsers"
@@ -26,6 +25,12 @@ import (
 //
 // DecodeKmsg allocates only the strings it returns.
 func DecodeKmsg(b []byte) (parsers.Record, error) {
+	return decodeKmsg(b, unescapeKmsg)
+}
+
+// decodeKmsg is DecodeKmsg with text making the Message of the record's
+// escaped text.
+func decodeKmsg(b []byte, text func([]byte) string) (parsers.Record, error) {
 	var rec parsers.Record
 	nl := bytes.IndexByte(b, '\n')
 	head := b
@@ -37,7 +42,7 @@ func DecodeKmsg(b []byte) (parsers.Record, error) {
 	if semi < 0 {
 		return rec, fmt.Errorf("kmsg record %q: no ';' after the prefix", clip(head))
 	}
-	prefix, text := head[:semi], head[semi+1:]
+	prefix, msg := head[:semi], head[semi+1:]
 
 	prio, prefix, err := kmsgField(prefix, "priority")
 	if err == nil && prio > maxPrio {
@@ -63,7 +68,7 @@ func DecodeKmsg(b []byte) (parsers.Record, error) {
 	rec.Facility = int(prio >> 3)
 	rec.Seq = seq
 	rec.Monotonic = time.Duration(usec) * time.Microsecond
-	rec.Message = unescapeKmsg(text)
+	rec.Message = text(msg)
 
 	for len(rest) > 0 {
 		var line []byte
@@ -126,28 +131,34 @@ func kmsgField(b []byte, what string) (uint64, []byte, error) {
 // unescapeKmsg decodes the kernel's \xNN escapes. A backslash that does not
 // start a valid escape is kept as it is.
 func unescapeKmsg(b []byte) string {
-	i := bytes.IndexByte(b, '\\')
-	if i < 0 {
+	if bytes.IndexByte(b, '\\') < 0 {
 		return string(b)
 	}
-	var sb strings.Builder
-	sb.Grow(len(b))
-	sb.Write(b[:i])
+	return string(appendUnescapedKmsg(nil, b))
+}
+
+// appendUnescapedKmsg appends b to dst with its \xNN escapes decoded.
+func appendUnescapedKmsg(dst, b []byte) []byte {
+	i := bytes.IndexByte(b, '\\')
+	if i < 0 {
+		return append(dst, b...)
+	}
+	dst = append(dst, b[:i]...)
 	for i < len(b) {
 		c := b[i]
 		if c == '\\' && i+3 < len(b) && b[i+1] == 'x' {
 			hi, ok1 := unhex(b[i+2])
 			lo, ok2 := unhex(b[i+3])
 			if ok1 && ok2 {
-				sb.WriteByte(hi<<4 | lo)
+				dst = append(dst, hi<<4|lo)
 				i += 4
 				continue
 			}
 		}
-		sb.WriteByte(c)
+		dst = append(dst, c)
 		i++
 	}
-	return sb.String()
+	return dst
 }
 
 func unhex(c byte) (byte, bool) {
@@ -183,6 +194,19 @@ func clip(b []byte) []byte {
 	return b
 }
 
+// kmsgText decodes a record's escaped text into r.text and makes the
+// Message of it (see SetFilter).
+func (r *Reader) kmsgText(escaped []byte) string {
+	switch {
+	case r.filter == nil:
+		return unescapeKmsg(escaped)
+	case bytes.IndexByte(escaped, '\\') < 0:
+		return r.message(escaped)
+	}
+	r.text = appendUnescapedKmsg(r.text[:0], escaped)
+	return r.message(r.text)
+}
+
 // nextKmsg reads the text form of /dev/kmsg: each record a line
 // "prio,seq,usec,flag;text", followed by its dictionary lines, which start
 // with a space. It is what `cat /dev/kmsg` saves.
@@ -216,7 +240,7 @@ func (r *Reader) nextKmsg() (parsers.Record, error) {
 			r.skip(SkipTooLong, start, r.rec)
 			continue
 		}
-		rec, err := DecodeKmsg(r.rec)
+		rec, err := decodeKmsg(r.rec, r.kmsgText)
 		if err != nil {
 			r.skip(SkipMalformed, start, []byte(err.Error()))
 			continue

@@ -16,9 +16,8 @@ import (
 // it reads.
 const MaxRecordSize = 1 << 20
 
-// DefaultLevel is the level given to records whose format carries none
-// (plain dmesg, syslog text): 6, info.
-const DefaultLevel = 6
+// readSize is the Reader's buffer: large reads, few system calls.
+const readSize = 256 << 10
 
 // SkipReason says why a Reader skipped some of its input.
 type SkipReason string
@@ -58,9 +57,12 @@ type Reader struct {
 	long    []byte // a line longer than the bufio buffer, put together
 	rec     []byte // the record being put together
 	scratch []byte // decoded journal JSON strings
-	skips   []Skip
-	cursor  string
-	host    string // the hostname of the syslog line before
+	text    []byte // a kmsg record's text with its escapes decoded
+	// filter, when set, says which record texts are wanted (SetFilter).
+	filter func(text []byte) bool
+	skips  []Skip
+	cursor string
+	host   string // the hostname of the syslog line before
 	// lastStamp is the timestamp of the syslog line before, lastTime
 	// what it was parsed to.
 	lastStamp []byte
@@ -79,7 +81,7 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 		return nil, err
 	}
 	rd := &Reader{
-		br:     bufio.NewReaderSize(r, 64<<10),
+		br:     bufio.NewReaderSize(r, readSize),
 		format: f,
 		loc:    time.Local,
 		now:    time.Now,
@@ -119,6 +121,23 @@ func (r *Reader) Next() (parsers.Record, error) {
 		r.err = err
 	}
 	return rec, err
+}
+
+// SetFilter makes the reader build the Message of a record only when want
+// says yes to its text (the lines joined with "\n", escapes decoded); other
+// records come with an empty Message and everything else as read. A
+// reader in front of a parsers.Parser sets RuleSet.Wants, which says no
+// only to records no rule takes: most lines of a kernel log, whose
+// Message strings would be garbage at once. want must not keep text.
+func (r *Reader) SetFilter(want func(text []byte) bool) { r.filter = want }
+
+// message returns text as a record's Message, or "" when the filter does
+// not want it.
+func (r *Reader) message(text []byte) string {
+	if r.filter != nil && !r.filter(text) {
+		return ""
+	}
+	return string(text)
 }
 
 // Format returns the reader's format; with FormatAuto, the one detected

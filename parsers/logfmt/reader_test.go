@@ -205,8 +205,8 @@ func TestReaderInline(t *testing.T) {
 		format: FormatDmesg,
 		in:     "[    1.000000] before\n[    2.000000] " + long + "\n[    3.000000] after\r\n",
 		want: []parsers.Record{
-			{Level: 6, Monotonic: time.Second, Message: "before"},
-			{Level: 6, Monotonic: 3 * time.Second, Message: "after"},
+			{Level: parsers.LevelUnknown, Monotonic: time.Second, Message: "before"},
+			{Level: parsers.LevelUnknown, Monotonic: 3 * time.Second, Message: "after"},
 		},
 		skips: []Skip{{Reason: SkipTooLong, Count: 1, FirstLine: 2, Example: "[    2.000000] " + strings.Repeat("x", 49)}},
 	}, {
@@ -234,8 +234,8 @@ func TestReaderInline(t *testing.T) {
 		format: FormatSyslog,
 		in:     "Dec 31 23:59:59 host kernel: [    5.000001] EXT4-fs (sda1): mounted filesystem\nNov 25 16:03:04 host sshd[1]: Accepted\n -- continued\nNov 25 16:03:05 host kernel:\n-- Boot 1234 --\n",
 		want: []parsers.Record{
-			{Time: utc("2025-12-31T23:59:59Z"), Level: 6, Monotonic: 5000001 * time.Microsecond, Message: "EXT4-fs (sda1): mounted filesystem", Hostname: "host"},
-			{Time: utc("2026-11-25T16:03:05Z"), Level: 6, Hostname: "host"},
+			{Time: utc("2025-12-31T23:59:59Z"), Level: parsers.LevelUnknown, Monotonic: 5000001 * time.Microsecond, Message: "EXT4-fs (sda1): mounted filesystem", Hostname: "host"},
+			{Time: utc("2026-11-25T16:03:05Z"), Level: parsers.LevelUnknown, Hostname: "host"},
 		},
 		skips: []Skip{
 			{Reason: SkipNotKernel, Count: 1, FirstLine: 2, Example: "Nov 25 16:03:04 host sshd[1]: Accepted"},
@@ -246,8 +246,8 @@ func TestReaderInline(t *testing.T) {
 		format: FormatSyslog,
 		in:     "2026-11-25T16:03:04.5+01:00 h kernel: a\n2026-11-25T16:03:04Z h kernel: b\n2026-13-45T99:03:04Z h kernel: c\nNov 25 16:03:04\n",
 		want: []parsers.Record{
-			{Time: utc("2026-11-25T15:03:04.5Z"), Level: 6, Message: "a", Hostname: "h"},
-			{Time: utc("2026-11-25T16:03:04Z"), Level: 6, Message: "b", Hostname: "h"},
+			{Time: utc("2026-11-25T15:03:04.5Z"), Level: parsers.LevelUnknown, Message: "a", Hostname: "h"},
+			{Time: utc("2026-11-25T16:03:04Z"), Level: parsers.LevelUnknown, Message: "b", Hostname: "h"},
 		},
 		skips: []Skip{{Reason: SkipMalformed, Count: 2, FirstLine: 3, Example: "2026-13-45T99:03:04Z h kernel: c"}},
 	}, {
@@ -265,8 +265,8 @@ not json
 `,
 		want: []parsers.Record{
 			{Time: time.UnixMicro(1795624733722276).UTC(), Monotonic: 873776502 * time.Microsecond, Level: 3, Message: "bad \xff", Subsystem: "scsi", Device: "+scsi:2:0:0:0", Hostname: "h"},
-			{Level: 6, Message: "first"},
-			{Level: 6},
+			{Level: parsers.LevelUnknown, Message: "first"},
+			{Level: parsers.LevelUnknown},
 		},
 		skips: []Skip{
 			{Reason: SkipPeripety, Count: 1, FirstLine: 4, Example: `{"_TRANSPORT":"kernel","IS_PERIPETY":"TRUE","MESSAGE":"x"}`},
@@ -283,7 +283,7 @@ not json
 			"\n_TRANSPORT=kernel\nMESSAGE\n\xff\xff\x00\x00\x00\x00\x00\x00abc",
 		want: []parsers.Record{
 			{Level: 2, Message: "a\nb\xff"},
-			{Level: 6, Message: "last, no blank line"},
+			{Level: parsers.LevelUnknown, Message: "last, no blank line"},
 		},
 		skips: []Skip{
 			{Reason: SkipMalformed, Count: 2, FirstLine: 10, Example: "bad key=1"},
@@ -293,7 +293,7 @@ not json
 		name:   "journal export: binary field over 1 MiB",
 		format: FormatJournalExport,
 		in:     "_TRANSPORT=kernel\nMESSAGE\n\x0a\x00\x10\x00\x00\x00\x00\x00" + strings.Repeat("y", 0x10000a) + "\n\n_TRANSPORT=kernel\nMESSAGE=ok\n",
-		want:   []parsers.Record{{Level: 6, Message: "ok"}},
+		want:   []parsers.Record{{Level: parsers.LevelUnknown, Message: "ok"}},
 		skips:  []Skip{{Reason: SkipTooLong, Count: 1, FirstLine: 1, Example: "MESSAGE field"}},
 	}, {
 		name:   "empty input",
@@ -506,6 +506,58 @@ func BenchmarkReader(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/2000, "ns/record")
+		})
+	}
+}
+
+// TestReaderFilter checks SetFilter: the filter sees each record's text as
+// the Message would hold it (lines joined, kmsg escapes decoded), and a
+// record it turns down comes with everything but its Message.
+func TestReaderFilter(t *testing.T) {
+	tests := []struct {
+		format Format
+		in     string
+		want   []parsers.Record
+	}{{
+		format: FormatKmsg,
+		in:     "3,1,2,-;keep a\\x0a b\\x5c\n SUBSYSTEM=scsi\n6,2,3,-;drop\n",
+		want: []parsers.Record{
+			{Level: 3, Seq: 1, Monotonic: 2 * time.Microsecond, Message: "keep a\n b\\", Subsystem: "scsi"},
+			{Level: 6, Seq: 2, Monotonic: 3 * time.Microsecond},
+		},
+	}, {
+		format: FormatDmesg,
+		in:     "[    1.000000] drop\n[    2.000000] keep\n               more\n",
+		want: []parsers.Record{
+			{Level: parsers.LevelUnknown, Monotonic: time.Second},
+			{Level: parsers.LevelUnknown, Monotonic: 2 * time.Second, Message: "keep\nmore"},
+		},
+	}, {
+		format: FormatSyslog,
+		in:     "2026-11-25T16:03:04Z h kernel: keep\n2026-11-25T16:03:05Z h kernel: drop\n",
+		want: []parsers.Record{
+			{Time: time.Date(2026, 11, 25, 16, 3, 4, 0, time.UTC), Level: parsers.LevelUnknown, Message: "keep", Hostname: "h"},
+			{Time: time.Date(2026, 11, 25, 16, 3, 5, 0, time.UTC), Level: parsers.LevelUnknown, Hostname: "h"},
+		},
+	}, {
+		format: FormatJournalJSON,
+		in:     `{"_TRANSPORT":"kernel","PRIORITY":"3","MESSAGE":"keep"}` + "\n" + `{"_TRANSPORT":"kernel","PRIORITY":"6","MESSAGE":"drop"}` + "\n",
+		want:   []parsers.Record{{Level: 3, Message: "keep"}, {Level: 6}},
+	}}
+	for _, tt := range tests {
+		t.Run(string(tt.format), func(t *testing.T) {
+			r := newTestReader(t, strings.NewReader(tt.in), tt.format)
+			var seen []string
+			r.SetFilter(func(text []byte) bool {
+				seen = append(seen, string(text))
+				return bytes.HasPrefix(text, []byte("keep"))
+			})
+			if diff := cmp.Diff(tt.want, readAll(t, r)); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+			if len(seen) != len(tt.want) {
+				t.Errorf("filter saw %q, want one text per record", seen)
+			}
 		})
 	}
 }

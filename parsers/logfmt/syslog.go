@@ -63,7 +63,7 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 		if string(host) != r.host { // a log is mostly of one host
 			r.host = string(host)
 		}
-		rec := parsers.Record{Time: t, Level: DefaultLevel, Hostname: r.host}
+		rec := parsers.Record{Time: t, Level: parsers.LevelUnknown, Hostname: r.host}
 		indent := len(line) - len(text)
 		if len(text) > 0 && text[0] == '[' {
 			if end := bytes.IndexByte(text, ']'); end > 0 {
@@ -82,7 +82,7 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 			r.skip(SkipTooLong, start, r.rec)
 			continue
 		}
-		rec.Message = string(r.rec)
+		rec.Message = r.message(r.rec)
 		r.recLine = start
 		return rec, nil
 	}

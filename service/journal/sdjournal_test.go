@@ -298,37 +298,14 @@ func TestFollowCallbackError(t *testing.T) {
 // UUID), and returns the loop device name.
 func loopExt4(t *testing.T, fsUUID string, mounts int) string {
 	t.Helper()
-	for _, bin := range []string{"losetup", "mkfs.ext4", "mount", "umount"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("no %s: %v", bin, err)
-		}
-	}
-	dir := t.TempDir()
-	img := filepath.Join(dir, "ext4.img")
-	run := func(name string, args ...string) string {
-		t.Helper()
-		out, err := exec.Command(name, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %s: %v: %s", name, strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	if err := os.WriteFile(img, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(img, 32<<20); err != nil {
-		t.Fatal(err)
-	}
-	run("mkfs.ext4", "-q", "-F", "-U", fsUUID, img)
-	dev := run("losetup", "-f", "--show", img)
-	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
-	mnt := filepath.Join(dir, "mnt")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.RequireRootTools(t, "attaches a loop device and mounts it", "losetup", "mkfs.ext4", "mount", "umount")
+	img := testenv.SparseFile(t, 32<<20)
+	testenv.Run(t, "mkfs.ext4", "-q", "-F", "-U", fsUUID, img)
+	dev := testenv.Loop(t, img)
+	mnt := t.TempDir()
 	for range mounts {
-		run("mount", "-t", "ext4", dev, mnt)
-		run("umount", mnt)
+		testenv.Run(t, "mount", "-t", "ext4", dev, mnt)
+		testenv.Run(t, "umount", mnt)
 	}
 	return filepath.Base(dev)
 }

@@ -4,7 +4,6 @@
 package dbus
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -137,7 +136,7 @@ func TestDaemonOnBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn.Signal(ioErrors)
-	lines := monitor(t, ctx)
+	lines := testenv.GdbusMonitor(t, ctx, pdbus.BusName)
 
 	// Mount lines until every listener has seen one: then all are in place.
 	for deadline := time.Now().Add(30 * time.Second); ; {
@@ -203,35 +202,6 @@ func waitEvent(t *testing.T, got <-chan event.Event, typ string) event.Event {
 			t.Fatalf("no %s event at the Go client within 10s", typ)
 		}
 	}
-}
-
-// monitor runs gdbus monitor on the daemon until ctx ends.
-func monitor(t *testing.T, ctx context.Context) <-chan string {
-	t.Helper()
-	// stdbuf: gdbus would hold its lines in a full buffer on a pipe.
-	cmd := exec.CommandContext(ctx, "stdbuf", "-oL", "gdbus", "monitor", "--system", "--dest", pdbus.BusName)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1000)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	t.Cleanup(func() {
-		for range lines {
-		}
-		cmd.Wait()
-	})
-	return lines
 }
 
 // waitLine returns the first line containing s, or "" after wait.

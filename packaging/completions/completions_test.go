@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/internal/cmdtree"
+)
+
+// commandTree is prpt's tree, as main builds it.
+func commandTree(t *testing.T) *cmdtree.Command {
+	t.Helper()
+	root, err := prptTree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// writeScript writes the generated script for shell into a temporary
+// directory under name and returns its path.
+func writeScript(t *testing.T, shell, name string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(shells[shell](commandTree(t))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRun(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // at the start of stdout, or in stderr for errors
+	}{
+		{[]string{"bash"}, 0, "# bash completion for prpt(1)."},
+		{[]string{"zsh"}, 0, "#compdef prpt"},
+		{[]string{"fish"}, 0, "# fish completion for prpt(1)."},
+		{nil, 2, "usage: completions bash|zsh|fish"},
+		{[]string{"tcsh"}, 2, "usage: completions bash|zsh|fish"},
+		{[]string{"bash", "zsh"}, 2, "usage: completions bash|zsh|fish"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(tc.args, &stdout, &stderr)
+		ok := code == tc.code && strings.HasPrefix(stdout.String(), tc.want)
+		if tc.code != 0 {
+			ok = code == tc.code && stdout.Len() == 0 && strings.Contains(stderr.String(), tc.want)
+		}
+		if !ok {
+			t.Errorf("run(%q) = %d, stdout %.60q, stderr %q; want %d and %q", tc.args, code, stdout.String(), stderr.String(), tc.code, tc.want)
+		}
+	}
+}
+
+// completionCase is a command line, the cursor at its end, and the words
+// the completion must offer; derived from the tree so that every command,
+// flag and enum is exercised.
+type completionCase struct {
+	line string
+	want []string
+}
+
+func completionCases(root *cmdtree.Command) []completionCase {
+	var cases []completionCase
+	root.Walk(func(c *cmdtree.Command) {
+		prefix := strings.TrimSpace("prpt " + c.Path)
+		if len(c.Children) > 0 {
+			cases = append(cases, completionCase{prefix + " ", c.ChildNames()})
+		}
+		cases = append(cases, completionCase{prefix + " --", longFlags(c)})
+		for _, f := range c.AllFlags() {
+			if f.Kind == cmdtree.Enum {
+				cases = append(cases, completionCase{prefix + " --" + f.Long + " ", f.Enum})
+			}
+		}
+	})
+	return cases
+}
+
+func longFlags(c *cmdtree.Command) []string {
+	var w []string
+	for _, f := range c.AllFlags() {
+		w = append(w, "--"+f.Long)
+	}
+	sort.Strings(w)
+	return w
+}
+
+func TestBashCompletion(t *testing.T) {
+	bash := lookPath(t, "bash")
+	script := writeScript(t, "bash", "prpt.bash")
+	for _, tc := range completionCases(commandTree(t)) {
+		t.Run(tc.line, func(t *testing.T) {
+			// COMP_WORDS as bash splits the line; a trailing space is an
+			// empty current word.
+			words := strings.Fields(tc.line)
+			if strings.HasSuffix(tc.line, " ") {
+				words = append(words, "")
+			}
+			var quoted []string
+			for _, w := range words {
+				quoted = append(quoted, bashQuote(w))
+			}
+			prog := fmt.Sprintf("source %s\nCOMP_WORDS=(%s)\nCOMP_CWORD=%d\n_prpt\nprintf '%%s\\n' \"${COMPREPLY[@]}\"\n",
+				bashQuote(script), strings.Join(quoted, " "), len(words)-1)
+			got := runLines(t, exec.Command(bash, "--norc", "--noprofile", "-c", prog))
+			if diff := cmp.Diff(sorted(tc.want), sorted(got)); diff != "" {
+				t.Errorf("completing %q (-want +got):\n%s", tc.line, diff)
+			}
+		})
+	}
+}
+
+func TestFishCompletion(t *testing.T) {
+	fish := lookPath(t, "fish")
+	script := writeScript(t, "fish", "prpt.fish")
+	for _, tc := range completionCases(commandTree(t)) {
+		t.Run(tc.line, func(t *testing.T) {
+			prog := fmt.Sprintf("source %s; complete -C %s", fishQuote(script), fishQuote(tc.line))
+			cmd := exec.Command(fish, "--no-config", "-c", prog)
+			cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+			var got []string
+			for _, l := range runLines(t, cmd) {
+				word, _, _ := strings.Cut(l, "\t") // the description follows a tab
+				got = append(got, strings.TrimPrefix(word, lastWord(tc.line)))
+			}
+			want := tc.want
+			if strings.HasSuffix(tc.line, "--") {
+				want = nil
+				for _, w := range tc.want {
+					want = append(want, strings.TrimPrefix(w, "--"))
+				}
+			}
+			if diff := cmp.Diff(sorted(want), sorted(got)); diff != "" {
+				t.Errorf("completing %q (-want +got):\n%s", tc.line, diff)
+			}
+		})
+	}
+}
+
+// zshCapture completes each command line given after the fpath directory
+// in an interactive zsh on a pseudo-terminal (zsh/zpty), as a user pressing
+// Tab would, with compadd wrapped to print every match it is given, and
+// prints "LINE<TAB>MATCH" for each.
+const zshCapture = `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PROMPT='' RPROMPT='' PS2=''"
+zpty -w z "fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"
+zpty -w z 'compadd() { local -a __hits; builtin compadd -O __hits "$@"; (( $#__hits )) && print -rl -- "HIT:"${^__hits}; builtin compadd "$@" }'
+zpty -w z 'zstyle ":completion:*" list-prompt ""; LISTMAX=100000'
+# Tab completes, then marks the end of its output and clears the line, in
+# one widget: nothing is typed ahead of a completion still running.
+zpty -w z '__capture() { zle complete-word; zle -I; print -r -- "CAPTURE""-END"; zle kill-whole-line }; zle -N __capture; bindkey "^I" __capture'
+zpty -w z "print -r -- RE''ADY"
+while zpty -r z line; do [[ $line == READY* ]] && break; done
+shift
+for l in "$@"; do
+  zpty -w -n z "$l"$'\t'
+  while zpty -r z line; do
+    [[ $line == *CAPTURE-END* ]] && break
+    [[ $line == *HIT:* ]] && print -r -- "$l"$'\t'${${line##*HIT:}%%$'\r'*}
+  done
+done
+zpty -d z
+`
+
+// TestZshCompletion completes the cases of the bash and fish tests in a
+// real interactive zsh with compinit, as a user pressing Tab would.
+func TestZshCompletion(t *testing.T) {
+	zsh := lookPath(t, "zsh")
+	fn := writeScript(t, "zsh", "_prpt")
+	if out, err := exec.Command(zsh, "-n", fn).CombinedOutput(); err != nil {
+		t.Fatalf("zsh -n _prpt: %v\n%s", err, out)
+	}
+	dir := filepath.Dir(fn)
+	script := filepath.Join(dir, "capture.zsh")
+	if err := os.WriteFile(script, []byte(zshCapture), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := completionCases(commandTree(t))
+	args := []string{"-f", script, dir}
+	for _, tc := range cases {
+		args = append(args, tc.line)
+	}
+	// A capture that waits for output that never comes must fail, not hang.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, zsh, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HOME="+dir, "ZDOTDIR="+dir)
+	got := map[string][]string{}
+	for _, l := range runLines(t, cmd) {
+		line, match, _ := strings.Cut(l, "\t")
+		if !slices.Contains(got[line], match) {
+			got[line] = append(got[line], match)
+		}
+	}
+	for _, tc := range cases {
+		if diff := cmp.Diff(sorted(tc.want), sorted(got[tc.line])); diff != "" {
+			t.Errorf("completing %q (-want +got):\n%s", tc.line, diff)
+		}
+	}
+}
+
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not installed (tests/setup-deps.sh installs it): %v", name, err)
+	}
+	return p
+}
+
+func runLines(t *testing.T, cmd *exec.Cmd) []string {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", cmd, err, stderr.Bytes())
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+func lastWord(line string) string {
+	if strings.HasSuffix(line, " ") {
+		return ""
+	}
+	f := strings.Fields(line)
+	return f[len(f)-1]
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	sort.Strings(s)
+	return s
+}

@@ -1,0 +1,76 @@
+package parsers_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/parsers/logfmt"
+)
+
+// TestFilterLosesNothing checks that a reader filtered by RuleSet.Wants
+// (as `prpt parse` reads) gives a Parser exactly the events it gives
+// unfiltered, over the corpus and the captures of this kernel.
+func TestFilterLosesNothing(t *testing.T) {
+	logs, err := filepath.Glob("testdata/real/*.kmsg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := parsers.NewRuleSet(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, log := range append([]string{"testdata/corpus/storage.kmsg"}, logs...) {
+		t.Run(filepath.Base(log), func(t *testing.T) {
+			want := parseWith(t, rs, log, nil)
+			got := parseWith(t, rs, log, rs.Wants)
+			if len(want) == 0 {
+				t.Fatal("no events")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("events with the filter (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// parseWith parses a kmsg log with numbered event ids, its reader filtered
+// by want when not nil.
+func parseWith(t *testing.T, rs *parsers.RuleSet, path string, want func([]byte) bool) []event.Event {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := logfmt.NewReader(f, logfmt.FormatKmsg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != nil {
+		r.SetFilter(want)
+	}
+	n := 0
+	p := parsers.NewParser(rs, parsers.Options{NewID: func() string { n++; return fmt.Sprint(n) }})
+	var events []event.Event
+	emit := func(e event.Event) { events = append(events, e) }
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		p.Push(rec, emit)
+	}
+	p.Close(emit)
+	return events
+}

@@ -1,0 +1,116 @@
+package parsers_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/parsers/logfmt"
+)
+
+// TestSeverityWithoutLevel checks that a log which carries no kernel level
+// (syslog text, plain dmesg) gives every event the severity the same lines
+// give with their level (/dev/kmsg): each rule knows the level the kernel
+// prints its line at. The lines are those of the corpus and of the captures
+// of this kernel, rewritten in each format with the same timing.
+func TestSeverityWithoutLevel(t *testing.T) {
+	logs, err := filepath.Glob("testdata/real/*.kmsg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = append([]string{"testdata/corpus/storage.kmsg"}, logs...)
+	for _, log := range logs {
+		want := summarize(parseFile(t, log, logfmt.FormatKmsg))
+		recs := readRecords(t, log)
+		for _, f := range []struct {
+			format logfmt.Format
+			write  func(*strings.Builder, parsers.Record)
+		}{
+			{logfmt.FormatSyslog, writeSyslog},
+			{logfmt.FormatDmesg, writeDmesg},
+		} {
+			t.Run(filepath.Base(log)+"/"+string(f.format), func(t *testing.T) {
+				var b strings.Builder
+				for _, rec := range recs {
+					f.write(&b, rec)
+				}
+				path := filepath.Join(t.TempDir(), "log")
+				if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, summarize(parseFile(t, path, f.format))); diff != "" {
+					t.Errorf("events without the level differ (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+// summarize keeps what the test compares of each event.
+func summarize(events []event.Event) []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = fmt.Sprintf("%s %s %s: %s", e.Severity, e.EventType, e.Kdev, e.RawMsg)
+	}
+	return out
+}
+
+// readRecords returns the kernel records of a kmsg file.
+func readRecords(t *testing.T, path string) []parsers.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := logfmt.NewReader(f, logfmt.FormatKmsg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []parsers.Record
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return recs
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if rec.Facility == 0 {
+			recs = append(recs, rec)
+		}
+	}
+}
+
+// syslogBoot is when the rewritten logs' machine booted: early in the
+// year, so that the syslog reader's year guess keeps the order.
+var syslogBoot = time.Date(time.Now().Year(), time.January, 2, 0, 0, 0, 0, time.Local)
+
+// writeSyslog writes rec as journalctl -o short-precise prints it.
+func writeSyslog(b *strings.Builder, rec parsers.Record) {
+	prefix := syslogBoot.Add(rec.Monotonic).Format("Jan _2 15:04:05.000000") + " host kernel: "
+	writeIndented(b, prefix, rec.Message)
+}
+
+// writeDmesg writes rec as dmesg(1) prints it without -r or -x.
+func writeDmesg(b *strings.Builder, rec parsers.Record) {
+	us := rec.Monotonic.Microseconds()
+	writeIndented(b, fmt.Sprintf("[%5d.%06d] ", us/1e6, us%1e6), rec.Message)
+}
+
+// writeIndented writes a message after prefix, its further lines indented
+// to the prefix's width.
+func writeIndented(b *strings.Builder, prefix, msg string) {
+	b.WriteString(prefix)
+	b.WriteString(strings.ReplaceAll(msg, "\n", "\n"+strings.Repeat(" ", len(prefix))))
+	b.WriteByte('\n')
+}
