@@ -247,7 +247,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		log:       d.log.With("component", "pipeline"),
 		sourceKey: d.src.Key(),
 		parser:    parser,
-		res:       &resolution{r: d.opts.Resolver, ids: ids, now: time.Now, sleep: time.Sleep},
+		res:       &resolution{r: d.opts.Resolver, ids: ids, now: time.Now},
 		sinks:     runners,
 	}
 	started := startedEvent(d.src.Name(), cp.Pos, now)
@@ -373,6 +373,10 @@ func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, open
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var armed time.Time
+	// retryTimer looks held mount events up again (pipeline.retry).
+	retryTimer := time.NewTimer(time.Hour)
+	defer retryTimer.Stop()
+	var retryArmed time.Time
 	tick := time.NewTicker(housekeeping)
 	defer tick.Stop()
 	for {
@@ -384,6 +388,14 @@ func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, open
 				armed = at
 			}
 			timerC = timer.C
+		}
+		var retryC <-chan time.Time
+		if at, ok := pl.retryDue(); ok {
+			if !at.Equal(retryArmed) {
+				retryTimer.Reset(time.Until(at))
+				retryArmed = at
+			}
+			retryC = retryTimer.C
 		}
 		select {
 		case <-ctx.Done():
@@ -406,6 +418,9 @@ func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, open
 		case <-timerC:
 			armed = time.Time{}
 			pl.flush(deadline)
+		case <-retryC:
+			retryArmed = time.Time{}
+			pl.retry(false)
 		case done := <-d.reloads:
 			done <- d.reload(pl, store, stdout)
 		case <-tick.C:

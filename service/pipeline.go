@@ -74,8 +74,28 @@ type pipeline struct {
 	lastTime time.Time
 	lastWall time.Time
 
+	// held are events not delivered yet, in emission order: live mount
+	// events whose mount does not show in mountinfo yet (resolve.go), and
+	// behind each the later events of its device, so that a device's
+	// events keep their order (its unmount never comes out before its
+	// mount, and takes the mount point its mount found); such a later
+	// event ends the wait. Other devices'
+	// events are not held: seq numbers are given at delivery, so seq
+	// order is delivery order, which may differ from record order across
+	// devices by up to mountWait.
+	held []*heldEvent
+
 	cpMu   sync.Mutex
 	latest *pending
+}
+
+// heldEvent is an event of pipeline.held.
+type heldEvent struct {
+	ev event.Event
+	// waiting is set for a mount event looked up again at retryAt, until
+	// until; the others wait for the one of their device ahead of them.
+	waiting        bool
+	retryAt, until time.Time
 }
 
 // handle takes one source item through the pipeline.
@@ -136,7 +156,7 @@ func (p *pipeline) flush(deadline time.Time) {
 // covered by emitted events.
 func (p *pipeline) closeParser() {
 	p.parser.Close(p.emit)
-	p.offerCheckpoint()
+	p.retry(true)
 }
 
 // swapParser closes the current parser and continues with next (reload).
@@ -151,7 +171,7 @@ func (p *pipeline) swapParser(next Parser) {
 // saved. While a group is open the checkpoint stays at the position before
 // its first record, so a crash re-reads the whole group.
 func (p *pipeline) offerCheckpoint() {
-	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open {
+	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open || len(p.held) > 0 {
 		return
 	}
 	p.cpMu.Lock()
@@ -185,9 +205,91 @@ func (p *pipeline) emit(ev event.Event) {
 		p.log.Debug("event already stored before restart", "event_id", ev.EventID, "event_type", ev.EventType)
 		return
 	}
-	owners := p.res.resolve(&ev)
+	if p.holds(ev.Kdev) {
+		// A further line of the device (its unmount, say) means the moment
+		// of the mount has passed: one which has not shown by now is in
+		// another mount namespace or already gone.
+		p.held = append(p.held, &heldEvent{ev: ev})
+		now := p.res.now()
+		for _, h := range p.held {
+			if h.waiting && h.ev.Kdev == ev.Kdev {
+				h.retryAt, h.until = now, now
+			}
+		}
+		p.retry(false)
+		return
+	}
+	p.place(ev, true)
+}
+
+// place resolves ev and delivers it, or, when wait is set and it is a live
+// mount event whose mount does not show yet, holds it to be looked up
+// again.
+func (p *pipeline) place(ev event.Event, wait bool) {
+	l := p.res.lookUp(&ev)
+	if wait && p.res.awaitsMount(&ev, l) {
+		now := p.res.now()
+		p.held = append(p.held, &heldEvent{ev: ev, waiting: true, retryAt: now.Add(mountRetry), until: now.Add(mountWait)})
+		return
+	}
+	owners := p.res.resolve(&ev, l)
 	p.res.linkRootCause(&ev, owners)
 	p.deliver(ev)
+}
+
+// holds says whether an event of device kdev is held.
+func (p *pipeline) holds(kdev string) bool {
+	if kdev == "" {
+		return false
+	}
+	for _, h := range p.held {
+		if h.ev.Kdev == kdev {
+			return true
+		}
+	}
+	return false
+}
+
+// retryDue says when a held mount event is next looked up again
+// (wall-clock time).
+func (p *pipeline) retryDue() (at time.Time, ok bool) {
+	for _, h := range p.held {
+		if h.waiting && (!ok || h.retryAt.Before(at)) {
+			at, ok = h.retryAt, true
+		}
+	}
+	return at, ok
+}
+
+// retry looks the held mount events that are due up again, and delivers
+// each whose mount shows or whose wait is over, then the events held
+// behind it. With force (a stop, a reload) it delivers every held event
+// now, as resolved now.
+func (p *pipeline) retry(force bool) {
+	now := p.res.now()
+	old := p.held
+	p.held = nil
+	for _, h := range old {
+		switch {
+		case !h.waiting && p.holds(h.ev.Kdev):
+			p.held = append(p.held, h)
+		case !h.waiting:
+			p.place(h.ev, !force)
+		case !force && now.Before(h.retryAt):
+			p.held = append(p.held, h)
+		default:
+			l := p.res.lookUp(&h.ev)
+			if !force && now.Before(h.until) && p.res.awaitsMount(&h.ev, l) {
+				h.retryAt = now.Add(mountRetry)
+				p.held = append(p.held, h)
+				continue
+			}
+			owners := p.res.resolve(&h.ev, l)
+			p.res.linkRootCause(&h.ev, owners)
+			p.deliver(h.ev)
+		}
+	}
+	p.offerCheckpoint()
 }
 
 // deliver numbers ev and offers it to every enabled sink.

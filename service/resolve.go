@@ -28,12 +28,15 @@ const (
 	rootCauseWindow = 5 * time.Second
 	// maxRecentErrors bounds the errors kept for root-cause links.
 	maxRecentErrors = 256
-	// mountRetry and mountRetries: the kernel prints a mount line before the
-	// mount shows in mountinfo, so a live mount event without a mount point
-	// is resolved again a few times. The pipeline waits meanwhile, so not
-	// for long: a mount undone at once never shows.
-	mountRetry   = 10 * time.Millisecond
-	mountRetries = 10
+	// mountRetry and mountWait: the kernel prints a mount line before the
+	// mount shows in mountinfo, so a live mount event without a mount
+	// point is looked up again every mountRetry, for at most mountWait (a
+	// mount undone at once never shows). Meanwhile the event is held, and
+	// the events of its device behind it; other devices' events go on
+	// (pipeline.go). The look-ups are cheap: the resolver's cache holds
+	// until the mount table changes.
+	mountRetry = 2 * time.Millisecond
+	mountWait  = 100 * time.Millisecond
 	// attachSlack: a device is first seen a little after the lines it
 	// prints as it appears (a loop device's capacity change), so only a
 	// device first seen later than this after an event is taken to have
@@ -46,10 +49,9 @@ const (
 // resolution fills in the identity of events and links them to their
 // root cause. It is used by the pipeline goroutine only.
 type resolution struct {
-	r     Resolver
-	ids   *IdentityStore
-	now   func() time.Time
-	sleep func(time.Duration)
+	r   Resolver
+	ids *IdentityStore
+	now func() time.Time
 
 	recent []recentError
 }
@@ -82,27 +84,39 @@ func layer(sub string) int {
 	return 0
 }
 
-// resolve fills ev's device identity. An event whose device cannot be
-// resolved, or whose device name now belongs to a device that came after
-// the event, takes the identity recorded for its device at the event's time
-// and says why in extension.resolve_error; it is never dropped. It returns
-// the kernel names of the devices below ev's device.
-func (rs *resolution) resolve(ev *event.Event) []string {
+// lookup is one answer of the resolver for a device.
+type lookup struct {
+	info sysfs.BlockInfo
+	ext  map[string]string
+	err  error
+}
+
+// lookUp asks the resolver about ev's device.
+func (rs *resolution) lookUp(ev *event.Event) lookup {
+	if ev.Kdev == "" {
+		return lookup{}
+	}
+	info, ext, err := rs.r.ForEvent(ev.Kdev)
+	return lookup{info: info, ext: ext, err: err}
+}
+
+// awaitsMount says whether ev is a live mount event whose mount does not
+// show in l yet: it is worth looking up again shortly.
+func (rs *resolution) awaitsMount(ev *event.Event, l lookup) bool {
+	return ev.Kdev != "" && l.err == nil && mountEvents[ev.EventType] && l.info.MountPoint == "" && rs.now().Sub(ev.Timestamp) < liveAge
+}
+
+// resolve fills ev's device identity from l, the resolver's answer for
+// it. An event whose device cannot be resolved, or whose device name now
+// belongs to a device that came after the event, takes the identity
+// recorded for its device at the event's time and says why in
+// extension.resolve_error; it is never dropped. It returns the kernel
+// names of the devices below ev's device.
+func (rs *resolution) resolve(ev *event.Event, l lookup) []string {
 	if ev.Kdev == "" {
 		return nil
 	}
-	info, ext, err := rs.r.ForEvent(ev.Kdev)
-	if err == nil && mountEvents[ev.EventType] && info.MountPoint == "" && rs.now().Sub(ev.Timestamp) < liveAge {
-		for range mountRetries {
-			rs.sleep(mountRetry)
-			if info2, ext2, err2 := rs.r.ForEvent(ev.Kdev); err2 == nil {
-				info, ext = info2, ext2
-				if info.MountPoint != "" {
-					break
-				}
-			}
-		}
-	}
+	info, ext, err := l.info, l.ext, l.err
 	if err != nil {
 		old, ok := rs.ids.At(ev.Kdev, ev.Timestamp)
 		if !ok {

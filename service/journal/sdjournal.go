@@ -125,6 +125,35 @@ func (r *reader) wait(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// waitKernel waits for kernel entries: hinted by /dev/kmsg (kmsghint.go),
+// hotPoll while journald may still be storing records the kernel printed,
+// else waitStep or until the kernel prints. Without a hint it waits on the
+// journal.
+func (r *reader) waitKernel(ctx context.Context, hint *kmsgHint, hotUntil *time.Time) error {
+	if hint == nil {
+		return r.wait(ctx)
+	}
+	d := waitStep
+	if time.Now().Before(*hotUntil) {
+		d = hotPoll
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-hint.C:
+		*hotUntil = time.Now().Add(hotSpan)
+	case <-t.C:
+	}
+	// Take in what changed in the journal's files (a rotation, a new
+	// file), without waiting.
+	if n := r.j.Wait(0); n < 0 {
+		return fmt.Errorf("%s: process changes: %w", r.src, syscall.Errno(-n))
+	}
+	return ctx.Err()
+}
+
 // Query returns the stored events f selects, oldest first. When more than
 // f.EffectiveLimit() match, it returns the most recent ones (as
 // `journalctl -n` does): a store holds history, and what a person or a
@@ -259,6 +288,8 @@ func Follow(ctx context.Context, src Source, f event.Filter, fn func(event.Event
 // too. A caller that saves the cursor of each record it has handled and
 // passes the last one back resumes with nothing lost and nothing twice. A
 // cursor sd-journal cannot parse gives an error wrapping ErrBadCursor.
+// It sees a new entry within milliseconds when it can read /dev/kmsg
+// (waitKernel), else as late as journald tells (up to about 250ms).
 func ReadKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, cursor string) error) error {
 	r, err := open(Source{})
 	if err != nil {
@@ -267,6 +298,17 @@ func ReadKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, 
 	defer r.Close()
 	if err := r.watch(); err != nil {
 		return err
+	}
+	// Without /dev/kmsg (no root, no such device) the follower waits on
+	// the journal alone, and sees entries as late as journald tells.
+	var hint *kmsgHint
+	var hotUntil time.Time
+	if h, err := openKmsgHint("/dev/kmsg"); err == nil {
+		hint = h
+		hintCtx, stopHint := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); h.run(hintCtx) }()
+		defer func() { stopHint(); <-done }()
 	}
 	plan := []clause{{kernelMatches}}
 	if cursor == "" {
@@ -297,7 +339,7 @@ func ReadKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, 
 			return fmt.Errorf("%s: next entry: %w", r.src, err)
 		}
 		if n == 0 {
-			if err := r.wait(ctx); err != nil {
+			if err := r.waitKernel(ctx, hint, &hotUntil); err != nil {
 				return err
 			}
 			continue

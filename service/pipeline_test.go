@@ -1,0 +1,125 @@
+package service
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/sysfs"
+)
+
+// TestHeldMountEvent: a live mount event whose mount does not show yet is
+// held while other devices' events are delivered; it comes out once the
+// mount shows, once mountWait is over, when a later line of its device
+// comes (which comes out after it), or when the pipeline closes.
+func TestHeldMountEvent(t *testing.T) {
+	t0 := time.Now()
+	loop := func(name, mp string) sysfs.BlockInfo {
+		return sysfs.BlockInfo{KernelName: name, BlkType: sysfs.TypeLoop, BlkPath: "/dev/" + name, MountPoint: mp}
+	}
+	ev := func(typ, kdev string) event.Event {
+		return event.Event{EventType: typ, SubSystem: event.SubXFS, Kdev: kdev, Severity: event.Info, Timestamp: t0, Msg: typ}
+	}
+	type out struct{ Type, Kdev, MountPoint string }
+	tests := []struct {
+		name string
+		// mountShows is when (after t0) the mount of loop0 shows; 0: never.
+		mountShows time.Duration
+		// run is how long the pipeline runs after the events, in retry
+		// steps, before it closes.
+		run time.Duration
+		// unmount: the device's unmount line comes after the run.
+		unmount bool
+		want    []out
+	}{{
+		name:       "mount shows",
+		mountShows: 5 * time.Millisecond,
+		run:        20 * time.Millisecond,
+		unmount:    true,
+		want: []out{
+			{"BLK_IO_ERROR", "loop1", ""},
+			{"FS_MOUNTED", "loop0", "/mnt/a"},
+			{"FS_UNMOUNTED", "loop0", "/mnt/a"},
+		},
+	}, {
+		name:    "mount never shows",
+		run:     2 * mountWait,
+		unmount: true,
+		want: []out{
+			{"BLK_IO_ERROR", "loop1", ""},
+			{"FS_MOUNTED", "loop0", ""},
+			{"FS_UNMOUNTED", "loop0", ""},
+		},
+	}, {
+		name:    "a later line of the device ends the wait",
+		unmount: true,
+		want: []out{
+			{"BLK_IO_ERROR", "loop1", ""},
+			{"FS_MOUNTED", "loop0", ""},
+			{"FS_UNMOUNTED", "loop0", ""},
+		},
+	}, {
+		name: "closed while held",
+		want: []out{
+			{"BLK_IO_ERROR", "loop1", ""},
+			{"FS_MOUNTED", "loop0", ""},
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := NewStateDirMust(t, t.TempDir())
+			ids, err := OpenIdentityStore(st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := t0
+			res := &fakeResolver{devs: map[string]sysfs.BlockInfo{"loop0": loop("loop0", ""), "loop1": loop("loop1", "")}}
+			sink := newSinkRunner(NewStdoutSink(&syncBuffer{}), true, 16, 0, slog.New(slog.DiscardHandler))
+			sink.on.Store(true)
+			p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
+				res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+
+			p.emit(ev("FS_MOUNTED", "loop0"))
+			p.emit(ev("BLK_IO_ERROR", "loop1"))
+			for now.Sub(t0) < tt.run {
+				at, ok := p.retryDue()
+				if !ok {
+					break
+				}
+				now = at
+				if tt.mountShows > 0 && now.Sub(t0) >= tt.mountShows {
+					res.mu.Lock()
+					res.devs["loop0"] = loop("loop0", "/mnt/a")
+					res.mu.Unlock()
+				}
+				p.retry(false)
+			}
+			if tt.unmount {
+				p.emit(ev("FS_UNMOUNTED", "loop0"))
+				if len(p.held) > 0 {
+					t.Errorf("%d events still held after a later line of the device", len(p.held))
+				}
+			}
+			p.closeParser()
+			if len(p.held) > 0 {
+				t.Errorf("%d events still held after closeParser", len(p.held))
+			}
+			close(sink.q)
+			var got []out
+			var seq []uint64
+			for q := range sink.q {
+				got = append(got, out{q.ev.EventType, q.ev.Kdev, q.ev.Ext("mount_point")})
+				seq = append(seq, q.ev.Seq)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("delivered (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]uint64{1, 2, 3}[:len(tt.want)], seq); diff != "" {
+				t.Errorf("seqs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
