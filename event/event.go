@@ -68,6 +68,15 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // the original peripety wrote it, an integer of microseconds since the epoch.
 // A missing count means 1.
 func (e *Event) UnmarshalJSON(b []byte) error {
+	if decodeJSONFast(e, b) {
+		return nil
+	}
+	return e.unmarshalJSON(b)
+}
+
+// unmarshalJSON is UnmarshalJSON through encoding/json: every input
+// decodeJSONFast declines, and the reference it is tested against.
+func (e *Event) unmarshalJSON(b []byte) error {
 	var w wireJSON
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -120,7 +119,10 @@ func decodeEntry(get entryGetter, realtime uint64) (event.Event, error) {
 	}
 	var jsErr error
 	if ok {
-		if jsErr = json.Unmarshal(js, &ev); jsErr == nil {
+		// UnmarshalJSON directly: json.Unmarshal would first scan the
+		// whole field once more to validate it, and the fast path
+		// declines whatever it does not fully check.
+		if jsErr = ev.UnmarshalJSON(js); jsErr == nil {
 			if ev.Timestamp.IsZero() {
 				ev.Timestamp = time.UnixMicro(int64(realtime))
 			}

@@ -166,12 +166,25 @@ func (r *reader) waitKernel(ctx context.Context, hint *kmsgHint, hotUntil *time.
 // condition again on the decoded event. Entries stored before f.Since
 // cannot hold a later event and end the scan; entries stored after
 // f.Until may (a backlog is stored late), so they are looked at.
+//
+// The journal opened is kept open for the next Query of src (readers.go).
 func Query(ctx context.Context, src Source, f event.Filter) ([]event.Event, error) {
-	r, err := open(src)
+	r, err := readers.get(src)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	out, err := query(ctx, r, f)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	readers.put(src, r)
+	return out, nil
+}
+
+// query runs Query on r, an open journal with no matches.
+func query(ctx context.Context, r *reader, f event.Filter) ([]event.Event, error) {
+	src := r.src
 	if err := r.apply(matchPlan(&f)); err != nil {
 		return nil, err
 	}
