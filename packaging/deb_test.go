@@ -112,7 +112,7 @@ func TestDebianPackage(t *testing.T) {
 // actions.
 func checkPkaction(t *testing.T, contents []string) {
 	if !slices.ContainsFunc(contents, func(f string) bool { return strings.HasPrefix(f, "/usr/share/polkit-1/actions/") }) {
-		t.Skip("the package has no polkit actions yet (packaging/polkit-1 comes with the D-Bus branch)")
+		t.Fatal("the package has no polkit actions under /usr/share/polkit-1/actions")
 	}
 	lookPath(t, "pkaction")
 	systemBus(t)
@@ -148,10 +148,7 @@ func checkPkaction(t *testing.T, contents []string) {
 // launch helper with the file's Exec= and User=) and relay its answer.
 func checkActivation(t *testing.T, contents []string) {
 	if !slices.Contains(contents, "/usr/share/dbus-1/system-services/org.storage.Peripety1.service") {
-		t.Skip("the package has no D-Bus activation file yet (it comes with the D-Bus branch)")
-	}
-	if why := daemonServesBus(t); why != "" {
-		t.Skip(why)
+		t.Fatal("the package has no D-Bus activation file /usr/share/dbus-1/system-services/org.storage.Peripety1.service")
 	}
 	lookPath(t, "gdbus")
 	systemBus(t)

@@ -278,7 +278,7 @@ func TestXMLValid(t *testing.T) {
 		}
 	}
 	if checked == 0 {
-		t.Skip("no D-Bus or polkit XML in packaging/ yet (the D-Bus branch ships it)")
+		t.Fatal("no D-Bus or polkit XML in packaging/")
 	}
 }
 
@@ -326,7 +326,7 @@ func fixedBusconfigDTD(t *testing.T) string {
 func TestBusPolicyRulesHaveDestination(t *testing.T) {
 	m, _ := filepath.Glob("dbus-1/system.d/*.conf")
 	if len(m) == 0 {
-		t.Skip("no D-Bus policy in packaging/ yet (the D-Bus branch ships it)")
+		t.Fatal("no D-Bus policy in packaging/dbus-1/system.d")
 	}
 	type rule struct {
 		XMLName xml.Name
