@@ -27,7 +27,7 @@ func busCall(t *testing.T, addr string, uid int, args ...string) (string, error)
 // and checks it does what the policy says: only root owns
 // org.storage.Peripety1.
 func TestBusPolicyOnDaemon(t *testing.T) {
-	lookPath(t, "dbus-send")
+	testenv.LookPath(t, "dbus-send")
 	dest := install(t)
 	policies, _ := filepath.Glob(filepath.Join(dest, "usr/share/dbus-1/system.d/*.conf"))
 	if len(policies) == 0 {

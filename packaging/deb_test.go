@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/peripety/peripety/internal/testenv"
 )
 
 const (
@@ -33,7 +35,7 @@ func TestDebianPackage(t *testing.T) {
 		t.Skip("installing a .deb with dpkg -i needs root")
 	}
 	for _, tool := range []string{"dpkg", "dpkg-deb", "dpkg-shlibdeps", "dpkg-query"} {
-		lookPath(t, tool)
+		testenv.LookPath(t, tool)
 	}
 	// One run of this test at a time on the machine (other checkouts'
 	// `make check` too): a second dpkg -i of the same package would fail on
@@ -114,7 +116,7 @@ func checkPkaction(t *testing.T, contents []string) {
 	if !slices.ContainsFunc(contents, func(f string) bool { return strings.HasPrefix(f, "/usr/share/polkit-1/actions/") }) {
 		t.Fatal("the package has no polkit actions under /usr/share/polkit-1/actions")
 	}
-	lookPath(t, "pkaction")
+	testenv.LookPath(t, "pkaction")
 	systemBus(t)
 	// polkitd is started by the bus on demand (its own activation file);
 	// it reads the actions directory when it starts or sees it change.
@@ -150,7 +152,7 @@ func checkActivation(t *testing.T, contents []string) {
 	if !slices.Contains(contents, "/usr/share/dbus-1/system-services/org.storage.Peripety1.service") {
 		t.Fatal("the package has no D-Bus activation file /usr/share/dbus-1/system-services/org.storage.Peripety1.service")
 	}
-	lookPath(t, "gdbus")
+	testenv.LookPath(t, "gdbus")
 	systemBus(t)
 	if pids := daemonPIDs(t); len(pids) != 0 {
 		t.Skipf("a /usr/sbin/peripetyd already runs (pid %v); activation needs none running", pids)

@@ -1,7 +1,6 @@
 package packaging
 
 import (
-	"os/exec"
 	"testing"
 
 	"github.com/alecthomas/kong"
@@ -18,13 +17,4 @@ func commandTree(t *testing.T) *cmdtree.Command {
 		t.Fatalf("build prpt's command tree: %v", err)
 	}
 	return cmdtree.FromKong(k.Model.Node)
-}
-
-func lookPath(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed (tests/setup-deps.sh installs it): %v", name, err)
-	}
-	return p
 }

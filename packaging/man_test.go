@@ -10,12 +10,13 @@ import (
 
 	"github.com/peripety/peripety/cli"
 	"github.com/peripety/peripety/internal/cmdtree"
+	"github.com/peripety/peripety/internal/testenv"
 )
 
 var manPages = []string{"man/prpt.1", "man/peripetyd.8", "man/peripetyd.conf.5"}
 
 func TestManPagesRender(t *testing.T) {
-	groff := lookPath(t, "groff")
+	groff := testenv.LookPath(t, "groff")
 	for _, page := range manPages {
 		t.Run(page, func(t *testing.T) {
 			var stderr bytes.Buffer
@@ -64,7 +65,7 @@ func commandPath(line string) string {
 
 func renderPage(t *testing.T, page, program string) renderedPage {
 	t.Helper()
-	groff := lookPath(t, "groff")
+	groff := testenv.LookPath(t, "groff")
 	// One very long line per paragraph, no hyphenation, no bold/underline.
 	out, err := exec.Command(groff, "-man", "-Tascii", "-rLL=1000n", "-rHY=0", "-P-cbou", page).Output()
 	if err != nil {
