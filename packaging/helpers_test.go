@@ -3,8 +3,6 @@ package packaging
 import (
 	"testing"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/peripety/peripety/cli"
 	"github.com/peripety/peripety/internal/cmdtree"
 )
@@ -12,7 +10,7 @@ import (
 // commandTree is prpt's command tree, built as cli.Main builds it.
 func commandTree(t *testing.T) *cmdtree.Command {
 	t.Helper()
-	k, err := kong.New(&cli.CLI{}, kong.Name("prpt"), kong.Vars{"version": cli.Version})
+	k, err := cli.Parser()
 	if err != nil {
 		t.Fatalf("build prpt's command tree: %v", err)
 	}
