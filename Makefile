@@ -91,9 +91,10 @@ install: build
 	$(foreach m,$(MAN_PAGES),install -D -m 0644 $(m) $(DESTDIR)$(call man_path,$(m));)
 	@# Completions, generated from prpt's own command tree.
 	install -d $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir)
-	$(GO) run ./packaging/completions bash >$(DESTDIR)$(bashcompdir)/prpt
-	$(GO) run ./packaging/completions zsh >$(DESTDIR)$(zshcompdir)/_prpt
-	$(GO) run ./packaging/completions fish >$(DESTDIR)$(fishcompdir)/prpt.fish
+	$(GO) build -o bin/completions ./packaging/completions
+	bin/completions bash >$(DESTDIR)$(bashcompdir)/prpt
+	bin/completions zsh >$(DESTDIR)$(zshcompdir)/_prpt
+	bin/completions fish >$(DESTDIR)$(fishcompdir)/prpt.fish
 	chmod 0644 $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
 	@# Never overwrite the administrator's config.
 	@if [ -e $(DESTDIR)$(sysconfdir)/peripetyd.conf ]; then \

@@ -39,9 +39,8 @@ func daemonError(err error, alternative string) error {
 }
 
 // busFilter is f as the daemon takes it: the device as the user named it
-// (the daemon expands it to every identifier itself).
+// (the daemon expands it to every identifier itself; f carries none).
 func busFilter(f event.Filter, blk string) pdbus.QueryFilter {
-	f.Blk = nil
 	return pdbus.QueryFilter{Filter: f, Blk: blk}
 }
 

@@ -53,15 +53,12 @@ func (e exitError) Unwrap() error { return e.err }
 func Main(args []string, env Env) int {
 	var c CLI
 	exit := -1
-	parser, err := kong.New(&c,
-		kong.Name("prpt"),
-		kong.Description("Query, monitor and parse Linux storage events (Peripety)."),
+	parser, err := kong.New(&c, append(options(),
 		kong.UsageOnError(),
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(func(code int) { exit = code }),
-		kong.Vars{"version": Version},
 		kong.Bind(&env),
-	)
+	)...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
 		return 1
@@ -83,6 +80,23 @@ func Main(args []string, env Env) int {
 		return 1
 	}
 	return 0
+}
+
+// options shape prpt's command line: its name, description and the
+// variables of its tags.
+func options() []kong.Option {
+	return []kong.Option{
+		kong.Name("prpt"),
+		kong.Description("Query, monitor and parse Linux storage events (Peripety)."),
+		kong.Vars{"version": Version},
+	}
+}
+
+// Parser returns prpt's command line as Main parses it, without Main's
+// streams and exit: for what describes the command line from it (the shell
+// completions, the manual page's tests).
+func Parser() (*kong.Kong, error) {
+	return kong.New(&CLI{}, options()...)
 }
 
 // StdEnv is the process's own streams.

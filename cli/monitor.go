@@ -22,11 +22,11 @@ type MonitorCmd struct {
 // Run prints each new event the filters select as it is stored, until
 // SIGINT or SIGTERM (env.Context, in tests).
 func (c *MonitorCmd) Run(env *Env) error {
-	f, err := c.filter()
+	src, direct, err := c.source()
 	if err != nil {
 		return err
 	}
-	src, direct, err := c.source()
+	f, err := c.filter(direct)
 	if err != nil {
 		return err
 	}

@@ -26,11 +26,12 @@ type FilterFlags struct {
 	Root      string   `default:"/" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
 }
 
-// filter makes the shared event.Filter of the flags; --blk is expanded
-// through the sysfs resolver into every identifier of the device, or kept
-// as it is when no present device has that name (a failed disk may be gone
-// while its events are not).
-func (f *FilterFlags) filter() (event.Filter, error) {
+// filter makes the shared event.Filter of the flags. With expandBlk (the
+// journal read directly) --blk is expanded through the sysfs resolver into
+// every identifier of the device, or kept as it is when no present device
+// has that name (a failed disk may be gone while its events are not);
+// without, the daemon expands it and the filter leaves it out.
+func (f *FilterFlags) filter(expandBlk bool) (event.Filter, error) {
 	var out event.Filter
 	if f.Severity != "" {
 		s, err := event.ParseSeverity(f.Severity)
@@ -47,7 +48,7 @@ func (f *FilterFlags) filter() (event.Filter, error) {
 		out.SubSystems = append(out.SubSystems, s)
 	}
 	out.EventID = f.EventID
-	if f.Blk != "" {
+	if f.Blk != "" && expandBlk {
 		ids, err := sysfs.NewResolver(f.Root).Identifiers(f.Blk)
 		switch {
 		case errors.Is(err, sysfs.ErrNotFound):
@@ -91,7 +92,11 @@ type QueryCmd struct {
 
 // Run prints the stored events the filters select, oldest first.
 func (c *QueryCmd) Run(env *Env) error {
-	f, err := c.filter()
+	src, direct, err := c.source()
+	if err != nil {
+		return err
+	}
+	f, err := c.filter(direct)
 	if err != nil {
 		return err
 	}
@@ -111,10 +116,6 @@ func (c *QueryCmd) Run(env *Env) error {
 		return fmt.Errorf("--limit %d: want a positive number", c.Limit)
 	}
 	f.Limit = c.Limit
-	src, direct, err := c.source()
-	if err != nil {
-		return err
-	}
 	ctx, stop := env.context()
 	defer stop()
 	var evs []event.Event

@@ -56,7 +56,7 @@ func TestQueryMonitorErrors(t *testing.T) {
 }
 
 // store starts a private journald, writes evs to it and returns the
-// directory of its journal files.
+// journal (its files in p.Dir) and the writer, for more events.
 func store(t *testing.T, evs ...event.Event) (*testenv.PrivateJournal, *journal.Writer) {
 	t.Helper()
 	if !journal.CanRead {

@@ -25,17 +25,14 @@ type Backend interface {
 	BlockInfo(id string) (sysfs.BlockInfo, error)
 	// ListBlocks returns the top-level block devices.
 	ListBlocks() ([]sysfs.BlockInfo, error)
+	// Identifiers lists every name of a device (sysfs.Resolver.Identifiers),
+	// to expand Query's blk; an unknown device is an error wrapping
+	// sysfs.ErrNotFound.
+	Identifiers(id string) ([]string, error)
 	// Reload re-reads the configuration; on error the old one stays.
 	Reload(ctx context.Context) error
 	// Sources names the log sources the daemon reads.
 	Sources() []string
-}
-
-// IdentifierResolver is implemented by a Backend that can list every name
-// of a device itself (sysfs.Resolver.Identifiers); the server then uses it
-// to expand Query's blk, else it derives the names from BlockInfo.
-type IdentifierResolver interface {
-	Identifiers(id string) ([]string, error)
 }
 
 // Options tune a Server; the zero value is usable.
@@ -271,18 +268,9 @@ func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]
 // logged under any of its names match. A device that is gone (a failed disk
 // may have left sysfs) is matched by the name the caller gave.
 func (s *Server) identifiers(blk string) ([]string, *godbus.Error) {
-	var ids []string
-	var err error
-	if r, ok := s.backend.(IdentifierResolver); ok {
-		ids, err = r.Identifiers(blk)
-		if err == nil && !slices.Contains(ids, blk) {
-			ids = append([]string{blk}, ids...)
-		}
-	} else {
-		var info sysfs.BlockInfo
-		if info, err = s.backend.BlockInfo(blk); err == nil {
-			ids = Identifiers(blk, &info)
-		}
+	ids, err := s.backend.Identifiers(blk)
+	if err == nil && !slices.Contains(ids, blk) {
+		ids = append([]string{blk}, ids...)
 	}
 	if errors.Is(err, sysfs.ErrNotFound) {
 		return []string{blk}, nil

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/peripety/peripety/internal/testenv"
 )
 
 const systemBusSocket = "/run/dbus/system_bus_socket"
@@ -29,8 +31,8 @@ func systemBusAnswers() bool {
 // services it activated.
 func systemBus(t *testing.T) {
 	t.Helper()
-	lookPath(t, "dbus-daemon")
-	lookPath(t, "dbus-send")
+	testenv.LookPath(t, "dbus-daemon")
+	testenv.LookPath(t, "dbus-send")
 	if systemBusAnswers() {
 		return
 	}

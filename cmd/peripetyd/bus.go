@@ -30,6 +30,7 @@ type daemonBus struct {
 func openBus(spec service.BusSpec, resolver *sysfs.Resolver) (*daemonBus, error) {
 	var conn *godbus.Conn
 	var err error
+	name := spec.Kind
 	switch spec.Kind {
 	case "none":
 		return nil, nil
@@ -38,10 +39,11 @@ func openBus(spec service.BusSpec, resolver *sysfs.Resolver) (*daemonBus, error)
 	case "session":
 		conn, err = godbus.ConnectSessionBus()
 	default:
+		name = spec.Address
 		conn, err = godbus.Connect(spec.Address)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--bus %s: connect: %w", spec.Kind, err)
+		return nil, fmt.Errorf("--bus %s: connect: %w", name, err)
 	}
 	b := &daemonBus{conn: conn, backend: &daemonBackend{resolver: resolver}}
 	b.srv = pdbus.NewServer(conn, b.backend, pdbus.Options{Version: cli.Version})

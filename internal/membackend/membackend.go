@@ -59,7 +59,7 @@ func (b *Backend) BlockInfo(id string) (sysfs.BlockInfo, error) { return b.resol
 // ListBlocks implements dbus.Backend.
 func (b *Backend) ListBlocks() ([]sysfs.BlockInfo, error) { return b.resolver.ListBlocks() }
 
-// Identifiers implements dbus.IdentifierResolver.
+// Identifiers implements dbus.Backend.
 func (b *Backend) Identifiers(id string) ([]string, error) { return b.resolver.Identifiers(id) }
 
 // Reload implements dbus.Backend.

@@ -224,11 +224,8 @@ func ShippedFile(t testing.TB, rel string) string {
 // monitor shows a signal.
 func GdbusMonitor(t testing.TB, ctx context.Context, dest string) <-chan string {
 	t.Helper()
-	for _, tool := range []string{"gdbus", "stdbuf"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (tests/setup-deps.sh installs it): %v", tool, err)
-		}
-	}
+	LookPath(t, "gdbus")
+	LookPath(t, "stdbuf")
 	ctx, cancel := context.WithCancel(ctx)
 	// stdbuf: gdbus would hold its lines in a full buffer on a pipe.
 	cmd := exec.CommandContext(ctx, "stdbuf", "-oL", "gdbus", "monitor", "--system", "--dest", dest)

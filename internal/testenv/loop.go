@@ -21,15 +21,24 @@ func RequireRootTools(t testing.TB, why string, tools ...string) {
 	t.Helper()
 	RequireRoot(t, why)
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (tests/setup-deps.sh installs it): %v", tool, err)
-		}
+		LookPath(t, tool)
 		if tool == "losetup" {
 			if _, err := os.Stat("/dev/loop-control"); err != nil {
 				t.Skipf("no loop device support: %v", err)
 			}
 		}
 	}
+}
+
+// LookPath returns the path of the command name on PATH, and skips the
+// test when there is none.
+func LookPath(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("needs %s (tests/setup-deps.sh installs it): %v", name, err)
+	}
+	return p
 }
 
 // Run runs a command and returns its output (stdout and stderr) without

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/peripety/peripety/internal/cmdtree"
+	"github.com/peripety/peripety/internal/testenv"
 )
 
 // commandTree is prpt's tree, as main builds it.
@@ -99,7 +100,7 @@ func longFlags(c *cmdtree.Command) []string {
 }
 
 func TestBashCompletion(t *testing.T) {
-	bash := lookPath(t, "bash")
+	bash := testenv.LookPath(t, "bash")
 	script := writeScript(t, "bash", "prpt.bash")
 	for _, tc := range completionCases(commandTree(t)) {
 		t.Run(tc.line, func(t *testing.T) {
@@ -124,7 +125,7 @@ func TestBashCompletion(t *testing.T) {
 }
 
 func TestFishCompletion(t *testing.T) {
-	fish := lookPath(t, "fish")
+	fish := testenv.LookPath(t, "fish")
 	script := writeScript(t, "fish", "prpt.fish")
 	for _, tc := range completionCases(commandTree(t)) {
 		t.Run(tc.line, func(t *testing.T) {
@@ -179,7 +180,7 @@ zpty -d z
 // TestZshCompletion completes the cases of the bash and fish tests in a
 // real interactive zsh with compinit, as a user pressing Tab would.
 func TestZshCompletion(t *testing.T) {
-	zsh := lookPath(t, "zsh")
+	zsh := testenv.LookPath(t, "zsh")
 	fn := writeScript(t, "zsh", "_prpt")
 	if out, err := exec.Command(zsh, "-n", fn).CombinedOutput(); err != nil {
 		t.Fatalf("zsh -n _prpt: %v\n%s", err, out)
@@ -212,15 +213,6 @@ func TestZshCompletion(t *testing.T) {
 			t.Errorf("completing %q (-want +got):\n%s", tc.line, diff)
 		}
 	}
-}
-
-func lookPath(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed (tests/setup-deps.sh installs it): %v", name, err)
-	}
-	return p
 }
 
 func runLines(t *testing.T, cmd *exec.Cmd) []string {

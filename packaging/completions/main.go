@@ -14,8 +14,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/peripety/peripety/cli"
 	"github.com/peripety/peripety/internal/cmdtree"
 )
@@ -49,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // prptTree builds prpt's kong model as cli.Main does.
 func prptTree() (*cmdtree.Command, error) {
-	k, err := kong.New(&cli.CLI{}, kong.Name("prpt"), kong.Vars{"version": cli.Version})
+	k, err := cli.Parser()
 	if err != nil {
 		return nil, fmt.Errorf("build prpt's command tree: %w", err)
 	}
