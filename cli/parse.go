@@ -179,25 +179,7 @@ func enrich(r *sysfs.Resolver, ev *event.Event) {
 		ev.SetExt("resolve_error", err.Error())
 		return
 	}
-	ev.DevWWID = info.WWID
-	ev.DevPath = info.PreferredBlkPath
-	if ev.DevPath == "" {
-		ev.DevPath = info.BlkPath
-	}
-	ev.OwnersWWIDs, ev.OwnersPaths = nil, nil
-	for _, o := range info.Owners {
-		ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
-		p := o.PreferredBlkPath
-		if p == "" {
-			p = o.BlkPath
-		}
-		ev.OwnersPaths = append(ev.OwnersPaths, p)
-	}
-	for k, v := range ext {
-		if ev.Ext(k) == "" {
-			ev.SetExt(k, v)
-		}
-	}
+	sysfs.FillEvent(ev, info, ext)
 }
 
 // skipSummary says how much input was skipped and why, or "" for none.

@@ -52,3 +52,13 @@ func CanonicalSubSystem(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// IsFilesystem reports whether events of sub-system sub name a filesystem:
+// their dev_wwid is the filesystem UUID (DESIGN.md's event model).
+func IsFilesystem(sub string) bool {
+	switch sub {
+	case SubExt4, SubXFS, SubBtrfs, SubJBD2:
+		return true
+	}
+	return false
+}

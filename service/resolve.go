@@ -66,15 +66,11 @@ type recentError struct {
 	rootCause string
 }
 
-// fsSubSystems are the sub-systems whose events name a filesystem: their
-// dev_wwid is the filesystem UUID.
-var fsSubSystems = []string{event.SubExt4, event.SubXFS, event.SubBtrfs, event.SubJBD2}
-
 // layer orders sub-systems bottom up: an error at a lower layer of the same
 // device can be the cause of an event at a higher one.
 func layer(sub string) int {
 	switch {
-	case slices.Contains(fsSubSystems, sub):
+	case event.IsFilesystem(sub):
 		return 3
 	case sub == event.SubMultipath || sub == event.SubDM || sub == event.SubDirtyLog || sub == event.SubThin || sub == event.SubMD:
 		return 2
@@ -131,7 +127,7 @@ func (rs *resolution) resolve(ev *event.Event, l lookup) []string {
 			return nil
 		}
 		rs.fsUUID(ev, old)
-		fill(ev, old.Info, old.Ext)
+		sysfs.FillEvent(ev, old.Info, old.Ext)
 		ev.SetExt("resolve_error", fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339)))
 		return ownerNames(old.Info)
 	}
@@ -140,13 +136,13 @@ func (rs *resolution) resolve(ev *event.Event, l lookup) []string {
 	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) &&
 		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) {
 		rs.fsUUID(ev, old)
-		fill(ev, old.Info, old.Ext)
+		sysfs.FillEvent(ev, old.Info, old.Ext)
 		ev.SetExt("resolve_error", fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
 			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339)))
 		return ownerNames(old.Info)
 	}
 	rs.fsUUID(ev, cur)
-	fill(ev, info, ext)
+	sysfs.FillEvent(ev, info, ext)
 	return ownerNames(info)
 }
 
@@ -155,7 +151,7 @@ func (rs *resolution) resolve(ev *event.Event, l lookup) []string {
 // the one last noted; and a filesystem line read once the filesystem is
 // unmounted takes the mount point it last had.
 func (rs *resolution) fsUUID(ev *event.Event, id Identity) {
-	if !slices.Contains(fsSubSystems, ev.SubSystem) {
+	if !event.IsFilesystem(ev.SubSystem) {
 		return
 	}
 	if id.Info.MountPoint == "" && ev.Ext("mount_point") == "" {
@@ -180,53 +176,6 @@ func ownerNames(info sysfs.BlockInfo) []string {
 		names = append(names, o.KernelName)
 	}
 	return names
-}
-
-// fill copies a resolved identity into ev, keeping what the parser set.
-func fill(ev *event.Event, info sysfs.BlockInfo, ext map[string]string) {
-	fsEvent := slices.Contains(fsSubSystems, ev.SubSystem)
-	if ev.DevWWID == "" {
-		switch {
-		case fsEvent && ev.Ext("uuid") != "":
-			ev.DevWWID = ev.Ext("uuid")
-		case fsEvent && info.UUID != "":
-			ev.DevWWID = info.UUID
-		default:
-			ev.DevWWID = info.WWID
-		}
-	}
-	if ev.DevPath == "" {
-		ev.DevPath = info.PreferredBlkPath
-		if ev.DevPath == "" {
-			ev.DevPath = info.BlkPath
-		}
-	}
-	if len(ev.OwnersWWIDs) == 0 && len(ev.OwnersPaths) == 0 {
-		for _, o := range info.Owners {
-			ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
-			p := o.PreferredBlkPath
-			if p == "" {
-				p = o.BlkPath
-			}
-			ev.OwnersPaths = append(ev.OwnersPaths, p)
-		}
-	}
-	if ev.Ext("mount_point") == "" {
-		ev.SetExt("mount_point", info.MountPoint)
-	}
-	if fsEvent && ev.Ext("uuid") == "" {
-		ev.SetExt("uuid", info.UUID)
-	}
-	for k, v := range info.Transport {
-		if ev.Ext(k) == "" {
-			ev.SetExt(k, v)
-		}
-	}
-	for k, v := range ext {
-		if ev.Ext(k) == "" {
-			ev.SetExt(k, v)
-		}
-	}
 }
 
 // linkRootCause points ev at the root cause of the most recent error,

@@ -7,7 +7,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/peripety/peripety/event"
-	"github.com/peripety/peripety/sysfs"
 )
 
 func TestLinkRootCause(t *testing.T) {
@@ -84,48 +83,6 @@ func TestLinkRootCause(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("root causes (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestFill(t *testing.T) {
-	info := sysfs.BlockInfo{KernelName: "dm-4", WWID: "LVM-abc", PreferredBlkPath: "/dev/mapper/vg-lv", BlkPath: "/dev/dm-4",
-		UUID: "5c3e", MountPoint: "/srv", Transport: map[string]string{"transport": "FC"},
-		Owners: []sysfs.BlockInfo{{WWID: "mpath-1", PreferredBlkPath: "/dev/mapper/mpatha"}, {WWID: "naa.1", BlkPath: "/dev/sdb"}}}
-	tests := []struct {
-		name string
-		ev   event.Event
-		want event.Event
-	}{
-		{
-			name: "block event",
-			ev:   event.Event{SubSystem: event.SubBlock},
-			want: event.Event{SubSystem: event.SubBlock, DevWWID: "LVM-abc", DevPath: "/dev/mapper/vg-lv",
-				OwnersWWIDs: []string{"mpath-1", "naa.1"}, OwnersPaths: []string{"/dev/mapper/mpatha", "/dev/sdb"},
-				Extension: map[string]string{"mount_point": "/srv", "transport": "FC", "port": "1"}},
-		},
-		{
-			name: "filesystem event: the FS UUID is the WWID",
-			ev:   event.Event{SubSystem: event.SubXFS},
-			want: event.Event{SubSystem: event.SubXFS, DevWWID: "5c3e", DevPath: "/dev/mapper/vg-lv",
-				OwnersWWIDs: []string{"mpath-1", "naa.1"}, OwnersPaths: []string{"/dev/mapper/mpatha", "/dev/sdb"},
-				Extension: map[string]string{"mount_point": "/srv", "uuid": "5c3e", "transport": "FC", "port": "1"}},
-		},
-		{
-			name: "the line's own values stay",
-			ev:   event.Event{SubSystem: event.SubExt4, Extension: map[string]string{"uuid": "from-line", "mount_point": "/old"}},
-			want: event.Event{SubSystem: event.SubExt4, DevWWID: "from-line", DevPath: "/dev/mapper/vg-lv",
-				OwnersWWIDs: []string{"mpath-1", "naa.1"}, OwnersPaths: []string{"/dev/mapper/mpatha", "/dev/sdb"},
-				Extension: map[string]string{"mount_point": "/old", "uuid": "from-line", "transport": "FC", "port": "1"}},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ev := tt.ev
-			fill(&ev, info, map[string]string{"port": "1"})
-			if diff := cmp.Diff(tt.want, ev); diff != "" {
-				t.Errorf("fill (-want +got):\n%s", diff)
 			}
 		})
 	}
