@@ -13,17 +13,13 @@ const EventBlkInfo = "PERIPETY_BLK_INFO"
 
 // blkInfoEvent describes one top-level device at start.
 func blkInfoEvent(b sysfs.BlockInfo, at time.Time) event.Event {
-	path := b.PreferredBlkPath
-	if path == "" {
-		path = b.BlkPath
-	}
 	ev := event.Event{
 		EventType: EventBlkInfo,
 		Severity:  event.Info,
 		SubSystem: event.SubPeripety,
 		Timestamp: at,
 		Kdev:      b.KernelName,
-		Msg:       fmt.Sprintf("block device %s: %s, WWID %q", path, b.BlkType, b.WWID),
+		Msg:       fmt.Sprintf("block device %s: %s, WWID %q", b.DevPath(), b.BlkType, b.WWID),
 		Count:     1,
 	}
 	ev.SetExt("blk_type", b.BlkType)

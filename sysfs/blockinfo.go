@@ -70,3 +70,12 @@ type BlockInfo struct {
 	// address, port, tpgt, target_name, iface_name… Empty when none.
 	Transport map[string]string `json:"transport,omitempty"`
 }
+
+// DevPath is the path an event names the device by: PreferredBlkPath, else
+// BlkPath.
+func (b *BlockInfo) DevPath() string {
+	if b.PreferredBlkPath != "" {
+		return b.PreferredBlkPath
+	}
+	return b.BlkPath
+}

@@ -20,19 +20,12 @@ func FillEvent(ev *event.Event, info BlockInfo, ext map[string]string) {
 		}
 	}
 	if ev.DevPath == "" {
-		ev.DevPath = info.PreferredBlkPath
-		if ev.DevPath == "" {
-			ev.DevPath = info.BlkPath
-		}
+		ev.DevPath = info.DevPath()
 	}
 	if len(ev.OwnersWWIDs) == 0 && len(ev.OwnersPaths) == 0 {
 		for _, o := range info.Owners {
 			ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
-			p := o.PreferredBlkPath
-			if p == "" {
-				p = o.BlkPath
-			}
-			ev.OwnersPaths = append(ev.OwnersPaths, p)
+			ev.OwnersPaths = append(ev.OwnersPaths, o.DevPath())
 		}
 	}
 	if ev.Ext("mount_point") == "" {
