@@ -143,11 +143,11 @@ func BenchmarkLatency(b *testing.B) {
 				testenv.Journald(b)
 			}
 			dir := b.TempDir()
-			dev := loopDevice(b, image(b, dir, 320<<20))
+			dev := testenv.Loop(b, testenv.SparseFile(b, 320<<20))
 			kdev := filepath.Base(dev)
-			run(b, "mkfs.xfs", "-q", "-f", dev)
+			testenv.Run(b, "mkfs.xfs", "-q", "-f", dev)
 			mp := filepath.Join(dir, "mnt")
-			run(b, "mkdir", mp)
+			testenv.Run(b, "mkdir", mp)
 			d := startDaemon(b, filepath.Join(dir, "state"), s.source, s.cfg)
 			d.waitStdout(wait, func(evs []event.Event) bool { return len(evs) > 0 })
 
@@ -155,8 +155,8 @@ func BenchmarkLatency(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				for range cycles {
-					run(b, "mount", dev, mp)
-					run(b, "umount", mp)
+					testenv.Run(b, "mount", dev, mp)
+					testenv.Run(b, "umount", mp)
 					time.Sleep(300 * time.Millisecond) // no storm folding
 				}
 			}

@@ -81,21 +81,21 @@ func TestFilesystemLifecycle(t *testing.T) {
 				need(t, fs.mkfs, "blkid")
 				s.setup(t)
 				dir := t.TempDir()
-				dev := loopDevice(t, image(t, dir, 320<<20))
+				dev := testenv.Loop(t, testenv.SparseFile(t, 320<<20))
 				kdev := filepath.Base(dev)
-				run(t, fs.mkfs, append(fs.args, dev)...)
+				testenv.Run(t, fs.mkfs, append(fs.args, dev)...)
 				uuid := fsUUID(t, dev)
 				d := startDaemon(t, filepath.Join(dir, "state"), s.source, s.cfg)
 
 				// Each step waits for its event, as a real mount lasts: the
 				// daemon reads the mount point while it is there.
-				mp := mount(t, dev, dir)
+				mp := testenv.Mount(t, dev)
 				s.events(t, d, hasWWID("FS_MOUNTED", uuid))
 				if fs.remount {
-					run(t, "mount", "-o", "remount,ro", mp)
+					testenv.Run(t, "mount", "-o", "remount,ro", mp)
 					s.events(t, d, hasWWID("FS_REMOUNTED", uuid))
 				}
-				run(t, "umount", mp)
+				testenv.Run(t, "umount", mp)
 
 				want := []string{"FS_MOUNTED", "FS_UNMOUNTED"}
 				if fs.remount {
@@ -134,17 +134,17 @@ func TestExt4ErrorRemountsReadOnly(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			s.setup(t)
 			dir := t.TempDir()
-			dev := loopDevice(t, image(t, dir, 64<<20))
-			run(t, "mkfs.ext4", "-q", dev)
+			dev := testenv.Loop(t, testenv.SparseFile(t, 64<<20))
+			testenv.Run(t, "mkfs.ext4", "-q", dev)
 			uuid := fsUUID(t, dev)
-			mp := mount(t, dev, dir, "errors=remount-ro")
-			run(t, "mkdir", mp+"/d")
-			run(t, "sh", "-c", "echo data > "+mp+"/d/f")
-			run(t, "umount", mp)
-			run(t, "debugfs", "-w", "-R", "clri d/f", dev)
+			mp := testenv.Mount(t, dev, "errors=remount-ro")
+			testenv.Run(t, "mkdir", mp+"/d")
+			testenv.Run(t, "sh", "-c", "echo data > "+mp+"/d/f")
+			testenv.Run(t, "umount", mp)
+			testenv.Run(t, "debugfs", "-w", "-R", "clri d/f", dev)
 
 			d := startDaemon(t, filepath.Join(dir, "state"), s.source, s.cfg)
-			run(t, "mount", "-o", "errors=remount-ro", dev, mp)
+			testenv.Run(t, "mount", "-o", "errors=remount-ro", dev, mp)
 			runMayFail("ls", "-l", mp+"/d")
 
 			kdev := filepath.Base(dev)

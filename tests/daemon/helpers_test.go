@@ -83,64 +83,10 @@ func need(t testing.TB, cmds ...string) {
 	}
 }
 
-// run runs a command and fails the test when it fails.
-func run(t testing.TB, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// image creates a sparse file of size bytes.
-func image(t testing.TB, dir string, size int64) string {
-	t.Helper()
-	p := filepath.Join(dir, "disk.img")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// loopDevice attaches a loop device of its own to img and detaches it when
-// the test ends (a mount on it is undone first).
-func loopDevice(t testing.TB, img string, args ...string) string {
-	t.Helper()
-	dev := run(t, "losetup", append(append([]string{"-f", "--show"}, args...), img)...)
-	t.Cleanup(func() {
-		// Undo a mount the test left, then detach; both may already be done.
-		exec.Command("umount", "-l", dev).Run()
-		exec.Command("losetup", "-d", dev).Run()
-	})
-	return dev
-}
-
-// mount mounts dev at a new directory and unmounts it when the test ends.
-func mount(t testing.TB, dev, dir string, opts ...string) string {
-	t.Helper()
-	mp := filepath.Join(dir, "mnt")
-	if err := os.MkdirAll(mp, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{dev, mp}
-	if len(opts) > 0 {
-		args = append([]string{"-o", strings.Join(opts, ",")}, args...)
-	}
-	run(t, "mount", args...)
-	t.Cleanup(func() { exec.Command("umount", mp).Run() })
-	return mp
-}
-
 // fsUUID reads a filesystem's UUID the way a person checks it.
 func fsUUID(t testing.TB, dev string) string {
 	t.Helper()
-	return run(t, "blkid", "-p", "-s", "UUID", "-o", "value", dev)
+	return testenv.Run(t, "blkid", "-p", "-s", "UUID", "-o", "value", dev)
 }
 
 // daemon is a running peripetyd.

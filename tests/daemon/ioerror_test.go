@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/testenv"
 )
 
 // ioErrorFS is an ext4 on a loop device over the fault-injecting FUSE
@@ -21,14 +22,14 @@ type ioErrorFS struct {
 func newIOErrorFS(t *testing.T, dir string) ioErrorFS {
 	t.Helper()
 	need(t, "mkfs.ext4", "debugfs")
-	served, control := faultImage(t, image(t, dir, 64<<20), dir)
+	served, control := faultImage(t, testenv.SparseFile(t, 64<<20), dir)
 	// Direct I/O keeps the loop device's own page cache from hiding reads.
-	dev := loopDevice(t, served, "--direct-io=on")
-	run(t, "mkfs.ext4", "-q", "-b", "4096", dev)
-	mnt := mount(t, dev, dir)
+	dev := testenv.Loop(t, served, "--direct-io=on")
+	testenv.Run(t, "mkfs.ext4", "-q", "-b", "4096", dev)
+	mnt := testenv.Mount(t, dev)
 	file := filepath.Join(mnt, "f")
-	run(t, "dd", "if=/dev/urandom", "of="+file, "bs=4k", "count=256", "conv=fsync", "status=none")
-	out := run(t, "debugfs", "-R", "bmap /f 0", dev) // a banner line, then the block
+	testenv.Run(t, "dd", "if=/dev/urandom", "of="+file, "bs=4k", "count=256", "conv=fsync", "status=none")
+	out := testenv.Run(t, "debugfs", "-R", "bmap /f 0", dev) // a banner line, then the block
 	block, err := strconv.ParseInt(out[strings.LastIndexByte(out, '\n')+1:], 10, 64)
 	if err != nil {
 		t.Fatalf("debugfs bmap: %v", err)
@@ -42,7 +43,7 @@ func newIOErrorFS(t *testing.T, dir string) ioErrorFS {
 func (f ioErrorFS) provoke(t *testing.T) {
 	t.Helper()
 	failRange(t, f.control, "rw", f.block*4096, 1<<20)
-	run(t, "sh", "-c", "echo 3 > /proc/sys/vm/drop_caches")
+	testenv.Run(t, "sh", "-c", "echo 3 > /proc/sys/vm/drop_caches")
 	exec.Command("cat", f.file).Run()
 	exec.Command("dd", "if=/dev/urandom", "of="+f.file, "bs=4k", "count=256", "conv=notrunc,fsync", "status=none").Run()
 	exec.Command("dd", "if="+f.dev, "of=/dev/null", "bs=4096", "skip="+strconv.FormatInt(f.block, 10), "count=4", "status=none").Run()

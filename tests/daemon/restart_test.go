@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/service"
 )
 
@@ -18,8 +19,8 @@ func TestDetachedDeviceKeepsIdentity(t *testing.T) {
 	needRoot(t)
 	s := sinks[1] // kmsg to stdout: no journald needed
 	dir := t.TempDir()
-	served, control := faultImage(t, image(t, dir, 64<<20), dir)
-	dev := loopDevice(t, served, "--direct-io=on")
+	served, control := faultImage(t, testenv.SparseFile(t, 64<<20), dir)
+	dev := testenv.Loop(t, served, "--direct-io=on")
 	kdev := filepath.Base(dev)
 	state := filepath.Join(dir, "state")
 
@@ -40,7 +41,7 @@ func TestDetachedDeviceKeepsIdentity(t *testing.T) {
 		exec.Command("dd", "if="+dev, "of=/dev/null", "bs=4096", "skip=256", "count=1", "iflag=direct", "status=none").Run()
 		time.Sleep(time.Second)
 	}
-	run(t, "losetup", "-d", dev)
+	testenv.Run(t, "losetup", "-d", dev)
 	// Let the device name be taken as another device's by the time the
 	// daemon reads the lines (a device first seen this long after a
 	// line did not print it).
@@ -73,11 +74,11 @@ func TestKillMidBurstExactlyOnce(t *testing.T) {
 	for _, source := range []string{"kmsg", "journal"} {
 		t.Run(source, func(t *testing.T) {
 			dir := t.TempDir()
-			dev := loopDevice(t, image(t, dir, 320<<20))
+			dev := testenv.Loop(t, testenv.SparseFile(t, 320<<20))
 			kdev := filepath.Base(dev)
-			run(t, "mkfs.xfs", "-q", "-f", dev)
+			testenv.Run(t, "mkfs.xfs", "-q", "-f", dev)
 			mp := filepath.Join(dir, "mnt")
-			run(t, "mkdir", mp)
+			testenv.Run(t, "mkdir", mp)
 			state := filepath.Join(dir, "state")
 			from, since := kmsgEnd(t), time.Now()
 
