@@ -175,35 +175,16 @@ func receive(t *testing.T, ch chan *godbus.Signal) event.Event {
 func monitor(t *testing.T, probe func()) <-chan string {
 	t.Helper()
 	lines := testenv.GdbusMonitor(t, context.Background(), BusName)
-	if line := waitLine(t, lines, "is owned by", 10*time.Second); line == "" {
+	if line := testenv.WaitLine(lines, "is owned by", 10*time.Second); line == "" {
 		t.Fatal("gdbus monitor did not start")
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		probe()
-		if waitLine(t, lines, SignalName, 100*time.Millisecond) != "" {
+		if testenv.WaitLine(lines, SignalName, 100*time.Millisecond) != "" {
 			return lines
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("gdbus monitor shows no signal")
-		}
-	}
-}
-
-// waitLine returns the first line containing s, or "" after wait.
-func waitLine(t *testing.T, lines <-chan string, s string, wait time.Duration) string {
-	t.Helper()
-	timeout := time.After(wait)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				return ""
-			}
-			if strings.Contains(l, s) {
-				return l
-			}
-		case <-timeout:
-			return ""
 		}
 	}
 }
@@ -224,7 +205,7 @@ func TestSignal(t *testing.T) {
 	if diff := cmp.Diff(ev, receive(t, all), sameTime); diff != "" {
 		t.Errorf("Go subscriber got (-sent +received):\n%s", diff)
 	}
-	sig := waitLine(t, lines, "'seq': <uint64 1>", 10*time.Second)
+	sig := testenv.WaitLine(lines, "'seq': <uint64 1>", 10*time.Second)
 	if sig == "" {
 		t.Fatal("gdbus monitor saw no StorageEvent")
 	}

@@ -61,19 +61,7 @@ func parseFile(t *testing.T, path string, format logfmt.Format) []event.Event {
 		t.Fatal(err)
 	}
 	p := parsers.NewParser(rs, parsers.Options{})
-	var events []event.Event
-	emit := func(e event.Event) { events = append(events, e) }
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		p.Push(rec, emit)
-	}
-	p.Close(emit)
+	events := drain(t, p, r, path)
 	if s := r.Skipped(); len(s) > 0 {
 		t.Errorf("%s: reader skipped %+v", path, s)
 	}
@@ -185,4 +173,24 @@ func checkCorpus(t *testing.T, events []event.Event, exp []expected) {
 		}
 	}
 	t.Logf("%d/%d events right, %d events emitted", good, n, len(events))
+}
+
+// drain pushes every record of r (read from path) through p and returns
+// the events p emits, the last ones on Close.
+func drain(t *testing.T, p *parsers.Parser, r *logfmt.Reader, path string) []event.Event {
+	t.Helper()
+	var events []event.Event
+	emit := func(e event.Event) { events = append(events, e) }
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		p.Push(rec, emit)
+	}
+	p.Close(emit)
+	return events
 }

@@ -1,9 +1,7 @@
 package parsers_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,18 +57,5 @@ func parseWith(t *testing.T, rs *parsers.RuleSet, path string, want func([]byte)
 	}
 	n := 0
 	p := parsers.NewParser(rs, parsers.Options{NewID: func() string { n++; return fmt.Sprint(n) }})
-	var events []event.Event
-	emit := func(e event.Event) { events = append(events, e) }
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		p.Push(rec, emit)
-	}
-	p.Close(emit)
-	return events
+	return drain(t, p, r, path)
 }

@@ -281,3 +281,22 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// WaitLine returns the first line from lines (a GdbusMonitor's) that
+// contains s, or "" when none comes within wait or lines closes.
+func WaitLine(lines <-chan string, s string, wait time.Duration) string {
+	timeout := time.After(wait)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return ""
+			}
+			if strings.Contains(l, s) {
+				return l
+			}
+		case <-timeout:
+			return ""
+		}
+	}
+}

@@ -141,7 +141,7 @@ func TestDaemonOnBus(t *testing.T) {
 	// Mount lines until every listener has seen one: then all are in place.
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		appendLine(t, log, "EXT4-fs (loop4): mounted filesystem 11111111-2222-3333-4444-555555555555 r/w with ordered data mode. Quota mode: none.")
-		if waitLine(lines, pdbus.SignalName, 300*time.Millisecond) != "" {
+		if testenv.WaitLine(lines, pdbus.SignalName, 300*time.Millisecond) != "" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -156,7 +156,7 @@ func TestDaemonOnBus(t *testing.T) {
 	if ev.RawMsg != ioLine || ev.Kdev != "loop4" || ev.SubSystem != event.SubExt4 || ev.Hostname != "prpt-test" || ev.Seq == 0 || ev.EventID == "" || ev.Timestamp.IsZero() {
 		t.Errorf("Go client got %+v", ev)
 	}
-	mon := waitLine(lines, "'FS_IO_ERROR'", 10*time.Second)
+	mon := testenv.WaitLine(lines, "'FS_IO_ERROR'", 10*time.Second)
 	for _, key := range []string{"event_id", "event_type", "severity", "sub_system", "timestamp", "timestamp_usec",
 		"hostname", "kdev", "dev_wwid", "dev_path", "owners_wwids", "owners_paths", "msg", "raw_msg",
 		"extension", "root_cause_event_id", "count", "seq"} {
@@ -200,24 +200,6 @@ func waitEvent(t *testing.T, got <-chan event.Event, typ string) event.Event {
 			}
 		case <-timeout:
 			t.Fatalf("no %s event at the Go client within 10s", typ)
-		}
-	}
-}
-
-// waitLine returns the first line containing s, or "" after wait.
-func waitLine(lines <-chan string, s string, wait time.Duration) string {
-	timeout := time.After(wait)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				return ""
-			}
-			if strings.Contains(l, s) {
-				return l
-			}
-		case <-timeout:
-			return ""
 		}
 	}
 }
