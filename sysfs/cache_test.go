@@ -2,11 +2,16 @@ package sysfs
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/sysfs/sysfstest"
@@ -83,6 +88,94 @@ func TestCacheWatching(t *testing.T) {
 	r.Invalidate()
 	if got, _ := r.BlockInfo("loop0"); got.WWID != "/new.img" {
 		t.Errorf("after Invalidate: WWID %q, want the new backing file", got.WWID)
+	}
+}
+
+// TestCacheMountsChanged: while watching, a change of the mount table
+// gives every cached answer the new mount points, of the device and of its
+// owners, exactly as resolving afresh would, without resolving the device
+// again; and a lookup after that allocates nothing.
+func TestCacheMountsChanged(t *testing.T) {
+	for _, name := range sysfstest.Names() {
+		t.Run(name, func(t *testing.T) {
+			root := sysfstest.Build(t, name)
+			r := NewResolver(root)
+			r.cache.watching.Store(true)
+			names, err := r.fs.blockNames()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range names {
+				r.BlockInfo(n)
+				r.ForEvent(n)
+			}
+			// Every filesystem moves, and every device is mounted
+			// somewhere too (whole disks and maps under a filesystem
+			// included, so that a mount point shown where none may be
+			// is caught).
+			p := filepath.Join(root, "proc/self/mountinfo")
+			old, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			moved := strings.ReplaceAll(string(old), " / /", " / /moved/")
+			for i, n := range names {
+				d, err := r.fs.device(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				moved += fmt.Sprintf("%d 1 %s / /all/%s rw - ext4 /dev/%s rw\n", 500+i, d.MajorMinor, n, n)
+			}
+			if err := os.WriteFile(p, []byte(moved), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r.cache.mountsChanged()
+
+			fresh := NewResolver(root)
+			for _, n := range names {
+				want, werr := fresh.BlockInfo(n)
+				got, err := r.BlockInfo(n)
+				if diff := cmp.Diff(want, got); diff != "" || (err == nil) != (werr == nil) {
+					t.Errorf("BlockInfo(%s) after the mount table changed (-fresh +cached): %v %v\n%s", n, werr, err, diff)
+				}
+				want, wext, werr := fresh.ForEvent(n)
+				got, ext, err := r.ForEvent(n)
+				if diff := cmp.Diff(want, got); diff != "" || !maps.Equal(wext, ext) || (err == nil) != (werr == nil) {
+					t.Errorf("ForEvent(%s) after the mount table changed (-fresh +cached): %v %v\n%s", n, werr, err, diff)
+				}
+				if allocs := testing.AllocsPerRun(10, func() { r.ForEvent(n) }); allocs != 0 {
+					t.Errorf("ForEvent(%s) once refreshed: %v allocations, want 0", n, allocs)
+				}
+			}
+		})
+	}
+}
+
+// TestCacheMountsChangedOnly: a mount table change refreshes mount points
+// and nothing else; a uevent (Invalidate) resolves afresh.
+func TestCacheMountsChangedOnly(t *testing.T) {
+	root := sysfstest.Build(t, "loop")
+	r := NewResolver(root)
+	r.cache.watching.Store(true)
+	if info, _, err := r.ForEvent("loop0"); err != nil || info.MountPoint != "/mnt/img" {
+		t.Fatalf("ForEvent(loop0) = %+v, %v", info, err)
+	}
+	p := filepath.Join(root, "sys/devices/virtual/block/loop0/loop/backing_file")
+	if err := os.WriteFile(p, []byte("/new.img\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mi := filepath.Join(root, "proc/self/mountinfo")
+	if err := os.WriteFile(mi, []byte("30 1 7:0 / /mnt/moved rw - ext4 /dev/loop0 rw\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.cache.mountsChanged()
+	info, _, err := r.ForEvent("loop0")
+	if err != nil || info.MountPoint != "/mnt/moved" || info.WWID != "/var/lib/images/disk.img" {
+		t.Errorf("after the mount table changed: mount point %q, WWID %q, %v; want /mnt/moved and the cached WWID", info.MountPoint, info.WWID, err)
+	}
+	r.Invalidate()
+	if info, _, err := r.ForEvent("loop0"); err != nil || info.WWID != "/new.img" || info.MountPoint != "/mnt/moved" {
+		t.Errorf("after Invalidate: mount point %q, WWID %q, %v; want a fresh answer", info.MountPoint, info.WWID, err)
 	}
 }
 

@@ -43,16 +43,75 @@ func (r *Resolver) BlockInfo(id string) (BlockInfo, error) {
 		// Without Watch nothing would tell of a mount or a moved link.
 		return r.blockInfo(id)
 	}
-	if e, ok := r.cache.get("b:" + id); ok {
-		return e.info, nil
+	if info, _, ok := r.cached("b:" + id); ok {
+		return info, nil
 	}
 	gen := r.cache.generation()
-	info, err := r.blockInfo(id)
+	s, mountGen := r.newScan()
+	_, info, err := s.resolve(id)
 	if err != nil {
 		return BlockInfo{}, err
 	}
-	r.cache.put("b:"+id, gen, device{}, info, nil)
+	r.cache.put("b:"+id, gen, mountGen, s, device{}, info, nil)
 	return info, nil
+}
+
+// cached returns the cached answer for key, with the mount points of the
+// current mount table.
+func (r *Resolver) cached(key string) (BlockInfo, map[string]string, bool) {
+	e, ok := r.cache.get(key)
+	if !ok {
+		return BlockInfo{}, nil, false
+	}
+	gen := r.cache.mountGen.Load()
+	if !r.cache.watching.Load() || e.mountGen == gen {
+		return e.info, e.ext, true
+	}
+	if m := e.remounted.Load(); m != nil && m.gen == gen {
+		return m.info, e.ext, true
+	}
+	t, err := r.mountTable()
+	if err != nil {
+		return BlockInfo{}, nil, false // resolving afresh says what went wrong
+	}
+	m := &mountedInfo{gen: t.gen, info: e.remount(t)}
+	e.remounted.Store(m)
+	return m.info, e.ext, true
+}
+
+// mountTable returns the mount table of the current mount table
+// generation, reading it if no lookup or Watch has yet.
+func (r *Resolver) mountTable() (*mountTable, error) {
+	gen := r.cache.mountGen.Load()
+	if t := r.cache.mounts.Load(); t != nil && t.gen == gen {
+		return t, nil
+	}
+	ms, err := r.fs.mounts()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	t := &mountTable{gen: gen, mounts: ms}
+	for {
+		old := r.cache.mounts.Load()
+		if old != nil && old.gen >= gen || r.cache.mounts.CompareAndSwap(old, t) {
+			return t, nil
+		}
+	}
+}
+
+// newScan starts a resolution, with the current mount table while Watch
+// runs; mountGen is the mount table generation its answers are of.
+func (r *Resolver) newScan() (s *scan, mountGen uint64) {
+	s = newScan(r.fs)
+	if !r.cache.watching.Load() {
+		return s, 0
+	}
+	if t, err := r.mountTable(); err == nil {
+		s.useMounts(t.mounts)
+		return s, t.gen
+	}
+	// The scan reads the table itself, and reports why it cannot.
+	return s, r.cache.mountGen.Load()
 }
 
 // blockInfo is BlockInfo without the cache.
@@ -147,16 +206,16 @@ func (s *scan) top(name string) (BlockInfo, bool, error) {
 // (maps.Clone) before changing it. Sharing keeps a cached lookup free of
 // allocation during an event storm.
 func (r *Resolver) ForEvent(kdev string) (BlockInfo, map[string]string, error) {
-	if e, ok := r.cache.get("e:" + kdev); ok {
-		return e.info, e.ext, nil
+	if info, ext, ok := r.cached("e:" + kdev); ok {
+		return info, ext, nil
 	}
 	gen := r.cache.generation()
-	s := newScan(r.fs)
+	s, mountGen := r.newScan()
 	info, ext, name, err := s.forEvent(kdev)
 	if err != nil {
 		return BlockInfo{}, nil, err
 	}
-	r.cache.put("e:"+kdev, gen, s.devices[name], info, ext)
+	r.cache.put("e:"+kdev, gen, mountGen, s, s.devices[name], info, ext)
 	return info, ext, nil
 }
 

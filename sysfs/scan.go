@@ -21,6 +21,9 @@ type scan struct {
 	index   map[string][]string  // every /dev link by kernel name (readLinks)
 	mounts  []mount
 	read    struct{ links, mounts bool }
+	// mountable names the devices described with no holders: those whose
+	// mount point the mount table gives (see describe).
+	mountable map[string]bool
 	// transports caches the transport of a SCSI disk by the sysfs
 	// directory of its remote port, session or host.
 	transports map[string]transport
@@ -32,8 +35,15 @@ func newScan(f FS) *scan {
 		devices:    make(map[string]device),
 		infos:      make(map[string]BlockInfo),
 		links:      make(map[string][]string),
+		mountable:  make(map[string]bool),
 		transports: make(map[string]transport),
 	}
+}
+
+// useMounts gives the scan a mount table already read, so that it reads
+// none itself.
+func (s *scan) useMounts(ms []mount) {
+	s.mounts, s.read.mounts = ms, true
 }
 
 // device reads the device once per scan.
@@ -90,6 +100,7 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 		// A device others are built on (a multipath path, an LVM PV, a
 		// RAID member) holds no filesystem of its own.
 		info.UUID = fsUUID(links, udev)
+		s.mountable[name] = true
 		if info.MountPoint, err = s.mountPoint(info); err != nil {
 			return BlockInfo{}, err
 		}
@@ -301,17 +312,23 @@ func (s *scan) mountPoint(info BlockInfo) (string, error) {
 		}
 		s.mounts = ms
 	}
-	for _, m := range s.mounts {
+	return mountPointIn(s.mounts, info), nil
+}
+
+// mountPointIn finds info's mount point in the mount table ms (see
+// mountPoint).
+func mountPointIn(ms []mount, info BlockInfo) string {
+	for _, m := range ms {
 		if m.MajorMinor == info.MajorMinor && m.Root == "/" {
-			return m.MountPoint, nil
+			return m.MountPoint
 		}
 	}
-	for _, m := range s.mounts {
+	for _, m := range ms {
 		if m.Root == "/" && (m.Source == info.BlkPath || m.Source == "/dev/"+info.KernelName) {
-			return m.MountPoint, nil
+			return m.MountPoint
 		}
 	}
-	return "", nil
+	return ""
 }
 
 // preferredPath picks the path a person should use: /dev/mapper/NAME for

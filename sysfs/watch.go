@@ -13,10 +13,11 @@ const watchTick = 200 // milliseconds
 // Watch keeps the resolver's cache honest while it runs, from the kernel's
 // uevents (netlink NETLINK_KOBJECT_UEVENT, the group udev listens to) and
 // from the mount table (<root>/proc/self/mountinfo signals a change to
-// poll(2) with POLLPRI): every block device uevent, every mount or unmount,
-// and any lost uevent stale every cached answer. While it runs a cached
-// lookup costs no system call; without it each cached lookup re-reads one
-// diskseq attribute and does not see mounts change. It returns nil when
+// poll(2) with POLLPRI): every block device uevent and any lost uevent
+// stale every cached answer, every mount or unmount their mount points
+// (see cache). While it runs a cached lookup costs no system call; without
+// it each cached lookup re-reads one diskseq attribute and does not see
+// mounts change. It returns nil when
 // ctx ends, or an error when it cannot listen. The uevents are the running
 // kernel's, whatever root the resolver reads; a mountinfo that cannot be
 // polled (a fixture's plain file) is not watched.
@@ -70,7 +71,10 @@ func (r *Resolver) Watch(ctx context.Context) error {
 		for _, ev := range events[:n] {
 			switch int(ev.Fd) {
 			case mountFd:
-				r.cache.invalidate() // polling acknowledged the change
+				// Polling acknowledged the change. Reading the new table
+				// here spares the lookups that follow it.
+				r.cache.mountsChanged()
+				r.mountTable()
 			case nl:
 				if err := r.readUevents(nl, buf); err != nil {
 					return err
