@@ -282,6 +282,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	cpWG.Add(1)
 	go func() { defer cpWG.Done(); pl.runCheckpoints(cpCtx, st, checkpointInterval) }()
 	defer func() { stopCheckpoints(); cpWG.Wait() }()
+	// Identities are saved beside the pipeline, whose events must not wait
+	// for an fsync.
+	idCtx, stopIDs := context.WithCancel(ctx)
+	var idWG sync.WaitGroup
+	idWG.Add(1)
+	go func() { defer idWG.Done(); ids.saveEvery(idCtx, housekeeping, d.log) }()
+	defer func() { stopIDs(); idWG.Wait() }()
 
 	var heartbeat atomic.Int64
 	heartbeat.Store(time.Now().UnixNano())
@@ -329,7 +336,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}
 
-	runErr := d.loop(ctx, pl, items, opened, srcErr, store, stdout, ids, &heartbeat)
+	runErr := d.loop(ctx, pl, items, opened, srcErr, store, stdout, &heartbeat)
 
 	// Clean stop: the source first, then whatever it had read, then the
 	// parser's open groups, then the sinks' queues, then the position.
@@ -359,6 +366,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err := pl.finalCheckpoint(st); err != nil {
 		d.log.Error("save position", "err", err)
 	}
+	stopIDs()
+	idWG.Wait()
 	if err := ids.Save(); err != nil {
 		d.log.Error("save identities", "err", err)
 	}
@@ -369,7 +378,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // loop is the pipeline goroutine: items from the source, the parser's
 // deadlines, reloads, housekeeping, until ctx ends or the source stops.
 func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, opened <-chan struct{},
-	srcErr <-chan error, store, stdout *sinkRunner, ids *IdentityStore, heartbeat *atomic.Int64) error {
+	srcErr <-chan error, store, stdout *sinkRunner, heartbeat *atomic.Int64) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var armed time.Time
@@ -427,9 +436,6 @@ func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, open
 			heartbeat.Store(time.Now().UnixNano())
 			for _, r := range pl.sinks {
 				r.flushShed()
-			}
-			if err := ids.Save(); err != nil {
-				d.log.Error("save identities", "err", err)
 			}
 		}
 	}

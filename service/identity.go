@@ -1,8 +1,10 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"reflect"
 	"slices"
@@ -167,6 +169,23 @@ func (s *IdentityStore) At(kdev string, t time.Time) (Identity, bool) {
 		}
 	}
 	return Identity{}, false
+}
+
+// saveEvery saves the store every interval while it changes, until ctx
+// ends.
+func (s *IdentityStore) saveEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Save(); err != nil {
+				log.Error("save identities", "err", err)
+			}
+		}
+	}
 }
 
 // Save writes the store to the state directory when it changed.

@@ -146,12 +146,12 @@ func startDaemon(t testing.TB, stateDir, source string, cfg config) *daemon {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
+			now := time.Now() // delivered: decoding is the reader's time
 			var ev event.Event
 			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 				t.Errorf("peripetyd stdout line %q: %v", sc.Text(), err)
 				continue
 			}
-			now := time.Now()
 			d.mu.Lock()
 			d.out = append(d.out, ev)
 			d.at = append(d.at, now)
