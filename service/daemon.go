@@ -430,6 +430,8 @@ func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, open
 		case <-retryC:
 			retryArmed = time.Time{}
 			pl.retry(false)
+		case <-pl.mountChanged:
+			pl.mountsChanged()
 		case done := <-d.reloads:
 			done <- d.reload(pl, store, stdout)
 		case <-tick.C:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -84,6 +85,11 @@ type pipeline struct {
 	// order is delivery order, which may differ from record order across
 	// devices by up to mountWait.
 	held []*heldEvent
+	// mountChanged, while a held mount event waits, is the resolver's
+	// notice of a change of the mount table since it was last looked up
+	// (nil when the resolver gives none): the pipeline goroutine then
+	// looks again (mountsChanged).
+	mountChanged <-chan struct{}
 
 	cpMu   sync.Mutex
 	latest *pending
@@ -226,15 +232,45 @@ func (p *pipeline) emit(ev event.Event) {
 // mount event whose mount does not show yet, holds it to be looked up
 // again.
 func (p *pipeline) place(ev event.Event, wait bool) {
+	var notice <-chan struct{}
+	if wait && mountEvents[ev.EventType] {
+		notice = p.res.mountsChanged() // before the lookup, so no change is missed
+	}
 	l := p.res.lookUp(&ev)
 	if wait && p.res.awaitsMount(&ev, l) {
 		now := p.res.now()
-		p.held = append(p.held, &heldEvent{ev: ev, waiting: true, retryAt: now.Add(mountRetry), until: now.Add(mountWait)})
+		p.held = append(p.held, &heldEvent{ev: ev, waiting: true, retryAt: now.Add(p.awaitMount(notice)), until: now.Add(mountWait)})
 		return
 	}
 	owners := p.res.resolve(&ev, l)
 	p.res.linkRootCause(&ev, owners)
 	p.deliver(ev)
+}
+
+// awaitMount keeps notice, taken before a lookup that found no mount yet,
+// as the notice to wait for, unless an older one is kept, and says when to
+// look again without one.
+func (p *pipeline) awaitMount(notice <-chan struct{}) time.Duration {
+	if p.mountChanged == nil {
+		p.mountChanged = notice
+	}
+	if notice == nil {
+		return mountRetry
+	}
+	return mountRetryNotified
+}
+
+// mountsChanged looks every held mount event up again now: the mount
+// table changed.
+func (p *pipeline) mountsChanged() {
+	p.mountChanged = nil
+	now := p.res.now()
+	for _, h := range p.held {
+		if h.waiting {
+			h.retryAt = now
+		}
+	}
+	p.retry(false)
 }
 
 // holds says whether an event of device kdev is held.
@@ -278,9 +314,10 @@ func (p *pipeline) retry(force bool) {
 		case !force && now.Before(h.retryAt):
 			p.held = append(p.held, h)
 		default:
+			notice := p.res.mountsChanged()
 			l := p.res.lookUp(&h.ev)
 			if !force && now.Before(h.until) && p.res.awaitsMount(&h.ev, l) {
-				h.retryAt = now.Add(mountRetry)
+				h.retryAt = now.Add(p.awaitMount(notice))
 				p.held = append(p.held, h)
 				continue
 			}
@@ -288,6 +325,9 @@ func (p *pipeline) retry(force bool) {
 			p.res.linkRootCause(&h.ev, owners)
 			p.deliver(h.ev)
 		}
+	}
+	if !slices.ContainsFunc(p.held, func(h *heldEvent) bool { return h.waiting }) {
+		p.mountChanged = nil
 	}
 	p.offerCheckpoint()
 }

@@ -123,3 +123,70 @@ func TestHeldMountEvent(t *testing.T) {
 		})
 	}
 }
+
+// notifyingResolver tells of mount table changes, as *sysfs.Resolver does
+// while it watches.
+type notifyingResolver struct {
+	fakeResolver
+	notice chan struct{}
+}
+
+func (r *notifyingResolver) MountsChanged() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.notice
+}
+
+// mount shows kdev mounted at mp and tells of it.
+func (r *notifyingResolver) mount(kdev, mp string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := r.devs[kdev]
+	b.MountPoint = mp
+	r.devs[kdev] = b
+	close(r.notice)
+	r.notice = make(chan struct{})
+}
+
+// TestHeldMountEventNotified: with a resolver that tells of mount table
+// changes, a held mount event is looked up again as the notice comes, not
+// on the next retry; the retries slow to mountRetryNotified.
+func TestHeldMountEventNotified(t *testing.T) {
+	t0 := time.Now()
+	st := NewStateDirMust(t, t.TempDir())
+	ids, err := OpenIdentityStore(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &notifyingResolver{
+		fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{"loop0": {KernelName: "loop0", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop0"}}},
+		notice:       make(chan struct{}),
+	}
+	sink := newSinkRunner(NewStdoutSink(&syncBuffer{}), true, 16, 0, slog.New(slog.DiscardHandler))
+	sink.on.Store(true)
+	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
+		res: &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}}
+
+	p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: event.SubXFS, Kdev: "loop0", Severity: event.Info, Timestamp: t0})
+	if len(p.held) != 1 || p.mountChanged == nil {
+		t.Fatalf("held %d events, notice %v: want the mount event held, waiting for the notice", len(p.held), p.mountChanged)
+	}
+	if at, _ := p.retryDue(); at.Sub(t0) != mountRetryNotified {
+		t.Errorf("next look-up %v after the event, want %v", at.Sub(t0), mountRetryNotified)
+	}
+	res.mount("loop0", "/mnt/a")
+	select {
+	case <-p.mountChanged:
+	default:
+		t.Fatal("the pipeline's notice is not closed by the mount")
+	}
+	p.mountsChanged()
+	if len(p.held) != 0 || p.mountChanged != nil {
+		t.Fatalf("after the notice: %d events held, notice %v; want none", len(p.held), p.mountChanged)
+	}
+	close(sink.q)
+	q := <-sink.q
+	if q.ev.EventType != "FS_MOUNTED" || q.ev.Ext("mount_point") != "/mnt/a" {
+		t.Errorf("delivered %s with mount point %q, want FS_MOUNTED at /mnt/a", q.ev.EventType, q.ev.Ext("mount_point"))
+	}
+}

@@ -30,13 +30,16 @@ const (
 	maxRecentErrors = 256
 	// mountRetry and mountWait: the kernel prints a mount line before the
 	// mount shows in mountinfo, so a live mount event without a mount
-	// point is looked up again every mountRetry, for at most mountWait (a
-	// mount undone at once never shows). Meanwhile the event is held, and
-	// the events of its device behind it; other devices' events go on
-	// (pipeline.go). The look-ups are cheap: the resolver's cache holds
-	// until the mount table changes.
-	mountRetry = 2 * time.Millisecond
-	mountWait  = 100 * time.Millisecond
+	// point is looked up again as soon as the resolver tells of a change
+	// of the mount table, else every mountRetry (every mountRetryNotified
+	// when it tells, in case a notice went astray), for at most mountWait
+	// (a mount undone at once never shows). Meanwhile the event is held,
+	// and the events of its device behind it; other devices' events go on
+	// (pipeline.go). The look-ups are cheap: the resolver's cache holds,
+	// and only its mount points follow the mount table.
+	mountRetry         = 2 * time.Millisecond
+	mountRetryNotified = 25 * time.Millisecond
+	mountWait          = 100 * time.Millisecond
 	// attachSlack: a device is first seen a little after the lines it
 	// prints as it appears (a loop device's capacity change), so only a
 	// device first seen later than this after an event is taken to have
@@ -45,6 +48,24 @@ const (
 	// liveAge is how recent a record must be to be taken as live.
 	liveAge = 5 * time.Second
 )
+
+// MountNotifier is a Resolver that tells of changes of the mount table
+// (*sysfs.Resolver while it watches).
+type MountNotifier interface {
+	// MountsChanged returns a channel closed at the next change of the
+	// mount table, after which lookups show it, or nil when it cannot
+	// tell.
+	MountsChanged() <-chan struct{}
+}
+
+// mountsChanged returns the resolver's notice of the next change of the
+// mount table, nil when it gives none.
+func (rs *resolution) mountsChanged() <-chan struct{} {
+	if n, ok := rs.r.(MountNotifier); ok {
+		return n.MountsChanged()
+	}
+	return nil
+}
 
 // resolution fills in the identity of events and links them to their
 // root cause. It is used by the pipeline goroutine only.

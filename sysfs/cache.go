@@ -38,6 +38,11 @@ type cache struct {
 	// mounts is the mount table last read, with the mountGen it was read
 	// in.
 	mounts atomic.Pointer[mountTable]
+	// mu guards mountsWatched, set while Watch polls the mount table, and
+	// mountNotice, closed at its next change (MountsChanged).
+	mu            sync.Mutex
+	mountsWatched bool
+	mountNotice   chan struct{}
 	// entries maps a key to a *cacheEntry. sync.Map reads without a lock
 	// once a key is settled, which a storm of lookups of a few devices is.
 	entries sync.Map
@@ -84,6 +89,41 @@ func (c *cache) invalidate() {
 
 // mountsChanged stales the mount points of every answer.
 func (c *cache) mountsChanged() { c.mountGen.Add(1) }
+
+// notice returns the channel notifyMounts closes next, or nil when the
+// mount table is not watched.
+func (c *cache) notice() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.mountsWatched {
+		return nil
+	}
+	if c.mountNotice == nil {
+		c.mountNotice = make(chan struct{})
+	}
+	return c.mountNotice
+}
+
+// watchMounts says whether Watch polls the mount table; it ending tells
+// those waiting for a change.
+func (c *cache) watchMounts(on bool) {
+	c.mu.Lock()
+	c.mountsWatched = on
+	c.mu.Unlock()
+	if !on {
+		c.notifyMounts()
+	}
+}
+
+// notifyMounts tells those waiting for a change of the mount table.
+func (c *cache) notifyMounts() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mountNotice != nil {
+		close(c.mountNotice)
+		c.mountNotice = nil
+	}
+}
 
 func (c *cache) get(key string) (*cacheEntry, bool) {
 	v, ok := c.entries.Load(key)

@@ -179,6 +179,30 @@ func TestCacheMountsChangedOnly(t *testing.T) {
 	}
 }
 
+// TestMountsChangedUnwatched: with no Watch, or a Watch that cannot poll
+// the mount table (a fixture's plain file), nothing tells of a mount, and
+// MountsChanged says so with nil.
+func TestMountsChangedUnwatched(t *testing.T) {
+	r := NewResolver(sharedRoot(t, "loop"))
+	if r.MountsChanged() != nil {
+		t.Error("MountsChanged not nil without Watch")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- r.Watch(ctx) }()
+	defer func() { cancel(); <-errc }()
+	for !r.cache.watching.Load() {
+		select {
+		case err := <-errc:
+			t.Skipf("cannot listen to uevents: %v", err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if r.MountsChanged() != nil {
+		t.Error("MountsChanged not nil while Watch cannot poll the fixture's mountinfo")
+	}
+}
+
 // TestWatchLive: with Watch running, mounting the test's loop device is
 // seen by the next lookup, and Watch returns when its context ends.
 func TestWatchLive(t *testing.T) {
@@ -206,21 +230,21 @@ func TestWatchLive(t *testing.T) {
 	if got, err := r.BlockInfo(l.name); err != nil || got.MountPoint != "" {
 		t.Fatalf("before mount: %+v, %v", got, err)
 	}
-	testenv.Run(t, "mount", l.dev, l.mountPoint)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got, err := r.BlockInfo(l.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.MountPoint == l.mountPoint {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("5 s after mount, BlockInfo(%s) still says mount point %q", l.name, got.MountPoint)
-		}
-		time.Sleep(10 * time.Millisecond)
+	notice := r.MountsChanged()
+	if notice == nil {
+		t.Fatal("MountsChanged is nil while Watch watches the mount table")
 	}
+	testenv.Run(t, "mount", l.dev, l.mountPoint)
+	select {
+	case <-notice:
+	case <-time.After(5 * time.Second):
+		t.Fatal("MountsChanged not closed 5 s after a mount")
+	}
+	// The answer shows the mount as soon as the notice comes.
+	if got, err := r.BlockInfo(l.name); err != nil || got.MountPoint != l.mountPoint {
+		t.Fatalf("after the mount was noticed: BlockInfo(%s) = mount point %q, %v; want %s", l.name, got.MountPoint, err, l.mountPoint)
+	}
+	notice = r.MountsChanged()
 	cancel()
 	select {
 	case err := <-errc:
@@ -229,6 +253,14 @@ func TestWatchLive(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Error("Watch did not return within 2 s of its context ending")
+	}
+	select {
+	case <-notice:
+	default:
+		t.Error("MountsChanged not closed when Watch ended")
+	}
+	if r.MountsChanged() != nil {
+		t.Error("MountsChanged not nil once Watch ended")
 	}
 }
 

@@ -114,6 +114,13 @@ func (r *Resolver) newScan() (s *scan, mountGen uint64) {
 	return s, r.cache.mountGen.Load()
 }
 
+// MountsChanged returns a channel closed once Watch has seen the mount
+// table change after the call, and the answers made after that show the
+// change; or nil when Watch is not running or cannot watch the mount table,
+// when nothing tells of a change and a caller waiting for a mount must
+// look again itself. The channel is also closed when Watch ends.
+func (r *Resolver) MountsChanged() <-chan struct{} { return r.cache.notice() }
+
 // blockInfo is BlockInfo without the cache.
 func (r *Resolver) blockInfo(id string) (BlockInfo, error) {
 	_, info, err := newScan(r.fs).resolve(id)

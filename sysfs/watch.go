@@ -50,9 +50,11 @@ func (r *Resolver) Watch(ctx context.Context) error {
 	}
 
 	r.cache.watching.Store(true)
+	r.cache.watchMounts(mountFd >= 0)
 	r.cache.invalidate() // answers made before now were not watched for
 	defer func() {
 		r.cache.watching.Store(false)
+		r.cache.watchMounts(false)
 		r.cache.invalidate()
 	}()
 	events := make([]syscall.EpollEvent, 2)
@@ -72,9 +74,11 @@ func (r *Resolver) Watch(ctx context.Context) error {
 			switch int(ev.Fd) {
 			case mountFd:
 				// Polling acknowledged the change. Reading the new table
-				// here spares the lookups that follow it.
+				// here spares the lookups that follow it, which those
+				// waiting for the change may now make.
 				r.cache.mountsChanged()
 				r.mountTable()
+				r.cache.notifyMounts()
 			case nl:
 				if err := r.readUevents(nl, buf); err != nil {
 					return err
