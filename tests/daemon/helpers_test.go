@@ -96,15 +96,15 @@ type daemon struct {
 	stderr *os.File
 	done   chan error
 
-	mu  sync.Mutex
-	out []event.Event
-	at  []time.Time // when each of out was read from stdout
+	mu   sync.Mutex
+	out  []event.Event
+	mono []time.Duration // when each of out was read from stdout (CLOCK_MONOTONIC)
 }
 
 // timed is an event with the time it came out of the daemon.
 type timed struct {
-	ev event.Event
-	at time.Time
+	ev   event.Event
+	mono time.Duration // CLOCK_MONOTONIC
 }
 
 // config is what the tests put in peripetyd.conf.
@@ -146,7 +146,7 @@ func startDaemon(t testing.TB, stateDir, source string, cfg config) *daemon {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
-			now := time.Now() // delivered: decoding is the reader's time
+			now := monotonic(t) // delivered: decoding is the reader's time
 			var ev event.Event
 			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 				t.Errorf("peripetyd stdout line %q: %v", sc.Text(), err)
@@ -154,7 +154,7 @@ func startDaemon(t testing.TB, stateDir, source string, cfg config) *daemon {
 			}
 			d.mu.Lock()
 			d.out = append(d.out, ev)
-			d.at = append(d.at, now)
+			d.mono = append(d.mono, now)
 			d.mu.Unlock()
 		}
 		d.done <- d.cmd.Wait()
@@ -210,7 +210,7 @@ func (d *daemon) delivered(evs []event.Event) []timed {
 	defer d.mu.Unlock()
 	out := make([]timed, len(evs))
 	for i := range evs {
-		out[i] = timed{ev: d.out[i], at: d.at[i]}
+		out[i] = timed{ev: d.out[i], mono: d.mono[i]}
 	}
 	return out
 }
