@@ -27,8 +27,9 @@ func monotonic(tb testing.TB) time.Duration {
 
 // kmsgRecord is a kernel log record as the kernel stamped it.
 type kmsgRecord struct {
-	at  time.Duration // the record's time, on the kernel's log clock
-	msg string
+	at   time.Duration // the record's time, on the kernel's log clock
+	read time.Duration // when the follower read it (CLOCK_MONOTONIC)
+	msg  string
 }
 
 // kmsgFollower reads /dev/kmsg from its end, as a reader of the kernel log
@@ -58,6 +59,7 @@ func followKmsg(tb testing.TB) *kmsgFollower {
 		buf := make([]byte, 16<<10)
 		for {
 			n, err := f.Read(buf)
+			read := monotonic(tb)
 			switch {
 			case errors.Is(err, syscall.EPIPE):
 				continue // overwritten before read: the pairing finds out
@@ -69,7 +71,7 @@ func followKmsg(tb testing.TB) *kmsgFollower {
 				continue
 			}
 			k.mu.Lock()
-			k.recs = append(k.recs, kmsgRecord{at: rec.Monotonic, msg: rec.Message})
+			k.recs = append(k.recs, kmsgRecord{at: rec.Monotonic, read: read, msg: rec.Message})
 			k.mu.Unlock()
 		}
 	}()
