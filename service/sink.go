@@ -3,7 +3,6 @@ package service
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -180,8 +179,9 @@ func (t *shedTally) event(sink string) event.Event {
 
 // StdoutSink writes each event as one JSON line (notify_stdout).
 type StdoutSink struct {
-	mu sync.Mutex
-	w  *bufio.Writer
+	mu  sync.Mutex
+	w   *bufio.Writer
+	buf []byte
 }
 
 // NewStdoutSink writes to w.
@@ -193,13 +193,13 @@ func (s *StdoutSink) Name() string { return "stdout" }
 // Emit implements Sink: the line is flushed before Emit returns, so that
 // what is delivered is written.
 func (s *StdoutSink) Emit(ctx context.Context, ev event.Event) error {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("encode event %s: %w", ev.EventID, err)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.w.Write(b)
+	var err error
+	if s.buf, err = ev.AppendJSON(s.buf[:0]); err != nil {
+		return fmt.Errorf("encode event %s: %w", ev.EventID, err)
+	}
+	s.w.Write(s.buf)
 	s.w.WriteByte('\n')
 	if err := s.w.Flush(); err != nil {
 		return fmt.Errorf("write event to stdout: %w", err)
