@@ -41,7 +41,11 @@ func binary(t testing.TB, name string) string {
 			return
 		}
 		for pkg, out := range map[string]string{"../../cmd/peripetyd": "peripetyd", "../faultimg": "faultimg"} {
-			b, err := exec.Command("go", "build", "-o", filepath.Join(binDir, out), pkg).CombinedOutput()
+			args := []string{"build", "-o", filepath.Join(binDir, out)}
+			if raceBuild {
+				args = append(args, "-race")
+			}
+			b, err := exec.Command("go", append(args, pkg)...).CombinedOutput()
 			if err != nil {
 				buildErr = fmt.Errorf("go build %s: %v: %s", pkg, err, b)
 				return
