@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/peripety/peripety/cli.Version=$(VERSION)
 # Bounded fuzzing per target in `make check` (see `make fuzz` for longer runs).
 FUZZTIME ?= 20s
 
-.PHONY: all build setup check fmt-check vet test corpus fuzz clean
+.PHONY: all build setup check fmt-check vet test race corpus fuzz clean
 .PHONY: install uninstall deb demo
 
 all: build
@@ -20,7 +20,7 @@ build:
 setup:
 	./tests/setup-deps.sh
 
-check: setup fmt-check vet build test corpus fuzz
+check: setup fmt-check vet build test race corpus fuzz
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -32,6 +32,11 @@ vet:
 
 test:
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The packages with goroutines of their own, and the daemon end to end
+# (built with -race itself), under the race detector.
+race:
+	$(GO) test -race -count=1 -timeout 20m ./sysfs/... ./service/... ./dbus/... ./tests/daemon
 
 # Score `prpt parse` against the kernel-line corpus.
 corpus: build
