@@ -234,7 +234,7 @@ func (p *pipeline) emit(ev event.Event) {
 func (p *pipeline) place(ev event.Event, wait bool) {
 	var notice <-chan struct{}
 	if wait && mountEvents[ev.EventType] {
-		notice = p.res.mountsChanged() // before the lookup, so no change is missed
+		notice = p.res.mountNotice() // before the lookup, so no change is missed
 	}
 	l := p.res.lookUp(&ev)
 	if wait && p.res.awaitsMount(&ev, l) {
@@ -314,7 +314,7 @@ func (p *pipeline) retry(force bool) {
 		case !force && now.Before(h.retryAt):
 			p.held = append(p.held, h)
 		default:
-			notice := p.res.mountsChanged()
+			notice := p.res.mountNotice()
 			l := p.res.lookUp(&h.ev)
 			if !force && now.Before(h.until) && p.res.awaitsMount(&h.ev, l) {
 				h.retryAt = now.Add(p.awaitMount(notice))

@@ -58,9 +58,9 @@ type MountNotifier interface {
 	MountsChanged() <-chan struct{}
 }
 
-// mountsChanged returns the resolver's notice of the next change of the
+// mountNotice returns the resolver's notice of the next change of the
 // mount table, nil when it gives none.
-func (rs *resolution) mountsChanged() <-chan struct{} {
+func (rs *resolution) mountNotice() <-chan struct{} {
 	if n, ok := rs.r.(MountNotifier); ok {
 		return n.MountsChanged()
 	}

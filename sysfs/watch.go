@@ -17,10 +17,10 @@ const watchTick = 200 // milliseconds
 // stale every cached answer, every mount or unmount their mount points
 // (see cache). While it runs a cached lookup costs no system call; without
 // it each cached lookup re-reads one diskseq attribute and does not see
-// mounts change. It returns nil when
-// ctx ends, or an error when it cannot listen. The uevents are the running
-// kernel's, whatever root the resolver reads; a mountinfo that cannot be
-// polled (a fixture's plain file) is not watched.
+// mounts change. It returns nil when ctx ends, or an error when it cannot
+// listen. The uevents are the running kernel's, whatever root the resolver
+// reads; a mountinfo that cannot be polled (a fixture's plain file) is not
+// watched.
 func (r *Resolver) Watch(ctx context.Context) error {
 	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
@@ -75,7 +75,8 @@ func (r *Resolver) Watch(ctx context.Context) error {
 			case mountFd:
 				// Polling acknowledged the change. Reading the new table
 				// here spares the lookups that follow it, which those
-				// waiting for the change may now make.
+				// waiting for the change may now make; if it cannot be
+				// read, the first of them reads it again and says why.
 				r.cache.mountsChanged()
 				r.mountTable()
 				r.cache.notifyMounts()
