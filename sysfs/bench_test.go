@@ -1,7 +1,6 @@
 package sysfs
 
 import (
-	"context"
 	"os"
 	"sync"
 	"syscall"
@@ -75,34 +74,13 @@ func BenchmarkListBlocks(b *testing.B) {
 	}
 }
 
-// watching runs r.Watch for the benchmark and waits until it listens.
-func watching(b *testing.B, r *Resolver) {
-	b.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	errc := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		errc <- r.Watch(ctx)
-	}()
-	b.Cleanup(func() { cancel(); wg.Wait() })
-	for !r.cache.watching.Load() {
-		select {
-		case err := <-errc:
-			b.Skipf("cannot listen to uevents: %v", err)
-		case <-time.After(time.Millisecond):
-		}
-	}
-}
-
 // benchmarkStorm resolves the paths of a storm of path failures again and
 // again, as the daemon does when a fabric flaps (target: >= 1,000,000
 // lookups/s with Watch running).
 func benchmarkStorm(b *testing.B, watch bool) {
 	r := NewResolver(scaleRoot(b))
 	if watch {
-		watching(b, r)
+		startWatch(b, r)
 	}
 	kdevs := []string{"sda", "65:16", "sdc", "2:0:0:1", "sdz", "66:32"}
 	for _, k := range kdevs {

@@ -179,6 +179,34 @@ func TestCacheMountsChangedOnly(t *testing.T) {
 	}
 }
 
+// watch is a Watch running for a test.
+type watch struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when Watch returned err
+	err    error
+}
+
+// startWatch runs r.Watch until the test ends or cancel is called, and
+// waits until it listens; a test that cannot listen to uevents is skipped.
+func startWatch(tb testing.TB, r *Resolver) *watch {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &watch{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		w.err = r.Watch(ctx)
+		close(w.done)
+	}()
+	tb.Cleanup(func() { cancel(); <-w.done })
+	for !r.cache.watching.Load() {
+		select {
+		case <-w.done:
+			tb.Skipf("cannot listen to uevents: %v", w.err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return w
+}
+
 // TestMountsChangedUnwatched: with no Watch, or a Watch that cannot poll
 // the mount table (a fixture's plain file), nothing tells of a mount, and
 // MountsChanged says so with nil.
@@ -187,17 +215,7 @@ func TestMountsChangedUnwatched(t *testing.T) {
 	if r.MountsChanged() != nil {
 		t.Error("MountsChanged not nil without Watch")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- r.Watch(ctx) }()
-	defer func() { cancel(); <-errc }()
-	for !r.cache.watching.Load() {
-		select {
-		case err := <-errc:
-			t.Skipf("cannot listen to uevents: %v", err)
-		case <-time.After(time.Millisecond):
-		}
-	}
+	startWatch(t, r)
 	if r.MountsChanged() != nil {
 		t.Error("MountsChanged not nil while Watch cannot poll the fixture's mountinfo")
 	}
@@ -211,22 +229,7 @@ func TestWatchLive(t *testing.T) {
 	testenv.Run(t, "umount", l.mountPoint)
 
 	r := NewResolver("/")
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	errc := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		errc <- r.Watch(ctx)
-	}()
-	defer func() { cancel(); wg.Wait() }()
-	for !r.cache.watching.Load() {
-		select {
-		case err := <-errc:
-			t.Fatalf("Watch: %v", err)
-		case <-time.After(time.Millisecond):
-		}
-	}
+	w := startWatch(t, r)
 	if got, err := r.BlockInfo(l.name); err != nil || got.MountPoint != "" {
 		t.Fatalf("before mount: %+v, %v", got, err)
 	}
@@ -245,11 +248,11 @@ func TestWatchLive(t *testing.T) {
 		t.Fatalf("after the mount was noticed: BlockInfo(%s) = mount point %q, %v; want %s", l.name, got.MountPoint, err, l.mountPoint)
 	}
 	notice = r.MountsChanged()
-	cancel()
+	w.cancel()
 	select {
-	case err := <-errc:
-		if err != nil {
-			t.Errorf("Watch returned %v when its context ended, want nil", err)
+	case <-w.done:
+		if w.err != nil {
+			t.Errorf("Watch returned %v when its context ended, want nil", w.err)
 		}
 	case <-time.After(2 * time.Second):
 		t.Error("Watch did not return within 2 s of its context ending")
