@@ -29,6 +29,7 @@ var blkStatusWords = []string{
 
 var blockRules = []rule{{
 	name:     "blk_io_error",
+	level:    kernErr,
 	typ:      "BLK_IO_ERROR",
 	prefixes: blkStatusWords,
 	re: regexp.MustCompile(`^(?:(?:blk_update_request|print_req_error|end_request): )?(?P<status>[a-zA-Z<>/ ]+?) error, dev (?P<kdev>[^\s,]+), sector (?P<sector>\d+)` +
@@ -40,17 +41,20 @@ var blockRules = []rule{{
 	msg:  "{status} error on {kdev} at sector {sector}[ ({op})]",
 }, {
 	name:     "buffer_io_error",
+	level:    kernErr,
 	typ:      "BUFFER_IO_ERROR",
 	prefixes: []string{"Buffer I/O error on dev"},
 	re:       regexp.MustCompile(`^Buffer I/O error on dev(?:ice)? (?P<kdev>[^\s,]+), logical block (?P<block>\d+)(?:, (?P<detail>.+))?$`),
 	msg:      "Buffer I/O error on {kdev} at logical block {block}[ ({detail})]",
 }, {
-	name: "blk_capacity_change",
-	typ:  "BLK_CAPACITY_CHANGE",
-	re:   regexp.MustCompile(`^(?P<kdev>[^\s:]+): detected capacity change from (?P<old_sectors>\d+) to (?P<new_sectors>\d+)`),
-	msg:  "Capacity of {kdev} changed from {old_sectors} to {new_sectors} sectors",
+	name:  "blk_capacity_change",
+	level: kernInfo,
+	typ:   "BLK_CAPACITY_CHANGE",
+	re:    regexp.MustCompile(`^(?P<kdev>[^\s:]+): detected capacity change from (?P<old_sectors>\d+) to (?P<new_sectors>\d+)`),
+	msg:   "Capacity of {kdev} changed from {old_sectors} to {new_sectors} sectors",
 }, {
 	name:   "ratelimit_suppressed",
+	level:  kernWarning,
 	suffix: " callbacks suppressed",
 	// Most such notices are not storage's (kauditd_printk_skb, net_ratelimit).
 	prefixes: suppressorNames(),

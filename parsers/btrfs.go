@@ -71,15 +71,19 @@ var btrfsRules = func() []rule {
 		btrfsRule("btrfs_transaction_aborted", "FS_TRANSACTION_ABORTED", `Transaction aborted \(error (?P<errno>-?\d+)\)`,
 			"btrfs on {kdev}: transaction aborted (error {errno})"),
 		{
-			// WARN() form of an abort with an unexpected errno.
-			name: "btrfs_transaction_aborted_warn",
-			typ:  "FS_TRANSACTION_ABORTED",
-			re:   regexp.MustCompile(`^BTRFS: Transaction aborted \(error (?P<errno>-?\d+)\)`),
-			sev:  sevOf(event.Error),
-			msg:  "btrfs transaction aborted (error {errno}; the line names no device)",
+			// WARN() form of an abort with an unexpected errno, at
+			// KERN_WARNING.
+			name:  "btrfs_transaction_aborted_warn",
+			level: kernWarning,
+			typ:   "FS_TRANSACTION_ABORTED",
+			re:    regexp.MustCompile(`^BTRFS: Transaction aborted \(error (?P<errno>-?\d+)\)`),
+			sev:   sevOf(event.Error),
+			msg:   "btrfs transaction aborted (error {errno}; the line names no device)",
 		}, {
-			name: "btrfs_fs_error",
-			typ:  "FS_ERROR",
+			// "BTRFS: error (device …) in …" is pr_crit.
+			name:  "btrfs_fs_error",
+			level: kernCrit,
+			typ:   "FS_ERROR",
 			re: regexp.MustCompile(`^BTRFS(?: \w+)?: error ` + btrfsDev + ` in (?P<function>[^:\s]+):(?P<line>\d+): errno=(?P<errno>-?\d+) ` +
 				`(?P<error>[^(]+?)(?: \((?P<detail>.*)\))?$`),
 			msg: "btrfs error on {kdev} in {function}: {error}[ ({detail})]",

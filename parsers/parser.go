@@ -430,7 +430,7 @@ func severity(rec *Record, r *rule, textLevel string) event.Severity {
 	if s, err := event.ParseSeverity(textLevel); textLevel != "" && err == nil {
 		return s
 	}
-	return r.level
+	return r.level.severity()
 }
 
 // levelSeverity maps a syslog level to a severity; a level out of range

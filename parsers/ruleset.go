@@ -7,8 +7,6 @@ import (
 	"strings"
 	"unicode"
 	"unsafe"
-
-	"github.com/peripety/peripety/event"
 )
 
 // RuleSet is the compiled set of built-in rules followed by the user rules,
@@ -62,11 +60,9 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			if r.sub == "" {
 				r.sub = t.sub
 			}
-			lvl, ok := kernelLevels[r.name]
-			if !ok && r.re.SubexpIndex("_level") < 0 {
-				return nil, fmt.Errorf("rule %s (%s): no kernel level in kernelLevels", r.name, r.source)
+			if r.level == kernNone && r.re.SubexpIndex("_level") < 0 {
+				return nil, fmt.Errorf("rule %s (%s): no kernel level", r.name, r.source)
 			}
-			r.level = lvl
 			rs.rules = append(rs.rules, &r)
 		}
 	}
@@ -87,7 +83,7 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			typ:    typ,
 			re:     u.Regexp,
 			role:   roleEvent,
-			level:  event.Info,
+			level:  kernInfo,
 			source: u.Source,
 			user:   true,
 		}
