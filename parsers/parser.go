@@ -158,7 +158,7 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 
 // line handles one line of rec.
 func (p *Parser) line(rec *Record, line string) {
-	ri, loc := p.rs.match(line, true)
+	ri, loc := p.rs.match(line, rec.Level, true)
 	if ri < 0 {
 		return
 	}

@@ -75,6 +75,12 @@ type rule struct {
 	// (btrfs's "BTRFS error (device …)", the group "_level") may leave it
 	// unset; NewRuleSet rejects a built-in rule with neither.
 	level printkLevel
+	// atMost, when set, restricts the rule to records whose level is
+	// known and at most this severe a level number (kernWarning: warning,
+	// error, …): the catch-all rules of a prefix whose lines do not name
+	// their level (XFS, ext4_msg, DMERR) take only the serious ones, and
+	// nothing from a log without levels.
+	atMost printkLevel
 	// msg is the summary template (see appendExpanded); finish may replace
 	// it.
 	msg string
