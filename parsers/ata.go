@@ -57,8 +57,8 @@ var ataRules = []rule{{
 		level:    kernErr,
 		typ:      "ATA_LINK_RESET",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `COMRESET failed \(errno=(?P<errno>-?\d+)\)`),
-		msg:      "ATA {kdev}: link reset failed (errno {errno})",
+		re:       regexp.MustCompile(ataHdr + `(?P<reset>COMRESET|SRST|softreset|hardreset) failed \((?:errno=(?P<errno>-?\d+)|(?P<reason>[^)]*))\)`),
+		msg:      "ATA {kdev}: link reset ({reset}) failed[ (errno {errno})][ ({reason})]",
 	}, {
 		name:     "ata_link_down",
 		level:    kernInfo,

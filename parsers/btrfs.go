@@ -50,7 +50,31 @@ var btrfsRules = func() []rule {
 	devStats.re = regexp.MustCompile(`^BTRFS (?P<_level>info) ` + btrfsDev + `: ` + btrfsStats)
 	devStats.prefixes = []string{"BTRFS info"}
 
+	// tree-checker.c: a leaf or node that fails its checks when read or
+	// before it is written; the block's summary line follows.
+	treeCheck := btrfsRule("btrfs_tree_checker", "FS_CORRUPTION", `corrupt (?P<tree>leaf|node): (?P<detail>.+)$`,
+		"btrfs on {kdev}: metadata corruption in a tree {tree}: {detail}")
+	treeCheck.key, treeCheck.open = "btrfs", true
+	blockCorrupt := btrfsRule("btrfs_tree_block_corruption", "FS_CORRUPTION",
+		`(?:block=(?P<logical>\d+) (?P<when>read|write) time tree block corruption detected|read time tree block corruption detected on logical (?P<logical_>\d+) mirror (?P<mirror>\d+))`,
+		"btrfs on {kdev}: tree block corruption detected[ at logical {logical}]")
+	blockCorrupt.role, blockCorrupt.key, blockCorrupt.open = roleJoin, "btrfs", true
+	// ≤3.x scrub lines had no device prefix: "btrfs: fixed up error at
+	// logical … on dev /dev/sdb".
+	fixedUp := rule{name: "btrfs_fixed_up", typ: "FS_CSUM_ERROR", level: kernErr, prefixes: []string{"btrfs: ", "BTRFS "},
+		re: regexp.MustCompile(`^(?:btrfs: |BTRFS (?P<_level>\w+) ` + btrfsDev + `: )fixed up error at logical (?P<logical>\d+) on ` +
+			`(?:dev (?P<bdev>\S+)(?: physical (?P<physical>\d+))?|mirror (?P<mirror>\d+))`),
+		msg: "btrfs[ on {kdev}]: repaired an error at logical {logical}[ on {bdev}]"}
+
 	return []rule{
+		treeCheck, blockCorrupt, fixedUp,
+		btrfsRule("btrfs_mount_failed", "FS_MOUNT_FAILED",
+			`(?P<reason>open_ctree failed(?:: -?\d+)?|failed to read (?:chunk root|the system array: -?\d+|chunk tree: -?\d+|block groups: -?\d+|devices|tree root)|`+
+				`superblock checksum mismatch|superblock contains fatal errors)$`,
+			"btrfs on {kdev} failed to mount: {reason}"),
+		btrfsRule("btrfs_direct_io_failed", "FS_IO_ERROR",
+			`direct IO failed ino (?P<ino>\d+) (?:rw (?P<rw>[\d,]+)|op (?P<op>0x[0-9a-f]+)) (?:sector|offset) (?P<offset>0x[0-9a-f]+) len (?P<len>\d+) err no (?P<errno>-?\d+)`,
+			"btrfs on {kdev}: direct I/O to inode {ino} failed (error {errno})"),
 		btrfsRule("btrfs_first_mount", "FS_MOUNTED", `first mount of filesystem `+btrfsUUID,
 			"btrfs filesystem {uuid} on {kdev} mounted"),
 		btrfsRule("btrfs_last_unmount", "FS_UNMOUNTED", `last unmount of filesystem `+btrfsUUID,

@@ -38,8 +38,10 @@ const (
 	genericISCSI = `^(?:(?P<kdev>connection\d+:\d+|session\d+)|iscsi|libiscsi|iscsi_tcp|libiscsi_tcp): (?P<detail>.+)$`
 	// "md: …", "md/raid1:md0: …", "md-cluster: …", and "md0: …" (pr_*
 	// with mdname first).
-	genericMD   = `^(?:md(?:/raid\d*|-cluster)?: ?(?:(?P<kdev>md[\w/-]*): ?)?|(?P<md_array>md\d+|md_d\d+): )(?P<detail>.+)$`
-	genericXFS  = `^XFS(?: \((?P<kdev>[^)\s]+)\))?: (?P<detail>.+)$`
+	// The md multipath personality: "multipath: …".
+	genericMD = `^(?:md(?:/(?:raid\d*|linear))?(?:-cluster)?: ?(?:(?P<kdev>md[\w/-]*): ?)?|(?P<md_array>md\d+|md_d\d+): |` +
+		`multipath(?:_map\(\))?: (?:(?P<md_mp>md\d+): )?)(?P<detail>.+)$`
+	genericXFS  = `^(?:XFS(?: \((?P<kdev>[^)\s]+)\))?|Filesystem "(?P<xfs_fs>[^"]+)"): (?P<detail>.+)$`
 	genericExt4 = `^EXT4-fs \((?P<kdev>[^)\s]+)\): (?P<detail>.+)$`
 	genericJBD2 = `^JBD2: (?P<detail>.+)$`
 	// device-mapper targets (DM_FMT: "device-mapper: <DM_MSG_PREFIX>: "),
@@ -77,8 +79,11 @@ var genericRules = func() []rule {
 		case event.SubATA:
 			rules[i].prefixes = []string{"ata", "ahci "}
 		case event.SubMD:
-			rules[i].prefixes = []string{"md"}
+			rules[i].prefixes = []string{"md", "multipath"}
 			rules[i].kdevAlt = "md_array"
+		case event.SubXFS:
+			rules[i].prefixes = []string{"XFS", `Filesystem "`}
+			rules[i].kdevAlt = "xfs_fs"
 		case event.SubISCSI:
 			rules[i].prefixes = []string{"connection", "session", "iscsi", "libiscsi"}
 		}
@@ -96,5 +101,9 @@ var genericRules = func() []rule {
 		re:  btrfsAny("warning"),
 		msg: "btrfs[ on {kdev}]: {detail}",
 	})
+	// Lines without a device: btrfs's "BTRFS: …" and ext4's "EXT4-fs: …"
+	// at error level (ext4's warnings there are mount option notices).
+	rules = append(rules, catchAll("generic_btrfs_nodev", event.SubBtrfs, "FS", `^BTRFS: (?P<detail>.+)$`, "btrfs")...)
+	rules = append(rules, catchAll("generic_ext4_nodev", event.SubExt4, "FS", `^EXT4(?:-fs)?: (?P<detail>.+)$`, "ext4")[0])
 	return rules
 }()

@@ -40,6 +40,8 @@ var genericCases = []lineCase{
 	single("<4>device-mapper: ioctl: unable to remove open device vg-lv", "DM_WARNING", "", event.Warning, nil),
 	single("<3>BTRFS error (device sdb): unable to find ref byte nr 1234 parent 0 root 5 owner 257 offset 0", "FS_ERROR", "sdb", event.Error, nil),
 	single("<4>BTRFS warning (device sdb1): devid 2 uuid 0d5e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b is missing", "FS_WARNING", "sdb1", event.Warning, nil),
+	single("<3>EXT4-fs: ext4_reserve_inode_write:5741: aborting transaction: IO failure in __ext4_journal_get_write_access",
+		"FS_ERROR", "", event.Error, nil),
 	// Info-level lines of the same prefixes are no events, nor are
 	// lines of a log that does not say their level.
 	none("<6>XFS (sdb1): Quotacheck needed: Please wait.", "<5>sd 2:0:0:0: [sdb] Attached SCSI disk", "<6>device-mapper: ioctl: 4.47.0-ioctl (2022-07-28) initialised: dm-devel@redhat.com"),

@@ -9,6 +9,20 @@ import "regexp"
 const jbd2Dev = `(?P<kdev>\S+?)(?:-(?P<journal_inode>\d+))?`
 
 var jbd2Rules = []rule{{
+	// checkpoint.c: the journal is full and nothing can be checkpointed;
+	// the journal aborts next.
+	name:  "jbd2_no_journal_space",
+	level: kernErr,
+	typ:   "FS_JOURNAL_ERROR",
+	re:    regexp.MustCompile(`^__jbd2_log_wait_for_space: (?:no way to get more journal space in ` + jbd2Dev + `|(?P<detail>needed \d+ blocks and only had \d+ space available))$`),
+	msg:   "Journal[ on {kdev}] is full and cannot be checkpointed",
+}, {
+	name:  "jbd2_bmap_failed",
+	level: kernAlert,
+	typ:   "FS_JOURNAL_ERROR",
+	re:    regexp.MustCompile(`^jbd2_journal_bmap: journal block not found at offset (?P<offset>\d+) on ` + jbd2Dev + `$`),
+	msg:   "Journal block at offset {offset} not found on {kdev}",
+}, {
 	name:  "jbd2_aborting_journal",
 	level: kernErr,
 	typ:   "FS_JOURNAL_ABORTED",
@@ -23,15 +37,19 @@ var jbd2Rules = []rule{{
 }, {
 	name:  "jbd2_flush_io_errors",
 	level: kernWarning,
-	typ:   "FS_JOURNAL_IO_ERROR",
-	re:    regexp.MustCompile(`^JBD2: Detected IO errors while flushing file data on ` + jbd2Dev + `$`),
-	msg:   "I/O errors while the journal flushed file data on {kdev}",
+	// The data blocks of the filesystem failed to write back before the
+	// commit: the filesystem's I/O error, not the journal's.
+	typ: "FS_IO_ERROR",
+	re:  regexp.MustCompile(`^JBD2: Detected IO errors while flushing file data on ` + jbd2Dev + `$`),
+	msg: "I/O errors writing back file data on {kdev} (found at journal commit)",
 }, {
 	name:  "jbd2_superblock_read_error",
 	level: kernErr,
 	typ:   "FS_JOURNAL_IO_ERROR",
-	re:    regexp.MustCompile(`^JBD2: (?:(?P<function>\w+): Cannot read journal superblock|IO error reading journal superblock)`),
-	msg:   "Cannot read a journal superblock (the line names no device)",
+	// 6.x drops the "JBD2: " of the function's form.
+	suffix: " journal superblock",
+	re:     regexp.MustCompile(`^(?:JBD2: )?(?:(?P<function>\w+): Cannot (?:read|locate) journal superblock|IO error reading journal superblock)$`),
+	msg:    "Cannot read a journal superblock (the line names no device)",
 }, {
 	name:  "jbd2_recovery_io_error",
 	level: kernErr,

@@ -10,6 +10,14 @@ import "regexp"
 const mdArray = `^md/raid\d*:(?P<array>md[\w/-]*): `
 
 var mdRules = []rule{{
+	// md-linear and raid0 have no redundancy: a member's failure fails
+	// the array. (Their format lacks the colon: "md/raid0md0: ".)
+	name:  "md_member_failed_array",
+	level: kernCrit,
+	typ:   "MD_ARRAY_FAILED",
+	re:    regexp.MustCompile(`^md/(?:linear|raid0):?(?P<array>md[\w/-]*): Disk failure on (?P<kdev>\S+) detected, failing array\.`),
+	msg:   "MD array {array} failed: member {kdev} failed and the array has no redundancy",
+}, {
 	name:  "md_disk_failure",
 	level: kernCrit,
 	typ:   "MD_DISK_FAILURE",

@@ -23,8 +23,10 @@ var nvmeRules = []rule{{
 	level:    kernErr,
 	typ:      "NVME_ADMIN_ERROR",
 	prefixes: []string{"nvme"},
-	re: regexp.MustCompile(`^(?P<kdev>nvme\d+): (?P<opcode>[^(]+)\((?P<opcode_hex>0x[0-9a-f]+)\), (?P<status>.+?) ` +
-		`\(sct (?P<sct>0x[0-9a-f]+) / sc (?P<sc>0x[0-9a-f]+)\)(?: (?P<flags>(?:MORE|DNR| )+?))?\s*$`),
+	// The namespace's name for a command without an LBA (5.19+), and
+	// 6.x passthrough commands with their dwords.
+	re: regexp.MustCompile(`^(?P<kdev>nvme\d+(?:c\d+)?(?:n\d+)?): (?P<opcode>[^(]+)\((?P<opcode_hex>0x[0-9a-f]+)\), (?P<status>.+?) ` +
+		`\(sct (?P<sct>0x[0-9a-f]+) / sc (?P<sc>0x[0-9a-f]+)\)(?: (?P<flags>(?:MORE|DNR| )+?))?(?: cdw10=.*)?\s*$`),
 	msg: "NVMe admin command {opcode} failed on {kdev}: {status} (sct {sct} / sc {sc})",
 }, {
 	// 6.2+: "I/O tag 28 (401c) opcode 0x2 (Read) QID 3 timeout, reset controller"
@@ -66,8 +68,8 @@ var nvmeRules = []rule{{
 	name:  "nvme_device_not_ready",
 	level: kernWarning,
 	typ:   "NVME_CTRL_DOWN",
-	re:    regexp.MustCompile(nvmeCtrl + `Device not ready; aborting (?P<during>reset|initialisation|shutdown), CSTS=(?P<csts>0x[0-9a-f]+)`),
-	msg:   "NVMe controller {kdev} not ready; {during} aborted (CSTS {csts})",
+	re:    regexp.MustCompile(nvmeCtrl + `Device not ready; aborting (?P<during>reset|initialisation|shutdown)(?:, CSTS=(?P<csts>0x[0-9a-f]+))?`),
+	msg:   "NVMe controller {kdev} not ready; {during} aborted[ (CSTS {csts})]",
 }, {
 	name:  "nvme_removed",
 	level: kernWarning,

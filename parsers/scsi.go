@@ -43,8 +43,10 @@ func scsiRule(name, typ string, level printkLevel, body string) rule {
 var scsiRules = func() []rule {
 	// scsi_logging.c prints a failed command's block at KERN_INFO; the
 	// rules that open it set their own severity.
+	// Without CONFIG_SCSI_CONSTANTS the disposition is "UNKNOWN(0x2003)"
+	// and the bytes are hex: normalizeSCSI names them.
 	failed := scsiRule("scsi_failed_result", "SCSI_CMD_FAILED", kernInfo,
-		`FAILED Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)(?: cmd_age=(?P<cmd_age>\d+)s)?`)
+		`(?:FAILED|UNKNOWN\(0x[0-9a-f]+\)) Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)(?: cmd_age=(?P<cmd_age>\d+)s)?`)
 	failed.open, failed.sev, failed.finish = true, sevOf(event.Error), finishSCSICommand
 
 	// sd_print_result: "[sdX] Synchronize Cache(10) failed: Result: …",
@@ -75,6 +77,16 @@ var scsiRules = func() []rule {
 	cdb := scsiRule("scsi_cdb", "", kernInfo, `CDB: (?P<cdb>.+?)\s*$`)
 	cdb.role = roleContext
 
+	// ≤3.x printed the Result and the CDB as continuations; where they
+	// broke, dmesg shows them on lines of their own after the device's
+	// "Unhandled error code": they join the open failure.
+	splitResult := rule{name: "scsi_result_split", level: kernInfo, prefixes: []string{"Result: hostbyte="},
+		re:   regexp.MustCompile(`^Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)\s*$`),
+		role: roleContext, key: "disk"}
+	splitCDB := rule{name: "scsi_cdb_split", level: kernInfo, prefixes: scsiCDBNames,
+		re:   regexp.MustCompile(`^(?P<cdb>[A-Z][A-Za-z ]*\(\d+\): (?:[0-9a-f]{2} )+[0-9a-f]{2})\s*$`),
+		role: roleContext, key: "disk"}
+
 	timeout := scsiRule("scsi_timing_out", "SCSI_TIMEOUT", kernErr, `timing out command, waited (?P<waited_secs>\d+)s`)
 	timeout.open, timeout.msg = true, "Command on {kdev} timed out after {waited_secs}s"
 
@@ -82,7 +94,13 @@ var scsiRules = func() []rule {
 		`Unaligned partial completion \(resid=(?P<resid>\d+), sector_sz=(?P<sector_size>\d+)\)`)
 	unaligned.open, unaligned.finish = true, finishSCSIUnaligned
 
-	rules := []rule{failed, result, unhandled, bareResult, sense, asc, ascCode, cdb, timeout, unaligned}
+	// scsi_transport_fc.c: a remote port that did not come back within
+	// dev_loss_tmo; its targets go.
+	rport := rule{name: "fc_rport_timeout", sub: event.SubFC, typ: "FC_RPORT_LOST", level: kernErr, prefixes: []string{"rport-"},
+		re:  regexp.MustCompile(`^(?P<kdev>rport-\d+:\d+-\d+): blocked FC remote port time out: (?P<action>.+?)\s*$`),
+		msg: "FC remote port {kdev} did not come back: {action}"}
+
+	rules := []rule{failed, result, unhandled, bareResult, sense, asc, ascCode, cdb, splitResult, splitCDB, timeout, unaligned, rport}
 	for _, r := range []struct {
 		name, typ string
 		level     printkLevel
@@ -122,6 +140,46 @@ var scsiRules = func() []rule {
 	return rules
 }()
 
+// scsiCDBNames are the command names a ≤3.x CDB continuation line starts
+// with.
+var scsiCDBNames = []string{"Read(", "Write(", "Verify(", "Write same(", "Write Same(", "Synchronize Cache(", "Unmap("}
+
+// senseKeys names the sense keys a kernel without SCSI constants prints as
+// numbers ("Sense Key : 0x3 [current]").
+var senseKeys = [16]string{"No Sense", "Recovered Error", "Not Ready", "Medium Error", "Hardware Error", "Illegal Request",
+	"Unit Attention", "Data Protect", "Blank Check", "Vendor Specific", "Copy Aborted", "Aborted Command", "Equal",
+	"Volume Overflow", "Miscompare", "Completed"}
+
+// hostBytes names the host bytes (DID_*, include/scsi/scsi_status.h) such a
+// kernel prints as hex.
+var hostBytes = [...]string{"DID_OK", "DID_NO_CONNECT", "DID_BUS_BUSY", "DID_TIME_OUT", "DID_BAD_TARGET", "DID_ABORT",
+	"DID_PARITY", "DID_ERROR", "DID_RESET", "DID_BAD_INTR", "DID_PASSTHROUGH", "DID_SOFT_ERROR", "DID_IMM_RETRY",
+	"DID_REQUEUE", "DID_TRANSPORT_DISRUPTED", "DID_TRANSPORT_FAILFAST", "DID_TARGET_FAILURE", "DID_NEXUS_FAILURE",
+	"DID_ALLOC_FAILURE", "DID_MEDIUM_ERROR", "DID_TRANSPORT_MARGINAL"}
+
+// cdbOpcodes names the commands of a CDB printed as "opcode=0x28 28 00 …".
+var cdbOpcodes = map[byte]string{0x08: "Read(6)", 0x0a: "Write(6)", 0x28: "Read(10)", 0x2a: "Write(10)", 0x2e: "Write And Verify(10)",
+	0x2f: "Verify(10)", 0x35: "Synchronize Cache(10)", 0x41: "Write Same(10)", 0x42: "Unmap", 0x88: "Read(16)", 0x8a: "Write(16)",
+	0x8e: "Write And Verify(16)", 0x8f: "Verify(16)", 0x91: "Synchronize Cache(16)", 0x93: "Write Same(16)", 0xa8: "Read(12)",
+	0xaa: "Write(12)", 0xaf: "Verify(12)"}
+
+// normalizeSCSI names the sense key and host byte of a kernel built
+// without SCSI constants, keeping the number beside the name.
+func normalizeSCSI(ev *event.Event) {
+	if sk := ev.Ext("sense_key"); strings.HasPrefix(sk, "0x") {
+		if n, err := strconv.ParseUint(sk[2:], 16, 8); err == nil && n < 16 {
+			ev.SetExt("sense_key_code", sk)
+			ev.SetExt("sense_key", senseKeys[n])
+		}
+	}
+	if hb := ev.Ext("hostbyte"); strings.HasPrefix(hb, "0x") {
+		if n, err := strconv.ParseUint(hb[2:], 16, 8); err == nil && n < uint64(len(hostBytes)) {
+			ev.SetExt("hostbyte_code", hb)
+			ev.SetExt("hostbyte", hostBytes[n])
+		}
+	}
+}
+
 // senseKeyTypes refines a failed command's event by its sense key
 // (snstext[] in drivers/scsi/constants.c).
 var senseKeyTypes = map[string]string{
@@ -158,6 +216,7 @@ var hostByteTypes = map[string]string{
 // writes the summary.
 func finishSCSICommand(pe *pending) {
 	ev := &pe.ev
+	normalizeSCSI(ev)
 	decodeCDBExt(ev)
 	sk := ev.Ext("sense_key")
 	switch t, ok := senseKeyTypes[sk]; {
@@ -191,6 +250,7 @@ func finishSCSICommand(pe *pending) {
 // finishSCSISense summarises sense lines that joined no command.
 func finishSCSISense(pe *pending) {
 	ev := &pe.ev
+	normalizeSCSI(ev)
 	decodeCDBExt(ev)
 	if sk := ev.Ext("sense_key"); sk != "" {
 		ev.Msg = "Sense key " + sk + scsiWhere(ev)
@@ -248,10 +308,17 @@ func decodeCDBExt(ev *event.Event) {
 		return
 	}
 	name, b := splitCDB(cdb)
-	ev.SetExt("cdb_command", name)
 	if len(b) == 0 {
+		ev.SetExt("cdb_command", name)
 		return
 	}
+	if strings.HasPrefix(name, "opcode=") {
+		// Without SCSI constants: "opcode=0x28 28 00 …".
+		if n, ok := cdbOpcodes[b[0]]; ok {
+			name = n
+		}
+	}
+	ev.SetExt("cdb_command", name)
 	ev.SetExt("cdb_opcode", fmt.Sprintf("0x%02x", b[0]))
 	if lba, blocks, ok := cdbRange(b); ok {
 		ev.SetExt("lba", strconv.FormatUint(lba, 10))

@@ -61,6 +61,22 @@ var thinRules = []rule{{
 	role:  roleJoin, key: "thin",
 	msg: "Thin pool {kdev}: current metadata transaction aborted",
 }, {
+	// Aborting failed too: the pool goes to fail mode.
+	name:  "thin_abort_failed",
+	level: kernErr,
+	typ:   "DM_THIN_METADATA_ERROR",
+	re:    regexp.MustCompile(`^device-mapper: thin: (?P<kdev>\d+:\d+): failed to abort metadata transaction`),
+	role:  roleJoin, key: "thin",
+	msg: "Thin pool {kdev}: aborting the metadata transaction failed",
+}, {
+	// persistent-data/dm-btree-spine.c: a metadata btree node failed its
+	// check on read.
+	name:  "thin_btree_node_check",
+	level: kernErr,
+	typ:   "DM_THIN_METADATA_CORRUPTION",
+	re:    regexp.MustCompile(`^device-mapper: btree spine: node_check failed: (?P<detail>.+?)\s*$`),
+	msg:   "Thin pool metadata btree node corrupt: {detail} (the line names no pool)",
+}, {
 	name:  "thin_alloc_failed",
 	level: kernErr,
 	typ:   "DM_THIN_ALLOC_FAILED",

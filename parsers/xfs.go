@@ -1,6 +1,10 @@
 package parsers
 
-import "regexp"
+import (
+	"regexp"
+
+	"github.com/peripety/peripety/event"
+)
 
 // XFS lines (fs/xfs/xfs_message.c: "XFS (<s_id>): …"), and the iomap
 // writeback error (fs/iomap/buffered-io.c) that XFS filesystems print
@@ -145,10 +149,12 @@ var xfsRules = []rule{{
 	name:  "xfs_metadata_corruption",
 	level: kernAlert,
 	typ:   "FS_CORRUPTION",
+	// The buffer verifiers' form, and the inode verifier's ("…, inode
+	// 0x84 dinode").
 	re: regexp.MustCompile(xfsMsg + `Metadata (?P<corruption>corruption|CRC error) detected at (?P<function>\S+?)(?: \[xfs\])?, ` +
-		`(?P<structure>\S+) block (?P<daddr>0x[0-9a-f]+)`),
+		`(?:(?P<structure>\S+) block (?P<daddr>0x[0-9a-f]+)|inode (?P<inode>0x[0-9a-f]+)(?: (?P<inode_structure>\w+))?)`),
 	key: "xfs-corrupt", open: true,
-	msg: "XFS on {kdev}: metadata {corruption} in {structure} block {daddr}; unmount and run xfs_repair",
+	msg: "XFS on {kdev}: metadata {corruption}[ in {structure} block {daddr}][ in inode {inode}]; unmount and run xfs_repair",
 }, {
 	name:  "xfs_internal_error",
 	level: kernAlert,
@@ -162,8 +168,23 @@ var xfsRules = []rule{{
 	level: kernAlert,
 	typ:   "FS_CORRUPTION",
 	re:    regexp.MustCompile(xfsMsg + `Corruption (?:of in-memory data )?detected\. Unmount and run xfs_repair`),
-	key:   "xfs-corrupt", open: true,
+	role:  roleJoin, key: "xfs-corrupt", open: true,
 	msg: "XFS on {kdev}: corruption detected; unmount and run xfs_repair",
+}, {
+	// xfs_inactive_ifree: freeing an inode failed (-117: corrupt
+	// metadata); a shutdown follows.
+	name:  "xfs_ifree_failed",
+	level: kernNotice,
+	typ:   "FS_CORRUPTION",
+	re:    regexp.MustCompile(xfsMsg + `(?P<function>\w+): xfs_ifree returned error (?P<errno>-?\d+)`),
+	sev:   sevOf(event.Error),
+	msg:   "XFS on {kdev}: freeing an inode failed (error {errno})",
+}, {
+	name:  "xfs_empty_log_check",
+	level: kernWarning,
+	typ:   "FS_MOUNT_FAILED",
+	re:    regexp.MustCompile(xfsMsg + `(?:\w+: )?empty log check failed`),
+	msg:   "XFS on {kdev}: the log looked empty but is not; mount failed",
 }, {
 	name:  "xfs_run_repair",
 	level: kernAlert,

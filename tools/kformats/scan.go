@@ -240,6 +240,10 @@ func funcBefore(t string, j int) string {
 	switch name {
 	case "if", "for", "while", "switch", "":
 		return ""
+	case "__releases", "__acquires", "__must_hold":
+		// A lock annotation after the parameter list: the function's
+		// name is before the list before it.
+		return funcBefore(t[:b]+"{", b)
 	}
 	// The body of a function starts at column 0 in kernel style; a
 	// statement block inside one does not.
