@@ -61,6 +61,7 @@ var genericRules = func() []rule {
 		{"nvme", event.SubNVMe, "NVME", genericNVMe, "NVMe"},
 		{"iscsi", event.SubISCSI, "ISCSI", genericISCSI, "iSCSI"},
 		{"md", event.SubMD, "MD", genericMD, "MD"},
+		{"virtio_blk", event.SubBlock, "BLK_VIRTIO", `^virtio_blk (?P<virtio>virtio\d+): (?:virtio_blk: )?(?P<detail>.+)$`, "virtio-blk {virtio}"},
 		{"xfs", event.SubXFS, "FS", genericXFS, "XFS"},
 		{"ext4", event.SubExt4, "FS", genericExt4, "ext4"},
 		{"jbd2", event.SubJBD2, "FS_JOURNAL", genericJBD2, "jbd2"},

@@ -21,6 +21,8 @@ var genericCases = []lineCase{
 	single("<4>iscsi: invalid session 3", "ISCSI_WARNING", "", event.Warning, nil),
 	single("<3>md/raid:md0: cannot start dirty degraded array.", "MD_ERROR", "md0", event.Error, map[string]string{"detail": "cannot start dirty degraded array."}),
 	single("<4>md0: bitmaps are not supported for raid0", "MD_WARNING", "md0", event.Warning, nil),
+	single("<3>virtio_blk virtio2: zone 12: invalid condition 0x7", "BLK_VIRTIO_ERROR", "", event.Error, map[string]string{"virtio": "virtio2"}),
+	single("<4>virtio_blk virtio1: zero write granularity reported", "BLK_VIRTIO_WARNING", "", event.Warning, nil),
 	single("<1>XFS (sda1): xfs_imap_lookup: xfs_ialloc_read_agi() returned error -5, agno 0", "FS_ERROR", "sda1", event.Alert, nil),
 	single("<4>XFS (sdb1): Corruption warning: Metadata has LSN (1:2345) ahead of current LSN (1:1234). Please unmount and run xfs_repair (>= v4.3) to resolve.",
 		"FS_WARNING", "sdb1", event.Warning, nil),
