@@ -81,12 +81,12 @@ var blockRules = []rule{{
 }, {
 	// block/partitions/core.c: a partition table that does not fit the
 	// disk (a LUN shrunk, a truncated image).
-	name:  "blk_partition_beyond_eod",
-	level: kernWarning,
-	typ:   "BLK_PARTITION_INVALID",
-	re: regexp.MustCompile(`^(?P<kdev>[^\s:]+): (?P<detail>p(?P<partno>\d+) (?:size \d+ extends|start \d+ is) beyond EOD|` +
-		`partition table (?:partially )?beyond EOD|p\d+ start \d+\+\d+ is not zone aligned)`),
-	msg: "Partition table of {kdev} does not fit the disk: {detail}",
+	name:   "blk_partition_beyond_eod",
+	level:  kernWarning,
+	typ:    "BLK_PARTITION_INVALID",
+	needle: " beyond EOD",
+	re:     regexp.MustCompile(`^(?P<kdev>[^\s:]+): (?P<detail>p(?P<partno>\d+) (?:size \d+ extends|start \d+ is) beyond EOD|partition table (?:partially )?beyond EOD)`),
+	msg:    "Partition table of {kdev} does not fit the disk: {detail}",
 }, {
 	name:  "blk_partition_add_failed",
 	level: kernErr,
@@ -99,8 +99,11 @@ var blockRules = []rule{{
 	name:  "blk_zone_error",
 	level: kernWarning,
 	typ:   "BLK_ZONE_ERROR",
+	// Every form names a zone ("zone", "Zone", "zones", "zoned").
+	needle: "one",
 	re: regexp.MustCompile(`^(?P<kdev>[^\s:]+): (?P<detail>zone \d+: (?:Aborting plugged BIOs|Invalid mix of zone append and regular writes)|` +
-		`Invalid [^:]*zone.*|No zones reported|Missing zones from sector \d+|Zone gap at sectors [\d.]+|failed to revalidate zones)$`),
+		`Invalid [^:]*zone.*|No zones reported|Missing zones from sector \d+|Zone gap at sectors [\d.]+|failed to revalidate zones|` +
+		`p\d+ start \d+\+\d+ is not zone aligned)$`),
 	msg: "Zoned device {kdev}: {detail}",
 }, {
 	// A request-based dm (multipath) clone the path's queue limits turn

@@ -59,6 +59,7 @@ var btrfsRules = func() []rule {
 		`(?:block=(?P<logical>\d+) (?P<when>read|write) time tree block corruption detected|read time tree block corruption detected on logical (?P<logical_>\d+) mirror (?P<mirror>\d+))`,
 		"btrfs on {kdev}: tree block corruption detected[ at logical {logical}]")
 	blockCorrupt.role, blockCorrupt.key, blockCorrupt.open = roleJoin, "btrfs", true
+	blockCorrupt.needle = "tree block corruption detected"
 	// ≤3.x scrub lines had no device prefix: "btrfs: fixed up error at
 	// logical … on dev /dev/sdb".
 	fixedUp := rule{name: "btrfs_fixed_up", typ: "FS_CSUM_ERROR", level: kernErr, prefixes: []string{"btrfs: ", "BTRFS "},
@@ -66,12 +67,14 @@ var btrfsRules = func() []rule {
 			`(?:dev (?P<bdev>\S+)(?: physical (?P<physical>\d+))?|mirror (?P<mirror>\d+))`),
 		msg: "btrfs[ on {kdev}]: repaired an error at logical {logical}[ on {bdev}]"}
 
+	mountFailed := btrfsRule("btrfs_mount_failed", "FS_MOUNT_FAILED",
+		`(?P<reason>open_ctree failed(?:: -?\d+)?|failed to read (?:chunk root|the system array: -?\d+|chunk tree: -?\d+|block groups: -?\d+|devices|tree root))$`,
+		"btrfs on {kdev} failed to mount: {reason}")
+	mountFailed.needle = "failed"
+
 	return []rule{
 		treeCheck, blockCorrupt, fixedUp,
-		btrfsRule("btrfs_mount_failed", "FS_MOUNT_FAILED",
-			`(?P<reason>open_ctree failed(?:: -?\d+)?|failed to read (?:chunk root|the system array: -?\d+|chunk tree: -?\d+|block groups: -?\d+|devices|tree root)|`+
-				`superblock checksum mismatch|superblock contains fatal errors)$`,
-			"btrfs on {kdev} failed to mount: {reason}"),
+		mountFailed,
 		btrfsRule("btrfs_direct_io_failed", "FS_IO_ERROR",
 			`direct IO failed ino (?P<ino>\d+) (?:rw (?P<rw>[\d,]+)|op (?P<op>0x[0-9a-f]+)) (?:sector|offset) (?P<offset>0x[0-9a-f]+) len (?P<len>\d+) err no (?P<errno>-?\d+)`,
 			"btrfs on {kdev}: direct I/O to inode {ino} failed (error {errno})"),

@@ -94,11 +94,12 @@ var genericRules = func() []rule {
 		return regexp.MustCompile(`^BTRFS (?P<_level>` + levels + `)(?: ` + btrfsDev + `)?: (?P<detail>.+)$`)
 	}
 	rules = append(rules, rule{
-		name: "generic_btrfs_error", sub: event.SubBtrfs, typ: "FS_ERROR", prefixes: []string{"BTRFS "},
-		re:  btrfsAny("emergency|alert|critical|error"),
-		msg: "btrfs[ on {kdev}]: {detail}",
+		name: "generic_btrfs_error", sub: event.SubBtrfs, typ: "FS_ERROR",
+		prefixes: []string{"BTRFS emergency", "BTRFS alert", "BTRFS critical", "BTRFS error"},
+		re:       btrfsAny("emergency|alert|critical|error"),
+		msg:      "btrfs[ on {kdev}]: {detail}",
 	}, rule{
-		name: "generic_btrfs_warning", sub: event.SubBtrfs, typ: "FS_WARNING", prefixes: []string{"BTRFS "},
+		name: "generic_btrfs_warning", sub: event.SubBtrfs, typ: "FS_WARNING", prefixes: []string{"BTRFS warning"},
 		re:  btrfsAny("warning"),
 		msg: "btrfs[ on {kdev}]: {detail}",
 	})
