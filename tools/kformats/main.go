@@ -275,7 +275,7 @@ func extractFile(src string, sf subFile, global map[string]string) ([]Call, erro
 		if !ok {
 			continue
 		}
-		c, ok := makeCall(name, fam, args, macros, prfmt, sf.path)
+		c, ok := makeCall(name, fam, args, macros, prfmt)
 		s.pos = end
 		if !ok {
 			continue
@@ -309,7 +309,7 @@ func modName(path string) string {
 }
 
 // makeCall reads one call's arguments.
-func makeCall(name string, fam family, args []string, macros map[string]string, prfmt, path string) (Call, bool) {
+func makeCall(name string, fam family, args []string, macros map[string]string, prfmt string) (Call, bool) {
 	c := Call{Call: name, Level: fam.level}
 	fi := -1
 	var fmtStr string
@@ -339,12 +339,13 @@ func makeCall(name string, fam family, args []string, macros map[string]string, 
 	case c.Level == "":
 		c.Level = "d"
 	}
-	if strings.HasPrefix(name, "pr_") || strings.HasPrefix(name, "DM") {
-		// pr_* and DM* (pr_err(DM_FMT(fmt))) apply the file's pr_fmt.
-		fmtStr = strings.ReplaceAll(prfmt, "\x00", fmtStr)
-	}
 	if strings.HasPrefix(name, "DM") {
 		fmtStr = macros["DM_NAME"] + ": " + macros["DM_MSG_PREFIX"] + ": " + fmtStr
+	}
+	if strings.HasPrefix(name, "pr_") || strings.HasPrefix(name, "DM") {
+		// pr_* and DM* (pr_err(DM_FMT(fmt))) apply the file's pr_fmt
+		// around everything else.
+		fmtStr = strings.ReplaceAll(prfmt, "\x00", fmtStr)
 	}
 	c.Fmt = strings.TrimRight(fmtStr, "\n")
 	switch {
@@ -361,7 +362,6 @@ func makeCall(name string, fam family, args []string, macros map[string]string, 
 	for _, a := range args[fi+1:] {
 		c.Args = append(c.Args, squash(a))
 	}
-	_ = path
 	return c, true
 }
 
