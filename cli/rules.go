@@ -95,9 +95,13 @@ func (c *RulesListCmd) Run(env *Env) error {
 		return out.Flush()
 	}
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSUB-SYSTEM\tEVENT TYPE\tKIND\tSOURCE")
+	fmt.Fprintln(tw, "NAME\tSUB-SYSTEM\tEVENT TYPE\tKIND\tCONDITION\tSOURCE")
 	for _, r := range rs.Rules() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.SubSystem), dash(r.EventType), r.Kind, r.Source)
+		kind := r.Kind
+		if r.CatchAll {
+			kind += ",catch-all"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.SubSystem), dash(r.EventType), kind, dash(r.Condition), r.Source)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -105,8 +109,9 @@ func (c *RulesListCmd) Run(env *Env) error {
 	return out.Flush()
 }
 
-func ruleJSON(r parsers.RuleInfo) map[string]string {
-	return map[string]string{"name": r.Name, "sub_system": r.SubSystem, "event_type": r.EventType, "kind": r.Kind, "source": r.Source}
+func ruleJSON(r parsers.RuleInfo) map[string]any {
+	return map[string]any{"name": r.Name, "sub_system": r.SubSystem, "event_type": r.EventType, "kind": r.Kind, "source": r.Source,
+		"condition": r.Condition, "catch_all": r.CatchAll}
 }
 
 // RulesTestCmd is `prpt rules test`.

@@ -51,7 +51,33 @@ var ataRules = []rule{{
 		typ:      "ATA_LINK_RESET",
 		prefixes: []string{"ata"},
 		re:       regexp.MustCompile(ataHdr + `(?P<reset>hard|soft) resetting link`),
+		cond:     "link:resetting",
 		msg:      "ATA {kdev}: {reset} resetting link",
+	}, {
+		name:     "ata_reset_retry",
+		level:    kernWarning,
+		typ:      "ATA_LINK_RESET",
+		prefixes: []string{"ata"},
+		re:       regexp.MustCompile(ataHdr + `reset failed \(errno=(?P<errno>-?\d+)\), retrying in (?P<retry_secs>\d+) secs`),
+		cond:     "link:resetting",
+		msg:      "ATA {kdev}: link reset failed (errno {errno}), retrying in {retry_secs}s",
+	}, {
+		// Error handling gave the link up: its devices are gone.
+		name:     "ata_link_reset_gave_up",
+		level:    kernErr,
+		typ:      "ATA_LINK_FAILED",
+		prefixes: []string{"ata"},
+		re:       regexp.MustCompile(ataHdr + `(?P<what>reset failed|failed to reset PMP|failed to recover PMP after \d+ tries), giving up`),
+		cond:     "link:down",
+		msg:      "ATA {kdev}: {what}, giving up: the link is down",
+	}, {
+		name:     "ata_pmp_link_disabled",
+		level:    kernWarning,
+		typ:      "ATA_LINK_FAILED",
+		prefixes: []string{"ata"},
+		re:       regexp.MustCompile(ataHdr + `failed to recover link after (?P<tries>\d+) tries, disabling`),
+		cond:     "link:down",
+		msg:      "ATA {kdev}: link not recovered after {tries} tries, disabled",
 	}, {
 		name:     "ata_comreset_failed",
 		level:    kernErr,
@@ -65,13 +91,33 @@ var ataRules = []rule{{
 		typ:      "ATA_LINK_DOWN",
 		prefixes: []string{"ata"},
 		re:       regexp.MustCompile(ataHdr + `SATA link down \(SStatus (?P<sstatus>[0-9a-f]+) SControl (?P<scontrol>[0-9a-f]+)\)`),
+		cond:     "link:down",
 		msg:      "ATA {kdev}: SATA link down",
+	}, {
+		name:     "ata_link_up",
+		level:    kernInfo,
+		typ:      "ATA_LINK_UP",
+		prefixes: []string{"ata"},
+		re:       regexp.MustCompile(ataHdr + `SATA link up (?P<speed>\S+ Gbps|<unknown>) \(SStatus (?P<sstatus>[0-9a-f]+) SControl (?P<scontrol>[0-9a-f]+)\)`),
+		cond:     "link:up",
+		msg:      "ATA {kdev}: SATA link up at {speed}",
+	}, {
+		// Printed at probe and after every reset that revalidated the
+		// device: it takes commands again.
+		name:     "ata_device_configured",
+		level:    kernInfo,
+		typ:      "ATA_DEVICE_CONFIGURED",
+		prefixes: []string{"ata"},
+		re:       regexp.MustCompile(ataHdr + `configured for (?P<xfer_mode>[\w/]+)(?P<detail>.*)$`),
+		cond:     "device:running",
+		msg:      "ATA device {kdev} configured for {xfer_mode}",
 	}, {
 		name:     "ata_device_disabled",
 		level:    kernWarning,
 		typ:      "ATA_DEVICE_DISABLED",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `disable(?:d|_device_on_error)`),
+		re:       regexp.MustCompile(ataHdr + `disable(?:d$| device$|_device_on_error)`),
+		cond:     "device:offline",
 		msg:      "ATA device {kdev} disabled",
 	}, {
 		name:     "ata_eh_complete",

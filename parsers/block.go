@@ -27,6 +27,71 @@ var blkStatusWords = []string{
 	"<null> error",
 }
 
+// blkStatus is what the block layer's status word of a failed request
+// means: its blk_status_t name (include/linux/blk_types.h) and the
+// severity of the failure when it is not the line's own KERN_ERR.
+type blkStatus struct {
+	name string
+	// sev, when set, replaces the line's severity: a request the caller
+	// retries or answers otherwise is no failed I/O.
+	sev  *event.Severity
+	cond string
+}
+
+// blkStatuses maps the status word of blk_print_req_error's line
+// (blk_errors[] in block/blk-core.c, 4.19-6.12) to its status. The line's
+// event stays BLK_IO_ERROR for every status (the shared corpus expects that
+// type of the medium, nexus and not-supported lines); the status goes to
+// the extension as blk_status.
+var blkStatuses = map[string]blkStatus{
+	// mkfs and the page cache probe WRITE ZEROES and DISCARD and fall
+	// back when the device lacks them.
+	"operation not supported":   {name: "BLK_STS_NOTSUPP", sev: sevOf(event.Info)},
+	"timeout":                   {name: "BLK_STS_TIMEOUT"},
+	"critical space allocation": {name: "BLK_STS_NOSPC"},
+	"recoverable transport":     {name: "BLK_STS_TRANSPORT"},
+	"critical target":           {name: "BLK_STS_TARGET"},
+	// Renamed "reservation conflict" (BLK_STS_RESV_CONFLICT) in 6.5.
+	"critical nexus":       {name: "BLK_STS_NEXUS"},
+	"reservation conflict": {name: "BLK_STS_RESV_CONFLICT"},
+	"critical medium":      {name: "BLK_STS_MEDIUM"},
+	"protection":           {name: "BLK_STS_PROTECTION"},
+	// Resource shortages are retried by the block layer.
+	"kernel resource": {name: "BLK_STS_RESOURCE", sev: sevOf(event.Warning)},
+	"device resource": {name: "BLK_STS_DEV_RESOURCE", sev: sevOf(event.Warning)},
+	// RWF_NOWAIT I/O that would block: the caller retries.
+	"nonblocking retry": {name: "BLK_STS_AGAIN", sev: sevOf(event.Info)},
+	"device offline":    {name: "BLK_STS_OFFLINE", cond: "device:offline"},
+	// dm requeues the request on another path.
+	"dm internal retry":       {name: "BLK_STS_DM_REQUEUE", sev: sevOf(event.Info)},
+	"open zones exceeded":     {name: "BLK_STS_ZONE_OPEN_RESOURCE"},
+	"active zones exceeded":   {name: "BLK_STS_ZONE_ACTIVE_RESOURCE"},
+	"duration limit exceeded": {name: "BLK_STS_DURATION_LIMIT"},
+	"invalid":                 {name: "BLK_STS_INVAL"},
+	"I/O":                     {name: "BLK_STS_IOERR"},
+}
+
+// finishBlkIOError names the status of a failed request and levels its
+// event by it.
+func finishBlkIOError(pe *pending) {
+	ev := &pe.ev
+	st, ok := blkStatuses[ev.Ext("status")]
+	if !ok {
+		return
+	}
+	ev.SetExt("blk_status", st.name)
+	if st.sev != nil {
+		ev.Severity = *st.sev
+	}
+	if st.cond != "" {
+		ev.SetExt("condition", st.cond)
+	}
+	if st.name == "BLK_STS_NOTSUPP" {
+		p := appendExpanded(nil, "{kdev} does not support[ {op}] (sector {sector}): the caller falls back, no I/O failed", ev.Kdev, ev.Extension)
+		ev.Msg = string(p)
+	}
+}
+
 var blockRules = []rule{{
 	name:     "blk_io_error",
 	level:    kernErr,
@@ -36,9 +101,11 @@ var blockRules = []rule{{
 		`(?: op 0x[0-9a-f]+:\((?P<op>\w+)\))?(?: flags (?:0x)?(?P<flags>[0-9a-f]+))?`),
 	// The block layer's line ends the SCSI or NVMe failure printed just
 	// before it for the same disk.
-	role: roleTail,
-	key:  "disk",
-	msg:  "{status} error on {kdev} at sector {sector}[ ({op})]",
+	role:   roleTail,
+	key:    "disk",
+	msg:    "{status} error on {kdev} at sector {sector}[ ({op})]",
+	finish: finishBlkIOError,
+	conds:  []string{"device:offline"},
 }, {
 	name:     "buffer_io_error",
 	level:    kernErr,
@@ -46,6 +113,15 @@ var blockRules = []rule{{
 	prefixes: []string{"Buffer I/O error on dev"},
 	re:       regexp.MustCompile(`^Buffer I/O error on dev(?:ice)? (?P<kdev>[^\s,]+), logical block (?P<block>\d+)(?:, (?P<detail>.+))?$`),
 	msg:      "Buffer I/O error on {kdev} at logical block {block}[ ({detail})]",
+}, {
+	// A capacity of 0: the namespace was detached, the medium removed,
+	// the loop device cleared.
+	name:  "blk_capacity_zero",
+	level: kernInfo,
+	typ:   "BLK_CAPACITY_CHANGE",
+	re:    regexp.MustCompile(`^(?P<kdev>[^\s:]+): detected capacity change from (?P<old_sectors>\d+) to (?P<new_sectors>0)$`),
+	cond:  "device:removed",
+	msg:   "Capacity of {kdev} changed from {old_sectors} sectors to 0: the device or its medium is gone",
 }, {
 	name:  "blk_capacity_change",
 	level: kernInfo,

@@ -24,7 +24,7 @@ func btrfsRule(name, typ, body, msg string) rule {
 var btrfsRules = func() []rule {
 	forcedRO := btrfsRule("btrfs_forced_readonly", "FS_REMOUNT_READ_ONLY", `forced readonly`,
 		"btrfs filesystem on {kdev} forced read-only after an error")
-	forcedRO.key, forcedRO.open = "btrfs", true
+	forcedRO.key, forcedRO.open, forcedRO.cond = "btrfs", true, "fs:ro"
 	skipping := btrfsRule("btrfs_skipping_commit", "", `Skipping commit of aborted transaction\.?`, "")
 	skipping.role, skipping.key = roleContext, "btrfs"
 	transid := btrfsRule("btrfs_parent_transid", "FS_CORRUPTION",
@@ -78,10 +78,10 @@ var btrfsRules = func() []rule {
 		btrfsRule("btrfs_direct_io_failed", "FS_IO_ERROR",
 			`direct IO failed ino (?P<ino>\d+) (?:rw (?P<rw>[\d,]+)|op (?P<op>0x[0-9a-f]+)) (?:sector|offset) (?P<offset>0x[0-9a-f]+) len (?P<len>\d+) err no (?P<errno>-?\d+)`,
 			"btrfs on {kdev}: direct I/O to inode {ino} failed (error {errno})"),
-		btrfsRule("btrfs_first_mount", "FS_MOUNTED", `first mount of filesystem `+btrfsUUID,
-			"btrfs filesystem {uuid} on {kdev} mounted"),
-		btrfsRule("btrfs_last_unmount", "FS_UNMOUNTED", `last unmount of filesystem `+btrfsUUID,
-			"btrfs filesystem {uuid} on {kdev} unmounted"),
+		withCond(btrfsRule("btrfs_first_mount", "FS_MOUNTED", `first mount of filesystem `+btrfsUUID,
+			"btrfs filesystem {uuid} on {kdev} mounted"), "fs:mounted"),
+		withCond(btrfsRule("btrfs_last_unmount", "FS_UNMOUNTED", `last unmount of filesystem `+btrfsUUID,
+			"btrfs filesystem {uuid} on {kdev} unmounted"), "fs:unmounted"),
 		btrfsRule("btrfs_csum_failed", "FS_CSUM_ERROR",
 			`csum failed (?:root (?P<root>-?\d+) )?ino (?P<ino>\d+) off (?P<off>\d+)(?: logical (?P<logical>\d+))? csum (?P<csum>\S+) expected csum (?P<expected_csum>\S+)(?: mirror (?P<mirror>\d+))?`,
 			"btrfs on {kdev}: data checksum mismatch in inode {ino} at offset {off}[ (mirror {mirror})]"),

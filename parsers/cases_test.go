@@ -47,6 +47,7 @@ var caseTables = map[string][]lineCase{
 	"xfs":     xfsCases,
 	"btrfs":   btrfsCases,
 	"generic": genericCases,
+	"conds":   conditionCases,
 }
 
 // single is a case of one record giving one event; the event's raw_msg is

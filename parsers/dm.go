@@ -18,6 +18,7 @@ var dmRules = []rule{{
 	level: kernWarning,
 	sub:   event.SubMultipath,
 	typ:   "DM_MPATH_PATH_FAILED",
+	cond:  "path:failed",
 	re:    regexp.MustCompile(`^device-mapper: multipath: (?:(?P<map>\d+:\d+): )?Failing path (?P<kdev>\d+:\d+)\.?$`),
 	msg:   "Multipath[ map {map}]: path {kdev} failed",
 }, {
@@ -25,6 +26,7 @@ var dmRules = []rule{{
 	level: kernWarning,
 	sub:   event.SubMultipath,
 	typ:   "DM_MPATH_PATH_REINSTATED",
+	cond:  "path:active",
 	re:    regexp.MustCompile(`^device-mapper: multipath: (?:(?P<map>\d+:\d+): )?Reinstating path (?P<kdev>\d+:\d+)\.?$`),
 	msg:   "Multipath[ map {map}]: path {kdev} reinstated",
 }, {
@@ -40,8 +42,11 @@ var dmRules = []rule{{
 	level: kernErr,
 	sub:   event.SubMultipath,
 	typ:   "DM_MPATH_FAILOVER_FAILED",
-	re:    regexp.MustCompile(`^device-mapper: multipath: (?:(?P<map>\d+:\d+): )?Could not failover device\. Error (?P<errno>-?\d+)\.?`),
-	msg:   "Multipath[ map {map}]: could not fail over (error {errno})",
+	// scsi_dh_activate's failure: the hardware handler (ALUA, RDAC, …)
+	// could not switch the path group.
+	re: regexp.MustCompile(`^device-mapper: multipath: (?:(?P<map>\d+:\d+): )?Could not failover (?:device\.|the device: Handler scsi_dh_(?P<handler>\w+)) ` +
+		`Error (?P<errno>-?\d+)\.?`),
+	msg: "Multipath[ map {map}]: could not fail over[ with handler {handler}] (error {errno})",
 }, {
 	name:  "dm_dirty_log_read_failed",
 	level: kernWarning,

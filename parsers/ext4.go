@@ -24,6 +24,7 @@ var ext4Rules = []rule{{
 	name:  "ext4_mounted",
 	level: kernInfo,
 	typ:   "FS_MOUNTED",
+	cond:  "fs:mounted",
 	re:    regexp.MustCompile(ext4Msg + `mounted filesystem ` + ext4UUID + ` (?P<mode>ro|r/w) ` + ext4Data + `(?: Quota mode: (?P<quota_mode>[^.]+)\.)?`),
 	msg:   "ext4 filesystem {uuid} on {kdev} mounted {mode}",
 }, {
@@ -32,14 +33,24 @@ var ext4Rules = []rule{{
 	name:  "ext4_mounted_legacy",
 	level: kernInfo,
 	typ:   "FS_MOUNTED",
+	cond:  "fs:mounted",
 	re:    regexp.MustCompile(ext4Msg + `mounted filesystem ` + ext4Data + `(?: Opts: (?P<opts>.*?))?\.?(?: Quota mode: (?P<quota_mode>[^.]+)\.)?$`),
 	msg:   "ext4 filesystem on {kdev} mounted[ (options {opts})]",
 }, {
 	name:  "ext4_unmounting",
 	level: kernInfo,
 	typ:   "FS_UNMOUNTED",
+	cond:  "fs:unmounted",
 	re:    regexp.MustCompile(ext4Msg + `unmounting filesystem(?: ` + ext4UUID + `)?\.`),
 	msg:   "ext4 filesystem[ {uuid}] on {kdev} unmounted",
+}, {
+	// 6.2+ names the mode: read-write again clears a read-only state.
+	name:  "ext4_remounted_rw",
+	level: kernInfo,
+	typ:   "FS_REMOUNTED",
+	re:    regexp.MustCompile(ext4Msg + `re-mounted(?: ` + ext4UUID + `)? (?P<mode>r/w)\.(?: Quota mode: (?P<quota_mode>[^.]+)\.)?`),
+	cond:  "fs:rw",
+	msg:   "ext4 filesystem[ {uuid}] on {kdev} remounted {mode}",
 }, {
 	name:  "ext4_remounted",
 	level: kernInfo,
@@ -50,12 +61,14 @@ var ext4Rules = []rule{{
 	name:  "ext4_remount_ro",
 	level: kernCrit,
 	typ:   "FS_REMOUNT_READ_ONLY",
+	cond:  "fs:ro",
 	re:    regexp.MustCompile(ext4Msg + `Remounting filesystem read-only`),
 	msg:   "ext4 filesystem on {kdev} remounted read-only after an error",
 }, {
 	name:  "ext4_shutdown",
 	level: kernAlert,
 	typ:   "FS_SHUTDOWN",
+	cond:  "fs:shutdown",
 	re:    regexp.MustCompile(ext4Msg + `shut down requested \((?P<shutdown_flag>\d+)\)`),
 	msg:   "ext4 filesystem on {kdev} shut down (flag {shutdown_flag})",
 }, {

@@ -21,7 +21,7 @@ func catchAll(name, sub, typ, re, what string) []rule {
 	cre := regexp.MustCompile(re)
 	mk := func(sfx string, l printkLevel) rule {
 		return rule{name: name + "_" + sfx, sub: sub, typ: typ + "_" + map[printkLevel]string{kernErr: "ERROR", kernWarning: "WARNING"}[l],
-			level: l, atMost: l, re: cre, msg: what + "[ on {kdev}]: {detail}"}
+			level: l, atMost: l, re: cre, msg: what + "[ on {kdev}]: {detail}", catchAll: true}
 	}
 	return []rule{mk("error", kernErr), mk("warning", kernWarning)}
 }
@@ -97,11 +97,11 @@ var genericRules = func() []rule {
 		name: "generic_btrfs_error", sub: event.SubBtrfs, typ: "FS_ERROR",
 		prefixes: []string{"BTRFS emergency", "BTRFS alert", "BTRFS critical", "BTRFS error"},
 		re:       btrfsAny("emergency|alert|critical|error"),
-		msg:      "btrfs[ on {kdev}]: {detail}",
+		msg:      "btrfs[ on {kdev}]: {detail}", catchAll: true,
 	}, rule{
 		name: "generic_btrfs_warning", sub: event.SubBtrfs, typ: "FS_WARNING", prefixes: []string{"BTRFS warning"},
 		re:  btrfsAny("warning"),
-		msg: "btrfs[ on {kdev}]: {detail}",
+		msg: "btrfs[ on {kdev}]: {detail}", catchAll: true,
 	})
 	// Lines without a device: btrfs's "BTRFS: …" and ext4's "EXT4-fs: …"
 	// at error level (ext4's warnings there are mount option notices).

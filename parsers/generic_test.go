@@ -31,7 +31,7 @@ var genericCases = []lineCase{
 	single("<3>JBD2: Spotted dirty metadata buffer (dev = sdb1, blocknr = 1234). There's a risk of filesystem corruption in case of system crash.",
 		"FS_JOURNAL_ERROR", "", event.Error, nil),
 	single("<4>JBD2: Ignoring recovery information on journal", "FS_JOURNAL_WARNING", "", event.Warning, nil),
-	single("<3>device-mapper: multipath: Could not failover the device: Handler scsi_dh_alua Error 15.", "DM_MPATH_ERROR", "", event.Error,
+	single("<3>device-mapper: multipath: bio-based multipath doesn't allow hardware handler args", "DM_MPATH_ERROR", "", event.Error,
 		map[string]string{"target": "multipath"}),
 	single("<4>device-mapper: multipath round-robin: repeat_count > 1 is deprecated, using 1 instead", "DM_MPATH_WARNING", "", event.Warning, nil),
 	single("<3>device-mapper: thin metadata: couldn't read superblock", "DM_THIN_ERROR", "", event.Error, nil),

@@ -45,6 +45,7 @@ var iscsiRules = []rule{{
 	prefixes: []string{"connection"},
 	re:       regexp.MustCompile(`^(?P<kdev>connection\d+:\d+): detected conn error \((?P<error_code>\d+)\)`),
 	sev:      sevOf(event.Error),
+	cond:     "link:down",
 	finish:   finishISCSIConnError,
 }, {
 	name:     "iscsi_ping_timeout",
@@ -61,7 +62,17 @@ var iscsiRules = []rule{{
 	prefixes: []string{"session"},
 	re:       regexp.MustCompile(`^(?P<kdev>session\d+): session recovery timed out after (?P<recovery_timeout>\d+) secs`),
 	sev:      sevOf(event.Error),
+	cond:     "link:down",
 	msg:      "iSCSI {kdev}: not recovered within {recovery_timeout}s, its devices go offline",
+}, {
+	// iscsid logged the connection in again (iscsi_conn_login_event).
+	name:     "iscsi_conn_login",
+	level:    kernInfo,
+	typ:      "ISCSI_CONN_LOGIN",
+	prefixes: []string{"connection"},
+	re:       regexp.MustCompile(`^(?P<kdev>connection\d+:\d+): detected conn login \((?P<state>\d+)\)`),
+	cond:     "link:up",
+	msg:      "iSCSI {kdev}: connection logged in",
 }}
 
 // finishISCSIConnError names the error code.

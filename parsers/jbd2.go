@@ -26,6 +26,7 @@ var jbd2Rules = []rule{{
 	name:  "jbd2_aborting_journal",
 	level: kernErr,
 	typ:   "FS_JOURNAL_ABORTED",
+	cond:  "fs:ro",
 	re:    regexp.MustCompile(`^Aborting journal on device ` + jbd2Dev + `\.$`),
 	msg:   "Journal on {kdev} aborted",
 }, {

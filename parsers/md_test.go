@@ -44,8 +44,7 @@ var mdCases = []lineCase{
 	single("<6>md: md0: data-check interrupted.", "MD_SYNC_INTERRUPTED", "md0", event.Info, map[string]string{"action": "data-check"}),
 	single("<3>md: super_written gets error=-5", "MD_IO_ERROR", "", event.Error, map[string]string{"error": "-5"}),
 	single("<3>md: md0: super_written gets error=10", "MD_IO_ERROR", "md0", event.Error, nil),
-	none("<6>md/raid1:md0: active with 2 out of 2 mirrors",
-		"<6>md: md0: redirecting sector 1 to other mirror: sdc1"),
+	none("<6>md: md0: redirecting sector 1 to other mirror: sdc1"),
 }
 
 func TestMD(t *testing.T) { runCases(t, mdCases) }

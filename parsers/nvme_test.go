@@ -49,7 +49,7 @@ var nvmeCases = []lineCase{{
 	},
 	single("<4>nvme nvme2: Removing after probe failure status: -19", "NVME_CTRL_REMOVED", "nvme2", event.Warning, nil),
 	single("<4>nvme nvme0: Device not ready; aborting reset, CSTS=0x1", "NVME_CTRL_DOWN", "nvme0", event.Warning, map[string]string{"csts": "0x1"}),
-	none("<6>nvme nvme0: pci function 0000:01:00.0", "<6>nvme nvme0: 8/0/0 default/read/poll queues", "<6> nvme0n1: p1 p2 p3"),
+	none("<6>nvme nvme0: pci function 0000:01:00.0", "<6> nvme0n1: p1 p2 p3"),
 }
 
 func TestNVMe(t *testing.T) { runCases(t, nvmeCases) }

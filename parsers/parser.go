@@ -198,6 +198,9 @@ func (p *Parser) line(rec *Record, line string) {
 			delete(caps, k)
 		}
 	}
+	if r.cond != "" {
+		caps["condition"] = r.cond
+	}
 	tag := caps["tag"]
 	if r.role != roleEvent {
 		if pe := p.findOpen(r.key, key, tag); pe != nil {

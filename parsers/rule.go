@@ -87,6 +87,16 @@ type rule struct {
 	// finish completes an event this rule started: type refinement and
 	// summaries that depend on every folded line.
 	finish func(*pending)
+	// cond is the device condition the line opens or clears
+	// ("path:failed", "array:clean", …; docs/conditions.md), given to its
+	// event as the extension key "condition".
+	cond string
+	// conds are the conditions finish chooses among (it sets the
+	// extension key itself), for rules whose line says which.
+	conds []string
+	// catchAll marks the rules of generic.go, which take any serious line
+	// of a prefix no specific rule takes.
+	catchAll bool
 	// source is "built-in parsers/<file>.go" or the user rule's FILE:LINE.
 	source string
 	user   bool
@@ -118,6 +128,12 @@ func (l printkLevel) severity() event.Severity {
 	return event.Severity(l - 1)
 }
 
+// withCond returns r with the condition its line opens or clears.
+func withCond(r rule, cond string) rule {
+	r.cond = cond
+	return r
+}
+
 // sevOf returns a pointer to a fixed severity for a rule table.
 func sevOf(s event.Severity) *event.Severity { return &s }
 
@@ -133,6 +149,12 @@ type RuleInfo struct {
 	Kind string
 	// Source is "built-in parsers/scsi.go" or the user rule's "FILE:LINE".
 	Source string
+	// Condition is the device condition the rule's line opens or clears
+	// (docs/conditions.md), "" for none; "a|b" when the line says which.
+	Condition string
+	// CatchAll: the rule takes any serious line of its prefix that no
+	// specific rule takes (parsers/generic.go).
+	CatchAll bool
 }
 
 func (r *rule) info() RuleInfo {
@@ -140,7 +162,12 @@ func (r *rule) info() RuleInfo {
 	if r.role == roleContext {
 		typ = ""
 	}
-	return RuleInfo{Name: r.name, SubSystem: r.sub, EventType: typ, Kind: roleNames[r.role], Source: r.source}
+	cond := r.cond
+	if cond == "" {
+		cond = strings.Join(r.conds, "|")
+	}
+	return RuleInfo{Name: r.name, SubSystem: r.sub, EventType: typ, Kind: roleNames[r.role], Source: r.source,
+		Condition: cond, CatchAll: r.catchAll}
 }
 
 // appendExpanded appends to dst the filled summary template tmpl: {name} is replaced by the value of the

@@ -63,6 +63,11 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			if r.level == kernNone && r.re.SubexpIndex("_level") < 0 {
 				return nil, fmt.Errorf("rule %s (%s): no kernel level", r.name, r.source)
 			}
+			for _, c := range append([]string{r.cond}, r.conds...) {
+				if _, ok := LookupCondition(c); c != "" && !ok {
+					return nil, fmt.Errorf("rule %s (%s): condition %q is not in the vocabulary", r.name, r.source, c)
+				}
+			}
 			rs.rules = append(rs.rules, &r)
 		}
 	}

@@ -97,44 +97,57 @@ var scsiRules = func() []rule {
 	// scsi_transport_fc.c: a remote port that did not come back within
 	// dev_loss_tmo; its targets go.
 	rport := rule{name: "fc_rport_timeout", sub: event.SubFC, typ: "FC_RPORT_LOST", level: kernErr, prefixes: []string{"rport-"},
-		re:  regexp.MustCompile(`^(?P<kdev>rport-\d+:\d+-\d+): blocked FC remote port time out: (?P<action>.+?)\s*$`),
-		msg: "FC remote port {kdev} did not come back: {action}"}
+		re:   regexp.MustCompile(`^(?P<kdev>rport-\d+:\d+-\d+): blocked FC remote port time out: (?P<action>.+?)\s*$`),
+		cond: "link:down",
+		msg:  "FC remote port {kdev} did not come back: {action}"}
 
 	rules := []rule{failed, result, unhandled, bareResult, sense, asc, ascCode, cdb, splitResult, splitCDB, timeout, unaligned, rport}
 	for _, r := range []struct {
 		name, typ string
 		level     printkLevel
 		body, msg string
+		cond      string
 	}{
 		{"scsi_medium_access_timeout", "SCSI_MEDIUM_ACCESS_TIMEOUT_OFFLINING_DISK", kernErr, `Medium access timeout failure\. Offlining disk!`,
-			"Medium access timeouts on {kdev}: the kernel took the disk offline"},
+			"Medium access timeouts on {kdev}: the kernel took the disk offline", "device:offline"},
 		{"scsi_device_offlined", "SCSI_DEVICE_OFFLINED", kernInfo, `Device offlined - not ready after error recovery`,
-			"SCSI device {kdev} offlined: not ready after error recovery"},
-		{"scsi_rejecting_io", "SCSI_DEVICE_OFFLINE", kernErr, `rejecting I/O to (?P<state>offline|dead) device`,
-			"SCSI device {kdev} is {state}: I/O to it is rejected"},
+			"SCSI device {kdev} offlined: not ready after error recovery", "device:offline"},
+		{"scsi_rejecting_io", "SCSI_DEVICE_OFFLINE", kernErr, `rejecting I/O to (?P<state>offline) device`,
+			"SCSI device {kdev} is {state}: I/O to it is rejected", "device:offline"},
+		// SDEV_DEL: the device is being removed.
+		{"scsi_rejecting_io_dead", "SCSI_DEVICE_OFFLINE", kernErr, `rejecting I/O to (?P<state>dead) device`,
+			"SCSI device {kdev} is being removed: I/O to it is rejected", "device:removed"},
+		// sd_init_command: the device went offline or changed under a
+		// queued command.
+		{"scsi_device_offline_changed", "SCSI_DEVICE_OFFLINE", kernErr, `device offline or changed`,
+			"SCSI device {kdev} went offline or changed: its command is failed", "device:offline"},
+		{"scsi_protection_type_unsupported", "SCSI_DEVICE_DISABLED", kernErr,
+			`formatted with unsupported protection type (?P<protection_type>\d+)\. Disabling disk!`,
+			"SCSI disk {kdev} is formatted with protection type {protection_type}, which the kernel does not support: disk disabled",
+			"device:offline"},
 		{"scsi_spinning_up", "SCSI_SPINNING_UP_DISK", kernNotice, `Spinning up disk\.*(?P<result>ready|not responding)?`,
-			"Spinning up disk {kdev}[: {result}]"},
+			"Spinning up disk {kdev}[: {result}]", ""},
 		{"scsi_power_on_reset", "SCSI_POWER_ON_RESET", kernWarning, `Power-on or device reset occurred`,
-			"SCSI device {kdev} reports a power-on or device reset"},
+			"SCSI device {kdev} reports a power-on or device reset", ""},
 		{"scsi_capacity_changed", "SCSI_CAPACITY_CHANGED", kernWarning, `Capacity data has changed`,
-			"SCSI device {kdev} reports changed capacity"},
+			"SCSI device {kdev} reports changed capacity", ""},
 		{"scsi_alua_state_changed", "SCSI_ALUA_STATE_CHANGED", kernWarning, `Asymmetric access state changed`,
-			"SCSI device {kdev} reports an ALUA access state change"},
+			"SCSI device {kdev} reports an ALUA access state change", ""},
 		{"scsi_mode_parameters_changed", "SCSI_MODE_PARAMETERS_CHANGED", kernWarning, `Mode parameters changed`,
-			"SCSI device {kdev} reports changed mode parameters"},
+			"SCSI device {kdev} reports changed mode parameters", ""},
 		{"scsi_inquiry_data_changed", "SCSI_INQUIRY_DATA_CHANGED", kernWarning, `Inquiry data has changed`,
-			"SCSI device {kdev} reports changed inquiry data"},
+			"SCSI device {kdev} reports changed inquiry data", ""},
 		{"scsi_luns_changed", "SCSI_LUNS_CHANGED", kernWarning, `LUN assignments on this target have changed\.`,
-			"LUN assignments changed on the target of {kdev}"},
+			"LUN assignments changed on the target of {kdev}", ""},
 		{"scsi_thin_soft_threshold", "SCSI_THIN_PROVISIONING_SOFT_THRESHOLD", kernWarning, `Warning! Received an indication that the LUN reached a thin provisioning soft threshold\.`,
-			"SCSI device {kdev} reached its thin provisioning soft threshold"},
+			"SCSI device {kdev} reached its thin provisioning soft threshold", ""},
 		{"scsi_operating_parameters_changed", "SCSI_OPERATING_PARAMETERS_CHANGED", kernWarning, `Warning! Received an indication that the operating parameters on this target have changed\.`,
-			"Operating parameters changed on the target of {kdev}"},
+			"Operating parameters changed on the target of {kdev}", ""},
 		{"scsi_reservation_conflict", "SCSI_RESERVATION_CONFLICT", kernInfo, `reservation conflict$`,
-			"Reservation conflict on SCSI device {kdev}"},
+			"Reservation conflict on SCSI device {kdev}", ""},
 	} {
 		sr := scsiRule(r.name, r.typ, r.level, r.body)
-		sr.key, sr.msg = "", r.msg
+		sr.key, sr.msg, sr.cond = "", r.msg, r.cond
 		rules = append(rules, sr)
 	}
 	return rules

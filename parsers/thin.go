@@ -15,18 +15,41 @@ var thinRules = []rule{{
 	typ:   "DM_THIN_POOL_FULL",
 	re:    regexp.MustCompile(`^device-mapper: thin: (?P<kdev>\d+:\d+): switching pool to out-of-data-space(?: \((?P<on_full>queue IO|error IO)\))? mode`),
 	sev:   sevOf(event.Error),
+	cond:  "pool:out_of_data",
 	msg:   "Thin pool {kdev} is out of data space[ ({on_full})]",
 }, {
+	// notify_of_pool_mode_change (dm-thin.c): the pool's new mode.
+	name:  "thin_pool_write_mode",
+	level: kernInfo,
+	typ:   "DM_THIN_POOL_MODE_CHANGED",
+	re:    regexp.MustCompile(`^device-mapper: thin: (?P<kdev>\d+:\d+): switching pool to (?P<mode>write) mode`),
+	cond:  "pool:ok",
+	msg:   "Thin pool {kdev} switched to {mode} mode",
+}, {
+	// Read-only follows a failed metadata operation or a full metadata
+	// device; I/O that needs a new block fails.
+	name:  "thin_pool_read_only_mode",
+	level: kernInfo,
+	typ:   "DM_THIN_POOL_MODE_CHANGED",
+	re:    regexp.MustCompile(`^device-mapper: thin: (?P<kdev>\d+:\d+): switching pool to (?P<mode>read-only) mode`),
+	sev:   sevOf(event.Error),
+	cond:  "pool:read_only",
+	msg:   "Thin pool {kdev} switched to {mode} mode",
+}, {
+	name:  "thin_pool_fail_mode",
+	level: kernInfo,
+	typ:   "DM_THIN_POOL_MODE_CHANGED",
+	re:    regexp.MustCompile(`^device-mapper: thin: (?P<kdev>\d+:\d+): switching pool to (?P<mode>fail) mode`),
+	sev:   sevOf(event.Error),
+	cond:  "pool:failed",
+	msg:   "Thin pool {kdev} switched to {mode} mode: all its I/O fails",
+}, {
+	// A mode this table does not know.
 	name:  "thin_pool_mode",
 	level: kernInfo,
 	typ:   "DM_THIN_POOL_MODE_CHANGED",
 	re:    regexp.MustCompile(`^device-mapper: thin: (?P<kdev>\d+:\d+): switching pool to (?P<mode>[\w-]+)(?: \([^)]*\))? mode`),
 	msg:   "Thin pool {kdev} switched to {mode} mode",
-	finish: func(pe *pending) {
-		if m := pe.ev.Ext("mode"); (m == "fail" || m == "read-only") && pe.ev.Severity > event.Error {
-			pe.ev.Severity = event.Error
-		}
-	},
 }, {
 	name:  "thin_data_low_water",
 	level: kernWarning,
@@ -44,6 +67,7 @@ var thinRules = []rule{{
 	level: kernErr,
 	typ:   "DM_THIN_METADATA_FULL",
 	re:    regexp.MustCompile(`^device-mapper: (?:thin: No free metadata blocks|space map metadata: unable to allocate new metadata block)`),
+	cond:  "pool:out_of_metadata",
 	msg:   "A thin pool ran out of metadata space (the line names no pool)",
 }, {
 	name:  "thin_metadata_operation_failed",
