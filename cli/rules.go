@@ -47,29 +47,33 @@ func (c *RulesCoverageCmd) Run(env *Env) error {
 	if c.JSON {
 		enc := json.NewEncoder(out)
 		for _, n := range counts {
-			if err := enc.Encode(coverageJSON{n, math.Round(n.Percent()*10) / 10}); err != nil {
+			if err := enc.Encode(coverageJSON{n, math.Round(n.Percent()*10) / 10, math.Round(n.SpecificPercent()*10) / 10}); err != nil {
 				return err
 			}
 		}
 		return out.Flush()
 	}
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "KERNEL\tSUB-SYSTEM\tFORMATS\tWARNING+\tCOVERED\tFOLDED\tIGNORED\tMISSING\tCOVERAGE\t")
+	fmt.Fprintln(tw, "KERNEL\tSUB-SYSTEM\tFORMATS\tWARNING+\tSPECIFIC\tCATCH-ALL\tFOLDED\tIGNORED\tMISSING\tCOVERAGE\tBY SPECIFIC\t")
 	for _, n := range counts {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f%%\t\n", n.Version, n.Sub, n.Formats, n.Serious, n.Covered, n.Folded, n.Ignored, n.Missing, n.Percent())
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t\n", n.Version, n.Sub, n.Formats, n.Serious,
+			n.Specific, n.CatchAll, n.Folded, n.Ignored, n.Missing, n.Percent(), n.SpecificPercent())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "FORMATS: printk-family calls; WARNING+: those at warning level or worse, which the classes split;")
-	fmt.Fprintln(out, "COVERAGE: covered and folded of the warning-or-worse formats not ignored.")
+	fmt.Fprintln(out, "FORMATS: printk-family calls; WARNING+: those at warning level or worse, which the classes split:")
+	fmt.Fprintln(out, "SPECIFIC: covered by a rule of their own form; CATCH-ALL: taken only by the catch-all of their prefix;")
+	fmt.Fprintln(out, "FOLDED: context lines of another line's event. COVERAGE: covered and folded of the warning-or-worse")
+	fmt.Fprintln(out, "formats not ignored; BY SPECIFIC: the share of those a specific rule covers or folds.")
 	return out.Flush()
 }
 
 // coverageJSON is a line of `prpt rules coverage -J`.
 type coverageJSON struct {
 	kcover.Count
-	Percent float64 `json:"coverage_percent"`
+	Percent         float64 `json:"coverage_percent"`
+	SpecificPercent float64 `json:"specific_percent"`
 }
 
 // RulesListCmd is `prpt rules list`.

@@ -141,7 +141,7 @@ func TestRulesCoverage(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	lines := strings.Split(out, "\n")
-	if got := strings.Join(strings.Fields(lines[0]), " "); got != "KERNEL SUB-SYSTEM FORMATS WARNING+ COVERED FOLDED IGNORED MISSING COVERAGE" {
+	if got := strings.Join(strings.Fields(lines[0]), " "); got != "KERNEL SUB-SYSTEM FORMATS WARNING+ SPECIFIC CATCH-ALL FOLDED IGNORED MISSING COVERAGE BY SPECIFIC" {
 		t.Errorf("header = %q", lines[0])
 	}
 	if !strings.Contains(out, " 6.1 ") || !strings.Contains(out, " dm-mpath ") || !strings.Contains(out, " 4.19 ") {
@@ -157,13 +157,17 @@ func TestRulesCoverage(t *testing.T) {
 			Version                                    string
 			Serious                                    int `json:"warning_or_worse"`
 			Formats, Covered, Folded, Ignored, Missing int
+			Specific                                   int     `json:"covered_specific"`
+			CatchAll                                   int     `json:"covered_catch_all"`
 			Percent                                    float64 `json:"coverage_percent"`
+			SpecificPercent                            float64 `json:"specific_percent"`
 		}
 		if err := json.Unmarshal([]byte(l), &c); err != nil {
 			t.Fatalf("%q: %v", l, err)
 		}
 		versions[c.Version] = true
-		if c.Covered+c.Folded+c.Ignored+c.Missing != c.Serious || c.Serious > c.Formats || c.Percent < 0 || c.Percent > 100 {
+		if c.Covered+c.Folded+c.Ignored+c.Missing != c.Serious || c.Specific+c.CatchAll != c.Covered || c.Serious > c.Formats ||
+			c.Percent < 0 || c.Percent > 100 || c.SpecificPercent > c.Percent {
 			t.Errorf("counts do not add up: %s", l)
 		}
 	}
