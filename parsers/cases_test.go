@@ -35,7 +35,9 @@ type want struct {
 // caseTables lists every subsystem's cases, for the rule coverage test.
 var caseTables = map[string][]lineCase{
 	"scsi":    scsiCases,
+	"scsi2":   scsiFaultCases,
 	"ata":     ataCases,
+	"ata2":    ataFaultCases,
 	"nvme":    nvmeCases,
 	"block":   blockCases,
 	"iscsi":   iscsiCases,

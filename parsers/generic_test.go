@@ -10,11 +10,12 @@ import (
 // fs/xfs/xfs_inode.c, …) that no specific rule takes.
 var genericCases = []lineCase{
 	single("<3>sd 6:0:0:0: [sdb] No Caching mode page found", "SCSI_ERROR", "sdb", event.Error, map[string]string{"detail": "No Caching mode page found"}),
-	single("<3>scsi target2:0:0: Domain Validation detected failure, dropping back", "SCSI_ERROR", "", event.Error, nil),
+	single("<3>scsi host2: can_queue = 0 no longer supported", "SCSI_ERROR", "", event.Error, nil),
 	single("<4>sd 0:0:0:0: Optimal transfer size 33553920 bytes < PAGE_SIZE (4096 bytes)", "SCSI_WARNING", "0:0:0:0", event.Warning, nil),
-	single("<3>ata1.00: revalidation failed (errno=-5)", "ATA_ERROR", "ata1.00", event.Error, map[string]string{"detail": "revalidation failed (errno=-5)"}),
-	single("<4>ata1: limiting SATA link speed to 1.5 Gbps", "ATA_WARNING", "ata1", event.Warning, nil),
-	single("<3>ahci 0000:00:1f.2: AHCI controller unavailable!", "ATA_ERROR", "", event.Error, nil),
+	single("<3>ata1.00: CDL must be disabled to enable NCQ priority", "ATA_ERROR", "ata1.00", event.Error,
+		map[string]string{"detail": "CDL must be disabled to enable NCQ priority"}),
+	single("<4>ata1.00: NCQ Send/Recv Log not supported", "ATA_WARNING", "ata1.00", event.Warning, nil),
+	single("<3>ahci 0000:00:1f.2: Invalid port map mask", "ATA_ERROR", "", event.Error, nil),
 	single("<3>nvme nvme0: failed to set APST feature (-19)", "NVME_ERROR", "nvme0", event.Error, nil),
 	single("<4>nvme nvme1: missing or invalid SUBNQN field.", "NVME_WARNING", "nvme1", event.Warning, nil),
 	single("<3> connection1:0: received invalid itt index 12 (max cmds 128.", "ISCSI_ERROR", "connection1:0", event.Error, nil),

@@ -46,6 +46,8 @@ type rule struct {
 	// body is a literal the line's body (see lineBody: the text after its
 	// first ": ") starts with. Empty: derived from re where it can be.
 	body string
+	// bodies, when set, are literals one of which the body starts with.
+	bodies []string
 	// suffix is a literal the line ends with.
 	suffix string
 	// needle is a literal the line must contain before re is tried;

@@ -123,7 +123,10 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 		return nil
 	}
 	bodies := []string{r.body}
-	if r.body == "" && r.suffix == "" {
+	switch {
+	case len(r.bodies) > 0:
+		bodies = r.bodies
+	case r.body == "" && r.suffix == "":
 		bodies = regexpBodies(r.re.String())
 	}
 	switch {

@@ -25,15 +25,19 @@ const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:
 
 // scsiRule makes a rule of a SCSI device line whose text after the device
 // prefix matches body. The SCSI address in the prefix holds colons, so the
-// body literal is not derived from the regexp but taken from body here.
+// body literals are not derived from the regexp but taken from body here:
+// its literal start, or the start of each branch of its alternation.
 func scsiRule(name, typ string, level printkLevel, body string) rule {
-	lit, _ := regexpLiterals("^" + body)
+	var bodies []string
+	if subs, _ := topLevel("^" + body); len(subs) > 1 {
+		bodies = leadingLiterals(subs[1])
+	}
 	return rule{
 		name:     name,
 		typ:      typ,
 		level:    level,
 		prefixes: scsiPrefixes,
-		body:     lit,
+		bodies:   bodies,
 		re:       regexp.MustCompile(scsiHdr + body),
 		kdevAlt:  "scsi_address",
 		key:      "disk",
@@ -137,11 +141,11 @@ var scsiRules = func() []rule {
 			"SCSI device {kdev} reports changed mode parameters", ""},
 		{"scsi_inquiry_data_changed", "SCSI_INQUIRY_DATA_CHANGED", kernWarning, `Inquiry data has changed`,
 			"SCSI device {kdev} reports changed inquiry data", ""},
-		{"scsi_luns_changed", "SCSI_LUNS_CHANGED", kernWarning, `LUN assignments on this target have changed\.`,
+		{"scsi_luns_changed", "SCSI_LUNS_CHANGED", kernWarning, `(?:Warning! Received an indication that the LUN|LUN) assignments on this target have changed\.`,
 			"LUN assignments changed on the target of {kdev}", ""},
 		{"scsi_thin_soft_threshold", "SCSI_THIN_PROVISIONING_SOFT_THRESHOLD", kernWarning, `Warning! Received an indication that the LUN reached a thin provisioning soft threshold\.`,
 			"SCSI device {kdev} reached its thin provisioning soft threshold", ""},
-		{"scsi_operating_parameters_changed", "SCSI_OPERATING_PARAMETERS_CHANGED", kernWarning, `Warning! Received an indication that the operating parameters on this target have changed\.`,
+		{"scsi_operating_parameters_changed", "SCSI_OPERATING_PARAMETERS_CHANGED", kernWarning, `(?:Warning! Received an indication that the operating parameters|Operating parameters) on this target have changed\.`,
 			"Operating parameters changed on the target of {kdev}", ""},
 		{"scsi_reservation_conflict", "SCSI_RESERVATION_CONFLICT", kernInfo, `reservation conflict$`,
 			"Reservation conflict on SCSI device {kdev}", ""},
@@ -149,6 +153,117 @@ var scsiRules = func() []rule {
 		sr := scsiRule(r.name, r.typ, r.level, r.body)
 		sr.key, sr.msg, sr.cond = "", r.msg, r.cond
 		rules = append(rules, sr)
+	}
+	// Lines whose body starts with a name (the device handler's): found
+	// by a needle.
+	for _, r := range []struct {
+		name, typ string
+		level     printkLevel
+		needle    string
+		body, msg string
+	}{
+		// scsi_dh_alua.c: REPORT TARGET PORT GROUPS failed; the path
+		// group's state is unknown.
+		{"scsi_dh_rtpg", "SCSI_DH_ERROR", kernErr, "rtpg", `(?P<handler>\w+): (?P<detail>rtpg (?:failed|retry))$`,
+			"SCSI device handler {handler} on {kdev}: {detail}"},
+		{"scsi_dh_attach_failed", "SCSI_DH_ERROR", kernErr, "Attach failed", `(?P<handler>\w+): Attach failed \((?P<errno>-?\d+)\)`,
+			"SCSI device handler {handler} could not attach to {kdev} (error {errno})"},
+		// scsi_dh_emc.c: the CLARiiON refused a trespass (failover).
+		{"scsi_dh_emc_trespass", "SCSI_DH_ERROR", kernErr, "trespass",
+			`(?P<handler>\w+): Found valid sense data (?P<sense>0x[0-9a-f]+, 0x[0-9a-f]+, 0x[0-9a-f]+) while sending CLARiiON trespass command\.`,
+			"SCSI device handler {handler} on {kdev}: trespass (failover) refused with sense {sense}"},
+		{"scsi_dh_emc_invalid", "SCSI_DH_ERROR", kernWarning, "Invalid ",
+			`(?P<handler>\w+): (?P<detail>Invalid (?:array serial number length|failover mode|information section length|model number length) -?\d+)`,
+			"SCSI device handler {handler} on {kdev}: {detail}"},
+		// scsi_dh_hp_sw.c: path activation of an HP active/passive array.
+		{"scsi_dh_hp_sw", "SCSI_DH_ERROR", kernWarning, "sending ", `(?P<handler>\w+): (?P<detail>sending (?:start_stop_unit|tur) failed.*)$`,
+			"SCSI device handler {handler} on {kdev}: {detail}"},
+		// scsi_error.c scsi_eh_flush_done_q: error handling aborted a
+		// timed-out command and retries it or ends it.
+		{"scsi_eh_aborted", "SCSI_EH_ABORT", kernWarning, " aborted command", `(?P<eh_action>retry|finish) aborted command$`,
+			"SCSI error handling aborted a command on {kdev} and will {eh_action} it"},
+	} {
+		sr := scsiRule(r.name, r.typ, r.level, r.body)
+		sr.key, sr.msg, sr.needle = "", r.msg, r.needle
+		rules = append(rules, sr)
+	}
+	for _, r := range []struct {
+		name, typ string
+		level     printkLevel
+		body, msg string
+	}{
+		// sd.c: a request the disk driver refuses before it is sent.
+		{"scsi_request_rejected", "SCSI_REQUEST_REJECTED", kernErr,
+			`(?P<reason>Bad block number requested|access beyond end of device|request not aligned to the logical block size|` +
+				`FUA write on READ/WRITE\(6\) drive|Unknown command -?\d+|Killing bidi command)$`,
+			"SCSI request to {kdev} rejected: {reason}"},
+		// sd_zbc.c: a zoned disk's zone report does not add up.
+		{"scsi_zone_error", "SCSI_ZONE_ERROR", kernErr,
+			`(?P<detail>Invalid zone .*|REPORT ZONES .*|Zone size \d+ is not a power of two\.|Too many zones \(\d+\)|` +
+				`Gap zone without constant LBA offsets|Zone \d+ at LBA \d+ is invalid: .*)$`,
+			"Zoned SCSI disk {kdev}: {detail}"},
+		{"scsi_zone_warning", "SCSI_ZONE_ERROR", kernWarning,
+			`(?P<detail>Changing capacity from \d+ to max LBA\+1 \d+|Unsupported ZBC host-managed device\.)$`,
+			"Zoned SCSI disk {kdev}: {detail}"},
+		// scsi_error.c: any other "parameters changed" unit attention.
+		{"scsi_parameters_changed", "SCSI_PARAMETERS_CHANGED", kernWarning, `Parameters changed$`,
+			"SCSI device {kdev} reports changed parameters"},
+		// scsi_transport_spi.c: parallel SCSI transfer negotiation.
+		{"scsi_spi_domain_validation", "SCSI_DOMAIN_VALIDATION_FAILED", kernErr,
+			`(?P<detail>Domain Validation .*|Wide Transfers Fail|Write Buffer failure [0-9a-f]+)$`,
+			"Parallel SCSI negotiation on {kdev}: {detail}"},
+		// scsi_scan.c, sd.c: a LUN that could not be set up.
+		{"scsi_scan_error", "SCSI_SCAN_ERROR", kernErr,
+			`(?P<detail>Unexpected response from lun \d+ while scanning, scan aborted|failed to configure device|` +
+				`failed to apply queue limits\.|in wrong state \S+ to complete scan|` +
+				`Too big for this kernel\. Use a kernel compiled with support for large block devices\.)$`,
+			"SCSI device {kdev} could not be set up: {detail}"},
+		{"scsi_scan_warning", "SCSI_SCAN_ERROR", kernWarning,
+			`(?P<detail>lun\d+ has a LUN larger than allowed by the host adapter|SCSI disk \(sd\) name length exceeded\.|` +
+				`scsi_add_lun: correcting incorrect peripheral device type .*)$`,
+			"SCSI device {kdev}: {detail}"},
+		// scsi.c, sd.c: the device's VPD pages do not add up.
+		{"scsi_vpd_invalid", "SCSI_VPD_INVALID", kernWarning,
+			`(?P<detail>\w+: (?:VPD page 0x[0-9a-f]+ result \d+ > \d+ bytes|(?:long|short) VPD page .*|len \d+ bytes, opcode 0x[0-9a-f]+ needs \d+))$`,
+			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
+		{"scsi_vpd_cpr_invalid", "SCSI_VPD_INVALID", kernErr, `(?P<detail>Invalid Concurrent Positioning Range(?:s VPD page| number))$`,
+			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
+		// scsi_lib.c, hosts.c: a device or host asked for a state change
+		// its state machine does not allow (a driver bug).
+		{"scsi_state_transition", "SCSI_STATE_ERROR", kernErr, `(?P<detail>Illegal state transition .*)$`,
+			"SCSI device {kdev}: {detail}"},
+	} {
+		sr := scsiRule(r.name, r.typ, r.level, r.body)
+		sr.key, sr.msg = "", r.msg
+		rules = append(rules, sr)
+	}
+	// Host lines: "scsi hostN: …".
+	for _, r := range []struct {
+		name, typ string
+		level     printkLevel
+		body, msg string
+	}{
+		{"scsi_srp_reconnect_failed", "SCSI_TRANSPORT_RECONNECT_FAILED", kernErr, `reconnect attempt (?P<attempt>\d+) failed \((?P<errno>-?\d+)\)`,
+			"SRP host {host}: reconnect attempt {attempt} failed (error {errno})"},
+		{"scsi_eh_autoresume", "SCSI_EH_ERROR", kernErr, `(?P<detail>scsi_eh_\d+: unable to autoresume)`,
+			"SCSI host {host}: error handler {detail}"},
+		{"scsi_host_state_transition", "SCSI_STATE_ERROR", kernErr, `(?P<detail>Illegal host state transition.*)$`,
+			"SCSI host {host}: {detail}"},
+	} {
+		rules = append(rules, rule{name: r.name, typ: r.typ, level: r.level, prefixes: []string{"scsi host"},
+			re: regexp.MustCompile(`^scsi (?P<host>host\d+): ` + r.body), msg: r.msg})
+	}
+	// Target lines (starget_printk): parallel SCSI negotiation.
+	for _, r := range []struct {
+		name  string
+		level printkLevel
+		body  string
+	}{
+		{"scsi_spi_target_dv", kernErr, `(?P<detail>Domain Validation .*|Wide Transfers Fail)$`},
+		{"scsi_spi_target_echo", kernWarning, `(?P<detail>Echo buffer size \d+ is too big, trimming to \d+)$`},
+	} {
+		rules = append(rules, rule{name: r.name, typ: "SCSI_DOMAIN_VALIDATION_FAILED", level: r.level, prefixes: []string{"scsi target"},
+			re: regexp.MustCompile(`^scsi (?P<target>target\d+:\d+:\d+): ` + r.body), msg: "Parallel SCSI negotiation with {target}: {detail}"})
 	}
 	return rules
 }()

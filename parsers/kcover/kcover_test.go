@@ -157,12 +157,14 @@ func TestCoverageTargets(t *testing.T) {
 }
 
 // TestDumpMissing writes the missing formats of a sub-system (env
-// KCOVER_MISSING=sub or "all") to standard output: a work list, not a check.
+// KCOVER_MISSING=sub or "all"), or with KCOVER_CATCHALL=1 those only a
+// catch-all covers, to standard output: a work list, not a check.
 func TestDumpMissing(t *testing.T) {
 	sub := os.Getenv("KCOVER_MISSING")
 	if sub == "" {
 		t.Skip("set KCOVER_MISSING=<sub-system>|all to list the missing formats")
 	}
+	catchAll := os.Getenv("KCOVER_CATCHALL") != ""
 	cl := classifier(t)
 	ts, err := Load()
 	if err != nil {
@@ -175,7 +177,7 @@ func TestDumpMissing(t *testing.T) {
 			if !c.Serious() || (sub != "all" && c.Sub != sub) {
 				continue
 			}
-			if class, _ := cl.Classify(tb.Version, c); class == Missing {
+			if class, by := cl.Classify(tb.Version, c); class == Missing && !catchAll || class == Covered && catchAll && cl.CatchAll(by) {
 				line, _ := Synthesize(tb.Version, c)
 				k := c.Sub + line
 				if seen[k] {
