@@ -39,6 +39,7 @@ var caseTables = map[string][]lineCase{
 	"ata":     ataCases,
 	"ata2":    ataFaultCases,
 	"nvme":    nvmeCases,
+	"nvme2":   nvmeFaultCases,
 	"block":   blockCases,
 	"iscsi":   iscsiCases,
 	"dm":      dmCases,

@@ -322,6 +322,9 @@ func devPrefix(c *Call, dev string) string {
 		return " rport-2:0-3: "
 	case c.Sub == "nvme" && strings.Contains(dev, "device"):
 		return "nvme nvme0: "
+	case c.Sub == "nvme" && dev == "dev" && strings.Contains(c.At, "/multipath.c:"):
+		// nvme_ns_head_submit_bio: dev is the head's disk.
+		return "block nvme0n1: "
 	case c.Sub == "nvme" && strings.Contains(dev, "disk"):
 		return "block nvme0n1: "
 	case c.Sub == "nvme":
