@@ -45,6 +45,7 @@ var caseTables = map[string][]lineCase{
 	"dm":      dmCases,
 	"thin":    thinCases,
 	"md":      mdCases,
+	"md2":     mdFaultCases,
 	"ext4":    ext4Cases,
 	"jbd2":    jbd2Cases,
 	"xfs":     xfsCases,

@@ -20,7 +20,7 @@ var genericCases = []lineCase{
 	single("<4>nvme nvme1: IO queue depth clamped to 64", "NVME_WARNING", "nvme1", event.Warning, nil),
 	single("<3> connection1:0: received invalid itt index 12 (max cmds 128.", "ISCSI_ERROR", "connection1:0", event.Error, nil),
 	single("<4>iscsi: invalid session 3", "ISCSI_WARNING", "", event.Warning, nil),
-	single("<3>md/raid:md0: cannot start dirty degraded array.", "MD_ERROR", "md0", event.Error, map[string]string{"detail": "cannot start dirty degraded array."}),
+	single("<3>md/raid1:md0: cannot register rd3", "MD_ERROR", "md0", event.Error, map[string]string{"detail": "cannot register rd3"}),
 	single("<4>md0: bitmaps are not supported for raid0", "MD_WARNING", "md0", event.Warning, nil),
 	single("<3>virtio_blk virtio2: zone 12: invalid condition 0x7", "BLK_VIRTIO_ERROR", "", event.Error, map[string]string{"virtio": "virtio2"}),
 	single("<4>virtio_blk virtio1: zero write granularity reported", "BLK_VIRTIO_WARNING", "", event.Warning, nil),

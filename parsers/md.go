@@ -14,7 +14,7 @@ import (
 
 const mdArray = `^md/raid\d*:(?P<array>md[\w/-]*): `
 
-var mdRules = []rule{{
+var mdRules = append([]rule{{
 	// md-linear and raid0 have no redundancy: a member's failure fails
 	// the array. (Their format lacks the colon: "md/raid0md0: ".)
 	name:  "md_member_failed_array",
@@ -157,7 +157,130 @@ var mdRules = []rule{{
 	typ:   "MD_IO_ERROR",
 	re:    regexp.MustCompile(`^md: (?:(?P<kdev>md[\w/-]*): )?super_written gets error=(?P<error>-?\d+)`),
 	msg:   "MD: superblock write failed with error {error}[ on {kdev}]",
-}}
+}, {
+	// md-multipath.c multipath_error: one record of two lines.
+	name:  "md_multipath_failed",
+	level: kernErr,
+	typ:   "MD_MULTIPATH_PATH_FAILED",
+	re:    regexp.MustCompile(`^multipath: IO failure on (?P<kdev>\S+), disabling IO path\.`),
+	cond:  "path:failed",
+	key:   "md-multipath", open: true,
+	msg: "MD multipath: path {kdev} failed and was disabled[; {paths} paths left]",
+}, {
+	name:  "md_multipath_paths_left",
+	level: kernErr,
+	re:    regexp.MustCompile(`^multipath: Operation continuing on (?P<paths>\d+) IO paths\.`),
+	role:  roleContext, key: "md-multipath",
+}}, mdLineRules()...)
+
+// mdLine is a rule of an md line: re is the whole line's pattern.
+type mdLine struct {
+	name, typ string
+	level     printkLevel
+	cond      string
+	re, msg   string
+}
+
+// mdArrayOf is the array prefix of the personalities' lines, "md/raid:md0: ",
+// "md/raid10:md0: ", "md/linear:md0: ".
+const mdArrayOf = `^md/(?:raid\d*|linear):(?P<kdev>md[\w/-]*):? `
+
+// mdLines are the md lines of arrays that fail to start or rebuild,
+// members whose superblock is refused, I/O errors of the personalities,
+// write-intent bitmaps, journals and the multipath personality (md.c,
+// md-bitmap.c, raid0.c, raid1.c, raid10.c, raid5*.c, md-linear.c,
+// md-multipath.c, md-autodetect.c), 4.19-6.12.
+var mdLines = []mdLine{
+	// An array that cannot run.
+	{"md_not_enough_devices", "MD_ARRAY_FAILED", kernCrit, "array:failed",
+		mdArrayOf + `not enough operational devices \((?P<failed>\d+)/(?P<devices>\d+) failed\)`,
+		"MD array {kdev} cannot run: {failed} of {devices} devices failed"},
+	{"md_not_enough_mirrors", "MD_ARRAY_FAILED", kernErr, "array:failed", mdArrayOf + `not enough operational mirrors\.`,
+		"MD array {kdev} cannot run: not enough operational mirrors"},
+	{"md_dirty_degraded", "MD_ARRAY_NOT_STARTED", kernCrit, "", mdArrayOf + `cannot start dirty degraded array\.`,
+		"MD array {kdev} was not started: it is dirty and degraded (start it with --force after checking)"},
+	{"md_dirty_degraded_started", "MD_DEGRADED", kernCrit, "array:degraded",
+		mdArrayOf + `starting dirty degraded array(?P<detail> - data corruption possible| with PPL)\.`,
+		"MD array {kdev} started dirty and degraded{detail}"},
+	{"md_array_not_started", "MD_ARRAY_NOT_STARTED", kernWarning, "",
+		mdArrayOf + `(?P<detail>failed to run raid set\.|not enough (?:drives present|configured devices \(\d+, minimum \d+\))\.? ?(?:Aborting!)?|` +
+			`disk numbering problem\. Aborting!|too few disks \(\d+ of \d+\) - aborting!|bad disk number -?\d+ - aborting!|multiple devices for \d+ - aborting!)$`,
+		"MD array {kdev} was not started: {detail}"},
+	{"md_run_failed", "MD_ARRAY_NOT_STARTED", kernWarning, "",
+		`^md: (?P<detail>pers->run\(\) failed \.\.\.|do_md_run\(\) returned -?\d+|starting (?P<kdev>md[\w/-]*) failed)$`,
+		"MD: an array was not started: {detail}"},
+	{"md_autodetect_start_failed", "MD_ARRAY_NOT_STARTED", kernErr, "",
+		`^md: (?P<detail>(?:md_alloc|open) failed - cannot start array (?P<kdev>md[\w/-]*)|failed to lock array (?P<kdev>md[\w/-]*))$`,
+		"MD: {detail}"},
+	{"md_raid0_layout", "MD_ARRAY_NOT_STARTED", kernErr, "",
+		`^md/raid0:?(?:(?P<kdev>md[\w/-]*): )?(?P<detail>cannot assemble multi-zone RAID0 with default_layout setting|please set raid0\.default_layout to 1 or 2)$`,
+		"MD RAID0 array[ {kdev}] was not started: {detail}"},
+	// A rebuild that cannot proceed.
+	{"md_recovery_failed", "MD_RECOVERY_FAILED", kernErr, "",
+		mdArrayOf + `(?P<detail>resync fails|Cannot get enough stripes due to memory pressure\. Recovery failed\.)$`,
+		"MD array {kdev}: {detail}"},
+	{"md_recovery_insufficient", "MD_RECOVERY_FAILED", kernWarning, "", mdArrayOf + `(?P<detail>insufficient working devices for recovery\.)$`,
+		"MD array {kdev}: {detail}"},
+	{"md_recovery_aborted", "MD_RECOVERY_FAILED", kernNotice, "array:degraded", mdArrayOf + `(?P<detail>recovery aborted due to read error)$`,
+		"MD array {kdev}: {detail}; it stays degraded"},
+	{"md_resync_thread", "MD_RECOVERY_FAILED", kernWarning, "", `^(?P<kdev>md[\w/-]*): could not start resync thread\.\.\.`,
+		"MD array {kdev}: could not start its resync thread"},
+	// A member whose superblock md does not take.
+	{"md_member_kicked", "MD_DEVICE_KICKED", kernWarning, "",
+		`^md: (?:(?P<kdev>\S+) has zero or unknown size, marking faulty!|fatal superblock inconsistency in (?P<kdev>\S+) -- removing from array)`,
+		"MD: member {kdev} removed from its array: bad size or superblock"},
+	{"md_member_unreadable", "MD_DEVICE_KICKED", kernErr, "", `^md: disabled device (?P<kdev>\S+), could not read superblock\.`,
+		"MD: member {kdev} disabled: its superblock could not be read"},
+	{"md_superblock_error", "MD_SUPERBLOCK_ERROR", kernWarning, "",
+		`^md: (?P<detail>(?:could not read (?P<kdev>\S+?)'s sb|(?P<kdev>\S+) does not have a valid v[\d.]+ superblock), not importing!|` +
+			`invalid (?:raid superblock magic|superblock checksum) on (?P<kdev>\S+)|(?P<kdev>\S+) has (?:different UUID|same UUID but different superblock|` +
+			`strangely different superblock) to \S+|data_size too small on (?P<kdev>\S+))$`,
+		"MD: {detail}"},
+	// I/O errors of the personalities.
+	{"md_io_error", "MD_IO_ERROR", kernErr, "",
+		`^(?:md/raid10:(?P<array>md[\w/-]*): (?P<kdev>\S+): (?P<detail>redirecting sector \d+ to another mirror)|` +
+			`md: (?P<kdev>\S+) (?P<detail>flush io error -?\d+)|md: (?P<detail>bitmap read error: .*)|` +
+			`md/linear:(?P<array>md[\w/-]*): (?P<detail>make_request: Sector \d+ out of bounds on dev (?P<kdev>\S+): .*))$`,
+		"MD[ array {array}]: I/O error[ on {kdev}]: {detail}"},
+	{"md_io_error_warn", "MD_IO_ERROR", kernWarning, "",
+		mdArrayOf + `(?P<detail>read error on replacement device \(sector \d+ on (?P<member>[^)\s]+)\)\.|-?\d+ read_errors > \d+ stripes)$`,
+		"MD array {kdev}: {detail}"},
+	// A check found copies or parity that disagree.
+	{"md_mismatch", "MD_MISMATCH", kernWarning, "", `^(?P<kdev>md[\w/-]*): mismatch sector in range (?P<first_sector>\d+)-(?P<last_sector>\d+)`,
+		"MD array {kdev}: check found mismatched data in sectors {first_sector}-{last_sector}"},
+	// Write-intent bitmaps.
+	{"md_bitmap_error", "MD_BITMAP_ERROR", kernWarning, "",
+		`^(?P<kdev>md[\w/-]*): (?P<detail>bitmap file is out of date.*|kicking failed bitmap file .* from array!|bitmap initialisation failed: -?\d+|` +
+			`invalid bitmap file superblock: .*|bitmap superblock UUID mismatch|disabling internal bitmap due to errors|bitmap file too short \d+ < \d+|` +
+			`failed to create bitmap \(-?\d+\))$`,
+		"MD array {kdev}: write-intent bitmap: {detail}"},
+	// raid5 journal and partial parity log.
+	{"md_journal_missing", "MD_JOURNAL_ERROR", kernWarning, "", mdArrayOf + `(?P<detail>journal disk is missing, force array readonly)$`,
+		"MD array {kdev}: its journal disk is missing; the array is read-only"},
+	{"md_journal_error", "MD_JOURNAL_ERROR", kernErr, "", mdArrayOf + `(?P<detail>failed to rewrite stripes to journal)$`,
+		"MD array {kdev}: {detail}"},
+	{"md_ppl_error", "MD_JOURNAL_ERROR", kernWarning, "",
+		mdArrayOf + `(?P<detail>PPL header signature does not match on all member drives|PPL space (?:too small|overlaps with (?:data|superblock)) on \S+)$`,
+		"MD array {kdev}: partial parity log: {detail}"},
+	// The multipath personality (md-multipath.c).
+	{"md_multipath_no_path", "MD_MULTIPATH_NO_PATH", kernWarning, "",
+		`^multipath: (?:(?P<detail>only one IO path left and IO error\.)|no operational IO paths for (?P<kdev>md[\w/-]*))`,
+		"MD multipath[ {kdev}]: no operational path left[: {detail}]"},
+	{"md_multipath_map_no_path", "MD_MULTIPATH_NO_PATH", kernCrit, "", `^multipath_map\(\): no more operational IO paths\?`,
+		"MD multipath: no operational path left"},
+	{"md_multipath_io_error", "MD_IO_ERROR", kernErr, "",
+		`^multipath: (?P<kdev>md[\w/-]*): (?P<detail>unrecoverable IO read error for block \d+|redirecting sector \d+ to another IO path)`,
+		"MD multipath {kdev}: {detail}"},
+}
+
+// mdLineRules makes the rules of mdLines.
+func mdLineRules() []rule {
+	rules := make([]rule, 0, len(mdLines))
+	for _, l := range mdLines {
+		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, cond: l.cond, re: regexp.MustCompile(l.re), msg: l.msg})
+	}
+	return rules
+}
 
 // finishMDActive says whether an array started degraded.
 func finishMDActive(pe *pending) {
