@@ -44,9 +44,18 @@ var dmRules = []rule{{
 	typ:   "DM_MPATH_FAILOVER_FAILED",
 	// scsi_dh_activate's failure: the hardware handler (ALUA, RDAC, …)
 	// could not switch the path group.
-	re: regexp.MustCompile(`^device-mapper: multipath: (?:(?P<map>\d+:\d+): )?Could not failover (?:device\.|the device: Handler scsi_dh_(?P<handler>\w+)) ` +
+	re: regexp.MustCompile(`^device-mapper: multipath: (?:(?P<map>\d+:\d+): )?Could not failover (?:device\.|the device: Handler scsi_dh_(?P<handler>\S+)) ` +
 		`Error (?P<errno>-?\d+)\.?`),
 	msg: "Multipath[ map {map}]: could not fail over[ with handler {handler}] (error {errno})",
+}, {
+	// Messages (multipathd's fail_path, switch_group, …) the map refuses.
+	name:  "dm_mpath_message_rejected",
+	level: kernWarning,
+	sub:   event.SubMultipath,
+	typ:   "DM_MPATH_MESSAGE_REJECTED",
+	re: regexp.MustCompile(`^device-mapper: multipath: (?P<detail>Invalid multipath message arguments\..*|Unrecognised multipath message received: .*|` +
+		`invalid PG number supplied to \w+|message: error getting device (?P<kdev>\S+))$`),
+	msg: "Multipath map refused a message[ for device {kdev}]: {detail}",
 }, {
 	name:  "dm_dirty_log_read_failed",
 	level: kernWarning,

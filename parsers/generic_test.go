@@ -35,7 +35,7 @@ var genericCases = []lineCase{
 	single("<3>device-mapper: multipath: bio-based multipath doesn't allow hardware handler args", "DM_MPATH_ERROR", "", event.Error,
 		map[string]string{"target": "multipath"}),
 	single("<4>device-mapper: multipath round-robin: repeat_count > 1 is deprecated, using 1 instead", "DM_MPATH_WARNING", "", event.Warning, nil),
-	single("<3>device-mapper: thin metadata: couldn't read superblock", "DM_THIN_ERROR", "", event.Error, nil),
+	single("<3>device-mapper: thin: bio unserviceable, yet pool is in PM_WRITE mode", "DM_THIN_ERROR", "", event.Error, nil),
 	single("<4>device-mapper: thin: 253:2: Data device (dm-3) discard unsupported: Disabling discard passdown.", "DM_THIN_WARNING", "253:2", event.Warning, nil),
 	single("<3>device-mapper: log-writes: Ran out of space on the logdev", "DM_LOG_ERROR", "", event.Error, nil),
 	single("<4>device-mapper: dirty region log: unrecognised sync argument to dirty region log: x", "DM_LOG_WARNING", "", event.Warning, nil),
