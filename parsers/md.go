@@ -183,7 +183,7 @@ type mdLine struct {
 
 // mdArrayOf is the array prefix of the personalities' lines, "md/raid:md0: ",
 // "md/raid10:md0: ", "md/linear:md0: ".
-const mdArrayOf = `^md/(?:raid\d*|linear):(?P<kdev>md[\w/-]*):? `
+const mdArrayOf = `^md/(?:raid\d*|linear):(?P<kdev>md[\w/-]*): `
 
 // mdLines are the md lines of arrays that fail to start or rebuild,
 // members whose superblock is refused, I/O errors of the personalities,
@@ -237,11 +237,15 @@ var mdLines = []mdLine{
 			`strangely different superblock) to \S+|data_size too small on (?P<kdev>\S+))$`,
 		"MD: {detail}"},
 	// I/O errors of the personalities.
-	{"md_io_error", "MD_IO_ERROR", kernErr, "",
-		`^(?:md/raid10:(?P<array>md[\w/-]*): (?P<kdev>\S+): (?P<detail>redirecting sector \d+ to another mirror)|` +
-			`md: (?P<kdev>\S+) (?P<detail>flush io error -?\d+)|md: (?P<detail>bitmap read error: .*)|` +
-			`md/linear:(?P<array>md[\w/-]*): (?P<detail>make_request: Sector \d+ out of bounds on dev (?P<kdev>\S+): .*))$`,
-		"MD[ array {array}]: I/O error[ on {kdev}]: {detail}"},
+	{"md_raid10_redirect", "MD_IO_ERROR", kernErr, "",
+		`^md/raid10:(?P<array>md[\w/-]*): (?P<kdev>\S+): (?P<detail>redirecting sector \d+ to another mirror)$`,
+		"MD array {array}: I/O error on {kdev}: {detail}"},
+	{"md_flush_error", "MD_IO_ERROR", kernErr, "", `^md: (?P<kdev>\S+) (?P<detail>flush io error -?\d+)$`,
+		"MD: I/O error on {kdev}: {detail}"},
+	{"md_bitmap_read_error", "MD_IO_ERROR", kernErr, "", `^md: (?P<detail>bitmap read error: .*)$`, "MD: I/O error: {detail}"},
+	{"md_linear_out_of_bounds", "MD_IO_ERROR", kernErr, "",
+		`^md/linear:(?P<array>md[\w/-]*): (?P<detail>make_request: Sector \d+ out of bounds on dev (?P<kdev>\S+): .*)$`,
+		"MD array {array}: I/O error on {kdev}: {detail}"},
 	{"md_io_error_warn", "MD_IO_ERROR", kernWarning, "",
 		mdArrayOf + `(?P<detail>read error on replacement device \(sector \d+ on (?P<member>[^)\s]+)\)\.|-?\d+ read_errors > \d+ stripes)$`,
 		"MD array {kdev}: {detail}"},

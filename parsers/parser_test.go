@@ -339,7 +339,10 @@ func TestRegexpBodies(t *testing.T) {
 		{`^(?P<kdev>[^\s:]+): detected capacity change from `, []string{"detected capacity change from "}},
 		{`^device-mapper: thin: (?P<kdev>\d+:\d+): switching`, []string{"thin: "}},
 		{`^EXT4-fs \((?P<kdev>\w+)\): (?P<reason>Could not load journal|no journal found|VFS: Can't find|VFS: Found bad)`,
-			[]string{"Could not load journal", "no journal found", "VFS: "}},
+			[]string{"Could not load journal", "no journal found", "VFS: Can't find", "VFS: Found bad"}},
+		// A factored alternation keeps each branch's own literal.
+		{`^scsi target: (?P<detail>Domain Validation .*|Wide Transfers Fail|Write Buffer failure [0-9a-f]+)$`,
+			[]string{"Domain Validation ", "Wide Transfers Fail", "Write Buffer failure "}},
 		// A space before the ": " could hide an earlier ": " in the line.
 		{`^BTRFS \w+ \(device (?P<kdev>\S+)(?: state \w+)?\): forced`, nil},
 		{`^(?P<kdev>.+): writeback error`, nil},

@@ -261,7 +261,22 @@ func leadingLiterals(re *syntax.Regexp) []string {
 	case syntax.OpCapture:
 		return leadingLiterals(re.Sub[0])
 	case syntax.OpConcat:
-		return leadingLiterals(re.Sub[0])
+		// The parser factors common prefixes out of alternations
+		// ("W(?:ide…|rite…)"): a literal followed by what starts with
+		// one of a few literals starts with their concatenation.
+		lit, ok := literalOf(re.Sub[0])
+		if !ok || len(re.Sub) < 2 {
+			return leadingLiterals(re.Sub[0])
+		}
+		more := leadingLiterals(re.Sub[1])
+		if len(more) == 0 || len(more) > 16 {
+			return []string{lit}
+		}
+		out := make([]string, len(more))
+		for i, m := range more {
+			out[i] = lit + m
+		}
+		return out
 	case syntax.OpAlternate:
 		var out []string
 		for _, b := range re.Sub {

@@ -32,12 +32,15 @@ func scsiRule(name, typ string, level printkLevel, body string) rule {
 	if subs, _ := topLevel("^" + body); len(subs) > 1 {
 		bodies = leadingLiterals(subs[1])
 	}
+	// The needle too: the prefix's own literals are checked already.
+	_, needle := regexpLiterals("^" + body)
 	return rule{
 		name:     name,
 		typ:      typ,
 		level:    level,
 		prefixes: scsiPrefixes,
 		bodies:   bodies,
+		needle:   needle,
 		re:       regexp.MustCompile(scsiHdr + body),
 		kdevAlt:  "scsi_address",
 		key:      "disk",
@@ -224,7 +227,7 @@ var scsiRules = func() []rule {
 			"SCSI device {kdev}: {detail}"},
 		// scsi.c, sd.c: the device's VPD pages do not add up.
 		{"scsi_vpd_invalid", "SCSI_VPD_INVALID", kernWarning,
-			`(?P<detail>\w+: (?:VPD page 0x[0-9a-f]+ result \d+ > \d+ bytes|(?:long|short) VPD page .*|len \d+ bytes, opcode 0x[0-9a-f]+ needs \d+))$`,
+			`(?P<detail>\w+: (?:VPD page 0x[0-9a-f]+ result \d+ > \d+ bytes|(?:long|short) VPD page .* bytes|len \d+ bytes, opcode 0x[0-9a-f]+ needs \d+))$`,
 			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
 		{"scsi_vpd_cpr_invalid", "SCSI_VPD_INVALID", kernErr, `(?P<detail>Invalid Concurrent Positioning Range(?:s VPD page| number))$`,
 			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
