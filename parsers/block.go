@@ -196,6 +196,39 @@ var blockRules = []rule{{
 	re:    regexp.MustCompile(`^loop: (?P<op>Write|Transfer) error at byte offset (?P<offset>\d+), length (?P<length>\d+)\.`),
 	msg:   "Loop device {op} error at byte offset {offset} ({length} bytes; the line names no device)",
 }, {
+	// virtio_blk.c: a virtual disk whose configuration the driver refuses
+	// (it does not appear), and zoned virtual disks.
+	name:     "virtio_blk_probe_error",
+	level:    kernErr,
+	typ:      "BLK_VIRTIO_PROBE_ERROR",
+	prefixes: []string{"virtio_blk "},
+	re: regexp.MustCompile(`^virtio_blk (?P<virtio>virtio\d+): (?P<detail>virtblk_probe failure: .*|(?:virtio_blk: )?(?:invalid block size: 0x[0-9a-f]+|` +
+		`max_secure_erase_s\w+ can't be 0|secure_erase_sector_alignment can't be 0|zoned devices are not supported)|` +
+		`MQ advertised but zero queues reported|unsupported zone model -?\d+)$`),
+	msg: "virtio-blk {virtio} was not set up: {detail}",
+}, {
+	name:     "virtio_blk_capacity",
+	level:    kernWarning,
+	typ:      "BLK_VIRTIO_PROBE_ERROR",
+	prefixes: []string{"virtio_blk "},
+	re:       regexp.MustCompile(`^virtio_blk (?P<virtio>virtio\d+): (?P<detail>Capacity \d+ too large: truncating)$`),
+	msg:      "virtio-blk {virtio}: {detail}",
+}, {
+	name:     "virtio_blk_zone_error",
+	level:    kernErr,
+	typ:      "BLK_ZONE_ERROR",
+	prefixes: []string{"virtio_blk "},
+	re: regexp.MustCompile(`^virtio_blk (?P<virtio>virtio\d+): (?P<detail>zone \d+: invalid (?:condition|type) 0x[0-9a-f]+|` +
+		`zoned device with non power of two zone size \d+|write granularity \d+ exceeds max_append_sectors \d+ limit)$`),
+	msg: "Zoned virtio-blk {virtio}: {detail}",
+}, {
+	name:     "virtio_blk_zone_warning",
+	level:    kernWarning,
+	typ:      "BLK_ZONE_ERROR",
+	prefixes: []string{"virtio_blk "},
+	re:       regexp.MustCompile(`^virtio_blk (?P<virtio>virtio\d+): (?P<detail>zero (?:max_append_sectors|write granularity) reported|ignoring negotiated F_DISCARD for zoned device)$`),
+	msg:      "Zoned virtio-blk {virtio}: {detail}",
+}, {
 	name:   "ratelimit_suppressed",
 	level:  kernWarning,
 	suffix: " callbacks suppressed",

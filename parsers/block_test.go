@@ -17,7 +17,11 @@ var blockCases = []lineCase{
 	single("<4>nvme0n2: zone 12: Invalid mix of zone append and regular writes", "BLK_ZONE_ERROR", "nvme0n2", event.Warning, nil),
 	single("<3>blk_insert_cloned_request: over max size limit. (256 > 128)", "BLK_CLONED_REQUEST_REJECTED", "", event.Error, map[string]string{"limit": "size"}),
 	// Issue 15: loop's own write error (≤5.x, file-backed).
-	single("<3>loop: Write error at byte offset 1048576, length 4096.", "BLK_IO_ERROR", "", event.Error, map[string]string{"offset": "1048576", "length": "4096"}), {
+	single("<3>loop: Write error at byte offset 1048576, length 4096.", "BLK_IO_ERROR", "", event.Error, map[string]string{"offset": "1048576", "length": "4096"}),
+	single("<3>virtio_blk virtio2: virtio_blk: invalid block size: 0x3", "BLK_VIRTIO_PROBE_ERROR", "", event.Error, map[string]string{"virtio": "virtio2"}),
+	single("<4>virtio_blk virtio2: Capacity 18446744073709551615 too large: truncating", "BLK_VIRTIO_PROBE_ERROR", "", event.Warning, nil),
+	single("<3>virtio_blk virtio2: zone 12: invalid condition 0x7", "BLK_ZONE_ERROR", "", event.Error, nil),
+	single("<4>virtio_blk virtio1: zero write granularity reported", "BLK_ZONE_ERROR", "", event.Warning, nil), {
 		name: "6.x block errors",
 		records: []string{
 			"<3>I/O error, dev loop4, sector 2048 op 0x0:(READ) flags 0x80700 phys_seg 2 prio class 2",

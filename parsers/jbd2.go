@@ -61,7 +61,7 @@ var jbd2Rules = []rule{{
 	name:  "jbd2_recovery_checksum",
 	level: kernErr,
 	typ:   "FS_CORRUPTION",
-	re:    regexp.MustCompile(`^JBD2: (?:Invalid checksum recovering (?:data )?block (?P<block>\d+)|checksum error recovering block (?P<block2>\d+)) in log`),
+	re:    regexp.MustCompile(`^JBD2: (?:Invalid checksum recovering (?:data )?block (?P<block>\d+)|checksum error recovering block (?P<block2>\d+)) in (?:log|journal block)`),
 	msg:   "Invalid checksum recovering a journal block (the line names no device)",
 }, {
 	name:  "jbd2_recovery_failed",
@@ -69,4 +69,35 @@ var jbd2Rules = []rule{{
 	typ:   "FS_RECOVERY_FAILED",
 	re:    regexp.MustCompile(`^JBD2: (?:journal )?recovery failed`),
 	msg:   "Journal recovery failed (the line names no device)",
+}, {
+	// The journal's own blocks failed their checks at recovery.
+	name:  "jbd2_journal_corrupt",
+	level: kernErr,
+	typ:   "FS_CORRUPTION",
+	re: regexp.MustCompile(`^JBD2: (?P<detail>Invalid checksum found in transaction \d+|journal checksum error|corrupted journal superblock|` +
+		`journal transaction \d+ on (?P<kdev>\S+?)(?:-\d+)? is corrupt\.|recovery pass \d+ ended at transaction \d+, expected \d+|bad block at offset \d+|` +
+		`Journal too short \(blocks \d+-\d+\)\.|journal file too short \d+,\d+)$`),
+	msg: "Journal[ on {kdev}] is corrupt: {detail}",
+}, {
+	name:  "jbd2_journal_invalid",
+	level: kernWarning,
+	typ:   "FS_JOURNAL_ERROR",
+	re: regexp.MustCompile(`^JBD2: (?P<detail>no valid journal superblock found|unrecognised superblock format ID|Unrecognised features on journal|` +
+		`journal file too short|Invalid start block of journal: \d+|Incorrect Journal head block \d+, disable journal_cycle_record|journal reset failed)$`),
+	msg: "Journal: {detail} (the line names no device)",
+}, {
+	name:  "jbd2_journal_read_error",
+	level: kernErr,
+	typ:   "FS_JOURNAL_IO_ERROR",
+	re: regexp.MustCompile(`^JBD2: (?P<detail>Failed to read block at offset \d+|error -?\d+ scanning journal|\(error -?\d+\) unable to wipe journal at physical blocks .*|` +
+		`Error while async write back metadata bh \d+\.|previous I/O error detected for journal superblock update for ` + jbd2Dev + `\.)$`),
+	msg: "Journal I/O error[ on {kdev}]: {detail}",
+}, {
+	// A metadata buffer dirtied outside a transaction (jbd2_journal_dirty_metadata).
+	name:  "jbd2_dirty_metadata",
+	level: kernWarning,
+	typ:   "FS_JOURNAL_ERROR",
+	re: regexp.MustCompile(`^JBD2: Spotted dirty metadata buffer \(dev = (?P<kdev>[^,\s]+), blocknr = (?P<block>\d+)\)\. ` +
+		`There's a risk of filesystem corruption in case of system crash\.`),
+	msg: "Journal on {kdev}: metadata block {block} dirtied outside a transaction: a crash now may corrupt the filesystem",
 }}
