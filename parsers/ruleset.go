@@ -443,13 +443,23 @@ func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
 // prefilter admits for line (trimmed: without its leading spaces).
 func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 	if trimmed != "" {
+		// The second byte is compared inline first: most literals of a
+		// bucket differ there, and a call of HasPrefix costs more.
+		second := secondByte(trimmed)
 		for _, g := range rs.byFirst[trimmed[0]] {
+			if len(g.text) > 1 && g.text[1] != second {
+				continue
+			}
 			if strings.HasPrefix(trimmed, g.text) {
 				cand = appendCandidates(cand, g.rules...)
 			}
 		}
 		if body := lineBody(trimmed); body != "" {
+			second := secondByte(body)
 			for _, e := range rs.byBody[body[0]] {
+				if len(e.text) > 1 && e.text[1] != second {
+					continue
+				}
 				if strings.HasPrefix(body, e.text) && hasAnyPrefix(trimmed, e.pre) {
 					cand = appendCandidates(cand, e.rule)
 				}
@@ -479,6 +489,15 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 		}
 	}
 	return out
+}
+
+// secondByte is s[1], or 0 when s is shorter (no literal of two or more
+// bytes is then its prefix, and none holds a NUL).
+func secondByte(s string) byte {
+	if len(s) < 2 {
+		return 0
+	}
+	return s[1]
 }
 
 func appendCandidates(cand []int32, rules ...int32) []int32 {
