@@ -49,6 +49,7 @@ var caseTables = map[string][]lineCase{
 	"ext4":    ext4Cases,
 	"jbd2":    jbd2Cases,
 	"xfs":     xfsCases,
+	"xfs2":    xfsFaultCases,
 	"btrfs":   btrfsCases,
 	"generic": genericCases,
 	"conds":   conditionCases,

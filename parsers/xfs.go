@@ -19,7 +19,7 @@ const (
 	xfsUUID = `(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`
 )
 
-var xfsRules = []rule{{
+var xfsRules = append([]rule{{
 	name:  "xfs_mounting",
 	level: kernNotice,
 	typ:   "FS_MOUNTING",
@@ -107,7 +107,7 @@ var xfsRules = []rule{{
 	name:  "xfs_metadata_io_error",
 	level: kernAlert,
 	typ:   "FS_IO_ERROR",
-	re:    regexp.MustCompile(xfsMsg + `metadata I/O error in "(?P<function>[^"]+)" at daddr (?P<daddr>0x[0-9a-f]+) len (?P<len>\d+) error (?P<errno>\d+)`),
+	re:    regexp.MustCompile(xfsMsg + `metadata I/O error in "(?P<function>[^"]+)" at daddr (?P<daddr>0x[0-9a-f]+) len (?P<len>\d+) error (?P<errno>-?\d+)`),
 	msg:   "XFS on {kdev}: metadata I/O error {errno} at daddr {daddr} (len {len}) in {function}",
 }, {
 	// ≤4.x: "metadata I/O error: block 0x50080d0 ("xlog_iodone") error 5 numblks 64"
@@ -220,4 +220,143 @@ var xfsRules = []rule{{
 	re: regexp.MustCompile(xfsMsg + `(?P<reason>Filesystem has duplicate UUID (?P<uuid>[0-9a-f-]{36}) - can't mount|Invalid superblock magic number|` +
 		`SB validate failed with error -?\d+|log mount failed|log mount/recovery failed: error -?\d+)`),
 	msg: "XFS on {kdev} failed to mount: {reason}",
-}}
+}, {
+	name:  "xfs_all_paths_lost",
+	level: kernAlert,
+	typ:   "FS_SHUTDOWN",
+	re:    regexp.MustCompile(xfsMsg + `All device paths lost\.\s+Shutting down filesystem`),
+	cond:  "fs:shutdown",
+	msg:   "XFS filesystem on {kdev} shut down: all paths to its device were lost",
+}}, xfsLineRules()...)
+
+// xfsLine is a rule of an XFS line ("XFS (<dev>): …") whose text after
+// the prefix matches body.
+type xfsLine struct {
+	name, typ string
+	level     printkLevel
+	key       string
+	body, msg string
+}
+
+// xfsLines are XFS's reports of corrupt metadata, I/O errors, mounts it
+// refuses, log recovery that fails and its log's own trouble (fs/xfs,
+// 4.19-6.12), each a family of the formats that tell one thing.
+var xfsLines = []xfsLine{
+	{"xfs_corruption_alert", "FS_CORRUPTION", kernAlert, "xfs-dump",
+		`(?P<detail>Bad (?:inode|buffer log item) .*|bad inode magic/vsn .*|Access to block zero in inode .*|Allocated a known in-use inode .*|` +
+			`AGF corruption\. Please run xfs_repair\.|Corruption (?:detected during scrub|not fixed during online repair).*|Detected bogus zero next_unlinked .*|` +
+			`corrupt dquot ID .*|dquot corrupt at .*|Metadata corruption detected at \S+(?: \[xfs\])?, (?:dquot|quota) .*|` +
+			`(?:XFS: )?(?:NULL dquot|dquot too small \(\d+\)) in xlog_recover_\w+\.|ifree/icount mismatch at unmount|invalid sparse inode record: .*|` +
+			`remote attribute header mismatch .*|symlink header does not match .*|log record CRC mismatch: .*|` +
+			`Corruption detected in superblock read-only compatible features .*|Please run xfs_repair to determine the extent of the problem\.|` +
+			`xfs_buf_(?:find|map_verify): daddr 0x[0-9a-f]+ out of range.*|xfs_iflush(?:_int)?: (?:[Bb]ad|detected corrupt) .*|` +
+			`xfs_imap(?:_lookup)?: .*|xfs_dabuf_map: .*|xfs_dir2_\w+: .*|xfs_droplink: .*|xfs_(?:readlink|inactive_symlink): .*|` +
+			`xfs_iread: xfs_iformat\(\) returned error -?\d+|xlog_recover_inode_(?:commit_)?pass2: Bad .*|xlog_space_left: head behind tail|` +
+			`xlog_verify_grant_tail: .*)$`,
+		"XFS on {kdev}: metadata corruption: {detail}"},
+	// CONFIG_XFS_DEBUG's checks of the in-memory log.
+	{"xfs_log_verify", "FS_CORRUPTION", kernEmerg, "xfs-dump", `(?P<detail>xlog_verify_\w+: .*)$`,
+		"XFS on {kdev}: log check failed: {detail}"},
+	{"xfs_corruption_error", "FS_CORRUPTION", kernErr, "xfs-dump",
+		`(?P<detail>AG \d+: Corrupt .*|Inode \d+ fork \d+: Corrupt .*|In-memory: Corrupt .*|ondisk log corrupt, shutting down fs!|` +
+			`bad buffer log item size .*|buffer item dirty bitmap .* too small .*|xfs_bmap_check_leaf_extents: CORRUPTED BTREE OR SOMETHING|` +
+			`xfs_check_block: ptrs are equal in node|sb_inprogress set after log recovery\?\?|inode \d+ repair encountered quota error .*)$`,
+		"XFS on {kdev}: metadata corruption: {detail}"},
+	{"xfs_corruption_warning", "FS_CORRUPTION", kernWarning, "xfs-dump",
+		`(?P<detail>corrupt (?:d?inode) \d+.*|corrupted root inode \d+: not a directory|Corruption detected! Free inode .*|` +
+			`Corruption detected in superblock (?:compatible|incompatible(?: log)?) features .*|Corruption warning: Metadata has LSN .*|` +
+			`[\w -]*B[Tt]ree record corruption .*|\w+bt record corruption .*|WARNING: Reset corrupted AGFL .*|` +
+			`Failed to remove inode\(s\) from unlinked list\..*|Filesystem needs repair\.  Please run xfs_repair\.|` +
+			`Uncorrected metadata errors detected; please run xfs_repair\.|SB summary counter sanity check failed|` +
+			`xfs_difree(?:_inobt)?: .*|xfs_bmap_check_leaf_extents: BAD .*|xfs_check_block: thispa.*|` +
+			`xlog_recover(?:y)?_\w+: (?:[Bb]ad|[Ii]nvalid|unrecognized|inconsistent|unsupported|op header overrun|committed log item has no regions|Unmount LR).*|` +
+			`xlog_valid_rec_header: unrecognised log version .*|xlog_verify_iclog: .*|log item region count .*|region\[\d+\]: bad-rtype .*|` +
+			`bad number of regions .*|Invalid (?:block length|log block/length|inode number) .*|log size mismatch detected|` +
+			`(?:dirty log entry|log) has mismatched uuid - can't recover|dirty log written in incompatible format - can't recover|` +
+			`null uuid in log - IRIX style log|totally zeroed log|Log inconsistent \(didn't find previous header\)|` +
+			`Tail block \(0x[0-9a-f]+\) overwrite detected\..*|Torn write \(CRC failure\) detected at log block .*)$`,
+		"XFS on {kdev}: metadata corruption: {detail}"},
+	// I/O that failed under the filesystem.
+	{"xfs_io_error_alert", "FS_IO_ERROR", kernAlert, "",
+		`(?P<detail>page discard (?:on page \S+, inode (?P<inode>0x[0-9a-f]+), (?:offset|pos) \d+\.|unable to remove delalloc mapping\.)|` +
+			`log recovery write I/O error at daddr (?P<daddr>0x[0-9a-f]+) .*|xlog_recover_check_summary ag[fi] read failed .*|` +
+			`xfs_(?:buffered_write_iomap_end|file_iomap_end_delalloc): unable to clean up ino \S+)$`,
+		"XFS on {kdev}: I/O error: {detail}"},
+	{"xfs_io_error_warn", "FS_IO_ERROR", kernWarning, "",
+		`(?P<detail>log device read failed|last sector read failed|write error -?\d+ updating a secondary superblock near ag \d+|` +
+			`xfs_imap_to_bp: xfs_trans_read_buf\(\) returned error -?\d+\.|xfs_iunlink_\w+: xfs_imap(?:_to_bp)?(?:\(2\))? returned error -?\d+\.|` +
+			`xlog_find_tail: couldn't find sync record)$`,
+		"XFS on {kdev}: I/O error: {detail}"},
+	// Mounts XFS refuses.
+	{"xfs_mount_refused", "FS_MOUNT_FAILED", kernWarning, "",
+		`(?P<reason>Superblock has (?:bad magic number .*|unknown .*)|Filesystem (?:has null UUID - can't mount|cannot be safely mounted by this kernel\.|` +
+			`can only be safely mounted read only\.|has a realtime volume, use rtdev=device option)|cannot mount a read-only filesystem as read-write|` +
+			`Attempted to mount read-only compatible filesystem read-write\.|The log can not be fully and/or safely recovered by this kernel\.|` +
+			`Please recover the log on a kernel that supports the unknown features\.|[Ll]og size .* too (?:small|large).*|` +
+			`Log sector size too (?:large|small) .*|Failed to read root inode .*|Failed (?:post-recovery |recovery )?per-ag init: -?\d+|` +
+			`Failed dir/attr init: -?\d+|RT mount failed|block size \(\d+ bytes\) not supported.*|V4 Filesystem with blocksize .*|` +
+			`File system with blocksize .*|device supports \d+ byte sectors \(not \d+\)|Invalid device \[.*\], error=-?\d+|` +
+			`Cannot set_blocksize to \d+ on device \S+|Deprecated .* not supported by kernel\.|Cannot mount .*|bad magic number|bad version|` +
+			`no log defined|log mount finish failed|failed to (?:find log head|locate log tail|read RT inodes)|file system too large to be mounted on this system\.|` +
+			`filesystem is marked as having an (?:external|internal) log; .*|filesystem size mismatch detected|no-recovery mounts must be read-only\.|ro->rw transition prohibited .*|` +
+			`realtime device size check failed|realtime mount -- \d+ != \d+|inode size of \d+ bytes not supported)$`,
+		"XFS on {kdev} failed to mount: {reason}"},
+	{"xfs_mount_refused_crit", "FS_MOUNT_FAILED", kernCrit, "", `(?P<reason>Log size out of supported range\.)$`,
+		"XFS on {kdev} failed to mount: {reason}"},
+	// Log recovery that did not complete.
+	{"xfs_recovery_failed", "FS_RECOVERY_FAILED", kernAlert, "",
+		`(?P<detail>Failed to recover intents|Failed to recover leftover CoW staging extents, err -?\d+\.|Failed to clear log incompat features on recovery)$`,
+		"XFS on {kdev}: log recovery failed: {detail}"},
+	{"xfs_recovery_cow_error", "FS_RECOVERY_FAILED", kernErr, "", `(?P<detail>Error -?\d+ recovering leftover CoW allocations\.)$`,
+		"XFS on {kdev}: log recovery failed: {detail}"},
+	// The log's own trouble: reservations that ran out, unmount records
+	// that were not written.
+	{"xfs_log_error", "FS_JOURNAL_ERROR", kernAlert, "xfs-dump",
+		`(?P<detail>ctx ticket reservation ran out\. Need to up reservation|ran out of log space .*|` +
+			`(?:xfs_log_write_unmount_record|xlog_unmount_write): unmount record failed|(?:xfs_log_unmount_write|xfs_log_write_unmount_record): will fix summary counters at next mount)$`,
+		"XFS on {kdev}: log: {detail}"},
+	{"xfs_log_overrun", "FS_JOURNAL_ERROR", kernWarning, "xfs-dump",
+		`(?P<detail>Transaction log reservation overrun:|xlog_state_do_callback: possible infinite loop .*)$`,
+		"XFS on {kdev}: log: {detail}"},
+	{"xfs_log_size_check", "FS_JOURNAL_ERROR", kernCrit, "xfs-dump", `(?P<detail>AAIEEE! Log failed size checks\. Abort!)$`,
+		"XFS on {kdev}: log: {detail}"},
+	// Space the filesystem keeps in reserve ran out or could not be set aside.
+	{"xfs_reserve_low", "FS_RESERVE_LOW", kernWarning, "",
+		`(?P<detail>Per-AG reservation for AG \d+ failed\.  Filesystem may run out of space\.|ENOSPC reserving per-AG metadata pool, log recovery may fail\.|` +
+			`Error -?\d+ reserving per-AG metadata reserve pool\.|Unable to allocate reserve blocks\. Continuing without reserve pool\.)$`,
+		"XFS on {kdev}: {detail}"},
+	{"xfs_reserve_low_error", "FS_RESERVE_LOW", kernErr, "", `(?P<detail>Insufficient free space to reset per-AG reservation for AG \d+ after repair\.)$`,
+		"XFS on {kdev}: {detail}"},
+	{"xfs_quota_error", "FS_QUOTA_ERROR", kernWarning, "",
+		`(?P<detail>Quotacheck: (?:Unsuccessful \(Error -?\d+\): Disabling quotas\.|Failed to reset quota flags\.)|Failed to initialize disk quotas\.)$`,
+		"XFS on {kdev}: {detail}"},
+	{"xfs_quota_alert", "FS_QUOTA_ERROR", kernAlert, "", `(?P<detail>xfs_qm_qino_alloc failed \(error -?\d+\)!|xfs_qm_mount_quotas: Superblock update failed!)$`,
+		"XFS on {kdev}: {detail}"},
+}
+
+// xfsLineRules makes the rules of xfsLines, and the context rules of the
+// dumps that follow a corruption report or a log overrun.
+func xfsLineRules() []rule {
+	var rules []rule
+	for _, l := range xfsLines {
+		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, key: l.key, open: l.key != "",
+			re: regexp.MustCompile(xfsMsg + l.body), msg: l.msg})
+	}
+	return append(rules, rule{
+		// The indented lines of a dump (the log reservation's, a btree
+		// record's).
+		name:   "xfs_dump_indented",
+		level:  kernWarning,
+		re:     regexp.MustCompile(xfsMsg + ` {2,}\S`),
+		needle: ":   ",
+		role:   roleContext, key: "xfs-dump",
+	}, rule{
+		// A corrupt btree record's fields and a bmap dump's extents.
+		name:  "xfs_dump_record",
+		level: kernWarning,
+		re: regexp.MustCompile(xfsMsg + `(?:\[\d+\]:? (?:startoff|bno|br_startoff) |(?:Offset|Owner|Start block|start block|start inode) 0x[0-9a-f]+|` +
+			` *(?:\.\.\. )?fblk |log item: $|(?:ticket reservation|transaction) summary:$)`),
+		prefixes: []string{"XFS ("},
+		role:     roleContext, key: "xfs-dump",
+	})
+}
