@@ -47,6 +47,7 @@ var caseTables = map[string][]lineCase{
 	"md":      mdCases,
 	"md2":     mdFaultCases,
 	"ext4":    ext4Cases,
+	"ext42":   ext4FaultCases,
 	"jbd2":    jbd2Cases,
 	"xfs":     xfsCases,
 	"xfs2":    xfsFaultCases,
