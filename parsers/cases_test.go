@@ -52,6 +52,7 @@ var caseTables = map[string][]lineCase{
 	"xfs":     xfsCases,
 	"xfs2":    xfsFaultCases,
 	"btrfs":   btrfsCases,
+	"btrfs2":  btrfsFaultCases,
 	"generic": genericCases,
 	"conds":   conditionCases,
 }

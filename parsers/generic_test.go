@@ -40,7 +40,7 @@ var genericCases = []lineCase{
 	single("<3>device-mapper: stats: Memory usage accounting bug.", "DM_ERROR", "", event.Error, map[string]string{"target": "stats"}),
 	single("<4>device-mapper: ioctl: unable to remove open device vg-lv", "DM_WARNING", "", event.Warning, nil),
 	single("<3>BTRFS error (device sdb): unable to find ref byte nr 1234 parent 0 root 5 owner 257 offset 0", "FS_ERROR", "sdb", event.Error, nil),
-	single("<4>BTRFS warning (device sdb1): devid 2 uuid 0d5e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b is missing", "FS_WARNING", "sdb1", event.Warning, nil),
+	single("<4>BTRFS warning (device sdb1): failed to start uuid_scan task", "FS_WARNING", "sdb1", event.Warning, nil),
 	single("<3>EXT4-fs: failed to create workqueue", "FS_ERROR", "", event.Error, nil),
 	// Info-level lines of the same prefixes are no events, nor are
 	// lines of a log that does not say their level.

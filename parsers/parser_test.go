@@ -364,6 +364,8 @@ func TestLineBody(t *testing.T) {
 		{"sd 2:0:0:0: [sdc] Spinning up disk....ready", "Spinning up disk....ready"},
 		{"sd 7:0:0:1: rejecting I/O to offline device", "rejecting I/O to offline device"},
 		{"device-mapper: multipath: Failing path 8:32.", "multipath: Failing path 8:32."},
+		{"BTRFS error (device sdb1: state EA): bytenr 1 has 0 references, expect > 0", "bytenr 1 has 0 references, expect > 0"},
+		{"BTRFS error (device sdb1): state of things", "state of things"},
 		{"no colon here", ""},
 		{"x: ", ""},
 	} {

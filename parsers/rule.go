@@ -136,6 +136,18 @@ func withCond(r rule, cond string) rule {
 	return r
 }
 
+// withNeedle returns r with a literal every line it takes contains.
+func withNeedle(r rule, needle string) rule {
+	r.needle = needle
+	return r
+}
+
+// withFinish returns r with its finishing.
+func withFinish(r rule, finish func(*pending)) rule {
+	r.finish = finish
+	return r
+}
+
 // sevOf returns a pointer to a fixed severity for a rule table.
 func sevOf(s event.Severity) *event.Severity { return &s }
 

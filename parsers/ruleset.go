@@ -526,7 +526,7 @@ const bodyScan = 64
 
 // lineBody returns the text after the first ": " of a kernel line (within
 // its first bodyScan bytes), past the "[sdX] " and "tag#N " that sd_printk
-// and scmd_printk put there: "Failing path 8:32." of "device-mapper:
+// and scmd_printk put there and the "state X): " of btrfs 6.1: "Failing path 8:32." of "device-mapper:
 // multipath: Failing path 8:32." is "multipath: Failing path 8:32.". It
 // returns "" when there is no such ": ".
 func lineBody(s string) string {
@@ -543,6 +543,12 @@ func lineBody(s string) string {
 	if strings.HasPrefix(b, "tag#") {
 		if j := strings.IndexByte(b, ' '); j > 0 {
 			b = b[j+1:]
+		}
+	}
+	// btrfs 6.1: "BTRFS error (device sdb1: state EA): …".
+	if strings.HasPrefix(b, "state ") {
+		if j := strings.Index(b[:min(len(b), 24)], "): "); j > 0 {
+			b = b[j+3:]
 		}
 	}
 	return b
