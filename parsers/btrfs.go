@@ -24,7 +24,7 @@ const (
 func btrfsRule(name, typ, body, msg string) rule {
 	var bodies []string
 	if subs, _ := topLevel("^" + body); len(subs) > 1 {
-		bodies = leadingLiterals(subs[1])
+		bodies = leadingSeq(subs[1:])
 	}
 	return rule{name: name, typ: typ, prefixes: []string{"BTRFS "}, bodies: bodies, re: regexp.MustCompile(btrfsMsg + body), msg: msg}
 }
@@ -171,7 +171,7 @@ var btrfsRules = func() []rule {
 		btrfsRule("btrfs_io_error", "FS_IO_ERROR",
 			`(?P<detail>IO error rebuilding logical (?P<logical>\d+) for dev (?P<bdev>\S+)|lost super block write due to IO error on (?P<bdev>\S+) \(-?\d+\)|`+
 				`partial page (?:read|write) in btrfs with offset \d+ and length \d+|error reading free space cache|`+
-				`-?\d+ errors while writing supers|commit super ret -?\d+|couldn't get super (?:block location for mirror|block page for bytenr|buffer head for bytenr) \d+|`+
+				`commit super ret -?\d+|couldn't get super (?:block location for mirror|block page for bytenr|buffer head for bytenr) \d+|`+
 				`failed to rebuild valid logical \d+ for dev \S+|error clearing superblock number \d+ \(-?\d+\)|`+
 				`failed to write free (?:space|ino) cache for (?:block group|root) \d+|failed to read tree block \d+ from get_old_root)$`,
 			"btrfs on {kdev}: I/O error: {detail}"),
@@ -198,6 +198,8 @@ var btrfsRules = func() []rule {
 				`free space cache page truncated|free space inode generation \(\d+\) did not match free space cache generation \(\d+\)|`+
 				`failed to (?:create|clear|rebuild|disable) free space tree: -?\d+|missing free space info for \d+)$`,
 			"btrfs on {kdev}: free space cache: {detail}"),
+		withNeedle(btrfsRule("btrfs_super_write_errors", "FS_IO_ERROR", `(?P<errors>-?\d+) errors while writing supers$`,
+			"btrfs on {kdev}: {errors} errors writing the superblocks"), " errors while writing supers"),
 		// 6.x data checksum errors name the mirror and the file.
 		btrfsRule("btrfs_csum_error_mirror", "FS_CSUM_ERROR",
 			`checksum error at logical (?P<logical>\d+) mirror (?P<mirror>\d+) root (?P<root>\d+),? inode (?P<ino>\d+) offset (?P<off>\d+)(?P<detail>.*)$`,

@@ -227,15 +227,20 @@ var mdLines = []mdLine{
 		"MD array {kdev}: could not start its resync thread"},
 	// A member whose superblock md does not take.
 	{"md_member_kicked", "MD_DEVICE_KICKED", kernWarning, "",
-		`^md: (?:(?P<kdev>\S+) has zero or unknown size, marking faulty!|fatal superblock inconsistency in (?P<kdev>\S+) -- removing from array)`,
-		"MD: member {kdev} removed from its array: bad size or superblock"},
+		`^md: fatal superblock inconsistency in (?P<kdev>\S+) -- removing from array`,
+		"MD: member {kdev} removed from its array: its superblock is inconsistent"},
+	{"md_member_no_size", "MD_DEVICE_KICKED", kernWarning, "", `^md: (?P<kdev>\S+) has zero or unknown size, marking faulty!`,
+		"MD: member {kdev} marked faulty: its size is zero or unknown"},
 	{"md_member_unreadable", "MD_DEVICE_KICKED", kernErr, "", `^md: disabled device (?P<kdev>\S+), could not read superblock\.`,
 		"MD: member {kdev} disabled: its superblock could not be read"},
 	{"md_superblock_error", "MD_SUPERBLOCK_ERROR", kernWarning, "",
-		`^md: (?P<detail>(?:could not read (?P<kdev>\S+?)'s sb|(?P<kdev>\S+) does not have a valid v[\d.]+ superblock), not importing!|` +
-			`invalid (?:raid superblock magic|superblock checksum) on (?P<kdev>\S+)|(?P<kdev>\S+) has (?:different UUID|same UUID but different superblock|` +
-			`strangely different superblock) to \S+|data_size too small on (?P<kdev>\S+))$`,
+		`^md: (?P<detail>could not read (?P<kdev>\S+?)'s sb, not importing!|invalid (?:raid superblock magic|superblock checksum) on (?P<kdev>\S+)|` +
+			`data_size too small on (?P<kdev>\S+))$`,
 		"MD: {detail}"},
+	{"md_superblock_invalid", "MD_SUPERBLOCK_ERROR", kernWarning, "",
+		`^md: (?P<detail>(?P<kdev>\S+) does not have a valid v[\d.]+ superblock, not importing!)$`, "MD: {detail}"},
+	{"md_superblock_mismatch", "MD_SUPERBLOCK_ERROR", kernWarning, "",
+		`^md: (?P<detail>(?P<kdev>\S+) has (?:different UUID|same UUID but different superblock|strangely different superblock) to \S+)$`, "MD: {detail}"},
 	// I/O errors of the personalities.
 	{"md_raid10_redirect", "MD_IO_ERROR", kernErr, "",
 		`^md/raid10:(?P<array>md[\w/-]*): (?P<kdev>\S+): (?P<detail>redirecting sector \d+ to another mirror)$`,
@@ -247,7 +252,9 @@ var mdLines = []mdLine{
 		`^md/linear:(?P<array>md[\w/-]*): (?P<detail>make_request: Sector \d+ out of bounds on dev (?P<kdev>\S+): .*)$`,
 		"MD array {array}: I/O error on {kdev}: {detail}"},
 	{"md_io_error_warn", "MD_IO_ERROR", kernWarning, "",
-		mdArrayOf + `(?P<detail>read error on replacement device \(sector \d+ on (?P<member>[^)\s]+)\)\.|-?\d+ read_errors > \d+ stripes)$`,
+		mdArrayOf + `(?P<detail>read error on replacement device \(sector \d+ on (?P<member>[^)\s]+)\)\.)$`,
+		"MD array {kdev}: {detail}"},
+	{"md_read_errors_stripes", "MD_IO_ERROR", kernWarning, "", mdArrayOf + `(?P<detail>-?\d+ read_errors > \d+ stripes)$`,
 		"MD array {kdev}: {detail}"},
 	// A check found copies or parity that disagree.
 	{"md_mismatch", "MD_MISMATCH", kernWarning, "", `^(?P<kdev>md[\w/-]*): mismatch sector in range (?P<first_sector>\d+)-(?P<last_sector>\d+)`,

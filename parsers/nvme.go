@@ -192,7 +192,7 @@ var nvmeLines = []nvmeLine{
 		"NVMe controller {kdev}: {detail}"},
 	{"nvme_namespace_warning", "NVME_NAMESPACE_ERROR", kernWarning,
 		`(?P<detail>Identify namespace failed(?: \(-?\d+\))?|(?:nvme_report_ns_ids: )?Identify Descriptors failed.*|` +
-			`\S+ -?\d+ for NVME_NIDT_\w+|ctrl returned bogus length: \d+ for NVME_NIDT_\w+|[Cc]ommand set not reported for nsid: ?\d+|` +
+			`ctrl returned bogus length: \d+ for NVME_NIDT_\w+|[Cc]ommand set not reported for nsid: ?\d+|` +
 			`Identify NS List failed \(status=0x[0-9a-f]+\)|unknown csi \d+ for nsid \d+|nsid \d+ not supported without CONFIG_BLK_DEV_ZONED|` +
 			`reading changed ns log failed: -?\d+|Found shared namespace \d+, but multipathing not supported\.)$`,
 		"NVMe controller {kdev}: {detail}"},

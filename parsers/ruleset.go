@@ -238,7 +238,7 @@ func regexpBodies(pattern string) []string {
 			if k+1 == len(subs) {
 				return nil
 			}
-			bodies = leadingLiterals(subs[k+1])
+			bodies = leadingSeq(subs[k+1:])
 		}
 		for _, b := range bodies {
 			// lineBody skips these: they cannot start a body.
@@ -251,44 +251,107 @@ func regexpBodies(pattern string) []string {
 	return nil
 }
 
+// maxLeading bounds the literals leadingSeq gives for one pattern.
+const maxLeading = 256
+
 // leadingLiterals returns literals one of which every match of re starts
 // with, or nil.
 func leadingLiterals(re *syntax.Regexp) []string {
-	if l, ok := literalOf(re); ok {
-		return []string{l}
+	return leadingSeq([]*syntax.Regexp{re})
+}
+
+// leadingSeq returns literals one of which every match of the
+// concatenation of subs starts with, or nil. It looks through groups,
+// alternations (each branch with what follows it), optional parts (with
+// and without them) and small character classes ("[Cc]ouldn't": both
+// spellings), and extends a literal by what follows it while the number of
+// literals stays small: the parser factors common prefixes out of
+// alternations ("W(?:ide…|rite…)"), which would leave only "W".
+func leadingSeq(subs []*syntax.Regexp) []string {
+	if len(subs) == 0 {
+		return nil
 	}
-	switch re.Op {
-	case syntax.OpCapture:
-		return leadingLiterals(re.Sub[0])
+	first, rest := subs[0], subs[1:]
+	with := func(head ...*syntax.Regexp) []*syntax.Regexp {
+		return append(append([]*syntax.Regexp(nil), head...), rest...)
+	}
+	switch first.Op {
 	case syntax.OpConcat:
-		// The parser factors common prefixes out of alternations
-		// ("W(?:ide…|rite…)"): a literal followed by what starts with
-		// one of a few literals starts with their concatenation.
-		lit, ok := literalOf(re.Sub[0])
-		if !ok || len(re.Sub) < 2 {
-			return leadingLiterals(re.Sub[0])
+		return leadingSeq(with(first.Sub...))
+	case syntax.OpCapture:
+		return leadingSeq(with(first.Sub[0]))
+	case syntax.OpQuest:
+		in, out := leadingSeq(with(first.Sub[0])), leadingSeq(rest)
+		if in == nil || out == nil || len(in)+len(out) > maxLeading {
+			return nil
 		}
-		more := leadingLiterals(re.Sub[1])
-		if len(more) == 0 || len(more) > 16 {
-			return []string{lit}
-		}
-		out := make([]string, len(more))
-		for i, m := range more {
-			out[i] = lit + m
-		}
-		return out
+		return append(in, out...)
 	case syntax.OpAlternate:
 		var out []string
-		for _, b := range re.Sub {
-			ls := leadingLiterals(b)
+		for _, b := range first.Sub {
+			ls := leadingSeq(with(b))
 			if ls == nil {
 				return nil
 			}
 			out = append(out, ls...)
 		}
+		if len(out) <= maxLeading {
+			return out
+		}
+		// Too many with what follows: the branches alone.
+		out = out[:0]
+		for _, b := range first.Sub {
+			out = append(out, leadingLiterals(b)...)
+		}
+		if len(out) > maxLeading {
+			return nil
+		}
 		return out
+	case syntax.OpPlus:
+		return firstLiterals(first.Sub[0])
 	}
-	return nil
+	heads := firstLiterals(first)
+	if heads == nil {
+		return nil
+	}
+	more := leadingSeq(rest)
+	if more == nil || len(more) > 8 || len(heads)*len(more) > maxLeading {
+		return heads
+	}
+	out := make([]string, 0, len(heads)*len(more))
+	for _, h := range heads {
+		for _, m := range more {
+			out = append(out, h+m)
+		}
+	}
+	return out
+}
+
+// firstLiterals returns the texts re matches when it is a literal, a
+// case-folded letter or a class of at most ten ASCII characters, else nil.
+func firstLiterals(re *syntax.Regexp) []string {
+	if l, ok := literalOf(re); ok {
+		return []string{l}
+	}
+	// "[Cc]" parses as a case-folded "C".
+	if re.Op == syntax.OpLiteral && re.Flags&syntax.FoldCase != 0 && len(re.Rune) == 1 {
+		if c := re.Rune[0]; c < 0x80 && unicode.IsLetter(c) {
+			return []string{string(unicode.ToUpper(c)), string(unicode.ToLower(c))}
+		}
+	}
+	if re.Op != syntax.OpCharClass || re.Flags&syntax.FoldCase != 0 {
+		return nil
+	}
+	var out []string
+	for k := 0; k+1 < len(re.Rune); k += 2 {
+		for c := re.Rune[k]; c <= re.Rune[k+1]; c++ {
+			if c >= 0x80 || len(out) == 10 {
+				return nil
+			}
+			out = append(out, string(c))
+		}
+	}
+	return out
 }
 
 // topLevel parses pattern and returns the parts of its top-level

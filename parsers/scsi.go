@@ -30,7 +30,7 @@ const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:
 func scsiRule(name, typ string, level printkLevel, body string) rule {
 	var bodies []string
 	if subs, _ := topLevel("^" + body); len(subs) > 1 {
-		bodies = leadingLiterals(subs[1])
+		bodies = leadingSeq(subs[1:])
 	}
 	// The needle too: the prefix's own literals are checked already.
 	_, needle := regexpLiterals("^" + body)
@@ -181,6 +181,10 @@ var scsiRules = func() []rule {
 		// scsi_dh_hp_sw.c: path activation of an HP active/passive array.
 		{"scsi_dh_hp_sw", "SCSI_DH_ERROR", kernWarning, "sending ", `(?P<handler>\w+): (?P<detail>sending (?:start_stop_unit|tur) failed.*)$`,
 			"SCSI device handler {handler} on {kdev}: {detail}"},
+		// scsi.c: the device's VPD pages do not add up.
+		{"scsi_vpd_invalid", "SCSI_VPD_INVALID", kernWarning, " bytes",
+			`(?P<detail>\w+: (?:VPD page 0x[0-9a-f]+ result \d+ > \d+ bytes|(?:long|short) VPD page .* bytes|len \d+ bytes, opcode 0x[0-9a-f]+ needs \d+))$`,
+			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
 		// scsi_error.c scsi_eh_flush_done_q: error handling aborted a
 		// timed-out command and retries it or ends it.
 		{"scsi_eh_aborted", "SCSI_EH_ABORT", kernWarning, " aborted command", `(?P<eh_action>retry|finish) aborted command$`,
@@ -225,10 +229,6 @@ var scsiRules = func() []rule {
 			`(?P<detail>lun\d+ has a LUN larger than allowed by the host adapter|SCSI disk \(sd\) name length exceeded\.|` +
 				`scsi_add_lun: correcting incorrect peripheral device type .*)$`,
 			"SCSI device {kdev}: {detail}"},
-		// scsi.c, sd.c: the device's VPD pages do not add up.
-		{"scsi_vpd_invalid", "SCSI_VPD_INVALID", kernWarning,
-			`(?P<detail>\w+: (?:VPD page 0x[0-9a-f]+ result \d+ > \d+ bytes|(?:long|short) VPD page .* bytes|len \d+ bytes, opcode 0x[0-9a-f]+ needs \d+))$`,
-			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
 		{"scsi_vpd_cpr_invalid", "SCSI_VPD_INVALID", kernErr, `(?P<detail>Invalid Concurrent Positioning Range(?:s VPD page| number))$`,
 			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
 		// scsi_lib.c, hosts.c: a device or host asked for a state change

@@ -265,7 +265,7 @@ var xfsLines = []xfsLine{
 	{"xfs_corruption_warning", "FS_CORRUPTION", kernWarning, "xfs-dump",
 		`(?P<detail>corrupt (?:d?inode) \d+.*|corrupted root inode \d+: not a directory|Corruption detected! Free inode .*|` +
 			`Corruption detected in superblock (?:compatible|incompatible(?: log)?) features .*|Corruption warning: Metadata has LSN .*|` +
-			`[\w -]*B[Tt]ree record corruption .*|\w+bt record corruption .*|WARNING: Reset corrupted AGFL .*|` +
+			`WARNING: Reset corrupted AGFL .*|` +
 			`Failed to remove inode\(s\) from unlinked list\..*|Filesystem needs repair\.  Please run xfs_repair\.|` +
 			`Uncorrected metadata errors detected; please run xfs_repair\.|SB summary counter sanity check failed|` +
 			`xfs_difree(?:_inobt)?: .*|xfs_bmap_check_leaf_extents: BAD .*|xfs_check_block: thispa.*|` +
@@ -343,6 +343,16 @@ func xfsLineRules() []rule {
 			re: regexp.MustCompile(xfsMsg + l.body), msg: l.msg})
 	}
 	return append(rules, rule{
+		// "Reverse Mapping BTree record corruption in AG 2 detected at …",
+		// "inobt record corruption …": the btree's name leads.
+		name:   "xfs_btree_record_corruption",
+		level:  kernWarning,
+		typ:    "FS_CORRUPTION",
+		re:     regexp.MustCompile(xfsMsg + `(?P<detail>(?:[\w -]*B[Tt]ree|\w+bt) record corruption .*)$`),
+		needle: "record corruption",
+		key:    "xfs-dump", open: true,
+		msg: "XFS on {kdev}: metadata corruption: {detail}",
+	}, rule{
 		// The indented lines of a dump (the log reservation's, a btree
 		// record's).
 		name:   "xfs_dump_indented",
