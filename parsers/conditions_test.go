@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -132,4 +133,24 @@ func containsCond(list, c string) bool {
 		}
 	}
 	return false
+}
+
+// TestConditionsDocumented checks that docs/conditions.md names every
+// condition of the vocabulary and every blk_status the block rule gives.
+func TestConditionsDocumented(t *testing.T) {
+	b, err := os.ReadFile("../docs/conditions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, c := range Conditions() {
+		if !strings.Contains(doc, "| `"+c.Name+"` | "+c.Kind.String()+" |") {
+			t.Errorf("docs/conditions.md has no row for %s (%s)", c.Name, c.Kind)
+		}
+	}
+	for _, st := range blkStatuses {
+		if !strings.Contains(doc, "`"+st.name+"`") {
+			t.Errorf("docs/conditions.md does not name %s", st.name)
+		}
+	}
 }
