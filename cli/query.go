@@ -16,7 +16,8 @@ import (
 	"github.com/peripety/peripety/sysfs"
 )
 
-// FilterFlags are the event filters query and monitor share (DESIGN.md CLI).
+// FilterFlags are the event filters query and monitor share (docs/design.md,
+// "CLI prpt").
 type FilterFlags struct {
 	Severity  string   `placeholder:"SEV" help:"Only events this severe or more: emerg, alert, crit, err, warning, notice, info, debug (or 0-7)."`
 	EventType []string `name:"event-type" placeholder:"T" help:"Only events of this type (repeat for any of several), e.g. FS_IO_ERROR."`

@@ -24,7 +24,7 @@ import (
 	"github.com/peripety/peripety/sysfs"
 )
 
-// Defaults of the daemon's options (DESIGN.md, "Daemon peripetyd").
+// Defaults of the daemon's options (docs/design.md, "Daemon peripetyd").
 const (
 	DefaultConfigPath = "/etc/peripetyd.conf"
 	DefaultStateDir   = "/var/lib/peripety"

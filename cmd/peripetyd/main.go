@@ -1,4 +1,4 @@
-// Command peripetyd is the Peripety storage event daemon (DESIGN.md,
+// Command peripetyd is the Peripety storage event daemon (docs/design.md,
 // "Daemon peripetyd"). It only wires flags, signals and logging to package
 // service.
 package main

@@ -6,7 +6,7 @@
 // through sd-journal(3) (go-systemd's sdjournal, cgo); a build without cgo
 // has every reader return ErrNoJournald.
 //
-// One event is one journal entry with the fields of DESIGN.md ("journald
+// One event is one journal entry with the fields of docs/design.md ("journald
 // fields"), so `journalctl IS_PERIPETY=TRUE EVENT_TYPE=FS_IO_ERROR` works
 // with no tool of ours; the JSON field holds the whole event and is what
 // the readers decode.
@@ -14,7 +14,7 @@ package journal
 
 import "errors"
 
-// The journal fields of a stored event (DESIGN.md, "journald fields").
+// The journal fields of a stored event (docs/design.md, "journald fields").
 // OWNERS_WWIDS and OWNERS_PATHS appear once per owner; each extension key
 // k is stored as ExtPrefix + FieldName(k).
 const (
