@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,11 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/golden"
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/service/journal"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // prpt runs prpt with args and returns its exit status, stdout and stderr.
 func prpt(t *testing.T, args ...string) (int, string, string) {
@@ -125,19 +123,7 @@ func TestQueryJournal(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		golden := filepath.Join("testdata", "query.golden")
-		if *update {
-			if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(string(want), out); diff != "" {
-			t.Errorf("output (-want +got):\n%s", diff)
-		}
+		golden.Check(t, filepath.Join("testdata", "query.golden"), []byte(out))
 	})
 	tests := []struct {
 		name string
