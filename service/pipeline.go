@@ -40,9 +40,9 @@ func eventID(sourceKey string, ev *event.Event) string {
 	return uuid.NewSHA1(idNamespace, []byte(key)).String()
 }
 
-// pending is a checkpoint waiting for the durable sinks to deliver every
-// event up to seq.
-type pending struct {
+// offeredCheckpoint is a checkpoint waiting for the durable sinks to
+// deliver every event up to seq.
+type offeredCheckpoint struct {
 	cp  Checkpoint
 	seq uint64
 }
@@ -92,7 +92,7 @@ type pipeline struct {
 	mountChanged <-chan struct{}
 
 	cpMu   sync.Mutex
-	latest *pending
+	latest *offeredCheckpoint
 }
 
 // heldEvent is an event of pipeline.held.
@@ -122,21 +122,11 @@ func (p *pipeline) handle(it Item) {
 	p.lastPos = it.Pos
 	p.lastWall = time.Now()
 	if it.Own == nil {
-		p.lastTime = recordTime(&it.Record)
+		p.lastTime = parsers.RecordClock(it.Record)
 	} else {
 		p.lastTime = it.Own.Timestamp
 	}
 	p.offerCheckpoint()
-}
-
-// recordTime is a record's time on the parser's clock: its wall-clock time,
-// or for a log that has none, its time since boot counted from the zero
-// time.
-func recordTime(rec *parsers.Record) time.Time {
-	if !rec.Time.IsZero() {
-		return rec.Time
-	}
-	return time.Time{}.Add(rec.Monotonic)
 }
 
 // flushDue says when the parser next has work: deadline is in record time,
@@ -181,12 +171,12 @@ func (p *pipeline) offerCheckpoint() {
 		return
 	}
 	p.cpMu.Lock()
-	p.latest = &pending{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime}, seq: p.emitted.Load()}
+	p.latest = &offeredCheckpoint{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime}, seq: p.emitted.Load()}
 	p.cpMu.Unlock()
 }
 
 // latestCheckpoint is called from the checkpointer goroutine.
-func (p *pipeline) latestCheckpoint() *pending {
+func (p *pipeline) latestCheckpoint() *offeredCheckpoint {
 	p.cpMu.Lock()
 	defer p.cpMu.Unlock()
 	return p.latest
@@ -361,7 +351,7 @@ func (p *pipeline) delivered() uint64 {
 func (p *pipeline) runCheckpoints(ctx context.Context, st *StateDir, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var target, saved *pending
+	var target, saved *offeredCheckpoint
 	for {
 		select {
 		case <-ctx.Done():
