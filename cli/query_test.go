@@ -19,6 +19,7 @@ import (
 	"github.com/peripety/peripety/internal/golden"
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 )
 
 // prpt runs prpt with args and returns its exit status, stdout and stderr.
@@ -57,8 +58,8 @@ func TestQueryMonitorErrors(t *testing.T) {
 // journal (its files in p.Dir) and the writer, for more events.
 func store(t *testing.T, evs ...event.Event) (*testenv.PrivateJournal, *journal.Writer) {
 	t.Helper()
-	if !journal.CanRead {
-		t.Skip(journal.ErrNoJournald)
+	if !sdjournal.CanRead {
+		t.Skip(sdjournal.ErrNoJournald)
 	}
 	testenv.Journald(t)
 	p, err := testenv.NewPrivateJournal("cli-" + t.Name())

@@ -21,6 +21,7 @@ import (
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 	"github.com/peripety/peripety/sysfs"
 )
 
@@ -81,9 +82,10 @@ type Options struct {
 	NewParser func(user []parsers.UserRule) (Parser, error)
 	// JournalRead is the journal the store's events are read back from
 	// (the local journal; the directory of a journald namespace).
-	JournalRead journal.Source
-	// StoredEvents reads back events from the store, to recognise those
-	// stored before a crash (the journald store when nil).
+	JournalRead sdjournal.Source
+	// StoredEvents reads back events from the store: to recognise those
+	// stored before a crash, and for Query (a sdjournal.Store of
+	// JournalRead, which Run closes, when nil).
 	StoredEvents func(ctx context.Context, f event.Filter) ([]event.Event, error)
 	// Notify sends an sd_notify(3) state (sd_notify itself when nil).
 	Notify func(state string) error
@@ -102,6 +104,9 @@ type Daemon struct {
 
 	reloads chan chan error
 	pl      atomic.Pointer[pipeline]
+	// store, when the daemon reads its own store, keeps journals open
+	// between queries until Run ends.
+	store *sdjournal.Store
 }
 
 // New loads the config and chooses the source; it opens nothing yet. A bad
@@ -128,8 +133,10 @@ func New(opts Options) (*Daemon, error) {
 	if opts.NewParser == nil {
 		opts.NewParser = newRuleParser
 	}
+	var store *sdjournal.Store
 	if opts.StoredEvents == nil {
-		opts.StoredEvents = storedInJournal(opts.JournalRead)
+		store = sdjournal.NewStore(opts.JournalRead)
+		opts.StoredEvents = store.Query
 	}
 	if opts.Notify == nil {
 		opts.Notify = sdNotify
@@ -151,7 +158,7 @@ func New(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Daemon{opts: opts, log: opts.Log, src: src, cfg: cfg, reloads: make(chan chan error)}, nil
+	return &Daemon{opts: opts, log: opts.Log, src: src, cfg: cfg, reloads: make(chan chan error), store: store}, nil
 }
 
 // Sources names the source the daemon reads (the D-Bus Sources property).
@@ -164,6 +171,12 @@ func (d *Daemon) EventsEmitted() uint64 {
 		return pl.emitted.Load()
 	}
 	return 0
+}
+
+// Query returns the stored events f selects, oldest first
+// (sdjournal.Store.Query): the D-Bus Query method.
+func (d *Daemon) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
+	return d.opts.StoredEvents(ctx, f)
 }
 
 // Config returns the config in force.
@@ -205,6 +218,9 @@ func (d *Daemon) Reload(ctx context.Context) error {
 // are handled, open groups closed, every queue delivered, the position
 // saved. It returns nil after a clean stop, or the error that ended it.
 func (d *Daemon) Run(ctx context.Context) error {
+	if d.store != nil {
+		defer d.store.Close()
+	}
 	st, err := NewStateDir(d.opts.StateDir)
 	if err != nil {
 		return err

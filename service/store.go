@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peripety/peripety/event"
-	"github.com/peripety/peripety/service/journal"
 )
 
 // storedSince reads back the events the store holds from records at or
@@ -82,11 +81,4 @@ func startedEvent(source, pos string, at time.Time) event.Event {
 	ev.SetExt("source", source)
 	ev.SetExt("position", pos)
 	return ev
-}
-
-// storedInJournal reads events back from the journald store.
-func storedInJournal(src journal.Source) func(ctx context.Context, f event.Filter) ([]event.Event, error) {
-	return func(ctx context.Context, f event.Filter) ([]event.Event, error) {
-		return journal.Query(ctx, src, f)
-	}
 }

@@ -10,7 +10,6 @@ import (
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/service"
-	"github.com/peripety/peripety/service/journal"
 	"github.com/peripety/peripety/sysfs"
 )
 
@@ -68,9 +67,9 @@ func (b *daemonBus) wire(o *service.Options) {
 }
 
 // attach gives the server the daemon it answers for.
-func (b *daemonBus) attach(d *service.Daemon, store journal.Source) {
+func (b *daemonBus) attach(d *service.Daemon) {
 	if b != nil {
-		b.backend.d, b.backend.store = d, store
+		b.backend.d = d
 	}
 }
 
@@ -89,16 +88,15 @@ func (b *daemonBus) close() {
 }
 
 // daemonBackend is what the bus object serves: events read back from the
-// journald store, devices from the resolver, reload and sources from the
+// daemon's store, devices from the resolver, reload and sources from the
 // daemon.
 type daemonBackend struct {
 	d        *service.Daemon
-	store    journal.Source
 	resolver *sysfs.Resolver
 }
 
 func (b *daemonBackend) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
-	return journal.Query(ctx, b.store, f)
+	return b.d.Query(ctx, f)
 }
 
 func (b *daemonBackend) BlockInfo(id string) (sysfs.BlockInfo, error) {

@@ -73,7 +73,7 @@ func run(f flags) error {
 	if err != nil {
 		return err
 	}
-	dbus.attach(d, opts.JournalRead)
+	dbus.attach(d)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	hup := make(chan os.Signal, 1)

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package journal
+package sdjournal
 
 import (
 	"context"
@@ -15,12 +15,13 @@ import (
 	"github.com/peripety/peripety/event"
 )
 
-// TestQueryKeptJournal checks that a journal Query keeps for the next one
-// answers as a freshly opened one does, while events arrive and journald
-// rotates and deletes files.
+// TestQueryKeptJournal checks that a journal a Store keeps for the next
+// Query answers as a freshly opened one does, while events arrive and
+// journald rotates and deletes files.
 func TestQueryKeptJournal(t *testing.T) {
 	p, w := privateStore(t)
 	src := Source{Directory: p.Dir}
+	st := testStore(t, src)
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	n := 0
 	store := func(k int) {
@@ -43,11 +44,11 @@ func TestQueryKeptJournal(t *testing.T) {
 	check := func(step string, wantN int) {
 		t.Helper()
 		for _, f := range []event.Filter{{}, {Blk: []string{"loop1"}}} {
-			got, err := Query(context.Background(), src, f)
+			got, err := st.Query(context.Background(), f)
 			if err != nil {
 				t.Fatalf("%s: %v", step, err)
 			}
-			r, err := open(src)
+			r, err := Open(src)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +87,7 @@ func TestQueryKeptJournal(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 5 {
-				got, err := Query(context.Background(), src, event.Filter{Blk: []string{"loop0"}})
+				got, err := st.Query(context.Background(), event.Filter{Blk: []string{"loop0"}})
 				if err == nil && len(got) != 2 {
 					err = fmt.Errorf("%d events, want 2", len(got))
 				}
