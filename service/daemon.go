@@ -415,7 +415,7 @@ func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, open
 			timerC = timer.C
 		}
 		var retryC <-chan time.Time
-		if at, ok := pl.retryDue(); ok {
+		if at, ok := pl.mounts.due(); ok {
 			if !at.Equal(retryArmed) {
 				retryTimer.Reset(time.Until(at))
 				retryArmed = at
@@ -446,7 +446,7 @@ func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, open
 		case <-retryC:
 			retryArmed = time.Time{}
 			pl.retry(false)
-		case <-pl.mountChanged:
+		case <-pl.mounts.notice:
 			pl.mountsChanged()
 		case done := <-d.reloads:
 			done <- d.reload(pl, store, stdout)

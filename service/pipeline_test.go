@@ -85,7 +85,7 @@ func TestHeldMountEvent(t *testing.T) {
 			p.emit(ev("FS_MOUNTED", "loop0"))
 			p.emit(ev("BLK_IO_ERROR", "loop1"))
 			for now.Sub(t0) < tt.run {
-				at, ok := p.retryDue()
+				at, ok := p.mounts.due()
 				if !ok {
 					break
 				}
@@ -99,13 +99,13 @@ func TestHeldMountEvent(t *testing.T) {
 			}
 			if tt.unmount {
 				p.emit(ev("FS_UNMOUNTED", "loop0"))
-				if len(p.held) > 0 {
-					t.Errorf("%d events still held after a later line of the device", len(p.held))
+				if len(p.mounts.held) > 0 {
+					t.Errorf("%d events still held after a later line of the device", len(p.mounts.held))
 				}
 			}
 			p.closeParser()
-			if len(p.held) > 0 {
-				t.Errorf("%d events still held after closeParser", len(p.held))
+			if len(p.mounts.held) > 0 {
+				t.Errorf("%d events still held after closeParser", len(p.mounts.held))
 			}
 			close(sink.q)
 			var got []out
@@ -168,21 +168,21 @@ func TestHeldMountEventNotified(t *testing.T) {
 		res: &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}}
 
 	p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: event.SubXFS, Kdev: "loop0", Severity: event.Info, Timestamp: t0})
-	if len(p.held) != 1 || p.mountChanged == nil {
-		t.Fatalf("held %d events, notice %v: want the mount event held, waiting for the notice", len(p.held), p.mountChanged)
+	if len(p.mounts.held) != 1 || p.mounts.notice == nil {
+		t.Fatalf("held %d events, notice %v: want the mount event held, waiting for the notice", len(p.mounts.held), p.mounts.notice)
 	}
-	if at, _ := p.retryDue(); at.Sub(t0) != mountRetryNotified {
+	if at, _ := p.mounts.due(); at.Sub(t0) != mountRetryNotified {
 		t.Errorf("next look-up %v after the event, want %v", at.Sub(t0), mountRetryNotified)
 	}
 	res.mount("loop0", "/mnt/a")
 	select {
-	case <-p.mountChanged:
+	case <-p.mounts.notice:
 	default:
 		t.Fatal("the pipeline's notice is not closed by the mount")
 	}
 	p.mountsChanged()
-	if len(p.held) != 0 || p.mountChanged != nil {
-		t.Fatalf("after the notice: %d events held, notice %v; want none", len(p.held), p.mountChanged)
+	if len(p.mounts.held) != 0 || p.mounts.notice != nil {
+		t.Fatalf("after the notice: %d events held, notice %v; want none", len(p.mounts.held), p.mounts.notice)
 	}
 	close(sink.q)
 	q := <-sink.q
