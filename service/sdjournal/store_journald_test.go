@@ -79,7 +79,13 @@ func TestQueryKeptJournal(t *testing.T) {
 	check("after vacuum", 1)
 	store(4)
 
-	// Queries at once each have a journal of their own.
+	queryAtOnce(t, st, event.Filter{Blk: []string{"loop0"}}, 2)
+}
+
+// queryAtOnce runs Query from 8 goroutines at once, 5 times each: each
+// Query has a journal of its own, and finds want events.
+func queryAtOnce(t *testing.T, st *Store, f event.Filter, want int) {
+	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
@@ -87,9 +93,9 @@ func TestQueryKeptJournal(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 5 {
-				got, err := st.Query(context.Background(), event.Filter{Blk: []string{"loop0"}})
-				if err == nil && len(got) != 2 {
-					err = fmt.Errorf("%d events, want 2", len(got))
+				got, err := st.Query(context.Background(), f)
+				if err == nil && len(got) != want {
+					err = fmt.Errorf("%d events, want %d", len(got), want)
 				}
 				if err != nil {
 					errs <- err
