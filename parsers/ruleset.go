@@ -22,7 +22,7 @@ import (
 type RuleSet struct {
 	rules    []*rule
 	byFirst  [256][]prefixGroup
-	byBody   [256][]bodyEntry
+	byBody   [256]*bodyBucket
 	suffixes []bodyEntry
 	// user are the user rules, each with the literal (starts_with or the
 	// regexp's anchored prefix) the line must start with, if any.
@@ -33,6 +33,14 @@ type RuleSet struct {
 type prefixGroup struct {
 	text  string
 	rules []int32
+}
+
+// bodyBucket holds the body literals of one first byte, by their second:
+// entries[start[c]:start[c+1]] are those whose second byte is c, and
+// c 0 are those of one byte.
+type bodyBucket struct {
+	entries []bodyEntry
+	start   [257]uint16
 }
 
 // bodyEntry admits a rule when the line's body starts with text (or, for
@@ -97,17 +105,43 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 		}
 		rs.rules = append(rs.rules, r)
 	}
+	var bodies [256][]bodyEntry
 	for i, r := range rs.rules {
-		if err := rs.index(int32(i), r); err != nil {
+		if err := rs.index(int32(i), r, &bodies); err != nil {
 			return nil, fmt.Errorf("rule %s (%s): %w", r.name, r.source, err)
+		}
+	}
+	for c, es := range bodies {
+		if len(es) > 0 {
+			rs.byBody[c] = newBodyBucket(es)
 		}
 	}
 	return rs, nil
 }
 
+// newBodyBucket files the body literals of one first byte by their second.
+func newBodyBucket(es []bodyEntry) *bodyBucket {
+	b := &bodyBucket{entries: make([]bodyEntry, 0, len(es))}
+	var n [256]int
+	for _, e := range es {
+		n[secondByte(e.text)]++
+	}
+	for c := range 256 {
+		b.start[c+1] = b.start[c] + uint16(n[c])
+	}
+	b.entries = b.entries[:len(es)]
+	next := b.start
+	for _, e := range es {
+		c := secondByte(e.text)
+		b.entries[next[c]] = e
+		next[c]++
+	}
+	return b
+}
+
 // index files rule r under its literals, deriving them from its regexp
 // where the rule names none.
-func (rs *RuleSet) index(i int32, r *rule) error {
+func (rs *RuleSet) index(i int32, r *rule, byBody *[256][]bodyEntry) error {
 	if r.re == nil {
 		return errors.New("no regexp")
 	}
@@ -132,7 +166,7 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 	switch {
 	case len(bodies) > 0 && bodies[0] != "":
 		for _, b := range bodies {
-			rs.byBody[b[0]] = append(rs.byBody[b[0]], bodyEntry{b, r.prefixes, i})
+			byBody[b[0]] = append(byBody[b[0]], bodyEntry{b, r.prefixes, i})
 		}
 	case r.suffix != "":
 		rs.suffixes = append(rs.suffixes, bodyEntry{r.suffix, r.prefixes, i})
@@ -518,13 +552,10 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 			}
 		}
 		if body := lineBody(trimmed); body != "" {
-			second := secondByte(body)
-			for _, e := range rs.byBody[body[0]] {
-				if len(e.text) > 1 && e.text[1] != second {
-					continue
-				}
-				if strings.HasPrefix(body, e.text) && hasAnyPrefix(trimmed, e.pre) {
-					cand = appendCandidates(cand, e.rule)
+			if b := rs.byBody[body[0]]; b != nil {
+				cand = b.appendCandidates(cand, body, trimmed, 0)
+				if second := secondByte(body); second != 0 {
+					cand = b.appendCandidates(cand, body, trimmed, second)
 				}
 			}
 		}
@@ -552,6 +583,18 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 		}
 	}
 	return out
+}
+
+// appendCandidates appends the rules of the bucket's literals whose second
+// byte is second (0: the literals of one byte) that body starts with and
+// whose prefixes line starts with.
+func (b *bodyBucket) appendCandidates(cand []int32, body, line string, second byte) []int32 {
+	for _, e := range b.entries[b.start[second]:b.start[int(second)+1]] {
+		if strings.HasPrefix(body, e.text) && hasAnyPrefix(line, e.pre) {
+			cand = appendCandidates(cand, e.rule)
+		}
+	}
+	return cand
 }
 
 // secondByte is s[1], or 0 when s is shorter (no literal of two or more
