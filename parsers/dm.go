@@ -165,6 +165,13 @@ var dmRules = []rule{{
 	re:    regexp.MustCompile(`^device-mapper: table: (?P<kdev>\d+:\d+): (?P<target>[\w-]+): ignoring discards_supported because num_discard_bios is zero\.`),
 	msg:   "Device-mapper map {kdev}: its {target} target ignores discards_supported (num_discard_bios is zero)",
 }, {
+	// dm-table.c's own warnings of a device missing from its list.
+	name:  "dm_table_device_missing",
+	level: kernWarning,
+	typ:   "DM_TABLE_WARNING",
+	re:    regexp.MustCompile(`^device-mapper: table: (?P<kdev>\d+:\d+): (?P<detail>(?:any_congested: nonexistent device|dm_table_destroy: dm_put_device call missing for) \S+)$`),
+	msg:   "Device-mapper map {kdev}: {detail}",
+}, {
 	// dm_table_add_target: a target's constructor refused its line
 	// ("multipath: error getting device"), and the table checks.
 	name:  "dm_table_error",
@@ -183,12 +190,20 @@ var dmRules = []rule{{
 		`start=(?P<start>\d+), len=(?P<len>\d+), dev_size=(?P<dev_size>\d+)`),
 	msg: "Device-mapper map {kdev}: device {device} is smaller than its table needs (start {start}, length {len}, device size {dev_size})",
 }, {
+	// A table that does not fit the devices' block or zone size: the load
+	// fails (DMWARN up to 6.1, DMERR in 6.12).
 	name:  "dm_table_misaligned",
 	level: kernWarning,
 	typ:   "DM_TABLE_MISALIGNED",
 	re: regexp.MustCompile(`^device-mapper: table: (?P<kdev>\d+:\d+): (?P<detail>(?:start|len)=\d+ not aligned to h/w (?:logical block|zone) size .*|` +
-		`adding target device .* caused an alignment inconsistency.*|table line \d+ .* not aligned to h/w logical block size \d+)$`),
+		`table line \d+ .* not aligned to h/w logical block size \d+)$`),
 	msg: "Device-mapper map {kdev}: {detail}",
+}, {
+	name:  "dm_table_alignment_warning",
+	level: kernWarning,
+	typ:   "DM_TABLE_MISALIGNED",
+	re:    regexp.MustCompile(`^device-mapper: table: (?P<kdev>\d+:\d+): (?P<detail>adding target device .* caused an alignment inconsistency.*)$`),
+	msg:   "Device-mapper map {kdev}: {detail}",
 }, {
 	name:  "dm_forced_remove",
 	level: kernWarning,

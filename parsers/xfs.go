@@ -255,7 +255,8 @@ var xfsLines = []xfsLine{
 			`xlog_verify_grant_tail: .*)$`,
 		"XFS on {kdev}: metadata corruption: {detail}"},
 	// CONFIG_XFS_DEBUG's checks of the in-memory log.
-	{"xfs_log_verify", "FS_CORRUPTION", kernEmerg, "xfs-dump", `(?P<detail>xlog_verify_\w+: .*)$`,
+	{"xfs_log_verify", "FS_CORRUPTION", kernEmerg, "xfs-dump",
+		`(?P<detail>xlog_verify_(?:dest_ptr: invalid ptr|tail_lsn: .*|iclog: (?:corrupt iclog ring|invalid magic num|unexpected magic num)))$`,
 		"XFS on {kdev}: log check failed: {detail}"},
 	{"xfs_corruption_error", "FS_CORRUPTION", kernErr, "xfs-dump",
 		`(?P<detail>AG \d+: Corrupt .*|Inode \d+ fork \d+: Corrupt .*|In-memory: Corrupt .*|ondisk log corrupt, shutting down fs!|` +
@@ -289,7 +290,7 @@ var xfsLines = []xfsLine{
 		"XFS on {kdev}: I/O error: {detail}"},
 	// Mounts XFS refuses.
 	{"xfs_mount_refused", "FS_MOUNT_FAILED", kernWarning, "",
-		`(?P<reason>Superblock has (?:bad magic number .*|unknown .*)|Filesystem (?:has null UUID - can't mount|cannot be safely mounted by this kernel\.|` +
+		`(?P<reason>Superblock has (?:bad magic number .*|unknown (?:compatible|incompatible|incompatible log) features .*|unknown features enabled or corrupted feature masks\.)|Filesystem (?:has null UUID - can't mount|cannot be safely mounted by this kernel\.|` +
 			`can only be safely mounted read only\.|has a realtime volume, use rtdev=device option)|cannot mount a read-only filesystem as read-write|` +
 			`Attempted to mount read-only compatible filesystem read-write\.|The log can not be fully and/or safely recovered by this kernel\.|` +
 			`Please recover the log on a kernel that supports the unknown features\.|[Ll]og size .* too (?:small|large).*|` +
@@ -303,6 +304,8 @@ var xfsLines = []xfsLine{
 		"XFS on {kdev} failed to mount: {reason}"},
 	{"xfs_mount_refused_crit", "FS_MOUNT_FAILED", kernCrit, "", `(?P<reason>Log size out of supported range\.)$`,
 		"XFS on {kdev} failed to mount: {reason}"},
+	{"xfs_mount_refused_alert", "FS_MOUNT_FAILED", kernAlert, "", `(?P<reason>Superblock has unknown read-only compatible features .*)$`,
+		"XFS on {kdev} failed to mount read-write: {reason}"},
 	// Log recovery that did not complete.
 	{"xfs_recovery_failed", "FS_RECOVERY_FAILED", kernAlert, "",
 		`(?P<detail>Failed to recover intents|Failed to recover leftover CoW staging extents, err -?\d+\.|Failed to clear log incompat features on recovery)$`,

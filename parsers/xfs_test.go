@@ -131,6 +131,7 @@ var xfsFaultCases = []lineCase{
 	single("<4>XFS (sdc1): Superblock has unknown incompatible features (0x20) enabled.", "FS_MOUNT_FAILED", "sdc1", event.Warning, nil),
 	single("<4>XFS (sdc1): filesystem is marked as having an external log; specify logdev on the mount command line.", "FS_MOUNT_FAILED", "sdc1", event.Warning, nil),
 	single("<2>XFS (sdc1): Log size out of supported range.", "FS_MOUNT_FAILED", "sdc1", event.Critical, nil),
+	single("<1>XFS (sdc1): Superblock has unknown read-only compatible features (0x10) enabled.", "FS_MOUNT_FAILED", "sdc1", event.Alert, nil),
 	single("<1>XFS (sdc1): Failed to recover intents", "FS_RECOVERY_FAILED", "sdc1", event.Alert, nil),
 	single("<3>XFS (sdc1): Error -28 recovering leftover CoW allocations.", "FS_RECOVERY_FAILED", "sdc1", event.Error, nil),
 	{
