@@ -1,7 +1,6 @@
 package parsers
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -16,7 +15,7 @@ import (
 const ataHdr = `^(?P<kdev>ata(?P<_port>\d+)(?:\.\d+)?): `
 
 func ataContext(name string, level printkLevel, body string) rule {
-	return rule{name: name, level: level, prefixes: []string{"ata"}, re: regexp.MustCompile(ataHdr + body),
+	return rule{name: name, level: level, prefixes: []string{"ata"}, re: pat(ataHdr + body),
 		role: roleContext, key: "ata", keyBy: "_port"}
 }
 
@@ -25,7 +24,7 @@ var ataRules = append([]rule{{
 	level:    kernErr,
 	typ:      "ATA_EXCEPTION",
 	prefixes: []string{"ata"},
-	re: regexp.MustCompile(ataHdr + `exception Emask (?P<emask>0x[0-9a-f]+) SAct (?P<sact>0x[0-9a-f]+) SErr (?P<serr>0x[0-9a-f]+) ` +
+	re: pat(ataHdr + `exception Emask (?P<emask>0x[0-9a-f]+) SAct (?P<sact>0x[0-9a-f]+) SErr (?P<serr>0x[0-9a-f]+) ` +
 		`action (?P<action>0x[0-9a-f]+)(?P<frozen> frozen)?`),
 	key: "ata", keyBy: "_port", open: true,
 	finish: finishATA,
@@ -43,14 +42,14 @@ var ataRules = append([]rule{{
 		name:     "ata_res",
 		level:    kernErr,
 		prefixes: []string{"res "},
-		re:       regexp.MustCompile(`^res (?P<ata_res>[0-9a-f/:]+) Emask (?P<res_emask>0x[0-9a-f]+)(?: \((?P<res_error>[^)]*)\))?`),
+		re:       pat(`^res (?P<ata_res>[0-9a-f/:]+) Emask (?P<res_emask>0x[0-9a-f]+)(?: \((?P<res_error>[^)]*)\))?`),
 		role:     roleContext, key: "ata",
 	}, {
 		name:     "ata_link_reset",
 		level:    kernInfo,
 		typ:      "ATA_LINK_RESET",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `(?P<reset>hard|soft) resetting link`),
+		re:       pat(ataHdr + `(?P<reset>hard|soft) resetting link`),
 		cond:     "link:resetting",
 		msg:      "ATA {kdev}: {reset} resetting link",
 	}, {
@@ -58,7 +57,7 @@ var ataRules = append([]rule{{
 		level:    kernWarning,
 		typ:      "ATA_LINK_RESET",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `reset failed \(errno=(?P<errno>-?\d+)\), retrying in (?P<retry_secs>\d+) secs`),
+		re:       pat(ataHdr + `reset failed \(errno=(?P<errno>-?\d+)\), retrying in (?P<retry_secs>\d+) secs`),
 		cond:     "link:resetting",
 		msg:      "ATA {kdev}: link reset failed (errno {errno}), retrying in {retry_secs}s",
 	}, {
@@ -67,7 +66,7 @@ var ataRules = append([]rule{{
 		level:    kernErr,
 		typ:      "ATA_LINK_FAILED",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `(?P<what>reset failed|failed to reset PMP|failed to recover PMP after \d+ tries), giving up`),
+		re:       pat(ataHdr + `(?P<what>reset failed|failed to reset PMP|failed to recover PMP after \d+ tries), giving up`),
 		cond:     "link:down",
 		msg:      "ATA {kdev}: {what}, giving up: the link is down",
 	}, {
@@ -75,7 +74,7 @@ var ataRules = append([]rule{{
 		level:    kernWarning,
 		typ:      "ATA_LINK_FAILED",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `failed to recover link after (?P<tries>\d+) tries, disabling`),
+		re:       pat(ataHdr + `failed to recover link after (?P<tries>\d+) tries, disabling`),
 		cond:     "link:down",
 		msg:      "ATA {kdev}: link not recovered after {tries} tries, disabled",
 	}, {
@@ -83,14 +82,14 @@ var ataRules = append([]rule{{
 		level:    kernErr,
 		typ:      "ATA_LINK_RESET",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `(?P<reset>COMRESET|SRST|softreset|hardreset) failed \((?:errno=(?P<errno>-?\d+)|(?P<reason>[^)]*))\)`),
+		re:       pat(ataHdr + `(?P<reset>COMRESET|SRST|softreset|hardreset) failed \((?:errno=(?P<errno>-?\d+)|(?P<reason>[^)]*))\)`),
 		msg:      "ATA {kdev}: link reset ({reset}) failed[ (errno {errno})][ ({reason})]",
 	}, {
 		name:     "ata_link_down",
 		level:    kernInfo,
 		typ:      "ATA_LINK_DOWN",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `SATA link down \(SStatus (?P<sstatus>[0-9a-f]+) SControl (?P<scontrol>[0-9a-f]+)\)`),
+		re:       pat(ataHdr + `SATA link down \(SStatus (?P<sstatus>[0-9a-f]+) SControl (?P<scontrol>[0-9a-f]+)\)`),
 		cond:     "link:down",
 		msg:      "ATA {kdev}: SATA link down",
 	}, {
@@ -98,7 +97,7 @@ var ataRules = append([]rule{{
 		level:    kernInfo,
 		typ:      "ATA_LINK_UP",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `SATA link up (?P<speed>\S+ Gbps|<unknown>) \(SStatus (?P<sstatus>[0-9a-f]+) SControl (?P<scontrol>[0-9a-f]+)\)`),
+		re:       pat(ataHdr + `SATA link up (?P<speed>\S+ Gbps|<unknown>) \(SStatus (?P<sstatus>[0-9a-f]+) SControl (?P<scontrol>[0-9a-f]+)\)`),
 		cond:     "link:up",
 		msg:      "ATA {kdev}: SATA link up at {speed}",
 	}, {
@@ -108,7 +107,7 @@ var ataRules = append([]rule{{
 		level:    kernInfo,
 		typ:      "ATA_DEVICE_CONFIGURED",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `configured for (?P<xfer_mode>[\w/]+)(?P<detail>.*)$`),
+		re:       pat(ataHdr + `configured for (?P<xfer_mode>[\w/]+)(?P<detail>.*)$`),
 		cond:     "device:running",
 		msg:      "ATA device {kdev} configured for {xfer_mode}",
 	}, {
@@ -116,7 +115,7 @@ var ataRules = append([]rule{{
 		level:    kernWarning,
 		typ:      "ATA_DEVICE_DISABLED",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `disable(?:d$| device$|_device_on_error)`),
+		re:       pat(ataHdr + `disable(?:d$| device$|_device_on_error)`),
 		cond:     "device:offline",
 		msg:      "ATA device {kdev} disabled",
 	}, {
@@ -124,7 +123,7 @@ var ataRules = append([]rule{{
 		level:    kernInfo,
 		typ:      "ATA_EH_COMPLETE",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `EH complete`),
+		re:       pat(ataHdr + `EH complete`),
 		msg:      "ATA {kdev}: error handling complete",
 	}, {
 		// ata_dev_configure: the quirk table knows the model to report
@@ -134,7 +133,7 @@ var ataRules = append([]rule{{
 		level:    kernWarning,
 		typ:      "ATA_DEVICE_QUIRK",
 		prefixes: []string{"ata"},
-		re: regexp.MustCompile(ataHdr + `(?P<detail>Drive reports diagnostics failure\. This may indicate a drive|` +
+		re: pat(ataHdr + `(?P<detail>Drive reports diagnostics failure\. This may indicate a drive|` +
 			`WARNING: device requires firmware update to be fully functional)$`),
 		key: "ata-quirk", keyBy: "_port", open: true,
 		msg: "ATA device {kdev}: {detail}",
@@ -143,7 +142,7 @@ var ataRules = append([]rule{{
 		name:     "ata_device_quirk_more",
 		level:    kernWarning,
 		prefixes: []string{"ata"},
-		re: regexp.MustCompile(ataHdr + `(?:fault or invalid emulation\. Contact drive vendor for information\.|` +
+		re: pat(ataHdr + `(?:fault or invalid emulation\. Contact drive vendor for information\.|` +
 			` *contact the vendor or visit http://ata\.wiki\.kernel\.org)$`),
 		role: roleContext, key: "ata-quirk", keyBy: "_port",
 	},
@@ -264,11 +263,11 @@ func ataLineRules() []rule {
 	var rules []rule
 	for _, l := range ataLines {
 		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, cond: l.cond, prefixes: []string{"ata"},
-			re: regexp.MustCompile(ataHdr + l.body), msg: l.msg})
+			re: pat(ataHdr + l.body), msg: l.msg})
 	}
 	for _, l := range ahciLines {
 		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, cond: l.cond, prefixes: []string{"ahci "},
-			re: regexp.MustCompile(`^ahci (?P<controller>[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d): ` + l.body), msg: l.msg})
+			re: pat(`^ahci (?P<controller>[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d): ` + l.body), msg: l.msg})
 	}
 	return rules
 }

@@ -1,7 +1,6 @@
 package parsers
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/peripety/peripety/event"
@@ -26,7 +25,7 @@ func btrfsRule(name, typ, body, msg string) rule {
 	if subs, _ := topLevel("^" + body); len(subs) > 1 {
 		bodies = leadingSeq(subs[1:])
 	}
-	return rule{name: name, typ: typ, prefixes: []string{"BTRFS "}, bodies: bodies, re: regexp.MustCompile(btrfsMsg + body), msg: msg}
+	return rule{name: name, typ: typ, prefixes: []string{"BTRFS "}, bodies: bodies, re: pat(btrfsMsg + body), msg: msg}
 }
 
 var btrfsRules = func() []rule {
@@ -49,13 +48,13 @@ var btrfsRules = func() []rule {
 	corrected.role, corrected.key = roleContext, "btrfs"
 	devErrs := btrfsRule("btrfs_dev_errors", "FS_DEV_ERRORS", btrfsStats,
 		"btrfs on {kdev}: I/O error counters of {bdev}: write {write_errs}, read {read_errs}, flush {flush_errs}, corruption {corruption_errs}, generation {generation_errs}")
-	devErrs.re = regexp.MustCompile(`^BTRFS (?P<_level>error|warning|critical) ` + btrfsDev + `: ` + btrfsStats)
+	devErrs.re = pat(`^BTRFS (?P<_level>error|warning|critical) ` + btrfsDev + `: ` + btrfsStats)
 	devErrs.prefixes = []string{"BTRFS error", "BTRFS warning", "BTRFS critical"}
 	// At mount the counters are printed at info level when any is not
 	// zero: a summary of past errors, not a new one.
 	devStats := btrfsRule("btrfs_dev_stats", "FS_ERROR_SUMMARY", btrfsStats,
 		"btrfs on {kdev}: {bdev} has recorded errors: write {write_errs}, read {read_errs}, flush {flush_errs}, corruption {corruption_errs}, generation {generation_errs}")
-	devStats.re = regexp.MustCompile(`^BTRFS (?P<_level>info) ` + btrfsDev + `: ` + btrfsStats)
+	devStats.re = pat(`^BTRFS (?P<_level>info) ` + btrfsDev + `: ` + btrfsStats)
 	devStats.prefixes = []string{"BTRFS info"}
 
 	// tree-checker.c: a leaf or node that fails its checks when read or
@@ -71,7 +70,7 @@ var btrfsRules = func() []rule {
 	// ≤3.x scrub lines had no device prefix: "btrfs: fixed up error at
 	// logical … on dev /dev/sdb".
 	fixedUp := rule{name: "btrfs_fixed_up", typ: "FS_CSUM_ERROR", level: kernErr, prefixes: []string{"btrfs: ", "BTRFS "},
-		re: regexp.MustCompile(`^(?:btrfs: |BTRFS (?P<_level>\w+) ` + btrfsDev + `: )fixed up error at logical (?P<logical>\d+) on ` +
+		re: pat(`^(?:btrfs: |BTRFS (?P<_level>\w+) ` + btrfsDev + `: )fixed up error at logical (?P<logical>\d+) on ` +
 			`(?:dev (?P<bdev>\S+)(?: physical (?P<physical>\d+))?|mirror (?P<mirror>\d+))`),
 		msg: "btrfs[ on {kdev}]: repaired an error at logical {logical}[ on {bdev}]"}
 
@@ -111,7 +110,7 @@ var btrfsRules = func() []rule {
 			name:  "btrfs_transaction_aborted_warn",
 			level: kernWarning,
 			typ:   "FS_TRANSACTION_ABORTED",
-			re:    regexp.MustCompile(`^BTRFS: Transaction aborted \(error (?P<errno>-?\d+)\)`),
+			re:    pat(`^BTRFS: Transaction aborted \(error (?P<errno>-?\d+)\)`),
 			sev:   sevOf(event.Error),
 			msg:   "btrfs transaction aborted (error {errno}; the line names no device)",
 		}, {
@@ -119,7 +118,7 @@ var btrfsRules = func() []rule {
 			name:  "btrfs_fs_error",
 			level: kernCrit,
 			typ:   "FS_ERROR",
-			re: regexp.MustCompile(`^BTRFS(?: \w+)?: error ` + btrfsDev + ` in (?P<function>[^:\s]+):(?P<line>\d+): errno=(?P<errno>-?\d+) ` +
+			re: pat(`^BTRFS(?: \w+)?: error ` + btrfsDev + ` in (?P<function>[^:\s]+):(?P<line>\d+): errno=(?P<errno>-?\d+) ` +
 				`(?P<error>[^(]+?)(?: \((?P<detail>.*)\))?$`),
 			msg: "btrfs error on {kdev} in {function}: {error}[ ({detail})]",
 		},

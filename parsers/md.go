@@ -1,7 +1,6 @@
 package parsers
 
 import (
-	"regexp"
 	"strconv"
 
 	"github.com/peripety/peripety/event"
@@ -20,28 +19,28 @@ var mdRules = append([]rule{{
 	name:  "md_member_failed_array",
 	level: kernCrit,
 	typ:   "MD_ARRAY_FAILED",
-	re:    regexp.MustCompile(`^md/(?:linear|raid0):?(?P<array>md[\w/-]*): Disk failure on (?P<kdev>\S+) detected, failing array\.`),
+	re:    pat(`^md/(?:linear|raid0):?(?P<array>md[\w/-]*): Disk failure on (?P<kdev>\S+) detected, failing array\.`),
 	cond:  "member:failed",
 	msg:   "MD array {array} failed: member {kdev} failed and the array has no redundancy",
 }, {
 	name:  "md_disk_failure",
 	level: kernCrit,
 	typ:   "MD_DISK_FAILURE",
-	re:    regexp.MustCompile(mdArray + `Disk failure on (?P<kdev>[^,\s]+), disabling device\.`),
+	re:    pat(mdArray + `Disk failure on (?P<kdev>[^,\s]+), disabling device\.`),
 	cond:  "member:failed",
 	msg:   "MD array {array}: member {kdev} failed and was disabled",
 }, {
 	name:  "md_degraded",
 	level: kernCrit,
 	typ:   "MD_DEGRADED",
-	re:    regexp.MustCompile(`^md/raid\d*:(?P<kdev>md[\w/-]*): Operation continuing on (?P<devices>\d+) devices\.`),
+	re:    pat(`^md/raid\d*:(?P<kdev>md[\w/-]*): Operation continuing on (?P<devices>\d+) devices\.`),
 	cond:  "array:degraded",
 	msg:   "MD array {kdev} degraded: continuing on {devices} devices",
 }, {
 	name:  "md_array_failed",
 	level: kernCrit,
 	typ:   "MD_ARRAY_FAILED",
-	re:    regexp.MustCompile(`^md/raid\d*:(?P<kdev>md[\w/-]*): Cannot continue operation \((?P<failed>\d+)/(?P<devices>\d+) failed\)\.`),
+	re:    pat(`^md/raid\d*:(?P<kdev>md[\w/-]*): Cannot continue operation \((?P<failed>\d+)/(?P<devices>\d+) failed\)\.`),
 	cond:  "array:failed",
 	msg:   "MD array {kdev} failed: {failed} of {devices} devices lost",
 }, {
@@ -50,7 +49,7 @@ var mdRules = append([]rule{{
 	name:  "md_rescheduling_sector",
 	level: kernErr,
 	typ:   "MD_IO_ERROR",
-	re:    regexp.MustCompile(mdArray + `(?P<kdev>[^:\s]+): rescheduling sector (?P<sector>\d+)`),
+	re:    pat(mdArray + `(?P<kdev>[^:\s]+): rescheduling sector (?P<sector>\d+)`),
 	key:   "md",
 	keyBy: "array",
 	open:  true,
@@ -58,7 +57,7 @@ var mdRules = append([]rule{{
 }, {
 	name:  "md_redirecting_sector",
 	level: kernInfo,
-	re:    regexp.MustCompile(mdArray + `redirecting sector (?P<redirected_sector>\d+) to other mirror: (?P<redirected_to>\S+)`),
+	re:    pat(mdArray + `redirecting sector (?P<redirected_sector>\d+) to other mirror: (?P<redirected_to>\S+)`),
 	role:  roleContext,
 	key:   "md",
 	keyBy: "array",
@@ -66,38 +65,38 @@ var mdRules = append([]rule{{
 	name:  "md_read_error_corrected",
 	level: kernInfo,
 	typ:   "MD_READ_ERROR_CORRECTED",
-	re:    regexp.MustCompile(mdArray + `read error corrected \((?P<sectors>\d+) sectors at (?P<sector>\d+) on (?P<kdev>[^)\s]+)\)`),
+	re:    pat(mdArray + `read error corrected \((?P<sectors>\d+) sectors at (?P<sector>\d+) on (?P<kdev>[^)\s]+)\)`),
 	msg:   "MD array {array}: read error on {kdev} corrected ({sectors} sectors at {sector})",
 }, {
 	name:  "md_read_error_not_correctable",
 	level: kernWarning,
 	typ:   "MD_READ_ERROR_UNRECOVERABLE",
-	re:    regexp.MustCompile(mdArray + `read error not correctable \(sector (?P<sector>\d+) on (?P<kdev>[^)\s]+)\)`),
+	re:    pat(mdArray + `read error not correctable \(sector (?P<sector>\d+) on (?P<kdev>[^)\s]+)\)`),
 	msg:   "MD array {array}: read error on {kdev} at sector {sector} not correctable",
 }, {
 	name:  "md_read_error_not_corrected",
 	level: kernWarning,
 	typ:   "MD_READ_ERROR_UNRECOVERABLE",
-	re:    regexp.MustCompile(mdArray + `read error NOT corrected!! \(sector (?P<sector>\d+) on (?P<kdev>[^)\s]+)\)`),
+	re:    pat(mdArray + `read error NOT corrected!! \(sector (?P<sector>\d+) on (?P<kdev>[^)\s]+)\)`),
 	msg:   "MD array {array}: read error on {kdev} at sector {sector} not corrected",
 }, {
 	name:  "md_unrecoverable_read_error",
 	level: kernCrit,
 	typ:   "MD_READ_ERROR_UNRECOVERABLE",
-	re:    regexp.MustCompile(mdArray + `(?P<kdev>[^:\s]+): unrecoverable I/O read error for block (?P<sector>\d+)`),
+	re:    pat(mdArray + `(?P<kdev>[^:\s]+): unrecoverable I/O read error for block (?P<sector>\d+)`),
 	msg:   "MD array {array}: unrecoverable read error on {kdev} at sector {sector}",
 }, {
 	name:  "md_too_many_read_errors",
 	level: kernWarning,
 	typ:   "MD_DISK_FAILURE",
-	re:    regexp.MustCompile(mdArray + `Too many read errors, failing device (?P<kdev>[^.\s]+)\.`),
+	re:    pat(mdArray + `Too many read errors, failing device (?P<kdev>[^.\s]+)\.`),
 	cond:  "member:failed",
 	msg:   "MD array {array}: member {kdev} failed after too many read errors",
 }, {
 	name:  "md_kicking_non_fresh",
 	level: kernWarning,
 	typ:   "MD_DEVICE_KICKED",
-	re:    regexp.MustCompile(`^md: kicking non-fresh (?P<kdev>\S+) from array!`),
+	re:    pat(`^md: kicking non-fresh (?P<kdev>\S+) from array!`),
 	msg:   "MD: stale member {kdev} kicked from its array",
 }, {
 	// md_do_sync names its action: a rebuild (recovery onto a spare, a
@@ -106,41 +105,41 @@ var mdRules = append([]rule{{
 	name:  "md_rebuild_started",
 	level: kernInfo,
 	typ:   "MD_SYNC_STARTED",
-	re:    regexp.MustCompile(`^md: (?P<action>resync|recovery|reshape) of RAID array (?P<kdev>md[\w/-]*)`),
+	re:    pat(`^md: (?P<action>resync|recovery|reshape) of RAID array (?P<kdev>md[\w/-]*)`),
 	cond:  "array:recovering",
 	msg:   "MD array {kdev}: {action} started",
 }, {
 	name:  "md_sync_started",
 	level: kernInfo,
 	typ:   "MD_SYNC_STARTED",
-	re:    regexp.MustCompile(`^md: (?P<action>data-check|requested-resync|check|repair) of RAID array (?P<kdev>md[\w/-]*)`),
+	re:    pat(`^md: (?P<action>data-check|requested-resync|check|repair) of RAID array (?P<kdev>md[\w/-]*)`),
 	msg:   "MD array {kdev}: {action} started",
 }, {
 	name:  "md_rebuild_done",
 	level: kernInfo,
 	typ:   "MD_SYNC_DONE",
-	re:    regexp.MustCompile(`^md: (?P<kdev>md[\w/-]*): (?P<action>resync|recovery|reshape) done\.`),
+	re:    pat(`^md: (?P<kdev>md[\w/-]*): (?P<action>resync|recovery|reshape) done\.`),
 	cond:  "array:clean",
 	msg:   "MD array {kdev}: {action} done",
 }, {
 	name:  "md_sync_done",
 	level: kernInfo,
 	typ:   "MD_SYNC_DONE",
-	re:    regexp.MustCompile(`^md: (?P<kdev>md[\w/-]*): (?P<action>[\w-]+) done\.`),
+	re:    pat(`^md: (?P<kdev>md[\w/-]*): (?P<action>[\w-]+) done\.`),
 	msg:   "MD array {kdev}: {action} done",
 }, {
 	// A recovery that stops leaves the array degraded.
 	name:  "md_recovery_interrupted",
 	level: kernInfo,
 	typ:   "MD_SYNC_INTERRUPTED",
-	re:    regexp.MustCompile(`^md: (?P<kdev>md[\w/-]*): (?P<action>recovery) interrupted\.`),
+	re:    pat(`^md: (?P<kdev>md[\w/-]*): (?P<action>recovery) interrupted\.`),
 	cond:  "array:degraded",
 	msg:   "MD array {kdev}: {action} interrupted",
 }, {
 	name:  "md_sync_interrupted",
 	level: kernInfo,
 	typ:   "MD_SYNC_INTERRUPTED",
-	re:    regexp.MustCompile(`^md: (?P<kdev>md[\w/-]*): (?P<action>[\w-]+) interrupted\.`),
+	re:    pat(`^md: (?P<kdev>md[\w/-]*): (?P<action>[\w-]+) interrupted\.`),
 	msg:   "MD array {kdev}: {action} interrupted",
 }, {
 	// raid1, raid10 and raid4/5/6 at start: an array assembled with
@@ -148,28 +147,28 @@ var mdRules = append([]rule{{
 	name:   "md_array_active",
 	level:  kernInfo,
 	typ:    "MD_ARRAY_STARTED",
-	re:     regexp.MustCompile(`^md/raid\d*:(?P<kdev>md[\w/-]*): (?:raid level (?P<level>\d+) )?active with (?P<active>\d+) out of (?P<devices>\d+) (?:mirrors|devices)`),
+	re:     pat(`^md/raid\d*:(?P<kdev>md[\w/-]*): (?:raid level (?P<level>\d+) )?active with (?P<active>\d+) out of (?P<devices>\d+) (?:mirrors|devices)`),
 	conds:  []string{"array:clean", "array:degraded"},
 	finish: finishMDActive,
 }, {
 	name:  "md_super_written_error",
 	level: kernErr,
 	typ:   "MD_IO_ERROR",
-	re:    regexp.MustCompile(`^md: (?:(?P<kdev>md[\w/-]*): )?super_written gets error=(?P<error>-?\d+)`),
+	re:    pat(`^md: (?:(?P<kdev>md[\w/-]*): )?super_written gets error=(?P<error>-?\d+)`),
 	msg:   "MD: superblock write failed with error {error}[ on {kdev}]",
 }, {
 	// md-multipath.c multipath_error: one record of two lines.
 	name:  "md_multipath_failed",
 	level: kernErr,
 	typ:   "MD_MULTIPATH_PATH_FAILED",
-	re:    regexp.MustCompile(`^multipath: IO failure on (?P<kdev>\S+), disabling IO path\.`),
+	re:    pat(`^multipath: IO failure on (?P<kdev>\S+), disabling IO path\.`),
 	cond:  "path:failed",
 	key:   "md-multipath", open: true,
 	msg: "MD multipath: path {kdev} failed and was disabled[; {paths} paths left]",
 }, {
 	name:  "md_multipath_paths_left",
 	level: kernErr,
-	re:    regexp.MustCompile(`^multipath: Operation continuing on (?P<paths>\d+) IO paths\.`),
+	re:    pat(`^multipath: Operation continuing on (?P<paths>\d+) IO paths\.`),
 	role:  roleContext, key: "md-multipath",
 }}, mdLineRules()...)
 
@@ -288,7 +287,7 @@ var mdLines = []mdLine{
 func mdLineRules() []rule {
 	rules := make([]rule, 0, len(mdLines))
 	for _, l := range mdLines {
-		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, cond: l.cond, re: regexp.MustCompile(l.re), msg: l.msg})
+		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, cond: l.cond, re: pat(l.re), msg: l.msg})
 	}
 	return rules
 }

@@ -1,8 +1,6 @@
 package parsers
 
 import (
-	"regexp"
-
 	"github.com/peripety/peripety/event"
 )
 
@@ -24,7 +22,7 @@ var nvmeRules = append([]rule{{
 	level:    kernErr,
 	typ:      "NVME_IO_ERROR",
 	prefixes: []string{"nvme"},
-	re: regexp.MustCompile(`^(?P<kdev>nvme\d+(?:c\d+)?n\d+): (?P<opcode>[^(]+)\((?P<opcode_hex>0x[0-9a-f]+)\) @ LBA (?P<lba>\d+), (?P<blocks>\d+) blocks, ` +
+	re: pat(`^(?P<kdev>nvme\d+(?:c\d+)?n\d+): (?P<opcode>[^(]+)\((?P<opcode_hex>0x[0-9a-f]+)\) @ LBA (?P<lba>\d+), (?P<blocks>\d+) blocks, ` +
 		`(?P<status>.+?) \(sct (?P<sct>0x[0-9a-f]+) / sc (?P<sc>0x[0-9a-f]+)\)(?: (?P<flags>(?:MORE|DNR| )+?))?\s*$`),
 	key: "disk", open: true,
 	msg: "NVMe {opcode} error on {kdev} at LBA {lba} ({blocks} blocks): {status} (sct {sct} / sc {sc})",
@@ -35,7 +33,7 @@ var nvmeRules = append([]rule{{
 	prefixes: []string{"nvme"},
 	// The namespace's name for a command without an LBA (5.19+), and
 	// 6.x passthrough commands with their dwords.
-	re: regexp.MustCompile(`^(?P<kdev>nvme\d+(?:c\d+)?(?:n\d+)?): (?P<opcode>[^(]+)\((?P<opcode_hex>0x[0-9a-f]+)\), (?P<status>.+?) ` +
+	re: pat(`^(?P<kdev>nvme\d+(?:c\d+)?(?:n\d+)?): (?P<opcode>[^(]+)\((?P<opcode_hex>0x[0-9a-f]+)\), (?P<status>.+?) ` +
 		`\(sct (?P<sct>0x[0-9a-f]+) / sc (?P<sc>0x[0-9a-f]+)\)(?: (?P<flags>(?:MORE|DNR| )+?))?(?: cdw10=.*)?\s*$`),
 	msg: "NVMe admin command {opcode} failed on {kdev}: {status} (sct {sct} / sc {sc})",
 }, {
@@ -43,7 +41,7 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_timeout_reset",
 	level: kernWarning,
 	typ:   "NVME_TIMEOUT",
-	re:    regexp.MustCompile(nvmeTimeout + `, (?P<action>reset controller|disable controller)(?: req_op:(?P<req_op>\S+) size:(?P<size>\d+))?$`),
+	re:    pat(nvmeTimeout + `, (?P<action>reset controller|disable controller)(?: req_op:(?P<req_op>\S+) size:(?P<size>\d+))?$`),
 	cond:  "ctrl:resetting",
 	key:   "nvme", open: true,
 	msg: "NVMe command timed out on {kdev} (queue {qid}[, {opcode}]): {action}",
@@ -53,19 +51,19 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_timeout",
 	level: kernWarning,
 	typ:   "NVME_TIMEOUT",
-	re:    regexp.MustCompile(nvmeTimeout + `(?:, (?P<action>aborting|completion polled))?(?: req_op:(?P<req_op>\S+) size:(?P<size>\d+))?$`),
+	re:    pat(nvmeTimeout + `(?:, (?P<action>aborting|completion polled))?(?: req_op:(?P<req_op>\S+) size:(?P<size>\d+))?$`),
 	key:   "nvme", open: true,
 	msg: "NVMe command timed out on {kdev} (queue {qid}[, {opcode}])[: {action}]",
 }, {
 	name:  "nvme_abort_status",
 	level: kernWarning,
-	re:    regexp.MustCompile(nvmeCtrl + `Abort status: (?P<abort_status>0x[0-9a-f]+)`),
+	re:    pat(nvmeCtrl + `Abort status: (?P<abort_status>0x[0-9a-f]+)`),
 	role:  roleContext, key: "nvme",
 }, {
 	name:  "nvme_controller_down",
 	level: kernWarning,
 	typ:   "NVME_CTRL_DOWN",
-	re: regexp.MustCompile(nvmeCtrl + `controller is down; will reset: CSTS=(?P<csts>0x[0-9a-f]+), ` +
+	re: pat(nvmeCtrl + `controller is down; will reset: CSTS=(?P<csts>0x[0-9a-f]+), ` +
 		`PCI_STATUS(?:=(?P<pci_status>0x[0-9a-f]+)| read failed \((?P<errno>-?\d+)\))`),
 	cond: "ctrl:resetting",
 	key:  "nvme", open: true,
@@ -73,7 +71,7 @@ var nvmeRules = append([]rule{{
 }, {
 	name:  "nvme_power_saving_hint",
 	level: kernWarning,
-	re: regexp.MustCompile(nvmeCtrl + `(?:Does your device have a faulty power saving mode enabled\?|` +
+	re: pat(nvmeCtrl + `(?:Does your device have a faulty power saving mode enabled\?|` +
 		`Try "nvme_core\.default_ps_max_latency_us=0 pcie_aspm=off(?: pcie_port_pm=off)?" and report a bug)`),
 	role: roleContext, key: "nvme",
 }, {
@@ -81,7 +79,7 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_shutdown_incomplete",
 	level: kernErr,
 	typ:   "NVME_SHUTDOWN_INCOMPLETE",
-	re:    regexp.MustCompile(nvmeCtrl + `(?:Device not ready; aborting shutdown|Device shutdown incomplete; abort shutdown)`),
+	re:    pat(nvmeCtrl + `(?:Device not ready; aborting shutdown|Device shutdown incomplete; abort shutdown)`),
 	msg:   "NVMe controller {kdev} did not complete its shutdown",
 }, {
 	// nvme_wait_ready of a reset or an enable: the controller does not
@@ -89,14 +87,14 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_device_not_ready",
 	level: kernErr,
 	typ:   "NVME_CTRL_DOWN",
-	re:    regexp.MustCompile(nvmeCtrl + `Device not ready; aborting (?P<during>\w+)(?:, CSTS=(?P<csts>0x[0-9a-f]+))?`),
+	re:    pat(nvmeCtrl + `Device not ready; aborting (?P<during>\w+)(?:, CSTS=(?P<csts>0x[0-9a-f]+))?`),
 	cond:  "ctrl:dead",
 	msg:   "NVMe controller {kdev} not ready; {during} aborted[ (CSTS {csts})]",
 }, {
 	name:  "nvme_removed",
 	level: kernWarning,
 	typ:   "NVME_CTRL_REMOVED",
-	re:    regexp.MustCompile(nvmeCtrl + `(?:Disabling device after reset failure|Removing after probe failure status): (?P<errno>-?\d+)`),
+	re:    pat(nvmeCtrl + `(?:Disabling device after reset failure|Removing after probe failure status): (?P<errno>-?\d+)`),
 	cond:  "ctrl:dead",
 	msg:   "NVMe controller {kdev} removed after a failed reset (error {errno})",
 }, {
@@ -105,7 +103,7 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_ctrl_reset",
 	level: kernWarning,
 	typ:   "NVME_CTRL_RESET",
-	re: regexp.MustCompile(nvmeCtrl + `(?P<reason>resetting controller(?: due to (?:AER|persistent internal error))?|` +
+	re: pat(nvmeCtrl + `(?P<reason>resetting controller(?: due to (?:AER|persistent internal error))?|` +
 		`Fw activation timeout, reset controller|frozen state error detected, reset controller|starting error recovery|` +
 		`NVME-FC\{\d+\}: (?:resetting controller|controller connectivity lost\.))$`),
 	cond: "ctrl:resetting",
@@ -116,7 +114,7 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_ctrl_reset_info",
 	level: kernInfo,
 	typ:   "NVME_CTRL_RESET",
-	re: regexp.MustCompile(nvmeCtrl + `(?P<reason>ANATT timeout, resetting controller\.|restart after slot reset|Reconnecting in \d+ seconds\.\.\.|` +
+	re: pat(nvmeCtrl + `(?P<reason>ANATT timeout, resetting controller\.|restart after slot reset|Reconnecting in \d+ seconds\.\.\.|` +
 		`NVME-FC\{\d+\}: (?:controller connectivity lost\. Awaiting Reconnect|Reconnect attempt in \d+ seconds))$`),
 	cond: "ctrl:resetting",
 	msg:  "NVMe controller {kdev} resets: {reason}",
@@ -126,7 +124,7 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_ctrl_live",
 	level: kernInfo,
 	typ:   "NVME_CTRL_LIVE",
-	re: regexp.MustCompile(nvmeCtrl + `(?P<detail>(?:mapped )?\d+/\d+/\d+ default/read/poll queues\.?|` +
+	re: pat(nvmeCtrl + `(?P<detail>(?:mapped )?\d+/\d+/\d+ default/read/poll queues\.?|` +
 		`Successfully reconnected \([^)]*\)|NVME-FC\{\d+\}: controller (?:connect|reset) complete|controller reset completed after pcie flr)$`),
 	cond: "ctrl:live",
 	msg:  "NVMe controller {kdev} is live: {detail}",
@@ -135,7 +133,7 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_ctrl_dead",
 	level: kernWarning,
 	typ:   "NVME_CTRL_REMOVED",
-	re: regexp.MustCompile(nvmeCtrl + `(?P<reason>NVME-FC\{\d+\}: (?:Max reconnect attempts \(\d+\) reached\.|` +
+	re: pat(nvmeCtrl + `(?P<reason>NVME-FC\{\d+\}: (?:Max reconnect attempts \(\d+\) reached\.|` +
 		`dev_loss_tmo \(\d+\) expired while waiting for remoteport connectivity\.|transport unloading: deleting ctrl)|` +
 		`failure state error detected, request disconnect|IO queues lost)$`),
 	cond: "ctrl:dead",
@@ -146,7 +144,7 @@ var nvmeRules = append([]rule{{
 	name:  "nvme_ctrl_removing",
 	level: kernInfo,
 	typ:   "NVME_CTRL_REMOVED",
-	re:    regexp.MustCompile(nvmeCtrl + `(?P<detail>Removing ctrl: NQN "(?P<subsysnqn>[^"]*)"|Removing controller(?: \(-?\d+\))?\.\.\.)$`),
+	re:    pat(nvmeCtrl + `(?P<detail>Removing ctrl: NQN "(?P<subsysnqn>[^"]*)"|Removing controller(?: \(-?\d+\))?\.\.\.)$`),
 	cond:  "ctrl:removed",
 	msg:   "NVMe controller {kdev} removed[ (subsystem {subsysnqn})]",
 }}, nvmeLineRules()...)
@@ -263,7 +261,7 @@ var nvmeLines = []nvmeLine{
 func nvmeLineRules() []rule {
 	var rules []rule
 	for _, l := range nvmeLines {
-		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, re: regexp.MustCompile(nvmeCtrl + l.body), msg: l.msg})
+		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, re: pat(nvmeCtrl + l.body), msg: l.msg})
 	}
 	// nvme_tcp's and nvme_rdma's own prefix, with the queue they name.
 	for _, l := range []nvmeLine{
@@ -280,7 +278,7 @@ func nvmeLineRules() []rule {
 			"NVMe/{transport}: protection information error {pi_error_type} (expected {expected}, found {actual})"},
 	} {
 		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, prefixes: []string{"nvme_"},
-			re: regexp.MustCompile(`^nvme_(?P<transport>tcp|rdma): ` + l.body), msg: l.msg})
+			re: pat(`^nvme_(?P<transport>tcp|rdma): ` + l.body), msg: l.msg})
 	}
 	// NVMe over FC lines print on the FC adapter's PCI device
 	// ("qla2xxx 0000:3b:00.0: …").
@@ -294,7 +292,7 @@ func nvmeLineRules() []rule {
 			"NVMe/FC on {adapter}: {detail}"},
 	} {
 		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, sub: event.SubNVMe,
-			re: regexp.MustCompile(`^(?P<driver>[\w-]+) (?P<adapter>[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d): ` + l.body), msg: l.msg})
+			re: pat(`^(?P<driver>[\w-]+) (?P<adapter>[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d): ` + l.body), msg: l.msg})
 	}
 	return append(rules, rule{
 		// No path of a multipath namespace can take the I/O: it waits
@@ -303,7 +301,7 @@ func nvmeLineRules() []rule {
 		level:    kernWarning,
 		typ:      "NVME_MPATH_NO_PATH",
 		prefixes: []string{"block nvme"},
-		re:       regexp.MustCompile(`^block (?P<kdev>nvme\d+n\d+): (?P<detail>no (?:usable |available )?path(?: available)? - (?P<action>requeuing|failing) I/O)$`),
+		re:       pat(`^block (?P<kdev>nvme\d+n\d+): (?P<detail>no (?:usable |available )?path(?: available)? - (?P<action>requeuing|failing) I/O)$`),
 		msg:      "NVMe multipath namespace {kdev}: {detail}",
 		finish: func(pe *pending) {
 			if pe.ev.Ext("action") == "failing" && pe.ev.Severity > event.Error {

@@ -3,6 +3,7 @@ package parsers
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/peripety/peripety/event"
 )
@@ -54,10 +55,10 @@ type rule struct {
 	// derived from re when empty.
 	needle string
 	// re is matched against the line without its leading spaces (user
-	// rules: against the line as logged). The named group "kdev" is the
+	// rules: against the line as logged), compiled on first use. The named group "kdev" is the
 	// device; groups named "_…" only key the grouping; every other named
 	// group goes to the extension.
-	re *regexp.Regexp
+	re *pattern
 	// kdevAlt names the group that stands for the device when "kdev" did
 	// not match (the SCSI address of a line without a disk name).
 	kdevAlt string
@@ -103,6 +104,40 @@ type rule struct {
 	source string
 	user   bool
 }
+
+// pattern is a rule's regexp, compiled on its first use and then shared:
+// most rules never see a line their prefilter admits (a system has few of
+// the devices and filesystems the tables know), and compiled they would
+// hold megabytes. A built-in pattern that does not compile panics at its
+// first use (TestPatternsCompile compiles them all).
+type pattern struct {
+	src  string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+// pat makes the pattern of a built-in rule.
+func pat(src string) *pattern { return &pattern{src: src} }
+
+// compiledPattern wraps a regexp compiled already (a user rule's).
+func compiledPattern(re *regexp.Regexp) *pattern {
+	p := &pattern{src: re.String(), re: re}
+	p.once.Do(func() {})
+	return p
+}
+
+// get returns the compiled regexp.
+func (p *pattern) get() *regexp.Regexp {
+	p.once.Do(func() { p.re = regexp.MustCompile(p.src) })
+	return p.re
+}
+
+// String is the pattern's source, as regexp.Regexp's String.
+func (p *pattern) String() string { return p.src }
+
+// namesLevel reports whether the pattern has the group "_level", without
+// compiling it.
+func (p *pattern) namesLevel() bool { return strings.Contains(p.src, "(?P<_level>") }
 
 // printkLevel is the level of a printk call (include/linux/kern_levels.h:
 // pr_err and DMERR print at KERN_ERR, pr_warn and DMWARN at KERN_WARNING,

@@ -68,7 +68,7 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			if r.sub == "" {
 				r.sub = t.sub
 			}
-			if r.level == kernNone && r.re.SubexpIndex("_level") < 0 {
+			if r.level == kernNone && !r.re.namesLevel() {
 				return nil, fmt.Errorf("rule %s (%s): no kernel level", r.name, r.source)
 			}
 			for _, c := range append([]string{r.cond}, r.conds...) {
@@ -94,7 +94,7 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			name:   fmt.Sprintf("user_%d", i+1),
 			sub:    u.SubSystem,
 			typ:    typ,
-			re:     u.Regexp,
+			re:     compiledPattern(u.Regexp),
 			role:   roleEvent,
 			level:  kernInfo,
 			source: u.Source,
@@ -524,12 +524,12 @@ func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
 			continue
 		}
 		if !capture {
-			if r.re.MatchString(text) {
+			if r.re.get().MatchString(text) {
 				return int(i), nil
 			}
 			continue
 		}
-		if loc := r.re.FindStringSubmatchIndex(text); loc != nil {
+		if loc := r.re.get().FindStringSubmatchIndex(text); loc != nil {
 			return int(i), loc
 		}
 	}

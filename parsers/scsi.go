@@ -3,7 +3,6 @@ package parsers
 import (
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -41,7 +40,7 @@ func scsiRule(name, typ string, level printkLevel, body string) rule {
 		prefixes: scsiPrefixes,
 		bodies:   bodies,
 		needle:   needle,
-		re:       regexp.MustCompile(scsiHdr + body),
+		re:       pat(scsiHdr + body),
 		kdevAlt:  "scsi_address",
 		key:      "disk",
 	}
@@ -88,10 +87,10 @@ var scsiRules = func() []rule {
 	// broke, dmesg shows them on lines of their own after the device's
 	// "Unhandled error code": they join the open failure.
 	splitResult := rule{name: "scsi_result_split", level: kernInfo, prefixes: []string{"Result: hostbyte="},
-		re:   regexp.MustCompile(`^Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)\s*$`),
+		re:   pat(`^Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)\s*$`),
 		role: roleContext, key: "disk"}
 	splitCDB := rule{name: "scsi_cdb_split", level: kernInfo, prefixes: scsiCDBNames,
-		re:   regexp.MustCompile(`^(?P<cdb>[A-Z][A-Za-z ]*\(\d+\): (?:[0-9a-f]{2} )+[0-9a-f]{2})\s*$`),
+		re:   pat(`^(?P<cdb>[A-Z][A-Za-z ]*\(\d+\): (?:[0-9a-f]{2} )+[0-9a-f]{2})\s*$`),
 		role: roleContext, key: "disk"}
 
 	timeout := scsiRule("scsi_timing_out", "SCSI_TIMEOUT", kernErr, `timing out command, waited (?P<waited_secs>\d+)s`)
@@ -104,7 +103,7 @@ var scsiRules = func() []rule {
 	// scsi_transport_fc.c: a remote port that did not come back within
 	// dev_loss_tmo; its targets go.
 	rport := rule{name: "fc_rport_timeout", sub: event.SubFC, typ: "FC_RPORT_LOST", level: kernErr, prefixes: []string{"rport-"},
-		re:   regexp.MustCompile(`^(?P<kdev>rport-\d+:\d+-\d+): blocked FC remote port time out: (?P<action>.+?)\s*$`),
+		re:   pat(`^(?P<kdev>rport-\d+:\d+-\d+): blocked FC remote port time out: (?P<action>.+?)\s*$`),
 		cond: "link:down",
 		msg:  "FC remote port {kdev} did not come back: {action}"}
 
@@ -254,7 +253,7 @@ var scsiRules = func() []rule {
 			"SCSI host {host}: {detail}"},
 	} {
 		rules = append(rules, rule{name: r.name, typ: r.typ, level: r.level, prefixes: []string{"scsi host"},
-			re: regexp.MustCompile(`^scsi (?P<host>host\d+): ` + r.body), msg: r.msg})
+			re: pat(`^scsi (?P<host>host\d+): ` + r.body), msg: r.msg})
 	}
 	// Target lines (starget_printk): parallel SCSI negotiation.
 	for _, r := range []struct {
@@ -266,7 +265,7 @@ var scsiRules = func() []rule {
 		{"scsi_spi_target_echo", kernWarning, `(?P<detail>Echo buffer size \d+ is too big, trimming to \d+)$`},
 	} {
 		rules = append(rules, rule{name: r.name, typ: "SCSI_DOMAIN_VALIDATION_FAILED", level: r.level, prefixes: []string{"scsi target"},
-			re: regexp.MustCompile(`^scsi (?P<target>target\d+:\d+:\d+): ` + r.body), msg: "Parallel SCSI negotiation with {target}: {detail}"})
+			re: pat(`^scsi (?P<target>target\d+:\d+:\d+): ` + r.body), msg: "Parallel SCSI negotiation with {target}: {detail}"})
 	}
 	return rules
 }()

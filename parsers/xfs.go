@@ -1,8 +1,6 @@
 package parsers
 
 import (
-	"regexp"
-
 	"github.com/peripety/peripety/event"
 )
 
@@ -23,41 +21,41 @@ var xfsRules = append([]rule{{
 	name:  "xfs_mounting",
 	level: kernNotice,
 	typ:   "FS_MOUNTING",
-	re:    regexp.MustCompile(xfsMsg + `Mounting V(?P<version>\d+)(?: Filesystem| filesystem)(?: ` + xfsUUID + `)?`),
+	re:    pat(xfsMsg + `Mounting V(?P<version>\d+)(?: Filesystem| filesystem)(?: ` + xfsUUID + `)?`),
 	msg:   "XFS V{version} filesystem[ {uuid}] on {kdev} mounting",
 }, {
 	name:  "xfs_clean_mount",
 	level: kernInfo,
 	typ:   "FS_MOUNTED",
 	cond:  "fs:mounted",
-	re:    regexp.MustCompile(xfsMsg + `Ending clean mount`),
+	re:    pat(xfsMsg + `Ending clean mount`),
 	msg:   "XFS filesystem on {kdev} mounted",
 }, {
 	name:  "xfs_recovery_started",
 	level: kernNotice,
 	typ:   "FS_RECOVERY_STARTED",
-	re:    regexp.MustCompile(xfsMsg + `Starting recovery \(logdev: (?P<logdev>[^)]+)\)`),
+	re:    pat(xfsMsg + `Starting recovery \(logdev: (?P<logdev>[^)]+)\)`),
 	msg:   "XFS filesystem on {kdev}: log recovery started",
 }, {
 	name:  "xfs_recovery_ended",
 	level: kernNotice,
 	typ:   "FS_MOUNTED",
 	cond:  "fs:mounted",
-	re:    regexp.MustCompile(xfsMsg + `Ending recovery \(logdev: (?P<logdev>[^)]+)\)`),
+	re:    pat(xfsMsg + `Ending recovery \(logdev: (?P<logdev>[^)]+)\)`),
 	msg:   "XFS filesystem on {kdev} mounted after log recovery",
 }, {
 	name:  "xfs_unmounting",
 	level: kernNotice,
 	typ:   "FS_UNMOUNTED",
 	cond:  "fs:unmounted",
-	re:    regexp.MustCompile(xfsMsg + `Unmounting Filesystem(?: ` + xfsUUID + `)?`),
+	re:    pat(xfsMsg + `Unmounting Filesystem(?: ` + xfsUUID + `)?`),
 	msg:   "XFS filesystem[ {uuid}] on {kdev} unmounted",
 }, {
 	name:  "xfs_user_shutdown",
 	level: kernAlert,
 	typ:   "FS_SHUTDOWN",
 	cond:  "fs:shutdown",
-	re:    regexp.MustCompile(xfsMsg + `User initiated shutdown received\.?`),
+	re:    pat(xfsMsg + `User initiated shutdown received\.?`),
 	key:   "xfs-shutdown", open: true,
 	msg: "XFS filesystem on {kdev} shut down by request[: {reason}]",
 }, {
@@ -66,7 +64,7 @@ var xfsRules = append([]rule{{
 	level: kernAlert,
 	typ:   "FS_SHUTDOWN",
 	cond:  "fs:shutdown",
-	re: regexp.MustCompile(xfsMsg + `(?P<reason>[A-Za-z][A-Za-z/ -]*?) \((?P<shutdown_flags>0x[0-9a-f]+)\) detected at (?P<function>\S+)(?: \[xfs\])? ` +
+	re: pat(xfsMsg + `(?P<reason>[A-Za-z][A-Za-z/ -]*?) \((?P<shutdown_flags>0x[0-9a-f]+)\) detected at (?P<function>\S+)(?: \[xfs\])? ` +
 		`\((?P<location>[^)]+)\)\.\s+Shutting down filesystem`),
 	role: roleJoin, key: "xfs-shutdown", open: true,
 	msg: "XFS filesystem on {kdev} shut down: {reason} in {function}",
@@ -76,7 +74,7 @@ var xfsRules = append([]rule{{
 	level: kernNotice,
 	typ:   "FS_SHUTDOWN",
 	cond:  "fs:shutdown",
-	re: regexp.MustCompile(xfsMsg + `xfs_do_force_shutdown\((?P<shutdown_flags>0x[0-9a-f]+)\) called from line (?P<line>\d+) of file (?P<file>\S+)\.` +
+	re: pat(xfsMsg + `xfs_do_force_shutdown\((?P<shutdown_flags>0x[0-9a-f]+)\) called from line (?P<line>\d+) of file (?P<file>\S+)\.` +
 		`\s+Return address = (?P<return_address>\S+)`),
 	key: "xfs-shutdown", open: true,
 	msg: "XFS filesystem on {kdev} shut down (flags {shutdown_flags}) from {file}:{line}[: {reason}]",
@@ -87,7 +85,7 @@ var xfsRules = append([]rule{{
 	level: kernAlert,
 	typ:   "FS_SHUTDOWN",
 	cond:  "fs:shutdown",
-	re:    regexp.MustCompile(xfsMsg + `(?P<reason>[A-Za-z][A-Za-z/ -]*?) [Dd]etected\.\s+Shutting down filesystem`),
+	re:    pat(xfsMsg + `(?P<reason>[A-Za-z][A-Za-z/ -]*?) [Dd]etected\.\s+Shutting down filesystem`),
 	role:  roleJoin, key: "xfs-shutdown", open: true,
 	msg: "XFS filesystem on {kdev} shut down: {reason}",
 }, {
@@ -95,63 +93,63 @@ var xfsRules = append([]rule{{
 	level: kernAlert,
 	typ:   "FS_SHUTDOWN",
 	cond:  "fs:shutdown",
-	re:    regexp.MustCompile(xfsMsg + `Filesystem has been shut down due to log error \((?P<shutdown_flags>0x[0-9a-f]+)\)`),
+	re:    pat(xfsMsg + `Filesystem has been shut down due to log error \((?P<shutdown_flags>0x[0-9a-f]+)\)`),
 	role:  roleJoin, key: "xfs-shutdown", open: true,
 	msg: "XFS filesystem on {kdev} shut down after a log error",
 }, {
 	name:  "xfs_please_unmount",
 	level: kernAlert,
-	re:    regexp.MustCompile(xfsMsg + `Please u(?:n)?mount the filesystem and rectify the problem\(s\)`),
+	re:    pat(xfsMsg + `Please u(?:n)?mount the filesystem and rectify the problem\(s\)`),
 	role:  roleContext, key: "xfs-shutdown",
 }, {
 	name:  "xfs_metadata_io_error",
 	level: kernAlert,
 	typ:   "FS_IO_ERROR",
-	re:    regexp.MustCompile(xfsMsg + `metadata I/O error in "(?P<function>[^"]+)" at daddr (?P<daddr>0x[0-9a-f]+) len (?P<len>\d+) error (?P<errno>-?\d+)`),
+	re:    pat(xfsMsg + `metadata I/O error in "(?P<function>[^"]+)" at daddr (?P<daddr>0x[0-9a-f]+) len (?P<len>\d+) error (?P<errno>-?\d+)`),
 	msg:   "XFS on {kdev}: metadata I/O error {errno} at daddr {daddr} (len {len}) in {function}",
 }, {
 	// ≤4.x: "metadata I/O error: block 0x50080d0 ("xlog_iodone") error 5 numblks 64"
 	name:  "xfs_metadata_io_error_legacy",
 	level: kernAlert,
 	typ:   "FS_IO_ERROR",
-	re:    regexp.MustCompile(xfsMsg + `metadata I/O error: block (?P<daddr>0x[0-9a-f]+) \("(?P<function>[^"]+)"\) error (?P<errno>\d+) numblks (?P<len>\d+)`),
+	re:    pat(xfsMsg + `metadata I/O error: block (?P<daddr>0x[0-9a-f]+) \("(?P<function>[^"]+)"\) error (?P<errno>\d+) numblks (?P<len>\d+)`),
 	msg:   "XFS on {kdev}: metadata I/O error {errno} at daddr {daddr} (len {len}) in {function}",
 }, {
 	name:  "xfs_log_io_error",
 	level: kernAlert,
 	typ:   "FS_IO_ERROR",
-	re:    regexp.MustCompile(xfsMsg + `log I/O error (?P<errno>-?\d+)`),
+	re:    pat(xfsMsg + `log I/O error (?P<errno>-?\d+)`),
 	msg:   "XFS on {kdev}: log I/O error {errno}",
 }, {
 	name:  "xfs_async_write_failing",
 	level: kernAlert,
 	typ:   "FS_IO_ERROR",
-	re:    regexp.MustCompile(xfsMsg + `Failing async write on buffer block (?P<daddr>0x[0-9a-f]+)\. Retrying async write\.`),
+	re:    pat(xfsMsg + `Failing async write on buffer block (?P<daddr>0x[0-9a-f]+)\. Retrying async write\.`),
 	msg:   "XFS on {kdev}: async write to daddr {daddr} failed, retrying",
 }, {
 	name:  "xfs_permanent_write_failure",
 	level: kernAlert,
 	typ:   "FS_IO_ERROR",
-	re:    regexp.MustCompile(xfsMsg + `Corruption Alert: Buffer at daddr (?P<daddr>0x[0-9a-f]+) had permanent write failures!`),
+	re:    pat(xfsMsg + `Corruption Alert: Buffer at daddr (?P<daddr>0x[0-9a-f]+) had permanent write failures!`),
 	msg:   "XFS on {kdev}: permanent write failures at daddr {daddr}",
 }, {
 	// ≤4.x: "writeback error on sector 12345"
 	name:  "xfs_writeback_error_legacy",
 	level: kernAlert,
 	typ:   "FS_IO_ERROR",
-	re:    regexp.MustCompile(xfsMsg + `writeback error on sector (?P<sector>\d+)`),
+	re:    pat(xfsMsg + `writeback error on sector (?P<sector>\d+)`),
 	msg:   "XFS on {kdev}: writeback error at sector {sector}",
 }, {
 	name:  "iomap_writeback_error",
 	level: kernErr,
 	typ:   "FS_IO_ERROR",
-	re:    regexp.MustCompile(`^(?P<kdev>[^\s:]+): writeback error on inode (?P<inode>\d+), offset (?P<offset>-?\d+), sector (?P<sector>\d+)`),
+	re:    pat(`^(?P<kdev>[^\s:]+): writeback error on inode (?P<inode>\d+), offset (?P<offset>-?\d+), sector (?P<sector>\d+)`),
 	msg:   "Writeback error on {kdev}: inode {inode} at offset {offset}, sector {sector}",
 }, {
 	name:  "xfs_log_force_error",
 	level: kernAlert,
 	typ:   "FS_ERROR",
-	re:    regexp.MustCompile(xfsMsg + `xfs_log_force: error (?P<errno>-?\d+) returned\.?`),
+	re:    pat(xfsMsg + `xfs_log_force: error (?P<errno>-?\d+) returned\.?`),
 	msg:   "XFS on {kdev}: log force failed with error {errno}",
 }, {
 	name:  "xfs_metadata_corruption",
@@ -159,7 +157,7 @@ var xfsRules = append([]rule{{
 	typ:   "FS_CORRUPTION",
 	// The buffer verifiers' form, and the inode verifier's ("…, inode
 	// 0x84 dinode").
-	re: regexp.MustCompile(xfsMsg + `Metadata (?P<corruption>corruption|CRC error) detected at (?P<function>\S+?)(?: \[xfs\])?, ` +
+	re: pat(xfsMsg + `Metadata (?P<corruption>corruption|CRC error) detected at (?P<function>\S+?)(?: \[xfs\])?, ` +
 		`(?:(?P<structure>\S+) block (?P<daddr>0x[0-9a-f]+)|inode (?P<inode>0x[0-9a-f]+)(?: (?P<inode_structure>\w+))?)`),
 	key: "xfs-corrupt", open: true,
 	msg: "XFS on {kdev}: metadata {corruption}[ in {structure} block {daddr}][ in inode {inode}]; unmount and run xfs_repair",
@@ -167,7 +165,7 @@ var xfsRules = append([]rule{{
 	name:  "xfs_internal_error",
 	level: kernAlert,
 	typ:   "FS_CORRUPTION",
-	re: regexp.MustCompile(xfsMsg + `Internal error (?P<check>.+?) at line (?P<line>\d+) of file (?P<file>\S+)\.\s+` +
+	re: pat(xfsMsg + `Internal error (?P<check>.+?) at line (?P<line>\d+) of file (?P<file>\S+)\.\s+` +
 		`Caller (?P<function>\S+)`),
 	key: "xfs-corrupt", open: true,
 	msg: "XFS on {kdev}: internal error {check} at {file}:{line}",
@@ -175,7 +173,7 @@ var xfsRules = append([]rule{{
 	name:  "xfs_corruption_detected",
 	level: kernAlert,
 	typ:   "FS_CORRUPTION",
-	re:    regexp.MustCompile(xfsMsg + `Corruption (?:of in-memory data )?detected\. Unmount and run xfs_repair`),
+	re:    pat(xfsMsg + `Corruption (?:of in-memory data )?detected\. Unmount and run xfs_repair`),
 	role:  roleJoin, key: "xfs-corrupt", open: true,
 	msg: "XFS on {kdev}: corruption detected; unmount and run xfs_repair",
 }, {
@@ -184,24 +182,24 @@ var xfsRules = append([]rule{{
 	name:  "xfs_ifree_failed",
 	level: kernNotice,
 	typ:   "FS_CORRUPTION",
-	re:    regexp.MustCompile(xfsMsg + `(?P<function>\w+): xfs_ifree returned error (?P<errno>-?\d+)`),
+	re:    pat(xfsMsg + `(?P<function>\w+): xfs_ifree returned error (?P<errno>-?\d+)`),
 	sev:   sevOf(event.Error),
 	msg:   "XFS on {kdev}: freeing an inode failed (error {errno})",
 }, {
 	name:  "xfs_empty_log_check",
 	level: kernWarning,
 	typ:   "FS_MOUNT_FAILED",
-	re:    regexp.MustCompile(xfsMsg + `(?:\w+: )?empty log check failed`),
+	re:    pat(xfsMsg + `(?:\w+: )?empty log check failed`),
 	msg:   "XFS on {kdev}: the log looked empty but is not; mount failed",
 }, {
 	name:  "xfs_run_repair",
 	level: kernAlert,
-	re:    regexp.MustCompile(xfsMsg + `Unmount and run xfs_repair`),
+	re:    pat(xfsMsg + `Unmount and run xfs_repair`),
 	role:  roleContext, key: "xfs-corrupt",
 }, {
 	name:  "xfs_dump_header",
 	level: kernAlert,
-	re:    regexp.MustCompile(xfsMsg + `First \d+ bytes of corrupted metadata buffer:`),
+	re:    pat(xfsMsg + `First \d+ bytes of corrupted metadata buffer:`),
 	role:  roleContext, key: "xfs-corrupt",
 }, {
 	// print_hex_dump lines of the corrupted buffer carry no prefix at
@@ -209,7 +207,7 @@ var xfsRules = append([]rule{{
 	name:  "xfs_hex_dump",
 	level: kernAlert,
 	// Offsets of the dumps XFS prints stay far below 0x10000.
-	re:       regexp.MustCompile(`^0000[0-9a-f]{4}: (?:[0-9a-f]{2} ){1,16}`),
+	re:       pat(`^0000[0-9a-f]{4}: (?:[0-9a-f]{2} ){1,16}`),
 	prefixes: []string{"0000"},
 	body:     "",
 	role:     roleContext, key: "xfs-corrupt",
@@ -217,14 +215,14 @@ var xfsRules = append([]rule{{
 	name:  "xfs_mount_failed",
 	level: kernWarning,
 	typ:   "FS_MOUNT_FAILED",
-	re: regexp.MustCompile(xfsMsg + `(?P<reason>Filesystem has duplicate UUID (?P<uuid>[0-9a-f-]{36}) - can't mount|Invalid superblock magic number|` +
+	re: pat(xfsMsg + `(?P<reason>Filesystem has duplicate UUID (?P<uuid>[0-9a-f-]{36}) - can't mount|Invalid superblock magic number|` +
 		`SB validate failed with error -?\d+|log mount failed|log mount/recovery failed: error -?\d+)`),
 	msg: "XFS on {kdev} failed to mount: {reason}",
 }, {
 	name:  "xfs_all_paths_lost",
 	level: kernAlert,
 	typ:   "FS_SHUTDOWN",
-	re:    regexp.MustCompile(xfsMsg + `All device paths lost\.\s+Shutting down filesystem`),
+	re:    pat(xfsMsg + `All device paths lost\.\s+Shutting down filesystem`),
 	cond:  "fs:shutdown",
 	msg:   "XFS filesystem on {kdev} shut down: all paths to its device were lost",
 }}, xfsLineRules()...)
@@ -343,7 +341,7 @@ func xfsLineRules() []rule {
 	var rules []rule
 	for _, l := range xfsLines {
 		rules = append(rules, rule{name: l.name, typ: l.typ, level: l.level, key: l.key, open: l.key != "",
-			re: regexp.MustCompile(xfsMsg + l.body), msg: l.msg})
+			re: pat(xfsMsg + l.body), msg: l.msg})
 	}
 	return append(rules, rule{
 		// "Reverse Mapping BTree record corruption in AG 2 detected at …",
@@ -351,7 +349,7 @@ func xfsLineRules() []rule {
 		name:   "xfs_btree_record_corruption",
 		level:  kernWarning,
 		typ:    "FS_CORRUPTION",
-		re:     regexp.MustCompile(xfsMsg + `(?P<detail>(?:[\w -]*B[Tt]ree|\w+bt) record corruption .*)$`),
+		re:     pat(xfsMsg + `(?P<detail>(?:[\w -]*B[Tt]ree|\w+bt) record corruption .*)$`),
 		needle: "record corruption",
 		key:    "xfs-dump", open: true,
 		msg: "XFS on {kdev}: metadata corruption: {detail}",
@@ -360,14 +358,14 @@ func xfsLineRules() []rule {
 		// record's).
 		name:   "xfs_dump_indented",
 		level:  kernWarning,
-		re:     regexp.MustCompile(xfsMsg + ` {2,}\S`),
+		re:     pat(xfsMsg + ` {2,}\S`),
 		needle: ":   ",
 		role:   roleContext, key: "xfs-dump",
 	}, rule{
 		// A corrupt btree record's fields and a bmap dump's extents.
 		name:  "xfs_dump_record",
 		level: kernWarning,
-		re: regexp.MustCompile(xfsMsg + `(?:\[\d+\]:? (?:startoff|bno|br_startoff) |(?:Offset|Owner|Start block|start block|start inode) 0x[0-9a-f]+|` +
+		re: pat(xfsMsg + `(?:\[\d+\]:? (?:startoff|bno|br_startoff) |(?:Offset|Owner|Start block|start block|start inode) 0x[0-9a-f]+|` +
 			` *(?:\.\.\. )?fblk |log item: $|(?:ticket reservation|transaction) summary:$)`),
 		prefixes: []string{"XFS ("},
 		role:     roleContext, key: "xfs-dump",
