@@ -55,6 +55,9 @@ func TestInfoLocal(t *testing.T) {
 		{"nvme-md", "md0"},
 		{"sata", "2f8e1c4a-6b3d-4e5f-9a7b-8c9d0e1f2a3b"},
 		{"nvme-multipath", "nvme0n1"},
+		// Native NVMe multipath: hidden paths have no dev attribute.
+		{"nvme-mpath-md", "md0"},
+		{"nvme-mpath-md", "nvme0n1p1"},
 		{"loop", "/var/lib/images/disk.img"},
 		{"virtio", "vdb"},
 	} {

@@ -195,7 +195,8 @@ func (s *scan) top(name string) (BlockInfo, bool, error) {
 //   - a multipath path (sdb, 8:16, 2:0:0:1) answers as its map, with the
 //     path's transport details and blk_major_minor in the extension;
 //   - a hidden NVMe path (nvme0c1n1) answers as its namespace head, with
-//     the path's controller, transport, address and blk_major_minor;
+//     the path's controller, transport and address (a hidden disk has no
+//     major:minor);
 //   - an NVMe controller (nvme1) answers as its namespace (the head under
 //     native multipath) when it has exactly one, else as the controller:
 //     blk_type NVMe, wwid its subsystem NQN, blk_path /dev/nvme1;
@@ -447,8 +448,7 @@ func (s *scan) forEvent(kdev string) (BlockInfo, map[string]string, string, erro
 		if err != nil {
 			return BlockInfo{}, nil, "", err
 		}
-		maps.Copy(ext, t)
-		ext["blk_major_minor"] = d.MajorMinor
+		maps.Copy(ext, t) // the path has no major:minor: its controller tells it
 		target = head
 	} else if mp, err := s.multipathHolder(name); err != nil {
 		return BlockInfo{}, nil, "", fmt.Errorf("event device %q: %w", kdev, err)

@@ -40,6 +40,7 @@ const (
 	sataW  = "t10.ATA-SAMSUNG-MZ7LN512HMJP-000L7-S2X9NX0H706455"
 	nsW    = "uuid.5b3c9a1e-7d2f-4e6a-8b9c-0d1e2f3a4b5c"
 	thinVG = "LVM-Xq3VcS9k2Lr0Tn6Wd8Yb1Zf4Hj7Mp5Ga"
+	mdNS2  = "eui.e8238fa6bf530001001b448b4a1c2f02"
 )
 
 var (
@@ -141,10 +142,31 @@ var blockInfoCases = []struct {
 		summary{Kernel: "nvme0n1", MajMin: "259:0", Type: TypeNVMe, WWID: nsW, Path: "/dev/nvme0n1",
 			Preferred: "/dev/disk/by-id/nvme-" + nsW, UUID: "1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6", Mount: "/var/lib/data",
 			Owners: []string{"nvme0c0n1", "nvme0c1n1"}, Transport: map[string]string{"transport": "NVMe/TCP"}}},
-	// Asked for by name, a hidden path answers as itself.
-	{"nvme-multipath", []string{"nvme0c1n1", "259:2"},
-		summary{Kernel: "nvme0c1n1", MajMin: "259:2", Type: TypeNVMe, WWID: nsW, Path: "/dev/nvme0c1n1",
+	// Asked for by name, a hidden path answers as itself; it has no
+	// major:minor (nor /dev node).
+	{"nvme-multipath", []string{"nvme0c1n1"},
+		summary{Kernel: "nvme0c1n1", Type: TypeNVMe, WWID: nsW, Path: "/dev/nvme0c1n1",
 			Preferred: "/dev/nvme0c1n1", Transport: nvmeTCP1}},
+
+	// Native multipath under partitions and md: every lookup goes through
+	// hidden paths that have no dev attribute.
+	{"nvme-mpath-md", []string{"md0", "9:0", "/dev/md0", "5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d",
+		"6b0f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "/dev/disk/by-uuid/6b0f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"},
+		summary{Kernel: "md0", MajMin: "9:0", Type: TypeMD, WWID: "5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d", Path: "/dev/md0",
+			Preferred: "/dev/disk/by-id/md-uuid-5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d",
+			UUID:      "6b0f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b", Mount: "/srv/md",
+			Owners: []string{"nvme0n1p1", "nvme0n1", "nvme0c0n1", "nvme0c1n1", "nvme1n1p1", "nvme1n1", "nvme1c2n1", "nvme1c3n1"}}},
+	{"nvme-mpath-md", []string{"nvme1n1p1", "259:3", "/dev/nvme1n1p1", mdNS2 + "-part1",
+		"/dev/disk/by-id/nvme-WUS4BB019D7P3E3_21352C800456-part1"},
+		summary{Kernel: "nvme1n1p1", MajMin: "259:3", Type: TypePartition, WWID: mdNS2 + "-part1", Path: "/dev/nvme1n1p1",
+			Preferred: "/dev/disk/by-id/nvme-" + mdNS2 + "-part1", Owners: []string{"nvme1n1", "nvme1c2n1", "nvme1c3n1"}}},
+	{"nvme-mpath-md", []string{"nvme1n1", "259:2", "/dev/nvme1n1", mdNS2, "/dev/disk/by-id/nvme-" + mdNS2},
+		summary{Kernel: "nvme1n1", MajMin: "259:2", Type: TypeNVMe, WWID: mdNS2, Path: "/dev/nvme1n1",
+			Preferred: "/dev/disk/by-id/nvme-" + mdNS2, Owners: []string{"nvme1c2n1", "nvme1c3n1"},
+			Transport: map[string]string{"transport": "NVMe/PCIe"}}},
+	{"nvme-mpath-md", []string{"nvme1c3n1"},
+		summary{Kernel: "nvme1c3n1", Type: TypeNVMe, WWID: mdNS2, Path: "/dev/nvme1c3n1", Preferred: "/dev/nvme1c3n1",
+			Transport: map[string]string{"transport": "NVMe/PCIe", "controller": "nvme3", "address": "0000:40:00.0"}}},
 
 	{"loop", []string{"loop0", "7:0", "/dev/loop0", "/var/lib/images/disk.img"},
 		summary{Kernel: "loop0", MajMin: "7:0", Type: TypeLoop, WWID: "/var/lib/images/disk.img", Path: "/dev/loop0",

@@ -77,9 +77,11 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 	if err := s.identify(d, &info); err != nil {
 		return BlockInfo{}, fmt.Errorf("%s: %w", name, err)
 	}
-	udev, err := s.fs.udev(d.MajorMinor)
-	if err != nil {
-		return BlockInfo{}, err
+	var udev udevData
+	if d.MajorMinor != "" { // udev keeps nothing of a hidden disk
+		if udev, err = s.fs.udev(d.MajorMinor); err != nil {
+			return BlockInfo{}, err
+		}
 	}
 	if info.WWID == "" && info.BlkType == TypeMD {
 		info.WWID = udev.Env["MD_UUID"] // mdadm's form already
