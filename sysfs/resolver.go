@@ -30,8 +30,9 @@ func NewResolver(root string) *Resolver {
 // major:minor, kernel name (sda, sda1, dm-0, nvme0n1, nvme0c0n1, md0,
 // loop3), a path under /dev (symbolic links followed: /dev/mapper/NAME,
 // /dev/disk/by-id/…), a device-mapper name, a filesystem UUID, a WWID as
-// the resolver prints it (one shared by multipath paths names their map) or
-// a SCSI address H:C:T:L. A path device asked for by name answers as itself.
+// the resolver prints it (one shared by multipath paths names their map),
+// a multipath map's WWID as multipath -ll prints it (3600a0980…, its dm
+// uuid without "mpath-") or a SCSI address H:C:T:L. A path device asked for by name answers as itself.
 // An id that names nothing gives an error wrapping ErrNotFound that says
 // what was tried.
 //
@@ -357,7 +358,8 @@ func (s *scan) devPath(p string) (string, error) {
 }
 
 // byWWIDOrUUID describes every device and returns the one whose WWID or
-// filesystem UUID is id. A WWID several devices share names the multipath
+// filesystem UUID is id, or the multipath map whose WWID is id as
+// multipath -ll prints it (its dm uuid without "mpath-"). A WWID several devices share names the multipath
 // map holding them (the paths of a LUN), or the NVMe head before its
 // hidden paths.
 func (s *scan) byWWIDOrUUID(id string) (string, error) {
@@ -371,7 +373,7 @@ func (s *scan) byWWIDOrUUID(id string) (string, error) {
 		if err != nil {
 			continue // gone, or unreadable: it is not the one asked for
 		}
-		if info.WWID == id || info.UUID == id {
+		if info.WWID == id || info.UUID == id || info.BlkType == TypeMultipath && info.WWID == mpathUUIDPrefix+id {
 			matches = append(matches, n)
 		}
 	}

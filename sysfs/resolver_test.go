@@ -71,7 +71,9 @@ var blockInfoCases = []struct {
 			Preferred: "/dev/mapper/vg-lv", UUID: "47841ee5-047d-4f73-8951-5a3d7a4c770e", Mount: "/mnt/data",
 			Owners: []string{"dm-0", "sdb", "sdc", "sdd", "sde"}}},
 	{"fc-mpath-lvm", []string{"dm-0", "253:0", "mpatha", "/dev/mapper/mpatha", "/dev/disk/by-id/scsi-3600a098038303053453f463045727a4b",
-		"mpath-3600a098038303053453f463045727a4b", lunA},
+		"mpath-3600a098038303053453f463045727a4b", lunA,
+		// as multipath -ll prints it
+		"3600a098038303053453f463045727a4b"},
 		summary{Kernel: "dm-0", MajMin: "253:0", Type: TypeMultipath, WWID: "mpath-3600a098038303053453f463045727a4b",
 			Path: "/dev/mapper/mpatha", Preferred: "/dev/mapper/mpatha", Owners: []string{"sdb", "sdc", "sdd", "sde"}}},
 	{"fc-mpath-lvm", []string{"sdb", "8:16", "/dev/sdb", "2:0:0:1", "/dev/disk/by-id/wwn-0x600a098038303053453f463045727a4b",
@@ -88,7 +90,7 @@ var blockInfoCases = []struct {
 		summary{Kernel: "dm-3", MajMin: "253:3", Type: TypePartition, WWID: "mpath-3600a098038303053453f463045727a4c-part1",
 			Path: "/dev/mapper/mpathb-part1", Preferred: "/dev/mapper/mpathb-part1", UUID: "0b1e7c3a-55d2-4f0e-9a51-8c2f3d4e5a6b",
 			Mount: "/srv/b", Owners: []string{"dm-2", "sdf", "sdg"}}},
-	{"fc-mpath-lvm", []string{lunB, "mpathb"},
+	{"fc-mpath-lvm", []string{lunB, "mpathb", "3600a098038303053453f463045727a4c"},
 		summary{Kernel: "dm-2", MajMin: "253:2", Type: TypeMultipath, WWID: "mpath-3600a098038303053453f463045727a4c",
 			Path: "/dev/mapper/mpathb", Preferred: "/dev/mapper/mpathb", Owners: []string{"sdf", "sdg"}}},
 
@@ -173,7 +175,7 @@ var blockInfoCases = []struct {
 			Preferred: "/dev/loop0", Mount: "/mnt/img"}},
 	// btrfs shows an anonymous major:minor; the mount source names the device.
 	{"loop", []string{"loop1", "7:1"},
-		summary{Kernel: "loop1", MajMin: "7:1", Type: TypeLoop, WWID: "/tmp/scratch.img (deleted)", Path: "/dev/loop1",
+		summary{Kernel: "loop1", MajMin: "7:1", Type: TypeLoop, WWID: "/tmp/scratch.img", Path: "/dev/loop1",
 			Preferred: "/dev/loop1", Mount: "/mnt/btrfs"}},
 	{"loop", []string{"loop2", "7:2"},
 		summary{Kernel: "loop2", MajMin: "7:2", Type: TypeLoop, Path: "/dev/loop2", Preferred: "/dev/loop2"}},

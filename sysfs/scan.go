@@ -123,7 +123,7 @@ func (s *scan) identify(d device, info *BlockInfo) error {
 	case isNVMeName(d.Name):
 		return s.identifyNVMe(d, info)
 	case strings.HasPrefix(d.Name, "loop"):
-		return identifyLoop(d, info)
+		return s.identifyLoop(d, info)
 	case exists(filepath.Join(d.Dir, "device", "scsi_device")):
 		return s.identifySCSI(d, info)
 	case isVirtio(d.Dir):
