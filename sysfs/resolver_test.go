@@ -44,9 +44,9 @@ const (
 )
 
 var (
-	fcSDB = map[string]string{"transport": "FC", "host_wwpn": "0x10000000c9a02834", "target_wwpn": "0x500a0982891b8dc5",
+	fcSDB = map[string]string{"transport": "FC", "rport": "rport-2:0-3", "host_wwpn": "0x10000000c9a02834", "target_wwpn": "0x500a0982891b8dc5",
 		"speed": "8 Gbit", "port_state": "Online", "driver_name": "lpfc"}
-	fcSDD = map[string]string{"transport": "FC", "host_wwpn": "0x10000000c9a02835", "target_wwpn": "0x500a0983891b8dc5",
+	fcSDD = map[string]string{"transport": "FC", "rport": "rport-3:0-2", "host_wwpn": "0x10000000c9a02835", "target_wwpn": "0x500a0983891b8dc5",
 		"speed": "8 Gbit", "port_state": "Online", "driver_name": "lpfc"}
 	iscsiSDH = map[string]string{"transport": "iSCSI", "address": "192.168.122.10", "port": "3260", "tpgt": "1",
 		"target_name": iqn, "iface_name": "default", "driver_name": "iscsi_tcp"}
