@@ -104,3 +104,15 @@ func TestParseTimeSpecAsSystemd(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseTimeSpec: any text a user or a D-Bus client gives is read or
+// refused, never a panic.
+func FuzzParseTimeSpec(f *testing.F) {
+	for _, s := range []string{"-1h", "1 hour ago", "@1700000000.5", "Mon 2018-05-21 10:00 Europe/Berlin", "10:00", "2h 30min left"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 25, 16, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = ParseTimeSpec(s, now)
+	})
+}
