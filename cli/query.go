@@ -18,10 +18,10 @@ import (
 
 // FilterFlags are the event filters query and monitor share (DESIGN.md CLI).
 type FilterFlags struct {
-	Severity  string   `placeholder:"SEV" help:"Only events this severe or more: emerg, alert, crit, err, warning, notice, info, debug (or 0-7)."`
-	EventType []string `name:"event-type" placeholder:"T" help:"Only events of this type (repeat for any of several), e.g. FS_IO_ERROR."`
-	SubSystem []string `name:"sub-system" placeholder:"S" help:"Only events of this sub-system (repeat for any of several), e.g. ext4, SCSI."`
-	Blk       string   `placeholder:"BLK" help:"Only events on this block device or a device built on it: kernel name, major:minor, /dev path, WWID, FS UUID."`
+	Severity  string   `placeholder:"SEV" completes:"severity" help:"Only events this severe or more: emerg, alert, crit, err, warning, notice, info, debug (or 0-7)."`
+	EventType []string `name:"event-type" placeholder:"T" completes:"event-type" help:"Only events of this type (repeat for any of several), e.g. FS_IO_ERROR."`
+	SubSystem []string `name:"sub-system" placeholder:"S" completes:"sub-system" help:"Only events of this sub-system (repeat for any of several), e.g. ext4, SCSI."`
+	Blk       string   `placeholder:"BLK" completes:"blk" help:"Only events on this block device or a device built on it: kernel name, major:minor, /dev path, WWID, FS UUID."`
 	EventID   string   `name:"event-id" placeholder:"ID" help:"Only the event with this id."`
 	Hostname  []string `placeholder:"HOST" help:"Only events logged by this host (repeat for any of several): journals copied from several hosts, or a daemon that collects them."`
 	Root      string   `default:"/" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
