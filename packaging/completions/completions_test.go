@@ -103,12 +103,18 @@ func valueCases() []completionCase {
 	if err != nil {
 		panic(err)
 	}
-	types, subs := map[string]bool{}, map[string]bool{}
+	types, subs := map[string]bool{"SCSI_MEDIUM_ERROR": true}, map[string]bool{}
 	for _, r := range rs.Rules() {
 		if r.EventType != "" {
 			types[r.EventType] = true
 		}
 		subs[r.SubSystem] = true
+	}
+	// A failed command refined by its sense key or host byte.
+	for _, typ := range []string{"SCSI_RECOVERED_ERROR", "SCSI_NOT_READY", "SCSI_HARDWARE_ERROR", "SCSI_ILLEGAL_REQUEST",
+		"SCSI_UNIT_ATTENTION", "SCSI_DATA_PROTECT", "SCSI_BLANK_CHECK", "SCSI_COPY_ABORTED", "SCSI_ABORTED_COMMAND",
+		"SCSI_VOLUME_OVERFLOW", "SCSI_MISCOMPARE", "SCSI_TIMEOUT", "SCSI_TRANSPORT_ERROR"} {
+		types[typ] = true
 	}
 	for _, s := range event.SubSystems {
 		subs[s] = true
