@@ -134,8 +134,8 @@ uninstall:
 		echo "uninstall: keeping changed $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
 	fi
 
-# bin/peripety_<version>_<arch>.deb, from `make install` into a staging
-# tree plus packaging/debian/ (control, maintainer scripts).
+# bin/peripety_<version>_<arch>.deb, built by dpkg-buildpackage (debhelper)
+# from a copy of the tree with packaging/debian/ as its debian/.
 deb:
 	./packaging/debian/build-deb.sh
 
