@@ -122,6 +122,13 @@ func (r *Resolver) newScan() (s *scan, mountGen uint64) {
 // look again itself. The channel is also closed when Watch ends.
 func (r *Resolver) MountsChanged() <-chan struct{} { return r.cache.notice() }
 
+// DevicesChanged returns a channel closed once Watch has seen a block
+// device come, go or change (a kernel or udev uevent) after the call, the
+// answers made after that showing it; or nil when Watch is not running,
+// when a caller waiting for a device to appear must look again itself. The
+// channel is also closed when Watch ends.
+func (r *Resolver) DevicesChanged() <-chan struct{} { return r.cache.devicesNotice() }
+
 // blockInfo is BlockInfo without the cache.
 func (r *Resolver) blockInfo(id string) (BlockInfo, error) {
 	_, info, err := newScan(r.fs).resolve(id)

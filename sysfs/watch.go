@@ -60,6 +60,7 @@ func (r *Resolver) Watch(ctx context.Context) error {
 		r.cache.watching.Store(false)
 		r.cache.watchMounts(false)
 		r.cache.invalidate()
+		r.cache.notifyDevices()
 	}()
 	events := make([]syscall.EpollEvent, 2)
 	buf := make([]byte, 64<<10)
@@ -103,10 +104,12 @@ func (r *Resolver) readUevents(fd int, buf []byte) error {
 			return nil
 		case errors.Is(err, syscall.ENOBUFS):
 			r.cache.invalidate() // messages were lost: trust nothing
+			r.cache.notifyDevices()
 		case err != nil:
 			return fmt.Errorf("watch: uevent socket: read: %w", err)
 		case ueventSubsystem(buf[:n]) == "block":
 			r.cache.invalidate()
+			r.cache.notifyDevices()
 		}
 	}
 }

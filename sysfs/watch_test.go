@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // udevMessage builds a message as systemd-udevd sends it to netlink group
@@ -82,4 +83,54 @@ func FuzzUeventSubsystem(f *testing.F) {
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		_ = ueventSubsystem(msg)
 	})
+}
+
+// TestDevicesChanged: the notice is nil without Watch, and is closed by a
+// block uevent (here from udev) and by Watch's end.
+func TestDevicesChanged(t *testing.T) {
+	r := NewResolver(t.TempDir())
+	if r.DevicesChanged() != nil {
+		t.Fatal("DevicesChanged not nil without Watch")
+	}
+	r.cache.watching.Store(true)
+	notice := r.DevicesChanged()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fds[0]); syscall.Close(fds[1]) })
+	buf := make([]byte, 64<<10)
+	for _, tc := range []struct {
+		msg    []byte
+		closed bool
+	}{
+		{udevMessage("ACTION=add\x00SUBSYSTEM=net\x00"), false},
+		{udevMessage("ACTION=add\x00SUBSYSTEM=block\x00DEVNAME=/dev/sdq\x00"), true},
+	} {
+		if _, err := syscall.Write(fds[1], tc.msg); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.readUevents(fds[0], buf); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-notice:
+			if !tc.closed {
+				t.Fatalf("%q closed the notice", tc.msg[40:])
+			}
+		default:
+			if tc.closed {
+				t.Fatalf("%q left the notice open", tc.msg[40:])
+			}
+		}
+	}
+	live := NewResolver("/")
+	w := startWatch(t, live)
+	notice = live.DevicesChanged()
+	w.cancel()
+	select {
+	case <-notice:
+	case <-time.After(5 * time.Second):
+		t.Fatal("DevicesChanged not closed when Watch ended")
+	}
 }
