@@ -16,7 +16,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 )
 
 // BootFlag is --boot/-b as journalctl takes it: alone, the current boot;
@@ -186,7 +186,7 @@ func currentBoot() (id string, at time.Time, err error) {
 }
 
 // listBoots asks journalctl for the boots of the journal src names.
-func listBoots(ctx context.Context, src journal.Source) ([]boot, error) {
+func listBoots(ctx context.Context, src sdjournal.Source) ([]boot, error) {
 	args := []string{"--list-boots", "--output=json", "--no-pager", "--quiet"}
 	if src.Directory != "" {
 		args = append(args, "--directory="+src.Directory)

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/peripety/peripety/event"
-	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 )
 
 func TestJoinValues(t *testing.T) {
@@ -79,8 +79,8 @@ func journalWithBoots(t *testing.T, evs []bootEvent) string {
 // TestQueryBoot selects the events of one boot of a journal copied from
 // another host, as journalctl -b names boots.
 func TestQueryBoot(t *testing.T) {
-	if !journal.CanRead {
-		t.Skip(journal.ErrNoJournald)
+	if !sdjournal.CanRead {
+		t.Skip(sdjournal.ErrNoJournald)
 	}
 	const (
 		b1 = "1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a"

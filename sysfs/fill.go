@@ -12,7 +12,7 @@ import (
 // the transport details and ForEvent's own ext.
 //
 // The dev_wwid of a filesystem's event is the filesystem's UUID, as
-// DESIGN.md's event model says: the line's own, else the one udev found.
+// docs/design.md's event model says: the line's own, else the one udev found.
 // When neither is known (a 6.1 ext4 mount line names none, and udev may
 // not have probed a filesystem made a moment before) it stays empty: the
 // WWID of the device under the filesystem (an LV's LVM-… uuid) is not the
