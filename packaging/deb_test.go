@@ -93,6 +93,7 @@ func TestDebianPackage(t *testing.T) {
 	t.Run("catalog", checkCatalog)
 	t.Run("pkaction", func(t *testing.T) { checkPkaction(t, contents) })
 	t.Run("activation", func(t *testing.T) { checkActivation(t, contents) })
+	t.Run("journalctl -x", checkExplained)
 
 	dpkg(t, "-r", debPackage)
 	for _, f := range contents {
@@ -225,6 +226,7 @@ func checkActivation(t *testing.T, contents []string) {
 		t.Fatal("the package has no D-Bus activation file /usr/share/dbus-1/system-services/org.storage.Peripety1.service")
 	}
 	testenv.LookPath(t, "gdbus")
+	testenv.Journald(t) // where the daemon reads the kernel's lines and stores its events
 	systemBus(t)
 	if pids := daemonPIDs(t); len(pids) != 0 {
 		t.Skipf("a /usr/sbin/peripetyd already runs (pid %v); activation needs none running", pids)
@@ -240,6 +242,35 @@ func checkActivation(t *testing.T, contents []string) {
 	}
 	if len(daemonPIDs(t)) != 1 {
 		t.Errorf("after activation, /usr/sbin/peripetyd processes: %v; want one", daemonPIDs(t))
+	}
+}
+
+// checkExplained mounts a file system while the installed daemon runs:
+// its FS_MOUNTED event, stored in journald with its MESSAGE_ID, shows the
+// catalog's text under it in journalctl -x.
+func checkExplained(t *testing.T) {
+	testenv.RequireRootTools(t, "mounts a loop device", "losetup", "mkfs.ext4", "mount", "umount")
+	if len(daemonPIDs(t)) != 1 {
+		t.Skip("the installed daemon does not run (activation failed)")
+	}
+	dev := testenv.Loop(t, testenv.SparseFile(t, 32<<20))
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", dev).CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v\n%s", err, out)
+	}
+	mnt := testenv.Mount(t, dev)
+	var out []byte
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		exec.Command("journalctl", "--sync").Run()
+		out, _ = exec.Command("journalctl", "-x", "--no-pager", "IS_PERIPETY=TRUE", "EVENT_TYPE=FS_MOUNTED", "EXT_MOUNT_POINT="+mnt).Output()
+		if bytes.Contains(out, []byte("Subject: File system mounted (FS_MOUNTED)")) {
+			break
+		}
+	}
+	t.Logf("journalctl -x:\n%s", out)
+	for _, want := range []string{"Subject: File system mounted (FS_MOUNTED)", "Defined-By: peripety", "What to do: Nothing."} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("journalctl -x of the FS_MOUNTED event on %s lacks %q:\n%s", mnt, want, out)
+		}
 	}
 }
 
