@@ -64,3 +64,22 @@ func TestParseEnrichOwnersOnce(t *testing.T) {
 		t.Errorf("owners_paths %q, want %q", evs[0].OwnersPaths, want)
 	}
 }
+
+// TestParseEnrichRemotePort: an FC remote port's line resolves to the
+// multipath map of the paths behind the port, with the port named in the
+// extension.
+func TestParseEnrichRemotePort(t *testing.T) {
+	root := sysfstest.Build(t, "fc-mpath-lvm")
+	const line = "<3>[  900.000000] rport-2:0-3: blocked FC remote port time out: removing target and saving binding\n"
+	code, out, stderr := run(t, line, "parse", "-J", "--enrich", "--root", root, "--config", "testdata/user.conf", "-")
+	evs := jsonEvents(t, out)
+	if code != 0 || len(evs) != 1 {
+		t.Fatalf("exit %d, stderr %q, events %+v; want one event", code, stderr, evs)
+	}
+	ev := evs[0]
+	if ev.EventType != "FC_RPORT_LOST" || ev.DevWWID != "mpath-3600a098038303053453f463045727a4b" ||
+		ev.Ext("rport") != "rport-2:0-3" || ev.Ext("target_wwpn") != "0x500a0982891b8dc5" {
+		t.Errorf("event %s on %s: dev_wwid %q, rport %q, target_wwpn %q; want FC_RPORT_LOST on mpatha through rport-2:0-3",
+			ev.EventType, ev.Kdev, ev.DevWWID, ev.Ext("rport"), ev.Ext("target_wwpn"))
+	}
+}
