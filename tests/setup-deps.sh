@@ -17,7 +17,10 @@ pkgs=(
 	libdbus-1-dev                 # busconfig.dtd, introspect.dtd that xmllint validates against
 	groff-base man-db             # man page checks
 	zsh fish                      # the prpt completions are loaded and run in them
-	dpkg-dev fakeroot             # the Debian package
+	dpkg-dev fakeroot debhelper   # the Debian package (dpkg-buildpackage, dh)
+	lintian file                  # checking the Debian package
+	systemd-journal-remote        # journal files of several boots, for prpt query --boot
+	python3-dbus                  # a non-Go D-Bus client in tests
 	passwd                        # useradd for the non-root polkit test user
 	python3                       # the corpus scorer
 )
