@@ -21,12 +21,9 @@ import (
 // (syslog text, plain dmesg) gives every event the severity the same lines
 // give with their level (/dev/kmsg): each rule knows the level the kernel
 // prints its line at. The lines are those of the corpus and of the captures
-// of this kernel, rewritten in each format with the same timing.
+// of this kernel and of the lab, rewritten in each format with the same timing.
 func TestSeverityWithoutLevel(t *testing.T) {
-	logs, err := filepath.Glob("testdata/real/*.kmsg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	logs := realCaptures(t)
 	logs = append([]string{"testdata/corpus/storage.kmsg"}, logs...)
 	for _, log := range logs {
 		want := summarize(parseFile(t, log, logfmt.FormatKmsg))

@@ -36,9 +36,12 @@ type expect struct {
 	What string // a label, used by Cause and in messages
 	Type string // event_type
 	Kdev string // the event's kdev ("" = any)
+	Raw  string // a regular expression the raw_msg must match ("" = any)
 	// Min and Max bound the number of such events (Min 0 with Max 0
-	// means exactly one; Max -1 means no upper bound).
+	// means exactly one; Max -1 means no upper bound); None means there
+	// must be none.
 	Min, Max int
+	None     bool
 	// Fields: dev_wwid, dev_path, sub_system, severity, and ext.KEY for
 	// extension keys. A dev_path of "{NAME.paths}" accepts the device's
 	// node or any of its udev links.
@@ -113,14 +116,18 @@ func checkExpect(t *testing.T, scen string, x expect, facts map[string]string, e
 		return s
 	}
 	kdev := fill(x.Kdev)
+	raw := regexp.MustCompile(x.Raw)
 	var idx []int
 	for i, e := range events {
-		if e.EventType == x.Type && (kdev == "" || e.Kdev == kdev) {
+		if e.EventType == x.Type && (x.Kdev == "" || e.Kdev == kdev) && raw.MatchString(e.RawMsg) {
 			idx = append(idx, i)
 		}
 	}
 	lo, hi := x.Min, x.Max
-	if lo == 0 && hi == 0 {
+	switch {
+	case x.None:
+		lo, hi = 0, 0
+	case lo == 0 && hi == 0:
 		lo, hi = 1, 1
 	}
 	if len(idx) < lo || hi >= 0 && len(idx) > hi {
@@ -215,7 +222,7 @@ func expand(tmpl string, facts map[string]string) (string, []string) {
 // devfacts, NAME.wwid (the identity DESIGN.md's event model gives the
 // device: SCSI VPD 0x83 as the kernel's device/wwid with its blanks
 // folded, the NVMe wwid, the DM UUID, the md UUID as mdadm prints it, a
-// loop device's backing file) and NAME.paths (its node or any udev link,
+// loop device's backing file, "dm-name-NAME" for a map without a UUID) and NAME.paths (its node or any udev link,
 // as "any:" alternatives).
 func derive(raw map[string]string) map[string]string {
 	f := make(map[string]string, len(raw)*2)
@@ -233,6 +240,10 @@ func derive(raw map[string]string) map[string]string {
 			id = strings.Join(strings.Fields(strings.ReplaceAll(raw[dev+".scsi_wwid"], "\x00", " ")), "-")
 		case raw[dev+".dm_uuid"] != "":
 			id = raw[dev+".dm_uuid"]
+		case raw[dev+".dm_name"] != "":
+			// A map made without a UUID (dmsetup create NAME): the
+			// resolver names it by its name (sysfs/dm.go).
+			id = "dm-name-" + raw[dev+".dm_name"]
 		case raw[dev+".udev_md_uuid"] != "":
 			id = raw[dev+".udev_md_uuid"]
 		case raw[dev+".wwid_attr"] != "":
@@ -313,8 +324,11 @@ func checkJournal(t *testing.T, e event.Event, j journalEntry) {
 			t.Errorf("journald %s (%s): %s=%q, want %q", e.EventID, e.EventType, k, got, want[k])
 		}
 	}
+	// journald keeps a repeated field's values but not their order (the
+	// JSON copy keeps the stack order): compared as sets.
 	for k, list := range map[string][]string{"OWNERS_WWIDS": e.OwnersWWIDs, "OWNERS_PATHS": e.OwnersPaths} {
-		if got := j.strs(k); !slices.Equal(got, list) && len(got)+len(list) > 0 {
+		got := slices.Sorted(slices.Values(j.strs(k)))
+		if want := slices.Sorted(slices.Values(list)); !slices.Equal(got, want) && len(got)+len(want) > 0 {
 			t.Errorf("journald %s (%s): %s=%q, want %q", e.EventID, e.EventType, k, got, list)
 		}
 	}

@@ -37,6 +37,7 @@ var (
 	flagKeep    = flag.String("lab.keep", "", "directory to keep the results in (default: a temporary one)")
 	flagCapture = flag.Bool("lab.capture", false, "write each group's kernel log to parsers/testdata/real/lab")
 	flagSMP     = flag.Int("lab.smp", 1, "virtual CPUs per guest (guests run in parallel, one per host CPU)")
+	flagResults = flag.String("lab.results", "", "check the results a kept run left in this directory again, without booting")
 )
 
 // group is one boot of the guest: the scenarios it runs in order, the
@@ -82,6 +83,13 @@ func TestLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
+	if *flagResults != "" {
+		for _, g := range groups {
+			dir := filepath.Join(*flagResults, g.name)
+			t.Run(g.name, func(t *testing.T) { checkGroup(t, k, g, bootResult{dir: dir}) })
+		}
+		return
+	}
 	daemon := filepath.Join(out, "peripetyd")
 	if b, err := exec.Command("go", "build", "-o", daemon, "../../cmd/peripetyd").CombinedOutput(); err != nil {
 		t.Fatalf("go build peripetyd: %v: %s", err, b)
@@ -111,29 +119,33 @@ func TestLab(t *testing.T) {
 	}
 	wg.Wait()
 	for i, g := range groups {
-		b := boots[i]
-		t.Run(g.name, func(t *testing.T) {
-			if b.err != nil {
-				t.Fatalf("boot of group %s: %v", g.name, b.err)
-			}
-			t.Logf("group %s: boot and all scenarios %s", g.name, b.took.Round(time.Second))
-			log, err := readKmsg(filepath.Join(b.dir, "kmsg"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *flagCapture {
-				if err := writeCapture(k, g.name, b.dir); err != nil {
-					t.Error(err)
-				}
-			}
-			for _, name := range g.scenarios {
-				t.Run(name, func(t *testing.T) {
-					checkScenario(t, name, filepath.Join(b.dir, "s", name), log)
-				})
-			}
-		})
+		t.Run(g.name, func(t *testing.T) { checkGroup(t, k, g, boots[i]) })
 	}
 	t.Logf("lab: %d groups in %s", len(groups), time.Since(start).Round(time.Second))
+}
+
+// checkGroup checks every scenario of a group that booted.
+func checkGroup(t *testing.T, k kernel, g group, b bootResult) {
+	if b.err != nil {
+		t.Fatalf("boot of group %s: %v", g.name, b.err)
+	}
+	if b.took > 0 {
+		t.Logf("group %s: boot and all scenarios %s", g.name, b.took.Round(time.Second))
+	}
+	log, err := readKmsg(filepath.Join(b.dir, "kmsg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *flagCapture {
+		if err := writeCapture(k, g.name, b.dir); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, name := range g.scenarios {
+		t.Run(name, func(t *testing.T) {
+			checkScenario(t, name, filepath.Join(b.dir, "s", name), log)
+		})
+	}
 }
 
 type bootResult struct {

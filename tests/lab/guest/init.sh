@@ -65,8 +65,12 @@ defaults {
 	no_path_retry fail
 }
 EOF
+# What the scenarios' tools expect loaded (no device node asks for them).
+modprobe -a loop dm-mod dm-multipath
 step udev
-mkdir -p /run/udev/rules.d
+mkdir -p /run/udev/rules.d /run/lab
+# LVM without dmeventd (no monitoring daemon runs in the guest).
+sed -i 's/^\s*# monitoring = 1/\tmonitoring = 0/' /etc/lvm/lvm.conf
 /lib/systemd/systemd-udevd --daemon
 udevadm trigger --type=subsystems --action=add
 udevadm trigger --type=devices --action=add

@@ -108,3 +108,107 @@ drop_caches() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 }
+
+# mpath_setup SIZE_MB: one scsi_debug LUN on two hosts (two paths, one
+# WWID) and multipathd, with its TUR checker, making the map. Facts: map,
+# p1, p2 (the paths, by H:C:T:L order).
+mpath_setup() {
+	# scsi_debug emulates ALUA with a port state of host_no % 3 (0
+	# active/optimized, 1 active/non-optimized, 2 standby) when
+	# vpd_use_hostno=0. A standby port fails reads and TUR, so
+	# multipathd's checker fails it at once; of three consecutive hosts
+	# the standby one's disk is deleted before multipathd starts.
+	modprobe scsi_debug add_host=3 num_tgts=1 vpd_use_hostno=0 dev_size_mb="$1"
+	settle
+	local d h
+	for d in $(scsi_debug_disks); do
+		h=$(basename "$(readlink -f /sys/class/block/"$d"/device)")
+		if [ $((${h%%:*} % 3)) = 2 ]; then
+			echo 1 >/sys/class/block/"$d"/device/delete
+		fi
+	done
+	settle
+	multipathd -d -s >"$S/multipathd.log" 2>&1 &
+	echo $! >/run/lab/multipathd.pid
+	wait_for 60 mpath_map
+	settle
+	local m
+	m=$(mpath_map)
+	devfacts map "$m"
+	set -- $(ls /sys/class/block/"$m"/slaves | sort)
+	[ $# = 2 ] || { echo "mpath_setup: map $m has $# paths" >&2; return 1; }
+	devfacts p1 "$1"
+	devfacts p2 "$2"
+	wait_for 30 mpath_active 2
+}
+
+# mpath_map: the kernel name of the multipath map, when there is one.
+mpath_map() {
+	local d
+	for d in /sys/class/block/dm-*; do
+		case $(cat "$d/dm/uuid" 2>/dev/null) in mpath-*)
+			basename "$d"
+			return 0
+			;;
+		esac
+	done
+	return 1
+}
+
+# mpath_active N: the map has N active paths (dmsetup status: each path's
+# major:minor is followed by its state, A or F).
+mpath_active() {
+	[ "$(dmsetup status "$(cat /sys/class/block/"$(mpath_map)"/dm/name)" |
+		awk '{for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+:[0-9]+$/ && $(i + 1) == "A") n++} END {print n + 0}')" = "$1" ]
+}
+
+mpath_teardown() {
+	kill "$(cat /run/lab/multipathd.pid)"
+	wait_for 30 sh -c '! pidof multipathd'
+	multipath -F || dmsetup remove_all
+	settle
+	modprobe -r scsi_debug
+}
+
+# path_offline NAME / path_running NAME: set the SCSI device recorded as
+# NAME offline (the kernel rejects its I/O) or running again.
+path_offline() {
+	echo offline >"/sys/class/block/$(factval "$1.kname")/device/state"
+}
+path_running() {
+	echo running >"/sys/class/block/$(factval "$1.kname")/device/state"
+}
+
+# factval KEY: a fact recorded earlier in this scenario.
+factval() {
+	sed -n "s/^$1=//p" "$S/facts.env" | tail -1
+}
+
+# loopdev SIZE_MB: a loop device over a sparse file on the guest's tmpfs.
+loopdev() {
+	local f
+	f=$(mktemp /tmp/img.XXXXXX)
+	truncate -s "${1}M" "$f"
+	losetup -f --show "$f"
+}
+
+# disk_by_serial SERIAL: the kernel name of the disk QEMU gave that serial
+# (its udev ID_SERIAL_SHORT, or sysfs serial for virtio and NVMe).
+disk_by_serial() {
+	local d
+	for d in /sys/class/block/*; do
+		[ -e "$d/partition" ] && continue
+		if [ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] || [ "$(cat "$d/device/serial" 2>/dev/null | tr -d ' ')" = "$1" ] ||
+			udevadm info --query=property --path="$d" 2>/dev/null | grep -qx "ID_SERIAL_SHORT=$1"; then
+			basename "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# bad_sector: the sector QEMU's blkdebug fails reads at under the lab's
+# media-error disks (the rule the host wrote, tests/lab's blkdebugRules).
+bad_sector() {
+	sed -n 's/^sector = "\(.*\)"/\1/p' "$LAB_OUT/blkdebug.rules"
+}
