@@ -12,10 +12,11 @@
 // check_test.go. It needs root, qemu-system-x86_64, busybox and the kernel
 // unpacked by tests/setup-deps.sh; without them it skips and says why.
 //
-//	go test ./tests/lab -v                          # every group
-//	go test ./tests/lab -v -lab.groups=scsi         # some groups
-//	go test ./tests/lab -v -lab.keep=/tmp/lab       # keep the results
-//	go test ./tests/lab -v -lab.capture             # refresh parsers/testdata/real/lab
+//	PERIPETY_LAB=1 go test ./tests/lab -v                     # every group
+//	PERIPETY_LAB=1 go test ./tests/lab -v -lab.groups=scsi    # some groups
+//	PERIPETY_LAB=1 go test ./tests/lab -v -lab.keep=/tmp/lab  # keep the results
+//	go test ./tests/lab -v -lab.results=/tmp/lab              # check kept results again
+//	PERIPETY_LAB=1 go test ./tests/lab -v -lab.capture        # refresh parsers/testdata/real/lab
 package lab
 
 import (
@@ -37,6 +38,7 @@ var (
 	flagKeep    = flag.String("lab.keep", "", "directory to keep the results in (default: a temporary one)")
 	flagCapture = flag.Bool("lab.capture", false, "write each group's kernel log to parsers/testdata/real/lab")
 	flagSMP     = flag.Int("lab.smp", 1, "virtual CPUs per guest (guests run in parallel, one per host CPU)")
+	flagOnly    = flag.String("lab.scenarios", "", "comma-separated scenarios to run (with each group's boot; default: all)")
 	flagResults = flag.String("lab.results", "", "check the results a kept run left in this directory again, without booting")
 )
 
@@ -53,6 +55,9 @@ type group struct {
 const groupTimeout = 9 * time.Minute
 
 func TestLab(t *testing.T) {
+	if os.Getenv("PERIPETY_LAB") == "" && *flagResults == "" {
+		t.Skip("the lab boots QEMU guests for minutes: `make lab` (or PERIPETY_LAB=1) runs it, `make check` a part of it")
+	}
 	if os.Geteuid() != 0 {
 		t.Skip("the lab needs root (9p export of /, QEMU monitor sockets)")
 	}
@@ -68,7 +73,7 @@ func TestLab(t *testing.T) {
 	if _, err := os.Stat("/lib/modules"); err != nil {
 		t.Skipf("no /lib/modules on the host for the guest to bind its modules on (make setup makes it): %v", err)
 	}
-	groups, err := selectGroups(*flagGroups)
+	groups, err := selectGroups(*flagGroups, *flagOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,12 +203,17 @@ func bootGroup(t *testing.T, k kernel, g group, out, initrd, guest, daemon strin
 	return r
 }
 
-func selectGroups(names string) ([]group, error) {
-	if names == "" {
-		return groups, nil
-	}
+// selectGroups returns the groups named (all when names is empty), each
+// with only the scenarios in only (all when empty) and its boot.
+func selectGroups(names, only string) ([]group, error) {
 	var out []group
+	if names == "" {
+		out = groups
+	}
 	for _, n := range strings.Split(names, ",") {
+		if n == "" {
+			continue
+		}
 		found := false
 		for _, g := range groups {
 			if g.name == n {
@@ -215,7 +225,30 @@ func selectGroups(names string) ([]group, error) {
 			return nil, fmt.Errorf("-lab.groups: no group %q", n)
 		}
 	}
-	return out, nil
+	if only == "" {
+		return out, nil
+	}
+	keep := map[string]bool{"boot": true}
+	for _, n := range strings.Split(only, ",") {
+		if _, ok := scenarioByName[n]; !ok {
+			return nil, fmt.Errorf("-lab.scenarios: no scenario %q", n)
+		}
+		keep[n] = true
+	}
+	var sel []group
+	for _, g := range out {
+		var names []string
+		for _, n := range g.scenarios {
+			if keep[n] {
+				names = append(names, n)
+			}
+		}
+		if len(names) > 1 {
+			g.scenarios = names
+			sel = append(sel, g)
+		}
+	}
+	return sel, nil
 }
 
 func copyFile(src, dst string, perm os.FileMode) error {

@@ -46,6 +46,24 @@ func fsOn(dev string, mounts int) []expect {
 	}
 }
 
+// knownFS marks the expectations that want a filesystem's UUID as failing
+// today in scsi-remove (issue 14): the disk was resolved and cached at its
+// power-on reset, before mkfs, and the cached identity, which has no
+// filesystem, is what every later event on it gets.
+func knownFS(xs []expect) []expect {
+	out := make([]expect, len(xs))
+	for i, x := range xs {
+		for _, v := range x.Fields {
+			if strings.HasSuffix(v, ".fs_uuid}") {
+				x.Known = 14
+				x.Why = "resolved and cached at the disk's power-on reset, before mkfs: filesystem events carry the disk's WWID and no uuid"
+			}
+		}
+		out[i] = x
+	}
+	return out
+}
+
 func join(lists ...[]expect) []expect {
 	var out []expect
 	for _, l := range lists {
@@ -57,7 +75,10 @@ func join(lists ...[]expect) []expect {
 var scenarios = []scenario{
 	// The daemon over the guest's boot: no storage line, no event but
 	// its own.
-	{name: "boot"},
+	{name: "boot", expect: []expect{
+		// AHCI's empty ports (hw group): a link down at probe is no fault.
+		{What: "empty ports", Type: "ATA_LINK_DOWN", Min: 0, Max: -1, Fields: map[string]string{"severity": "Info"}},
+	}},
 
 	{name: "scsi-medium", expect: []expect{
 		{What: "new disk", Type: "SCSI_POWER_ON_RESET", Kdev: "{disk.hctl}", Fields: map[string]string{
@@ -67,7 +88,67 @@ var scenarios = []scenario{
 			"ext.sector": "{fault.medium.sector}", "ext.lba": "{fault.medium.sector}", "ext.sense_key": "Medium Error",
 			"ext.scsi_address": "{disk.hctl}"}},
 	}},
-	{name: "mpath-path"}, {name: "mpath-lvm-ext4"}, {name: "mpath-all-paths"}, {name: "scsi-remove"},
+	{name: "mpath-path", expect: join(mpathSetup, []expect{
+		{What: "path failed", Type: "DM_MPATH_PATH_FAILED", Kdev: "{p1.majmin}", Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "dev_path": "/dev/mapper/{map.dm_name}", "ext.blk_major_minor": "{p1.majmin}",
+			"severity": "Warning", "sub_system": "Multipath"}, Owners: []string{"{p1.wwid}"}},
+		{What: "path reinstated", Type: "DM_MPATH_PATH_REINSTATED", Kdev: "{p1.majmin}", Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "dev_path": "/dev/mapper/{map.dm_name}", "ext.blk_major_minor": "{p1.majmin}"}},
+		{What: "offline path rejects I/O", Type: "SCSI_DEVICE_OFFLINE", Min: 0, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{map.wwid}"}},
+	})},
+	{name: "mpath-lvm-ext4", expect: join(mpathSetup, []expect{
+		{What: "mounted", Type: "FS_MOUNTED", Kdev: "{lv.kname}", Fields: map[string]string{
+			"dev_wwid": "{lv.fs_uuid}", "ext.uuid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}",
+			"dev_path": "/dev/mapper/{lv.dm_name}"}, Owners: []string{"{map.wwid}", "{p1.wwid}"},
+			OwnerPaths: []string{"/dev/mapper/{map.dm_name}"}},
+		{What: "mounted, every owner", Type: "FS_MOUNTED", Kdev: "{lv.kname}", Owners: []string{"{lv.wwid}"},
+			OwnerPaths: []string{"/dev/mapper/{lv.dm_name}", "/dev/{p1.kname}", "/dev/{p2.kname}"},
+			Known: 14, Why: "the LV under the filesystem is missing from the owners (the original's ext4_mount_lv_mpath_scsi.json lists it), and both paths are named by the LUN's shared by-id links, which point at one of them"},
+		{What: "unmounted", Type: "FS_UNMOUNTED", Kdev: "{lv.kname}", Fields: map[string]string{
+			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}},
+	})},
+	{name: "mpath-all-paths", expect: join(mpathSetup, fsOn("lv", 1), []expect{
+		{What: "offline path rejects I/O", Type: "SCSI_DEVICE_OFFLINE", Min: 0, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{map.wwid}"}},
+		{What: "paths failed", Type: "DM_MPATH_PATH_FAILED", Min: 2, Max: 2, Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "dev_path": "/dev/mapper/{map.dm_name}", "ext.blk_major_minor": "any:{p1.majmin}|{p2.majmin}"}},
+		{What: "map I/O error", Type: "BLK_IO_ERROR", Kdev: "{map.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "dev_path": "/dev/mapper/{map.dm_name}"}, Owners: []string{"{p1.wwid}"}},
+		{What: "ext4 write error", Type: "FS_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}, Owners: []string{"{map.wwid}"}},
+		{What: "lost buffers", Type: "BUFFER_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+			"dev_wwid": "{lv.wwid}", "dev_path": "/dev/mapper/{lv.dm_name}"}, Owners: []string{"{map.wwid}"}},
+		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+			"dev_wwid": "{lv.fs_uuid}"}},
+		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{lv.kname}", Cause: "paths failed", Fields: map[string]string{
+			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}},
+		{What: "ext4 errors", Type: "FS_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+			"dev_wwid": "{lv.fs_uuid}"}},
+		{What: "read-only", Type: "FS_REMOUNT_READ_ONLY", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}},
+		{What: "paths reinstated", Type: "DM_MPATH_PATH_REINSTATED", Min: 2, Max: 2, Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "ext.blk_major_minor": "any:{p1.majmin}|{p2.majmin}"}},
+	})},
+	// After the disk is deleted, every event keeps the identity it had.
+	{name: "scsi-remove", expect: join(knownFS(fsOn("disk", 1)), knownFS([]expect{
+		{What: "disk appears", Type: "SCSI_POWER_ON_RESET", Kdev: "{disk.hctl}", Min: 2, Max: 2, Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}"}},
+		{What: "writes to the deleted disk", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}"}},
+		{What: "lost buffers", Type: "BUFFER_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}"}},
+		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{disk.fs_uuid}", "ext.mount_point": "{disk.mount}"}},
+		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.fs_uuid}"}},
+		{What: "ext4 errors", Type: "FS_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{disk.fs_uuid}"}},
+		{What: "read-only", Type: "FS_REMOUNT_READ_ONLY", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.fs_uuid}"}},
+		{What: "same disk again", Type: "SCSI_POWER_ON_RESET", Kdev: "{again.hctl}", Min: 1, Max: 2, Fields: map[string]string{
+			"dev_wwid": "{again.wwid}"}},
+	}))},
 
 	{name: "thin-data", expect: []expect{sizes, writeZeroes,
 		{What: "low water", Type: "DM_THIN_LOW_WATER_MARK", Kdev: "{pool.majmin}", Fields: map[string]string{
@@ -111,7 +192,62 @@ var scenarios = []scenario{
 			Known: 14, Why: "the last storm summary is flushed after the unmount and resolved then, when the loop device is detached: no FS UUID, no mount point and no resolve_error"},
 	}, fsOn("fs", 2)), check: checkStorm},
 
-	{name: "nvme-media"}, {name: "sata-media"}, {name: "virtio-media"}, {name: "nvme-remove"}, {name: "iscsi"},
+	{name: "nvme-media", expect: []expect{
+		{What: "media error", Type: "NVME_IO_ERROR", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "severity": "Error", "sub_system": "NVMe",
+			"ext.lba": "{fault.media.sector}", "ext.transport": "NVMe/PCIe"}},
+	}},
+	{name: "sata-media", expect: []expect{
+		{What: "exception", Type: "ATA_EXCEPTION", Min: 1, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "ext.transport": "ATA"}},
+		{What: "EH complete", Type: "ATA_EH_COMPLETE", Min: 1, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "severity": "Info"}},
+		{What: "command failed", Type: "SCSI_ABORTED_COMMAND", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "ext.lba": "{fault.media.sector}", "ext.scsi_address": "{disk.hctl}"}},
+		{What: "one read, one incident", Type: "ATA_EXCEPTION", None: true,
+			Known: causeIssue, Why: "libata's error handler retries the one failing read; each try is an exception and an EH complete, told as unrelated events"},
+	}},
+	{name: "virtio-media", expect: []expect{
+		{What: "media error", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "severity": "Error", "ext.sector": "{fault.media.sector}"}},
+	}},
+	{name: "nvme-remove", expect: []expect{
+		{What: "mounted", Type: "FS_MOUNTED", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.fs_uuid}", "ext.mount_point": "{disk.mount}", "dev_path": "{disk.paths}"}},
+		// After the controller is gone: the identity it had.
+		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.fs_uuid}", "ext.mount_point": "{disk.mount}", "dev_path": "{disk.paths}"}},
+		{What: "lost write", Type: "BUFFER_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Cause: "journal aborted", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}"}},
+		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.fs_uuid}"}},
+		{What: "unmounted", Type: "FS_UNMOUNTED", Kdev: "{disk.kname}", Fields: map[string]string{"dev_wwid": "{disk.fs_uuid}"}},
+		{What: "controller removed", Type: "NVME_CTRL_REMOVED", Min: 0, Max: -1},
+	}},
+	{name: "iscsi", expect: []expect{sizes,
+		{What: "connection errors", Type: "ISCSI_CONN_ERROR", Kdev: "{disk.connection}", Min: 1, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "sub_system": "iSCSI"}},
+		{What: "recovery timed out", Type: "ISCSI_SESSION_RECOVERY_TIMEOUT", Kdev: "{disk.session}", Cause: "connection errors", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}"}},
+		{What: "offline disk rejects I/O", Type: "SCSI_DEVICE_OFFLINE", Kdev: "{disk.hctl}", Min: 1, Max: -1, Cause: "connection errors", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}"}},
+		{What: "read fails", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Cause: "connection errors", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}"}},
+		{What: "disk appears", Type: "SCSI_POWER_ON_RESET", Min: 0, Max: -1},
+	}},
+}
+
+// mpathSetup: what making the two-path map prints (guest/lib.sh
+// mpath_setup): each path's reset, the standby path's failed cache flush
+// as its disk is deleted, the ALUA handler's own sense report.
+var mpathSetup = []expect{
+	{What: "paths appear", Type: "SCSI_POWER_ON_RESET", Min: 2, Max: 3, Fields: map[string]string{
+		"dev_wwid": "{p1.wwid}", "ext.scsi_address": "any:{standby.hctl}|{p1.hctl}|{p2.hctl}"}},
+	{What: "standby flush", Type: "BLK_IO_ERROR", Kdev: "{standby.kname}", Min: 0, Max: -1, Fields: map[string]string{
+		"dev_wwid": "{standby.wwid}"}},
+	{What: "ALUA sense", Type: "SCSI_SENSE_KEY", Raw: `\[alua\]`, Min: 0, Max: -1, Fields: map[string]string{
+		"kdev": "any:{standby.hctl}|{p1.hctl}|{p2.hctl}", "dev_wwid": "{p1.wwid}"},
+		Known: 15, Why: "'[alua]' (the ALUA handler's name in its sense report) is taken for the disk's name"},
 }
 
 // mdExpect: an array made (resync or recovery), a member failing under

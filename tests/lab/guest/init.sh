@@ -8,7 +8,7 @@
 # events as it printed, stored and signalled them.
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
+export LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=/root
 
 poweroff_now() {
 	sync
@@ -113,16 +113,16 @@ EOF
 # shellcheck source=lib.sh
 . "$LAB_GUEST/lib.sh"
 
-# wait_quiet FILE: until FILE has not grown for 3 s (the daemon has
+# wait_quiet FILE: until FILE has not grown for 2 s (the daemon has
 # written what the scenario made the kernel print).
 wait_quiet() {
 	local prev=-1 cur n=0
-	while [ $n -lt 120 ]; do
+	while [ $n -lt 150 ]; do
 		cur=$(stat -c %s "$1")
 		[ "$cur" = "$prev" ] && return 0
 		prev=$cur
 		n=$((n + 1))
-		sleep 3
+		sleep 2
 	done
 }
 
@@ -162,7 +162,7 @@ run_scenario() {
 	kill -TERM $pid
 	wait $pid
 	echo $? >"$S/daemon.rc"
-	sleep 1
+	sleep 0.5
 	kill $mon
 	wait $mon 2>/dev/null
 	journalctl --no-pager -o json IS_PERIPETY=TRUE _PID=$pid >"$S/journal.json" 2>"$S/journalctl.log"

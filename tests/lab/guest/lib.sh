@@ -124,6 +124,7 @@ mpath_setup() {
 	for d in $(scsi_debug_disks); do
 		h=$(basename "$(readlink -f /sys/class/block/"$d"/device)")
 		if [ $((${h%%:*} % 3)) = 2 ]; then
+			devfacts standby "$d"
 			echo 1 >/sys/class/block/"$d"/device/delete
 		fi
 	done

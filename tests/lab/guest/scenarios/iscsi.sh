@@ -8,9 +8,12 @@ targetcli /backstores/block create name=lab dev="$l" >/dev/null
 targetcli /iscsi create "$iqn" >/dev/null
 targetcli /iscsi/"$iqn"/tpg1/luns create /backstores/block/lab >/dev/null
 targetcli /iscsi/"$iqn"/tpg1 set attribute authentication=0 demo_mode_write_protect=0 generate_node_acls=1 cache_dynamic_acls=1 >/dev/null
-iscsid -f >"$S/iscsid.log" 2>&1 &
+mkdir -p /run/lock/iscsi
+# Its own session: iscsid signals its whole process group as it stops.
+setsid iscsid -f >"$S/iscsid.log" 2>&1 &
 echo $! >/run/lab/iscsid.pid
-wait_for 30 test -S /run/iscsid.sock -o -e /run/iscsid.pid -o -e /run/iscsid.socket || sleep 2
+# iscsid listens on an abstract socket: iscsiadm retries until it answers.
+sleep 1
 iscsiadm -m discovery -t st -p 127.0.0.1
 iscsiadm -m node -T "$iqn" -p 127.0.0.1 -o update -n node.session.timeo.replacement_timeout -v 5
 iscsiadm -m node -T "$iqn" -p 127.0.0.1 -l
