@@ -104,7 +104,7 @@ var scenarios = []scenario{
 			OwnerPaths: []string{"/dev/mapper/{map.dm_name}"}},
 		{What: "mounted, every owner", Type: "FS_MOUNTED", Kdev: "{lv.kname}", Owners: []string{"{lv.wwid}"},
 			OwnerPaths: []string{"/dev/mapper/{lv.dm_name}", "/dev/{p1.kname}", "/dev/{p2.kname}"},
-			Known: 14, Why: "the LV under the filesystem is missing from the owners (the original's ext4_mount_lv_mpath_scsi.json lists it), and both paths are named by the LUN's shared by-id links, which point at one of them"},
+			Known:      14, Why: "the LV under the filesystem is missing from the owners (the original's ext4_mount_lv_mpath_scsi.json lists it), and both paths are named by the LUN's shared by-id links, which point at one of them"},
 		{What: "unmounted", Type: "FS_UNMOUNTED", Kdev: "{lv.kname}", Fields: map[string]string{
 			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}},
 	})},
