@@ -8,7 +8,7 @@ import (
 
 // groups are the lab's boots, each a list of scenarios run in order under
 // one guest; "boot" (the daemon over the guest's boot, no script) runs
-// first in each. The groups run in parallel, one guest per host CPU.
+// first in each. The groups run in parallel (-lab.parallel).
 var groups = []group{
 	{name: "scsi", source: "journal", scenarios: []string{"boot", "scsi-medium", "mpath-path", "mpath-lvm-ext4", "mpath-all-paths", "scsi-remove"}},
 	{name: "dm", source: "kmsg", scenarios: []string{"boot", "thin-data", "thin-meta", "md-raid1", "md-raid5", "xfs-failing", "btrfs-failing", "ext4-ioerr", "storm"}},

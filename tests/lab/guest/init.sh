@@ -5,7 +5,10 @@
 # the scenarios the host asked for in run.env, each under its own peripetyd,
 # and powers the guest off. Everything it learns goes to the result share
 # (/run/lab/out): the kernel log, each scenario's facts, and the daemon's
-# events as it printed, stored and signalled them.
+# events as it printed, stored and signalled them. Its steps are one
+# function, main, so that bash has read all of it before it runs any (it
+# reads a script as it goes, and this one is on the host's live tree).
+main() {
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=/root
@@ -177,3 +180,6 @@ sleep 1
 kill $kmsg_pid
 touch $LAB_OUT/done
 poweroff_now
+}
+
+main "$@"
