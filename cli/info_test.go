@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,41 +9,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/peripety/peripety/internal/golden"
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/sysfs"
 	"github.com/peripety/peripety/sysfs/sysfstest"
 )
-
-// The -update flag may be defined by another test file of this package;
-// package variables are set before init runs, so this defines it only when
-// no other file did.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files under testdata")
-	}
-}
-
-// blockGolden compares got with testdata/<name>, or rewrites it with -update.
-func blockGolden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if flag.Lookup("update").Value.String() == "true" {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (go test ./cli -update creates it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got); go test ./cli -update rewrites it:\n%s", p, diff)
-	}
-}
 
 // TestInfoLocal prints one device of each fixture, readable and as JSON.
 func TestInfoLocal(t *testing.T) {
@@ -65,7 +34,7 @@ func TestInfoLocal(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}
-			blockGolden(t, filepath.Join("info", name+".txt"), out)
+			golden.Check(t, filepath.Join("testdata", "info", name+".txt"), []byte(out))
 			code, out, stderr = run(t, "", "info", "--local", "--root", root, "-J", tc.blk)
 			if code != 0 {
 				t.Fatalf("-J: exit %d, stderr %q", code, stderr)
@@ -74,7 +43,7 @@ func TestInfoLocal(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &info); err != nil {
 				t.Fatalf("-J output is not a BlockInfo: %v\n%s", err, out)
 			}
-			blockGolden(t, filepath.Join("info", name+".json"), out)
+			golden.Check(t, filepath.Join("testdata", "info", name+".json"), []byte(out))
 		})
 	}
 }

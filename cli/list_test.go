@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/peripety/peripety/internal/golden"
 	"github.com/peripety/peripety/sysfs"
 	"github.com/peripety/peripety/sysfs/sysfstest"
 )
@@ -19,7 +20,7 @@ func TestListLocal(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}
-			blockGolden(t, filepath.Join("list", fixture+".txt"), out)
+			golden.Check(t, filepath.Join("testdata", "list", fixture+".txt"), []byte(out))
 			code, out, stderr = run(t, "", "list", "--local", "--root", root, "-J")
 			if code != 0 {
 				t.Fatalf("-J: exit %d, stderr %q", code, stderr)
@@ -28,7 +29,7 @@ func TestListLocal(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &infos); err != nil || len(infos) == 0 {
 				t.Fatalf("-J output is not a list of BlockInfo (%v):\n%s", err, out)
 			}
-			blockGolden(t, filepath.Join("list", fixture+".json"), out)
+			golden.Check(t, filepath.Join("testdata", "list", fixture+".json"), []byte(out))
 		})
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/peripety/peripety/event"
-	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 )
 
 // MonitorCmd is `prpt monitor`: the filters of query, without the time
@@ -58,7 +58,9 @@ func (c *MonitorCmd) Run(env *Env) error {
 	if !direct {
 		return busMonitor(ctx, busFilter(f, c.Blk), handle, func(msg string) { fmt.Fprintf(env.Stderr, "prpt: %s\n", msg) })
 	}
-	err = journal.Follow(ctx, src, f, handle)
+	st := sdjournal.NewStore(src)
+	defer st.Close()
+	err = st.Follow(ctx, f, handle)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

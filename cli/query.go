@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/peripety/peripety/event"
-	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 	"github.com/peripety/peripety/sysfs"
 )
 
-// FilterFlags are the event filters query and monitor share (DESIGN.md CLI).
+// FilterFlags are the event filters query and monitor share (docs/design.md,
+// "CLI prpt").
 type FilterFlags struct {
 	Severity  string   `placeholder:"SEV" help:"Only events this severe or more: emerg, alert, crit, err, warning, notice, info, debug (or 0-7)."`
 	EventType []string `name:"event-type" placeholder:"T" help:"Only events of this type (repeat for any of several), e.g. FS_IO_ERROR."`
@@ -72,12 +73,19 @@ type JournalFlags struct {
 }
 
 // source returns the journal to read and whether one was asked for.
-func (j *JournalFlags) source() (journal.Source, bool, error) {
+func (j *JournalFlags) source() (sdjournal.Source, bool, error) {
 	if j.Directory != "" && len(j.File) > 0 {
-		return journal.Source{}, false, errors.New("--directory and --file cannot be used together")
+		return sdjournal.Source{}, false, errors.New("--directory and --file cannot be used together")
 	}
-	src := journal.Source{Directory: j.Directory, Files: j.File}
+	src := sdjournal.Source{Directory: j.Directory, Files: j.File}
 	return src, j.Journal || j.Directory != "" || len(j.File) > 0, nil
+}
+
+// queryJournal reads the events f selects from src directly.
+func queryJournal(ctx context.Context, src sdjournal.Source, f event.Filter) ([]event.Event, error) {
+	st := sdjournal.NewStore(src)
+	defer st.Close()
+	return st.Query(ctx, f)
 }
 
 // QueryCmd is `prpt query`.
@@ -123,7 +131,7 @@ func (c *QueryCmd) Run(env *Env) error {
 		if evs, err = busQuery(ctx, busFilter(f, c.Blk)); err != nil {
 			return err
 		}
-	} else if evs, err = journal.Query(ctx, src, f); err != nil {
+	} else if evs, err = queryJournal(ctx, src, f); err != nil {
 		return fmt.Errorf("query %s: %w", src, err)
 	}
 	w := bufio.NewWriter(env.Stdout)

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,11 +16,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/internal/golden"
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // prpt runs prpt with args and returns its exit status, stdout and stderr.
 func prpt(t *testing.T, args ...string) (int, string, string) {
@@ -59,8 +58,8 @@ func TestQueryMonitorErrors(t *testing.T) {
 // journal (its files in p.Dir) and the writer, for more events.
 func store(t *testing.T, evs ...event.Event) (*testenv.PrivateJournal, *journal.Writer) {
 	t.Helper()
-	if !journal.CanRead {
-		t.Skip(journal.ErrNoJournald)
+	if !sdjournal.CanRead {
+		t.Skip(sdjournal.ErrNoJournald)
 	}
 	testenv.Journald(t)
 	p, err := testenv.NewPrivateJournal("cli-" + t.Name())
@@ -125,19 +124,7 @@ func TestQueryJournal(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		golden := filepath.Join("testdata", "query.golden")
-		if *update {
-			if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(string(want), out); diff != "" {
-			t.Errorf("output (-want +got):\n%s", diff)
-		}
+		golden.Check(t, filepath.Join("testdata", "query.golden"), []byte(out))
 	})
 	tests := []struct {
 		name string

@@ -6,16 +6,70 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/parsers/kcover"
 )
 
 // RulesCmd is `prpt rules`.
 type RulesCmd struct {
-	List RulesListCmd `cmd:"" help:"List every built-in and configured rule."`
-	Test RulesTestCmd `cmd:"" help:"Show which rule each line of a log hits, and the storage-looking lines no rule hits."`
+	List     RulesListCmd     `cmd:"" help:"List every built-in and configured rule."`
+	Test     RulesTestCmd     `cmd:"" help:"Show which rule each line of a log hits, and the storage-looking lines no rule hits."`
+	Coverage RulesCoverageCmd `cmd:"" help:"Show how much of the kernel's own storage messages the built-in rules take."`
+}
+
+// RulesCoverageCmd is `prpt rules coverage`.
+type RulesCoverageCmd struct {
+	JSON bool `short:"J" help:"Print one JSON object per kernel version and sub-system."`
+}
+
+// Run classifies the warning-or-worse printk formats of each kernel
+// version's storage code against the built-in rules (see parsers/kcover)
+// and prints the counts per version and sub-system.
+func (c *RulesCoverageCmd) Run(env *Env) error {
+	rs, err := parsers.NewRuleSet(nil)
+	if err != nil {
+		return err
+	}
+	cl, err := kcover.NewClassifier(rs)
+	if err != nil {
+		return err
+	}
+	ts, err := kcover.Load()
+	if err != nil {
+		return err
+	}
+	counts := cl.Measure(ts)
+	out := bufio.NewWriter(env.Stdout)
+	if c.JSON {
+		enc := json.NewEncoder(out)
+		for _, n := range counts {
+			if err := enc.Encode(coverageJSON{n, math.Round(n.Percent()*10) / 10}); err != nil {
+				return err
+			}
+		}
+		return out.Flush()
+	}
+	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "KERNEL\tSUB-SYSTEM\tFORMATS\tWARNING+\tCOVERED\tFOLDED\tIGNORED\tMISSING\tCOVERAGE\t")
+	for _, n := range counts {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f%%\t\n", n.Version, n.Sub, n.Formats, n.Serious, n.Covered, n.Folded, n.Ignored, n.Missing, n.Percent())
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "FORMATS: printk-family calls; WARNING+: those at warning level or worse, which the classes split;")
+	fmt.Fprintln(out, "COVERAGE: covered and folded of the warning-or-worse formats not ignored.")
+	return out.Flush()
+}
+
+// coverageJSON is a line of `prpt rules coverage -J`.
+type coverageJSON struct {
+	kcover.Count
+	Percent float64 `json:"coverage_percent"`
 }
 
 // RulesListCmd is `prpt rules list`.

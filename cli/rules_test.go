@@ -119,3 +119,42 @@ func TestRulesTestErrors(t *testing.T) {
 		t.Errorf("no file: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestRulesCoverage checks that `prpt rules coverage` prints a line per
+// kernel version and sub-system whose classes add up, in text and JSON.
+func TestRulesCoverage(t *testing.T) {
+	code, out, stderr := run(t, "", "rules", "coverage")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(out, "\n")
+	if got := strings.Join(strings.Fields(lines[0]), " "); got != "KERNEL SUB-SYSTEM FORMATS WARNING+ COVERED FOLDED IGNORED MISSING COVERAGE" {
+		t.Errorf("header = %q", lines[0])
+	}
+	if !strings.Contains(out, " 6.1 ") || !strings.Contains(out, " dm-mpath ") || !strings.Contains(out, " 4.19 ") {
+		t.Errorf("no line of 4.19, 6.1 or dm-mpath:\n%s", out)
+	}
+	code, out, stderr = run(t, "", "rules", "coverage", "-J")
+	if code != 0 {
+		t.Fatalf("-J: exit %d, stderr %q", code, stderr)
+	}
+	versions := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var c struct {
+			Version                                    string
+			Serious                                    int `json:"warning_or_worse"`
+			Formats, Covered, Folded, Ignored, Missing int
+			Percent                                    float64 `json:"coverage_percent"`
+		}
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		versions[c.Version] = true
+		if c.Covered+c.Folded+c.Ignored+c.Missing != c.Serious || c.Serious > c.Formats || c.Percent < 0 || c.Percent > 100 {
+			t.Errorf("counts do not add up: %s", l)
+		}
+	}
+	if len(versions) != 4 {
+		t.Errorf("versions %v, want 4.19, 5.10, 6.1 and 6.12", versions)
+	}
+}

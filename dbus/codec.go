@@ -105,8 +105,8 @@ func DecodeEvent(m map[string]godbus.Variant) (event.Event, error) {
 }
 
 // EncodeBlockInfo returns the a{sv} form of info returned by BlockInfo and
-// ListBlocks: the keys of DESIGN.md (wwid, blk_type, blk_path,
-// preferred_blk_path, uuid, mount_point, transport_id, owners as aa{sv}),
+// ListBlocks: the keys of docs/design.md, "D-Bus API" (wwid, blk_type,
+// blk_path, preferred_blk_path, uuid, mount_point, transport_id, owners as aa{sv}),
 // plus kernel_name, major_minor, diskseq and transport (a{ss}).
 func EncodeBlockInfo(info *sysfs.BlockInfo) map[string]godbus.Variant {
 	owners := make([]map[string]godbus.Variant, len(info.Owners))

@@ -1,6 +1,6 @@
 // Package event defines the storage event model of Peripety: one Event per
-// storage incident, with the JSON encoding fixed by DESIGN.md (key names as in
-// the original peripety examples).
+// storage incident, with the JSON encoding fixed by docs/design.md ("Event
+// model"; key names as in the original peripety examples).
 package event
 
 import (

@@ -8,7 +8,7 @@ import (
 )
 
 // DefaultLimit is how many events a query returns when the filter sets no
-// limit (DESIGN.md: Query's `limit` defaults to 1000).
+// limit (docs/design.md, "D-Bus API": Query's `limit` defaults to 1000).
 const DefaultLimit = 1000
 
 // Filter selects events: the one filter type shared by `prpt query`,

@@ -2,7 +2,8 @@ package event
 
 import "strings"
 
-// The sub-system names of DESIGN.md. An event's SubSystem is one of these.
+// The sub-system names of docs/design.md ("Event model"). An event's
+// SubSystem is one of these.
 const (
 	SubSCSI      = "SCSI"
 	SubATA       = "ATA"
@@ -22,7 +23,7 @@ const (
 	SubPeripety  = "Peripety"
 )
 
-// SubSystems lists every known sub-system name, in the order of DESIGN.md.
+// SubSystems lists every known sub-system name, in the order of docs/design.md.
 var SubSystems = []string{
 	SubSCSI, SubATA, SubBlock, SubNVMe, SubMultipath, SubDM, SubDirtyLog, SubThin,
 	SubMD, SubExt4, SubXFS, SubBtrfs, SubJBD2, SubISCSI, SubFC, SubPeripety,
@@ -54,7 +55,7 @@ func CanonicalSubSystem(name string) (string, bool) {
 }
 
 // IsFilesystem reports whether events of sub-system sub name a filesystem:
-// their dev_wwid is the filesystem UUID (DESIGN.md's event model).
+// their dev_wwid is the filesystem UUID (docs/design.md, "Event model").
 func IsFilesystem(sub string) bool {
 	switch sub {
 	case SubExt4, SubXFS, SubBtrfs, SubJBD2:

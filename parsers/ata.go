@@ -15,13 +15,14 @@ import (
 // exception's lines, which name either the link or the device.
 const ataHdr = `^(?P<kdev>ata(?P<_port>\d+)(?:\.\d+)?): `
 
-func ataContext(name, body string) rule {
-	return rule{name: name, prefixes: []string{"ata"}, re: regexp.MustCompile(ataHdr + body),
+func ataContext(name string, level printkLevel, body string) rule {
+	return rule{name: name, level: level, prefixes: []string{"ata"}, re: regexp.MustCompile(ataHdr + body),
 		role: roleContext, key: "ata", keyBy: "_port"}
 }
 
 var ataRules = []rule{{
 	name:     "ata_exception",
+	level:    kernErr,
 	typ:      "ATA_EXCEPTION",
 	prefixes: []string{"ata"},
 	re: regexp.MustCompile(ataHdr + `exception Emask (?P<emask>0x[0-9a-f]+) SAct (?P<sact>0x[0-9a-f]+) SErr (?P<serr>0x[0-9a-f]+) ` +
@@ -29,46 +30,52 @@ var ataRules = []rule{{
 	key: "ata", keyBy: "_port", open: true,
 	finish: finishATA,
 },
-	ataContext("ata_irq_stat", `irq_stat (?P<irq_stat>0x[0-9a-f]+)`),
-	ataContext("ata_bmdma_stat", `BMDMA2? stat (?P<bmdma_stat>0x[0-9a-f]+)`),
-	ataContext("ata_serror", `SError: \{ ?(?P<serror>[^}]*?) ?\}`),
-	ataContext("ata_failed_command", `failed command: (?P<failed_command>.+)$`),
-	ataContext("ata_cmd", `cmd (?P<ata_cmd>[0-9a-f/:]+) tag (?P<ata_tag>\d+)`),
-	ataContext("ata_status", `status: \{ ?(?P<ata_status>[^}]*?) ?\}`),
-	ataContext("ata_error", `error: \{ ?(?P<ata_error>[^}]*?) ?\}`),
+	ataContext("ata_irq_stat", kernErr, `irq_stat (?P<irq_stat>0x[0-9a-f]+)`),
+	ataContext("ata_bmdma_stat", kernErr, `BMDMA2? stat (?P<bmdma_stat>0x[0-9a-f]+)`),
+	ataContext("ata_serror", kernErr, `SError: \{ ?(?P<serror>[^}]*?) ?\}`),
+	ataContext("ata_failed_command", kernErr, `failed command: (?P<failed_command>.+)$`),
+	ataContext("ata_cmd", kernErr, `cmd (?P<ata_cmd>[0-9a-f/:]+) tag (?P<ata_tag>\d+)`),
+	ataContext("ata_status", kernErr, `status: \{ ?(?P<ata_status>[^}]*?) ?\}`),
+	ataContext("ata_error", kernErr, `error: \{ ?(?P<ata_error>[^}]*?) ?\}`),
 	{
 		// The second half of a "cmd …\n res …" record, when a log shows
 		// it as a line of its own.
 		name:     "ata_res",
+		level:    kernErr,
 		prefixes: []string{"res "},
 		re:       regexp.MustCompile(`^res (?P<ata_res>[0-9a-f/:]+) Emask (?P<res_emask>0x[0-9a-f]+)(?: \((?P<res_error>[^)]*)\))?`),
 		role:     roleContext, key: "ata",
 	}, {
 		name:     "ata_link_reset",
+		level:    kernInfo,
 		typ:      "ATA_LINK_RESET",
 		prefixes: []string{"ata"},
 		re:       regexp.MustCompile(ataHdr + `(?P<reset>hard|soft) resetting link`),
 		msg:      "ATA {kdev}: {reset} resetting link",
 	}, {
 		name:     "ata_comreset_failed",
+		level:    kernErr,
 		typ:      "ATA_LINK_RESET",
 		prefixes: []string{"ata"},
-		re:       regexp.MustCompile(ataHdr + `COMRESET failed \(errno=(?P<errno>-?\d+)\)`),
-		msg:      "ATA {kdev}: link reset failed (errno {errno})",
+		re:       regexp.MustCompile(ataHdr + `(?P<reset>COMRESET|SRST|softreset|hardreset) failed \((?:errno=(?P<errno>-?\d+)|(?P<reason>[^)]*))\)`),
+		msg:      "ATA {kdev}: link reset ({reset}) failed[ (errno {errno})][ ({reason})]",
 	}, {
 		name:     "ata_link_down",
+		level:    kernInfo,
 		typ:      "ATA_LINK_DOWN",
 		prefixes: []string{"ata"},
 		re:       regexp.MustCompile(ataHdr + `SATA link down \(SStatus (?P<sstatus>[0-9a-f]+) SControl (?P<scontrol>[0-9a-f]+)\)`),
 		msg:      "ATA {kdev}: SATA link down",
 	}, {
 		name:     "ata_device_disabled",
+		level:    kernWarning,
 		typ:      "ATA_DEVICE_DISABLED",
 		prefixes: []string{"ata"},
 		re:       regexp.MustCompile(ataHdr + `disable(?:d|_device_on_error)`),
 		msg:      "ATA device {kdev} disabled",
 	}, {
 		name:     "ata_eh_complete",
+		level:    kernInfo,
 		typ:      "ATA_EH_COMPLETE",
 		prefixes: []string{"ata"},
 		re:       regexp.MustCompile(ataHdr + `EH complete`),

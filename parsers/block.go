@@ -29,6 +29,7 @@ var blkStatusWords = []string{
 
 var blockRules = []rule{{
 	name:     "blk_io_error",
+	level:    kernErr,
 	typ:      "BLK_IO_ERROR",
 	prefixes: blkStatusWords,
 	re: regexp.MustCompile(`^(?:(?:blk_update_request|print_req_error|end_request): )?(?P<status>[a-zA-Z<>/ ]+?) error, dev (?P<kdev>[^\s,]+), sector (?P<sector>\d+)` +
@@ -40,17 +41,87 @@ var blockRules = []rule{{
 	msg:  "{status} error on {kdev} at sector {sector}[ ({op})]",
 }, {
 	name:     "buffer_io_error",
+	level:    kernErr,
 	typ:      "BUFFER_IO_ERROR",
 	prefixes: []string{"Buffer I/O error on dev"},
 	re:       regexp.MustCompile(`^Buffer I/O error on dev(?:ice)? (?P<kdev>[^\s,]+), logical block (?P<block>\d+)(?:, (?P<detail>.+))?$`),
 	msg:      "Buffer I/O error on {kdev} at logical block {block}[ ({detail})]",
 }, {
-	name: "blk_capacity_change",
-	typ:  "BLK_CAPACITY_CHANGE",
-	re:   regexp.MustCompile(`^(?P<kdev>[^\s:]+): detected capacity change from (?P<old_sectors>\d+) to (?P<new_sectors>\d+)`),
-	msg:  "Capacity of {kdev} changed from {old_sectors} to {new_sectors} sectors",
+	name:  "blk_capacity_change",
+	level: kernInfo,
+	typ:   "BLK_CAPACITY_CHANGE",
+	re:    regexp.MustCompile(`^(?P<kdev>[^\s:]+): detected capacity change from (?P<old_sectors>\d+) to (?P<new_sectors>\d+)`),
+	msg:   "Capacity of {kdev} changed from {old_sectors} to {new_sectors} sectors",
+}, {
+	// T10 protection information checks (block/t10-pi.c).
+	name:  "blk_integrity_error",
+	level: kernErr,
+	typ:   "BLK_INTEGRITY_ERROR",
+	re:    regexp.MustCompile(`^(?P<kdev>[^\s:]+): (?P<pi_tag>guard|ref|app) tag error at (?:sector|location) (?P<sector>\d+)`),
+	msg:   "Protection information ({pi_tag} tag) check failed on {kdev} at {sector}",
+}, {
+	name:     "blk_write_read_only",
+	level:    kernWarning,
+	prefixes: []string{"Trying to write to read-only", "generic_make_request: Trying"},
+	typ:      "BLK_WRITE_READ_ONLY",
+	re:       regexp.MustCompile(`^(?:generic_make_request: )?Trying to write to read-only block-device (?P<kdev>[^\s(]+)(?: \(partno (?P<partno>\d+)\))?`),
+	msg:      "Write to read-only block device {kdev}",
+}, {
+	name:  "blk_bdev_writeback_failed",
+	level: kernWarning,
+	typ:   "BLK_WRITEBACK_ERROR",
+	re:    regexp.MustCompile(`^VFS: Dirty inode writeback failed for block device (?P<kdev>\S+) \(err=(?P<errno>-?\d+)\)`),
+	msg:   "Writeback of block device {kdev} failed (error {errno})",
+}, {
+	name:  "blk_media_changed_busy",
+	level: kernWarning,
+	typ:   "BLK_MEDIA_CHANGED",
+	re:    regexp.MustCompile(`^VFS: busy inodes on changed media(?: or resized disk)? (?P<kdev>\S+)`),
+	msg:   "Media of {kdev} changed or resized while in use",
+}, {
+	// block/partitions/core.c: a partition table that does not fit the
+	// disk (a LUN shrunk, a truncated image).
+	name:   "blk_partition_beyond_eod",
+	level:  kernWarning,
+	typ:    "BLK_PARTITION_INVALID",
+	needle: " beyond EOD",
+	re:     regexp.MustCompile(`^(?P<kdev>[^\s:]+): (?P<detail>p(?P<partno>\d+) (?:size \d+ extends|start \d+ is) beyond EOD|partition table (?:partially )?beyond EOD)`),
+	msg:    "Partition table of {kdev} does not fit the disk: {detail}",
+}, {
+	name:  "blk_partition_add_failed",
+	level: kernErr,
+	typ:   "BLK_PARTITION_INVALID",
+	re:    regexp.MustCompile(`^(?P<kdev>[^\s:]+): p(?P<partno>\d+) could not be added: (?P<errno>-?\d+)`),
+	msg:   "Partition {partno} of {kdev} could not be added (error {errno})",
+}, {
+	// Zoned devices: zone revalidation at scan (block/blk-zoned.c) and
+	// zone write plugging errors (6.10+).
+	name:  "blk_zone_error",
+	level: kernWarning,
+	typ:   "BLK_ZONE_ERROR",
+	// Every form names a zone ("zone", "Zone", "zones", "zoned").
+	needle: "one",
+	re: regexp.MustCompile(`^(?P<kdev>[^\s:]+): (?P<detail>zone \d+: (?:Aborting plugged BIOs|Invalid mix of zone append and regular writes)|` +
+		`Invalid [^:]*zone.*|No zones reported|Missing zones from sector \d+|Zone gap at sectors [\d.]+|failed to revalidate zones|` +
+		`p\d+ start \d+\+\d+ is not zone aligned)$`),
+	msg: "Zoned device {kdev}: {detail}",
+}, {
+	// A request-based dm (multipath) clone the path's queue limits turn
+	// down: the I/O fails.
+	name:  "blk_cloned_request_rejected",
+	level: kernErr,
+	typ:   "BLK_CLONED_REQUEST_REJECTED",
+	re:    regexp.MustCompile(`^(?P<function>blk_cloned_rq_check_limits|blk_insert_cloned_request): over max (?P<limit>size|segments|integrity segments) limit`),
+	msg:   "A multipath request exceeds the path's {limit} limit and fails (the line names no device)",
+}, {
+	name:  "loop_io_error",
+	level: kernErr,
+	typ:   "BLK_IO_ERROR",
+	re:    regexp.MustCompile(`^loop: (?P<op>Write|Transfer) error at byte offset (?P<offset>\d+), length (?P<length>\d+)\.`),
+	msg:   "Loop device {op} error at byte offset {offset} ({length} bytes; the line names no device)",
 }, {
 	name:   "ratelimit_suppressed",
+	level:  kernWarning,
 	suffix: " callbacks suppressed",
 	// Most such notices are not storage's (kauditd_printk_skb, net_ratelimit).
 	prefixes: suppressorNames(),

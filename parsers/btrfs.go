@@ -50,7 +50,34 @@ var btrfsRules = func() []rule {
 	devStats.re = regexp.MustCompile(`^BTRFS (?P<_level>info) ` + btrfsDev + `: ` + btrfsStats)
 	devStats.prefixes = []string{"BTRFS info"}
 
+	// tree-checker.c: a leaf or node that fails its checks when read or
+	// before it is written; the block's summary line follows.
+	treeCheck := btrfsRule("btrfs_tree_checker", "FS_CORRUPTION", `corrupt (?P<tree>leaf|node): (?P<detail>.+)$`,
+		"btrfs on {kdev}: metadata corruption in a tree {tree}: {detail}")
+	treeCheck.key, treeCheck.open = "btrfs", true
+	blockCorrupt := btrfsRule("btrfs_tree_block_corruption", "FS_CORRUPTION",
+		`(?:block=(?P<logical>\d+) (?P<when>read|write) time tree block corruption detected|read time tree block corruption detected on logical (?P<logical_>\d+) mirror (?P<mirror>\d+))`,
+		"btrfs on {kdev}: tree block corruption detected[ at logical {logical}]")
+	blockCorrupt.role, blockCorrupt.key, blockCorrupt.open = roleJoin, "btrfs", true
+	blockCorrupt.needle = "tree block corruption detected"
+	// ≤3.x scrub lines had no device prefix: "btrfs: fixed up error at
+	// logical … on dev /dev/sdb".
+	fixedUp := rule{name: "btrfs_fixed_up", typ: "FS_CSUM_ERROR", level: kernErr, prefixes: []string{"btrfs: ", "BTRFS "},
+		re: regexp.MustCompile(`^(?:btrfs: |BTRFS (?P<_level>\w+) ` + btrfsDev + `: )fixed up error at logical (?P<logical>\d+) on ` +
+			`(?:dev (?P<bdev>\S+)(?: physical (?P<physical>\d+))?|mirror (?P<mirror>\d+))`),
+		msg: "btrfs[ on {kdev}]: repaired an error at logical {logical}[ on {bdev}]"}
+
+	mountFailed := btrfsRule("btrfs_mount_failed", "FS_MOUNT_FAILED",
+		`(?P<reason>open_ctree failed(?:: -?\d+)?|failed to read (?:chunk root|the system array: -?\d+|chunk tree: -?\d+|block groups: -?\d+|devices|tree root))$`,
+		"btrfs on {kdev} failed to mount: {reason}")
+	mountFailed.needle = "failed"
+
 	return []rule{
+		treeCheck, blockCorrupt, fixedUp,
+		mountFailed,
+		btrfsRule("btrfs_direct_io_failed", "FS_IO_ERROR",
+			`direct IO failed ino (?P<ino>\d+) (?:rw (?P<rw>[\d,]+)|op (?P<op>0x[0-9a-f]+)) (?:sector|offset) (?P<offset>0x[0-9a-f]+) len (?P<len>\d+) err no (?P<errno>-?\d+)`,
+			"btrfs on {kdev}: direct I/O to inode {ino} failed (error {errno})"),
 		btrfsRule("btrfs_first_mount", "FS_MOUNTED", `first mount of filesystem `+btrfsUUID,
 			"btrfs filesystem {uuid} on {kdev} mounted"),
 		btrfsRule("btrfs_last_unmount", "FS_UNMOUNTED", `last unmount of filesystem `+btrfsUUID,
@@ -71,15 +98,19 @@ var btrfsRules = func() []rule {
 		btrfsRule("btrfs_transaction_aborted", "FS_TRANSACTION_ABORTED", `Transaction aborted \(error (?P<errno>-?\d+)\)`,
 			"btrfs on {kdev}: transaction aborted (error {errno})"),
 		{
-			// WARN() form of an abort with an unexpected errno.
-			name: "btrfs_transaction_aborted_warn",
-			typ:  "FS_TRANSACTION_ABORTED",
-			re:   regexp.MustCompile(`^BTRFS: Transaction aborted \(error (?P<errno>-?\d+)\)`),
-			sev:  sevOf(event.Error),
-			msg:  "btrfs transaction aborted (error {errno}; the line names no device)",
+			// WARN() form of an abort with an unexpected errno, at
+			// KERN_WARNING.
+			name:  "btrfs_transaction_aborted_warn",
+			level: kernWarning,
+			typ:   "FS_TRANSACTION_ABORTED",
+			re:    regexp.MustCompile(`^BTRFS: Transaction aborted \(error (?P<errno>-?\d+)\)`),
+			sev:   sevOf(event.Error),
+			msg:   "btrfs transaction aborted (error {errno}; the line names no device)",
 		}, {
-			name: "btrfs_fs_error",
-			typ:  "FS_ERROR",
+			// "BTRFS: error (device …) in …" is pr_crit.
+			name:  "btrfs_fs_error",
+			level: kernCrit,
+			typ:   "FS_ERROR",
 			re: regexp.MustCompile(`^BTRFS(?: \w+)?: error ` + btrfsDev + ` in (?P<function>[^:\s]+):(?P<line>\d+): errno=(?P<errno>-?\d+) ` +
 				`(?P<error>[^(]+?)(?: \((?P<detail>.*)\))?$`),
 			msg: "btrfs error on {kdev} in {function}: {error}[ ({detail})]",

@@ -9,6 +9,26 @@ import (
 const uuid3 = "33333333-4444-5555-6666-777777777777"
 
 var btrfsCases = []lineCase{
+	{
+		// Issue 15: a tree-checker report and the read's summary line.
+		name: "tree-checker corrupt leaf",
+		records: []string{
+			"<2>BTRFS critical (device sdb1): corrupt leaf: root=2 block=30408704 slot=7, unexpected item end, have 16179 expect 16191",
+			"<3>BTRFS error (device sdb1): block=30408704 read time tree block corruption detected",
+		},
+		want: []want{{Type: "FS_CORRUPTION", Kdev: "sdb1", Sev: event.Critical,
+			Raw: "BTRFS critical (device sdb1): corrupt leaf: root=2 block=30408704 slot=7, unexpected item end, have 16179 expect 16191",
+			Ext: map[string]string{"tree": "leaf", "logical": "30408704"}}},
+	},
+	single("<3>BTRFS error (device sdb1): read time tree block corruption detected on logical 30408704 mirror 1", "FS_CORRUPTION", "sdb1", event.Error,
+		map[string]string{"mirror": "1"}),
+	single("<3>BTRFS error (device dm-2): open_ctree failed", "FS_MOUNT_FAILED", "dm-2", event.Error, map[string]string{"reason": "open_ctree failed"}),
+	single("<3>BTRFS error (device sdb): failed to read chunk root", "FS_MOUNT_FAILED", "sdb", event.Error, nil),
+	single("<4>BTRFS warning (device sdb1): direct IO failed ino 261 rw 0,0 sector 0x1a5000 len 4096 err no 10", "FS_IO_ERROR", "sdb1", event.Warning,
+		map[string]string{"ino": "261", "errno": "10"}),
+	single("<3>btrfs: fixed up error at logical 1103101952 on dev /dev/sdc", "FS_CSUM_ERROR", "", event.Error, map[string]string{"bdev": "/dev/sdc"}),
+	single("<3>BTRFS: Invalid seeding and uuid-changed device detected", "FS_ERROR", "", event.Error, nil),
+	single("<4>BTRFS: uuid item with illegal size 17!", "FS_WARNING", "", event.Warning, nil),
 	single("<6>BTRFS info (device loop3): first mount of filesystem "+uuid3, "FS_MOUNTED", "loop3", event.Info, map[string]string{"uuid": uuid3}),
 	single("<6>BTRFS info (device loop3): last unmount of filesystem "+uuid3, "FS_UNMOUNTED", "loop3", event.Info, map[string]string{"uuid": uuid3}),
 	single("<4>BTRFS warning (device loop3): csum failed root 5 ino 257 off 8192 csum 0xedaa33e4 expected csum 0x2b7bf6ab mirror 1", "FS_CSUM_ERROR", "loop3", event.Warning,

@@ -34,18 +34,19 @@ type want struct {
 
 // caseTables lists every subsystem's cases, for the rule coverage test.
 var caseTables = map[string][]lineCase{
-	"scsi":  scsiCases,
-	"ata":   ataCases,
-	"nvme":  nvmeCases,
-	"block": blockCases,
-	"iscsi": iscsiCases,
-	"dm":    dmCases,
-	"thin":  thinCases,
-	"md":    mdCases,
-	"ext4":  ext4Cases,
-	"jbd2":  jbd2Cases,
-	"xfs":   xfsCases,
-	"btrfs": btrfsCases,
+	"scsi":    scsiCases,
+	"ata":     ataCases,
+	"nvme":    nvmeCases,
+	"block":   blockCases,
+	"iscsi":   iscsiCases,
+	"dm":      dmCases,
+	"thin":    thinCases,
+	"md":      mdCases,
+	"ext4":    ext4Cases,
+	"jbd2":    jbd2Cases,
+	"xfs":     xfsCases,
+	"btrfs":   btrfsCases,
+	"generic": genericCases,
 }
 
 // single is a case of one record giving one event; the event's raw_msg is
@@ -158,7 +159,7 @@ func TestEveryRuleHit(t *testing.T) {
 			for _, s := range c.records {
 				rec := record(s, t0)
 				for _, line := range strings.Split(rec.Message, "\n") {
-					if ri, _ := rs.match(line, false); ri >= 0 {
+					if ri, _ := rs.match(line, rec.Level, false); ri >= 0 {
 						hit[rs.rules[ri].name] = true
 					}
 				}

@@ -40,6 +40,7 @@ var iscsiErrors = map[string]string{
 
 var iscsiRules = []rule{{
 	name:     "iscsi_conn_error",
+	level:    kernInfo,
 	typ:      "ISCSI_CONN_ERROR",
 	prefixes: []string{"connection"},
 	re:       regexp.MustCompile(`^(?P<kdev>connection\d+:\d+): detected conn error \((?P<error_code>\d+)\)`),
@@ -47,6 +48,7 @@ var iscsiRules = []rule{{
 	finish:   finishISCSIConnError,
 }, {
 	name:     "iscsi_ping_timeout",
+	level:    kernErr,
 	typ:      "ISCSI_PING_TIMEOUT",
 	prefixes: []string{"connection"},
 	re: regexp.MustCompile(`^(?P<kdev>connection\d+:\d+): ping timeout of (?P<ping_timeout>\d+) secs expired, recv timeout (?P<recv_timeout>\d+), ` +
@@ -54,6 +56,7 @@ var iscsiRules = []rule{{
 	msg: "iSCSI {kdev}: no answer to a ping within {ping_timeout}s",
 }, {
 	name:     "iscsi_session_recovery_timeout",
+	level:    kernInfo,
 	typ:      "ISCSI_SESSION_RECOVERY_TIMEOUT",
 	prefixes: []string{"session"},
 	re:       regexp.MustCompile(`^(?P<kdev>session\d+): session recovery timed out after (?P<recovery_timeout>\d+) secs`),

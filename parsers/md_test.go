@@ -7,6 +7,7 @@ import (
 )
 
 var mdCases = []lineCase{
+	single("<2>md/raid0md0: Disk failure on sdb1 detected, failing array.", "MD_ARRAY_FAILED", "sdb1", event.Critical, map[string]string{"array": "md0"}),
 	single("<2>md/raid:md1: Disk failure on sdd, disabling device.", "MD_DISK_FAILURE", "sdd", event.Critical, map[string]string{"array": "md1"}),
 	single("<2>md/raid:md1: Operation continuing on 3 devices.", "MD_DEGRADED", "md1", event.Critical, map[string]string{"devices": "3"}),
 	{

@@ -158,7 +158,7 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 
 // line handles one line of rec.
 func (p *Parser) line(rec *Record, line string) {
-	ri, loc := p.rs.match(line, true)
+	ri, loc := p.rs.match(line, rec.Level, true)
 	if ri < 0 {
 		return
 	}
@@ -430,7 +430,7 @@ func severity(rec *Record, r *rule, textLevel string) event.Severity {
 	if s, err := event.ParseSeverity(textLevel); textLevel != "" && err == nil {
 		return s
 	}
-	return r.level
+	return r.level.severity()
 }
 
 // levelSeverity maps a syslog level to a severity; a level out of range

@@ -25,5 +25,8 @@ func builtinTables() []table {
 		{"jbd2.go", event.SubJBD2, jbd2Rules},
 		{"xfs.go", event.SubXFS, xfsRules},
 		{"btrfs.go", event.SubBtrfs, btrfsRules},
+		// Last: the catch-alls of every prefix (each rule names its
+		// sub-system).
+		{"generic.go", "", genericRules},
 	}
 }

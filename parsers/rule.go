@@ -69,10 +69,18 @@ type rule struct {
 	// sev, when set, is the severity of the rule's lines instead of the
 	// record's kernel level.
 	sev *event.Severity
-	// level is the severity of the kernel level the line is printed at,
-	// for records that do not carry theirs (see kernelLevels). A line
-	// that names its own level (group "_level") gives that instead.
-	level event.Severity
+	// level is the printk level the kernel prints the line at, the
+	// severity of its events when the log does not carry the level
+	// (syslog text, plain dmesg). A rule whose line names its own level
+	// (btrfs's "BTRFS error (device …)", the group "_level") may leave it
+	// unset; NewRuleSet rejects a built-in rule with neither.
+	level printkLevel
+	// atMost, when set, restricts the rule to records whose level is
+	// known and at most this severe a level number (kernWarning: warning,
+	// error, …): the catch-all rules of a prefix whose lines do not name
+	// their level (XFS, ext4_msg, DMERR) take only the serious ones, and
+	// nothing from a log without levels.
+	atMost printkLevel
 	// msg is the summary template (see appendExpanded); finish may replace
 	// it.
 	msg string
@@ -82,6 +90,32 @@ type rule struct {
 	// source is "built-in parsers/<file>.go" or the user rule's FILE:LINE.
 	source string
 	user   bool
+}
+
+// printkLevel is the level of a printk call (include/linux/kern_levels.h:
+// pr_err and DMERR print at KERN_ERR, pr_warn and DMWARN at KERN_WARNING,
+// …), one more than the KERN_ number so that the zero value says "not
+// given".
+type printkLevel uint8
+
+const (
+	kernNone printkLevel = iota
+	kernEmerg
+	kernAlert
+	kernCrit
+	kernErr
+	kernWarning
+	kernNotice
+	kernInfo
+	kernDebug
+)
+
+// severity is the event severity of the level; kernNone counts as Info.
+func (l printkLevel) severity() event.Severity {
+	if l == kernNone {
+		return event.Info
+	}
+	return event.Severity(l - 1)
 }
 
 // sevOf returns a pointer to a fixed severity for a rule table.

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"unicode"
 	"unsafe"
-
-	"github.com/peripety/peripety/event"
 )
 
 // RuleSet is the compiled set of built-in rules followed by the user rules,
@@ -62,11 +60,9 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			if r.sub == "" {
 				r.sub = t.sub
 			}
-			lvl, ok := kernelLevels[r.name]
-			if !ok && r.re.SubexpIndex("_level") < 0 {
-				return nil, fmt.Errorf("rule %s (%s): no kernel level in kernelLevels", r.name, r.source)
+			if r.level == kernNone && r.re.SubexpIndex("_level") < 0 {
+				return nil, fmt.Errorf("rule %s (%s): no kernel level", r.name, r.source)
 			}
-			r.level = lvl
 			rs.rules = append(rs.rules, &r)
 		}
 	}
@@ -87,7 +83,7 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			typ:    typ,
 			re:     u.Regexp,
 			role:   roleEvent,
-			level:  event.Info,
+			level:  kernInfo,
 			source: u.Source,
 			user:   true,
 		}
@@ -348,7 +344,7 @@ func (rs *RuleSet) MatchRule(rec Record) (name string, ok bool) {
 		} else {
 			msg = ""
 		}
-		if ri, _ := rs.match(line, false); ri >= 0 {
+		if ri, _ := rs.match(line, rec.Level, false); ri >= 0 {
 			return rs.rules[ri].name, true
 		}
 	}
@@ -388,10 +384,11 @@ func (rs *RuleSet) Wants(text []byte) bool {
 }
 
 // match returns the index of the first rule (in rule order) that matches
-// line, and with capture its submatch indices into the line as the rule
-// sees it (built-in rules: without leading spaces). It allocates only the
+// line of a record of level (LevelUnknown when the log does not say), and
+// with capture its submatch indices into the line as the rule sees it
+// (built-in rules: without leading spaces). It allocates only the
 // submatch indices of a match.
-func (rs *RuleSet) match(line string, capture bool) (int, []int) {
+func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
 	trimmed := strings.TrimLeft(line, " ")
 	var buf [maxCandidates]int32
 	for _, i := range rs.candidates(line, trimmed, buf[:0]) {
@@ -401,6 +398,9 @@ func (rs *RuleSet) match(line string, capture bool) (int, []int) {
 			text = line
 		}
 		if r.needle != "" && !strings.Contains(text, r.needle) {
+			continue
+		}
+		if r.atMost != kernNone && (level < 0 || level > int(r.atMost)-1) {
 			continue
 		}
 		if !capture {

@@ -26,11 +26,12 @@ const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:
 // scsiRule makes a rule of a SCSI device line whose text after the device
 // prefix matches body. The SCSI address in the prefix holds colons, so the
 // body literal is not derived from the regexp but taken from body here.
-func scsiRule(name, typ, body string) rule {
+func scsiRule(name, typ string, level printkLevel, body string) rule {
 	lit, _ := regexpLiterals("^" + body)
 	return rule{
 		name:     name,
 		typ:      typ,
+		level:    level,
 		prefixes: scsiPrefixes,
 		body:     lit,
 		re:       regexp.MustCompile(scsiHdr + body),
@@ -40,80 +41,144 @@ func scsiRule(name, typ, body string) rule {
 }
 
 var scsiRules = func() []rule {
-	failed := scsiRule("scsi_failed_result", "SCSI_CMD_FAILED",
-		`FAILED Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)(?: cmd_age=(?P<cmd_age>\d+)s)?`)
+	// scsi_logging.c prints a failed command's block at KERN_INFO; the
+	// rules that open it set their own severity.
+	// Without CONFIG_SCSI_CONSTANTS the disposition is "UNKNOWN(0x2003)"
+	// and the bytes are hex: normalizeSCSI names them.
+	failed := scsiRule("scsi_failed_result", "SCSI_CMD_FAILED", kernInfo,
+		`(?:FAILED|UNKNOWN\(0x[0-9a-f]+\)) Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)(?: cmd_age=(?P<cmd_age>\d+)s)?`)
 	failed.open, failed.sev, failed.finish = true, sevOf(event.Error), finishSCSICommand
 
 	// sd_print_result: "[sdX] Synchronize Cache(10) failed: Result: …",
 	// followed by tagless Sense Key / Add. Sense lines.
-	result := scsiRule("scsi_command_result", "SCSI_CMD_FAILED",
+	result := scsiRule("scsi_command_result", "SCSI_CMD_FAILED", kernInfo,
 		`(?P<command>[A-Z][^:]*?) failed: Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)`)
 	result.open, result.sev, result.finish = true, sevOf(event.Error), finishSCSICommand
 
 	// ≤3.18: "[sdX] Unhandled sense code" / "Unhandled error code" opens
 	// the failure, "[sdX]  Result: hostbyte=… driverbyte=…" follows.
-	unhandled := scsiRule("scsi_unhandled_code", "SCSI_CMD_FAILED", `Unhandled (?:sense|error) code`)
+	unhandled := scsiRule("scsi_unhandled_code", "SCSI_CMD_FAILED", kernInfo, `Unhandled (?:sense|error) code`)
 	unhandled.open, unhandled.sev, unhandled.finish = true, sevOf(event.Error), finishSCSICommand
-	bareResult := scsiRule("scsi_result_legacy", "SCSI_CMD_FAILED", `Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)`)
+	bareResult := scsiRule("scsi_result_legacy", "SCSI_CMD_FAILED", kernInfo, `Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)`)
 	bareResult.role, bareResult.open, bareResult.sev, bareResult.finish = roleJoin, true, sevOf(event.Error), finishSCSICommand
 
-	sense := scsiRule("scsi_sense_key", "SCSI_SENSE_KEY",
+	sense := scsiRule("scsi_sense_key", "SCSI_SENSE_KEY", kernInfo,
 		`Sense Key : (?P<sense_key>[^\[]+?) \[(?P<sense_type>current|deferred)\](?: \[descriptor\])?\s*$`)
 	sense.role, sense.open, sense.finish = roleJoin, true, finishSCSISense
 
-	asc := scsiRule("scsi_additional_sense", "SCSI_ADDITIONAL_SENSE_CODE", `Add\. Sense: (?P<asc>.+?)\s*$`)
+	asc := scsiRule("scsi_additional_sense", "SCSI_ADDITIONAL_SENSE_CODE", kernInfo, `Add\. Sense: (?P<asc>.+?)\s*$`)
 	asc.role, asc.open, asc.finish = roleJoin, true, finishSCSISense
 
 	// An additional sense code the kernel has no text for.
-	ascCode := scsiRule("scsi_sense_code", "SCSI_ADDITIONAL_SENSE_CODE",
+	ascCode := scsiRule("scsi_sense_code", "SCSI_ADDITIONAL_SENSE_CODE", kernInfo,
 		`(?:<<vendor>> ?)?ASC=0x(?P<asc_code>[0-9a-f]+) ASCQ=0x(?P<ascq_code>[0-9a-f]+)\s*$`)
 	ascCode.role, ascCode.open, ascCode.finish = roleJoin, true, finishSCSISense
 
-	cdb := scsiRule("scsi_cdb", "", `CDB: (?P<cdb>.+?)\s*$`)
+	cdb := scsiRule("scsi_cdb", "", kernInfo, `CDB: (?P<cdb>.+?)\s*$`)
 	cdb.role = roleContext
 
-	timeout := scsiRule("scsi_timing_out", "SCSI_TIMEOUT", `timing out command, waited (?P<waited_secs>\d+)s`)
+	// ≤3.x printed the Result and the CDB as continuations; where they
+	// broke, dmesg shows them on lines of their own after the device's
+	// "Unhandled error code": they join the open failure.
+	splitResult := rule{name: "scsi_result_split", level: kernInfo, prefixes: []string{"Result: hostbyte="},
+		re:   regexp.MustCompile(`^Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)\s*$`),
+		role: roleContext, key: "disk"}
+	splitCDB := rule{name: "scsi_cdb_split", level: kernInfo, prefixes: scsiCDBNames,
+		re:   regexp.MustCompile(`^(?P<cdb>[A-Z][A-Za-z ]*\(\d+\): (?:[0-9a-f]{2} )+[0-9a-f]{2})\s*$`),
+		role: roleContext, key: "disk"}
+
+	timeout := scsiRule("scsi_timing_out", "SCSI_TIMEOUT", kernErr, `timing out command, waited (?P<waited_secs>\d+)s`)
 	timeout.open, timeout.msg = true, "Command on {kdev} timed out after {waited_secs}s"
 
-	unaligned := scsiRule("scsi_unaligned_partial_completion", "SCSI_UNALIGNED_PARTIAL_COMPLETION",
+	unaligned := scsiRule("scsi_unaligned_partial_completion", "SCSI_UNALIGNED_PARTIAL_COMPLETION", kernInfo,
 		`Unaligned partial completion \(resid=(?P<resid>\d+), sector_sz=(?P<sector_size>\d+)\)`)
 	unaligned.open, unaligned.finish = true, finishSCSIUnaligned
 
-	rules := []rule{failed, result, unhandled, bareResult, sense, asc, ascCode, cdb, timeout, unaligned}
-	for _, r := range []struct{ name, typ, body, msg string }{
-		{"scsi_medium_access_timeout", "SCSI_MEDIUM_ACCESS_TIMEOUT_OFFLINING_DISK", `Medium access timeout failure\. Offlining disk!`,
+	// scsi_transport_fc.c: a remote port that did not come back within
+	// dev_loss_tmo; its targets go.
+	rport := rule{name: "fc_rport_timeout", sub: event.SubFC, typ: "FC_RPORT_LOST", level: kernErr, prefixes: []string{"rport-"},
+		re:  regexp.MustCompile(`^(?P<kdev>rport-\d+:\d+-\d+): blocked FC remote port time out: (?P<action>.+?)\s*$`),
+		msg: "FC remote port {kdev} did not come back: {action}"}
+
+	rules := []rule{failed, result, unhandled, bareResult, sense, asc, ascCode, cdb, splitResult, splitCDB, timeout, unaligned, rport}
+	for _, r := range []struct {
+		name, typ string
+		level     printkLevel
+		body, msg string
+	}{
+		{"scsi_medium_access_timeout", "SCSI_MEDIUM_ACCESS_TIMEOUT_OFFLINING_DISK", kernErr, `Medium access timeout failure\. Offlining disk!`,
 			"Medium access timeouts on {kdev}: the kernel took the disk offline"},
-		{"scsi_device_offlined", "SCSI_DEVICE_OFFLINED", `Device offlined - not ready after error recovery`,
+		{"scsi_device_offlined", "SCSI_DEVICE_OFFLINED", kernInfo, `Device offlined - not ready after error recovery`,
 			"SCSI device {kdev} offlined: not ready after error recovery"},
-		{"scsi_rejecting_io", "SCSI_DEVICE_OFFLINE", `rejecting I/O to (?P<state>offline|dead) device`,
+		{"scsi_rejecting_io", "SCSI_DEVICE_OFFLINE", kernErr, `rejecting I/O to (?P<state>offline|dead) device`,
 			"SCSI device {kdev} is {state}: I/O to it is rejected"},
-		{"scsi_spinning_up", "SCSI_SPINNING_UP_DISK", `Spinning up disk\.*(?P<result>ready|not responding)?`,
+		{"scsi_spinning_up", "SCSI_SPINNING_UP_DISK", kernNotice, `Spinning up disk\.*(?P<result>ready|not responding)?`,
 			"Spinning up disk {kdev}[: {result}]"},
-		{"scsi_power_on_reset", "SCSI_POWER_ON_RESET", `Power-on or device reset occurred`,
+		{"scsi_power_on_reset", "SCSI_POWER_ON_RESET", kernWarning, `Power-on or device reset occurred`,
 			"SCSI device {kdev} reports a power-on or device reset"},
-		{"scsi_capacity_changed", "SCSI_CAPACITY_CHANGED", `Capacity data has changed`,
+		{"scsi_capacity_changed", "SCSI_CAPACITY_CHANGED", kernWarning, `Capacity data has changed`,
 			"SCSI device {kdev} reports changed capacity"},
-		{"scsi_alua_state_changed", "SCSI_ALUA_STATE_CHANGED", `Asymmetric access state changed`,
+		{"scsi_alua_state_changed", "SCSI_ALUA_STATE_CHANGED", kernWarning, `Asymmetric access state changed`,
 			"SCSI device {kdev} reports an ALUA access state change"},
-		{"scsi_mode_parameters_changed", "SCSI_MODE_PARAMETERS_CHANGED", `Mode parameters changed`,
+		{"scsi_mode_parameters_changed", "SCSI_MODE_PARAMETERS_CHANGED", kernWarning, `Mode parameters changed`,
 			"SCSI device {kdev} reports changed mode parameters"},
-		{"scsi_inquiry_data_changed", "SCSI_INQUIRY_DATA_CHANGED", `Inquiry data has changed`,
+		{"scsi_inquiry_data_changed", "SCSI_INQUIRY_DATA_CHANGED", kernWarning, `Inquiry data has changed`,
 			"SCSI device {kdev} reports changed inquiry data"},
-		{"scsi_luns_changed", "SCSI_LUNS_CHANGED", `LUN assignments on this target have changed\.`,
+		{"scsi_luns_changed", "SCSI_LUNS_CHANGED", kernWarning, `LUN assignments on this target have changed\.`,
 			"LUN assignments changed on the target of {kdev}"},
-		{"scsi_thin_soft_threshold", "SCSI_THIN_PROVISIONING_SOFT_THRESHOLD", `Warning! Received an indication that the LUN reached a thin provisioning soft threshold\.`,
+		{"scsi_thin_soft_threshold", "SCSI_THIN_PROVISIONING_SOFT_THRESHOLD", kernWarning, `Warning! Received an indication that the LUN reached a thin provisioning soft threshold\.`,
 			"SCSI device {kdev} reached its thin provisioning soft threshold"},
-		{"scsi_operating_parameters_changed", "SCSI_OPERATING_PARAMETERS_CHANGED", `Warning! Received an indication that the operating parameters on this target have changed\.`,
+		{"scsi_operating_parameters_changed", "SCSI_OPERATING_PARAMETERS_CHANGED", kernWarning, `Warning! Received an indication that the operating parameters on this target have changed\.`,
 			"Operating parameters changed on the target of {kdev}"},
-		{"scsi_reservation_conflict", "SCSI_RESERVATION_CONFLICT", `reservation conflict$`,
+		{"scsi_reservation_conflict", "SCSI_RESERVATION_CONFLICT", kernInfo, `reservation conflict$`,
 			"Reservation conflict on SCSI device {kdev}"},
 	} {
-		sr := scsiRule(r.name, r.typ, r.body)
+		sr := scsiRule(r.name, r.typ, r.level, r.body)
 		sr.key, sr.msg = "", r.msg
 		rules = append(rules, sr)
 	}
 	return rules
 }()
+
+// scsiCDBNames are the command names a ≤3.x CDB continuation line starts
+// with.
+var scsiCDBNames = []string{"Read(", "Write(", "Verify(", "Write same(", "Write Same(", "Synchronize Cache(", "Unmap("}
+
+// senseKeys names the sense keys a kernel without SCSI constants prints as
+// numbers ("Sense Key : 0x3 [current]").
+var senseKeys = [16]string{"No Sense", "Recovered Error", "Not Ready", "Medium Error", "Hardware Error", "Illegal Request",
+	"Unit Attention", "Data Protect", "Blank Check", "Vendor Specific", "Copy Aborted", "Aborted Command", "Equal",
+	"Volume Overflow", "Miscompare", "Completed"}
+
+// hostBytes names the host bytes (DID_*, include/scsi/scsi_status.h) such a
+// kernel prints as hex.
+var hostBytes = [...]string{"DID_OK", "DID_NO_CONNECT", "DID_BUS_BUSY", "DID_TIME_OUT", "DID_BAD_TARGET", "DID_ABORT",
+	"DID_PARITY", "DID_ERROR", "DID_RESET", "DID_BAD_INTR", "DID_PASSTHROUGH", "DID_SOFT_ERROR", "DID_IMM_RETRY",
+	"DID_REQUEUE", "DID_TRANSPORT_DISRUPTED", "DID_TRANSPORT_FAILFAST", "DID_TARGET_FAILURE", "DID_NEXUS_FAILURE",
+	"DID_ALLOC_FAILURE", "DID_MEDIUM_ERROR", "DID_TRANSPORT_MARGINAL"}
+
+// cdbOpcodes names the commands of a CDB printed as "opcode=0x28 28 00 …".
+var cdbOpcodes = map[byte]string{0x08: "Read(6)", 0x0a: "Write(6)", 0x28: "Read(10)", 0x2a: "Write(10)", 0x2e: "Write And Verify(10)",
+	0x2f: "Verify(10)", 0x35: "Synchronize Cache(10)", 0x41: "Write Same(10)", 0x42: "Unmap", 0x88: "Read(16)", 0x8a: "Write(16)",
+	0x8e: "Write And Verify(16)", 0x8f: "Verify(16)", 0x91: "Synchronize Cache(16)", 0x93: "Write Same(16)", 0xa8: "Read(12)",
+	0xaa: "Write(12)", 0xaf: "Verify(12)"}
+
+// normalizeSCSI names the sense key and host byte of a kernel built
+// without SCSI constants, keeping the number beside the name.
+func normalizeSCSI(ev *event.Event) {
+	if sk := ev.Ext("sense_key"); strings.HasPrefix(sk, "0x") {
+		if n, err := strconv.ParseUint(sk[2:], 16, 8); err == nil && n < 16 {
+			ev.SetExt("sense_key_code", sk)
+			ev.SetExt("sense_key", senseKeys[n])
+		}
+	}
+	if hb := ev.Ext("hostbyte"); strings.HasPrefix(hb, "0x") {
+		if n, err := strconv.ParseUint(hb[2:], 16, 8); err == nil && n < uint64(len(hostBytes)) {
+			ev.SetExt("hostbyte_code", hb)
+			ev.SetExt("hostbyte", hostBytes[n])
+		}
+	}
+}
 
 // senseKeyTypes refines a failed command's event by its sense key
 // (snstext[] in drivers/scsi/constants.c).
@@ -151,6 +216,7 @@ var hostByteTypes = map[string]string{
 // writes the summary.
 func finishSCSICommand(pe *pending) {
 	ev := &pe.ev
+	normalizeSCSI(ev)
 	decodeCDBExt(ev)
 	sk := ev.Ext("sense_key")
 	switch t, ok := senseKeyTypes[sk]; {
@@ -184,6 +250,7 @@ func finishSCSICommand(pe *pending) {
 // finishSCSISense summarises sense lines that joined no command.
 func finishSCSISense(pe *pending) {
 	ev := &pe.ev
+	normalizeSCSI(ev)
 	decodeCDBExt(ev)
 	if sk := ev.Ext("sense_key"); sk != "" {
 		ev.Msg = "Sense key " + sk + scsiWhere(ev)
@@ -241,10 +308,17 @@ func decodeCDBExt(ev *event.Event) {
 		return
 	}
 	name, b := splitCDB(cdb)
-	ev.SetExt("cdb_command", name)
 	if len(b) == 0 {
+		ev.SetExt("cdb_command", name)
 		return
 	}
+	if strings.HasPrefix(name, "opcode=") {
+		// Without SCSI constants: "opcode=0x28 28 00 …".
+		if n, ok := cdbOpcodes[b[0]]; ok {
+			name = n
+		}
+	}
+	ev.SetExt("cdb_command", name)
 	ev.SetExt("cdb_opcode", fmt.Sprintf("0x%02x", b[0]))
 	if lba, blocks, ok := cdbRange(b); ok {
 		ev.SetExt("lba", strconv.FormatUint(lba, 10))

@@ -9,6 +9,55 @@ import (
 )
 
 var scsiCases = []lineCase{{
+	// Issue 15: a kernel without CONFIG_SCSI_CONSTANTS prints numbers; the
+	// event is the one of the named form.
+	name: "medium error without SCSI constants",
+	records: []string{
+		"<6>sd 2:0:0:0: [sdc] tag#19 UNKNOWN(0x2003) Result: hostbyte=0x00 driverbyte=0x08 cmd_age=3s",
+		"<6>sd 2:0:0:0: [sdc] tag#19 Sense Key : 0x3 [current] ",
+		"<6>sd 2:0:0:0: [sdc] tag#19 ASC=0x11 ASCQ=0x4",
+		"<6>sd 2:0:0:0: [sdc] tag#19 CDB: opcode=0x88 88 00 00 00 00 00 1d 42 1c 00 00 00 00 08 00 00",
+		"<3>critical medium error, dev sdc, sector 490871808 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2",
+	},
+	want: []want{{
+		Type: "SCSI_MEDIUM_ERROR", Kdev: "sdc", Sev: event.Error,
+		Raw: "sd 2:0:0:0: [sdc] tag#19 UNKNOWN(0x2003) Result: hostbyte=0x00 driverbyte=0x08 cmd_age=3s",
+		Ext: map[string]string{"sense_key": "Medium Error", "sense_key_code": "0x3", "hostbyte": "DID_OK", "hostbyte_code": "0x00",
+			"asc_code": "11", "ascq_code": "4", "lba": "490871808", "blocks": "8", "cdb_command": "Read(16)", "cdb_opcode": "0x88"},
+	}},
+}, {
+	name: "timeout without SCSI constants",
+	records: []string{
+		"<6>sd 0:0:0:0: [sdb] tag#3 UNKNOWN(0x2003) Result: hostbyte=0x03 driverbyte=0x00 cmd_age=30s",
+		"<6>sd 0:0:0:0: [sdb] tag#3 CDB: opcode=0x2a 2a 00 00 00 10 00 00 00 20 00",
+	},
+	want: []want{{
+		Type: "SCSI_TIMEOUT", Kdev: "sdb", Sev: event.Error,
+		Raw: "sd 0:0:0:0: [sdb] tag#3 UNKNOWN(0x2003) Result: hostbyte=0x03 driverbyte=0x00 cmd_age=30s",
+		Ext: map[string]string{"hostbyte": "DID_TIME_OUT", "lba": "4096", "blocks": "32", "cdb_command": "Write(10)"},
+	}},
+}, {
+	// Issue 15: 3.x continuations that dmesg shows on lines of their own.
+	name: "3.x split-line report",
+	records: []string{
+		"<6>sd 0:0:0:0: [sdb] Unhandled error code",
+		"<6>sd 0:0:0:0: [sdb]  ",
+		"<4>Result: hostbyte=DID_BAD_TARGET driverbyte=DRIVER_OK",
+		"<6>sd 0:0:0:0: [sdb] CDB: ",
+		"<4>Read(10): 28 00 00 00 08 00 00 00 08 00",
+		"<3>end_request: I/O error, dev sdb, sector 2048",
+	},
+	want: []want{{
+		Type: "SCSI_TRANSPORT_ERROR", Kdev: "sdb", Sev: event.Error, Raw: "sd 0:0:0:0: [sdb] Unhandled error code",
+		Ext: map[string]string{"hostbyte": "DID_BAD_TARGET", "cdb_command": "Read(10)", "lba": "2048", "blocks": "8", "sector": "2048"},
+	}},
+}, {
+	name:    "FC remote port lost",
+	records: []string{"<3> rport-2:0-3: blocked FC remote port time out: removing target and saving binding"},
+	want: []want{{Type: "FC_RPORT_LOST", Kdev: "rport-2:0-3", Sev: event.Error,
+		Raw: " rport-2:0-3: blocked FC remote port time out: removing target and saving binding",
+		Ext: map[string]string{"action": "removing target and saving binding"}}},
+}, {
 	name: "medium error with its block line",
 	records: []string{
 		"<6>sd 2:0:0:0: [sdc] tag#19 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=3s",

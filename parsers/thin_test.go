@@ -7,6 +7,18 @@ import (
 )
 
 var thinCases = []lineCase{
+	{
+		name: "issue 15: a failed abort joins the failed operation",
+		records: []string{
+			"<3>device-mapper: thin: 253:2: metadata operation 'dm_pool_commit_metadata' failed: error = -5",
+			"<3>device-mapper: thin: 253:2: aborting current metadata transaction",
+			"<3>device-mapper: thin: 253:2: failed to abort metadata transaction",
+		},
+		want: []want{{Type: "DM_THIN_METADATA_ERROR", Kdev: "253:2", Sev: event.Error,
+			Raw: "device-mapper: thin: 253:2: metadata operation 'dm_pool_commit_metadata' failed: error = -5"}},
+	},
+	single("<3>device-mapper: btree spine: node_check failed: csum 1234567 != wanted 7654321", "DM_THIN_METADATA_CORRUPTION", "", event.Error,
+		map[string]string{"detail": "csum 1234567 != wanted 7654321"}),
 	single("<6>device-mapper: thin: 253:2: switching pool to out-of-data-space (queue IO) mode", "DM_THIN_POOL_FULL", "253:2", event.Error,
 		map[string]string{"on_full": "queue IO"}),
 	single("<6>device-mapper: thin: 253:2: switching pool to out-of-data-space (error IO) mode", "DM_THIN_POOL_FULL", "253:2", event.Error, nil),

@@ -9,6 +9,28 @@ import (
 const uuid2 = "22222222-3333-4444-5555-666666666666"
 
 var xfsCases = []lineCase{
+	{
+		// Issue 15: the inode verifier's form, and "Corruption detected"
+		// after an internal error folds into it.
+		name: "inode verifier",
+		records: []string{
+			"<1>XFS (dm-0): Metadata corruption detected at xfs_dinode_verify.part.0+0x180/0x620 [xfs], inode 0x84 dinode",
+			"<1>XFS (dm-0): Unmount and run xfs_repair",
+		},
+		want: []want{{Type: "FS_CORRUPTION", Kdev: "dm-0", Sev: event.Alert,
+			Raw: "XFS (dm-0): Metadata corruption detected at xfs_dinode_verify.part.0+0x180/0x620 [xfs], inode 0x84 dinode",
+			Ext: map[string]string{"inode": "0x84", "inode_structure": "dinode"}}},
+	}, {
+		name: "internal error with its corruption line",
+		records: []string{
+			"<1>XFS (sdb1): Internal error xfs_trans_cancel at line 1097 of file fs/xfs/xfs_trans.c.  Caller xfs_inactive_ifree+0x1a8/0x240 [xfs]",
+			"<1>XFS (sdb1): Corruption detected. Unmount and run xfs_repair",
+		},
+		want: []want{{Type: "FS_CORRUPTION", Kdev: "sdb1", Sev: event.Alert,
+			Raw: "XFS (sdb1): Internal error xfs_trans_cancel at line 1097 of file fs/xfs/xfs_trans.c.  Caller xfs_inactive_ifree+0x1a8/0x240 [xfs]"}},
+	},
+	single("<5>XFS (sdb1): xfs_inactive_ifree: xfs_ifree returned error -117", "FS_CORRUPTION", "sdb1", event.Error, map[string]string{"errno": "-117"}),
+	single("<4>XFS (sdb1): empty log check failed", "FS_MOUNT_FAILED", "sdb1", event.Warning, nil),
 	single("<5>XFS (loop2): Mounting V5 Filesystem "+uuid2, "FS_MOUNTING", "loop2", event.Notice, map[string]string{"uuid": uuid2, "version": "5"}),
 	single("<5>XFS (sdb1): Mounting V5 Filesystem", "FS_MOUNTING", "sdb1", event.Notice, nil),
 	single("<6>XFS (loop2): Ending clean mount", "FS_MOUNTED", "loop2", event.Info, nil),

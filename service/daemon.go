@@ -8,8 +8,6 @@ package service
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -20,11 +18,11 @@ import (
 	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/parsers"
-	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 	"github.com/peripety/peripety/sysfs"
 )
 
-// Defaults of the daemon's options (DESIGN.md, "Daemon peripetyd").
+// Defaults of the daemon's options (docs/design.md, "Daemon peripetyd").
 const (
 	DefaultConfigPath = "/etc/peripetyd.conf"
 	DefaultStateDir   = "/var/lib/peripety"
@@ -55,8 +53,11 @@ type Options struct {
 	ConfigPath string
 	// Source is --source.
 	Source SourceSpec
-	// Bus is --bus, for the D-Bus sink to serve on.
+	// Bus is --bus: the D-Bus sink serves there. The zero BusSpec is no
+	// bus.
 	Bus BusSpec
+	// Version is the D-Bus Version property.
+	Version string
 	// Root is --root: where /sys, /dev, /proc and /run are read ("/").
 	Root string
 	// StateDir is --state-dir (DefaultStateDir).
@@ -67,23 +68,22 @@ type Options struct {
 	Stdout io.Writer
 	// JournalSocket is the journald that stores events (the system one).
 	JournalSocket string
-	// Store, when set, stores events instead of journald (tests, benchmarks).
+	// Store, when set, stores events instead of journald (tests,
+	// benchmarks); Run closes it when it ends, as it would its journald
+	// writer.
 	Store EventWriter
-	// Sinks are further sinks, always on: the D-Bus signal.
-	Sinks []Sink
-	// BeforeReady runs once the source is open, before READY=1 is sent:
-	// the bus name is owned there.
-	BeforeReady func(ctx context.Context) error
-	// Resolver resolves devices (sysfs over Root when nil).
+	// Resolver resolves devices (sysfs over Root when nil). Serving on a
+	// bus needs a BusResolver.
 	Resolver Resolver
 	// NewParser builds the rule engine from the config's user rules (the
 	// built-in parsers when nil).
 	NewParser func(user []parsers.UserRule) (Parser, error)
 	// JournalRead is the journal the store's events are read back from
 	// (the local journal; the directory of a journald namespace).
-	JournalRead journal.Source
-	// StoredEvents reads back events from the store, to recognise those
-	// stored before a crash (the journald store when nil).
+	JournalRead sdjournal.Source
+	// StoredEvents reads back events from the store: to recognise those
+	// stored before a crash, and for Query (a sdjournal.Store of
+	// JournalRead, which Run closes, when nil).
 	StoredEvents func(ctx context.Context, f event.Filter) ([]event.Event, error)
 	// Notify sends an sd_notify(3) state (sd_notify itself when nil).
 	Notify func(state string) error
@@ -93,20 +93,51 @@ type Options struct {
 
 // Daemon is peripetyd. Build it with New, run it with Run.
 type Daemon struct {
-	opts Options
-	log  *slog.Logger
-	src  Source
+	opts     Options
+	log      *slog.Logger
+	src      Source
+	state    *StateDir
+	hostname string
 
 	mu  sync.Mutex
 	cfg *config.Config
 
 	reloads chan chan error
 	pl      atomic.Pointer[pipeline]
+	// store, when the daemon reads its own store, keeps journals open
+	// between queries until Run ends.
+	store *sdjournal.Store
 }
 
-// New loads the config and chooses the source; it opens nothing yet. A bad
-// or missing named config file is an error.
+// New loads the config, creates the state directory and chooses the
+// source; it opens nothing yet. A bad or missing named config file is an
+// error.
 func New(opts Options) (*Daemon, error) {
+	opts = withDefaults(opts)
+	cfg, err := loadConfig(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	st, err := NewStateDir(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{opts: opts, log: opts.Log, state: st, cfg: cfg, reloads: make(chan chan error)}
+	d.hostname, _ = os.Hostname()
+	if d.opts.StoredEvents == nil {
+		d.store = sdjournal.NewStore(opts.JournalRead)
+		d.opts.StoredEvents = d.store.Query
+	}
+	d.src, err = NewSource(opts.Source, SourceEnv{Root: opts.Root, State: st, Hostname: d.hostname,
+		Log: opts.Log.With("source", opts.Source.Kind)})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// withDefaults fills in the default of each option left zero.
+func withDefaults(opts Options) Options {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -128,30 +159,13 @@ func New(opts Options) (*Daemon, error) {
 	if opts.NewParser == nil {
 		opts.NewParser = newRuleParser
 	}
-	if opts.StoredEvents == nil {
-		opts.StoredEvents = storedInJournal(opts.JournalRead)
-	}
 	if opts.Notify == nil {
 		opts.Notify = sdNotify
 	}
 	if opts.SinkQueueLen <= 0 {
 		opts.SinkQueueLen = defaultSinkQueueLen
 	}
-	cfg, err := loadConfig(opts.ConfigPath)
-	if err != nil {
-		return nil, err
-	}
-	host, _ := os.Hostname()
-	st, err := NewStateDir(opts.StateDir)
-	if err != nil {
-		return nil, err
-	}
-	src, err := NewSource(opts.Source, SourceEnv{Root: opts.Root, State: st, Hostname: host,
-		Log: opts.Log.With("source", opts.Source.Kind)})
-	if err != nil {
-		return nil, err
-	}
-	return &Daemon{opts: opts, log: opts.Log, src: src, cfg: cfg, reloads: make(chan chan error)}, nil
+	return opts
 }
 
 // Sources names the source the daemon reads (the D-Bus Sources property).
@@ -164,6 +178,12 @@ func (d *Daemon) EventsEmitted() uint64 {
 		return pl.emitted.Load()
 	}
 	return 0
+}
+
+// Query returns the stored events f selects, oldest first
+// (sdjournal.Store.Query): the D-Bus Query method.
+func (d *Daemon) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
+	return d.opts.StoredEvents(ctx, f)
 }
 
 // Config returns the config in force.
@@ -205,287 +225,24 @@ func (d *Daemon) Reload(ctx context.Context) error {
 // are handled, open groups closed, every queue delivered, the position
 // saved. It returns nil after a clean stop, or the error that ended it.
 func (d *Daemon) Run(ctx context.Context) error {
-	st, err := NewStateDir(d.opts.StateDir)
+	if d.store != nil {
+		defer d.store.Close()
+	}
+	r, err := d.newRun()
 	if err != nil {
 		return err
 	}
-	ids, err := OpenIdentityStore(st)
-	if err != nil {
+	defer r.closeSinks()
+	if err := r.openSinks(); err != nil {
 		return err
 	}
-	now := time.Now()
-	blocks, err := d.opts.Resolver.ListBlocks()
-	if err != nil {
-		d.log.Warn("list block devices", "err", err)
-	}
-	for _, b := range blocks {
-		ids.Record(b, nil, now)
-	}
-	cfg := d.Config()
-	parser, err := d.opts.NewParser(cfg.Rules)
-	if err != nil {
-		return fmt.Errorf("build rules: %w", err)
-	}
-	cp, err := st.LoadCheckpoint(d.src.Key())
-	if err != nil {
-		d.log.Warn("saved position unreadable, starting from the beginning", "err", err)
-		cp = Checkpoint{}
-	}
-
-	stdout := newSinkRunner(NewStdoutSink(d.opts.Stdout), true, d.opts.SinkQueueLen, storeStall, d.log)
-	store := newSinkRunner(&JournalSink{w: d.opts.Store}, true, d.opts.SinkQueueLen, storeStall, d.log)
-	runners := []*sinkRunner{store, stdout}
-	for _, s := range d.opts.Sinks {
-		r := newSinkRunner(s, false, d.opts.SinkQueueLen, 0, d.log)
-		r.on.Store(true)
-		runners = append(runners, r)
-	}
-	defer d.closeStore(store)
-	d.applySinks(cfg, store, stdout)
-
-	pl := &pipeline{
-		log:       d.log.With("component", "pipeline"),
-		sourceKey: d.src.Key(),
-		parser:    parser,
-		res:       &resolution{r: d.opts.Resolver, ids: ids, now: time.Now},
-		sinks:     runners,
-	}
-	started := startedEvent(d.src.Name(), cp.Pos, now)
-	// The events stored from records read again are read back when the
-	// first record comes: from the checkpoint's time, or, with no
-	// checkpoint, that record's.
-	pl.readBack = func(first time.Time) {
-		since := cp.Time
-		if cp.Pos == "" {
-			since = first
-		}
-		// Not ctx: on a clean stop the records read are still handled.
-		stored, err := d.storedSince(context.WithoutCancel(ctx), store, since, started.EventID)
-		if err != nil {
-			d.log.Warn("read back events stored before the restart; some may be stored twice", "err", err)
-		}
-		pl.stored = stored
-	}
-	pl.hostname, _ = os.Hostname()
-	d.pl.Store(pl)
+	d.pl.Store(r.pl)
 	defer d.pl.Store(nil)
-
-	sinkCtx, cancelSinks := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelSinks()
-	var sinkWG sync.WaitGroup
-	for _, r := range runners {
-		sinkWG.Add(1)
-		go func() { defer sinkWG.Done(); r.run(sinkCtx) }()
-	}
-	cpCtx, stopCheckpoints := context.WithCancel(ctx)
-	var cpWG sync.WaitGroup
-	cpWG.Add(1)
-	go func() { defer cpWG.Done(); pl.runCheckpoints(cpCtx, st, checkpointInterval) }()
-	defer func() { stopCheckpoints(); cpWG.Wait() }()
-	// Identities are saved beside the pipeline, whose events must not wait
-	// for an fsync.
-	idCtx, stopIDs := context.WithCancel(ctx)
-	var idWG sync.WaitGroup
-	idWG.Add(1)
-	go func() { defer idWG.Done(); ids.saveEvery(idCtx, housekeeping, d.log) }()
-	defer func() { stopIDs(); idWG.Wait() }()
-
-	var heartbeat atomic.Int64
-	heartbeat.Store(time.Now().UnixNano())
-	var bgWG sync.WaitGroup
-	bgCtx, stopBG := context.WithCancel(ctx)
-	defer func() { stopBG(); bgWG.Wait() }()
-	bgWG.Add(1)
-	go func() { defer bgWG.Done(); d.keepAlive(bgCtx, &heartbeat, pl) }()
-	if w, ok := d.opts.Resolver.(interface{ Watch(context.Context) error }); ok {
-		// Device changes stale the resolver's cache as they happen.
-		bgWG.Add(1)
-		go func() {
-			defer bgWG.Done()
-			if err := w.Watch(bgCtx); err != nil {
-				d.log.Warn("watch block devices; resolving without a cache", "err", err)
-			}
-		}()
-	}
-
-	// The source runs in its own goroutine, ahead of the pipeline by at
-	// most sourceQueueLen records.
-	srcCtx, stopSource := context.WithCancel(ctx)
-	defer stopSource()
-	items := make(chan Item, sourceQueueLen)
-	opened := make(chan struct{})
-	srcErr := make(chan error, 1)
-	go func() {
-		defer close(items)
-		srcErr <- d.src.Run(srcCtx, cp.Pos, func() { close(opened) }, func(it Item) error {
-			select {
-			case items <- it:
-				return nil
-			case <-srcCtx.Done():
-				return srcCtx.Err()
-			}
-		})
-	}()
-	d.log.Info("starting", "source", d.src.Name(), "position", cp.Pos, "state_dir", d.opts.StateDir)
-
-	started.Hostname = pl.hostname
-	pl.deliver(started)
-	if cfg.Main.DumpBlkInfoAtStart {
-		for _, b := range blocks {
-			pl.emit(blkInfoEvent(b, now))
-		}
-	}
-
-	runErr := d.loop(ctx, pl, items, opened, srcErr, store, stdout, &heartbeat)
-
-	// Clean stop: the source first, then whatever it had read, then the
-	// parser's open groups, then the sinks' queues, then the position.
-	d.notify("STOPPING=1")
-	stopSource()
-	for it := range items {
-		pl.handle(it)
-	}
-	if err := <-srcErr; runErr == nil && err != nil && !errors.Is(err, context.Canceled) {
-		runErr = fmt.Errorf("source %s: %w", d.src.Name(), err)
-	}
-	pl.closeParser()
-	for _, r := range runners {
-		r.closeQueue()
-	}
-	drained := make(chan struct{})
-	go func() { sinkWG.Wait(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(stopTimeout):
-		d.log.Error("sinks did not drain in time, stopping them", "timeout", stopTimeout)
-		cancelSinks()
-		<-drained
-	}
-	stopCheckpoints()
-	cpWG.Wait()
-	if err := pl.finalCheckpoint(st); err != nil {
-		d.log.Error("save position", "err", err)
-	}
-	stopIDs()
-	idWG.Wait()
-	if err := ids.Save(); err != nil {
-		d.log.Error("save identities", "err", err)
-	}
-	d.log.Info("stopped", "events", pl.emitted.Load())
-	return runErr
-}
-
-// loop is the pipeline goroutine: items from the source, the parser's
-// deadlines, reloads, housekeeping, until ctx ends or the source stops.
-func (d *Daemon) loop(ctx context.Context, pl *pipeline, items <-chan Item, opened <-chan struct{},
-	srcErr <-chan error, store, stdout *sinkRunner, heartbeat *atomic.Int64) error {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	var armed time.Time
-	// retryTimer looks held mount events up again (pipeline.retry).
-	retryTimer := time.NewTimer(time.Hour)
-	defer retryTimer.Stop()
-	var retryArmed time.Time
-	tick := time.NewTicker(housekeeping)
-	defer tick.Stop()
-	for {
-		deadline, at, due := pl.flushDue()
-		var timerC <-chan time.Time
-		if due {
-			if !at.Equal(armed) {
-				timer.Reset(time.Until(at))
-				armed = at
-			}
-			timerC = timer.C
-		}
-		var retryC <-chan time.Time
-		if at, ok := pl.retryDue(); ok {
-			if !at.Equal(retryArmed) {
-				retryTimer.Reset(time.Until(at))
-				retryArmed = at
-			}
-			retryC = retryTimer.C
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-opened:
-			opened = nil
-			if d.opts.BeforeReady != nil {
-				if err := d.opts.BeforeReady(ctx); err != nil {
-					return fmt.Errorf("before ready: %w", err)
-				}
-			}
-			d.notify("READY=1")
-			d.notify("STATUS=reading " + d.src.Name())
-			d.log.Info("ready", "source", d.src.Name())
-		case it, ok := <-items:
-			if !ok {
-				return nil // the source stopped; Run reports its error
-			}
-			pl.handle(it)
-		case <-timerC:
-			armed = time.Time{}
-			pl.flush(deadline)
-		case <-retryC:
-			retryArmed = time.Time{}
-			pl.retry(false)
-		case <-pl.mountChanged:
-			pl.mountsChanged()
-		case done := <-d.reloads:
-			done <- d.reload(pl, store, stdout)
-		case <-tick.C:
-			heartbeat.Store(time.Now().UnixNano())
-			for _, r := range pl.sinks {
-				r.flushShed()
-			}
-		}
-	}
-}
-
-// reload applies a new config to the running pipeline.
-func (d *Daemon) reload(pl *pipeline, store, stdout *sinkRunner) error {
-	cfg, err := loadConfig(d.opts.ConfigPath)
-	if err != nil {
-		d.log.Error("reload: keeping the config in force", "err", err)
-		return err
-	}
-	parser, err := d.opts.NewParser(cfg.Rules)
-	if err != nil {
-		d.log.Error("reload: keeping the config in force", "err", err)
-		return fmt.Errorf("build rules: %w", err)
-	}
-	pl.swapParser(parser)
-	d.mu.Lock()
-	d.cfg = cfg
-	d.mu.Unlock()
-	d.applySinks(cfg, store, stdout)
-	d.log.Info("reloaded", "config", configName(d.opts.ConfigPath), "rules", len(cfg.Rules))
-	return nil
-}
-
-// applySinks turns the stdout and journald sinks on or off as cfg says,
-// connecting to journald when it is first wanted. When journald cannot be
-// reached the store stays off and the reason is logged: a host without
-// journald still gets its events on stdout and the bus.
-func (d *Daemon) applySinks(cfg *config.Config, store, stdout *sinkRunner) {
-	stdout.on.Store(cfg.Main.NotifyStdout)
-	js := store.sink.(*JournalSink)
-	if cfg.Main.SaveToJournald && js.w == nil {
-		w, err := journal.NewWriter(d.opts.JournalSocket)
-		if err != nil {
-			d.log.Error("journald store unavailable, events are not stored", "err", err)
-		} else {
-			js.w = w
-		}
-	}
-	store.on.Store(cfg.Main.SaveToJournald && js.w != nil)
-}
-
-func (d *Daemon) closeStore(store *sinkRunner) {
-	if w, ok := store.sink.(*JournalSink).w.(*journal.Writer); ok && w != nil {
-		w.Close()
-	}
+	r.start(ctx)
+	defer r.background.stop()
+	d.log.Info("starting", "source", d.src.Name(), "position", r.cp.Pos, "state_dir", d.opts.StateDir)
+	r.begin()
+	return r.stop(r.loop(ctx))
 }
 
 func (d *Daemon) notify(state string) {

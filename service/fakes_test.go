@@ -145,6 +145,9 @@ func (s *memStore) Write(ev event.Event) error {
 	return nil
 }
 
+// Close implements EventWriter. A store outlives the daemons of a test.
+func (s *memStore) Close() error { return nil }
+
 func (s *memStore) events() []event.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()

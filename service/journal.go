@@ -2,15 +2,23 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 )
 
-// JournalSource reads the kernel's entries from the local journal
-// (journal.ReadKernel: sd-journal, so a build without cgo has none). Its
-// position is the journal cursor of the last entry: a restarted daemon
-// resumes after it, a first start reads the current boot from its start.
+// JournalSource reads the kernel's entries from the local journal, through
+// sd-journal (so a build without cgo has none: Run returns
+// sdjournal.ErrNoJournald). Its position is the journal cursor of the last
+// entry: a restarted daemon resumes after it, a first start reads the
+// current boot from its start.
 type JournalSource struct {
 	env SourceEnv
 }
@@ -25,14 +33,288 @@ func (s *JournalSource) Name() string { return "journal" }
 // Key implements Source.
 func (s *JournalSource) Key() string { return "journal" }
 
-// Run implements Source. The journal is open once ReadKernel reads, and
+// Run implements Source. The journal is open once readKernel reads, and
 // an error opening it ends Run, so opened is called before.
 func (s *JournalSource) Run(ctx context.Context, pos string, opened func(), fn func(Item) error) error {
 	opened()
-	return journal.ReadKernel(ctx, pos, func(rec parsers.Record, cursor string) error {
+	return readKernel(ctx, pos, func(rec parsers.Record, cursor string) error {
 		if rec.Hostname == "" {
 			rec.Hostname = s.env.Hostname
 		}
 		return fn(Item{Record: rec, Pos: cursor})
+	})
+}
+
+// readKernel follows the kernel's own entries in the local journal and
+// calls fn with each as a parsers.Record and the entry's cursor, until ctx
+// ends (then it returns ctx.Err()) or fn fails (then it returns that error).
+// It starts after the entry cursor names when cursor is not "" (an entry
+// rotated away since: at the next one still stored), else at the start of
+// the current boot, so lines logged before the daemon started are read
+// too. A caller that saves the cursor of each record it has handled and
+// passes the last one back resumes with nothing lost and nothing twice. A
+// cursor sd-journal cannot parse gives an error wrapping
+// sdjournal.ErrBadCursor. It sees a new entry within milliseconds when it
+// can read /dev/kmsg (kernelWait), else as late as journald tells (up to
+// about 250ms).
+func readKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, cursor string) error) error {
+	j, err := sdjournal.Open(sdjournal.Source{})
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if err := seekKernel(j, cursor); err != nil {
+		return err
+	}
+	// Without /dev/kmsg (no root, no such device) the follower waits on
+	// the journal alone. It is the host's /dev/kmsg, not one under
+	// --root: the journal read is the host's too.
+	w := &kernelWait{j: j}
+	if h, err := openKmsgHint("/dev/kmsg"); err == nil {
+		w.hint = h
+		hintCtx, stopHint := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); h.run(hintCtx) }()
+		defer func() { stopHint(); <-done }()
+	}
+	skip := cursor != ""
+	for {
+		ok, err := j.Next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if err := w.wait(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if skip {
+			// The first entry after seeking is the cursor's own, unless
+			// it has been rotated away.
+			skip = false
+			if j.TestCursor(cursor) {
+				continue
+			}
+		}
+		rec, cur, err := kernelEntry(j)
+		if err != nil {
+			return err
+		}
+		if err := fn(rec, cur); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// seekKernel watches j, keeps it to the kernel's entries, and places it
+// before the entry after cursor, or before the first of the current boot.
+func seekKernel(j sdjournal.Journal, cursor string) error {
+	if err := j.Wait(0); err != nil {
+		return err
+	}
+	matches := kernelMatches
+	if cursor == "" {
+		boot, err := j.BootID()
+		if err != nil {
+			return err
+		}
+		matches = append(slices.Clone(kernelMatches), fieldBootID+"="+boot)
+	}
+	for _, m := range matches {
+		if err := j.AddMatch(m); err != nil {
+			return err
+		}
+	}
+	if cursor != "" {
+		return j.SeekCursor(cursor)
+	}
+	return j.SeekHead()
+}
+
+// kernelEntry reads j's current entry, a kernel one.
+func kernelEntry(j sdjournal.Journal) (parsers.Record, string, error) {
+	fields := make(map[string][]byte, len(kernelFields))
+	for _, name := range kernelFields {
+		v, ok, err := j.Data(name)
+		if err != nil {
+			return parsers.Record{}, "", err
+		}
+		if ok {
+			fields[name] = v
+		}
+	}
+	rt, err := j.Realtime()
+	if err != nil {
+		return parsers.Record{}, "", err
+	}
+	cur, err := j.Cursor()
+	if err != nil {
+		return parsers.Record{}, "", err
+	}
+	rec, err := kernelRecord(fields, rt)
+	if err != nil {
+		return rec, "", fmt.Errorf("entry %s: %w", cur, err)
+	}
+	return rec, cur, nil
+}
+
+// The journal fields of a kernel entry (systemd.journal-fields(7)) that
+// make a parsers.Record.
+const (
+	fieldTransport       = "_TRANSPORT"
+	fieldFacility        = "SYSLOG_FACILITY"
+	fieldHostname        = "_HOSTNAME"
+	fieldSourceMonotonic = "_SOURCE_MONOTONIC_TIMESTAMP"
+	fieldKernelSubsystem = "_KERNEL_SUBSYSTEM"
+	fieldKernelDevice    = "_KERNEL_DEVICE"
+	fieldBootID          = "_BOOT_ID"
+)
+
+// kernelMatches select the kernel's own lines: journald reads them from
+// /dev/kmsg with _TRANSPORT=kernel, but lines a process writes to
+// /dev/kmsg (journald itself logs there when it runs without systemd)
+// arrive the same way with facility 1 (user) or more; only the kernel
+// logs with facility 0. Kernel entries never carry IS_PERIPETY.
+var kernelMatches = []string{fieldTransport + "=kernel", fieldFacility + "=0"}
+
+// kernelFields are read from each kernel entry.
+var kernelFields = []string{journal.FieldMessage, journal.FieldPriority, fieldFacility, fieldHostname,
+	fieldSourceMonotonic, fieldKernelSubsystem, fieldKernelDevice}
+
+// kernelRecord makes a Record of a kernel entry's fields (values without
+// the FIELD= prefix) and its __REALTIME_TIMESTAMP in µs. A field that does
+// not parse is an error; a missing one leaves its part of Record zero.
+func kernelRecord(fields map[string][]byte, realtime uint64) (parsers.Record, error) {
+	rec := parsers.Record{
+		Message:   string(fields[journal.FieldMessage]),
+		Hostname:  string(fields[fieldHostname]),
+		Subsystem: string(fields[fieldKernelSubsystem]),
+		Device:    string(fields[fieldKernelDevice]),
+	}
+	if realtime > 0 {
+		rec.Time = time.UnixMicro(int64(realtime))
+	}
+	num := func(field string, max uint64) (uint64, error) {
+		v, ok := fields[field]
+		if !ok {
+			return 0, nil
+		}
+		n, err := strconv.ParseUint(string(v), 10, 64)
+		if err != nil || n > max {
+			return 0, fmt.Errorf("kernel entry: bad %s %q", field, v)
+		}
+		return n, nil
+	}
+	level, err := num(journal.FieldPriority, 7)
+	if err != nil {
+		return rec, err
+	}
+	facility, err := num(fieldFacility, 23)
+	if err != nil {
+		return rec, err
+	}
+	mono, err := num(fieldSourceMonotonic, 1<<62/1000)
+	if err != nil {
+		return rec, err
+	}
+	rec.Level, rec.Facility = int(level), int(facility)
+	rec.Monotonic = time.Duration(mono) * time.Microsecond
+	return rec, nil
+}
+
+// Kernel entries reach the journal through journald reading /dev/kmsg, and
+// journald tells readers of new entries late: it coalesces the inotify
+// notifications of its writes (250ms in systemd 252), so sd_journal_wait
+// returns up to that long after an entry is in the file. The entries are
+// in the file (shared memory) long before; a reader that looks finds them.
+//
+// So the kernel follower watches /dev/kmsg itself: a record there is an
+// entry journald is about to store, and the follower looks at the journal
+// every hotPoll until hotSpan after the latest record. With nothing printed
+// it looks every sdjournal.WaitStep, as sd_journal_wait would have woken it.
+const (
+	hotPoll = 2 * time.Millisecond
+	hotSpan = 250 * time.Millisecond
+)
+
+// kernelWait waits for kernel entries in j: hinted by /dev/kmsg when hint
+// is set, else on the journal.
+type kernelWait struct {
+	j        sdjournal.Journal
+	hint     *kmsgHint
+	hotUntil time.Time
+}
+
+// wait returns when the journal may hold a new kernel entry: at once when
+// ctx ended (with ctx.Err()), hotPoll after the last wait while journald
+// may still be storing records the kernel printed, else when the kernel
+// prints or after sdjournal.WaitStep.
+func (w *kernelWait) wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if w.hint == nil {
+		if err := w.j.Wait(sdjournal.WaitStep); err != nil {
+			return err
+		}
+		return ctx.Err()
+	}
+	d := sdjournal.WaitStep
+	if time.Now().Before(w.hotUntil) {
+		d = hotPoll
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.hint.C:
+		w.hotUntil = time.Now().Add(hotSpan)
+	case <-t.C:
+	}
+	// Take in what changed in the journal's files (a rotation, a new
+	// file), without waiting.
+	if err := w.j.Wait(0); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// kmsgHint reports each record the kernel adds to /dev/kmsg from when it is
+// opened. Its records are not read as data: the journal is the source.
+type kmsgHint struct {
+	k *kmsgFile
+	// C receives a value when records came since the last receive.
+	C chan struct{}
+}
+
+// openKmsgHint opens path (/dev/kmsg) past its newest record.
+func openKmsgHint(path string) (*kmsgHint, error) {
+	k, err := openKmsg(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.seek(unix.SEEK_END); err != nil {
+		k.Close()
+		return nil, err
+	}
+	return &kmsgHint{k: k, C: make(chan struct{}, 1)}, nil
+}
+
+// run signals C for each record until ctx ends or a read fails, then closes
+// the file. A failed read leaves the follower with its slow wait; it is not
+// an error of the follower's.
+func (h *kmsgHint) run(ctx context.Context) {
+	defer h.k.Close()
+	h.k.read(ctx, func([]byte) error {
+		select {
+		case h.C <- struct{}{}:
+		default:
+		}
+		return nil
 	})
 }

@@ -51,48 +51,28 @@ func (s *KmsgSource) Run(ctx context.Context, pos string, opened func(), fn func
 	if err != nil {
 		return err
 	}
-	p := s.env.path("/dev/kmsg")
-	// O_NONBLOCK puts the file in the runtime poller, so that a read
-	// deadline can stop a blocked read when ctx ends.
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	k, err := openKmsg(s.env.path("/dev/kmsg"))
 	if err != nil {
-		return fmt.Errorf("open kmsg: %w", err)
+		return err
 	}
-	defer f.Close()
+	defer k.Close()
 
 	var next uint64 // the sequence number expected next, when known
 	known := false
 	if savedBoot, seq, ok := parseKmsgPos(pos); ok && savedBoot == bootID {
 		next, known = seq+1, true
-	} else if _, err := unix.Seek(int(f.Fd()), 0, unix.SEEK_DATA); err != nil {
-		return fmt.Errorf("seek %q to the oldest record: %w", p, err)
+	} else if err := k.seek(unix.SEEK_DATA); err != nil {
+		return err
 	}
 	opened()
-	stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })
-	defer stop()
-
-	buf := make([]byte, kmsgBufSize)
-	for {
-		n, err := f.Read(buf)
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case errors.Is(err, syscall.EPIPE):
-			// Records were overwritten before we read them; the next
-			// read returns the oldest left, and the gap says how many.
-			continue
-		case err == io.EOF:
-			return fmt.Errorf("read %q: unexpected end of file", p)
-		case err != nil:
-			return fmt.Errorf("read %q: %w", p, err)
-		}
-		rec, err := logfmt.DecodeKmsg(buf[:n])
+	return k.read(ctx, func(b []byte) error {
+		rec, err := logfmt.DecodeKmsg(b)
 		if err != nil {
-			s.env.Log.Warn("undecodable kmsg record", "record", string(buf[:n]), "err", err)
-			continue
+			s.env.Log.Warn("undecodable kmsg record", "record", string(b), "err", err)
+			return nil
 		}
 		if known && rec.Seq < next {
-			continue // handled before the restart
+			return nil // handled before the restart
 		}
 		rec.Time = boot.Add(rec.Monotonic)
 		if known && rec.Seq > next {
@@ -103,16 +83,75 @@ func (s *KmsgSource) Run(ctx context.Context, pos string, opened func(), fn func
 		}
 		next, known = rec.Seq+1, true
 		if rec.Facility != 0 {
-			continue // written by userspace, never a kernel line
+			return nil // written by userspace, never a kernel line
 		}
 		if rec.Hostname == "" {
 			rec.Hostname = s.env.Hostname
 		}
-		if err := fn(Item{Record: rec, Pos: kmsgPos(bootID, rec.Seq)}); err != nil {
+		return fn(Item{Record: rec, Pos: kmsgPos(bootID, rec.Seq)})
+	})
+}
+
+// kmsgFile is /dev/kmsg open for reading: each read(2) returns one whole
+// record, or fails with EPIPE when records were overwritten in the ring
+// before they were read (Documentation/ABI/testing/dev-kmsg).
+type kmsgFile struct {
+	f    *os.File
+	path string
+}
+
+// openKmsg opens path, a /dev/kmsg, at the first record the ring holds.
+func openKmsg(path string) (*kmsgFile, error) {
+	// O_NONBLOCK puts the file in the runtime poller, so that a read
+	// deadline can stop a blocked read when ctx ends.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open kmsg: %w", err)
+	}
+	return &kmsgFile{f: f, path: path}, nil
+}
+
+// seek moves to the oldest record the ring holds (unix.SEEK_DATA) or past
+// the newest (unix.SEEK_END).
+func (k *kmsgFile) seek(whence int) error {
+	if _, err := unix.Seek(int(k.f.Fd()), 0, whence); err != nil {
+		where := "to the oldest record"
+		if whence == unix.SEEK_END {
+			where = "past the newest record"
+		}
+		return fmt.Errorf("seek %q %s: %w", k.path, where, err)
+	}
+	return nil
+}
+
+// read calls fn with each record until ctx ends (then it returns
+// ctx.Err()), a read fails, or fn fails (then it returns fn's error as
+// is). The record is valid until fn returns. An overrun is passed over: the
+// next read returns the oldest record left, and the gap in the sequence
+// numbers says how many were lost.
+func (k *kmsgFile) read(ctx context.Context, fn func(record []byte) error) error {
+	stop := context.AfterFunc(ctx, func() { k.f.SetReadDeadline(time.Now()) })
+	defer stop()
+	buf := make([]byte, kmsgBufSize)
+	for {
+		n, err := k.f.Read(buf)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, syscall.EPIPE):
+			continue
+		case err == io.EOF:
+			return fmt.Errorf("read %q: unexpected end of file", k.path)
+		case err != nil:
+			return fmt.Errorf("read %q: %w", k.path, err)
+		}
+		if err := fn(buf[:n]); err != nil {
 			return err
 		}
 	}
 }
+
+func (k *kmsgFile) Close() error { return k.f.Close() }
 
 // overrunEvent reports the records from seq first up to (not including)
 // seq next as lost.

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -23,7 +22,8 @@ const statusEvery = 10 * time.Second
 // watchdog (WATCHDOG_USEC, sd_watchdog_enabled(3)), sends WATCHDOG=1 at half
 // its interval as long as the pipeline goroutine's heartbeat is fresh: a
 // stuck pipeline stops the keep-alives and lets systemd restart it.
-func (d *Daemon) keepAlive(ctx context.Context, heartbeat *atomic.Int64, pl *pipeline) {
+func (r *run) keepAlive(ctx context.Context) {
+	d := r.d
 	interval, err := daemon.SdWatchdogEnabled(false)
 	if err != nil {
 		d.log.Warn("watchdog settings", "err", err)
@@ -41,14 +41,14 @@ func (d *Daemon) keepAlive(ctx context.Context, heartbeat *atomic.Int64, pl *pip
 			return
 		case now := <-t.C:
 			if interval > 0 {
-				if age := now.Sub(time.Unix(0, heartbeat.Load())); age < interval {
+				if age := now.Sub(time.Unix(0, r.heartbeat.Load())); age < interval {
 					d.notify("WATCHDOG=1")
 				} else {
 					d.log.Error("pipeline stuck, withholding watchdog keep-alive", "since", age)
 				}
 			}
 			if now.Sub(lastStatus) >= statusEvery {
-				d.notify(fmt.Sprintf("STATUS=reading %s, %d events", d.src.Name(), pl.emitted.Load()))
+				d.notify(fmt.Sprintf("STATUS=reading %s, %d events", d.src.Name(), r.pl.emitted.Load()))
 				lastStatus = now
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -40,9 +39,9 @@ func eventID(sourceKey string, ev *event.Event) string {
 	return uuid.NewSHA1(idNamespace, []byte(key)).String()
 }
 
-// pending is a checkpoint waiting for the durable sinks to deliver every
-// event up to seq.
-type pending struct {
+// offeredCheckpoint is a checkpoint waiting for the durable sinks to
+// deliver every event up to seq.
+type offeredCheckpoint struct {
 	cp  Checkpoint
 	seq uint64
 }
@@ -75,33 +74,11 @@ type pipeline struct {
 	lastTime time.Time
 	lastWall time.Time
 
-	// held are events not delivered yet, in emission order: live mount
-	// events whose mount does not show in mountinfo yet (resolve.go), and
-	// behind each the later events of its device, so that a device's
-	// events keep their order (its unmount never comes out before its
-	// mount, and takes the mount point its mount found); such a later
-	// event ends the wait. Other devices'
-	// events are not held: seq numbers are given at delivery, so seq
-	// order is delivery order, which may differ from record order across
-	// devices by up to mountWait.
-	held []*heldEvent
-	// mountChanged, while a held mount event waits, is the resolver's
-	// notice of a change of the mount table since it was last looked up
-	// (nil when the resolver gives none): the pipeline goroutine then
-	// looks again (mountsChanged).
-	mountChanged <-chan struct{}
+	// mounts holds the events waiting for a mount to show (mountwait.go).
+	mounts mountWaits
 
 	cpMu   sync.Mutex
-	latest *pending
-}
-
-// heldEvent is an event of pipeline.held.
-type heldEvent struct {
-	ev event.Event
-	// waiting is set for a mount event looked up again at retryAt, until
-	// until; the others wait for the one of their device ahead of them.
-	waiting        bool
-	retryAt, until time.Time
+	latest *offeredCheckpoint
 }
 
 // handle takes one source item through the pipeline.
@@ -122,21 +99,11 @@ func (p *pipeline) handle(it Item) {
 	p.lastPos = it.Pos
 	p.lastWall = time.Now()
 	if it.Own == nil {
-		p.lastTime = recordTime(&it.Record)
+		p.lastTime = parsers.RecordClock(it.Record)
 	} else {
 		p.lastTime = it.Own.Timestamp
 	}
 	p.offerCheckpoint()
-}
-
-// recordTime is a record's time on the parser's clock: its wall-clock time,
-// or for a log that has none, its time since boot counted from the zero
-// time.
-func recordTime(rec *parsers.Record) time.Time {
-	if !rec.Time.IsZero() {
-		return rec.Time
-	}
-	return time.Time{}.Add(rec.Monotonic)
 }
 
 // flushDue says when the parser next has work: deadline is in record time,
@@ -177,16 +144,16 @@ func (p *pipeline) swapParser(next Parser) {
 // saved. While a group is open the checkpoint stays at the position before
 // its first record, so a crash re-reads the whole group.
 func (p *pipeline) offerCheckpoint() {
-	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open || len(p.held) > 0 {
+	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open || len(p.mounts.held) > 0 {
 		return
 	}
 	p.cpMu.Lock()
-	p.latest = &pending{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime}, seq: p.emitted.Load()}
+	p.latest = &offeredCheckpoint{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime}, seq: p.emitted.Load()}
 	p.cpMu.Unlock()
 }
 
 // latestCheckpoint is called from the checkpointer goroutine.
-func (p *pipeline) latestCheckpoint() *pending {
+func (p *pipeline) latestCheckpoint() *offeredCheckpoint {
 	p.cpMu.Lock()
 	defer p.cpMu.Unlock()
 	return p.latest
@@ -211,35 +178,29 @@ func (p *pipeline) emit(ev event.Event) {
 		p.log.Debug("event already stored before restart", "event_id", ev.EventID, "event_type", ev.EventType)
 		return
 	}
-	if p.holds(ev.Kdev) {
-		// A further line of the device (its unmount, say) means the moment
-		// of the mount has passed: one which has not shown by now is in
-		// another mount namespace or already gone.
-		p.held = append(p.held, &heldEvent{ev: ev})
-		now := p.res.now()
-		for _, h := range p.held {
-			if h.waiting && h.ev.Kdev == ev.Kdev {
-				h.retryAt, h.until = now, now
-			}
-		}
+	now := p.res.now()
+	if p.mounts.holds(ev.Kdev) {
+		p.mounts.behind(ev, now)
 		p.retry(false)
 		return
 	}
-	p.place(ev, true)
+	p.place(ev, now.Add(mountWait))
 }
 
-// place resolves ev and delivers it, or, when wait is set and it is a live
-// mount event whose mount does not show yet, holds it to be looked up
-// again.
-func (p *pipeline) place(ev event.Event, wait bool) {
+// place is the one way an event goes from emission to the sinks: it looks
+// ev's device up, resolves ev, links it to its root cause and delivers it;
+// unless ev is a live mount event whose mount does not show yet and until
+// has not passed: then it is held, to be placed again (retry).
+func (p *pipeline) place(ev event.Event, until time.Time) {
+	now := p.res.now()
+	wait := mountEvents[ev.EventType] && now.Before(until)
 	var notice <-chan struct{}
-	if wait && mountEvents[ev.EventType] {
+	if wait {
 		notice = p.res.mountNotice() // before the lookup, so no change is missed
 	}
 	l := p.res.lookUp(&ev)
 	if wait && p.res.awaitsMount(&ev, l) {
-		now := p.res.now()
-		p.held = append(p.held, &heldEvent{ev: ev, waiting: true, retryAt: now.Add(p.awaitMount(notice)), until: now.Add(mountWait)})
+		p.mounts.await(ev, now, until, notice)
 		return
 	}
 	owners := p.res.resolve(&ev, l)
@@ -247,88 +208,34 @@ func (p *pipeline) place(ev event.Event, wait bool) {
 	p.deliver(ev)
 }
 
-// awaitMount keeps notice, taken before a lookup that found no mount yet,
-// as the notice to wait for, unless an older one is kept, and says when to
-// look again without one.
-func (p *pipeline) awaitMount(notice <-chan struct{}) time.Duration {
-	if p.mountChanged == nil {
-		p.mountChanged = notice
-	}
-	if notice == nil {
-		return mountRetry
-	}
-	return mountRetryNotified
-}
-
-// mountsChanged looks every held mount event up again now: the mount
-// table changed.
+// mountsChanged places every held mount event again now: the mount table
+// changed.
 func (p *pipeline) mountsChanged() {
-	p.mountChanged = nil
-	now := p.res.now()
-	for _, h := range p.held {
-		if h.waiting {
-			h.retryAt = now
-		}
-	}
+	p.mounts.changed(p.res.now())
 	p.retry(false)
 }
 
-// holds says whether an event of device kdev is held.
-func (p *pipeline) holds(kdev string) bool {
-	if kdev == "" {
-		return false
-	}
-	for _, h := range p.held {
-		if h.ev.Kdev == kdev {
-			return true
-		}
-	}
-	return false
-}
-
-// retryDue says when a held mount event is next looked up again
-// (wall-clock time).
-func (p *pipeline) retryDue() (at time.Time, ok bool) {
-	for _, h := range p.held {
-		if h.waiting && (!ok || h.retryAt.Before(at)) {
-			at, ok = h.retryAt, true
-		}
-	}
-	return at, ok
-}
-
-// retry looks the held mount events that are due up again, and delivers
-// each whose mount shows or whose wait is over, then the events held
-// behind it. With force (a stop, a reload) it delivers every held event
-// now, as resolved now.
+// retry places again the held mount events that are due, each delivered
+// once its mount shows or its wait is over, then the events held behind
+// it. With force (a stop, a reload) it delivers every held event now, as
+// resolved now.
 func (p *pipeline) retry(force bool) {
 	now := p.res.now()
-	old := p.held
-	p.held = nil
-	for _, h := range old {
+	for _, h := range p.mounts.take() {
 		switch {
-		case !h.waiting && p.holds(h.ev.Kdev):
-			p.held = append(p.held, h)
-		case !h.waiting:
-			p.place(h.ev, !force)
-		case !force && now.Before(h.retryAt):
-			p.held = append(p.held, h)
+		case !h.waiting && p.mounts.holds(h.ev.Kdev):
+			p.mounts.keep(h) // still behind one of its device
+		case h.waiting && !force && now.Before(h.retryAt):
+			p.mounts.keep(h)
+		case force:
+			p.place(h.ev, time.Time{})
+		case h.waiting:
+			p.place(h.ev, h.until)
 		default:
-			notice := p.res.mountNotice()
-			l := p.res.lookUp(&h.ev)
-			if !force && now.Before(h.until) && p.res.awaitsMount(&h.ev, l) {
-				h.retryAt = now.Add(p.awaitMount(notice))
-				p.held = append(p.held, h)
-				continue
-			}
-			owners := p.res.resolve(&h.ev, l)
-			p.res.linkRootCause(&h.ev, owners)
-			p.deliver(h.ev)
+			p.place(h.ev, now.Add(mountWait))
 		}
 	}
-	if !slices.ContainsFunc(p.held, func(h *heldEvent) bool { return h.waiting }) {
-		p.mountChanged = nil
-	}
+	p.mounts.settle()
 	p.offerCheckpoint()
 }
 
@@ -361,7 +268,7 @@ func (p *pipeline) delivered() uint64 {
 func (p *pipeline) runCheckpoints(ctx context.Context, st *StateDir, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var target, saved *pending
+	var target, saved *offeredCheckpoint
 	for {
 		select {
 		case <-ctx.Done():

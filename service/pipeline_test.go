@@ -11,6 +11,59 @@ import (
 	"github.com/peripety/peripety/sysfs"
 )
 
+// heldOut is what TestHeldMountEvent looks at in an event delivered.
+type heldOut struct{ Type, Kdev, MountPoint string }
+
+// heldMountCase is a case of TestHeldMountEvent.
+type heldMountCase struct {
+	name string
+	// mountShows is when (after t0) the mount of loop0 shows; 0: never.
+	mountShows time.Duration
+	// run is how long the pipeline runs after the events, in retry
+	// steps, before it closes.
+	run time.Duration
+	// unmount: the device's unmount line comes after the run.
+	unmount bool
+	want    []heldOut
+}
+
+func heldMountCases() []heldMountCase {
+	return []heldMountCase{{
+		name:       "mount shows",
+		mountShows: 5 * time.Millisecond,
+		run:        20 * time.Millisecond,
+		unmount:    true,
+		want: []heldOut{
+			{"BLK_IO_ERROR", "loop1", ""},
+			{"FS_MOUNTED", "loop0", "/mnt/a"},
+			{"FS_UNMOUNTED", "loop0", "/mnt/a"},
+		},
+	}, {
+		name:    "mount never shows",
+		run:     2 * mountWait,
+		unmount: true,
+		want: []heldOut{
+			{"BLK_IO_ERROR", "loop1", ""},
+			{"FS_MOUNTED", "loop0", ""},
+			{"FS_UNMOUNTED", "loop0", ""},
+		},
+	}, {
+		name:    "a later line of the device ends the wait",
+		unmount: true,
+		want: []heldOut{
+			{"BLK_IO_ERROR", "loop1", ""},
+			{"FS_MOUNTED", "loop0", ""},
+			{"FS_UNMOUNTED", "loop0", ""},
+		},
+	}, {
+		name: "closed while held",
+		want: []heldOut{
+			{"BLK_IO_ERROR", "loop1", ""},
+			{"FS_MOUNTED", "loop0", ""},
+		},
+	}}
+}
+
 // TestHeldMountEvent: a live mount event whose mount does not show yet is
 // held while other devices' events are delivered; it comes out once the
 // mount shows, once mountWait is over, when a later line of its device
@@ -23,52 +76,7 @@ func TestHeldMountEvent(t *testing.T) {
 	ev := func(typ, kdev string) event.Event {
 		return event.Event{EventType: typ, SubSystem: event.SubXFS, Kdev: kdev, Severity: event.Info, Timestamp: t0, Msg: typ}
 	}
-	type out struct{ Type, Kdev, MountPoint string }
-	tests := []struct {
-		name string
-		// mountShows is when (after t0) the mount of loop0 shows; 0: never.
-		mountShows time.Duration
-		// run is how long the pipeline runs after the events, in retry
-		// steps, before it closes.
-		run time.Duration
-		// unmount: the device's unmount line comes after the run.
-		unmount bool
-		want    []out
-	}{{
-		name:       "mount shows",
-		mountShows: 5 * time.Millisecond,
-		run:        20 * time.Millisecond,
-		unmount:    true,
-		want: []out{
-			{"BLK_IO_ERROR", "loop1", ""},
-			{"FS_MOUNTED", "loop0", "/mnt/a"},
-			{"FS_UNMOUNTED", "loop0", "/mnt/a"},
-		},
-	}, {
-		name:    "mount never shows",
-		run:     2 * mountWait,
-		unmount: true,
-		want: []out{
-			{"BLK_IO_ERROR", "loop1", ""},
-			{"FS_MOUNTED", "loop0", ""},
-			{"FS_UNMOUNTED", "loop0", ""},
-		},
-	}, {
-		name:    "a later line of the device ends the wait",
-		unmount: true,
-		want: []out{
-			{"BLK_IO_ERROR", "loop1", ""},
-			{"FS_MOUNTED", "loop0", ""},
-			{"FS_UNMOUNTED", "loop0", ""},
-		},
-	}, {
-		name: "closed while held",
-		want: []out{
-			{"BLK_IO_ERROR", "loop1", ""},
-			{"FS_MOUNTED", "loop0", ""},
-		},
-	}}
-	for _, tt := range tests {
+	for _, tt := range heldMountCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			st := NewStateDirMust(t, t.TempDir())
 			ids, err := OpenIdentityStore(st)
@@ -77,7 +85,7 @@ func TestHeldMountEvent(t *testing.T) {
 			}
 			now := t0
 			res := &fakeResolver{devs: map[string]sysfs.BlockInfo{"loop0": loop("loop0", ""), "loop1": loop("loop1", "")}}
-			sink := newSinkRunner(NewStdoutSink(&syncBuffer{}), true, 16, 0, slog.New(slog.DiscardHandler))
+			sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 			sink.on.Store(true)
 			p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
 				res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
@@ -85,7 +93,7 @@ func TestHeldMountEvent(t *testing.T) {
 			p.emit(ev("FS_MOUNTED", "loop0"))
 			p.emit(ev("BLK_IO_ERROR", "loop1"))
 			for now.Sub(t0) < tt.run {
-				at, ok := p.retryDue()
+				at, ok := p.mounts.due()
 				if !ok {
 					break
 				}
@@ -99,19 +107,19 @@ func TestHeldMountEvent(t *testing.T) {
 			}
 			if tt.unmount {
 				p.emit(ev("FS_UNMOUNTED", "loop0"))
-				if len(p.held) > 0 {
-					t.Errorf("%d events still held after a later line of the device", len(p.held))
+				if len(p.mounts.held) > 0 {
+					t.Errorf("%d events still held after a later line of the device", len(p.mounts.held))
 				}
 			}
 			p.closeParser()
-			if len(p.held) > 0 {
-				t.Errorf("%d events still held after closeParser", len(p.held))
+			if len(p.mounts.held) > 0 {
+				t.Errorf("%d events still held after closeParser", len(p.mounts.held))
 			}
 			close(sink.q)
-			var got []out
+			var got []heldOut
 			var seq []uint64
 			for q := range sink.q {
-				got = append(got, out{q.ev.EventType, q.ev.Kdev, q.ev.Ext("mount_point")})
+				got = append(got, heldOut{q.ev.EventType, q.ev.Kdev, q.ev.Ext("mount_point")})
 				seq = append(seq, q.ev.Seq)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
@@ -162,27 +170,27 @@ func TestHeldMountEventNotified(t *testing.T) {
 		fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{"loop0": {KernelName: "loop0", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop0"}}},
 		notice:       make(chan struct{}),
 	}
-	sink := newSinkRunner(NewStdoutSink(&syncBuffer{}), true, 16, 0, slog.New(slog.DiscardHandler))
+	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 	sink.on.Store(true)
 	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
 		res: &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}}
 
 	p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: event.SubXFS, Kdev: "loop0", Severity: event.Info, Timestamp: t0})
-	if len(p.held) != 1 || p.mountChanged == nil {
-		t.Fatalf("held %d events, notice %v: want the mount event held, waiting for the notice", len(p.held), p.mountChanged)
+	if len(p.mounts.held) != 1 || p.mounts.notice == nil {
+		t.Fatalf("held %d events, notice %v: want the mount event held, waiting for the notice", len(p.mounts.held), p.mounts.notice)
 	}
-	if at, _ := p.retryDue(); at.Sub(t0) != mountRetryNotified {
+	if at, _ := p.mounts.due(); at.Sub(t0) != mountRetryNotified {
 		t.Errorf("next look-up %v after the event, want %v", at.Sub(t0), mountRetryNotified)
 	}
 	res.mount("loop0", "/mnt/a")
 	select {
-	case <-p.mountChanged:
+	case <-p.mounts.notice:
 	default:
 		t.Fatal("the pipeline's notice is not closed by the mount")
 	}
 	p.mountsChanged()
-	if len(p.held) != 0 || p.mountChanged != nil {
-		t.Fatalf("after the notice: %d events held, notice %v; want none", len(p.held), p.mountChanged)
+	if len(p.mounts.held) != 0 || p.mounts.notice != nil {
+		t.Fatalf("after the notice: %d events held, notice %v; want none", len(p.mounts.held), p.mounts.notice)
 	}
 	close(sink.q)
 	q := <-sink.q

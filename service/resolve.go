@@ -28,18 +28,6 @@ const (
 	rootCauseWindow = 5 * time.Second
 	// maxRecentErrors bounds the errors kept for root-cause links.
 	maxRecentErrors = 256
-	// mountRetry and mountWait: the kernel prints a mount line before the
-	// mount shows in mountinfo, so a live mount event without a mount
-	// point is looked up again as soon as the resolver tells of a change
-	// of the mount table, else every mountRetry (every mountRetryNotified
-	// when it tells, in case a notice went astray), for at most mountWait
-	// (a mount undone at once never shows). Meanwhile the event is held,
-	// and the events of its device behind it; other devices' events go on
-	// (pipeline.go). The look-ups are cheap: the resolver's cache holds,
-	// and only its mount points follow the mount table.
-	mountRetry         = 2 * time.Millisecond
-	mountRetryNotified = 25 * time.Millisecond
-	mountWait          = 100 * time.Millisecond
 	// attachSlack: a device is first seen a little after the lines it
 	// prints as it appears (a loop device's capacity change), so only a
 	// device first seen later than this after an event is taken to have
@@ -48,24 +36,6 @@ const (
 	// liveAge is how recent a record must be to be taken as live.
 	liveAge = 5 * time.Second
 )
-
-// MountNotifier is a Resolver that tells of changes of the mount table
-// (*sysfs.Resolver while it watches).
-type MountNotifier interface {
-	// MountsChanged returns a channel closed at the next change of the
-	// mount table, after which lookups show it, or nil when it cannot
-	// tell.
-	MountsChanged() <-chan struct{}
-}
-
-// mountNotice returns the resolver's notice of the next change of the
-// mount table, nil when it gives none.
-func (rs *resolution) mountNotice() <-chan struct{} {
-	if n, ok := rs.r.(MountNotifier); ok {
-		return n.MountsChanged()
-	}
-	return nil
-}
 
 // resolution fills in the identity of events and links them to their
 // root cause. It is used by the pipeline goroutine only.
@@ -115,12 +85,6 @@ func (rs *resolution) lookUp(ev *event.Event) lookup {
 	}
 	info, ext, err := rs.r.ForEvent(ev.Kdev)
 	return lookup{info: info, ext: ext, err: err}
-}
-
-// awaitsMount says whether ev is a live mount event whose mount does not
-// show in l yet: it is worth looking up again shortly.
-func (rs *resolution) awaitsMount(ev *event.Event, l lookup) bool {
-	return ev.Kdev != "" && l.err == nil && mountEvents[ev.EventType] && l.info.MountPoint == "" && rs.now().Sub(ev.Timestamp) < liveAge
 }
 
 // resolve fills ev's device identity from l, the resolver's answer for
@@ -186,10 +150,6 @@ func (rs *resolution) fsUUID(ev *event.Event, id Identity) {
 	}
 	ev.SetExt("uuid", id.FSUUID)
 }
-
-// mountEvents are printed by the kernel before the mount shows in
-// mountinfo.
-var mountEvents = map[string]bool{"FS_MOUNTED": true, "FS_REMOUNTED": true, "FS_REMOUNT_READ_ONLY": true}
 
 func ownerNames(info sysfs.BlockInfo) []string {
 	names := make([]string, 0, len(info.Owners))

@@ -1,21 +1,19 @@
 package service
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 )
 
@@ -27,6 +25,52 @@ type Sink interface {
 	// Emit delivers one event. An error is logged and the event counted as
 	// lost to this sink; it does not stop the pipeline.
 	Emit(ctx context.Context, ev event.Event) error
+	// Close releases what the sink holds. The daemon calls it once, when
+	// Run ends and the sink's queue is delivered.
+	Close() error
+}
+
+// readySink is a Sink with work to do once the source is open and before
+// the daemon tells the service manager it is ready: the D-Bus sink owns its
+// bus name there. Ready returns once that is done; what it starts runs
+// until Close.
+type readySink interface {
+	Sink
+	Ready(ctx context.Context) error
+}
+
+// sinkKind is one row of sinkKinds.
+type sinkKind struct {
+	name string
+	// durable sinks keep a copy of the events: a checkpoint waits for
+	// them, and the pipeline waits storeStall for room in their queue
+	// before it sheds.
+	durable bool
+	// store marks the event store: the sink whose events Query and the
+	// read-back after a restart read (Options.StoredEvents).
+	store bool
+	// byOptions, when set, says whether the daemon's options want the
+	// sink. Such a sink is opened as Run starts, and an error opening it
+	// ends Run.
+	byOptions func(o *Options) bool
+	// byConfig, when set, says whether the config wants the sink. Such a
+	// sink is opened when the config first wants it; an error opening it
+	// is logged and leaves it off until a reload tries again (a host
+	// without journald still gets its events on stdout and the bus).
+	byConfig func(c *config.Main) bool
+	// open opens the sink.
+	open func(d *Daemon) (Sink, error)
+}
+
+// sinkKinds are the sinks the pipeline delivers to, in this order, with
+// what enables each. A new sink is a file with its type and a row here.
+var sinkKinds = []sinkKind{
+	{name: "journald", durable: true, store: true, open: openJournalSink,
+		byConfig: func(c *config.Main) bool { return c.SaveToJournald }},
+	{name: "stdout", durable: true, open: openStdoutSink,
+		byConfig: func(c *config.Main) bool { return c.NotifyStdout }},
+	{name: "dbus", open: openBusSink,
+		byOptions: func(o *Options) bool { return o.Bus.Kind != "" && o.Bus.Kind != "none" }},
 }
 
 // EventShed is the type of the event that stands for events a slow sink
@@ -43,6 +87,8 @@ type queued struct {
 // sinkRunner owns one sink: a bounded queue, the goroutine that drains it,
 // and the tally of what had to be shed while the queue was full.
 type sinkRunner struct {
+	name string
+	// sink is nil until the sink is opened; it is set before on.
 	sink Sink
 	log  *slog.Logger
 	// durable sinks hold the stored copy: a checkpoint waits for them.
@@ -62,9 +108,9 @@ type sinkRunner struct {
 	shed shedTally
 }
 
-func newSinkRunner(s Sink, durable bool, queueLen int, stall time.Duration, log *slog.Logger) *sinkRunner {
-	return &sinkRunner{sink: s, durable: durable, stall: stall, q: make(chan queued, queueLen),
-		log: log.With("sink", s.Name())}
+func newSinkRunner(name string, durable bool, queueLen int, stall time.Duration, log *slog.Logger) *sinkRunner {
+	return &sinkRunner{name: name, durable: durable, stall: stall, q: make(chan queued, queueLen),
+		log: log.With("sink", name)}
 }
 
 // offer queues ev, or sheds it when the queue stays full. Events shed are
@@ -100,7 +146,7 @@ func (r *sinkRunner) flushShed() bool {
 		return true
 	}
 	select {
-	case r.q <- queued{ev: r.shed.event(r.sink.Name()), upTo: r.shed.lastSeq}:
+	case r.q <- queued{ev: r.shed.event(r.name), upTo: r.shed.lastSeq}:
 		r.shed = shedTally{}
 		return true
 	default:
@@ -112,7 +158,7 @@ func (r *sinkRunner) flushShed() bool {
 // the queue; run returns once it has drained it.
 func (r *sinkRunner) closeQueue() {
 	if r.shed.events > 0 {
-		r.q <- queued{ev: r.shed.event(r.sink.Name()), upTo: r.shed.lastSeq}
+		r.q <- queued{ev: r.shed.event(r.name), upTo: r.shed.lastSeq}
 		r.shed = shedTally{}
 	}
 	close(r.q)
@@ -176,71 +222,3 @@ func (t *shedTally) event(sink string) event.Event {
 	ev.SetExt("event_types", strings.Join(parts, ","))
 	return ev
 }
-
-// StdoutSink writes each event as one JSON line (notify_stdout).
-type StdoutSink struct {
-	mu  sync.Mutex
-	w   *bufio.Writer
-	buf []byte
-}
-
-// NewStdoutSink writes to w.
-func NewStdoutSink(w io.Writer) *StdoutSink { return &StdoutSink{w: bufio.NewWriter(w)} }
-
-// Name implements Sink.
-func (s *StdoutSink) Name() string { return "stdout" }
-
-// Emit implements Sink: the line is flushed before Emit returns, so that
-// what is delivered is written.
-func (s *StdoutSink) Emit(ctx context.Context, ev event.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var err error
-	if s.buf, err = ev.AppendJSON(s.buf[:0]); err != nil {
-		return fmt.Errorf("encode event %s: %w", ev.EventID, err)
-	}
-	s.w.Write(s.buf)
-	s.w.WriteByte('\n')
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("write event to stdout: %w", err)
-	}
-	return nil
-}
-
-// EventWriter is the journald store as the journal sink uses it
-// (*journal.Writer).
-type EventWriter interface {
-	Write(ev event.Event) error
-}
-
-// JournalSink stores events in journald (save_to_journald).
-type JournalSink struct {
-	w EventWriter
-}
-
-// Name implements Sink.
-func (s *JournalSink) Name() string { return "journald" }
-
-// Emit implements Sink. A failed send is tried again a few times, for a
-// journald that is restarting.
-func (s *JournalSink) Emit(ctx context.Context, ev event.Event) error {
-	var err error
-	for try := range journalTries {
-		if err = s.w.Write(ev); err == nil {
-			return nil
-		}
-		if try < journalTries-1 {
-			select {
-			case <-ctx.Done():
-				return err
-			case <-time.After(journalRetryWait << try):
-			}
-		}
-	}
-	return err
-}
-
-const (
-	journalTries     = 4
-	journalRetryWait = 50 * time.Millisecond
-)

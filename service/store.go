@@ -22,10 +22,11 @@ import (
 // before it died (journald reads its socket in order): marker is an event
 // this run stored first, and once it can be read back so can everything
 // sent before it.
-func (d *Daemon) storedSince(ctx context.Context, store *sinkRunner, since time.Time, marker string) (map[string]int, error) {
-	if !store.on.Load() || d.opts.StoredEvents == nil {
+func (r *run) storedSince(ctx context.Context, since time.Time, marker string) (map[string]int, error) {
+	if !r.storing() {
 		return nil, nil
 	}
+	d := r.d
 	deadline := time.Now().Add(markerWait)
 	for {
 		evs, err := d.opts.StoredEvents(ctx, event.Filter{EventID: marker, Limit: 1})
@@ -57,6 +58,16 @@ func (d *Daemon) storedSince(ctx context.Context, store *sinkRunner, since time.
 	return ids, nil
 }
 
+// storing says whether the event store's sink is on.
+func (r *run) storing() bool {
+	for i, k := range sinkKinds {
+		if k.store && r.sinks[i].on.Load() {
+			return true
+		}
+	}
+	return false
+}
+
 // markerWait bounds the wait for the start event to be readable.
 const markerWait = 5 * time.Second
 
@@ -84,9 +95,57 @@ func startedEvent(source, pos string, at time.Time) event.Event {
 	return ev
 }
 
-// storedInJournal reads events back from the journald store.
-func storedInJournal(src journal.Source) func(ctx context.Context, f event.Filter) ([]event.Event, error) {
-	return func(ctx context.Context, f event.Filter) ([]event.Event, error) {
-		return journal.Query(ctx, src, f)
-	}
+// EventWriter is the event store as the journald sink uses it
+// (*journal.Writer).
+type EventWriter interface {
+	Write(ev event.Event) error
+	Close() error
 }
+
+// JournalSink stores events in journald (save_to_journald).
+type JournalSink struct {
+	w EventWriter
+}
+
+// openJournalSink connects to the journald of Options.JournalSocket, or
+// stores in Options.Store when it is set.
+func openJournalSink(d *Daemon) (Sink, error) {
+	if d.opts.Store != nil {
+		return &JournalSink{w: d.opts.Store}, nil
+	}
+	w, err := journal.NewWriter(d.opts.JournalSocket)
+	if err != nil {
+		return nil, err
+	}
+	return &JournalSink{w: w}, nil
+}
+
+// Name implements Sink.
+func (s *JournalSink) Name() string { return "journald" }
+
+// Emit implements Sink. A failed send is tried again a few times, for a
+// journald that is restarting.
+func (s *JournalSink) Emit(ctx context.Context, ev event.Event) error {
+	var err error
+	for try := range journalTries {
+		if err = s.w.Write(ev); err == nil {
+			return nil
+		}
+		if try < journalTries-1 {
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(journalRetryWait << try):
+			}
+		}
+	}
+	return err
+}
+
+const (
+	journalTries     = 4
+	journalRetryWait = 50 * time.Millisecond
+)
+
+// Close implements Sink: it closes the writer.
+func (s *JournalSink) Close() error { return s.w.Close() }

@@ -30,7 +30,7 @@ package sysfs
 
 import "errors"
 
-// Block types, the values of BlockInfo.BlkType (DESIGN.md).
+// Block types, the values of BlockInfo.BlkType (docs/design.md, "D-Bus API").
 const (
 	TypeSCSI      = "SCSI"
 	TypeNVMe      = "NVMe"
@@ -48,7 +48,8 @@ const (
 var ErrNotFound = errors.New("block device not found")
 
 // BlockInfo is what the resolver knows of one block device. The JSON keys
-// are those of DESIGN.md's BlockInfo; the D-Bus a{sv} uses the same names.
+// are those of BlockInfo in docs/design.md; the D-Bus a{sv} uses the same
+// names.
 type BlockInfo struct {
 	WWID             string `json:"wwid"`
 	BlkType          string `json:"blk_type"`

@@ -4,7 +4,7 @@ import "github.com/peripety/peripety/event"
 
 // FillEvent copies what ForEvent resolved for ev's kdev into ev, keeping
 // what the parser already set: dev_wwid (the filesystem UUID for a
-// filesystem's events, as DESIGN.md's event model says), dev_path (the
+// filesystem's events, as docs/design.md's event model says), dev_path (the
 // preferred path), the owners' WWIDs and paths, and the extension keys
 // mount_point, uuid, the transport details and ForEvent's own ext.
 func FillEvent(ev *event.Event, info BlockInfo, ext map[string]string) {

@@ -2,7 +2,6 @@ package sysfs
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,33 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/peripety/peripety/internal/golden"
 	"github.com/peripety/peripety/sysfs/sysfstest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/<name>, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./sysfs -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got); go test ./sysfs -update rewrites it:\n%s", p, diff)
-	}
-}
 
 // listTree renders a tree one entry a line: directories end in '/', links
 // show their target, files their content.
@@ -80,7 +55,7 @@ func listTree(t *testing.T, root string) []byte {
 func TestFixtureTrees(t *testing.T) {
 	for _, name := range sysfstest.Names() {
 		t.Run(name, func(t *testing.T) {
-			golden(t, filepath.Join("fixtures", name+".tree"), listTree(t, sharedRoot(t, name)))
+			golden.Check(t, filepath.Join("testdata", "fixtures", name+".tree"), listTree(t, sharedRoot(t, name)))
 		})
 	}
 }
@@ -98,7 +73,7 @@ func TestListBlocksGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("list", name+".json"), append(b, '\n'))
+			golden.Check(t, filepath.Join("testdata", "list", name+".json"), append(b, '\n'))
 		})
 	}
 }

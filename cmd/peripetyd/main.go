@@ -1,4 +1,4 @@
-// Command peripetyd is the Peripety storage event daemon (DESIGN.md,
+// Command peripetyd is the Peripety storage event daemon (docs/design.md,
 // "Daemon peripetyd"). It only wires flags, signals and logging to package
 // service.
 package main
@@ -13,8 +13,8 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/peripety/peripety/cli"
 	"github.com/peripety/peripety/service"
-	"github.com/peripety/peripety/sysfs"
 )
 
 type flags struct {
@@ -53,27 +53,18 @@ func run(f flags) error {
 	if err != nil {
 		return fmt.Errorf("--bus: %w", err)
 	}
-	resolver := sysfs.NewResolver(f.Root)
-	dbus, err := openBus(bus, resolver)
-	if err != nil {
-		return err
-	}
-	defer dbus.close()
-	opts := service.Options{
+	d, err := service.New(service.Options{
 		ConfigPath: f.Config,
 		Source:     src,
 		Bus:        bus,
+		Version:    cli.Version,
 		Root:       f.Root,
 		StateDir:   f.StateDir,
 		Log:        log,
-		Resolver:   resolver,
-	}
-	dbus.wire(&opts)
-	d, err := service.New(opts)
+	})
 	if err != nil {
 		return err
 	}
-	dbus.attach(d, opts.JournalRead)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	hup := make(chan os.Signal, 1)

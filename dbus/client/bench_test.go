@@ -14,6 +14,7 @@ import (
 	"github.com/peripety/peripety/internal/membackend"
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/service/journal"
+	"github.com/peripety/peripety/service/sdjournal"
 )
 
 // BenchmarkSignals measures StorageEvent signals delivered per second, end
@@ -160,11 +161,11 @@ func queryEvent(i int, t0 time.Time) event.Event {
 // journalBackend answers Query from a journald store, as the daemon does.
 type journalBackend struct {
 	*membackend.Backend
-	src journal.Source
+	store *sdjournal.Store
 }
 
 func (j journalBackend) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
-	return journal.Query(ctx, j.src, f)
+	return j.store.Query(ctx, f)
 }
 
 // BenchmarkQuery measures one Query through the bus for one device's events
@@ -172,8 +173,8 @@ func (j journalBackend) Query(ctx context.Context, f event.Filter) ([]event.Even
 //
 //   - in memory: the bus side of the latency (authorization, filter,
 //     encoding, transfer, decoding) without a store's search;
-//   - in a private journald, read back with service/journal as the daemon
-//     does: the whole latency.
+//   - in a private journald, read back with service/sdjournal as the
+//     daemon does: the whole latency.
 func BenchmarkQuery(b *testing.B) {
 	testenv.RequireRoot(b, "the shipped bus policy lets only root own "+pdbus.BusName)
 	bus := testenv.SystemBus(b)
@@ -207,9 +208,11 @@ func BenchmarkQuery(b *testing.B) {
 		if err := p.Sync(); err != nil {
 			b.Fatal(err)
 		}
-		backend := journalBackend{membackend.New(), journal.Source{Directory: p.Dir}}
-		if _, err := backend.Query(context.Background(), event.Filter{Limit: 1}); errors.Is(err, journal.ErrNoJournald) {
-			b.Skipf("service/journal built without cgo: %v", err)
+		store := sdjournal.NewStore(sdjournal.Source{Directory: p.Dir})
+		b.Cleanup(func() { store.Close() })
+		backend := journalBackend{membackend.New(), store}
+		if _, err := backend.Query(context.Background(), event.Filter{Limit: 1}); errors.Is(err, sdjournal.ErrNoJournald) {
+			b.Skipf("service/sdjournal built without cgo: %v", err)
 		}
 		benchQuery(b, bus, backend)
 	})

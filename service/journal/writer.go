@@ -65,7 +65,7 @@ func (w *Writer) Close() error {
 	return w.conn.Close()
 }
 
-// Write stores ev as one journal entry with the fields of DESIGN.md.
+// Write stores ev as one journal entry with the fields of docs/design.md.
 // Entries too large for one datagram go through a sealed memfd, as
 // journald's native protocol provides. When journald has been restarted
 // since the last write, Write connects to the new one.

@@ -1,12 +1,11 @@
 //go:build cgo
 
-package journal
+package sdjournal
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,11 +18,11 @@ import (
 
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/internal/testenv"
-	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/service/journal"
 )
 
 // privateStore starts a journald of the test's own and a Writer to it.
-func privateStore(t *testing.T) (*testenv.PrivateJournal, *Writer) {
+func privateStore(t *testing.T) (*testenv.PrivateJournal, *journal.Writer) {
 	t.Helper()
 	testenv.Journald(t) // the root and binary checks, with their skip reasons
 	p, err := testenv.NewPrivateJournal(t.Name())
@@ -35,7 +34,7 @@ func privateStore(t *testing.T) (*testenv.PrivateJournal, *Writer) {
 			t.Error(err)
 		}
 	})
-	w, err := NewWriter(p.Socket)
+	w, err := journal.NewWriter(p.Socket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +43,7 @@ func privateStore(t *testing.T) (*testenv.PrivateJournal, *Writer) {
 }
 
 // storeEvents writes evs and waits until journald has them in its files.
-func storeEvents(t testing.TB, p *testenv.PrivateJournal, w *Writer, evs ...event.Event) {
+func storeEvents(t testing.TB, p *testenv.PrivateJournal, w *journal.Writer, evs ...event.Event) {
 	t.Helper()
 	for _, ev := range evs {
 		if err := w.Write(ev); err != nil {
@@ -56,12 +55,12 @@ func storeEvents(t testing.TB, p *testenv.PrivateJournal, w *Writer, evs ...even
 	}
 }
 
-func ids(evs []event.Event) []string {
-	out := []string{}
-	for _, ev := range evs {
-		out = append(out, ev.EventID)
-	}
-	return out
+// testStore reads src until the test ends.
+func testStore(t *testing.T, src Source) *Store {
+	t.Helper()
+	st := NewStore(src)
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // stack is a small store: a SCSI disk under multipath under an LV with
@@ -118,7 +117,7 @@ func TestQuery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Query(context.Background(), Source{Directory: p.Dir}, tt.f)
+			got, err := testStore(t, Source{Directory: p.Dir}).Query(context.Background(), tt.f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +127,7 @@ func TestQuery(t *testing.T) {
 		})
 	}
 	t.Run("decoded in full", func(t *testing.T) {
-		got, err := Query(context.Background(), Source{Directory: p.Dir}, event.Filter{EventID: "e3"})
+		got, err := testStore(t, Source{Directory: p.Dir}).Query(context.Background(), event.Filter{EventID: "e3"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +148,7 @@ func TestQueryLargeEvents(t *testing.T) {
 			OwnersPaths: []string{strings.Repeat("/dev/x", 100)}},
 	}
 	storeEvents(t, p, w, want...)
-	got, err := Query(context.Background(), Source{Directory: p.Dir}, event.Filter{})
+	got, err := testStore(t, Source{Directory: p.Dir}).Query(context.Background(), event.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +177,7 @@ func TestQueryCopiedFiles(t *testing.T) {
 	}
 	for _, src := range []Source{{Directory: dir}, {Files: copies}} {
 		t.Run(src.String(), func(t *testing.T) {
-			got, err := Query(context.Background(), src, event.Filter{EventTypes: []string{"FS_MOUNTED"}})
+			got, err := testStore(t, src).Query(context.Background(), event.Filter{EventTypes: []string{"FS_MOUNTED"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +187,7 @@ func TestQueryCopiedFiles(t *testing.T) {
 		})
 	}
 	t.Run("missing directory", func(t *testing.T) {
-		_, err := Query(context.Background(), Source{Directory: filepath.Join(dir, "nope")}, event.Filter{})
+		_, err := testStore(t, Source{Directory: filepath.Join(dir, "nope")}).Query(context.Background(), event.Filter{})
 		if err == nil || !strings.Contains(err.Error(), "nope") {
 			t.Errorf("err = %v, want one naming the directory", err)
 		}
@@ -199,7 +198,7 @@ func TestQueryCopiedFiles(t *testing.T) {
 // other tests store events too: the filter keeps to this test's.
 func TestQueryLocal(t *testing.T) {
 	testenv.Journald(t)
-	w, err := NewWriter("")
+	w, err := journal.NewWriter("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +213,7 @@ func TestQueryLocal(t *testing.T) {
 		}
 	}
 	testenv.SyncJournal(t)
-	got, err := Query(context.Background(), Source{}, event.Filter{Blk: []string{kdev}, EventTypes: []string{"FS_MOUNTED"}})
+	got, err := testStore(t, Source{}).Query(context.Background(), event.Filter{Blk: []string{kdev}, EventTypes: []string{"FS_MOUNTED"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,9 +228,10 @@ func TestFollow(t *testing.T) {
 	defer cancel()
 	got := make(chan event.Event, 100)
 	done := make(chan error, 1)
+	st := testStore(t, Source{Directory: p.Dir})
 	f := event.Filter{EventTypes: []string{"PROBE", "FS_MOUNTED"}}
 	go func() {
-		done <- Follow(ctx, Source{Directory: p.Dir}, f, func(ev event.Event) error {
+		done <- st.Follow(ctx, f, func(ev event.Event) error {
 			got <- ev
 			return nil
 		})
@@ -277,8 +277,9 @@ func TestFollowCallbackError(t *testing.T) {
 	defer cancel()
 	stop := errors.New("stop")
 	done := make(chan error, 1)
+	st := testStore(t, Source{Directory: p.Dir})
 	go func() {
-		done <- Follow(ctx, Source{Directory: p.Dir}, event.Filter{}, func(event.Event) error { return stop })
+		done <- st.Follow(ctx, event.Filter{}, func(event.Event) error { return stop })
 	}()
 	for {
 		storeEvents(t, p, w, event.Event{EventID: "x", EventType: "PROBE", Severity: event.Debug})
@@ -290,137 +291,5 @@ func TestFollowCallbackError(t *testing.T) {
 			return
 		case <-time.After(100 * time.Millisecond):
 		}
-	}
-}
-
-// loopExt4 makes an ext4 image with the given UUID on a loop device of its
-// own, mounts and unmounts it (so the kernel logs EXT4-fs lines naming the
-// UUID), and returns the loop device name.
-func loopExt4(t *testing.T, fsUUID string, mounts int) string {
-	t.Helper()
-	testenv.RequireRootTools(t, "attaches a loop device and mounts it", "losetup", "mkfs.ext4", "mount", "umount")
-	img := testenv.SparseFile(t, 32<<20)
-	testenv.Run(t, "mkfs.ext4", "-q", "-F", "-U", fsUUID, img)
-	dev := testenv.Loop(t, img)
-	mnt := t.TempDir()
-	for range mounts {
-		testenv.Run(t, "mount", "-t", "ext4", dev, mnt)
-		testenv.Run(t, "umount", mnt)
-	}
-	return filepath.Base(dev)
-}
-
-type kernelLine struct {
-	rec    parsers.Record
-	cursor string
-}
-
-var errEnough = errors.New("enough")
-
-// readKernelUntil runs ReadKernel from cursor until stop accepts a record.
-func readKernelUntil(t *testing.T, cursor string, stop func(parsers.Record) bool) []kernelLine {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var lines []kernelLine
-	err := ReadKernel(ctx, cursor, func(rec parsers.Record, cur string) error {
-		lines = append(lines, kernelLine{rec, cur})
-		if stop(rec) {
-			return errEnough
-		}
-		return nil
-	})
-	if !errors.Is(err, errEnough) {
-		for _, l := range lines[max(0, len(lines)-5):] {
-			t.Logf("read: %q", l.rec.Message)
-		}
-		t.Fatalf("ReadKernel from %q: %v after %d records", cursor, err, len(lines))
-	}
-	return lines
-}
-
-func TestReadKernel(t *testing.T) {
-	testenv.Journald(t)
-	token := "peripety-user-" + uuid.NewString()
-	// A process writing to /dev/kmsg reaches journald as _TRANSPORT=kernel
-	// too, with facility 1: not a kernel line.
-	if err := os.WriteFile("/dev/kmsg", []byte("<3>"+token+": EXT4-fs (sda1): fake\n"), 0); err != nil {
-		t.Fatalf("write /dev/kmsg: %v", err)
-	}
-	fsUUID := uuid.NewString()
-	dev := loopExt4(t, fsUUID, 1)
-	mounted := fmt.Sprintf("EXT4-fs (%s): mounted filesystem %s", dev, fsUUID)
-	lines := readKernelUntil(t, "", func(r parsers.Record) bool { return strings.HasPrefix(r.Message, mounted) })
-
-	last := lines[len(lines)-1].rec
-	if last.Facility != 0 || last.Level != 6 || last.Time.IsZero() || last.Monotonic == 0 || last.Hostname == "" {
-		t.Errorf("mount line %+v: want facility 0, level 6, a time, a monotonic time and a host", last)
-	}
-	if since := time.Since(last.Time); since < 0 || since > time.Minute {
-		t.Errorf("mount line time %v is not about now", last.Time)
-	}
-	for _, l := range lines {
-		if strings.Contains(l.rec.Message, token) || l.rec.Facility != 0 {
-			t.Errorf("not a kernel line: %+v", l.rec)
-		}
-	}
-	// From the start of the boot: kernel lines older than this test came first.
-	if first := lines[0].rec; first.Time.After(last.Time.Add(-time.Second)) {
-		t.Errorf("first record %+v is not from before the test's mount", first)
-	}
-}
-
-// TestReadKernelCursor resumes from a saved cursor: the records after it,
-// each once, then lines logged after the first reader stopped.
-func TestReadKernelCursor(t *testing.T) {
-	testenv.Journald(t)
-	fsUUID := uuid.NewString()
-	dev := loopExt4(t, fsUUID, 2)
-	unmounting := fmt.Sprintf("EXT4-fs (%s): unmounting filesystem %s", dev, fsUUID)
-	n := 0
-	first := readKernelUntil(t, "", func(r parsers.Record) bool {
-		if strings.HasPrefix(r.Message, unmounting) {
-			n++
-		}
-		return n == 2
-	})
-	// Resume from the first unmount's line: what follows is the second
-	// mount and unmount, exactly as the first reader saw them.
-	var from int
-	for i, l := range first {
-		if strings.HasPrefix(l.rec.Message, unmounting) {
-			from = i
-			break
-		}
-	}
-	second := readKernelUntil(t, first[from].cursor, func(r parsers.Record) bool { return strings.HasPrefix(r.Message, unmounting) })
-	cursors := func(lines []kernelLine) []string {
-		var out []string
-		for _, l := range lines {
-			out = append(out, l.cursor)
-		}
-		return out
-	}
-	if diff := cmp.Diff(cursors(first[from+1:]), cursors(second)); diff != "" {
-		t.Errorf("resumed records (-want +got):\n%s", diff)
-	}
-
-	// Lines logged after a reader stopped come to the next one.
-	fs2 := uuid.NewString()
-	dev2 := loopExt4(t, fs2, 1)
-	mounted2 := fmt.Sprintf("EXT4-fs (%s): mounted filesystem %s", dev2, fs2)
-	third := readKernelUntil(t, second[len(second)-1].cursor, func(r parsers.Record) bool { return strings.HasPrefix(r.Message, mounted2) })
-	for _, l := range third {
-		if l.cursor == second[len(second)-1].cursor {
-			t.Errorf("the cursor's own record came again: %+v", l.rec)
-		}
-	}
-}
-
-func TestReadKernelBadCursor(t *testing.T) {
-	testenv.Journald(t)
-	err := ReadKernel(context.Background(), "not a cursor", func(parsers.Record, string) error { return nil })
-	if !errors.Is(err, ErrBadCursor) {
-		t.Errorf("ReadKernel with a bad cursor = %v, want ErrBadCursor", err)
 	}
 }

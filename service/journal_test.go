@@ -1,12 +1,15 @@
-package journal
+package service
 
 import (
+	"context"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/service/journal"
 )
 
 func TestKernelRecord(t *testing.T) {
@@ -55,5 +58,49 @@ func TestKernelRecord(t *testing.T) {
 				t.Errorf("kernelRecord (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// FuzzKernelRecord feeds kernelRecord arbitrary field values.
+func FuzzKernelRecord(f *testing.F) {
+	f.Add([]byte("I/O error, dev loop0, sector 2048"), []byte("3"), []byte("0"), []byte("702761688"))
+	f.Add([]byte("x"), []byte("99"), []byte("kern"), []byte("-1"))
+	f.Fuzz(func(t *testing.T, msg, priority, facility, mono []byte) {
+		rec, err := kernelRecord(map[string][]byte{journal.FieldMessage: msg, journal.FieldPriority: priority,
+			fieldFacility: facility, fieldSourceMonotonic: mono}, 1)
+		if err == nil && (rec.Level < 0 || rec.Level > 7 || rec.Monotonic < 0 || rec.Message != string(msg)) {
+			t.Errorf("kernelRecord accepted a bad record: %+v", rec)
+		}
+	})
+}
+
+func TestKmsgHint(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("/dev/kmsg is read and written by root only")
+	}
+	h, err := openKmsgHint("/dev/kmsg")
+	if err != nil {
+		t.Skipf("no /dev/kmsg: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	// A user-space record (facility user) is a record like any other. (Other
+	// tests on the machine may print too; any record is a hint.)
+	if err := os.WriteFile("/dev/kmsg", []byte("<14>peripety-test: kmsg hint\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-h.C:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no hint within 10s of a record written to /dev/kmsg")
+	}
+}
+
+func TestKmsgHintMissing(t *testing.T) {
+	if _, err := openKmsgHint("/nonexistent/kmsg"); err == nil {
+		t.Fatal("openKmsgHint of a missing file: no error")
 	}
 }

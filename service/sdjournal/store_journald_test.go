@@ -1,6 +1,6 @@
 //go:build cgo
 
-package journal
+package sdjournal
 
 import (
 	"context"
@@ -15,12 +15,13 @@ import (
 	"github.com/peripety/peripety/event"
 )
 
-// TestQueryKeptJournal checks that a journal Query keeps for the next one
-// answers as a freshly opened one does, while events arrive and journald
-// rotates and deletes files.
+// TestQueryKeptJournal checks that a journal a Store keeps for the next
+// Query answers as a freshly opened one does, while events arrive and
+// journald rotates and deletes files.
 func TestQueryKeptJournal(t *testing.T) {
 	p, w := privateStore(t)
 	src := Source{Directory: p.Dir}
+	st := testStore(t, src)
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	n := 0
 	store := func(k int) {
@@ -43,11 +44,11 @@ func TestQueryKeptJournal(t *testing.T) {
 	check := func(step string, wantN int) {
 		t.Helper()
 		for _, f := range []event.Filter{{}, {Blk: []string{"loop1"}}} {
-			got, err := Query(context.Background(), src, f)
+			got, err := st.Query(context.Background(), f)
 			if err != nil {
 				t.Fatalf("%s: %v", step, err)
 			}
-			r, err := open(src)
+			r, err := Open(src)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +79,13 @@ func TestQueryKeptJournal(t *testing.T) {
 	check("after vacuum", 1)
 	store(4)
 
-	// Queries at once each have a journal of their own.
+	queryAtOnce(t, st, event.Filter{Blk: []string{"loop0"}}, 2)
+}
+
+// queryAtOnce runs Query from 8 goroutines at once, 5 times each: each
+// Query has a journal of its own, and finds want events.
+func queryAtOnce(t *testing.T, st *Store, f event.Filter, want int) {
+	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
@@ -86,9 +93,9 @@ func TestQueryKeptJournal(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 5 {
-				got, err := Query(context.Background(), src, event.Filter{Blk: []string{"loop0"}})
-				if err == nil && len(got) != 2 {
-					err = fmt.Errorf("%d events, want 2", len(got))
+				got, err := st.Query(context.Background(), f)
+				if err == nil && len(got) != want {
+					err = fmt.Errorf("%d events, want %d", len(got), want)
 				}
 				if err != nil {
 					errs <- err

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package journal
+package sdjournal
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/internal/testenv"
+	"github.com/peripety/peripety/service/journal"
 )
 
 const (
@@ -66,7 +67,7 @@ func benchSource(b *testing.B) Source {
 			return
 		}
 		benchStore.p = p
-		w, err := NewWriter(p.Socket)
+		w, err := journal.NewWriter(p.Socket)
 		if err != nil {
 			benchStore.err = err
 			return
@@ -90,7 +91,8 @@ func benchSource(b *testing.B) Source {
 // BenchmarkQuery queries 100,000 stored events (the D-Bus issue's target:
 // < 200 ms filtered by device).
 func BenchmarkQuery(b *testing.B) {
-	src := benchSource(b)
+	st := NewStore(benchSource(b))
+	defer st.Close()
 	d := 42
 	errSev := event.Error
 	for _, bc := range []struct {
@@ -115,7 +117,7 @@ func BenchmarkQuery(b *testing.B) {
 			var before, after syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 			for b.Loop() {
-				evs, err := Query(context.Background(), src, bc.f)
+				evs, err := st.Query(context.Background(), bc.f)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,0 +1,19 @@
+//go:build !cgo
+
+package service
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/service/sdjournal"
+)
+
+func TestReadKernelNoCgo(t *testing.T) {
+	err := readKernel(context.Background(), "", func(parsers.Record, string) error { return nil })
+	if !errors.Is(err, sdjournal.ErrNoJournald) {
+		t.Errorf("readKernel = %v, want sdjournal.ErrNoJournald", err)
+	}
+}

@@ -1,0 +1,395 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/peripety/peripety/config"
+	"github.com/peripety/peripety/sysfs"
+)
+
+// run is one Run of the daemon: what it opened, and the goroutines it
+// started, each part stopped in its turn.
+type run struct {
+	d   *Daemon
+	log *slog.Logger
+	cfg *config.Config
+	ids *IdentityStore
+	pl  *pipeline
+	// cp is where the source resumes; at is when the run began.
+	cp     Checkpoint
+	at     time.Time
+	blocks []sysfs.BlockInfo
+	// sinks are the runners of sinkKinds, row by row.
+	sinks []*sinkRunner
+	// heartbeat is when the pipeline goroutine last came round its loop
+	// (UnixNano), for the watchdog.
+	heartbeat atomic.Int64
+
+	src *sourceTask
+	// The goroutines of the run, by when they stop: the sinks once their
+	// queues are delivered, the checkpointer and the identity saver before
+	// their last save, the rest (keep-alive, device watch) last.
+	sinkTasks, checkpoints, identities, background *group
+}
+
+// group is goroutines of the run that stop together: stop cancels their
+// context and waits for them to return. Stopping twice is stopping once.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newGroup(parent context.Context) *group {
+	ctx, cancel := context.WithCancel(parent)
+	return &group{ctx: ctx, cancel: cancel}
+}
+
+// start runs fn in a goroutine of the group.
+func (g *group) start(fn func(ctx context.Context)) {
+	g.wg.Add(1)
+	go func() { defer g.wg.Done(); fn(g.ctx) }()
+}
+
+func (g *group) stop() {
+	g.cancel()
+	g.wg.Wait()
+}
+
+// newRun reads what the run starts from: the identities recorded, the
+// devices present, the rules, the saved position; and builds the
+// pipeline, with a runner for each sink.
+func (d *Daemon) newRun() (*run, error) {
+	r := &run{d: d, log: d.log, cfg: d.Config(), at: time.Now()}
+	var err error
+	if r.ids, err = OpenIdentityStore(d.state); err != nil {
+		return nil, err
+	}
+	if r.blocks, err = d.opts.Resolver.ListBlocks(); err != nil {
+		d.log.Warn("list block devices", "err", err)
+	}
+	for _, b := range r.blocks {
+		r.ids.Record(b, nil, r.at)
+	}
+	parser, err := d.opts.NewParser(r.cfg.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("build rules: %w", err)
+	}
+	if r.cp, err = d.state.LoadCheckpoint(d.src.Key()); err != nil {
+		d.log.Warn("saved position unreadable, starting from the beginning", "err", err)
+		r.cp = Checkpoint{}
+	}
+	for _, k := range sinkKinds {
+		stall := time.Duration(0)
+		if k.durable {
+			stall = storeStall
+		}
+		r.sinks = append(r.sinks, newSinkRunner(k.name, k.durable, d.opts.SinkQueueLen, stall, d.log))
+	}
+	r.pl = &pipeline{
+		log:       d.log.With("component", "pipeline"),
+		sourceKey: d.src.Key(),
+		hostname:  d.hostname,
+		parser:    parser,
+		res:       &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now},
+		sinks:     r.sinks,
+	}
+	return r, nil
+}
+
+// openSinks opens the sinks the options want, and those the config wants.
+func (r *run) openSinks() error {
+	for i, k := range sinkKinds {
+		if k.byOptions == nil || !k.byOptions(&r.d.opts) {
+			continue
+		}
+		s, err := k.open(r.d)
+		if err != nil {
+			return err
+		}
+		r.sinks[i].sink = s
+		r.sinks[i].on.Store(true)
+	}
+	r.applyConfig(r.cfg)
+	return nil
+}
+
+// applyConfig turns the sinks of the config on or off as cfg says,
+// opening each when it is first wanted.
+func (r *run) applyConfig(cfg *config.Config) {
+	for i, k := range sinkKinds {
+		if k.byConfig == nil {
+			continue
+		}
+		s, want := r.sinks[i], k.byConfig(&cfg.Main)
+		if want && s.sink == nil {
+			sink, err := k.open(r.d)
+			if err != nil {
+				r.log.Error("sink unavailable, its events are not delivered", "sink", k.name, "err", err)
+			} else {
+				s.sink = sink
+			}
+		}
+		s.on.Store(want && s.sink != nil)
+	}
+}
+
+// closeSinks closes the sinks opened, once their queues are delivered.
+func (r *run) closeSinks() {
+	for _, s := range r.sinks {
+		if s.sink == nil {
+			continue
+		}
+		if err := s.sink.Close(); err != nil {
+			r.log.Error("close sink", "sink", s.name, "err", err)
+		}
+	}
+}
+
+// start starts every part: the sinks' goroutines, the checkpointer, the
+// identity saver, the keep-alive, the device watch, and the source.
+func (r *run) start(ctx context.Context) {
+	// The sinks outlive ctx: a clean stop delivers their queues.
+	r.sinkTasks = newGroup(context.WithoutCancel(ctx))
+	for _, s := range r.sinks {
+		r.sinkTasks.start(s.run)
+	}
+	r.checkpoints = newGroup(ctx)
+	r.checkpoints.start(func(ctx context.Context) { r.pl.runCheckpoints(ctx, r.d.state, checkpointInterval) })
+	// Identities are saved beside the pipeline, whose events must not
+	// wait for an fsync.
+	r.identities = newGroup(ctx)
+	r.identities.start(func(ctx context.Context) { r.ids.saveEvery(ctx, housekeeping, r.log) })
+	r.heartbeat.Store(time.Now().UnixNano())
+	r.background = newGroup(ctx)
+	r.background.start(r.keepAlive)
+	if w, ok := r.d.opts.Resolver.(interface{ Watch(context.Context) error }); ok {
+		// Device changes stale the resolver's cache as they happen.
+		r.background.start(func(ctx context.Context) {
+			if err := w.Watch(ctx); err != nil {
+				r.log.Warn("watch block devices; resolving without a cache", "err", err)
+			}
+		})
+	}
+	r.src = startSource(ctx, r.d.src, r.cp.Pos)
+}
+
+// begin delivers the daemon's start event, and the devices present when
+// dump_blk_info_at_start is set. The events stored from records read again
+// are read back when the first record comes: from the checkpoint's time,
+// or, with no checkpoint, that record's.
+func (r *run) begin() {
+	started := startedEvent(r.d.src.Name(), r.cp.Pos, r.at)
+	started.Hostname = r.pl.hostname
+	r.pl.readBack = func(first time.Time) {
+		since := r.cp.Time
+		if r.cp.Pos == "" {
+			since = first
+		}
+		// Not the run's context: on a clean stop the records read are
+		// still handled.
+		stored, err := r.storedSince(context.Background(), since, started.EventID)
+		if err != nil {
+			r.log.Warn("read back events stored before the restart; some may be stored twice", "err", err)
+		}
+		r.pl.stored = stored
+	}
+	r.pl.deliver(started)
+	if r.cfg.Main.DumpBlkInfoAtStart {
+		for _, b := range r.blocks {
+			r.pl.emit(blkInfoEvent(b, r.at))
+		}
+	}
+}
+
+// stop stops the run cleanly after its loop ended with runErr: the source
+// first, then whatever it had read, then the parser's open groups, then the
+// sinks' queues, then the position and the identities. It returns runErr,
+// or else the source's error.
+func (r *run) stop(runErr error) error {
+	r.d.notify("STOPPING=1")
+	if err := r.src.stop(r.pl.handle); runErr == nil && err != nil && !errors.Is(err, context.Canceled) {
+		runErr = fmt.Errorf("source %s: %w", r.d.src.Name(), err)
+	}
+	r.pl.closeParser()
+	r.drainSinks()
+	r.checkpoints.stop()
+	if err := r.pl.finalCheckpoint(r.d.state); err != nil {
+		r.log.Error("save position", "err", err)
+	}
+	r.identities.stop()
+	if err := r.ids.Save(); err != nil {
+		r.log.Error("save identities", "err", err)
+	}
+	r.log.Info("stopped", "events", r.pl.emitted.Load())
+	return runErr
+}
+
+// drainSinks closes the sinks' queues and waits for them to be delivered,
+// for at most stopTimeout; then it stops the sinks that are stuck.
+func (r *run) drainSinks() {
+	for _, s := range r.sinks {
+		s.closeQueue()
+	}
+	drained := make(chan struct{})
+	go func() { r.sinkTasks.wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(stopTimeout):
+		r.log.Error("sinks did not drain in time, stopping them", "timeout", stopTimeout)
+		r.sinkTasks.stop()
+	}
+}
+
+// sourceTask runs the source in a goroutine of its own, ahead of the
+// pipeline by at most sourceQueueLen items.
+type sourceTask struct {
+	items  chan Item
+	opened chan struct{}
+	err    chan error
+	cancel context.CancelFunc
+}
+
+func startSource(ctx context.Context, src Source, pos string) *sourceTask {
+	ctx, cancel := context.WithCancel(ctx)
+	t := &sourceTask{items: make(chan Item, sourceQueueLen), opened: make(chan struct{}), err: make(chan error, 1), cancel: cancel}
+	go func() {
+		defer close(t.items)
+		t.err <- src.Run(ctx, pos, func() { close(t.opened) }, func(it Item) error {
+			select {
+			case t.items <- it:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	return t
+}
+
+// stop stops the source, hands what it had read to handle, and returns the
+// source's error.
+func (t *sourceTask) stop(handle func(Item)) error {
+	t.cancel()
+	for it := range t.items {
+		handle(it)
+	}
+	return <-t.err
+}
+
+// loop is the pipeline goroutine: items from the source, the parser's
+// deadlines, held mount events, reloads, housekeeping, until ctx ends or
+// the source stops.
+func (r *run) loop(ctx context.Context) error {
+	flushes, retries := newAlarm(), newAlarm()
+	defer flushes.stop()
+	defer retries.stop()
+	tick := time.NewTicker(housekeeping)
+	defer tick.Stop()
+	opened := r.src.opened
+	for {
+		deadline, at, due := r.pl.flushDue()
+		flushC := flushes.at(at, due)
+		retryAt, retryDue := r.pl.mounts.due()
+		retryC := retries.at(retryAt, retryDue)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-opened:
+			opened = nil
+			if err := r.ready(ctx); err != nil {
+				return err
+			}
+		case it, ok := <-r.src.items:
+			if !ok {
+				return nil // the source stopped; stop reports its error
+			}
+			r.pl.handle(it)
+		case <-flushC:
+			flushes.fired()
+			r.pl.flush(deadline)
+		case <-retryC:
+			retries.fired()
+			r.pl.retry(false)
+		case <-r.pl.mounts.notice:
+			r.pl.mountsChanged()
+		case done := <-r.d.reloads:
+			done <- r.reload()
+		case <-tick.C:
+			r.heartbeat.Store(time.Now().UnixNano())
+			for _, s := range r.sinks {
+				s.flushShed()
+			}
+		}
+	}
+}
+
+// alarm is a timer the loop sets to a wall-clock time, resetting it only
+// when that time changes.
+type alarm struct {
+	t     *time.Timer
+	armed time.Time
+}
+
+func newAlarm() *alarm { return &alarm{t: time.NewTimer(time.Hour)} }
+
+// at returns the channel that fires at t, or nil when nothing is due.
+func (a *alarm) at(t time.Time, due bool) <-chan time.Time {
+	if !due {
+		return nil
+	}
+	if !t.Equal(a.armed) {
+		a.t.Reset(time.Until(t))
+		a.armed = t
+	}
+	return a.t.C
+}
+
+// fired notes that the channel fired: the next at sets it again.
+func (a *alarm) fired() { a.armed = time.Time{} }
+
+func (a *alarm) stop() { a.t.Stop() }
+
+// ready readies the sinks that have work to do before the daemon is ready
+// (the bus name), then tells the service manager.
+func (r *run) ready(ctx context.Context) error {
+	for _, s := range r.sinks {
+		if rs, ok := s.sink.(readySink); ok {
+			if err := rs.Ready(ctx); err != nil {
+				return fmt.Errorf("sink %s: %w", s.name, err)
+			}
+		}
+	}
+	r.d.notify("READY=1")
+	r.d.notify("STATUS=reading " + r.d.src.Name())
+	r.log.Info("ready", "source", r.d.src.Name())
+	return nil
+}
+
+// reload applies a new config to the running pipeline.
+func (r *run) reload() error {
+	d := r.d
+	cfg, err := loadConfig(d.opts.ConfigPath)
+	if err != nil {
+		r.log.Error("reload: keeping the config in force", "err", err)
+		return err
+	}
+	parser, err := d.opts.NewParser(cfg.Rules)
+	if err != nil {
+		r.log.Error("reload: keeping the config in force", "err", err)
+		return fmt.Errorf("build rules: %w", err)
+	}
+	r.pl.swapParser(parser)
+	d.mu.Lock()
+	d.cfg = cfg
+	d.mu.Unlock()
+	r.applyConfig(cfg)
+	r.log.Info("reloaded", "config", configName(d.opts.ConfigPath), "rules", len(cfg.Rules))
+	return nil
+}
