@@ -64,6 +64,21 @@ func knownFS(xs []expect) []expect {
 	return out
 }
 
+// racyFS marks a filesystem made right after its loop device appeared
+// (storm): whether its events carry its UUID depends on whether the
+// daemon looks the device up again after mkfs; some runs they carry the
+// backing file (the loop device's identity from before) and no uuid
+// (issue 14).
+func racyFS(xs []expect) []expect {
+	out := make([]expect, len(xs))
+	for i, x := range xs {
+		x.Known = 14
+		x.Why = "sometimes resolved from before mkfs: the loop device's backing file as dev_wwid, no uuid"
+		out[i] = x
+	}
+	return out
+}
+
 func join(lists ...[]expect) []expect {
 	var out []expect
 	for _, l := range lists {
@@ -190,7 +205,7 @@ var scenarios = []scenario{
 		{What: "errors", Type: "FS_ERROR", Kdev: "{fs.kname}", Min: 1, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{fs.fs_uuid}", "ext.mount_point": "{fs.mount}"},
 			Known: 14, Why: "the last storm summary is flushed after the unmount and resolved then, when the loop device is detached: no FS UUID, no mount point and no resolve_error"},
-	}, fsOn("fs", 2)), check: checkStorm},
+	}, racyFS(fsOn("fs", 2))), check: checkStorm},
 
 	{name: "nvme-media", expect: []expect{
 		{What: "media error", Type: "NVME_IO_ERROR", Kdev: "{disk.kname}", Fields: map[string]string{
