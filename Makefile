@@ -49,12 +49,13 @@ fuzz:
 # The real-kernel lab (tests/lab; README "Real-kernel lab"): Debian's own
 # kernel under QEMU, real storage stacks failing in known ways, peripetyd's
 # events checked against what the guest read from the kernel. `make lab`
-# runs every group; `make check` runs LAB_CHECK_GROUPS, a bounded part.
-LAB_CHECK_GROUPS ?= scsi,hw
+# runs every scenario (about 7 minutes); `make check` runs
+# LAB_CHECK_SCENARIOS, one of each kind of stack (about 3 minutes).
+LAB_CHECK_SCENARIOS ?= scsi-medium,mpath-path,md-raid1,nvme-media
 lab: setup
 	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 20m -v -run TestLab ./tests/lab
 lab-check:
-	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 15m -v -run TestLab ./tests/lab -lab.groups=$(LAB_CHECK_GROUPS)
+	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 10m -v -run TestLab ./tests/lab -lab.scenarios=$(LAB_CHECK_SCENARIOS)
 
 clean:
 	rm -rf bin
