@@ -25,7 +25,7 @@ func TestDerive(t *testing.T) {
 	f := derive(map[string]string{
 		"sata.kname": "sda", "sata.devnode": "/dev/sda", "sata.links": "/dev/disk/by-id/ata-X /dev/disk/by-path/p",
 		"sata.scsi_wwid": "t10.ATA     QEMU HARDDISK                           labsata0            ",
-		"m.kname": "dm-0", "m.devnode": "/dev/dm-0", "m.dm_uuid": "", "m.dm_name": "labm1",
+		"m.kname":        "dm-0", "m.devnode": "/dev/dm-0", "m.dm_uuid": "", "m.dm_name": "labm1",
 		"md.kname": "md0", "md.devnode": "/dev/md0", "md.udev_md_uuid": "5e84497e:1e28ab4a:bfc72069:5c9230c3",
 	})
 	for k, want := range map[string]string{
