@@ -79,6 +79,25 @@ func racyFS(xs []expect) []expect {
 	return out
 }
 
+// btrfsMount: btrfs prints "first mount of filesystem" long before the
+// mount is in the mount table; on a loaded machine the daemon's wait for
+// it ends first and the event has no mount point (issue 14). The UUID is
+// asserted on its own.
+func btrfsMount(xs []expect) []expect {
+	var out []expect
+	for _, x := range xs {
+		if x.Type == "FS_MOUNTED" {
+			mp := x
+			mp.What, mp.Fields = "mount point", map[string]string{"ext.mount_point": x.Fields["ext.mount_point"]}
+			mp.Known, mp.Why = 14, "some runs the wait for the mount table ends before btrfs's mount is in it: no mount_point"
+			x.Fields = map[string]string{"dev_wwid": x.Fields["dev_wwid"], "ext.uuid": x.Fields["ext.uuid"], "dev_path": x.Fields["dev_path"]}
+			out = append(out, mp)
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
 func join(lists ...[]expect) []expect {
 	var out []expect
 	for _, l := range lists {
@@ -183,6 +202,7 @@ var scenarios = []scenario{
 		{What: "metadata error", Type: "DM_THIN_METADATA_ERROR", Kdev: "{pool.majmin}", Min: 1, Max: -1, Cause: "metadata full",
 			Fields: map[string]string{"dev_wwid": "{pool.wwid}"}},
 		{What: "metadata errors", Type: "DM_THIN_ERROR", Min: 0, Max: -1, Cause: "metadata full"},
+		{What: "no discard passdown", Type: "DM_THIN_WARNING", Raw: `discard unsupported`, Min: 0, Max: 1},
 		{What: "thin read fails", Type: "BUFFER_IO_ERROR", Kdev: "{thin.kname}", Min: 0, Max: -1, Cause: "metadata full",
 			Fields: map[string]string{"dev_wwid": "{thin.wwid}"}, Owners: []string{"{pool.wwid}"}},
 	}},
@@ -202,7 +222,7 @@ var scenarios = []scenario{
 			"dev_wwid": "{fs.fs_uuid}"}},
 		{What: "read-only", Type: "FS_REMOUNT_READ_ONLY", Kdev: "{fs.kname}", Cause: "device errors", Fields: map[string]string{
 			"dev_wwid": "{fs.fs_uuid}"}},
-	}, fsOn("fs", 1))},
+	}, btrfsMount(fsOn("fs", 1)))},
 	{name: "ext4-ioerr", expect: join([]expect{sizes, writeZeroes}, fsOn("fs", 1))},
 	{name: "storm", expect: join([]expect{sizes, writeZeroes,
 		{What: "errors", Type: "FS_ERROR", Kdev: "{fs.kname}", Min: 1, Max: -1, Fields: map[string]string{
