@@ -223,7 +223,16 @@ var scenarios = []scenario{
 		{What: "read-only", Type: "FS_REMOUNT_READ_ONLY", Kdev: "{fs.kname}", Cause: "device errors", Fields: map[string]string{
 			"dev_wwid": "{fs.fs_uuid}"}},
 	}, btrfsMount(fsOn("fs", 1)))},
-	{name: "ext4-ioerr", expect: join([]expect{sizes, writeZeroes}, fsOn("fs", 1))},
+	{name: "ext4-ioerr", expect: join([]expect{sizes, writeZeroes,
+		{What: "directory unreadable", Type: "FS_WARNING", Kdev: "{fs.kname}", Raw: `error -5 reading directory block`, Min: 1, Max: -1,
+			Fields: map[string]string{"dev_wwid": "{fs.fs_uuid}", "ext.mount_point": "{fs.mount}", "dev_path": "{fs.paths}"}},
+		{What: "directory read is an I/O error", Type: "FS_WARNING", Raw: `error -5 reading directory block`, None: true,
+			Known: 15, Why: "ext4's 'error -5 reading directory block' is an I/O error of the filesystem, taken only by the catch-all (FS_WARNING)"},
+		{What: "lost read", Type: "BUFFER_IO_ERROR", Kdev: "{fs.kname}", Min: 0, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{fs.wwid}"}},
+		{What: "ext4 I/O error", Type: "FS_IO_ERROR", Kdev: "{fs.kname}", Min: 0, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{fs.fs_uuid}"}},
+	}, fsOn("fs", 2))},
 	{name: "storm", expect: join([]expect{sizes, writeZeroes,
 		{What: "errors", Type: "FS_ERROR", Kdev: "{fs.kname}", Min: 1, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{fs.fs_uuid}", "ext.mount_point": "{fs.mount}"},
