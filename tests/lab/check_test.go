@@ -166,7 +166,7 @@ func checkExpect(t *testing.T, scen string, x expect, facts map[string]string, e
 	case len(problems) > 0:
 		t.Errorf("%s:\n  %s", label, strings.Join(problems, "\n  "))
 	case x.Known > 0 && (len(idx) > 0 || x.None):
-		t.Logf("NOW PASSES, drop its known mark (#%d): %s", x.Known, label)
+		t.Logf("PASSES THIS RUN (#%d; drop the known mark once it always does): %s", x.Known, label)
 	}
 	return idx
 }
@@ -444,7 +444,7 @@ func reportCauses(t *testing.T, scen string, exps []expect, byWhat map[string][]
 		if len(wrong) > 0 {
 			t.Logf("KNOWN FAILING (#%d) scenario %s: root cause of %q should be %q:\n  %s", causeIssue, scen, x.What, x.Cause, strings.Join(wrong, "\n  "))
 		} else if len(byWhat[x.What]) > 0 {
-			t.Logf("NOW PASSES (#%d) scenario %s: root cause of %q is %q", causeIssue, scen, x.What, x.Cause)
+			t.Logf("ROOT CAUSE RIGHT (#%d) scenario %s: root cause of %q is %q", causeIssue, scen, x.What, x.Cause)
 		}
 	}
 }
