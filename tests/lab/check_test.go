@@ -26,6 +26,11 @@ type scenario struct {
 	// check holds the scenario's own further checks (storm: memory and
 	// line counts), nil when it has none.
 	check func(t *testing.T, r *run)
+	// regroups names the event types whose lines the daemon, reading live,
+	// may group otherwise than the parser does offline over the same
+	// records, with the issue that owns it: a difference in their counts
+	// is reported as known, not failed.
+	regroups map[string]int
 }
 
 // expect is one expectation: the events of one type (on one device) and
@@ -80,7 +85,7 @@ func checkScenario(t *testing.T, name, dir string, log []parsers.Record) {
 		t.Errorf("scenario %s: peripetyd exited %q on SIGTERM (see %s/daemon.log)", name, r.daemonRC, dir)
 	}
 	checkFaces(t, r)
-	checkCounted(t, r)
+	checkCounted(t, r, sc.regroups)
 	facts := derive(r.facts)
 	claimed := map[int]bool{}
 	byWhat := map[string][]int{}
@@ -387,7 +392,7 @@ func nonNilS(s []string) []string {
 // scenario's window was counted: the project's own parser, run offline
 // over the same records, gives the same events per type and device, with
 // the same total count, as the daemon did live.
-func checkCounted(t *testing.T, r *run) {
+func checkCounted(t *testing.T, r *run, regroups map[string]int) {
 	t.Helper()
 	rs, err := parsers.NewRuleSet(nil)
 	if err != nil {
@@ -405,6 +410,20 @@ func checkCounted(t *testing.T, r *run) {
 		if e.SubSystem != "Peripety" {
 			live[e.EventType+" "+e.Kdev] += int(e.Count)
 		}
+	}
+	known := map[int][]string{}
+	for _, m := range []map[string]int{offline, live} {
+		for k := range m {
+			typ, _, _ := strings.Cut(k, " ")
+			if n := regroups[typ]; n > 0 && offline[k] != live[k] {
+				known[n] = append(known[n], fmt.Sprintf("%s: offline %d, daemon %d", k, offline[k], live[k]))
+				delete(offline, k)
+				delete(live, k)
+			}
+		}
+	}
+	for n, diffs := range known {
+		t.Logf("KNOWN FAILING (#%d) lines grouped otherwise live than offline: %s", n, strings.Join(diffs, "; "))
 	}
 	if diff := cmp.Diff(offline, live); diff != "" {
 		t.Errorf("lines counted per type and device, offline parse of the kernel log vs the daemon (-offline +daemon):\n%s", diff)

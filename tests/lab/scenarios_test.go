@@ -116,15 +116,23 @@ var scenarios = []scenario{
 			Known: 15, Why: "a notice of how the kernel was built, printed as device-mapper loads, is taken by the catch-all for a storage warning"},
 	}},
 
-	{name: "scsi-medium", expect: []expect{
+	{name: "scsi-medium", regroups: map[string]int{"BLK_IO_ERROR": causeIssue}, expect: []expect{
 		{What: "new disk", Type: "SCSI_POWER_ON_RESET", Kdev: "{disk.hctl}", Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "ext.scsi_address": "{disk.hctl}"}},
 		{What: "medium error", Type: "SCSI_MEDIUM_ERROR", Kdev: "{disk.kname}", Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "severity": "Error", "sub_system": "SCSI",
-			"ext.sector": "{fault.medium.sector}", "ext.lba": "{fault.medium.sector}", "ext.sense_key": "Medium Error",
-			"ext.scsi_address": "{disk.hctl}"}},
+			"ext.sense_key": "Medium Error", "ext.scsi_address": "{disk.hctl}"}},
+		// The block layer's "critical medium error, dev sdX, sector N"
+		// line after the sense report belongs to the event and gives it
+		// its sector; on a loaded machine, reading from journald, the
+		// daemon sometimes tells it apart.
+		{What: "medium error's sector", Type: "SCSI_MEDIUM_ERROR", Kdev: "{disk.kname}", Fields: map[string]string{
+			"ext.sector": "{fault.medium.sector}", "ext.lba": "{fault.medium.sector}"},
+			Known: causeIssue, Why: "the block layer's line after the sense report is sometimes an event of its own (live, from journald, under load)"},
+		{What: "block layer's line apart", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", None: true,
+			Known: causeIssue, Why: "the same"},
 	}},
-	{name: "mpath-path", expect: join(mpathSetup, []expect{
+	{name: "mpath-path", regroups: aluaRegroups, expect: join(mpathSetup, []expect{
 		{What: "path failed", Type: "DM_MPATH_PATH_FAILED", Kdev: "{p1.majmin}", Fields: map[string]string{
 			"dev_wwid": "{map.wwid}", "dev_path": "/dev/mapper/{map.dm_name}", "ext.blk_major_minor": "{p1.majmin}",
 			"severity": "Warning", "sub_system": "Multipath"}, Owners: []string{"{p1.wwid}"}},
@@ -133,7 +141,7 @@ var scenarios = []scenario{
 		{What: "offline path rejects I/O", Type: "SCSI_DEVICE_OFFLINE", Min: 0, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{map.wwid}"}},
 	})},
-	{name: "mpath-lvm-ext4", expect: join(mpathSetup, []expect{
+	{name: "mpath-lvm-ext4", regroups: aluaRegroups, expect: join(mpathSetup, []expect{
 		{What: "mounted", Type: "FS_MOUNTED", Kdev: "{lv.kname}", Fields: map[string]string{
 			"dev_wwid": "{lv.fs_uuid}", "ext.uuid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}",
 			"dev_path": "/dev/mapper/{lv.dm_name}"}, Owners: []string{"{map.wwid}", "{p1.wwid}"},
@@ -144,7 +152,7 @@ var scenarios = []scenario{
 		{What: "unmounted", Type: "FS_UNMOUNTED", Kdev: "{lv.kname}", Fields: map[string]string{
 			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}},
 	})},
-	{name: "mpath-all-paths", expect: join(mpathSetup, fsOn("lv", 1), []expect{
+	{name: "mpath-all-paths", regroups: aluaRegroups, expect: join(mpathSetup, fsOn("lv", 1), []expect{
 		{What: "offline path rejects I/O", Type: "SCSI_DEVICE_OFFLINE", Min: 0, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{map.wwid}"}},
 		{What: "paths failed", Type: "DM_MPATH_PATH_FAILED", Min: 2, Max: 2, Fields: map[string]string{
@@ -285,6 +293,11 @@ var scenarios = []scenario{
 		{What: "disk appears", Type: "SCSI_POWER_ON_RESET", Min: 0, Max: -1},
 	}},
 }
+
+// aluaRegroups: the ALUA handler's sense reports of the three paths are
+// one event offline (the misread "[alua]" device joins them) and several
+// live (issue 15's misreading, grouped by arrival).
+var aluaRegroups = map[string]int{"SCSI_SENSE_KEY": 15}
 
 // mpathSetup: what making the two-path map prints (guest/lib.sh
 // mpath_setup): each path's reset, the standby path's failed cache flush
