@@ -1,19 +1,14 @@
 package parsers_test
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/peripety/peripety/internal/golden"
 	"github.com/peripety/peripety/parsers/logfmt"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden event lists of the lab's captures (testdata/real/lab)")
 
 // labCaptures returns the kernel logs the real-kernel lab captured: every
 // record a guest printed from boot to power-off, one file per group of
@@ -57,20 +52,7 @@ func TestLabCaptures(t *testing.T) {
 			for _, e := range parseFile(t, log, logfmt.FormatKmsg) {
 				fmt.Fprintf(&b, "%s %s kdev=%q count=%d: %s\n", e.Severity, e.EventType, e.Kdev, e.Count, e.RawMsg)
 			}
-			golden := strings.TrimSuffix(log, ".kmsg") + ".events"
-			if *update {
-				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test ./parsers -run TestLabCaptures -update writes it)", err)
-			}
-			if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(b.String(), "\n")); diff != "" {
-				t.Errorf("events of %s (-golden +now):\n%s", log, diff)
-			}
+			golden.Check(t, strings.TrimSuffix(log, ".kmsg")+".events", []byte(b.String()))
 		})
 	}
 }
