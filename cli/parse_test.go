@@ -118,7 +118,7 @@ func TestParseSkipSummary(t *testing.T) {
 	if len(evs) != 1 || evs[0].EventType != "BLK_IO_ERROR" || evs[0].Hostname != "vm" {
 		t.Errorf("events = %+v, want one BLK_IO_ERROR from host vm", evs)
 	}
-	want := "prpt: standard input: skipped 3: 2 not from the kernel (first at line 2), 1 not a record of the format (first at line 4)\n"
+	want := "prpt: standard input: skipped 3: 2 not from the kernel or a storage daemon (first at line 2), 1 not a record of the format (first at line 4)\n"
 	if stderr != want {
 		t.Errorf("stderr = %q, want %q", stderr, want)
 	}

@@ -38,7 +38,7 @@ func TestFilterLosesNothing(t *testing.T) {
 
 // parseWith parses a kmsg log with numbered event ids, its reader filtered
 // by want when not nil.
-func parseWith(t *testing.T, rs *parsers.RuleSet, path string, want func([]byte) bool) []event.Event {
+func parseWith(t *testing.T, rs *parsers.RuleSet, path string, want func(string, []byte) bool) []event.Event {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

@@ -87,7 +87,9 @@ type Parser struct {
 	open  []*pending
 
 	storm storm
-	msg   []byte // a summary being expanded
+	// memo holds what daemons' note lines told of their devices.
+	memo memo
+	msg  []byte // a summary being expanded
 	// spare are pendings emitted already, for reuse.
 	spare []*pending
 }
@@ -129,10 +131,11 @@ func clock(rec *Record) time.Time {
 }
 
 // Push parses one record and calls emit for every event that is complete,
-// which may include events of earlier records. Records of a facility other
-// than the kernel's (userspace writes to /dev/kmsg) are dropped.
+// which may include events of earlier records. A daemon's record
+// (Record.Daemon) goes to that daemon's rules; other records of a facility
+// other than the kernel's (userspace writes to /dev/kmsg) are dropped.
 func (p *Parser) Push(rec Record, emit func(event.Event)) {
-	if rec.Facility != 0 {
+	if rec.Daemon == "" && rec.Facility != 0 {
 		return
 	}
 	p.seen++
@@ -158,20 +161,30 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 
 // line handles one line of rec.
 func (p *Parser) line(rec *Record, line string) {
-	ri, loc := p.rs.match(line, rec.Level, true)
+	seen := daemonLine(rec.Daemon, line)
+	ri, loc := p.rs.match(rec.Daemon, seen, rec.Level, true)
 	if ri < 0 {
 		return
 	}
 	r := p.rs.rules[ri]
-	text := line
+	text := seen
 	if !r.user {
-		text = strings.TrimLeft(line, " ")
+		text = strings.TrimLeft(seen, " ")
 	}
 	caps := captures(r, text, loc)
 	kdev := caps["kdev"]
 	delete(caps, "kdev")
 	if kdev == "" && r.kdevAlt != "" {
 		kdev = caps[r.kdevAlt]
+	}
+	if rec.Daemon != "" {
+		kdev = daemonKdev(kdev)
+		if r.role == roleNote {
+			p.memo.note(rec.Daemon, kdev, caps)
+			return
+		}
+		p.memo.recall(rec.Daemon, kdev, caps)
+		caps["daemon"] = rec.Daemon
 	}
 	sev := severity(rec, r, caps["_level"])
 	t := clock(rec)
@@ -427,6 +440,10 @@ func severity(rec *Record, r *rule, textLevel string) event.Severity {
 	switch {
 	case r.sev != nil:
 		return *r.sev
+	case r.daemon != "" && !r.user:
+		// A daemon's context line: it adds to its event, never raises
+		// its severity (the record's priority says nothing).
+		return event.Debug
 	case rec.Level != LevelUnknown:
 		return levelSeverity(rec.Level)
 	}

@@ -13,6 +13,11 @@ import (
 // with the prefilter that picks the few rules worth trying on a line. A
 // RuleSet is immutable and safe for concurrent use.
 //
+// The kernel's rules and each daemon's (daemons.go) have an index of
+// their own: a record goes to its source's rules only (Record.Daemon), so
+// no kernel rule runs on a daemon's line and no daemon's rule on the
+// kernel's.
+//
 // The prefilter looks at three cheap things of a line before any regexp:
 // its start (the literal prefix of a rule, indexed by first byte), its
 // body (the text after the first ": ", past sd_printk's "[sdX] tag#N ",
@@ -20,13 +25,47 @@ import (
 // line passes there have their needle (the longest literal of the regexp)
 // looked for and then their regexp run.
 type RuleSet struct {
-	rules    []*rule
+	rules  []*rule
+	kernel *ruleIndex
+	// daemons are the indexes of the daemons' rules, by daemon name.
+	daemons map[string]*ruleIndex
+}
+
+// ruleIndex is the prefilter over the rules of one source.
+type ruleIndex struct {
 	byFirst  [256][]prefixGroup
 	byBody   [256]*bodyBucket
 	suffixes []bodyEntry
+	// any are the rules of a daemon whose lines have no literal start,
+	// body or end (the first word is a map's alias, say): tried on every
+	// line of the daemon, after their needle. A daemon's rules are few.
+	any []int32
 	// user are the user rules, each with the literal (starts_with or the
 	// regexp's anchored prefix) the line must start with, if any.
 	user []int32
+	// bodies holds the body literals while the index is built.
+	bodies *[256][]bodyEntry
+}
+
+func newRuleIndex() *ruleIndex { return &ruleIndex{bodies: new([256][]bodyEntry)} }
+
+// done files the body literals gathered.
+func (ix *ruleIndex) done() {
+	for c, es := range ix.bodies {
+		if len(es) > 0 {
+			ix.byBody[c] = newBodyBucket(es)
+		}
+	}
+	ix.bodies = nil
+}
+
+// indexFor returns the index of the rules for records of daemon ("" for
+// the kernel), nil when no rule takes them.
+func (rs *RuleSet) indexFor(daemon string) *ruleIndex {
+	if daemon == "" {
+		return rs.kernel
+	}
+	return rs.daemons[daemon]
 }
 
 // prefixGroup is the rules admitted by one literal prefix.
@@ -60,15 +99,21 @@ const maxCandidates = 64
 // their order. A line is given to the first rule that matches it, so user
 // rules add to the built-in ones and never replace them.
 func NewRuleSet(user []UserRule) (*RuleSet, error) {
-	rs := &RuleSet{}
+	rs := &RuleSet{kernel: newRuleIndex(), daemons: make(map[string]*ruleIndex)}
 	for _, t := range builtinTables() {
 		for i := range t.rules {
 			r := t.rules[i]
 			r.source = "built-in parsers/" + t.file
+			r.daemon = t.daemon
 			if r.sub == "" {
 				r.sub = t.sub
 			}
-			if r.level == kernNone && !r.re.namesLevel() {
+			switch {
+			case r.daemon != "" && r.sev == nil && r.role != roleNote && r.role != roleContext:
+				// A daemon's PRIORITY is 6 for every line it writes to
+				// stderr: the rule says what its line is worth.
+				return nil, fmt.Errorf("rule %s (%s): a daemon's rule needs its severity (sev)", r.name, r.source)
+			case r.daemon == "" && r.level == kernNone && !r.re.namesLevel():
 				return nil, fmt.Errorf("rule %s (%s): no kernel level", r.name, r.source)
 			}
 			for _, c := range append([]string{r.cond}, r.conds...) {
@@ -86,6 +131,9 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 		if u.Regexp.SubexpIndex("kdev") < 0 {
 			return nil, fmt.Errorf("user rule %d (%s): regexp %q has no named group kdev", i+1, u.Source, u.Regexp.String())
 		}
+		if _, ok := LookupDaemon(u.Daemon); u.Daemon != "" && !ok {
+			return nil, fmt.Errorf("user rule %d (%s): unknown daemon %q: want one of %s", i+1, u.Source, u.Daemon, strings.Join(DaemonNames(), ", "))
+		}
 		typ := u.EventType
 		if typ == "" {
 			typ = "UNKNOWN"
@@ -98,23 +146,30 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			role:   roleEvent,
 			level:  kernInfo,
 			source: u.Source,
+			daemon: u.Daemon,
 			user:   true,
+		}
+		if d, ok := LookupDaemon(u.Daemon); ok {
+			r.daemon = d.Name
 		}
 		if u.StartsWith != "" {
 			r.prefixes = []string{u.StartsWith}
 		}
 		rs.rules = append(rs.rules, r)
 	}
-	var bodies [256][]bodyEntry
 	for i, r := range rs.rules {
-		if err := rs.index(int32(i), r, &bodies); err != nil {
+		ix := rs.indexFor(r.daemon)
+		if ix == nil {
+			ix = newRuleIndex()
+			rs.daemons[r.daemon] = ix
+		}
+		if err := ix.add(int32(i), r); err != nil {
 			return nil, fmt.Errorf("rule %s (%s): %w", r.name, r.source, err)
 		}
 	}
-	for c, es := range bodies {
-		if len(es) > 0 {
-			rs.byBody[c] = newBodyBucket(es)
-		}
+	rs.kernel.done()
+	for _, ix := range rs.daemons {
+		ix.done()
 	}
 	return rs, nil
 }
@@ -139,9 +194,9 @@ func newBodyBucket(es []bodyEntry) *bodyBucket {
 	return b
 }
 
-// index files rule r under its literals, deriving them from its regexp
+// add files rule r under its literals, deriving them from its regexp
 // where the rule names none.
-func (rs *RuleSet) index(i int32, r *rule, byBody *[256][]bodyEntry) error {
+func (ix *ruleIndex) add(i int32, r *rule) error {
 	if r.re == nil {
 		return errors.New("no regexp")
 	}
@@ -153,7 +208,7 @@ func (rs *RuleSet) index(i int32, r *rule, byBody *[256][]bodyEntry) error {
 		r.prefixes = []string{prefix}
 	}
 	if r.user {
-		rs.user = append(rs.user, i)
+		ix.user = append(ix.user, i)
 		return nil
 	}
 	bodies := []string{r.body}
@@ -166,25 +221,27 @@ func (rs *RuleSet) index(i int32, r *rule, byBody *[256][]bodyEntry) error {
 	switch {
 	case len(bodies) > 0 && bodies[0] != "":
 		for _, b := range bodies {
-			byBody[b[0]] = append(byBody[b[0]], bodyEntry{b, r.prefixes, i})
+			ix.bodies[b[0]] = append(ix.bodies[b[0]], bodyEntry{b, r.prefixes, i})
 		}
 	case r.suffix != "":
-		rs.suffixes = append(rs.suffixes, bodyEntry{r.suffix, r.prefixes, i})
+		ix.suffixes = append(ix.suffixes, bodyEntry{r.suffix, r.prefixes, i})
 	case len(r.prefixes) > 0:
 		for _, p := range r.prefixes {
 			if p == "" {
 				return errors.New("empty prefix")
 			}
-			rs.addPrefix(p, i)
+			ix.addPrefix(p, i)
 		}
+	case r.daemon != "" && r.needle != "":
+		ix.any = append(ix.any, i)
 	default:
 		return errors.New("no literal for the prefilter: give prefixes, body or suffix")
 	}
 	return nil
 }
 
-func (rs *RuleSet) addPrefix(p string, i int32) {
-	b := &rs.byFirst[p[0]]
+func (ix *ruleIndex) addPrefix(p string, i int32) {
+	b := &ix.byFirst[p[0]]
 	for k := range *b {
 		if (*b)[k].text == p {
 			(*b)[k].rules = append((*b)[k].rules, i)
@@ -450,10 +507,10 @@ func (rs *RuleSet) Rules() []RuleInfo {
 }
 
 // MatchRule returns the name of the rule that takes rec (for a record of
-// several lines, the first line any rule takes). Records of a facility other
-// than the kernel's match nothing, as the parser drops them.
+// several lines, the first line any rule takes). Kernel records of a
+// facility other than the kernel's match nothing, as the parser drops them.
 func (rs *RuleSet) MatchRule(rec Record) (name string, ok bool) {
-	if rec.Facility != 0 {
+	if rec.Daemon == "" && rec.Facility != 0 {
 		return "", false
 	}
 	msg := rec.Message
@@ -464,20 +521,25 @@ func (rs *RuleSet) MatchRule(rec Record) (name string, ok bool) {
 		} else {
 			msg = ""
 		}
-		if ri, _ := rs.match(line, rec.Level, false); ri >= 0 {
+		if ri, _ := rs.match(rec.Daemon, daemonLine(rec.Daemon, line), rec.Level, false); ri >= 0 {
 			return rs.rules[ri].name, true
 		}
 	}
 	return "", false
 }
 
-// Wants reports whether a rule could take some line of text, a record's
-// message. It runs the prefilter and the candidates' needles but no regexp,
-// and does not keep text. When it says no, no rule takes any line of the
-// record, and the record may go to a Parser with an empty Message (which no
-// rule takes either): its clock and count go on as before, without the
-// cost of a Message string (see logfmt.Reader.SetFilter).
-func (rs *RuleSet) Wants(text []byte) bool {
+// Wants reports whether a rule could take some line of text, the message
+// of a record of daemon ("" for the kernel). It runs the prefilter and the
+// candidates' needles but no regexp, and does not keep text. When it says
+// no, no rule takes any line of the record, and the record may go to a
+// Parser with an empty Message (which no rule takes either): its clock and
+// count go on as before, without the cost of a Message string (see
+// logfmt.Reader.SetFilter).
+func (rs *RuleSet) Wants(daemon string, text []byte) bool {
+	ix := rs.indexFor(daemon)
+	if ix == nil {
+		return false
+	}
 	// A view of text, not a copy: it lives only during the call.
 	msg := unsafe.String(unsafe.SliceData(text), len(text))
 	var buf [maxCandidates]int32
@@ -488,8 +550,9 @@ func (rs *RuleSet) Wants(text []byte) bool {
 		} else {
 			msg = ""
 		}
+		line = daemonLine(daemon, line)
 		trimmed := strings.TrimLeft(line, " ")
-		for _, i := range rs.candidates(line, trimmed, buf[:0]) {
+		for _, i := range ix.candidates(rs.rules, line, trimmed, buf[:0]) {
 			r := rs.rules[i]
 			t := trimmed
 			if r.user {
@@ -503,15 +566,19 @@ func (rs *RuleSet) Wants(text []byte) bool {
 	return false
 }
 
-// match returns the index of the first rule (in rule order) that matches
-// line of a record of level (LevelUnknown when the log does not say), and
-// with capture its submatch indices into the line as the rule sees it
-// (built-in rules: without leading spaces). It allocates only the
-// submatch indices of a match.
-func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
+// match returns the index of the first rule (in rule order) of daemon's
+// ("" the kernel's) that matches line of a record of level (LevelUnknown
+// when the log does not say), and with capture its submatch indices into
+// the line as the rule sees it (built-in rules: without leading spaces).
+// It allocates only the submatch indices of a match.
+func (rs *RuleSet) match(daemon, line string, level int, capture bool) (int, []int) {
+	ix := rs.indexFor(daemon)
+	if ix == nil {
+		return -1, nil
+	}
 	trimmed := strings.TrimLeft(line, " ")
 	var buf [maxCandidates]int32
-	for _, i := range rs.candidates(line, trimmed, buf[:0]) {
+	for _, i := range ix.candidates(rs.rules, line, trimmed, buf[:0]) {
 		r := rs.rules[i]
 		text := trimmed
 		if r.user {
@@ -537,13 +604,14 @@ func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
 }
 
 // candidates appends to cand, in rule order and once each, the rules the
-// prefilter admits for line (trimmed: without its leading spaces).
-func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
+// prefilter admits for line (trimmed: without its leading spaces); rules
+// are the RuleSet's.
+func (ix *ruleIndex) candidates(rules []*rule, line, trimmed string, cand []int32) []int32 {
 	if trimmed != "" {
 		// The second byte is compared inline first: most literals of a
 		// bucket differ there, and a call of HasPrefix costs more.
 		second := secondByte(trimmed)
-		for _, g := range rs.byFirst[trimmed[0]] {
+		for _, g := range ix.byFirst[trimmed[0]] {
 			if len(g.text) > 1 && g.text[1] != second {
 				continue
 			}
@@ -552,21 +620,22 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 			}
 		}
 		if body := lineBody(trimmed); body != "" {
-			if b := rs.byBody[body[0]]; b != nil {
+			if b := ix.byBody[body[0]]; b != nil {
 				cand = b.appendCandidates(cand, body, trimmed, 0)
 				if second := secondByte(body); second != 0 {
 					cand = b.appendCandidates(cand, body, trimmed, second)
 				}
 			}
 		}
-		for _, e := range rs.suffixes {
+		for _, e := range ix.suffixes {
 			if strings.HasSuffix(trimmed, e.text) && hasAnyPrefix(trimmed, e.pre) {
 				cand = appendCandidates(cand, e.rule)
 			}
 		}
+		cand = appendCandidates(cand, ix.any...)
 	}
-	for _, i := range rs.user {
-		if hasAnyPrefix(line, rs.rules[i].prefixes) {
+	for _, i := range ix.user {
+		if hasAnyPrefix(line, rules[i].prefixes) {
 			cand = appendCandidates(cand, i)
 		}
 	}

@@ -36,12 +36,12 @@ func TestWants(t *testing.T) {
 		{"mydrv: loaded", false},
 		{"", false},
 	} {
-		if got := rs.Wants([]byte(c.text)); got != c.want {
+		if got := rs.Wants("", []byte(c.text)); got != c.want {
 			t.Errorf("Wants(%q) = %v, want %v", c.text, got, c.want)
 		}
 	}
 	for _, line := range append(storageLines, quietLines...) {
-		if name, ok := rs.MatchRule(Record{Message: line}); ok && !rs.Wants([]byte(line)) {
+		if name, ok := rs.MatchRule(Record{Message: line}); ok && !rs.Wants("", []byte(line)) {
 			t.Errorf("rule %s takes %q, which Wants turns down", name, line)
 		}
 	}
