@@ -13,6 +13,8 @@
 //	regex = '(?P<kdev>…)…'         # named group kdev required
 //	sub_system = "ext4"            # optional, a known sub-system
 //	event_type = "FS_MOUNTED"      # optional, free form
+//	daemon = "multipathd"          # optional: the rule takes this daemon's
+//	                               # lines (parsers.Daemons), not the kernel's
 //
 // A drop-in sets the [main] keys it names over the files before it and adds
 // its rules after theirs. Every error names the file, the line and the key.
@@ -115,6 +117,7 @@ type fileRule struct {
 	Regex      *string `toml:"regex"`
 	SubSystem  *string `toml:"sub_system"`
 	EventType  *string `toml:"event_type"`
+	Daemon     *string `toml:"daemon"`
 }
 
 // add decodes one file over c.
@@ -181,6 +184,13 @@ func compileRule(fr fileRule) (parsers.UserRule, error) {
 	}
 	if fr.EventType != nil {
 		rule.EventType = *fr.EventType
+	}
+	if fr.Daemon != nil && *fr.Daemon != "" {
+		d, ok := parsers.LookupDaemon(*fr.Daemon)
+		if !ok {
+			return rule, &keyError{"daemon", fmt.Sprintf("unknown daemon %q: want one of %s", *fr.Daemon, strings.Join(parsers.DaemonNames(), ", "))}
+		}
+		rule.Daemon = d.Name
 	}
 	return rule, nil
 }

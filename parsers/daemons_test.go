@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -291,5 +292,48 @@ func TestMemoBounded(t *testing.T) {
 	m.recall("mdadm", "sda", caps)
 	if caps["serial"] != "S1" || caps["_x"] != "" {
 		t.Errorf("recalled %v, want the serial only", caps)
+	}
+}
+
+// TestUserDaemonRule: a user rule that names a daemon takes that daemon's
+// lines (as its built-in rules see them) and no other's; one that names
+// none takes the kernel's only.
+func TestUserDaemonRule(t *testing.T) {
+	rs, err := NewRuleSet([]UserRule{{
+		Regexp: regexp.MustCompile(`^(?P<kdev>sd[a-z]+): sg_io failed: (?P<why>.+)`), Daemon: "multipathd", EventType: "MY_SGIO", Source: "u.conf:1",
+	}, {
+		Regexp: regexp.MustCompile(`^Kernel reported iSCSI connection (?P<kdev>\d+:\d+) error`), Daemon: "iscsid", EventType: "MY_ISCSI", Source: "u.conf:5",
+	}, {
+		Regexp: regexp.MustCompile(`^(?P<kdev>sd[a-z]+): sg_io failed`), EventType: "MY_KERNEL", Source: "u.conf:9",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		daemon, line, want string
+	}{
+		{"multipathd", "sdc: sg_io failed: no such device", "user_1"},
+		{"smartd", "sdc: sg_io failed: no such device", ""},
+		{"", "sdc: sg_io failed: no such device", "user_3"},
+		// iscsid -f's stderr copy: the rule sees the line without "iscsid: ".
+		{"iscsid", "iscsid: Kernel reported iSCSI connection 1:0 error (1020 - anything) state (3)", "iscsid_conn_error"},
+	} {
+		got, _ := rs.MatchRule(Record{Message: c.line, Daemon: c.daemon, Level: 6})
+		if got != c.want {
+			t.Errorf("%s's %q: rule %q, want %q", c.daemon, c.line, got, c.want)
+		}
+	}
+	// The built-in rule comes first; the user's takes what it leaves.
+	got, _ := rs.MatchRule(Record{Message: "iscsid: Kernel reported iSCSI connection 1:0 error (x)", Daemon: "iscsid"})
+	if got != "user_2" {
+		t.Errorf("user rule of iscsid: got %q, want user_2", got)
+	}
+	if _, err := NewRuleSet([]UserRule{{Regexp: regexp.MustCompile(`(?P<kdev>x)`), Daemon: "sshd", Source: "u.conf:1"}}); err == nil {
+		t.Error("a user rule of an unknown daemon loaded")
+	}
+	for _, r := range rs.Rules() {
+		if r.Name == "user_1" && r.Daemon != "multipathd" {
+			t.Errorf("rules list: user_1 of %q, want multipathd", r.Daemon)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package parsers
 
 import (
+	"strings"
+
 	"github.com/peripety/peripety/event"
 )
 
@@ -15,13 +17,14 @@ import (
 // behind it.
 var iscsidRules = []rule{{
 	// session_conn_error: the kernel's conn error (1020), as iscsid hears
-	// it; the text after the code is the error's name and words.
+	// it; since 2.0.874 with the error's name and words, which may hold
+	// parentheses ("R2T (Ready to Transfer)").
 	name:   "iscsid_conn_error",
 	typ:    "ISCSI_CONN_ERROR",
-	re:     pat(`^Kernel reported iSCSI connection (?P<session_id>\d+):(?P<conn_id>\d+) error \((?P<error_code>\d+) - (?P<error_name>[A-Z][A-Z0-9_]+)(?:: (?P<error_text>.*))?\) state \((?P<conn_state>\d+)\)$`),
+	re:     pat(`^Kernel reported iSCSI connection (?P<session_id>\d+):(?P<conn_id>\d+) error \((?P<error_code>\d+)(?: - (?P<error_detail>.*))?\) state \((?P<conn_state>\d+)\)$`),
 	sev:    sevOf(event.Error),
 	cond:   "link:down",
-	finish: finishISCSIDConn,
+	finish: finishISCSIDConnError,
 	msg:    "iSCSI {kdev}: connection error {error_code} ({error_name}[: {error_text}]), connection {conn_state_name}",
 }, {
 	name:   "iscsid_conn_recovered",
@@ -92,6 +95,24 @@ var iscsidRules = []rule{{
 	sev:  sevOf(event.Error),
 	msg:  "iSCSI: iscsid cannot reach the kernel's iSCSI transport ({error}): is scsi_transport_iscsi loaded?",
 }}
+
+// finishISCSIDConnError names the error: from the line ("ISCSI_ERR_…:
+// words"), else as the kernel's table does.
+func finishISCSIDConnError(pe *pending) {
+	finishISCSIDConn(pe)
+	ev := &pe.ev
+	detail := ev.Ext("error_detail")
+	delete(ev.Extension, "error_detail")
+	name, text, _ := strings.Cut(detail, ": ")
+	if !strings.HasPrefix(name, "ISCSI_ERR_") {
+		name, text = iscsiErrors[ev.Ext("error_code")], detail
+	}
+	if name == "" {
+		name = "error " + ev.Ext("error_code")
+	}
+	ev.SetExt("error_name", name)
+	ev.SetExt("error_text", text)
+}
 
 // iscsiConnStates names iscsid's connection states (enum iscsi_conn_state,
 // include/iscsi_if.h).
