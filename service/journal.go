@@ -83,6 +83,7 @@ func readLog(ctx context.Context, src sdjournal.Source, cursor string, fn func(r
 		defer func() { stopHint(); <-done }()
 	}
 	skip := cursor != ""
+	fields := make(map[string][]byte, len(entryFields)+2)
 	for {
 		ok, err := j.Next()
 		if err != nil {
@@ -102,7 +103,7 @@ func readLog(ctx context.Context, src sdjournal.Source, cursor string, fn func(r
 				continue
 			}
 		}
-		rec, cur, err := logEntry(j)
+		rec, cur, err := logEntry(j, fields)
 		if err != nil {
 			return err
 		}
@@ -158,9 +159,15 @@ func logMatches() [][]string {
 	return append([][]string{slices.Clone(kernelMatches)}, parsers.JournalMatches()...)
 }
 
-// logEntry reads j's current entry, the kernel's or a daemon's.
-func logEntry(j sdjournal.Journal) (parsers.Record, string, error) {
-	fields := make(map[string][]byte, len(entryFields)+2)
+// logEntry reads j's current entry, the kernel's or a daemon's, into
+// fields (emptied first, reused from entry to entry). It reads the fields
+// a Record holds and no more, each a lookup of sd-journal's in the entry:
+// whose entry it is, its text, level and host; a kernel entry's own
+// timestamp and device (kernelFields); a daemon's facility, and its
+// process and unit only when its identifier does not say whose it is. (A
+// kernel entry's facility is 0, kernelMatches.)
+func logEntry(j sdjournal.Journal, fields map[string][]byte) (parsers.Record, string, error) {
+	clear(fields)
 	read := func(names ...string) error {
 		for _, name := range names {
 			v, ok, err := j.Data(name)
@@ -176,10 +183,17 @@ func logEntry(j sdjournal.Journal) (parsers.Record, string, error) {
 	if err := read(entryFields...); err != nil {
 		return parsers.Record{}, "", err
 	}
-	// Whose entry it is: most say it by their identifier; the process
-	// and unit are read only when it does not.
-	if id := string(fields[fieldIdentifier]); id != "kernel" && parsers.DaemonOf(id, "", "") == "" {
-		if err := read(fieldComm, fieldUnit); err != nil {
+	switch id := string(fields[fieldIdentifier]); {
+	case id == "kernel":
+		if err := read(kernelFields...); err != nil {
+			return parsers.Record{}, "", err
+		}
+	case parsers.DaemonOf(id, "", "") != "":
+		if err := read(fieldFacility); err != nil {
+			return parsers.Record{}, "", err
+		}
+	default:
+		if err := read(fieldFacility, fieldComm, fieldUnit); err != nil {
 			return parsers.Record{}, "", err
 		}
 	}
@@ -221,9 +235,12 @@ const (
 // daemon's match takes peripetyd's own entries.
 var kernelMatches = []string{fieldTransport + "=kernel", fieldFacility + "=0"}
 
-// entryFields are read from each entry.
-var entryFields = []string{journal.FieldMessage, journal.FieldPriority, fieldFacility, fieldHostname,
-	fieldSourceMonotonic, fieldKernelSubsystem, fieldKernelDevice, fieldIdentifier}
+// entryFields are read from each entry, kernelFields from the kernel's
+// too.
+var (
+	entryFields  = []string{fieldIdentifier, journal.FieldMessage, journal.FieldPriority, fieldHostname}
+	kernelFields = []string{fieldSourceMonotonic, fieldKernelSubsystem, fieldKernelDevice}
+)
 
 // entryRecord makes a Record of an entry's fields (values without the
 // FIELD= prefix) and its __REALTIME_TIMESTAMP in µs: a storage daemon's
