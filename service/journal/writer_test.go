@@ -3,6 +3,8 @@ package journal
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,10 +78,7 @@ func TestAppendEventInvalidSeverity(t *testing.T) {
 // with journalctl alone: the fields work without any tool of ours.
 func TestWriterJournald(t *testing.T) {
 	testenv.Journald(t)
-	w, err := NewWriter("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := NewWriter("")
 	defer w.Close()
 
 	id := uuid.NewString()
@@ -141,11 +140,7 @@ func TestWriterJournaldRestart(t *testing.T) {
 		return p
 	}
 	p := start()
-	w, err := NewWriter(p.Socket)
-	if err != nil {
-		p.Close()
-		t.Fatal(err)
-	}
+	w := NewWriter(p.Socket)
 	defer w.Close()
 	ev := sampleEvent()
 	if err := w.Write(ev); err != nil {
@@ -154,8 +149,12 @@ func TestWriterJournaldRestart(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(ev); err == nil {
-		t.Error("Write with journald stopped: no error")
+	// Twice: the second write finds no connection at all (it panicked
+	// once, closing the one the first had dropped).
+	for i := range 2 {
+		if err := w.Write(ev); !errors.Is(err, ErrUnreachable) {
+			t.Errorf("Write %d with journald stopped: %v, want ErrUnreachable", i+1, err)
+		}
 	}
 	p = start() // the same namespace, so the same socket path
 	defer p.Close()
@@ -167,4 +166,16 @@ func TestWriterJournaldRestart(t *testing.T) {
 	}
 	testenv.WaitJournal(t, 10*time.Second, func(e []testenv.Entry) bool { return len(e) == 1 },
 		"--directory", p.Dir, "EVENT_ID="+ev.EventID)
+}
+
+// TestWriterNoJournald: a writer made while no journald listens says so on
+// each write, and stores once one listens.
+func TestWriterNoJournald(t *testing.T) {
+	w := NewWriter(filepath.Join(t.TempDir(), "socket"))
+	defer w.Close()
+	for i := range 3 {
+		if err := w.Write(sampleEvent()); !errors.Is(err, ErrUnreachable) {
+			t.Errorf("Write %d: %v, want ErrUnreachable", i+1, err)
+		}
+	}
 }
