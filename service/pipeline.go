@@ -148,7 +148,7 @@ func (p *pipeline) offerCheckpoint() {
 		return
 	}
 	p.cpMu.Lock()
-	p.latest = &offeredCheckpoint{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime}, seq: p.emitted.Load()}
+	p.latest = &offeredCheckpoint{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime, Handled: p.lastWall}, seq: p.emitted.Load()}
 	p.cpMu.Unlock()
 }
 
@@ -264,11 +264,16 @@ func (p *pipeline) delivered() uint64 {
 
 // runCheckpoints saves the newest checkpoint whose events are delivered,
 // at most every interval, until ctx ends. A target is taken and saved once
-// the sinks reach it, so a steady stream still advances the position.
+// the sinks reach it, so a steady stream still advances the position. A
+// state directory that cannot be written (read-only, full) is tried again
+// with backoff, and said once in the log, not at every interval.
 func (p *pipeline) runCheckpoints(ctx context.Context, st *StateDir, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var target, saved *offeredCheckpoint
+	var failed error
+	var retryAt time.Time
+	wait := time.Second
 	for {
 		select {
 		case <-ctx.Done():
@@ -280,14 +285,48 @@ func (p *pipeline) runCheckpoints(ctx context.Context, st *StateDir, interval ti
 				target = l
 			}
 		}
-		if target != nil && p.delivered() >= target.seq {
-			if err := st.SaveCheckpoint(p.sourceKey, target.cp); err != nil {
-				p.log.Error("save checkpoint", "err", err)
-				continue
+		now := time.Now()
+		if target == nil || p.delivered() < target.seq || p.holding() || now.Before(retryAt) {
+			continue
+		}
+		if err := p.save(st, target.cp); err != nil {
+			if failed == nil {
+				p.log.Error("cannot save the position: retrying, a restart meanwhile reads records again", "err", err)
 			}
-			saved, target = target, nil
+			failed, retryAt = err, now.Add(wait)
+			wait = min(2*wait, stateRetryMax)
+			continue
+		}
+		if failed != nil {
+			p.log.Info("position saved again", "failed", failed)
+			failed, wait = nil, time.Second
+		}
+		saved, target = target, nil
+	}
+}
+
+// holding says whether a durable sink holds events that a crash now would
+// lose (the journald sink's, kept in memory while the state directory
+// fails): no position may be saved then.
+func (p *pipeline) holding() bool {
+	for _, s := range p.sinks {
+		if h, ok := s.sink.(interface{ Holding() bool }); ok && s.durable && s.on.Load() && h.Holding() {
+			return true
 		}
 	}
+	return false
+}
+
+// save makes the durable sinks' copies durable, then saves cp.
+func (p *pipeline) save(st *StateDir, cp Checkpoint) error {
+	for _, s := range p.sinks {
+		if sy, ok := s.sink.(interface{ Sync() error }); ok && s.durable && s.on.Load() {
+			if err := sy.Sync(); err != nil {
+				return err
+			}
+		}
+	}
+	return st.SaveCheckpoint(p.sourceKey, cp)
 }
 
 // finalCheckpoint saves the last position once the parser is closed and
@@ -300,5 +339,8 @@ func (p *pipeline) finalCheckpoint(st *StateDir) error {
 	if d := p.delivered(); d < l.seq {
 		return fmt.Errorf("save final checkpoint: sinks delivered up to seq %d of %d", d, l.seq)
 	}
-	return st.SaveCheckpoint(p.sourceKey, l.cp)
+	if p.holding() {
+		return fmt.Errorf("save final checkpoint: events held in memory are not stored yet")
+	}
+	return p.save(st, l.cp)
 }

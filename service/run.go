@@ -182,19 +182,14 @@ func (r *run) start(ctx context.Context) {
 
 // begin delivers the daemon's start event, and the devices present when
 // dump_blk_info_at_start is set. The events stored from records read again
-// are read back when the first record comes: from the checkpoint's time,
-// or, with no checkpoint, that record's.
+// are read back when the first record comes (readBackSince).
 func (r *run) begin() {
 	started := startedEvent(r.d.src.Name(), r.cp.Pos, r.at)
 	started.Hostname = r.pl.hostname
 	r.pl.readBack = func(first time.Time) {
-		since := r.cp.Time
-		if r.cp.Pos == "" {
-			since = first
-		}
 		// Not the run's context: on a clean stop the records read are
 		// still handled.
-		stored, err := r.storedSince(context.Background(), since, started.EventID)
+		stored, err := r.storedSince(context.Background(), r.readBackSince(first))
 		if err != nil {
 			r.log.Warn("read back events stored before the restart; some may be stored twice", "err", err)
 		}
@@ -206,6 +201,22 @@ func (r *run) begin() {
 			r.pl.emit(blkInfoEvent(b, r.at))
 		}
 	}
+}
+
+// readBackSince is the store time from which events of records read again
+// may be stored: the events of records after the checkpoint were sent
+// after the record at it was handled (Checkpoint.Handled). A checkpoint
+// saved before it was recorded gives its record time; with none, the first
+// record's (first) bounds it: a record's events are stored after it was
+// logged.
+func (r *run) readBackSince(first time.Time) time.Time {
+	switch {
+	case r.cp.Pos == "":
+		return first
+	case !r.cp.Handled.IsZero():
+		return r.cp.Handled.Add(-readBackMargin)
+	}
+	return r.cp.Time
 }
 
 // stop stops the run cleanly after its loop ended with runErr: the source

@@ -35,6 +35,9 @@ type Checkpoint struct {
 	// Time is the time of the last record before Pos: events of records
 	// read again after a restart are at least this recent.
 	Time time.Time `json:"time"`
+	// Handled is when the daemon handled the record before Pos: the
+	// events of the records after it were stored later.
+	Handled time.Time `json:"handled,omitzero"`
 }
 
 // checkpointFile names the file of a source's checkpoint: "kmsg" →

@@ -251,3 +251,40 @@ func wait(ctx context.Context, j Journal) error {
 	}
 	return ctx.Err()
 }
+
+// storedIDs runs Store.IDs on j, an open journal with no matches: newest first,
+// reading only the EVENT_ID field.
+func storedIDs(ctx context.Context, j Journal, since time.Time, fn func(id string) bool) error {
+	if err := j.AddMatch(journal.FieldIsPeripety + "=" + journal.IsPeripetyValue); err != nil {
+		return err
+	}
+	if err := j.SeekTail(); err != nil {
+		return err
+	}
+	floor := uint64(max(since.UnixMicro(), 0))
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ok, err := j.Previous()
+		if err != nil || !ok {
+			return err
+		}
+		rt, err := j.Realtime()
+		if err != nil {
+			return err
+		}
+		if rt < floor {
+			return nil
+		}
+		id, ok, err := j.Data(journal.FieldEventID)
+		if err != nil {
+			return err
+		}
+		if ok && !fn(string(id)) {
+			return nil
+		}
+	}
+}
