@@ -1,7 +1,9 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -33,18 +35,40 @@ type Parser interface {
 // with, and is recognised and not stored twice.
 var idNamespace = uuid.MustParse("6c0d3c0e-9a55-4a3e-8f47-2b8f6d1c7a11")
 
+// A storm summary's text counts what it folded: its id comes from its
+// first record (time, type, device, line) and the storm mark instead, so a
+// summary rebuilt after a restart has the id it was stored with whatever
+// it counts (parsers.IsStormSummary).
 func eventID(sourceKey string, ev *event.Event) string {
+	text := ev.Msg
+	if parsers.IsStormSummary(ev) {
+		text = "\x00storm"
+	}
 	key := sourceKey + "\x00" + strconv.FormatInt(ev.Timestamp.UnixMicro(), 10) + "\x00" + ev.EventType +
-		"\x00" + ev.SubSystem + "\x00" + ev.Kdev + "\x00" + ev.RawMsg + "\x00" + ev.Msg
+		"\x00" + ev.SubSystem + "\x00" + ev.Kdev + "\x00" + ev.RawMsg + "\x00" + text
 	return uuid.NewSHA1(idNamespace, []byte(key)).String()
 }
 
 // offeredCheckpoint is a checkpoint waiting for the durable sinks to
-// deliver every event up to seq.
+// deliver every event up to seq; state is the parser's at it.
 type offeredCheckpoint struct {
-	cp  Checkpoint
-	seq uint64
+	cp    Checkpoint
+	seq   uint64
+	state *parsers.State
 }
+
+// resumable is a Parser whose state across records can be saved with a
+// checkpoint and resumed after a restart (*parsers.Parser: storm folding).
+type resumable interface {
+	Parser
+	Snapshot() (parsers.State, bool)
+	Storming() bool
+	Resume(parsers.State)
+}
+
+// stateEvery is the least time between two states taken for checkpoints
+// while a storm folds.
+const stateEvery = 20 * time.Millisecond
 
 // pipeline is the part of the daemon between the source and the sinks:
 // parser, resolution, ids and seq numbers, fan-out. Its methods run on
@@ -79,6 +103,8 @@ type pipeline struct {
 
 	cpMu   sync.Mutex
 	latest *offeredCheckpoint
+	// stateAt is when the parser's state was last taken.
+	stateAt time.Time
 }
 
 // handle takes one source item through the pipeline.
@@ -143,13 +169,45 @@ func (p *pipeline) swapParser(next Parser) {
 // emitted, and once the durable sinks delivered them the position may be
 // saved. While a group is open the checkpoint stays at the position before
 // its first record, so a crash re-reads the whole group.
+//
+// A parser that folds a storm (resumable) has its state saved with the
+// checkpoint instead, so that a storm does not hold the position back; the
+// state is taken at most every stateEvery.
 func (p *pipeline) offerCheckpoint() {
-	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open || len(p.mounts.held) > 0 {
+	if p.lastPos == "" || len(p.mounts.held) > 0 {
+		return
+	}
+	var state *parsers.State
+	if rp, ok := p.parser.(resumable); ok && rp.Storming() {
+		now := time.Now()
+		if now.Sub(p.stateAt) < stateEvery {
+			return
+		}
+		st, ok := rp.Snapshot()
+		if !ok {
+			return
+		}
+		state, p.stateAt = &st, now
+	} else if _, open := p.parser.NextDeadline(); open {
 		return
 	}
 	p.cpMu.Lock()
-	p.latest = &offeredCheckpoint{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime, Handled: p.lastWall}, seq: p.emitted.Load()}
+	p.latest = &offeredCheckpoint{cp: Checkpoint{Pos: p.lastPos, Time: p.lastTime, Handled: p.lastWall}, seq: p.emitted.Load(), state: state}
 	p.cpMu.Unlock()
+}
+
+// resume gives the parser the state saved with cp, if any.
+func (p *pipeline) resume(cp Checkpoint) error {
+	rp, ok := p.parser.(resumable)
+	if !ok || len(cp.Parser) == 0 {
+		return nil
+	}
+	var st parsers.State
+	if err := gob.NewDecoder(bytes.NewReader(cp.Parser)).Decode(&st); err != nil {
+		return fmt.Errorf("decode the parser state saved with the position: %w", err)
+	}
+	rp.Resume(st)
+	return nil
 }
 
 // latestCheckpoint is called from the checkpointer goroutine.
@@ -289,7 +347,7 @@ func (p *pipeline) runCheckpoints(ctx context.Context, st *StateDir, interval ti
 		if target == nil || p.delivered() < target.seq || p.holding() || now.Before(retryAt) {
 			continue
 		}
-		if err := p.save(st, target.cp); err != nil {
+		if err := p.save(st, target); err != nil {
 			if failed == nil {
 				p.log.Error("cannot save the position: retrying, a restart meanwhile reads records again", "err", err)
 			}
@@ -317,8 +375,17 @@ func (p *pipeline) holding() bool {
 	return false
 }
 
-// save makes the durable sinks' copies durable, then saves cp.
-func (p *pipeline) save(st *StateDir, cp Checkpoint) error {
+// save makes the durable sinks' copies durable, then saves the checkpoint
+// with the parser's state.
+func (p *pipeline) save(st *StateDir, oc *offeredCheckpoint) error {
+	cp := oc.cp
+	if oc.state != nil {
+		var b bytes.Buffer
+		if err := gob.NewEncoder(&b).Encode(oc.state); err != nil {
+			return fmt.Errorf("encode the parser state: %w", err)
+		}
+		cp.Parser = b.Bytes()
+	}
 	for _, s := range p.sinks {
 		if sy, ok := s.sink.(interface{ Sync() error }); ok && s.durable && s.on.Load() {
 			if err := sy.Sync(); err != nil {
@@ -342,5 +409,5 @@ func (p *pipeline) finalCheckpoint(st *StateDir) error {
 	if p.holding() {
 		return fmt.Errorf("save final checkpoint: events held in memory are not stored yet")
 	}
-	return p.save(st, l.cp)
+	return p.save(st, l)
 }

@@ -100,6 +100,9 @@ func (d *Daemon) newRun() (*run, error) {
 		res:       &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now},
 		sinks:     r.sinks,
 	}
+	if err := r.pl.resume(r.cp); err != nil {
+		d.log.Warn("saved parser state unusable: a storm folding at the stop is folded afresh", "err", err)
+	}
 	return r, nil
 }
 

@@ -38,6 +38,9 @@ type Checkpoint struct {
 	// Handled is when the daemon handled the record before Pos: the
 	// events of the records after it were stored later.
 	Handled time.Time `json:"handled,omitzero"`
+	// Parser is the parser's state at Pos (storm folding), gob-encoded:
+	// a restart resumes it.
+	Parser []byte `json:"parser,omitempty"`
 }
 
 // checkpointFile names the file of a source's checkpoint: "kmsg" →
