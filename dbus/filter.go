@@ -24,7 +24,7 @@ type QueryFilter struct {
 
 // filterKeys are the keys Query takes, with their signatures, for errors.
 var filterKeys = []string{"since (t or s)", "until (t or s)", "severity (s)", "event_types (as)",
-	"sub_systems (as)", "blk (s)", "event_id (s)", "limit (u)"}
+	"sub_systems (as)", "blk (s)", "event_id (s)", "before (s)", "limit (u)"}
 
 // DecodeFilter reads the a{sv} filter of Query. since and until are t
 // (microseconds since the epoch) or s (event.ParseTimeSpec, relative to now);
@@ -32,8 +32,14 @@ var filterKeys = []string{"since (t or s)", "until (t or s)", "severity (s)", "e
 // and what it takes.
 func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, error) {
 	var q QueryFilter
+	if len(m) > len(filterKeys) {
+		return QueryFilter{}, fmt.Errorf("%d filter keys: Query takes %s", len(m), strings.Join(filterKeys, ", "))
+	}
 	for _, key := range slices.Sorted(maps.Keys(m)) {
 		v := m[key]
+		if err := bounded(v); err != nil {
+			return QueryFilter{}, fmt.Errorf("filter key %s: %w", quote(key), err)
+		}
 		var err error
 		switch key {
 		case "since":
@@ -57,19 +63,46 @@ func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, erro
 			}
 		case "event_id":
 			q.EventID, err = variantAs[string](v)
+		case "before":
+			var c string
+			if c, err = variantAs[string](v); err == nil {
+				var cur event.Cursor
+				cur, err = event.ParseCursor(c)
+				q.Before = &cur
+			}
 		case "limit":
 			var n uint32
 			if n, err = variantAs[uint32](v); err == nil {
 				q.Limit = int(min(n, math.MaxInt32))
 			}
 		default:
-			return QueryFilter{}, fmt.Errorf("unknown filter key %q: Query takes %s", key, strings.Join(filterKeys, ", "))
+			return QueryFilter{}, fmt.Errorf("unknown filter key %s: Query takes %s", quote(key), strings.Join(filterKeys, ", "))
 		}
 		if err != nil {
-			return QueryFilter{}, fmt.Errorf("filter key %q: %w", key, err)
+			return QueryFilter{}, fmt.Errorf("filter key %s: %w", quote(key), err)
 		}
 	}
 	return q, nil
+}
+
+// bounded checks a filter value against the bounds of limits.go.
+func bounded(v godbus.Variant) error {
+	switch x := v.Value().(type) {
+	case string:
+		if len(x) > MaxArgLen {
+			return fmt.Errorf("a value of %d bytes: at most %d", len(x), MaxArgLen)
+		}
+	case []string:
+		if len(x) > MaxListLen {
+			return fmt.Errorf("a list of %d values: at most %d", len(x), MaxListLen)
+		}
+		for _, s := range x {
+			if len(s) > MaxArgLen {
+				return fmt.Errorf("a value of %d bytes: at most %d", len(s), MaxArgLen)
+			}
+		}
+	}
+	return nil
 }
 
 // EncodeFilter returns the a{sv} form of q, the inverse of DecodeFilter:
@@ -97,6 +130,9 @@ func EncodeFilter(q QueryFilter) map[string]godbus.Variant {
 	}
 	if q.EventID != "" {
 		m["event_id"] = godbus.MakeVariant(q.EventID)
+	}
+	if q.Before != nil {
+		m["before"] = godbus.MakeVariant(q.Before.String())
 	}
 	if q.Limit > 0 {
 		m["limit"] = godbus.MakeVariant(uint32(min(q.Limit, math.MaxUint32)))

@@ -62,6 +62,7 @@ type Server struct {
 	auth    *authorizer
 
 	emitted atomic.Uint64
+	gate    gate
 	// ctx is the context of Start: method calls end with it.
 	mu  sync.Mutex
 	ctx context.Context
@@ -235,7 +236,22 @@ func (s *Server) callContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.opts.CallTimeout)
 }
 
+// admit counts msg's call in, or refuses it when too many are being
+// served (limits.go); done counts it out.
+func (s *Server) admit(msg *godbus.Message, query bool) (done func(), err *godbus.Error) {
+	sender, _ := msg.Headers[godbus.FieldSender].Value().(string)
+	if err := s.gate.enter(sender, query); err != nil {
+		return nil, err
+	}
+	return func() { s.gate.leave(sender, query) }, nil
+}
+
 func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]map[string]godbus.Variant, *godbus.Error) {
+	done, gerr := s.admit(&msg, true)
+	if gerr != nil {
+		return nil, gerr
+	}
+	defer done()
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionQuery); err != nil {
@@ -246,6 +262,7 @@ func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]
 		return nil, invalidArgument("Query: %v", err)
 	}
 	f := q.Filter
+	f.Limit = min(f.EffectiveLimit(), MaxQueryLimit)
 	if q.Blk != "" {
 		ids, err := s.identifiers(q.Blk)
 		if err != nil {
@@ -257,11 +274,50 @@ func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]
 	if qerr != nil {
 		return nil, newError(ErrFailed, "Query: %v", qerr)
 	}
-	out := make([]map[string]godbus.Variant, len(evs))
-	for i := range evs {
-		out[i] = EncodeEvent(&evs[i])
+	return encodePage(evs), nil
+}
+
+// encodePage encodes the latest of evs (oldest first) that fit in
+// MaxReplyBytes, each with its cursor: the first one's is where the page
+// before begins (the filter's before).
+func encodePage(evs []event.Event) []map[string]godbus.Variant {
+	first, size := len(evs), 0
+	for first > 0 {
+		n := EventSize(&evs[first-1])
+		if size+n > MaxReplyBytes && first < len(evs) {
+			break
+		}
+		size += n
+		first--
 	}
-	return out, nil
+	out := make([]map[string]godbus.Variant, 0, len(evs)-first)
+	for i := first; i < len(evs); i++ {
+		m := EncodeEvent(&evs[i])
+		m[CursorKey] = godbus.MakeVariant(validText(event.CursorOf(&evs[i]).String()))
+		out = append(out, m)
+	}
+	return out
+}
+
+// CursorKey is the key of each event of a Query reply that holds its
+// cursor (event.Cursor), for the filter's before.
+const CursorKey = "cursor"
+
+// EventSize is about the bytes an event takes in a Query reply: its texts,
+// and the keys, signatures and padding of its dictionary.
+func EventSize(ev *event.Event) int {
+	n := 1024 + len(ev.EventID) + len(ev.EventType) + len(ev.SubSystem) + len(ev.Hostname) + len(ev.Kdev) +
+		len(ev.DevWWID) + len(ev.DevPath) + len(ev.Msg) + len(ev.RawMsg) + len(ev.RootCauseEventID)
+	for _, o := range ev.OwnersWWIDs {
+		n += len(o) + 8
+	}
+	for _, o := range ev.OwnersPaths {
+		n += len(o) + 8
+	}
+	for k, v := range ev.Extension {
+		n += len(k) + len(v) + 16
+	}
+	return n
 }
 
 // identifiers expands blk to every identifier of the device, so that events
@@ -276,12 +332,20 @@ func (s *Server) identifiers(blk string) ([]string, *godbus.Error) {
 		return []string{blk}, nil
 	}
 	if err != nil {
-		return nil, backendError("Query: device "+blk, err)
+		return nil, backendError("Query: device "+quote(blk), err)
 	}
 	return ids, nil
 }
 
 func (s *Server) blockInfo(msg godbus.Message, blk string) (map[string]godbus.Variant, *godbus.Error) {
+	done, gerr := s.admit(&msg, false)
+	if gerr != nil {
+		return nil, gerr
+	}
+	defer done()
+	if len(blk) > MaxArgLen {
+		return nil, invalidArgument("BlockInfo: a device name of %d bytes: at most %d", len(blk), MaxArgLen)
+	}
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionBlockInfo); err != nil {
@@ -292,12 +356,17 @@ func (s *Server) blockInfo(msg godbus.Message, blk string) (map[string]godbus.Va
 	}
 	info, err := s.backend.BlockInfo(blk)
 	if err != nil {
-		return nil, backendError("BlockInfo "+blk, err)
+		return nil, backendError("BlockInfo "+quote(blk), err)
 	}
 	return EncodeBlockInfo(&info), nil
 }
 
 func (s *Server) listBlocks(msg godbus.Message) ([]map[string]godbus.Variant, *godbus.Error) {
+	done, gerr := s.admit(&msg, false)
+	if gerr != nil {
+		return nil, gerr
+	}
+	defer done()
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionBlockInfo); err != nil {
@@ -315,6 +384,11 @@ func (s *Server) listBlocks(msg godbus.Message) ([]map[string]godbus.Variant, *g
 }
 
 func (s *Server) reload(msg godbus.Message) *godbus.Error {
+	done, gerr := s.admit(&msg, false)
+	if gerr != nil {
+		return gerr
+	}
+	defer done()
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionManage); err != nil {
@@ -351,8 +425,7 @@ func (s *Server) getProperty(iface, name string) (godbus.Variant, *godbus.Error)
 	}
 	v, ok := s.properties()[name]
 	if !ok {
-		return godbus.Variant{}, godbus.NewError("org.freedesktop.DBus.Error.UnknownProperty",
-			[]any{fmt.Sprintf("%s has no property %q", Interface, name)})
+		return godbus.Variant{}, newError("org.freedesktop.DBus.Error.UnknownProperty", "%s has no property %s", Interface, quote(name))
 	}
 	return v, nil
 }
@@ -368,11 +441,9 @@ func (s *Server) setProperty(iface, name string, _ godbus.Variant) *godbus.Error
 	if _, err := s.getProperty(iface, name); err != nil {
 		return err
 	}
-	return godbus.NewError("org.freedesktop.DBus.Error.PropertyReadOnly",
-		[]any{fmt.Sprintf("property %s.%s is read-only", iface, name)})
+	return newError("org.freedesktop.DBus.Error.PropertyReadOnly", "property %s.%s is read-only", iface, name)
 }
 
 func unknownInterface(iface string) *godbus.Error {
-	e := godbus.MakeUnknownInterfaceError(iface)
-	return &e
+	return newError("org.freedesktop.DBus.Error.UnknownInterface", "object does not implement the interface %s", quote(iface))
 }

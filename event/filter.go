@@ -29,6 +29,9 @@ type Filter struct {
 	Blk []string
 	// EventID selects one event.
 	EventID string
+	// Before, when set, selects the events that come before it in the
+	// order of queries (Compare): the page before one that began there.
+	Before *Cursor
 	// Limit caps how many events a query returns (0: DefaultLimit).
 	Limit int
 }
@@ -41,7 +44,8 @@ func (f *Filter) Match(ev *Event) bool {
 		f.Severity != nil && !ev.Severity.AtLeast(*f.Severity),
 		len(f.EventTypes) > 0 && !slices.Contains(f.EventTypes, ev.EventType),
 		len(f.SubSystems) > 0 && !containsFold(f.SubSystems, ev.SubSystem),
-		f.EventID != "" && ev.EventID != f.EventID:
+		f.EventID != "" && ev.EventID != f.EventID,
+		f.Before != nil && CompareCursors(CursorOf(ev), *f.Before) >= 0:
 		return false
 	}
 	if len(f.Blk) == 0 {

@@ -5,7 +5,9 @@ package membackend
 
 import (
 	"context"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/sysfs"
@@ -20,6 +22,8 @@ type Backend struct {
 	reloads int
 	// QueryErr, when set, is what Query fails with.
 	QueryErr error
+	// QueryDelay, when set, is how long each Query takes.
+	QueryDelay time.Duration
 }
 
 // New returns a Backend with no events that resolves devices under /.
@@ -36,20 +40,21 @@ func (b *Backend) Add(evs ...event.Event) {
 
 // Query implements dbus.Backend.
 func (b *Backend) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
+	time.Sleep(b.QueryDelay)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.QueryErr != nil {
 		return nil, b.QueryErr
 	}
+	// The latest that match, in the order of queries, as the journal
+	// store gives them.
 	var out []event.Event
-	for i := range b.events {
-		if len(out) == f.EffectiveLimit() {
-			break
-		}
+	for i := len(b.events) - 1; i >= 0 && len(out) < f.EffectiveLimit(); i-- {
 		if f.Match(&b.events[i]) {
 			out = append(out, b.events[i])
 		}
 	}
+	slices.SortFunc(out, func(a, b event.Event) int { return event.Compare(&a, &b) })
 	return out, ctx.Err()
 }
 

@@ -148,6 +148,11 @@ func query(ctx context.Context, j Journal, f event.Filter) ([]event.Event, error
 		return nil, err
 	}
 	limit := f.EffectiveLimit()
+	if b := f.Before; b != nil && (f.Until.IsZero() || b.Time.Before(f.Until)) {
+		// Nothing after the cursor's time can come before it: skipped
+		// on the small timestamp field (Match breaks the tie).
+		f.Until = b.Time
+	}
 	since := uint64(0)
 	if !f.Since.IsZero() && f.Since.UnixMicro() > 0 {
 		since = uint64(f.Since.UnixMicro())
@@ -191,10 +196,10 @@ func query(ctx context.Context, j Journal, f event.Filter) ([]event.Event, error
 			out = append(out, ev)
 		}
 	}
-	slices.Reverse(out)
 	// Journal order is store order; a backlog read late may be stored
-	// after newer events.
-	slices.SortStableFunc(out, func(a, b event.Event) int { return a.Timestamp.Compare(b.Timestamp) })
+	// after newer events. Ties of time go by id, the order of pages
+	// (event.Compare).
+	slices.SortFunc(out, func(a, b event.Event) int { return event.Compare(&a, &b) })
 	return out, nil
 }
 
