@@ -35,6 +35,12 @@ func daemonError(err error, alternative string) error {
 	if errors.Is(err, client.ErrNotAuthorized) {
 		return fmt.Errorf("%w (members of the systemd-journal group may also use --journal)", err)
 	}
+	var derr godbus.Error
+	if errors.As(err, &derr) && strings.HasPrefix(derr.Name, "org.freedesktop.DBus.Error.Spawn.") {
+		// Started by the bus, the daemon stopped at once: what it said
+		// (a bad config file, say) is in its log, not in the bus error.
+		return fmt.Errorf("the bus could not start peripetyd (%s): its log says why (journalctl -u peripetyd), or use %s", derr.Name, alternative)
+	}
 	return err
 }
 
@@ -51,7 +57,7 @@ func busQuery(ctx context.Context, q pdbus.QueryFilter) ([]event.Event, error) {
 		return nil, err
 	}
 	defer c.Close()
-	evs, err := c.Query(ctx, q)
+	evs, err := c.QueryAll(ctx, q)
 	return evs, daemonError(err, "--journal")
 }
 

@@ -253,3 +253,13 @@ func TestInfoListOverBus(t *testing.T) {
 		t.Errorf("prpt list: exit %d, %s; want %s listed\n%s", code, stderr, dev, list)
 	}
 }
+
+// TestSpawnFailed: a daemon the bus started and that stopped at once (a bad
+// config file) is told as such, pointing at its log, not as a bare bus error.
+func TestSpawnFailed(t *testing.T) {
+	err := daemonError(godbus.Error{Name: "org.freedesktop.DBus.Error.Spawn.ChildExited",
+		Body: []any{"Process org.storage.Peripety1 exited with status 1"}}, "--journal")
+	if !strings.Contains(err.Error(), "could not start peripetyd") || !strings.Contains(err.Error(), "journalctl -u peripetyd") {
+		t.Errorf("daemonError = %v", err)
+	}
+}

@@ -32,6 +32,10 @@ type run struct {
 	heartbeat atomic.Int64
 
 	src *sourceTask
+	// lost is closed when a sink's connection is lost for good (the
+	// bus's): the run stops with lostErr.
+	lost    <-chan struct{}
+	lostErr func() error
 	// The goroutines of the run, by when they stop: the sinks once their
 	// queues are delivered, the checkpointer and the identity saver before
 	// their last save, the rest (keep-alive, device watch) last.
@@ -320,6 +324,10 @@ func (r *run) loop(ctx context.Context) error {
 			if err := r.ready(ctx); err != nil {
 				return err
 			}
+		case <-r.lost:
+			err := r.lostErr()
+			r.log.Error("stopping: a restart connects again", "err", err)
+			return err
 		case it, ok := <-r.src.items:
 			if !ok {
 				return nil // the source stopped; stop reports its error
@@ -378,6 +386,9 @@ func (r *run) ready(ctx context.Context) error {
 			if err := rs.Ready(ctx); err != nil {
 				return fmt.Errorf("sink %s: %w", s.name, err)
 			}
+		}
+		if ls, ok := s.sink.(losingSink); ok {
+			r.lost, r.lostErr = ls.Lost(), ls.LostErr
 		}
 	}
 	r.d.notify("READY=1")

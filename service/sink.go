@@ -39,6 +39,15 @@ type readySink interface {
 	Ready(ctx context.Context) error
 }
 
+// losingSink is a Sink whose connection can be lost for good once it is
+// ready (the D-Bus sink's): the daemon then stops with LostErr, and its
+// service manager restarts it.
+type losingSink interface {
+	Sink
+	Lost() <-chan struct{}
+	LostErr() error
+}
+
 // sinkKind is one row of sinkKinds.
 type sinkKind struct {
 	name string

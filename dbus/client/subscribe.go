@@ -3,6 +3,7 @@ package client
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -55,10 +56,10 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 	sigs := make(chan *godbus.Signal, 64)
 	c.conn.Signal(sigs)
 	defer c.conn.RemoveSignal(sigs)
-	owner := []godbus.MatchOption{godbus.WithMatchSender("org.freedesktop.DBus"),
+	ownerRule := []godbus.MatchOption{godbus.WithMatchSender("org.freedesktop.DBus"),
 		godbus.WithMatchInterface("org.freedesktop.DBus"), godbus.WithMatchMember("NameOwnerChanged"),
 		godbus.WithMatchArg(0, pdbus.BusName)}
-	rules := [][]godbus.MatchOption{owner}
+	rules := [][]godbus.MatchOption{ownerRule}
 	for _, conds := range matchRules(f) {
 		rules = append(rules, matchOptions(conds))
 	}
@@ -76,6 +77,13 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 		}
 	}()
 
+	// Only the name's owner sends events: anyone may send a signal to
+	// this connection alone, which no match rule filters. The owner is
+	// looked up once the rules watch its changes.
+	owner, err := c.owner(ctx)
+	if err != nil {
+		return err
+	}
 	if ready != nil {
 		ready()
 	}
@@ -90,10 +98,13 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 		case sig = <-sigs:
 		}
 		if sig.Name == "org.freedesktop.DBus.NameOwnerChanged" {
-			last = event.Event{} // a new daemon counts seq from the start
+			if name, now, ok := ownerChange(sig); ok && name == pdbus.BusName {
+				owner = now
+				last = event.Event{} // a new daemon counts seq from the start
+			}
 			continue
 		}
-		if sig.Name != pdbus.SignalName || sig.Path != pdbus.ObjectPath || len(sig.Body) != 6 {
+		if sig.Sender == "" || sig.Sender != owner || sig.Name != pdbus.SignalName || sig.Path != pdbus.ObjectPath || len(sig.Body) != 6 {
 			continue
 		}
 		m, ok := sig.Body[5].(map[string]godbus.Variant)
@@ -121,15 +132,55 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 	}
 }
 
+// owner returns the unique name of the owner of org.storage.Peripety1, ""
+// when it has none.
+func (c *Client) owner(ctx context.Context) (string, error) {
+	var name string
+	err := c.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, pdbus.BusName).Store(&name)
+	var derr godbus.Error
+	if errors.As(err, &derr) && derr.Name == "org.freedesktop.DBus.Error.NameHasNoOwner" {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("subscribe: owner of %s: %w", pdbus.BusName, err)
+	}
+	return name, nil
+}
+
+// ownerChange reads a NameOwnerChanged signal, when the bus sent it.
+func ownerChange(sig *godbus.Signal) (name, owner string, ok bool) {
+	if sig.Sender != "org.freedesktop.DBus" || len(sig.Body) != 3 {
+		return "", "", false
+	}
+	name, ok1 := sig.Body[0].(string)
+	owner, ok2 := sig.Body[2].(string)
+	return name, owner, ok1 && ok2
+}
+
+// ErrGapTooLarge is given to Subscription.Missed for a gap of more than
+// maxGapFill events: the client does not query for it (a seq that jumps so
+// far is more likely a fault than a loss), and the caller may Query.
+var ErrGapTooLarge = errors.New("too many events missed to fetch them")
+
+// maxGapFill bounds the events one gap fill asks for: a Query page.
+const maxGapFill = pdbus.MaxQueryLimit
+
 // fill handles the stored events between prev and next (by seq) that pass f.
 func (c *Client) fill(ctx context.Context, s Subscription, f event.Filter, prev, next event.Event, handle func(event.Event) error) error {
+	gap := next.Seq - prev.Seq - 1
+	if gap > maxGapFill {
+		if s.Missed != nil {
+			s.Missed(prev.Seq+1, next.Seq-1, fmt.Errorf("%d events: %w", gap, ErrGapTooLarge))
+		}
+		return nil
+	}
 	q := s.Filter
 	q.Filter = f
 	q.Blk = s.Filter.Blk
 	q.Filter.Blk = nil
 	q.Since = prev.Timestamp.Add(-gapMargin)
 	q.Until = next.Timestamp.Add(gapMargin)
-	q.Limit = 100000
+	q.Limit = int(gap)
 	evs, err := c.Query(ctx, q)
 	if err != nil {
 		if ctx.Err() != nil {
