@@ -66,6 +66,7 @@ dbussystemdir   ?= $(datadir)/dbus-1/system.d
 dbusservicesdir ?= $(datadir)/dbus-1/system-services
 dbusifacesdir   ?= $(datadir)/dbus-1/interfaces
 polkitactionsdir ?= $(datadir)/polkit-1/actions
+polkitrulesdir ?= $(datadir)/polkit-1/rules.d
 bashcompdir ?= $(datadir)/bash-completion/completions
 # zsh looks in vendor-completions for packaged files on Debian, and in
 # site-functions under other prefixes (/usr/local).
@@ -77,6 +78,7 @@ DBUS_POLICIES  = $(wildcard packaging/dbus-1/system.d/*.conf)
 DBUS_SERVICES  = $(wildcard packaging/dbus-1/system-services/*.service)
 DBUS_IFACES    = $(wildcard packaging/dbus-1/interfaces/*.xml)
 POLKIT_ACTIONS = $(wildcard packaging/polkit-1/actions/*.policy)
+POLKIT_RULES   = $(wildcard packaging/polkit-1/rules.d/*.rules)
 MAN_PAGES      = packaging/man/prpt.1 packaging/man/peripetyd.8 packaging/man/peripetyd.conf.5
 # man_path PAGE: where a page goes, by its section (prpt.1 → man1/prpt.1).
 man_path = $(mandir)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
@@ -93,6 +95,7 @@ install: build
 	$(foreach f,$(DBUS_SERVICES),install -d $(DESTDIR)$(dbusservicesdir) && $(SUBST_SBIN) $(f) >$(DESTDIR)$(dbusservicesdir)/$(notdir $(f)) && chmod 0644 $(DESTDIR)$(dbusservicesdir)/$(notdir $(f));)
 	$(foreach f,$(DBUS_IFACES),install -D -m 0644 $(f) $(DESTDIR)$(dbusifacesdir)/$(notdir $(f));)
 	$(foreach f,$(POLKIT_ACTIONS),install -D -m 0644 $(f) $(DESTDIR)$(polkitactionsdir)/$(notdir $(f));)
+	$(foreach f,$(POLKIT_RULES),install -D -m 0644 $(f) $(DESTDIR)$(polkitrulesdir)/$(notdir $(f));)
 	$(foreach m,$(MAN_PAGES),install -D -m 0644 $(m) $(DESTDIR)$(call man_path,$(m));)
 	@# Completions, generated from prpt's own command tree.
 	install -d $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir)
@@ -116,6 +119,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(dbusservicesdir)/,$(notdir $(DBUS_SERVICES)))
 	rm -f $(addprefix $(DESTDIR)$(dbusifacesdir)/,$(notdir $(DBUS_IFACES)))
 	rm -f $(addprefix $(DESTDIR)$(polkitactionsdir)/,$(notdir $(POLKIT_ACTIONS)))
+	rm -f $(addprefix $(DESTDIR)$(polkitrulesdir)/,$(notdir $(POLKIT_RULES)))
 	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(call man_path,$(m)))
 	rm -f $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
 	@# The config goes only if the administrator never changed it.

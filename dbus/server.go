@@ -45,9 +45,6 @@ type Options struct {
 	// GrantTTL is how long a granted Query authorization is remembered for
 	// a connection (default 5s; negative: not at all).
 	GrantTTL time.Duration
-	// TrustedGroups may Query without asking polkit (default
-	// DefaultTrustedGroups).
-	TrustedGroups []string
 	// CallTimeout bounds the Backend work of one method call (default 30s).
 	CallTimeout time.Duration
 }
@@ -76,9 +73,6 @@ func NewServer(conn *godbus.Conn, backend Backend, opts Options) *Server {
 	if opts.GrantTTL == 0 {
 		opts.GrantTTL = 5 * time.Second
 	}
-	if opts.TrustedGroups == nil {
-		opts.TrustedGroups = DefaultTrustedGroups
-	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 30 * time.Second
 	}
@@ -88,7 +82,6 @@ func NewServer(conn *godbus.Conn, backend Backend, opts Options) *Server {
 		opts:    opts,
 		auth: &authorizer{
 			conn:    conn,
-			trusted: trustedGIDs(opts.TrustedGroups),
 			ttl:     opts.GrantTTL,
 			now:     time.Now,
 			granted: map[string]time.Time{},

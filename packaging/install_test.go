@@ -124,6 +124,7 @@ func wantTree(t *testing.T, prefix, zshDir string) []string {
 		"/share/dbus-1/system-services/": "dbus-1/system-services/*.service",
 		"/share/dbus-1/interfaces/":      "dbus-1/interfaces/*.xml",
 		"/share/polkit-1/actions/":       "polkit-1/actions/*.policy",
+		"/share/polkit-1/rules.d/":       "polkit-1/rules.d/*.rules",
 	} {
 		for _, name := range shipped(t, glob) {
 			want = append(want, prefix+dir+name+" "+data)
