@@ -59,12 +59,17 @@ type IdentityStore struct {
 }
 
 // OpenIdentityStore loads the identities saved in st; a missing file is an
-// empty store.
+// empty store. A file that cannot be read or decoded gives an empty store
+// too, and an error that says so (wrapping ErrDamaged when the file was put
+// aside): the daemon starts without the identities of devices gone.
 func OpenIdentityStore(st *StateDir) (*IdentityStore, error) {
 	s := &IdentityStore{st: st, byName: map[string][]*Identity{}, byDev: map[string]string{}}
 	var saved []*Identity
-	if err := st.load(identityFile, &saved); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("load identities: %w", err)
+	if err := st.load(identityFile, &saved); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return s, nil
+		}
+		return s, fmt.Errorf("load identities: %w", err)
 	}
 	for _, id := range saved {
 		if id.Info.KernelName != "" {
@@ -176,13 +181,21 @@ func (s *IdentityStore) At(kdev string, t time.Time) (Identity, bool) {
 func (s *IdentityStore) saveEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var r retry
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if !r.due(now) {
+				continue
+			}
 			if err := s.Save(); err != nil {
-				log.Error("save identities", "err", err)
+				if r.fail(err, now) {
+					log.Error("cannot save identities: retrying", "err", err)
+				}
+			} else if ended := r.succeed(); ended != nil {
+				log.Info("identities saved again", "failed", ended)
 			}
 		}
 	}

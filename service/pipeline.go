@@ -329,9 +329,7 @@ func (p *pipeline) runCheckpoints(ctx context.Context, st *StateDir, interval ti
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var target, saved *offeredCheckpoint
-	var failed error
-	var retryAt time.Time
-	wait := time.Second
+	var r retry
 	for {
 		select {
 		case <-ctx.Done():
@@ -344,20 +342,17 @@ func (p *pipeline) runCheckpoints(ctx context.Context, st *StateDir, interval ti
 			}
 		}
 		now := time.Now()
-		if target == nil || p.delivered() < target.seq || p.holding() || now.Before(retryAt) {
+		if target == nil || p.delivered() < target.seq || p.holding() || !r.due(now) {
 			continue
 		}
 		if err := p.save(st, target); err != nil {
-			if failed == nil {
+			if r.fail(err, now) {
 				p.log.Error("cannot save the position: retrying, a restart meanwhile reads records again", "err", err)
 			}
-			failed, retryAt = err, now.Add(wait)
-			wait = min(2*wait, stateRetryMax)
 			continue
 		}
-		if failed != nil {
-			p.log.Info("position saved again", "failed", failed)
-			failed, wait = nil, time.Second
+		if ended := r.succeed(); ended != nil {
+			p.log.Info("position saved again", "failed", ended)
 		}
 		saved, target = target, nil
 	}

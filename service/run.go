@@ -73,7 +73,7 @@ func (d *Daemon) newRun() (*run, error) {
 	r := &run{d: d, log: d.log, cfg: d.Config(), at: time.Now()}
 	var err error
 	if r.ids, err = OpenIdentityStore(d.state); err != nil {
-		return nil, err
+		d.log.Error("starting without the identities of devices seen before", "err", err)
 	}
 	if r.blocks, err = d.opts.Resolver.ListBlocks(); err != nil {
 		d.log.Warn("list block devices", "err", err)

@@ -1,12 +1,16 @@
 package service
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/sysfs"
 )
 
@@ -122,5 +126,60 @@ func TestIdentityStore(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
+	}
+}
+
+// TestDamagedStateFiles: an empty or garbled identity store or position is
+// put aside as .corrupt and the daemon starts without it.
+func TestDamagedStateFiles(t *testing.T) {
+	for _, content := range []string{"", "{garbage\x00", "[{\"info\": 7}]"} {
+		t.Run(fmt.Sprintf("%.10q", content), func(t *testing.T) {
+			dir := t.TempDir()
+			st := NewStateDirMust(t, dir)
+			for _, name := range []string{identityFile, checkpointFile("fake")} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids, err := OpenIdentityStore(st)
+			if ids == nil || !errors.Is(err, ErrDamaged) {
+				t.Errorf("OpenIdentityStore = %v, %v; want a store and ErrDamaged", ids, err)
+			}
+			if _, err := st.LoadCheckpoint("fake"); !errors.Is(err, ErrDamaged) {
+				t.Errorf("LoadCheckpoint: %v, want ErrDamaged", err)
+			}
+			for _, name := range []string{identityFile, checkpointFile("fake")} {
+				if _, err := os.Stat(filepath.Join(dir, name+".corrupt")); err != nil {
+					t.Errorf("%s not put aside: %v", name, err)
+				}
+			}
+			// And the daemon starts, with what it has.
+			store := &memStore{}
+			d := testDaemon(t, dir, &fakeSource{items: records(3, "loop7")}, loopResolver(), store, config.Main{SaveToJournald: true}, &syncBuffer{})
+			runUntil(t, d, func() bool { return len(store.logged()) == 3 })
+		})
+	}
+}
+
+func TestRetry(t *testing.T) {
+	var r retry
+	now := time.Now()
+	if !r.due(now) {
+		t.Fatal("a first try is not due")
+	}
+	if !r.fail(errors.New("read-only"), now) || r.fail(errors.New("read-only"), now) {
+		t.Error("fail: only the first of a series is first")
+	}
+	if r.due(now.Add(time.Second)) || !r.due(now.Add(2*time.Second)) {
+		t.Error("the third try is not two seconds after the second failure")
+	}
+	for range 20 {
+		r.fail(errors.New("read-only"), now)
+	}
+	if r.wait != stateRetryMax {
+		t.Errorf("wait %v after many failures, want %v", r.wait, stateRetryMax)
+	}
+	if r.succeed() == nil || r.succeed() != nil {
+		t.Error("succeed: the failure it ends, once")
 	}
 }
