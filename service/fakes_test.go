@@ -187,6 +187,12 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	return b.b.Write(p)
 }
 
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
 func (b *syncBuffer) events(t *testing.T) []event.Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,5 +147,28 @@ func TestFilePos(t *testing.T) {
 		if _, ok := parseFilePos(s); ok {
 			t.Errorf("parseFilePos(%q) accepted", s)
 		}
+	}
+}
+
+// TestFileSourceLongLines: a first line of 900 KB and a later one over the
+// record bound are skipped, counted and logged; the source goes on.
+func TestFileSourceLongLines(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kern.log")
+	text := strings.Repeat("x", 900_000) + "\n" + kmsgLines(1, 2) + "3,3,3000,-;" + strings.Repeat("y", 2<<20) + "\n" + kmsgLines(4, 4)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logged syncBuffer
+	src := &FileSource{path: p, env: SourceEnv{Log: slog.New(slog.NewTextHandler(&logged, nil))}, poll: 10 * time.Millisecond}
+	ch, _ := collect(t, src, "")
+	if diff := cmp.Diff([]string{"1", "2", "4"}, next(t, ch, 3)); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logged.String(), "longer than 1 MiB") || !strings.Contains(logged.String(), "too long to tell the format") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the skipped lines are not in the log:\n%s", logged.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
