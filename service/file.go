@@ -27,6 +27,10 @@ type FileSource struct {
 	env  SourceEnv
 	// poll is how often a file at its end is looked at again.
 	poll time.Duration
+	// boot is the time of the running boot, the clock given to records
+	// that have only the time since boot (kmsg text, as `cat /dev/kmsg`
+	// saves it): such a file is taken to be of the running boot.
+	boot time.Time
 }
 
 // Name implements Source.
@@ -149,6 +153,15 @@ func (s *FileSource) read(ctx context.Context, fr *followReader, format *logfmt.
 		}
 		if rec.Hostname == "" {
 			rec.Hostname = s.env.Hostname
+		}
+		if rec.Time.IsZero() && rec.Monotonic > 0 {
+			// A kmsg text file knows only the time since boot.
+			if s.boot.IsZero() {
+				if _, s.boot, err = bootTime(s.env); err != nil {
+					return err
+				}
+			}
+			rec.Time = s.boot.Add(rec.Monotonic)
 		}
 		pos := filePos{ino: start.ino, off: start.off, skip: n}
 		if err := fn(Item{Record: rec, Pos: pos.String()}); err != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/event"
 )
 
 // kmsgLines renders records first..last in /dev/kmsg text form.
@@ -170,5 +172,39 @@ func TestFileSourceLongLines(t *testing.T) {
 			t.Fatalf("the skipped lines are not in the log:\n%s", logged.String())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestFileSourceKmsgClock: kmsg text records, which know only the time
+// since boot, get the running boot's clock, so two identical lines at
+// different times are two events with two ids.
+func TestFileSourceKmsgClock(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kmsg.txt")
+	line := "3,%d,%d,-;I/O error, dev loop9, sector 8 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2\n"
+	if err := os.WriteFile(p, []byte(fmt.Sprintf(line, 1, 5_000_000)+fmt.Sprintf(line, 2, 7_500_000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := NewStateDirMust(t, t.TempDir())
+	src := &FileSource{path: p, env: SourceEnv{Root: "/", State: st, Log: slog.New(slog.DiscardHandler)}, poll: 10 * time.Millisecond}
+	ch, _ := collect(t, src, "")
+	var recs []Item
+	for range 2 {
+		select {
+		case it := <-ch:
+			recs = append(recs, it)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no record within 5s")
+		}
+	}
+	a, b := recs[0].Record.Time, recs[1].Record.Time
+	if a.IsZero() || b.Sub(a) != 2500*time.Millisecond || a.After(time.Now()) {
+		t.Errorf("record times %v and %v: want the running boot's clock, 2.5 s apart", a, b)
+	}
+	ev := func(it Item) event.Event {
+		return event.Event{EventType: "BLK_IO_ERROR", Timestamp: it.Record.Time, RawMsg: it.Record.Message}
+	}
+	e1, e2 := ev(recs[0]), ev(recs[1])
+	if eventID("file", &e1) == eventID("file", &e2) {
+		t.Error("two identical lines at different times share an id")
 	}
 }
