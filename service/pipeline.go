@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -220,6 +221,7 @@ func (p *pipeline) latestCheckpoint() *offeredCheckpoint {
 // emit finishes an event from the parser (or the source) and hands it to
 // the sinks.
 func (p *pipeline) emit(ev event.Event) {
+	ev.Kdev = deviceName(ev.Kdev)
 	if ev.Hostname == "" {
 		ev.Hostname = p.hostname
 	}
@@ -243,6 +245,21 @@ func (p *pipeline) emit(ev event.Event) {
 		return
 	}
 	p.place(ev, now.Add(mountWait))
+}
+
+// deviceName is kdev without the NUL and other control bytes a garbled
+// line can put in it: no kernel device name has them, and they would end
+// up in journal fields and on terminals.
+func deviceName(kdev string) string {
+	if strings.IndexFunc(kdev, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0 {
+		return kdev
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, kdev)
 }
 
 // place is the one way an event goes from emission to the sinks: it looks

@@ -198,3 +198,13 @@ func TestHeldMountEventNotified(t *testing.T) {
 		t.Errorf("delivered %s with mount point %q, want FS_MOUNTED at /mnt/a", q.ev.EventType, q.ev.Ext("mount_point"))
 	}
 }
+
+// TestDeviceNameClean: NUL and control bytes a garbled line puts in a
+// device name are dropped.
+func TestDeviceNameClean(t *testing.T) {
+	for in, want := range map[string]string{"sdc": "sdc", "sd\x00c": "sdc", "\x1b[31msdc": "[31msdc", "dm-\x7f3\n": "dm-3", "": ""} {
+		if got := deviceName(in); got != want {
+			t.Errorf("deviceName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
