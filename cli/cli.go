@@ -4,7 +4,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,18 +37,10 @@ type CLI struct {
 	Monitor MonitorCmd `cmd:"" help:"Follow storage events as they happen."`
 }
 
-// exitError carries an exit status other than 1.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e exitError) Error() string { return e.err.Error() }
-func (e exitError) Unwrap() error { return e.err }
-
 // Main runs prpt with args (without the program name) and returns the exit
-// status: 0 on success, 1 on an error (printed to env.Stderr as
-// "prpt: <message>"), 2 on a usage error.
+// status: 0 on success, 1 on any error, the command line's included
+// (printed to env.Stderr as "prpt: <message>"), as docs/design.md ("CLI
+// prpt") fixes.
 func Main(args []string, env Env) int {
 	var c CLI
 	exit := -1
@@ -65,18 +56,16 @@ func Main(args []string, env Env) int {
 	}
 	ctx, err := parser.Parse(args)
 	if exit >= 0 {
-		return exit
+		// kong exits with 0 after --help and --version, and with its
+		// own status (80) after some usage errors.
+		return min(exit, 1)
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
-		return 2
+		return 1
 	}
 	if err := ctx.Run(); err != nil {
 		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
-		var ee exitError
-		if errors.As(err, &ee) {
-			return ee.code
-		}
 		return 1
 	}
 	return 0

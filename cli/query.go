@@ -24,7 +24,7 @@ type FilterFlags struct {
 	SubSystem []string `name:"sub-system" placeholder:"S" help:"Only events of this sub-system (repeat for any of several), e.g. ext4, SCSI."`
 	Blk       string   `placeholder:"BLK" help:"Only events on this block device or a device built on it: kernel name, major:minor, /dev path, WWID, FS UUID."`
 	EventID   string   `name:"event-id" placeholder:"ID" help:"Only the event with this id."`
-	Root      string   `default:"/" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
+	Root      string   `default:"/" type:"existingdir" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
 }
 
 // filter makes the shared event.Filter of the flags. With expandBlk (the

@@ -21,7 +21,7 @@ type flags struct {
 	Config   string `help:"Config file (default ${default_config}; a missing default means built-in defaults)." type:"path" placeholder:"FILE"`
 	Source   string `help:"Where kernel lines come from: auto, journal, kmsg or file:PATH." default:"auto"`
 	Bus      string `help:"D-Bus bus to serve on: system, session, none or an address." default:"system"`
-	Root     string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"path"`
+	Root     string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"existingdir"`
 	StateDir string `help:"Where the source position and device identities are kept." default:"${default_state_dir}" type:"path"`
 	LogLevel string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 }
