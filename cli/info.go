@@ -68,7 +68,7 @@ func writeBlock(w io.Writer, info sysfs.BlockInfo) {
 			fmt.Fprintf(w, "%-18s :\n", k)
 			return
 		}
-		fmt.Fprintf(w, "%-18s : %s\n", k, v)
+		fmt.Fprintf(w, "%-18s : %s\n", k, printable(v))
 	}
 	line("blk_path", info.BlkPath)
 	line("preferred_blk_path", info.PreferredBlkPath)
@@ -89,13 +89,13 @@ func writeBlock(w io.Writer, info sysfs.BlockInfo) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(w, "    %-14s : %s\n", k, info.Transport[k])
+			fmt.Fprintf(w, "    %-14s : %s\n", printable(k), printable(info.Transport[k]))
 		}
 	}
 	line("owners", "")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, o := range info.Owners {
-		fmt.Fprintf(tw, "    %s\t%s\t%s\n", o.BlkPath, o.BlkType, o.WWID)
+		fmt.Fprintf(tw, "    %s\t%s\t%s\n", printable(o.BlkPath), printable(o.BlkType), printable(o.WWID))
 	}
 	tw.Flush()
 }

@@ -157,14 +157,15 @@ func eventLine(ev *event.Event) string {
 		count = fmt.Sprintf(" (%d times)", ev.Count)
 	}
 	return fmt.Sprintf("%s %s %s %s %s %s: %s%s\n", ts, dash(ev.Hostname), dash(ev.SubSystem),
-		ev.Severity, dash(ev.EventType), dash(ev.Kdev), msg, count)
+		ev.Severity, dash(ev.EventType), dash(ev.Kdev), printable(msg), count)
 }
 
+// dash is s as printable prints it, "-" when empty.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return printable(s)
 }
 
 // enrich fills in the device identity of an event from the resolver. An

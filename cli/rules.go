@@ -140,6 +140,7 @@ func (c *RulesTestCmd) Run(env *Env) error {
 			continue // not the kernel's; the parser drops them
 		}
 		first, _, _ := strings.Cut(rec.Message, "\n")
+		first = printable(first)
 		rule, ok := rs.MatchRule(rec)
 		switch {
 		case ok:
