@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -24,6 +25,8 @@ func ruleLines(data []byte) ruleTables {
 	var tables ruleTables
 	var p unstable.Parser
 	p.Reset(data)
+	ls := newLineStarts(data)
+	lineOf := func(n *unstable.Node) int { return ls.lineOf(n) }
 	inRules := false
 	for p.NextExpression() {
 		expr := p.Expression()
@@ -31,7 +34,7 @@ func ruleLines(data []byte) ruleTables {
 		case unstable.ArrayTable, unstable.Table:
 			inRules = expr.Kind == unstable.ArrayTable && keyIs(expr.Key(), "collector", "regexs")
 			if inRules {
-				tables = append(tables, ruleTable{header: lineOf(&p, expr), keys: map[string]int{}})
+				tables = append(tables, ruleTable{header: lineOf(expr), keys: map[string]int{}})
 			}
 		case unstable.KeyValue:
 			if !inRules {
@@ -39,7 +42,7 @@ func ruleLines(data []byte) ruleTables {
 			}
 			it := expr.Key()
 			if it.Next() {
-				tables[len(tables)-1].keys[string(it.Node().Data)] = lineOf(&p, expr.Value())
+				tables[len(tables)-1].keys[string(it.Node().Data)] = lineOf(expr.Value())
 			}
 		}
 	}
@@ -68,15 +71,35 @@ func keyIs(it unstable.Iterator, parts ...string) bool {
 	return !it.Next()
 }
 
-// lineOf returns the line a node starts on. Key and value nodes carry their
-// position in Raw; a table header's is its first key's.
-func lineOf(p *unstable.Parser, n *unstable.Node) int {
-	if n.Raw.Length == 0 && n.Kind != unstable.KeyValue {
-		if c := n.Child(); c != nil {
-			return lineOf(p, c)
+// lineStarts are the offsets at which the lines of a document begin, to
+// find a node's line in log time: the parser's own Shape counts the lines
+// from the start each time, which made a file of many rules load in
+// quadratic time.
+type lineStarts []int
+
+func newLineStarts(data []byte) lineStarts {
+	ls := lineStarts{0}
+	for i, c := range data {
+		if c == '\n' {
+			ls = append(ls, i+1)
 		}
 	}
-	return p.Shape(n.Raw).Start.Line
+	return ls
+}
+
+// lineOf returns the line (from 1) a node starts on. Key and value nodes
+// carry their position in Raw; a table header's is its first key's.
+func (ls lineStarts) lineOf(n *unstable.Node) int {
+	if n.Raw.Length == 0 && n.Kind != unstable.KeyValue {
+		if c := n.Child(); c != nil {
+			return ls.lineOf(c)
+		}
+	}
+	line, found := slices.BinarySearch(ls, int(n.Raw.Offset))
+	if !found {
+		line-- // within the line before
+	}
+	return line + 1
 }
 
 // keyAt names key as errors do, with the index of the rule table that
