@@ -524,3 +524,20 @@ func TestConcurrentCalls(t *testing.T) {
 		t.Errorf("Query after the burst: %v", err)
 	}
 }
+
+// TestSignalNotUTF8: an event whose texts are not UTF-8 (a kernel line
+// need not be) is still signalled, its bad bytes as U+FFFD.
+func TestSignalNotUTF8(t *testing.T) {
+	f := startServer(t)
+	all := subscribe(t, f.bus.Conn(t))
+	ev := fsError(1)
+	ev.Msg, ev.RawMsg, ev.Kdev = "bad \xff byte", "raw \xfe", "sd\xc3"
+	ev.Extension = map[string]string{"sense\xff": "\x80"}
+	if err := f.srv.Emit(context.Background(), ev); err != nil {
+		t.Fatalf("Emit: %v", err)
+	}
+	got := receive(t, all)
+	if got.Msg != "bad \uFFFD byte" || got.RawMsg != "raw \uFFFD" || got.Kdev != "sd\uFFFD" || got.Ext("sense\uFFFD") != "\uFFFD" {
+		t.Errorf("received msg %q raw %q kdev %q ext %v", got.Msg, got.RawMsg, got.Kdev, got.Extension)
+	}
+}
