@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 
 	godbus "github.com/godbus/dbus/v5"
@@ -75,6 +78,9 @@ func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Even
 	if _, err := c.Version(ctx); err != nil {
 		return daemonError(err, "--journal")
 	}
+	if !receivesEvents() {
+		warn("the bus gives storage events only to root and the members of systemd-journal and adm (their text is the kernel log's): this monitor will show none")
+	}
 	s := client.Subscription{Filter: q, Missed: func(from, to uint64, err error) {
 		warn(fmt.Sprintf("events %d to %d were missed and could not be fetched: %v", from, to, err))
 	}}
@@ -83,6 +89,32 @@ func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Even
 		return nil
 	}
 	return daemonError(err, "--journal")
+}
+
+// eventReaders are the groups the bus policy gives StorageEvent to, besides
+// root (packaging/dbus-1/system.d/org.storage.Peripety1.conf).
+var eventReaders = []string{"systemd-journal", "adm"}
+
+// receivesEvents says whether the bus policy gives this process the
+// StorageEvent signal.
+func receivesEvents() bool {
+	if os.Geteuid() == 0 {
+		return true
+	}
+	gids, _ := os.Getgroups()
+	gids = append(gids, os.Getegid())
+	for _, name := range eventReaders {
+		g, err := user.LookupGroup(name)
+		if err != nil {
+			continue
+		}
+		for _, gid := range gids {
+			if strconv.Itoa(gid) == g.Gid {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // busInfo resolves blk through the daemon.
