@@ -3,8 +3,11 @@ package service
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -317,4 +320,30 @@ func (h *kmsgHint) run(ctx context.Context) {
 		}
 		return nil
 	})
+}
+
+// JournalNamespace returns where the journald of the journal namespace ns
+// (systemd-journald@.service(8), LogNamespace= in a unit) listens and
+// keeps its files: its socket /run/systemd/journal.<ns>/socket, and its
+// directory <machine-id>.<ns> under /var/log/journal when that exists
+// (persistent storage), else under /run/log/journal. The directory is
+// made when missing, so that the events can be read back before journald
+// wrote its first file.
+func JournalNamespace(ns string) (socket string, read sdjournal.Source, err error) {
+	if ns == "" || strings.ContainsAny(ns, "/.") {
+		return "", sdjournal.Source{}, fmt.Errorf("journal namespace %q: want a name without / or .", ns)
+	}
+	mid, err := os.ReadFile("/etc/machine-id")
+	if err != nil {
+		return "", sdjournal.Source{}, fmt.Errorf("journal namespace %s: read machine id: %w", ns, err)
+	}
+	base := "/run/log/journal"
+	if st, err := os.Stat("/var/log/journal"); err == nil && st.IsDir() {
+		base = "/var/log/journal"
+	}
+	dir := filepath.Join(base, strings.TrimSpace(string(mid))+"."+ns)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", sdjournal.Source{}, fmt.Errorf("journal namespace %s: %w", ns, err)
+	}
+	return "/run/systemd/journal." + ns + "/socket", sdjournal.Source{Directory: dir}, nil
 }

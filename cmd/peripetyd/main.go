@@ -18,12 +18,13 @@ import (
 )
 
 type flags struct {
-	Config   string `help:"Config file (default ${default_config}; a missing default means built-in defaults)." type:"path" placeholder:"FILE"`
-	Source   string `help:"Where kernel lines come from: auto, journal, kmsg or file:PATH." default:"auto"`
-	Bus      string `help:"D-Bus bus to serve on: system, session, none or an address." default:"system"`
-	Root     string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"existingdir"`
-	StateDir string `help:"Where the source position and device identities are kept." default:"${default_state_dir}" type:"path"`
-	LogLevel string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
+	Config           string `help:"Config file (default ${default_config}; a missing default means built-in defaults)." type:"path" placeholder:"FILE"`
+	Source           string `help:"Where kernel lines come from: auto, journal, kmsg or file:PATH." default:"auto"`
+	Bus              string `help:"D-Bus bus to serve on: system, session, none or an address." default:"system"`
+	Root             string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"existingdir"`
+	StateDir         string `help:"Where the source position, device identities and events not yet in journald are kept." default:"${default_state_dir}" type:"path"`
+	JournalNamespace string `name:"journal-namespace" placeholder:"NS" help:"Store events in the journal namespace NS (systemd-journald@.service) instead of the system journal."`
+	LogLevel         string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 }
 
 func main() {
@@ -53,7 +54,7 @@ func run(f flags) error {
 	if err != nil {
 		return fmt.Errorf("--bus: %w", err)
 	}
-	d, err := service.New(service.Options{
+	opts := service.Options{
 		ConfigPath: f.Config,
 		Source:     src,
 		Bus:        bus,
@@ -61,7 +62,13 @@ func run(f flags) error {
 		Root:       f.Root,
 		StateDir:   f.StateDir,
 		Log:        log,
-	})
+	}
+	if f.JournalNamespace != "" {
+		if opts.JournalSocket, opts.JournalRead, err = service.JournalNamespace(f.JournalNamespace); err != nil {
+			return fmt.Errorf("--journal-namespace: %w", err)
+		}
+	}
+	d, err := service.New(opts)
 	if err != nil {
 		return err
 	}

@@ -326,13 +326,23 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("make journal directory: %w", err)
 	}
-	state := filepath.Join(os.TempDir(), "journald-"+ns)
-	p.log = state + ".log"
-	p.cmd = exec.Command(JournaldBinary, ns)
+	p.log = filepath.Join(os.TempDir(), "journald-"+ns) + ".log"
+	if err := p.start(); err != nil {
+		if p.cmd != nil && p.cmd.Process != nil {
+			p.Close()
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// start starts the namespace's journald and waits until it answers.
+func (p *PrivateJournal) start() error {
+	p.cmd = exec.Command(JournaldBinary, p.Namespace)
 	p.cmd.Env = journaldEnv()
-	logf, err := os.Create(state + ".log")
+	logf, err := os.OpenFile(p.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("create log: %w", err)
+		return fmt.Errorf("create log: %w", err)
 	}
 	defer logf.Close()
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
@@ -340,17 +350,37 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	// along rather than leaving it running.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s %s: %w", JournaldBinary, ns, err)
+		return fmt.Errorf("start %s %s: %w", JournaldBinary, p.Namespace, err)
 	}
 	deadline := time.Now().Add(journaldStartTimeout)
 	for !socketAnswers(p.Socket) {
 		if time.Now().After(deadline) {
-			p.Close()
-			return nil, fmt.Errorf("journald %s did not answer on %s within %v; see %s.log", ns, p.Socket, journaldStartTimeout, state)
+			return fmt.Errorf("journald %s did not answer on %s within %v; see %s", p.Namespace, p.Socket, journaldStartTimeout, p.log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return p, nil
+	return nil
+}
+
+// Kill ends the private journald with SIGKILL, as a crash would: what it
+// had received and not yet written is lost, its files stay.
+func (p *PrivateJournal) Kill() error {
+	if p.cmd.ProcessState != nil {
+		return nil
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		return err
+	}
+	p.cmd.Wait()
+	return nil
+}
+
+// Restart starts the namespace's journald again after Kill.
+func (p *PrivateJournal) Restart() error {
+	if p.cmd.ProcessState == nil {
+		return fmt.Errorf("journald %s is running", p.Namespace)
+	}
+	return p.start()
 }
 
 // Sync asks the private journald to write out what it has received.
@@ -365,7 +395,9 @@ func (p *PrivateJournal) Sync() error {
 // Close stops the private journald and removes its journal files, runtime
 // directory and log.
 func (p *PrivateJournal) Close() error {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	p.cmd.Wait()
+	if p.cmd.ProcessState == nil {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		p.cmd.Wait()
+	}
 	return errors.Join(os.RemoveAll(p.Dir), os.RemoveAll(filepath.Dir(p.Socket)), os.Remove(p.log))
 }
