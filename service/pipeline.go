@@ -71,6 +71,11 @@ type resumable interface {
 // while a storm folds.
 const stateEvery = 20 * time.Millisecond
 
+// resumeGrace is how long a source has, after a restart, to bring the
+// records after the checkpoint before the parser's windows count
+// wall-clock time.
+const resumeGrace = 2 * time.Second
+
 // pipeline is the part of the daemon between the source and the sinks:
 // parser, resolution, ids and seq numbers, fan-out. Its methods run on
 // the pipeline goroutine only, except where noted.
@@ -86,8 +91,11 @@ type pipeline struct {
 	// restart, for the records read again: they are not delivered twice.
 	stored map[string]int
 	// readBack, when set, fills stored; it is called once, with the time
-	// of the first record.
+	// of the first record (readBackOnce).
 	readBack func(first time.Time)
+	// resumed: the parser resumed a state saved with the checkpoint, and
+	// may emit before the first record.
+	resumed bool
 
 	// emitted is the seq of the last event delivered: seqs are gap-free
 	// from 1 within one run.
@@ -110,14 +118,11 @@ type pipeline struct {
 
 // handle takes one source item through the pipeline.
 func (p *pipeline) handle(it Item) {
-	if p.readBack != nil {
-		t := it.Record.Time
-		if it.Own != nil {
-			t = it.Own.Timestamp
-		}
-		p.readBack(t)
-		p.readBack = nil
+	t := it.Record.Time
+	if it.Own != nil {
+		t = it.Own.Timestamp
 	}
+	p.readBackOnce(t)
 	if it.Own != nil {
 		p.emit(*it.Own)
 	} else {
@@ -131,6 +136,17 @@ func (p *pipeline) handle(it Item) {
 		p.lastTime = it.Own.Timestamp
 	}
 	p.offerCheckpoint()
+}
+
+// readBackOnce reads back what the store holds before the first event of
+// the run that may have been stored before: that of the first record, or
+// of the parser's state resumed from the checkpoint (first is then the
+// checkpoint's record time).
+func (p *pipeline) readBackOnce(first time.Time) {
+	if p.readBack != nil {
+		p.readBack(first)
+		p.readBack = nil
+	}
 }
 
 // flushDue says when the parser next has work: deadline is in record time,
@@ -148,6 +164,9 @@ func (p *pipeline) flushDue() (deadline, at time.Time, ok bool) {
 
 // flush closes the parser's groups whose deadline (record time) passed.
 func (p *pipeline) flush(deadline time.Time) {
+	if p.resumed {
+		p.readBackOnce(p.lastTime)
+	}
 	p.parser.Flush(deadline, p.emit)
 	p.offerCheckpoint()
 }
@@ -155,6 +174,9 @@ func (p *pipeline) flush(deadline time.Time) {
 // closeParser emits every open group: after it, every record handled is
 // covered by emitted events.
 func (p *pipeline) closeParser() {
+	if p.resumed {
+		p.readBackOnce(p.lastTime)
+	}
 	p.parser.Close(p.emit)
 	p.retry(true)
 }
@@ -208,6 +230,13 @@ func (p *pipeline) resume(cp Checkpoint) error {
 		return fmt.Errorf("decode the parser state saved with the position: %w", err)
 	}
 	rp.Resume(st)
+	// The parser's deadlines run on record time from the checkpoint's
+	// record on, as if it had been read resumeGrace from now: the source
+	// has that long to bring the records after it before a storm being
+	// folded is taken as over. What the parser emits before the first
+	// record comes may have been stored before.
+	p.lastTime, p.lastWall = cp.Time, time.Now().Add(resumeGrace)
+	p.resumed = true
 	return nil
 }
 

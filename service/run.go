@@ -335,6 +335,11 @@ func (r *run) loop(ctx context.Context) error {
 			r.pl.handle(it)
 		case <-flushC:
 			flushes.fired()
+			if len(r.src.items) > 0 {
+				// Records are waiting: they move record time on
+				// themselves, and a window closes where they put it.
+				continue
+			}
 			r.pl.flush(deadline)
 		case <-retryC:
 			retries.fired()
