@@ -453,7 +453,7 @@ func (d *drainer) ack(now time.Time) {
 		s.mem = nil
 	}
 	if s.sp != nil {
-		if err := s.sp.saveHead(); err != nil && s.spErr == nil {
+		if err := s.sp.saveHead(); err != nil && s.spRetry.failed == nil {
 			s.spoolFailed(err, now)
 		}
 	}

@@ -53,12 +53,10 @@ type JournalSink struct {
 	max    int64
 
 	mu sync.Mutex
-	// sp is nil while the spool cannot be opened; spErr says why the
-	// spool cannot take events now, retried from spRetry on.
+	// sp is nil while the spool cannot be opened; spRetry paces the tries
+	// of a spool that failed (spRetry.failed says why).
 	sp      *spool
-	spErr   error
-	spRetry time.Time
-	spWait  time.Duration
+	spRetry retry
 	// mem are the events the spool could not take, in order after the
 	// spool's; memSent of them are being sent.
 	mem      []memRec
@@ -176,16 +174,12 @@ func (s *JournalSink) openSpool(now time.Time) {
 	s.sp = sp
 }
 
-// spoolFailed notes that the spool cannot take events, and when to try
-// again; the first failure of a series is logged.
+// spoolFailed notes that the spool cannot take events; the first failure
+// of a series is logged.
 func (s *JournalSink) spoolFailed(err error, now time.Time) {
-	if s.spErr == nil {
+	if s.spRetry.fail(err, now) {
 		s.log.Warn("cannot write the spool: events wait in memory until it can", "dir", s.dir, "err", err)
-		s.spWait = time.Second
-	} else {
-		s.spWait = min(2*s.spWait, stateRetryMax)
 	}
-	s.spErr, s.spRetry = err, now.Add(s.spWait)
 }
 
 // Name implements Sink.
@@ -233,6 +227,9 @@ func (s *JournalSink) put(ev *event.Event, at time.Time, force bool) bool {
 		err := s.sp.append(ev, at, force)
 		switch {
 		case err == nil:
+			if ended := s.spRetry.succeed(); ended != nil {
+				s.log.Info("the spool takes events again", "dir", s.dir, "failed", ended)
+			}
 			return true
 		case errors.Is(err, errSpoolFull):
 			return false
@@ -250,21 +247,13 @@ func (s *JournalSink) put(ev *event.Event, at time.Time, force bool) bool {
 // spoolUsable says whether to try the spool: it works, or it failed and
 // its retry time has come.
 func (s *JournalSink) spoolUsable(now time.Time) bool {
-	if s.spErr == nil {
-		return true
-	}
-	if now.Before(s.spRetry) {
+	if !s.spRetry.due(now) {
 		return false
 	}
 	if s.sp == nil {
 		s.openSpool(now)
-		if s.sp == nil {
-			return false
-		}
 	}
-	s.log.Info("trying the spool again", "dir", s.dir, "failed", s.spErr)
-	s.spErr = nil
-	return true
+	return s.sp != nil
 }
 
 // eventSize estimates the memory an event holds.
@@ -303,7 +292,7 @@ func (s *JournalSink) Holding() bool {
 func (s *JournalSink) Sync() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sp == nil || s.spErr != nil {
+	if s.sp == nil || s.spRetry.failed != nil {
 		return nil
 	}
 	return s.sp.sync()
