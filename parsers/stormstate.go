@@ -70,6 +70,10 @@ func (p *Parser) Snapshot() (st State, ok bool) {
 	return st, true
 }
 
+// FoldDue is when the first storm summary being built is due (record
+// time); ok is false when none is.
+func (p *Parser) FoldDue() (due time.Time, ok bool) { return p.storm.nextDeadline() }
+
 // Storming says whether p holds a storm's state: Snapshot then has
 // something to save.
 func (p *Parser) Storming() bool { return len(p.storm.keys) > 0 || len(p.storm.lastType) > 0 }

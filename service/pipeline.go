@@ -64,12 +64,18 @@ type resumable interface {
 	Parser
 	Snapshot() (parsers.State, bool)
 	Storming() bool
+	FoldDue() (time.Time, bool)
 	Resume(parsers.State)
 }
 
 // stateEvery is the least time between two states taken for checkpoints
 // while a storm folds.
 const stateEvery = 20 * time.Millisecond
+
+// foldGrace is how much later than its window's end, in wall-clock time, a
+// storm summary is flushed when no record comes: the records of its window
+// that a lagging source brings late still fold into it.
+const foldGrace = 2 * time.Second
 
 // resumeGrace is how long a source has, after a restart, to bring the
 // records after the checkpoint before the parser's windows count
@@ -154,12 +160,23 @@ func (p *pipeline) readBackOnce(first time.Time) {
 // (a replayed log runs in the past), so its deadline is reached when as
 // much wall-clock time has passed since the last record as record time
 // separates the deadline from that record.
+//
+// A storm summary is due foldGrace later in wall-clock time: its window
+// holds what its records' times put in it, and records of the window that
+// come late (a source that lags) must still be in it, or a restart that
+// reads them again would fold them otherwise.
 func (p *pipeline) flushDue() (deadline, at time.Time, ok bool) {
 	deadline, ok = p.parser.NextDeadline()
 	if !ok {
 		return time.Time{}, time.Time{}, false
 	}
-	return deadline, p.lastWall.Add(deadline.Sub(p.lastTime)), true
+	at = p.lastWall.Add(deadline.Sub(p.lastTime))
+	if rp, isR := p.parser.(resumable); isR {
+		if due, fold := rp.FoldDue(); fold && !due.After(deadline) {
+			at = at.Add(foldGrace)
+		}
+	}
+	return deadline, at, true
 }
 
 // flush closes the parser's groups whose deadline (record time) passed.
