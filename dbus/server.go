@@ -245,14 +245,15 @@ func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]
 		return nil, gerr
 	}
 	defer done()
+	// A filter that does not decode is refused before polkit is asked.
+	q, err := DecodeFilter(filter, time.Now())
+	if err != nil {
+		return nil, invalidArgument("Query: %v", err)
+	}
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionQuery); err != nil {
 		return nil, err
-	}
-	q, err := DecodeFilter(filter, time.Now())
-	if err != nil {
-		return nil, invalidArgument("Query: %v", err)
 	}
 	f := q.Filter
 	f.Limit = min(f.EffectiveLimit(), MaxQueryLimit)

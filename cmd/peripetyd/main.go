@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -27,7 +28,17 @@ type flags struct {
 	LogLevel         string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 }
 
+// memoryLimit is the daemon's soft memory limit (runtime/debug) when
+// GOMEMLIMIT does not set one: it runs in some tens of MiB, and the garbage
+// of a burst of large calls (arguments of up to the bus's 32 MiB a
+// message) is collected and given back before the process grows far past
+// that.
+const memoryLimit = 64 << 20
+
 func main() {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	var f flags
 	kong.Parse(&f,
 		kong.Name("peripetyd"),
