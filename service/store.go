@@ -53,12 +53,13 @@ func (r *run) journalSink() *JournalSink {
 	return nil
 }
 
-// maxReadBack bounds the ids read back at start.
-const maxReadBack = 1 << 17
+// maxReadBack bounds the ids read back at start: what it reads is the
+// journal's pages for each entry, which count in the daemon's RSS.
+const maxReadBack = 1 << 14
 
 // readBackMargin is how much earlier than the checkpoint's handling the
-// read-back starts, for a clock that was set back a little.
-const readBackMargin = time.Minute
+// read-back starts, for a clock that was slewed a little meanwhile.
+const readBackMargin = 5 * time.Second
 
 // EventStarted is the type of the event a daemon stores as it starts.
 const EventStarted = "PERIPETY_DAEMON_STARTED"

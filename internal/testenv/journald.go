@@ -286,17 +286,20 @@ type PrivateJournal struct {
 	Socket string
 	// Dir is where its journal files are (for Directory sources and
 	// `journalctl --directory`).
-	Dir string
-	cmd *exec.Cmd
-	log string
+	Dir  string
+	cmd  *exec.Cmd
+	log  string
+	conf string // its journald.conf, when settings gave one
 }
 
 // NewPrivateJournal starts a journald in a fresh namespace named after name
 // (a test's name, say) and the process. Unlike the system one, it belongs
 // to the caller: it is stopped, and its files removed, by Close (register
 // it with t.Cleanup, or call it from TestMain for one shared by
-// benchmarks).
-func NewPrivateJournal(name string) (*PrivateJournal, error) {
+// benchmarks). settings are lines of its journald.conf(5) [Journal]
+// section ("RateLimitIntervalSec=0"), in /etc/systemd/journald@<ns>.conf
+// until Close.
+func NewPrivateJournal(name string, settings ...string) (*PrivateJournal, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("systemd-journald needs root")
 	}
@@ -327,6 +330,12 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 		return nil, fmt.Errorf("make journal directory: %w", err)
 	}
 	p.log = filepath.Join(os.TempDir(), "journald-"+ns) + ".log"
+	if len(settings) > 0 {
+		p.conf = "/etc/systemd/journald@" + ns + ".conf"
+		if err := os.WriteFile(p.conf, []byte("[Journal]\n"+strings.Join(settings, "\n")+"\n"), 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", p.conf, err)
+		}
+	}
 	if err := p.start(); err != nil {
 		if p.cmd != nil && p.cmd.Process != nil {
 			p.Close()
@@ -399,5 +408,9 @@ func (p *PrivateJournal) Close() error {
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		p.cmd.Wait()
 	}
-	return errors.Join(os.RemoveAll(p.Dir), os.RemoveAll(filepath.Dir(p.Socket)), os.Remove(p.log))
+	var conf error
+	if p.conf != "" {
+		conf = os.Remove(p.conf)
+	}
+	return errors.Join(os.RemoveAll(p.Dir), os.RemoveAll(filepath.Dir(p.Socket)), os.Remove(p.log), conf)
 }
