@@ -54,7 +54,7 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
 		return 1
 	}
-	ctx, err := parser.Parse(args)
+	ctx, err := parser.Parse(joinValues(args))
 	if exit >= 0 {
 		// kong exits with 0 after --help and --version, and with its
 		// own status (80) after some usage errors.

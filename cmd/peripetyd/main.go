@@ -13,9 +13,11 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"golang.org/x/sys/unix"
 
 	"github.com/peripety/peripety/cli"
 	"github.com/peripety/peripety/service"
+	"github.com/peripety/peripety/service/journal"
 )
 
 type flags struct {
@@ -26,6 +28,7 @@ type flags struct {
 	StateDir         string `help:"Where the source position, device identities and events not yet in journald are kept." default:"${default_state_dir}" type:"path"`
 	JournalNamespace string `name:"journal-namespace" placeholder:"NS" help:"Store events in the journal namespace NS (systemd-journald@.service) instead of the system journal."`
 	LogLevel         string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
+	LogTarget        string `help:"Where the daemon's own log goes: journal (journald's native protocol: its identifier and the level's priority), stderr, or auto: journal when standard error is a socket (a stream to journald, from systemd or the D-Bus launch helper) and journald answers, else stderr." default:"auto" enum:"auto,journal,stderr"`
 }
 
 // memoryLimit is the daemon's soft memory limit (runtime/debug) when
@@ -56,7 +59,11 @@ func run(f flags) error {
 	if err := level.UnmarshalText([]byte(f.LogLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log, closeLog, err := newLogger(f.LogTarget, level)
+	if err != nil {
+		return fmt.Errorf("--log-target: %w", err)
+	}
+	defer closeLog()
 	src, err := service.ParseSourceSpec(f.Source)
 	if err != nil {
 		return fmt.Errorf("--source: %w", err)
@@ -101,4 +108,32 @@ func run(f flags) error {
 		}
 	}()
 	return d.Run(ctx)
+}
+
+// newLogger returns the daemon's logger for target (see flags.LogTarget)
+// and a function that closes what it opened.
+func newLogger(target string, level slog.Level) (*slog.Logger, func(), error) {
+	opts := &slog.HandlerOptions{Level: level}
+	text := slog.New(slog.NewTextHandler(os.Stderr, opts))
+	if target == "stderr" || target == "auto" && !stderrIsSocket() {
+		return text, func() {}, nil
+	}
+	w := journal.NewWriter(journal.DefaultSocket)
+	err := w.Connect()
+	switch {
+	case err != nil && target == "auto":
+		return text, func() {}, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return slog.New(journal.NewLogHandler(w, journal.Identifier, opts, os.Stderr)), func() { w.Close() }, nil
+}
+
+// stderrIsSocket tells whether standard error is a socket: a stream to
+// journald, as systemd gives a service (JOURNAL_STREAM) and the D-Bus
+// launch helper under systemd gives a service it activates (it files what
+// it reads under the bus name at priority 4).
+func stderrIsSocket() bool {
+	var st unix.Stat_t
+	return unix.Fstat(2, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK
 }

@@ -66,6 +66,20 @@ func (w *Writer) dial() error {
 	return nil
 }
 
+// Connect connects now, rather than on the first write: an error says no
+// journald answers on the socket (yet).
+func (w *Writer) Connect() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conn != nil {
+		return nil
+	}
+	if err := w.dial(); err != nil {
+		return fmt.Errorf("journald at %q: %w: %w", w.socket, ErrUnreachable, err)
+	}
+	return nil
+}
+
 // hangUp forgets the connection, closing it when there is one.
 func (w *Writer) hangUp() {
 	if w.conn != nil {
@@ -93,11 +107,16 @@ func (w *Writer) Close() error {
 // it connects to the new one once. An error wrapping ErrUnreachable says
 // that no journald took the entry; the caller may try again later.
 func (w *Writer) Write(ev event.Event) error {
+	return w.writeEntry("event "+ev.EventID, func(b *bytes.Buffer) error { return appendEvent(b, &ev) })
+}
+
+// writeEntry stores the entry encode writes, what naming it in errors.
+func (w *Writer) writeEntry(what string, encode func(*bytes.Buffer) error) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf.Reset()
-	if err := appendEvent(&w.buf, &ev); err != nil {
-		return fmt.Errorf("encode event %s: %w", ev.EventID, err)
+	if err := encode(&w.buf); err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
 	}
 	fresh := w.conn == nil
 	var err error
@@ -120,7 +139,7 @@ func (w *Writer) Write(ev event.Event) error {
 			w.hangUp()
 			err = fmt.Errorf("%w: %w", ErrUnreachable, err)
 		}
-		return fmt.Errorf("send event %s (%d bytes) to journald at %q: %w", ev.EventID, w.buf.Len(), w.socket, err)
+		return fmt.Errorf("send %s (%d bytes) to journald at %q: %w", what, w.buf.Len(), w.socket, err)
 	}
 	return nil
 }
@@ -199,6 +218,11 @@ func appendEvent(b *bytes.Buffer, ev *event.Event) error {
 	appendField(b, FieldPriority, strconv.Itoa(int(ev.Severity)))
 	appendField(b, FieldSeverity, ev.Severity.String())
 	appendField(b, FieldMessage, msg)
+	if ev.EventType != "" {
+		// journalctl -x shows the catalog entry of the type
+		// (packaging/catalog).
+		appendField(b, FieldMessageID, event.MessageID(ev.EventType))
+	}
 	appendField(b, FieldEventID, ev.EventID)
 	appendField(b, FieldEventType, ev.EventType)
 	appendField(b, FieldSubSystem, ev.SubSystem)
