@@ -382,15 +382,15 @@ func TestForgedSignals(t *testing.T) {
 // TestGapTooLarge: a seq that jumps by more than a page is reported
 // missed, not queried for.
 func TestGapTooLarge(t *testing.T) {
-	srv, b, c := serve(t)
+	_, b, c, conn := serveConn(t)
 	b.QueryErr = errors.New("no Query expected")
 	var missed []string
 	s := Subscription{Missed: func(from, to uint64, err error) {
 		missed = append(missed, fmt.Sprint(from, "-", to, " ", errors.Is(err, ErrGapTooLarge)))
 	}}
 	collect(t, c, s, 2, func() {
-		srv.Emit(context.Background(), ev(1, "FS_IO_ERROR", event.Error))
-		srv.Emit(context.Background(), ev(1_000_000, "FS_IO_ERROR", event.Error))
+		emitAs(t, conn, ev(1, "FS_IO_ERROR", event.Error), 0)
+		emitAs(t, conn, ev(1_000_000, "FS_IO_ERROR", event.Error), 999_999)
 	})
 	if diff := cmp.Diff([]string{"2-999999 true"}, missed); diff != "" {
 		t.Errorf("Missed (-want +got):\n%s", diff)

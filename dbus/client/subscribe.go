@@ -275,7 +275,8 @@ func (c *Client) fill(ctx context.Context, s Subscription, f event.Filter, since
 		q.Since = since.Add(-gapMargin)
 	}
 	q.Until = until.Add(gapMargin)
-	q.Limit = int(to - from + 1)
+	// A page: the window holds other events than the gap's too.
+	q.Limit = pdbus.MaxQueryLimit
 	evs, err := c.Query(ctx, q)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -22,8 +22,15 @@ type Backend struct {
 	reloads int
 	// QueryErr, when set, is what Query fails with.
 	QueryErr error
-	// QueryDelay, when set, is how long each Query takes.
-	QueryDelay time.Duration
+	// queryDelay is how long each Query takes (SetQueryDelay).
+	queryDelay time.Duration
+}
+
+// SetQueryDelay makes each Query take d.
+func (b *Backend) SetQueryDelay(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.queryDelay = d
 }
 
 // New returns a Backend with no events that resolves devices under /.
@@ -40,7 +47,10 @@ func (b *Backend) Add(evs ...event.Event) {
 
 // Query implements dbus.Backend.
 func (b *Backend) Query(ctx context.Context, f event.Filter) ([]event.Event, error) {
-	time.Sleep(b.QueryDelay)
+	b.mu.Lock()
+	delay := b.queryDelay
+	b.mu.Unlock()
+	time.Sleep(delay)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.QueryErr != nil {
