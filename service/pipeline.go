@@ -75,7 +75,7 @@ const stateEvery = 20 * time.Millisecond
 // foldGrace is how much later than its window's end, in wall-clock time, a
 // storm summary is flushed when no record comes: the records of its window
 // that a lagging source brings late still fold into it.
-const foldGrace = 2 * time.Second
+const foldGrace = time.Second
 
 // resumeGrace is how long a source has, after a restart, to bring the
 // records after the checkpoint before the parser's windows count

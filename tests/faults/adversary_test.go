@@ -38,7 +38,7 @@ func newAdversary(t *testing.T) *adversary {
 	a.e.bus = "unix:path=" + bus.Socket
 	a.d = a.e.start()
 	a.owner = owner(t, bus.Socket, 10*time.Second)
-	a.w = a.e.writer(time.Millisecond, spread)
+	a.w = a.e.writer(0, spread)
 	binary(t, "attacker")
 	return a
 }
@@ -122,7 +122,7 @@ func TestAdversaryHugeArguments(t *testing.T) {
 	if len(got) != 10 {
 		t.Errorf("attacker gave %d results, want 10: %v", len(got), got)
 	}
-	record(result{name: "adversary: huge and malformed args", after: a.healthy("huge arguments")})
+	record(result{name: "adversary: huge and malformed args", attack: true, after: a.healthy("huge arguments")})
 }
 
 // TestAdversaryFlood: 1,000 calls at once from a user without privileges.
@@ -143,7 +143,7 @@ func TestAdversaryFlood(t *testing.T) {
 		t.Errorf("outcomes %v: want 1000 answered, some served and some refused as busy", got)
 	}
 	t.Logf("1000 calls: %v", got)
-	record(result{name: "adversary: 1000 concurrent calls", after: a.healthy("1000 calls") + fmt.Sprintf("; %v", got)})
+	record(result{name: "adversary: 1000 concurrent calls", attack: true, after: a.healthy("1000 calls") + fmt.Sprintf("; %v", got)})
 }
 
 // TestAdversarySignals: forged StorageEvent signals, to all and to a
@@ -194,7 +194,7 @@ func TestAdversarySignals(t *testing.T) {
 	if unprivileged != 0 || member == 0 {
 		t.Errorf("events received by the user: %d, and as a member of adm: %d; want none, then some", unprivileged, member)
 	}
-	record(result{name: "adversary: forged signals", after: a.healthy("forged signals") +
+	record(result{name: "adversary: forged signals", attack: true, after: a.healthy("forged signals") +
 		fmt.Sprintf("; forged taken 0, user received %d, adm member %d", unprivileged, member)})
 }
 

@@ -47,7 +47,7 @@ func TestBusRestart(t *testing.T) {
 	e.bus = "unix:path=" + bus.Socket
 	d := e.start()
 	first := owner(t, bus.Socket, 10*time.Second)
-	w := e.writer(time.Millisecond, spread)
+	w := e.writer(0, spread)
 	const n = 3000
 	w.writeOver(context.Background(), n/2, time.Second)
 	bus.Restart(t)
@@ -93,7 +93,7 @@ func TestBusDisconnect(t *testing.T) {
 	e.bus = "unix:path=" + bus.Socket
 	d := e.start()
 	owner(t, bus.Socket, 10*time.Second)
-	w := e.writer(time.Millisecond, spread)
+	w := e.writer(0, spread)
 	w.write(500)
 	// One line whose event's signal is over the bus's limit.
 	if _, err := w.f.WriteString(w.line(w.next, ", "+strings.Repeat("x", 40_000))); err != nil {

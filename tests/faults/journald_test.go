@@ -16,7 +16,7 @@ func TestJournaldKilledMidStream(t *testing.T) {
 	j := journal(t)
 	e := newEnv(t, j)
 	d := e.start()
-	w := e.writer(time.Millisecond, spread)
+	w := e.writer(0, spread)
 	const n = 3000
 	w.writeOver(context.Background(), n/3, time.Second)
 	if err := j.Kill(); err != nil {
@@ -46,7 +46,7 @@ func TestJournaldAbsentAtStart(t *testing.T) {
 	}
 	e := newEnv(t, j)
 	d := e.start()
-	w := e.writer(time.Millisecond, spread)
+	w := e.writer(0, spread)
 	const n = 2000
 	w.writeOver(context.Background(), n, time.Second)
 	deadline := time.Now().Add(10 * time.Second)
@@ -69,7 +69,7 @@ func TestJournaldAbsentAtStart(t *testing.T) {
 func TestKillStream(t *testing.T) {
 	j := journal(t)
 	e := newEnv(t, j)
-	w := e.writer(time.Millisecond, spread)
+	w := e.writer(0, spread)
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, seed))
 	t.Logf("random seed %d", seed)
@@ -95,7 +95,7 @@ func TestKillStream(t *testing.T) {
 func TestKillStorm(t *testing.T) {
 	j := journal(t)
 	e := newEnv(t, j)
-	w := e.writer(100*time.Microsecond, func(int) string { return "stormdev" })
+	w := e.writer(0, func(int) string { return "stormdev" })
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, seed))
 	t.Logf("random seed %d", seed)
