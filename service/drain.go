@@ -38,7 +38,8 @@ type drainer struct {
 	sends   uint64
 	okEpoch int
 	okSent  map[int]uint64
-	lastOK  time.Time
+	// lastOK is when an event was last read back.
+	lastOK time.Time
 	// down: journald was not reachable; the next try is at retryAt,
 	// after wait, which doubles up to backoffMax.
 	down    bool
@@ -370,7 +371,7 @@ func (d *drainer) confirm(ctx context.Context, now time.Time) {
 			d.resend(f, now)
 		}
 	}
-	if !d.trust && !d.down && now.Sub(d.lastOK) > trustAfter {
+	if !d.trust && !d.down && d.unseen(now) {
 		s.log.Warn("events sent to journald do not show in the journal read back: trusting journald to keep them",
 			"waited", trustAfter)
 		d.trust = true
@@ -381,6 +382,17 @@ func (d *drainer) confirm(ctx context.Context, now time.Time) {
 			d.endSettling(ctx)
 		}
 	}
+}
+
+// unseen says whether an event sent trustAfter ago or more is not in the
+// journal, nor anything sent since: what is written cannot be read back.
+func (d *drainer) unseen(now time.Time) bool {
+	for _, f := range d.inFlight() {
+		if !f.ok && now.Sub(f.sent) > trustAfter && d.lastOK.Before(f.sent) {
+			return true
+		}
+	}
+	return false
 }
 
 // inFlight is the marker, if any, and the flights.

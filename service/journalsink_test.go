@@ -345,3 +345,23 @@ func TestJournalSinkReadOnlyState(t *testing.T) {
 	}
 	exactlyOnce(t, j, 10)
 }
+
+// TestDrainerTrust: a journal that never shows what is sent (read back
+// from another journal, Storage=none) is trusted after trustAfter, not
+// before, and not for an event sent after a long quiet.
+func TestDrainerTrust(t *testing.T) {
+	now := time.Now()
+	d := &drainer{lastOK: now.Add(-time.Hour)}
+	d.flights = []flight{{sent: now.Add(-time.Second)}}
+	if d.unseen(now) {
+		t.Error("an event sent a second ago after an hour of quiet: taken as unseen")
+	}
+	d.flights = []flight{{sent: now.Add(-trustAfter - time.Second)}}
+	if !d.unseen(now) {
+		t.Error("an event sent over trustAfter ago, nothing read back since: not unseen")
+	}
+	d.lastOK = now.Add(-time.Second)
+	if d.unseen(now) {
+		t.Error("an old event, but one sent later read back: taken as unseen")
+	}
+}
