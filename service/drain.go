@@ -59,7 +59,12 @@ type drainer struct {
 	known map[string]bool
 	// lost counts events journald did not keep however often sent.
 	lost int
+	// headSaved is when the spool's head was last saved.
+	headSaved time.Time
 }
+
+// headEvery is the least time between two saves of the spool's head.
+const headEvery = time.Second
 
 // flight is an event taken off the sink's queue.
 type flight struct {
@@ -464,7 +469,10 @@ func (d *drainer) ack(now time.Time) {
 	if len(s.mem) == 0 {
 		s.mem = nil
 	}
-	if s.sp != nil {
+	// The head is saved at most every headEvery: one that is behind after
+	// a crash costs only a look in the journal at start (settle).
+	if s.sp != nil && now.Sub(d.headSaved) >= headEvery {
+		d.headSaved = now
 		if err := s.sp.saveHead(); err != nil && s.spRetry.failed == nil {
 			s.spoolFailed(err, now)
 		}

@@ -392,13 +392,15 @@ func (s *spool) ack(end spoolPos) {
 		os.Remove(s.segPath(s.segs[0]))
 		s.segs = s.segs[1:]
 	}
-	if last := s.segs[len(s.segs)-1]; s.head.seg == last && s.head.off == s.wOff && s.wOff > 0 {
-		// Everything is stored: the segment starts afresh rather than
-		// keep what was stored. (A crash before the head is saved leaves
-		// a head past the end, which openSpool takes as the end.)
-		if err := s.w.Truncate(0); err == nil {
-			s.wOff = 0
-			s.head = spoolPos{seg: last}
+	if last := s.segs[len(s.segs)-1]; s.head.seg == last && s.head.off == s.wOff && s.wOff >= s.segMax/16 {
+		// Everything is stored: a new segment, rather than keep what was
+		// stored. Not the old one cut short: a head saved before, in it,
+		// would then pass records appended after a crash; a head in a
+		// segment deleted is taken as the first segment's start.
+		if err := s.rotate(); err == nil {
+			os.Remove(s.segPath(last))
+			s.segs = s.segs[1:]
+			s.head = spoolPos{seg: s.segs[0]}
 			s.rd = s.head
 		}
 	}

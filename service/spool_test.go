@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -221,4 +222,39 @@ func FuzzSpoolRecord(f *testing.F) {
 			t.Errorf("re-encoded record decodes to %v %+v (%v), want %v %+v", at2, ev2, err, at, ev)
 		}
 	})
+}
+
+// TestSpoolFreshSegmentCrash: once everything is stored the spool starts a
+// new segment; a crash before the head is saved again leaves a head in the
+// deleted segment, which must not pass the records appended since.
+func TestSpoolFreshSegmentCrash(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpenSpool(t, dir, 1<<20)
+	for i := range 5 {
+		ev := spoolEvent(i)
+		if err := s.append(&ev, time.Now(), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := readAll(t, s)
+	if err := s.saveHead(); err != nil { // the head as saved before
+		t.Fatal(err)
+	}
+	s.ack(recs[len(recs)-1].end) // all stored: a fresh segment
+	for i := 5; i < 8; i++ {
+		ev := spoolEvent(i)
+		if err := s.append(&ev, time.Now(), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A crash: the files as they are, the head file as saved before.
+	s.w.Close()
+	s2 := mustOpenSpool(t, dir, 1<<20)
+	defer s2.close()
+	got := recIDs(readAll(t, s2))
+	for _, want := range []string{"ev-005", "ev-006", "ev-007"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("after the crash the spool holds %v: %s, appended after the fresh segment, lost", got, want)
+		}
+	}
 }

@@ -457,7 +457,7 @@ func (d *daemon) state(stateDir string) string {
 		return fmt.Sprintf("exited %d", d.exited(0))
 	}
 	rss, _ := rssKB(d.cmd.Process.Pid)
-	return fmt.Sprintf("running, RSS %d MiB, spool %d B", rss>>10, spoolBytes(stateDir))
+	return fmt.Sprintf("running, RSS %d MiB, spool files %d B", rss>>10, spoolBytes(stateDir))
 }
 
 // waitLog waits until the daemon's log holds s.
