@@ -276,9 +276,9 @@ func rssKB(pid int) (now, peak int) {
 }
 
 // writer appends kernel lines to the log, as syslog writes them: stamped
-// with the time they are written, as the kernel stamps its lines, or, with
-// a step, with times of its own making (a microsecond clock that advances
-// by step a line).
+// with the time they are written, less readLag, as the kernel stamps its
+// lines, or, with a step, with times of its own making (a microsecond clock
+// that advances by step a line).
 type writer struct {
 	t    testing.TB
 	f    *os.File
@@ -305,7 +305,7 @@ func (w *writer) line(i int, extra string) string {
 	if w.step > 0 {
 		w.at = w.at.Add(w.step)
 	} else {
-		w.at = time.Now()
+		w.at = time.Now().Add(-readLag)
 	}
 	return fmt.Sprintf("%s faulthost kernel: Buffer I/O error on dev %s, logical block %d, async page read%s\n",
 		w.at.Format("2006-01-02T15:04:05.000000Z07:00"), w.dev(i), i, extra)
@@ -334,6 +334,11 @@ func (w *writer) writeOver(ctx context.Context, n int, d time.Duration) {
 		time.Sleep(pause)
 	}
 }
+
+// readLag is how old the lines are when written: older than the daemon
+// takes for live (service's liveAge, 5 s), so that it does not hold their
+// events for the devices they name, which never appear, to show up.
+const readLag = 10 * time.Second
 
 // spread names 1000 devices in turn: at the writers' pace (a few lines a
 // millisecond) a device gets a line or two a second, no storm.
