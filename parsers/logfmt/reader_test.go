@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,10 +14,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/peripety/peripety/internal/golden"
 	"github.com/peripety/peripety/parsers"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // testNow is the "now" syslog timestamps without a year are read against:
 // the day after the testdata was captured.
@@ -82,19 +80,7 @@ func TestReaderGolden(t *testing.T) {
 			r := newTestReader(t, bytes.NewReader(in), tt.format)
 			got := render(t, readAll(t, r), r.Skipped())
 
-			golden := filepath.Join("testdata", tt.file+".golden")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to write it)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", tt.file, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", tt.file+".golden"), got)
 
 			auto := newTestReader(t, bytes.NewReader(in), FormatAuto)
 			gotAuto := render(t, readAll(t, auto), auto.Skipped())
