@@ -24,7 +24,7 @@ type QueryFilter struct {
 
 // filterKeys are the keys Query takes, with their signatures, for errors.
 var filterKeys = []string{"since (t or s)", "until (t or s)", "severity (s)", "event_types (as)",
-	"sub_systems (as)", "blk (s)", "event_id (s)", "limit (u)"}
+	"sub_systems (as)", "blk (s)", "event_id (s)", "incident_id (s)", "limit (u)"}
 
 // DecodeFilter reads the a{sv} filter of Query. since and until are t
 // (microseconds since the epoch) or s (event.ParseTimeSpec, relative to now);
@@ -57,6 +57,8 @@ func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, erro
 			}
 		case "event_id":
 			q.EventID, err = variantAs[string](v)
+		case "incident_id":
+			q.IncidentID, err = variantAs[string](v)
 		case "limit":
 			var n uint32
 			if n, err = variantAs[uint32](v); err == nil {
@@ -97,6 +99,9 @@ func EncodeFilter(q QueryFilter) map[string]godbus.Variant {
 	}
 	if q.EventID != "" {
 		m["event_id"] = godbus.MakeVariant(q.EventID)
+	}
+	if q.IncidentID != "" {
+		m["incident_id"] = godbus.MakeVariant(q.IncidentID)
 	}
 	if q.Limit > 0 {
 		m["limit"] = godbus.MakeVariant(uint32(min(q.Limit, math.MaxUint32)))

@@ -29,6 +29,8 @@ type Filter struct {
 	Blk []string
 	// EventID selects one event.
 	EventID string
+	// IncidentID selects the events of one incident.
+	IncidentID string
 	// Limit caps how many events a query returns (0: DefaultLimit).
 	Limit int
 }
@@ -41,7 +43,8 @@ func (f *Filter) Match(ev *Event) bool {
 		f.Severity != nil && !ev.Severity.AtLeast(*f.Severity),
 		len(f.EventTypes) > 0 && !slices.Contains(f.EventTypes, ev.EventType),
 		len(f.SubSystems) > 0 && !containsFold(f.SubSystems, ev.SubSystem),
-		f.EventID != "" && ev.EventID != f.EventID:
+		f.EventID != "" && ev.EventID != f.EventID,
+		f.IncidentID != "" && ev.IncidentID != f.IncidentID:
 		return false
 	}
 	if len(f.Blk) == 0 {
