@@ -296,6 +296,16 @@ func (m *Model) Observe(in Input) Result {
 	return res
 }
 
+// Learn notes that dev, built on the devices below, was there at t: a
+// stack the events did not show (the map a path event resolved to, the
+// devices present when the daemon starts), so that an incident lists the
+// devices built on its root cause's.
+func (m *Model) Learn(dev DevInfo, below []DevInfo, t time.Time) {
+	if !dev.IsZero() {
+		m.learn(dev, below, true, t)
+	}
+}
+
 // learn notes dev (and, with stack, the devices below it) as seen at t,
 // and returns its record.
 func (m *Model) learn(dev DevInfo, below []DevInfo, stack bool, t time.Time) *device {
@@ -770,6 +780,9 @@ func (m *Model) check() error {
 // DeviceConditions is a device with the conditions stated of it.
 type DeviceConditions struct {
 	DevInfo
+	// Present is set by the daemon for a device it found in sysfs; the
+	// model does not know.
+	Present    bool        `json:"present"`
 	Conditions []CondState `json:"conditions"`
 }
 

@@ -55,6 +55,7 @@ type pipeline struct {
 	hostname  string
 	parser    Parser
 	res       *resolution
+	corr      *correlation
 	sinks     []*sinkRunner
 
 	// stored holds ids of events already in the store from before a
@@ -188,7 +189,8 @@ func (p *pipeline) emit(ev event.Event) {
 }
 
 // place is the one way an event goes from emission to the sinks: it looks
-// ev's device up, resolves ev, links it to its root cause and delivers it;
+// ev's device up, resolves ev, links it to its root cause and incident
+// and delivers it;
 // unless ev is a live mount event whose mount does not show yet and until
 // has not passed: then it is held, to be placed again (retry).
 func (p *pipeline) place(ev event.Event, until time.Time) {
@@ -203,9 +205,19 @@ func (p *pipeline) place(ev event.Event, until time.Time) {
 		p.mounts.await(ev, now, until, notice)
 		return
 	}
-	owners := p.res.resolve(&ev, l)
-	p.res.linkRootCause(&ev, owners)
+	info := p.res.resolve(&ev, l)
+	p.corr.link(&ev, info)
 	p.deliver(ev)
+}
+
+// logClock is the time of the log as the pipeline reckons it at now: the
+// last record's time, and as much wall-clock time since it was handled
+// (a replayed log runs in the past).
+func (p *pipeline) logClock(now time.Time) time.Time {
+	if p.lastTime.IsZero() {
+		return now
+	}
+	return p.lastTime.Add(now.Sub(p.lastWall))
 }
 
 // mountsChanged places every held mount event again now: the mount table
