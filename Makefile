@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/peripety/peripety/cli.Version=$(VERSION)
 # Bounded fuzzing per target in `make check` (see `make fuzz` for longer runs).
 FUZZTIME ?= 20s
 
-.PHONY: all build setup check fmt-check vet test race corpus fuzz clean
+.PHONY: all build setup check fmt-check vet test race corpus fuzz lab lab-check clean
 .PHONY: install uninstall deb demo
 
 all: build
@@ -20,7 +20,7 @@ build:
 setup:
 	./tests/setup-deps.sh
 
-check: setup fmt-check vet build test race corpus fuzz
+check: setup fmt-check vet build test race corpus fuzz lab-check
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -45,6 +45,17 @@ corpus: build
 
 fuzz:
 	./tests/fuzz.sh $(FUZZTIME)
+
+# The real-kernel lab (tests/lab; README "Real-kernel lab"): Debian's own
+# kernel under QEMU, real storage stacks failing in known ways, peripetyd's
+# events checked against what the guest read from the kernel. `make lab`
+# runs every scenario (about 7 minutes); `make check` runs
+# LAB_CHECK_SCENARIOS, one of each kind of stack (about 3 minutes).
+LAB_CHECK_SCENARIOS ?= scsi-medium,mpath-path,md-raid1,nvme-media
+lab: setup
+	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 20m -v -run TestLab ./tests/lab
+lab-check:
+	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 10m -v -run TestLab ./tests/lab -lab.scenarios=$(LAB_CHECK_SCENARIOS)
 
 clean:
 	rm -rf bin
@@ -71,13 +82,16 @@ bashcompdir ?= $(datadir)/bash-completion/completions
 # site-functions under other prefixes (/usr/local).
 zshcompdir  ?= $(if $(filter /usr,$(prefix)),$(datadir)/zsh/vendor-completions,$(datadir)/zsh/site-functions)
 fishcompdir ?= $(datadir)/fish/vendor_completions.d
+# journald's message catalog (journalctl -x): systemd reads
+# /usr/lib/systemd/catalog and /usr/local/lib/systemd/catalog.
+catalogdir  ?= $(prefix)/lib/systemd/catalog
 
 # The D-Bus and polkit files, whichever have landed in packaging/.
 DBUS_POLICIES  = $(wildcard packaging/dbus-1/system.d/*.conf)
 DBUS_SERVICES  = $(wildcard packaging/dbus-1/system-services/*.service)
 DBUS_IFACES    = $(wildcard packaging/dbus-1/interfaces/*.xml)
 POLKIT_ACTIONS = $(wildcard packaging/polkit-1/actions/*.policy)
-MAN_PAGES      = packaging/man/prpt.1 packaging/man/peripetyd.8 packaging/man/peripetyd.conf.5
+MAN_PAGES      = packaging/man/prpt.1 packaging/man/peripetyd.8 packaging/man/peripetyd.conf.5 packaging/man/peripety-events.7
 # man_path PAGE: where a page goes, by its section (prpt.1 → man1/prpt.1).
 man_path = $(mandir)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
 # Files that name the daemon's path get the installed one.
@@ -94,6 +108,11 @@ install: build
 	$(foreach f,$(DBUS_IFACES),install -D -m 0644 $(f) $(DESTDIR)$(dbusifacesdir)/$(notdir $(f));)
 	$(foreach f,$(POLKIT_ACTIONS),install -D -m 0644 $(f) $(DESTDIR)$(polkitactionsdir)/$(notdir $(f));)
 	$(foreach m,$(MAN_PAGES),install -D -m 0644 $(m) $(DESTDIR)$(call man_path,$(m));)
+	install -D -m 0644 packaging/catalog/peripety.catalog $(DESTDIR)$(catalogdir)/peripety.catalog
+	@# A live install indexes the catalog now (a package's is indexed by
+	@# systemd's trigger on the directory).
+	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then \
+		echo "journalctl --update-catalog"; journalctl --update-catalog; fi
 	@# Completions, generated from prpt's own command tree.
 	install -d $(DESTDIR)$(bashcompdir) $(DESTDIR)$(zshcompdir) $(DESTDIR)$(fishcompdir)
 	$(GO) build -o bin/completions ./packaging/completions
@@ -117,6 +136,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(dbusifacesdir)/,$(notdir $(DBUS_IFACES)))
 	rm -f $(addprefix $(DESTDIR)$(polkitactionsdir)/,$(notdir $(POLKIT_ACTIONS)))
 	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(call man_path,$(m)))
+	rm -f $(DESTDIR)$(catalogdir)/peripety.catalog
 	rm -f $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
 	@# The config goes only if the administrator never changed it.
 	@if cmp -s packaging/peripetyd.conf $(DESTDIR)$(sysconfdir)/peripetyd.conf; then \
@@ -125,8 +145,8 @@ uninstall:
 		echo "uninstall: keeping changed $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
 	fi
 
-# bin/peripety_<version>_<arch>.deb, from `make install` into a staging
-# tree plus packaging/debian/ (control, maintainer scripts).
+# bin/peripety_<version>_<arch>.deb, built by dpkg-buildpackage (debhelper)
+# from a copy of the tree with packaging/debian/ as its debian/.
 deb:
 	./packaging/debian/build-deb.sh
 

@@ -63,7 +63,7 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
 		return 1
 	}
-	ctx, err := parser.Parse(args)
+	ctx, err := parser.Parse(joinValues(args))
 	if exit >= 0 {
 		return exit
 	}

@@ -13,7 +13,7 @@ import (
 
 // InfoCmd is `prpt info BLK [-J] [--local] [--root DIR]`.
 type InfoCmd struct {
-	Blk   string `arg:"" name:"BLK" help:"The device: major:minor, kernel name, a path under /dev, a filesystem UUID, a WWID or a SCSI address H:C:T:L."`
+	Blk   string `arg:"" name:"BLK" completes:"blk" help:"The device: major:minor, kernel name, a path under /dev, a filesystem UUID, a WWID or a SCSI address H:C:T:L."`
 	JSON  bool   `short:"J" name:"json" help:"Print the answer as JSON."`
 	Local bool   `help:"Resolve in this process from sysfs, /dev and mountinfo, without the daemon."`
 	Root  string `default:"/" placeholder:"DIR" help:"With --local: read sys/, dev/, proc/ and run/udev/ under DIR (as the daemon's --root)."`

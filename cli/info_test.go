@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +25,9 @@ func TestInfoLocal(t *testing.T) {
 		{"nvme-md", "md0"},
 		{"sata", "2f8e1c4a-6b3d-4e5f-9a7b-8c9d0e1f2a3b"},
 		{"nvme-multipath", "nvme0n1"},
+		// Native NVMe multipath: hidden paths have no dev attribute.
+		{"nvme-mpath-md", "md0"},
+		{"nvme-mpath-md", "nvme0n1p1"},
 		{"loop", "/var/lib/images/disk.img"},
 		{"virtio", "vdb"},
 	} {
@@ -106,5 +110,46 @@ func TestInfoLiveLoop(t *testing.T) {
 		} else if diff := cmp.Diff(first, out); diff != "" {
 			t.Errorf("info --local %s differs from info --local %s (-first +this):\n%s", blk, dev, diff)
 		}
+	}
+}
+
+// TestInfoLiveDeletedBackingFile: once the image behind a loop device is
+// deleted, the kernel shows it as "<path> (deleted)"; info --local gives
+// the path as the WWID, without the suffix.
+func TestInfoLiveDeletedBackingFile(t *testing.T) {
+	testenv.RequireRootTools(t, "attaches a loop device (make check runs it as root)", "losetup")
+	image := testenv.SparseFile(t, 8<<20)
+	dev := testenv.Loop(t, image)
+	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	if err := os.Remove(image); err != nil {
+		t.Fatal(err)
+	}
+	backing, err := os.ReadFile(filepath.Join("/sys/block", filepath.Base(dev), "loop", "backing_file"))
+	if err != nil || strings.TrimSpace(string(backing)) != image+" (deleted)" {
+		t.Fatalf("backing_file %q, %v; want the kernel's %q", backing, err, image+" (deleted)")
+	}
+	code, out, stderr := run(t, "", "info", "--local", dev)
+	if code != 0 {
+		t.Fatalf("info --local %s: exit %d, stderr %q", dev, code, stderr)
+	}
+	if want := "wwid               : " + image + "\n"; !strings.Contains(out, want) {
+		t.Errorf("info --local %s: no line %q in\n%s", dev, want, out)
+	}
+}
+
+// TestInfoMultipathWWID: a multipath map answers to its WWID as
+// multipath -ll prints it, its dm uuid without "mpath-".
+func TestInfoMultipathWWID(t *testing.T) {
+	root := sysfstest.Build(t, "fc-mpath-lvm")
+	code, out, stderr := run(t, "", "info", "--local", "--root", root, "-J", "3600a098038303053453f463045727a4b")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var info sysfs.BlockInfo
+	if err := json.Unmarshal([]byte(out), &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.KernelName != "dm-0" || info.BlkType != sysfs.TypeMultipath {
+		t.Errorf("info 3600a…: %s (%s), want dm-0, the multipath map", info.KernelName, info.BlkType)
 	}
 }

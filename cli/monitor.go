@@ -58,6 +58,9 @@ func (c *MonitorCmd) Run(env *Env) error {
 	if !direct {
 		return busMonitor(ctx, busFilter(f, c.Blk), handle, func(msg string) { fmt.Fprintf(env.Stderr, "prpt: %s\n", msg) })
 	}
+	if err := localJournalAccess(src); err != nil {
+		return err
+	}
 	st := sdjournal.NewStore(src)
 	defer st.Close()
 	err = st.Follow(ctx, f, handle)

@@ -145,19 +145,24 @@ func (ew *eventWriter) write(ev *event.Event) error {
 }
 
 // eventLine is the readable form of an event: time, host, sub-system,
-// severity, type, device and message. Unknown fields print as "-".
+// severity, type, device and message. A time or host the log does not
+// give (dmesg -r, /dev/kmsg records) is left out rather than shown as a
+// placeholder; an unknown sub-system, type or device prints as "-". The
+// message is shown as it is: an event that stands for several (a storm
+// summary, lines the kernel's rate limit suppressed) says how many.
 func eventLine(ev *event.Event) string {
-	ts := "-"
+	var b strings.Builder
 	if !ev.Timestamp.IsZero() {
-		ts = ev.Timestamp.Format("2006-01-02 15:04:05.000000")
+		b.WriteString(ev.Timestamp.Format("2006-01-02 15:04:05.000000"))
+		b.WriteByte(' ')
+	}
+	if ev.Hostname != "" {
+		b.WriteString(ev.Hostname)
+		b.WriteByte(' ')
 	}
 	msg, _, _ := strings.Cut(ev.Msg, "\n")
-	count := ""
-	if ev.Count > 1 {
-		count = fmt.Sprintf(" (%d times)", ev.Count)
-	}
-	return fmt.Sprintf("%s %s %s %s %s %s: %s%s\n", ts, dash(ev.Hostname), dash(ev.SubSystem),
-		ev.Severity, dash(ev.EventType), dash(ev.Kdev), msg, count)
+	fmt.Fprintf(&b, "%s %s %s %s: %s\n", dash(ev.SubSystem), ev.Severity, dash(ev.EventType), dash(ev.Kdev), msg)
+	return b.String()
 }
 
 func dash(s string) string {

@@ -19,12 +19,13 @@ import (
 // FilterFlags are the event filters query and monitor share (docs/design.md,
 // "CLI prpt").
 type FilterFlags struct {
-	Severity  string   `placeholder:"SEV" help:"Only events this severe or more: emerg, alert, crit, err, warning, notice, info, debug (or 0-7)."`
-	EventType []string `name:"event-type" placeholder:"T" help:"Only events of this type (repeat for any of several), e.g. FS_IO_ERROR."`
-	SubSystem []string `name:"sub-system" placeholder:"S" help:"Only events of this sub-system (repeat for any of several), e.g. ext4, SCSI."`
-	Blk       string   `placeholder:"BLK" help:"Only events on this block device or a device built on it: kernel name, major:minor, /dev path, WWID, FS UUID."`
+	Severity  string   `placeholder:"SEV" completes:"severity" help:"Only events this severe or more: emerg, alert, crit, err, warning, notice, info, debug (or 0-7)."`
+	EventType []string `name:"event-type" placeholder:"T" completes:"event-type" help:"Only events of this type (repeat for any of several), e.g. FS_IO_ERROR."`
+	SubSystem []string `name:"sub-system" placeholder:"S" completes:"sub-system" help:"Only events of this sub-system (repeat for any of several), e.g. ext4, SCSI."`
+	Blk       string   `placeholder:"BLK" completes:"blk" help:"Only events on this block device or a device built on it: kernel name, major:minor, /dev path, WWID, FS UUID."`
 	EventID   string   `name:"event-id" placeholder:"ID" help:"Only the event with this id."`
 	Incident  string   `placeholder:"ID" help:"Only the events of this incident (prpt incidents lists them)."`
+	Hostname  []string `placeholder:"HOST" help:"Only events logged by this host (repeat for any of several): journals copied from several hosts, or a daemon that collects them."`
 	Root      string   `default:"/" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
 }
 
@@ -51,6 +52,7 @@ func (f *FilterFlags) filter(expandBlk bool) (event.Filter, error) {
 	}
 	out.EventID = f.EventID
 	out.IncidentID = f.Incident
+	out.Hostnames = f.Hostname
 	if f.Blk != "" && expandBlk {
 		ids, err := sysfs.NewResolver(f.Root).Identifiers(f.Blk)
 		switch {
@@ -74,6 +76,15 @@ type JournalFlags struct {
 	File      []string `placeholder:"F" sep:"none" help:"Read the journal file F (repeat for several); implies --journal."`
 }
 
+// localJournalAccess checks that the local system journal can be read
+// when src is it (not files or a directory given by name).
+func localJournalAccess(src sdjournal.Source) error {
+	if src.Directory != "" || len(src.Files) > 0 {
+		return nil
+	}
+	return checkJournalAccess()
+}
+
 // source returns the journal to read and whether one was asked for.
 func (j *JournalFlags) source() (sdjournal.Source, bool, error) {
 	if j.Directory != "" && len(j.File) > 0 {
@@ -92,10 +103,11 @@ func queryJournal(ctx context.Context, src sdjournal.Source, f event.Filter) ([]
 
 // QueryCmd is `prpt query`.
 type QueryCmd struct {
-	JSON  bool   `short:"J" name:"json" help:"Print one JSON event object per line."`
-	Since string `placeholder:"S" help:"Only events at or after S: today, yesterday, YYYY-MM-DD, \"YYYY-MM-DD HH:MM:SS\" or RFC 3339."`
-	Until string `placeholder:"S" help:"Only events at or before S (forms as --since)."`
-	Limit int    `placeholder:"N" help:"Print at most the latest N events (default 1000)."`
+	JSON  bool     `short:"J" name:"json" help:"Print one JSON event object per line."`
+	Since string   `placeholder:"S" help:"Only events at or after S, as journalctl takes it: now, today, yesterday, -1h, \"1 hour ago\", @EPOCH, YYYY-MM-DD, \"YYYY-MM-DD HH:MM:SS\", HH:MM or RFC 3339."`
+	Until string   `placeholder:"S" help:"Only events at or before S (forms as --since)."`
+	Boot  BootFlag `short:"b" placeholder:"[ID][±N]" help:"Only events of one boot, as journalctl -b takes it: alone or 0 the current boot, -1 the one before, 1 the first in the journal, a boot ID (journalctl --list-boots), or an ID and an offset from it."`
+	Limit int      `placeholder:"N" help:"Print at most the latest N events (default 1000)."`
 	FilterFlags
 	JournalFlags
 }
@@ -122,6 +134,14 @@ func (c *QueryCmd) Run(env *Env) error {
 			return fmt.Errorf("%s: %w", t.flag, err)
 		}
 	}
+	if c.Boot.Set {
+		since, until, err := bootRange(c.Boot, !direct || src.Directory == "" && len(src.Files) == 0,
+			func() ([]boot, error) { return listBoots(context.Background(), src) })
+		if err != nil {
+			return err
+		}
+		f.Since, f.Until = later(f.Since, since), earlier(f.Until, until)
+	}
 	if c.Limit < 0 {
 		return fmt.Errorf("--limit %d: want a positive number", c.Limit)
 	}
@@ -133,6 +153,8 @@ func (c *QueryCmd) Run(env *Env) error {
 		if evs, err = busQuery(ctx, busFilter(f, c.Blk)); err != nil {
 			return err
 		}
+	} else if err := localJournalAccess(src); err != nil {
+		return err
 	} else if evs, err = queryJournal(ctx, src, f); err != nil {
 		return fmt.Errorf("query %s: %w", src, err)
 	}
@@ -153,4 +175,20 @@ func (env *Env) context() (context.Context, context.CancelFunc) {
 		return context.WithCancel(env.Context)
 	}
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// later returns the later of two range starts, zero standing for none.
+func later(a, b time.Time) time.Time {
+	if a.IsZero() || b.After(a) {
+		return b
+	}
+	return a
+}
+
+// earlier returns the earlier of two range ends, zero standing for none.
+func earlier(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
 }

@@ -23,13 +23,17 @@ type QueryFilter struct {
 }
 
 // filterKeys are the keys Query takes, with their signatures, for errors.
-var filterKeys = []string{"since (t or s)", "until (t or s)", "severity (s)", "event_types (as)",
-	"sub_systems (as)", "blk (s)", "event_id (s)", "incident_id (s)", "limit (u)"}
+var filterKeys = []string{"since (t, x or s)", "until (t, x or s)", "severity (s)", "event_types (as)",
+	"sub_systems (as)", "hostnames (as)", "blk (s)", "event_id (s)", "incident_id (s)",
+	"limit (any integer type)"}
 
-// DecodeFilter reads the a{sv} filter of Query. since and until are t
-// (microseconds since the epoch) or s (event.ParseTimeSpec, relative to now);
-// an unknown key, a wrong type or a bad value is an error that says which key
-// and what it takes.
+// DecodeFilter reads the a{sv} filter of Query. since and until are
+// microseconds since the epoch, as t or x (the type a client's bindings
+// give a plain integer: python3-dbus and gdbus send x or i), or s (what
+// journalctl --since takes, event.ParseTimeSpec, relative to now); limit is
+// any integer type whose value fits (y, n, q, i, u, x, t). An unknown key,
+// a wrong type or a bad value is an error that says which key and what it
+// takes.
 func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, error) {
 	var q QueryFilter
 	for _, key := range slices.Sorted(maps.Keys(m)) {
@@ -55,15 +59,14 @@ func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, erro
 			if q.Blk, err = variantAs[string](v); err == nil && strings.TrimSpace(q.Blk) == "" {
 				err = fmt.Errorf("empty device")
 			}
+		case "hostnames":
+			q.Hostnames, err = variantAs[[]string](v)
 		case "event_id":
 			q.EventID, err = variantAs[string](v)
 		case "incident_id":
 			q.IncidentID, err = variantAs[string](v)
 		case "limit":
-			var n uint32
-			if n, err = variantAs[uint32](v); err == nil {
-				q.Limit = int(min(n, math.MaxInt32))
-			}
+			q.Limit, err = decodeLimit(v)
 		default:
 			return QueryFilter{}, fmt.Errorf("unknown filter key %q: Query takes %s", key, strings.Join(filterKeys, ", "))
 		}
@@ -97,6 +100,9 @@ func EncodeFilter(q QueryFilter) map[string]godbus.Variant {
 	if q.Blk != "" {
 		m["blk"] = godbus.MakeVariant(q.Blk)
 	}
+	if len(q.Hostnames) > 0 {
+		m["hostnames"] = godbus.MakeVariant(q.Hostnames)
+	}
 	if q.EventID != "" {
 		m["event_id"] = godbus.MakeVariant(q.EventID)
 	}
@@ -125,11 +131,42 @@ func decodeTime(v godbus.Variant, now time.Time) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("%d microseconds is out of range", x)
 		}
 		return time.UnixMicro(int64(x)), nil
+	case int64:
+		return time.UnixMicro(x), nil
 	case string:
 		t, err := event.ParseTimeSpec(x, now)
 		return t.Truncate(time.Microsecond), err
 	}
-	return time.Time{}, fmt.Errorf("type %s, want t (microseconds since the epoch) or s (today, yesterday, 2018-05-21, \"2018-05-21 10:00:00\")", v.Signature())
+	return time.Time{}, fmt.Errorf("type %s, want t or x (microseconds since the epoch) or s (what journalctl --since takes: "+
+		"-1h, \"1 hour ago\", @EPOCH, today, 2018-05-21, \"2018-05-21 10:00:00\"…)", v.Signature())
+}
+
+// decodeLimit reads a limit of any integer type: 0 or more, at most
+// math.MaxInt32 (larger asks for everything, as that does).
+func decodeLimit(v godbus.Variant) (int, error) {
+	var n int64
+	switch x := v.Value().(type) {
+	case byte:
+		n = int64(x)
+	case int16:
+		n = int64(x)
+	case uint16:
+		n = int64(x)
+	case int32:
+		n = int64(x)
+	case uint32:
+		n = int64(x)
+	case int64:
+		n = x
+	case uint64:
+		n = int64(min(x, math.MaxInt32))
+	default:
+		return 0, fmt.Errorf("type %s, want an integer (y, n, q, i, u, x or t)", v.Signature())
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("%d is negative: want 0 (the default, 1000) or more", n)
+	}
+	return int(min(n, math.MaxInt32)), nil
 }
 
 func variantAs[T any](v godbus.Variant) (T, error) {

@@ -1,6 +1,7 @@
 package dbus
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,18 @@ func TestDecodeFilter(t *testing.T) {
 		}, Blk: "/dev/loop0"}},
 		{"since today", map[string]godbus.Variant{"since": v("today")},
 			QueryFilter{Filter: event.Filter{Since: time.Date(2026, 11, 25, 0, 0, 0, 0, time.Local)}}},
+		{"as journalctl takes it", map[string]godbus.Variant{"since": v("-1h"), "until": v("@1764084600")},
+			QueryFilter{Filter: event.Filter{Since: now.Add(-time.Hour), Until: time.Unix(1764084600, 0)}}},
+		// What python3-dbus and gdbus send for a plain integer.
+		{"since x, limit i", map[string]godbus.Variant{"since": v(int64(1526476997012691)), "limit": v(int32(5))},
+			QueryFilter{Filter: event.Filter{Since: time.UnixMicro(1526476997012691), Limit: 5}}},
+		{"limit y", map[string]godbus.Variant{"limit": v(byte(5))}, QueryFilter{Filter: event.Filter{Limit: 5}}},
+		{"limit n", map[string]godbus.Variant{"limit": v(int16(5))}, QueryFilter{Filter: event.Filter{Limit: 5}}},
+		{"limit q", map[string]godbus.Variant{"limit": v(uint16(5))}, QueryFilter{Filter: event.Filter{Limit: 5}}},
+		{"limit x", map[string]godbus.Variant{"limit": v(int64(5))}, QueryFilter{Filter: event.Filter{Limit: 5}}},
+		{"limit t, past int32", map[string]godbus.Variant{"limit": v(uint64(1) << 40)}, QueryFilter{Filter: event.Filter{Limit: math.MaxInt32}}},
+		{"hostnames", map[string]godbus.Variant{"hostnames": v([]string{"h1", "h2"})},
+			QueryFilter{Filter: event.Filter{Hostnames: []string{"h1", "h2"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,9 +74,11 @@ func TestDecodeFilterErrors(t *testing.T) {
 		wantErr string
 	}{
 		{map[string]godbus.Variant{"device": v("sda")}, `unknown filter key "device"`},
-		{map[string]godbus.Variant{"limit": v(int32(5))}, `filter key "limit": type i, want u`},
-		{map[string]godbus.Variant{"limit": v("5")}, `filter key "limit": type s, want u`},
-		{map[string]godbus.Variant{"since": v(int64(5))}, `filter key "since": type x, want t`},
+		{map[string]godbus.Variant{"limit": v(int32(-5))}, `filter key "limit": -5 is negative`},
+		{map[string]godbus.Variant{"limit": v("5")}, `filter key "limit": type s, want an integer`},
+		{map[string]godbus.Variant{"limit": v(1.5)}, `filter key "limit": type d, want an integer`},
+		{map[string]godbus.Variant{"since": v(int32(5))}, `filter key "since": type i, want t or x`},
+		{map[string]godbus.Variant{"hostnames": v("h1")}, `filter key "hostnames": type s, want as`},
 		{map[string]godbus.Variant{"since": v("last week")}, `filter key "since": unknown time "last week"`},
 		{map[string]godbus.Variant{"severity": v("loud")}, `filter key "severity": unknown severity "loud"`},
 		{map[string]godbus.Variant{"event_types": v("FS_IO_ERROR")}, `filter key "event_types": type s, want as`},

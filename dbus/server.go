@@ -75,6 +75,7 @@ type Server struct {
 	auth    *authorizer
 
 	emitted atomic.Uint64
+	chain   chain // prev_seq of the signals, by Emit's goroutine
 	// ctx is the context of Start: method calls end with it.
 	mu  sync.Mutex
 	ctx context.Context
@@ -235,14 +236,17 @@ func (s *Server) propertiesChanged(changed map[string]godbus.Variant) error {
 // Name names the server as a sink of the daemon's pipeline.
 func (s *Server) Name() string { return "dbus" }
 
-// Emit sends ev as a StorageEvent signal. Calls must come from one goroutine
-// (the daemon's pipeline) for the signals to keep the order of the events.
+// Emit sends ev as a StorageEvent signal, its dictionary with prev_seq
+// (chain.go). Calls must come from one goroutine (the daemon's pipeline)
+// for the signals to keep the order of the events.
 func (s *Server) Emit(ctx context.Context, ev event.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.conn.Emit(ObjectPath, SignalName,
-		ev.EventType, ev.Severity.String(), ev.SubSystem, ev.DevWWID, ev.DevPath, EncodeEvent(&ev))
+	k := KeyOf(&ev)
+	m := EncodeEvent(&ev)
+	m[PrevSeqKey] = godbus.MakeVariant(s.chain.next(k, ev.Seq))
+	err := s.conn.Emit(ObjectPath, SignalName, k.EventType, k.Severity, k.SubSystem, k.DevWWID, k.DevPath, m)
 	if err != nil {
 		return fmt.Errorf("emit %s for event %s: %w", Signal, ev.EventID, err)
 	}

@@ -294,7 +294,62 @@ func TestQuery(t *testing.T) {
 		}
 	})
 
-	for _, bad := range []string{"{'device': <'sda'>}", "{'limit': <5>}", "{'since': <'last week'>}", "{'event_types': <'FS_IO_ERROR'>}"} {
+	// gdbus's own types for plain numbers: <1> is i, <int64 …> x.
+	t.Run("gdbus default integer types", func(t *testing.T) {
+		for _, filter := range []string{
+			"{'event_types': <['FS_IO_ERROR']>, 'limit': <1>}",
+			"{'event_types': <['FS_IO_ERROR']>, 'limit': <int64 1>, 'since': <int64 1764085000000000>}",
+			"{'event_types': <['FS_IO_ERROR']>, 'limit': <byte 1>, 'since': <'@1764085000'>, 'until': <'now'>}",
+			"{'event_types': <['FS_IO_ERROR']>, 'limit': <int16 1>, 'hostnames': <['HOST1']>}",
+		} {
+			out, err := gdbusCall(t, Interface+".Query", filter)
+			if err != nil {
+				t.Fatalf("gdbus call Query %s: %v: %s", filter, err, out)
+			}
+			if !strings.Contains(out, "'seq': <uint64 1>") || strings.Contains(out, "'seq': <uint64 3>") {
+				t.Errorf("Query %s, one FS_IO_ERROR only, returned:\n%s", filter, out)
+			}
+		}
+		out, err := gdbusCall(t, Interface+".Query", "{'hostnames': <['host2']>}")
+		if err != nil || strings.Contains(out, "'seq'") {
+			t.Errorf("Query hostnames host2 (no such events): %v\n%s", err, out)
+		}
+	})
+
+	// python3-dbus gives a Python int as i (dbus.Int32) unless told; an
+	// applet sends what it has.
+	t.Run("python3-dbus", func(t *testing.T) {
+		// Debian's python3, which python3-dbus is built for (another one
+		// may come first on PATH).
+		py := "/usr/bin/python3"
+		if _, err := os.Stat(py); err != nil {
+			t.Skipf("no %s (apt install python3-dbus): %v", py, err)
+		}
+		if out, err := exec.Command(py, "-c", "import dbus").CombinedOutput(); err != nil {
+			t.Skipf("no python3-dbus (apt install python3-dbus): %v: %s", err, out)
+		}
+		script := `
+import dbus, sys
+bus = dbus.SystemBus()
+obj = bus.get_object("org.storage.Peripety1", "/org/storage/Peripety1")
+q = dbus.Interface(obj, "org.storage.Peripety1").Query
+for f in ({"event_types": ["FS_IO_ERROR"], "limit": 1},
+          {"event_types": ["FS_IO_ERROR"], "limit": dbus.Int64(1), "since": dbus.Int64(1764085000000000)},
+          {"event_types": ["FS_IO_ERROR"], "limit": 1, "since": "-10000d"}):
+    evs = q(dbus.Dictionary(f, signature="sv"))
+    print(len(evs), int(evs[0]["seq"]))
+`
+		out, err := exec.Command(py, "-c", script).CombinedOutput()
+		if err != nil {
+			t.Fatalf("python3-dbus Query: %v\n%s", err, out)
+		}
+		if want := "1 1\n1 1\n1 1\n"; string(out) != want {
+			t.Errorf("python3-dbus Query printed %q, want %q", out, want)
+		}
+	})
+
+	for _, bad := range []string{"{'device': <'sda'>}", "{'limit': <-5>}", "{'limit': <'5'>}", "{'since': <'last week'>}",
+		"{'event_types': <'FS_IO_ERROR'>}"} {
 		t.Run("invalid "+bad, func(t *testing.T) {
 			out, err := gdbusCall(t, Interface+".Query", bad)
 			if err == nil || !strings.Contains(out, ErrInvalidArgument) {

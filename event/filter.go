@@ -1,7 +1,6 @@
 package event
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +30,8 @@ type Filter struct {
 	EventID string
 	// IncidentID selects the events of one incident.
 	IncidentID string
+	// Hostnames select events logged by any of the hosts (case ignored).
+	Hostnames []string
 	// Limit caps how many events a query returns (0: DefaultLimit).
 	Limit int
 }
@@ -44,7 +45,8 @@ func (f *Filter) Match(ev *Event) bool {
 		len(f.EventTypes) > 0 && !slices.Contains(f.EventTypes, ev.EventType),
 		len(f.SubSystems) > 0 && !containsFold(f.SubSystems, ev.SubSystem),
 		f.EventID != "" && ev.EventID != f.EventID,
-		f.IncidentID != "" && ev.IncidentID != f.IncidentID:
+		f.IncidentID != "" && ev.IncidentID != f.IncidentID,
+		len(f.Hostnames) > 0 && !containsFold(f.Hostnames, ev.Hostname):
 		return false
 	}
 	if len(f.Blk) == 0 {
@@ -77,31 +79,4 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// ParseTimeSpec reads the time forms `prpt query --since` and the D-Bus
-// Query filter take: `now`, `today`, `yesterday`, `tomorrow`, `2018-05-21`,
-// `2018-05-21 10:00:00` (local time, as journalctl reads them) or RFC 3339.
-func ParseTimeSpec(s string, now time.Time) (time.Time, error) {
-	t := strings.TrimSpace(s)
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	switch strings.ToLower(t) {
-	case "now":
-		return now, nil
-	case "today":
-		return day, nil
-	case "yesterday":
-		return day.AddDate(0, 0, -1), nil
-	case "tomorrow":
-		return day.AddDate(0, 0, 1), nil
-	}
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
-		if v, err := time.ParseInLocation(layout, t, now.Location()); err == nil {
-			return v, nil
-		}
-	}
-	if v, err := time.Parse(time.RFC3339Nano, t); err == nil {
-		return v, nil
-	}
-	return time.Time{}, fmt.Errorf("unknown time %q: want now, today, yesterday, tomorrow, YYYY-MM-DD, \"YYYY-MM-DD HH:MM:SS\" or RFC 3339", s)
 }

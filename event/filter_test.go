@@ -53,24 +53,3 @@ func TestFilterEmptyBlkID(t *testing.T) {
 		t.Error("Match = true for an empty identifier against an empty dev_wwid")
 	}
 }
-
-func TestParseTimeSpec(t *testing.T) {
-	now := time.Date(2026, 11, 25, 16, 30, 0, 0, time.UTC)
-	for in, want := range map[string]time.Time{
-		"today":                time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC),
-		"yesterday":            time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC),
-		"2018-05-21":           time.Date(2018, 5, 21, 0, 0, 0, 0, time.UTC),
-		"2018-05-21 10:00:00":  time.Date(2018, 5, 21, 10, 0, 0, 0, time.UTC),
-		"2018-05-21T10:00:00Z": time.Date(2018, 5, 21, 10, 0, 0, 0, time.UTC),
-	} {
-		got, err := ParseTimeSpec(in, now)
-		if err != nil || !got.Equal(want) {
-			t.Errorf("ParseTimeSpec(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "last week", "2018-13-01"} {
-		if _, err := ParseTimeSpec(in, now); err == nil {
-			t.Errorf("ParseTimeSpec(%q): want error", in)
-		}
-	}
-}

@@ -5,12 +5,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/internal/testenv"
 )
 
@@ -50,6 +52,7 @@ func TestDebianPackage(t *testing.T) {
 	deb := strings.TrimSpace(out[strings.LastIndexByte(strings.TrimSpace(out), '\n')+1:])
 	t.Cleanup(func() { os.Remove(deb) })
 	contents := debFiles(t, deb)
+	t.Run("lintian", func(t *testing.T) { checkLintian(t, deb) })
 
 	lock := lockExclusive(t, polkitLock)
 	defer lock()
@@ -80,14 +83,17 @@ func TestDebianPackage(t *testing.T) {
 			t.Errorf("conffiles %q lack /etc/peripetyd.conf", got)
 		}
 		// man finds the installed pages by name.
-		for _, page := range []string{"prpt", "peripetyd", "peripetyd.conf"} {
+		for _, page := range []string{"prpt", "peripetyd", "peripetyd.conf", "peripety-events"} {
 			if out, err := exec.Command("man", "-w", page).CombinedOutput(); err != nil {
 				t.Errorf("man -w %s: %v\n%s", page, err, out)
 			}
 		}
 	})
+	t.Run("maintainer scripts", checkMaintainerScripts)
+	t.Run("catalog", checkCatalog)
 	t.Run("pkaction", func(t *testing.T) { checkPkaction(t, contents) })
 	t.Run("activation", func(t *testing.T) { checkActivation(t, contents) })
+	t.Run("journalctl -x", checkExplained)
 
 	dpkg(t, "-r", debPackage)
 	for _, f := range contents {
@@ -107,6 +113,73 @@ func TestDebianPackage(t *testing.T) {
 	}
 	if out, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", debPackage).CombinedOutput(); bytes.Contains(out, []byte(" installed")) {
 		t.Errorf("after purge dpkg-query says %q", out)
+	}
+}
+
+// checkLintian runs lintian, Debian's package checker, on the package:
+// no error and no warning. Informational tags are printed.
+func checkLintian(t *testing.T, deb string) {
+	lintian := testenv.LookPath(t, "lintian")
+	out, err := exec.Command(lintian, "--allow-root", "--fail-on", "error,warning", "--info", deb).CombinedOutput()
+	if err != nil {
+		t.Errorf("lintian %s: %v\n%s", deb, err, out)
+	} else if len(out) > 0 {
+		t.Logf("lintian:\n%s", out)
+	}
+	// The Debian way: the binaries stripped, position-independent.
+	for _, bin := range []string{"usr/bin/prpt", "usr/sbin/peripetyd"} {
+		dir := t.TempDir()
+		run(t, "dpkg-deb", "-x", deb, dir)
+		desc := string(run(t, "file", "-b", filepath.Join(dir, bin)))
+		if !strings.Contains(desc, "pie executable") || !strings.Contains(desc, ", stripped") {
+			t.Errorf("%s: %s; want a stripped PIE executable", bin, desc)
+		}
+	}
+}
+
+// checkMaintainerScripts calls the installed maintainer scripts as dpkg
+// does when an upgrade or removal fails half way (the abort-* and
+// failed-upgrade cases debhelper's snippets handle): each succeeds and
+// leaves the package as it was; an argument dpkg never gives is an error.
+func checkMaintainerScripts(t *testing.T) {
+	info := "/var/lib/dpkg/info/" + debPackage + "."
+	for _, call := range [][]string{
+		{"postinst", "abort-upgrade", "99.0"},
+		{"postinst", "abort-remove"},
+		{"postinst", "abort-deconfigure", "in-favour", "other", "1.0"},
+		{"prerm", "failed-upgrade", "99.0"},
+		{"postrm", "abort-install"},
+		{"postrm", "abort-upgrade", "0.0.1"},
+		{"postrm", "failed-upgrade", "0.0.1"},
+	} {
+		if out, err := exec.Command(info+call[0], call[1:]...).CombinedOutput(); err != nil {
+			t.Errorf("%s %s: %v\n%s", call[0], strings.Join(call[1:], " "), err, out)
+		}
+	}
+	for _, script := range []string{"postinst", "prerm", "postrm"} {
+		if err := exec.Command(info+script, "no-such-action").Run(); err == nil {
+			t.Errorf("%s no-such-action succeeded, want an error", script)
+		}
+	}
+	if out, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", debPackage).Output(); string(out) != "install ok installed" {
+		t.Errorf("after the abort calls dpkg-query says %q", out)
+	}
+}
+
+// checkCatalog: installing the package indexed its message catalog (the
+// systemd package's trigger on /usr/lib/systemd/catalog runs journalctl
+// --update-catalog), so journalctl knows each event type's MESSAGE_ID.
+func checkCatalog(t *testing.T) {
+	journalctl := testenv.LookPath(t, "journalctl")
+	out, err := exec.Command(journalctl, "--list-catalog").Output()
+	if err != nil {
+		t.Fatalf("journalctl --list-catalog: %v", err)
+	}
+	for typ, subject := range map[string]string{"FS_IO_ERROR": "File system I/O error", "PERIPETY_DAEMON_STARTED": "Peripety daemon started"} {
+		want := event.MessageID(typ) + " peripety: " + subject + " (" + typ + ")"
+		if !bytes.Contains(out, []byte(want+"\n")) {
+			t.Errorf("journalctl --list-catalog lacks %q", want)
+		}
 	}
 }
 
@@ -153,6 +226,7 @@ func checkActivation(t *testing.T, contents []string) {
 		t.Fatal("the package has no D-Bus activation file /usr/share/dbus-1/system-services/org.storage.Peripety1.service")
 	}
 	testenv.LookPath(t, "gdbus")
+	testenv.Journald(t) // where the daemon reads the kernel's lines and stores its events
 	systemBus(t)
 	if pids := daemonPIDs(t); len(pids) != 0 {
 		t.Skipf("a /usr/sbin/peripetyd already runs (pid %v); activation needs none running", pids)
@@ -168,6 +242,35 @@ func checkActivation(t *testing.T, contents []string) {
 	}
 	if len(daemonPIDs(t)) != 1 {
 		t.Errorf("after activation, /usr/sbin/peripetyd processes: %v; want one", daemonPIDs(t))
+	}
+}
+
+// checkExplained mounts a file system while the installed daemon runs:
+// its FS_MOUNTED event, stored in journald with its MESSAGE_ID, shows the
+// catalog's text under it in journalctl -x.
+func checkExplained(t *testing.T) {
+	testenv.RequireRootTools(t, "mounts a loop device", "losetup", "mkfs.ext4", "mount", "umount")
+	if len(daemonPIDs(t)) != 1 {
+		t.Skip("the installed daemon does not run (activation failed)")
+	}
+	dev := testenv.Loop(t, testenv.SparseFile(t, 32<<20))
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", dev).CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v\n%s", err, out)
+	}
+	mnt := testenv.Mount(t, dev)
+	var out []byte
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		exec.Command("journalctl", "--sync").Run()
+		out, _ = exec.Command("journalctl", "-x", "--no-pager", "IS_PERIPETY=TRUE", "EVENT_TYPE=FS_MOUNTED", "EXT_MOUNT_POINT="+mnt).Output()
+		if bytes.Contains(out, []byte("Subject: File system mounted (FS_MOUNTED)")) {
+			break
+		}
+	}
+	t.Logf("journalctl -x:\n%s", out)
+	for _, want := range []string{"Subject: File system mounted (FS_MOUNTED)", "Defined-By: peripety", "What to do: Nothing."} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("journalctl -x of the FS_MOUNTED event on %s lacks %q:\n%s", mnt, want, out)
+		}
 	}
 }
 
@@ -254,4 +357,34 @@ func run(t *testing.T, name string, args ...string) []byte {
 		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
 	return out
+}
+
+// TestCopyrightListsModules: every Go module linked into the binaries has
+// a paragraph in debian/copyright (the binaries are linked statically, so
+// the package ships their code).
+func TestCopyrightListsModules(t *testing.T) {
+	out, err := exec.Command(goTool(t), "list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}}{{end}}{{end}}",
+		"../cmd/prpt", "../cmd/peripetyd").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	cr, err := os.ReadFile("debian/copyright")
+	if err != nil {
+		t.Fatal(err)
+	}
+	major := regexp.MustCompile(`/v[0-9]+$`)
+	seen := map[string]bool{}
+	for _, mod := range strings.Fields(string(out)) {
+		mod = major.ReplaceAllString(mod, "")
+		if seen[mod] {
+			continue
+		}
+		seen[mod] = true
+		if !bytes.Contains(cr, []byte("\nFiles: "+mod+"/*\n")) {
+			t.Errorf("debian/copyright has no paragraph \"Files: %s/*\" for a module the binaries link", mod)
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatal("go list found no module")
+	}
 }

@@ -114,6 +114,8 @@ func wantTree(t *testing.T, prefix, zshDir string) []string {
 		prefix + "/share/man/man1/prpt.1 " + data,
 		prefix + "/share/man/man5/peripetyd.conf.5 " + data,
 		prefix + "/share/man/man8/peripetyd.8 " + data,
+		prefix + "/share/man/man7/peripety-events.7 " + data,
+		prefix + "/lib/systemd/catalog/peripety.catalog " + data,
 		prefix + "/share/bash-completion/completions/prpt " + data,
 		prefix + "/share/zsh/" + zshDir + "/_prpt " + data,
 		prefix + "/share/fish/vendor_completions.d/prpt.fish " + data,

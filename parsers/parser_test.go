@@ -177,7 +177,7 @@ func TestStormFolding(t *testing.T) {
 	if sum.RawMsg != "I/O error, dev loop4, sector 80 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2" {
 		t.Errorf("summary raw_msg = %q, want the first folded line", sum.RawMsg)
 	}
-	if want := "Storm: 20 more BLK_IO_ERROR events on loop4 folded into one, sector 80 to 232"; sum.Msg != want {
+	if want := "Storm on loop4: 20 further BLK_IO_ERROR events in 190ms, sector 80 to 232, folded into this one after the first 10"; sum.Msg != want {
 		t.Errorf("summary msg = %q, want %q", sum.Msg, want)
 	}
 	if sum.EventID == "" || sum.EventID == col.events[10].EventID {

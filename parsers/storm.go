@@ -22,6 +22,13 @@ import (
 // covers at most one StormWindow of the burst, so a long storm gives one
 // summary per window and nothing waits longer than that.
 //
+// A filesystem's lifecycle events (mounting, mounted, remounted, unmounted)
+// each tell of a change the user made and come in bursts no fault makes: a
+// boot mounts dozens of filesystems, and a journal read back gives the
+// kernel's backlog one reception time. They fold only beyond
+// lifecycleBurstFactor times StormBurst within a window: a mount loop gone
+// wild, never a busy boot.
+//
 // Rate-limit notices ("blk_print_req_error: 10 callbacks suppressed") tell
 // of lines the kernel did not print. Nothing is dropped without being
 // counted:
@@ -50,6 +57,23 @@ var suppressors = map[string][2]string{
 	"iomap_finish_ioend":        {event.SubXFS, "FS_IO_ERROR"},
 }
 
+// lifecycleBurstFactor multiplies StormBurst for lifecycle events.
+const lifecycleBurstFactor = 10
+
+// lifecycle are the event types of a filesystem's lifecycle.
+var lifecycle = map[string]bool{
+	"FS_MOUNTING": true, "FS_MOUNTED": true, "FS_REMOUNTED": true, "FS_UNMOUNTED": true,
+}
+
+// burst is how many events of type typ on one device a window takes
+// before they fold.
+func (s *storm) burst(typ string) int {
+	if lifecycle[typ] {
+		return s.opt.StormBurst * lifecycleBurstFactor
+	}
+	return s.opt.StormBurst
+}
+
 type stormKey struct{ typ, kdev string }
 
 type stormState struct {
@@ -65,8 +89,9 @@ type fold struct {
 	// event only gives that event back rather than a summary of one.
 	initial     event.Event
 	ev          event.Event
-	last        time.Time
+	start, last time.Time // of the first and the latest folded event
 	due         time.Time
+	before      int // how many went out one by one before the fold
 	posKey      string
 	first, upto string
 	suppressed  int
@@ -105,7 +130,7 @@ func (s *storm) add(ev event.Event, t time.Time, emit func(event.Event)) {
 	k := stormKey{ev.EventType, ev.Kdev}
 	st := s.keys[k]
 	if st == nil {
-		st = s.newState()
+		st = s.newState(s.burst(ev.EventType))
 		s.keys[k] = st
 	}
 	storming := len(st.ring) == cap(st.ring) && t.Sub(st.ring[st.next]) < s.opt.StormWindow
@@ -129,11 +154,12 @@ func (s *storm) add(ev event.Event, t time.Time, emit func(event.Event)) {
 	st.fold.add(ev, t)
 }
 
-// newState returns an empty state, a spare one if there is.
-func (s *storm) newState() *stormState {
+// newState returns an empty state for a burst of burst events, a spare one
+// if there is.
+func (s *storm) newState(burst int) *stormState {
 	n := len(s.spare)
-	if n == 0 {
-		return &stormState{ring: make([]time.Time, 0, s.opt.StormBurst)}
+	if n == 0 || cap(s.spare[n-1].ring) != burst {
+		return &stormState{ring: make([]time.Time, 0, burst)}
 	}
 	st := s.spare[n-1]
 	s.spare = s.spare[:n-1]
@@ -151,7 +177,7 @@ func (s *storm) wake(t time.Time) {
 }
 
 func (s *storm) newFold(ev event.Event, t time.Time) *fold {
-	f := &fold{initial: ev, ev: ev, last: t, due: t.Add(s.opt.StormWindow)}
+	f := &fold{initial: ev, ev: ev, start: t, last: t, due: t.Add(s.opt.StormWindow), before: s.burst(ev.EventType)}
 	id := s.opt.NewID()
 	f.ev.EventID, f.ev.RootCauseEventID = id, id
 	f.ev.Extension = make(map[string]string, len(ev.Extension))
@@ -210,7 +236,13 @@ func (f *fold) summary() event.Event {
 	if dev == "" {
 		dev = "an unnamed device"
 	}
-	ev.Msg = fmt.Sprintf("Storm: %d more %s events on %s folded into one%s", ev.Count, ev.EventType, dev, span)
+	// The count is said once: a reader of MESSAGE alone (journalctl) sees
+	// it, and prpt's line shows the message as it is.
+	ev.Msg = fmt.Sprintf("Storm on %s: %d further %s events in %s%s, folded into this one after the first %d",
+		dev, ev.Count, ev.EventType, f.last.Sub(f.start).Round(time.Millisecond), span, f.before)
+	if f.suppressed > 0 {
+		ev.Msg += fmt.Sprintf(" (%d of them not printed by the kernel's rate limit)", f.suppressed)
+	}
 	return ev
 }
 

@@ -55,13 +55,17 @@ type IdentityStore struct {
 	mu     sync.Mutex
 	byName map[string][]*Identity // instances, oldest first
 	byDev  map[string]string      // major:minor → kernel name
+	// byPort maps an FC remote port (rport-2:0-3) to the device last seen
+	// behind it: the kernel's lines about a port (FC_RPORT_LOST) often
+	// come once the disks behind it are gone.
+	byPort map[string]string
 	dirty  bool
 }
 
 // OpenIdentityStore loads the identities saved in st; a missing file is an
 // empty store.
 func OpenIdentityStore(st *StateDir) (*IdentityStore, error) {
-	s := &IdentityStore{st: st, byName: map[string][]*Identity{}, byDev: map[string]string{}}
+	s := &IdentityStore{st: st, byName: map[string][]*Identity{}, byDev: map[string]string{}, byPort: map[string]string{}}
 	var saved []*Identity
 	if err := st.load(identityFile, &saved); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("load identities: %w", err)
@@ -72,9 +76,22 @@ func OpenIdentityStore(st *StateDir) (*IdentityStore, error) {
 			if id.Info.MajorMinor != "" {
 				s.byDev[id.Info.MajorMinor] = id.Info.KernelName
 			}
+			s.notePort(id)
 		}
 	}
 	return s, nil
+}
+
+// notePort maps the FC remote port id was reached through to it: the port
+// ForEvent gave for events on it (a multipath path's port, for its map),
+// else, when no other device is mapped to the port yet, its own transport's
+// (a disk's).
+func (s *IdentityStore) notePort(id *Identity) {
+	if p := id.Ext["rport"]; p != "" {
+		s.byPort[p] = id.Info.KernelName
+	} else if p := id.Info.Transport["rport"]; p != "" && s.byPort[p] == "" {
+		s.byPort[p] = id.Info.KernelName
+	}
 }
 
 // Record keeps info (and each of its owners) as the identity of its
@@ -107,9 +124,12 @@ func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now 
 			s.dirty = true
 		}
 		last.Seen = now
+		s.notePort(last)
 		return
 	}
-	list = append(list, &Identity{Info: info, Ext: ext, MountPoint: info.MountPoint, FirstSeen: now, Seen: now})
+	id := &Identity{Info: info, Ext: ext, MountPoint: info.MountPoint, FirstSeen: now, Seen: now}
+	s.notePort(id)
+	list = append(list, id)
 	if len(list) > maxInstances {
 		list = slices.Delete(list, 0, len(list)-maxInstances)
 	}
@@ -120,9 +140,14 @@ func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now 
 	s.dirty = true
 }
 
+// instances returns the instances recorded for kdev: a kernel name, a
+// major:minor, or an FC remote port (those of the device behind it).
 func (s *IdentityStore) instances(kdev string) []*Identity {
 	if list, ok := s.byName[kdev]; ok {
 		return list
+	}
+	if name, ok := s.byPort[kdev]; ok {
+		return s.byName[name]
 	}
 	var list []*Identity
 	for _, id := range s.byName[s.byDev[kdev]] {
@@ -145,8 +170,8 @@ func (s *IdentityStore) SetFSUUID(info sysfs.BlockInfo, uuid string) {
 	}
 }
 
-// Lookup returns the latest identity recorded for kdev, a kernel name or
-// major:minor.
+// Lookup returns the latest identity recorded for kdev, a kernel name,
+// major:minor or FC remote port.
 func (s *IdentityStore) Lookup(kdev string) (Identity, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -75,8 +75,9 @@ type pipeline struct {
 	lastTime time.Time
 	lastWall time.Time
 
-	// mounts holds the events waiting for a mount to show (mountwait.go).
-	mounts mountWaits
+	// waits holds the events waiting for a mount to show or a device to
+	// appear, and those behind them (wait.go).
+	waits waits
 
 	cpMu   sync.Mutex
 	latest *offeredCheckpoint
@@ -145,7 +146,7 @@ func (p *pipeline) swapParser(next Parser) {
 // saved. While a group is open the checkpoint stays at the position before
 // its first record, so a crash re-reads the whole group.
 func (p *pipeline) offerCheckpoint() {
-	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open || len(p.mounts.held) > 0 {
+	if _, open := p.parser.NextDeadline(); p.lastPos == "" || open || len(p.waits.held) > 0 {
 		return
 	}
 	p.cpMu.Lock()
@@ -180,29 +181,39 @@ func (p *pipeline) emit(ev event.Event) {
 		return
 	}
 	now := p.res.now()
-	if p.mounts.holds(ev.Kdev) {
-		p.mounts.behind(ev, now)
+	if p.waits.holds(ev.Kdev) {
+		p.waits.behind(ev, now)
 		p.retry(false)
 		return
 	}
-	p.place(ev, now.Add(mountWait))
+	p.place(ev, now)
 }
 
 // place is the one way an event goes from emission to the sinks: it looks
 // ev's device up, resolves ev, links it to its root cause and incident
-// and delivers it;
-// unless ev is a live mount event whose mount does not show yet and until
-// has not passed: then it is held, to be placed again (retry).
-func (p *pipeline) place(ev event.Event, until time.Time) {
+// and delivers it; unless ev is a live event that waits (wait.go: its
+// mount does not show yet, its device is not there yet) and its wait,
+// begun at since, is not over: then it is held, to be placed again
+// (retry). A zero since waits for nothing.
+func (p *pipeline) place(ev event.Event, since time.Time) {
 	now := p.res.now()
-	wait := mountEvents[ev.EventType] && now.Before(until)
-	var notice <-chan struct{}
-	if wait {
-		notice = p.res.mountNotice() // before the lookup, so no change is missed
+	waitM := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(waitMount.wait()))
+	waitD := !since.IsZero() && now.Before(since.Add(waitDevice.wait()))
+	// The notices are taken before the lookup, so no change is missed.
+	var mNotice, dNotice <-chan struct{}
+	if waitM {
+		mNotice = p.res.notice(waitMount)
+	}
+	if waitD {
+		dNotice = p.res.notice(waitDevice)
 	}
 	l := p.res.lookUp(&ev)
-	if wait && p.res.awaitsMount(&ev, l) {
-		p.mounts.await(ev, now, until, notice)
+	switch {
+	case waitM && p.res.awaitsMount(&ev, l):
+		p.waits.await(ev, waitMount, now, since, mNotice)
+		return
+	case waitD && p.res.awaitsDevice(&ev, l):
+		p.waits.await(ev, waitDevice, now, since, dNotice)
 		return
 	}
 	info := p.res.resolve(&ev, l)
@@ -220,34 +231,34 @@ func (p *pipeline) logClock(now time.Time) time.Time {
 	return p.lastTime.Add(now.Sub(p.lastWall))
 }
 
-// mountsChanged places every held mount event again now: the mount table
+// noticed places every event waiting for k again now: what it waits for
 // changed.
-func (p *pipeline) mountsChanged() {
-	p.mounts.changed(p.res.now())
+func (p *pipeline) noticed(k waitKind) {
+	p.waits.changed(k, p.res.now())
 	p.retry(false)
 }
 
-// retry places again the held mount events that are due, each delivered
-// once its mount shows or its wait is over, then the events held behind
-// it. With force (a stop, a reload) it delivers every held event now, as
-// resolved now.
+// retry places again the held events that are due, each delivered once
+// what it waits for shows or its wait is over or ended, then the events
+// held behind it. With force (a stop, a reload) it delivers every held
+// event now, as resolved now.
 func (p *pipeline) retry(force bool) {
 	now := p.res.now()
-	for _, h := range p.mounts.take() {
+	for _, h := range p.waits.take() {
 		switch {
-		case !h.waiting && p.mounts.holds(h.ev.Kdev):
-			p.mounts.keep(h) // still behind one of its device
-		case h.waiting && !force && now.Before(h.retryAt):
-			p.mounts.keep(h)
-		case force:
+		case h.kind == waitNone && p.waits.holds(h.ev.Kdev):
+			p.waits.keep(h) // still behind one of its device
+		case h.kind != waitNone && !force && !h.ended && now.Before(h.retryAt):
+			p.waits.keep(h)
+		case force || h.ended:
 			p.place(h.ev, time.Time{})
-		case h.waiting:
-			p.place(h.ev, h.until)
+		case h.kind != waitNone || !h.since.IsZero():
+			p.place(h.ev, h.since)
 		default:
-			p.place(h.ev, now.Add(mountWait))
+			p.place(h.ev, now)
 		}
 	}
-	p.mounts.settle()
+	p.waits.settle()
 	p.offerCheckpoint()
 }
 

@@ -94,7 +94,7 @@ func TestHeldMountEvent(t *testing.T) {
 			p.emit(ev("FS_MOUNTED", "loop0"))
 			p.emit(ev("BLK_IO_ERROR", "loop1"))
 			for now.Sub(t0) < tt.run {
-				at, ok := p.mounts.due()
+				at, ok := p.waits.due()
 				if !ok {
 					break
 				}
@@ -108,13 +108,13 @@ func TestHeldMountEvent(t *testing.T) {
 			}
 			if tt.unmount {
 				p.emit(ev("FS_UNMOUNTED", "loop0"))
-				if len(p.mounts.held) > 0 {
-					t.Errorf("%d events still held after a later line of the device", len(p.mounts.held))
+				if len(p.waits.held) > 0 {
+					t.Errorf("%d events still held after a later line of the device", len(p.waits.held))
 				}
 			}
 			p.closeParser()
-			if len(p.mounts.held) > 0 {
-				t.Errorf("%d events still held after closeParser", len(p.mounts.held))
+			if len(p.waits.held) > 0 {
+				t.Errorf("%d events still held after closeParser", len(p.waits.held))
 			}
 			close(sink.q)
 			var got []heldOut
@@ -178,25 +178,124 @@ func TestHeldMountEventNotified(t *testing.T) {
 		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 
 	p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: event.SubXFS, Kdev: "loop0", Severity: event.Info, Timestamp: t0})
-	if len(p.mounts.held) != 1 || p.mounts.notice == nil {
-		t.Fatalf("held %d events, notice %v: want the mount event held, waiting for the notice", len(p.mounts.held), p.mounts.notice)
+	if len(p.waits.held) != 1 || p.waits.mountNotice == nil {
+		t.Fatalf("held %d events, notice %v: want the mount event held, waiting for the notice", len(p.waits.held), p.waits.mountNotice)
 	}
-	if at, _ := p.mounts.due(); at.Sub(t0) != mountRetryNotified {
+	if at, _ := p.waits.due(); at.Sub(t0) != mountRetryNotified {
 		t.Errorf("next look-up %v after the event, want %v", at.Sub(t0), mountRetryNotified)
 	}
 	res.mount("loop0", "/mnt/a")
 	select {
-	case <-p.mounts.notice:
+	case <-p.waits.mountNotice:
 	default:
 		t.Fatal("the pipeline's notice is not closed by the mount")
 	}
-	p.mountsChanged()
-	if len(p.mounts.held) != 0 || p.mounts.notice != nil {
-		t.Fatalf("after the notice: %d events held, notice %v; want none", len(p.mounts.held), p.mounts.notice)
+	p.noticed(waitMount)
+	if len(p.waits.held) != 0 || p.waits.mountNotice != nil {
+		t.Fatalf("after the notice: %d events held, notice %v; want none", len(p.waits.held), p.waits.mountNotice)
 	}
 	close(sink.q)
 	q := <-sink.q
 	if q.ev.EventType != "FS_MOUNTED" || q.ev.Ext("mount_point") != "/mnt/a" {
 		t.Errorf("delivered %s with mount point %q, want FS_MOUNTED at /mnt/a", q.ev.EventType, q.ev.Ext("mount_point"))
+	}
+}
+
+// deviceNotifyingResolver tells of block device uevents, as *sysfs.Resolver
+// does while it watches.
+type deviceNotifyingResolver struct {
+	fakeResolver
+	notice chan struct{}
+}
+
+func (r *deviceNotifyingResolver) DevicesChanged() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.notice
+}
+
+// attach makes kdev present and tells of it.
+func (r *deviceNotifyingResolver) attach(kdev string, b sysfs.BlockInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.devs[kdev] = b
+	close(r.notice)
+	r.notice = make(chan struct{})
+}
+
+// TestHeldUntilDeviceAppears: a new disk's "Power-on or device reset
+// occurred" names its SCSI address before its block device exists. The
+// live event on a device never seen is held (and the device's next line
+// behind it) while other devices' events go on, and looked up again at the
+// resolver's notice: it comes out with the device's identity. A device
+// that never appears gives its event out after deviceWait, unresolved; an
+// old line waits for nothing.
+func TestHeldUntilDeviceAppears(t *testing.T) {
+	t0 := time.Now()
+	now := t0
+	st := NewStateDirMust(t, t.TempDir())
+	ids, err := OpenIdentityStore(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &deviceNotifyingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{
+		"loop1": {KernelName: "loop1", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop1", WWID: "/img1"}}}, notice: make(chan struct{})}
+	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
+	sink.on.Store(true)
+	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
+		res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
+		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
+	ev := func(typ, kdev string, at time.Time) event.Event {
+		return event.Event{EventType: typ, SubSystem: event.SubSCSI, Kdev: kdev, Severity: event.Warning, Timestamp: at, Msg: typ}
+	}
+
+	p.emit(ev("SCSI_POWER_ON_RESET", "6:0:0:0", t0))
+	p.emit(ev("SCSI_CAPACITY_CHANGED", "6:0:0:0", t0))
+	p.emit(ev("BLK_IO_ERROR", "loop1", t0))
+	p.emit(ev("SCSI_POWER_ON_RESET", "7:0:0:0", t0))
+	p.emit(ev("SCSI_CAPACITY_CHANGED", "7:0:0:0", t0))
+	p.emit(ev("SCSI_POWER_ON_RESET", "8:0:0:0", t0.Add(-time.Minute))) // read late
+	if len(p.waits.held) != 4 || p.waits.deviceNotice == nil {
+		t.Fatalf("held %d events, notice %v: want 6:0:0:0's two and 7:0:0:0's, waiting for the notice", len(p.waits.held), p.waits.deviceNotice)
+	}
+	if at, _ := p.waits.due(); at.Sub(t0) != deviceRetryNotified {
+		t.Errorf("next look-up %v after the event, want %v", at.Sub(t0), deviceRetryNotified)
+	}
+	now = t0.Add(200 * time.Millisecond)
+	res.attach("6:0:0:0", sysfs.BlockInfo{KernelName: "sdq", BlkType: sysfs.TypeSCSI, BlkPath: "/dev/sdq", WWID: "naa.5000c500a1b2c3d4"})
+	select {
+	case <-p.waits.deviceNotice:
+	default:
+		t.Fatal("the pipeline's notice is not closed by the device's uevent")
+	}
+	p.noticed(waitDevice)
+	for at, ok := p.waits.due(); ok; at, ok = p.waits.due() {
+		now = at
+		p.retry(false)
+	}
+	// 7:0:0:0, never there: its two lines come out after one deviceWait.
+	if d := now.Sub(t0); d < deviceWait || d > deviceWait+deviceRetryNotified {
+		t.Errorf("7:0:0:0's lines, never there, were given out after %v, want %v", d, deviceWait)
+	}
+	close(sink.q)
+	type out struct{ Type, Kdev, WWID, Err string }
+	var got []out
+	for q := range sink.q {
+		e := q.ev.Ext("resolve_error")
+		if e != "" {
+			e = "unresolved"
+		}
+		got = append(got, out{q.ev.EventType, q.ev.Kdev, q.ev.DevWWID, e})
+	}
+	want := []out{
+		{"BLK_IO_ERROR", "loop1", "/img1", ""},
+		{"SCSI_POWER_ON_RESET", "8:0:0:0", "", "unresolved"},
+		{"SCSI_POWER_ON_RESET", "6:0:0:0", "naa.5000c500a1b2c3d4", ""},
+		{"SCSI_CAPACITY_CHANGED", "6:0:0:0", "naa.5000c500a1b2c3d4", ""},
+		{"SCSI_POWER_ON_RESET", "7:0:0:0", "", "unresolved"},
+		{"SCSI_CAPACITY_CHANGED", "7:0:0:0", "", "unresolved"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s", diff)
 	}
 }

@@ -297,7 +297,7 @@ func (t *sourceTask) stop(handle func(Item)) error {
 }
 
 // loop is the pipeline goroutine: items from the source, the parser's
-// deadlines, held mount events, reloads, housekeeping, until ctx ends or
+// deadlines, held events, reloads, housekeeping, until ctx ends or
 // the source stops.
 func (r *run) loop(ctx context.Context) error {
 	flushes, retries := newAlarm(), newAlarm()
@@ -309,7 +309,7 @@ func (r *run) loop(ctx context.Context) error {
 	for {
 		deadline, at, due := r.pl.flushDue()
 		flushC := flushes.at(at, due)
-		retryAt, retryDue := r.pl.mounts.due()
+		retryAt, retryDue := r.pl.waits.due()
 		retryC := retries.at(retryAt, retryDue)
 		select {
 		case <-ctx.Done():
@@ -330,8 +330,10 @@ func (r *run) loop(ctx context.Context) error {
 		case <-retryC:
 			retries.fired()
 			r.pl.retry(false)
-		case <-r.pl.mounts.notice:
-			r.pl.mountsChanged()
+		case <-r.pl.waits.mountNotice:
+			r.pl.noticed(waitMount)
+		case <-r.pl.waits.deviceNotice:
+			r.pl.noticed(waitDevice)
 		case done := <-r.d.reloads:
 			done <- r.reload()
 		case <-tick.C:

@@ -38,11 +38,13 @@ type cache struct {
 	// mounts is the mount table last read, with the mountGen it was read
 	// in.
 	mounts atomic.Pointer[mountTable]
-	// mu guards mountsWatched, set while Watch polls the mount table, and
-	// mountNotice, closed at its next change (MountsChanged).
+	// mu guards mountsWatched, set while Watch polls the mount table,
+	// mountNotice, closed at its next change (MountsChanged), and
+	// deviceNotice, closed at the next block uevent (DevicesChanged).
 	mu            sync.Mutex
 	mountsWatched bool
 	mountNotice   chan struct{}
+	deviceNotice  chan struct{}
 	// entries maps a key to a *cacheEntry. sync.Map reads without a lock
 	// once a key is settled, which a storm of lookups of a few devices is.
 	entries sync.Map
@@ -112,6 +114,30 @@ func (c *cache) watchMounts(on bool) {
 	c.mu.Unlock()
 	if !on {
 		c.notifyMounts()
+	}
+}
+
+// devicesNotice returns the channel notifyDevices closes next, or nil when
+// Watch is not running.
+func (c *cache) devicesNotice() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.watching.Load() {
+		return nil
+	}
+	if c.deviceNotice == nil {
+		c.deviceNotice = make(chan struct{})
+	}
+	return c.deviceNotice
+}
+
+// notifyDevices tells those waiting for a device to come or change.
+func (c *cache) notifyDevices() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.deviceNotice != nil {
+		close(c.deviceNotice)
+		c.deviceNotice = nil
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 type device struct {
 	Name       string // kernel name: sda, sda1, dm-3, nvme0c0n1
 	Dir        string // its real sysfs directory, under the root
-	MajorMinor string // from <Dir>/dev
+	MajorMinor string // from <Dir>/dev; "" for a hidden disk, which has none
 	DiskSeq    string // <Dir>/diskseq, or the disk's for a partition; "" if none
 	SeqPath    string // the file DiskSeq was read from
 	Partition  string // <Dir>/partition: the partition number, "" for a disk
@@ -34,9 +34,11 @@ func (f FS) device(name string) (device, error) {
 	}
 	d := device{Name: name, Dir: dir}
 	if d.MajorMinor, err = readAttr(filepath.Join(dir, "dev")); err != nil {
-		return device{}, notFoundIfMissing(err)
-	}
-	if !isMajorMinor(d.MajorMinor) {
+		if !errors.Is(err, fs.ErrNotExist) || !hidden(name, dir) {
+			return device{}, notFoundIfMissing(err)
+		}
+		// A hidden disk has no dev_t, so no dev attribute.
+	} else if !isMajorMinor(d.MajorMinor) {
 		return device{}, fmt.Errorf("%s: dev %q is not major:minor", filepath.Join(dir, "dev"), d.MajorMinor)
 	}
 	if d.Partition, err = readAttrOpt(filepath.Join(dir, "partition")); err != nil {
@@ -55,6 +57,19 @@ func (f FS) device(name string) (device, error) {
 		d.SeqPath = ""
 	}
 	return d, nil
+}
+
+// hidden tells whether the disk name, whose directory is dir, is one the
+// kernel hides: a per-controller path of a native NVMe multipath namespace
+// (nvme0c1n1), to which block/genhd.c gives no dev_t (GENHD_FL_HIDDEN), so
+// no dev attribute, no /sys/dev/block entry and no /dev node. Kernels since
+// 5.19 also say so in its hidden attribute.
+func hidden(name, dir string) bool {
+	if _, ok := nvmeHead(name); ok {
+		return true
+	}
+	h, err := readAttrOpt(filepath.Join(dir, "hidden"))
+	return err == nil && h == "1"
 }
 
 // resolveClassLink returns the directory a /sys/class/… entry leads to.

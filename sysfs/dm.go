@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// mpathUUIDPrefix starts the dm uuid of a multipath map; multipath -ll
+// shows the rest as the map's WWID ("mpath-3600a0980…" is "3600a0980…").
+const mpathUUIDPrefix = "mpath-"
+
 // dmPartUUID matches the dm/uuid kpartx gives a partition of a map:
 // "part1-mpath-3600a098038303053453f463045727a4b".
 var dmPartUUID = regexp.MustCompile(`^part([0-9]+)-`)
@@ -27,7 +31,7 @@ func (s *scan) identifyDM(d device, info *BlockInfo) error {
 	}
 	info.WWID = uuid
 	switch {
-	case strings.HasPrefix(uuid, "mpath-"):
+	case strings.HasPrefix(uuid, mpathUUIDPrefix):
 		info.BlkType = TypeMultipath
 	case strings.HasPrefix(uuid, "LVM-"):
 		info.BlkType = TypeLVM

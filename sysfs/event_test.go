@@ -67,14 +67,21 @@ func TestForEvent(t *testing.T) {
 		{"sata", "2:0:0:0", sda, sataSDA},
 		{"sata", "target2:0:0", sda, sataSDA},
 
-		{"nvme-multipath", "nvme0c1n1", head, withKeys(nvmeTCP1, "blk_major_minor", "259:2")},
-		{"nvme-multipath", "nvme0c0n1", head, withKeys(nvmeTCP0, "blk_major_minor", "259:1")},
+		// A hidden path has no major:minor: its controller tells it.
+		{"nvme-multipath", "nvme0c1n1", head, nvmeTCP1},
+		{"nvme-multipath", "nvme0c0n1", head, nvmeTCP0},
 		{"nvme-multipath", "nvme1", head, nvmeTCP1},
 		{"nvme-multipath", "nvme0n1", head, map[string]string{"transport": "NVMe/TCP"}},
 		{"nvme-md", "nvme0", summary{Kernel: "nvme0n1", MajMin: "259:0", Type: TypeNVMe, WWID: "eui.0025388b71b2b3f4",
 			Path: "/dev/nvme0n1", Preferred: "/dev/disk/by-id/nvme-eui.0025388b71b2b3f4",
 			Transport: map[string]string{"transport": "NVMe/PCIe", "controller": "nvme0", "address": "0000:3d:00.0"}},
 			map[string]string{"transport": "NVMe/PCIe", "controller": "nvme0", "address": "0000:3d:00.0"}},
+		{"nvme-mpath-md", "nvme1c3n1", wantFor(t, "nvme-mpath-md", "nvme1n1"),
+			map[string]string{"transport": "NVMe/PCIe", "controller": "nvme3", "address": "0000:40:00.0"}},
+		{"nvme-mpath-md", "nvme3", wantFor(t, "nvme-mpath-md", "nvme1n1"),
+			map[string]string{"transport": "NVMe/PCIe", "controller": "nvme3", "address": "0000:40:00.0"}},
+		{"nvme-mpath-md", "nvme1n1p1", wantFor(t, "nvme-mpath-md", "nvme1n1p1"), map[string]string{}},
+		{"nvme-mpath-md", "md0", wantFor(t, "nvme-mpath-md", "md0"), map[string]string{}},
 		{"loop", "loop0", wantFor(t, "loop", "loop0"), map[string]string{}},
 	} {
 		t.Run(tc.fixture+"/"+tc.kdev, func(t *testing.T) {

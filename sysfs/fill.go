@@ -1,22 +1,36 @@
 package sysfs
 
-import "github.com/peripety/peripety/event"
+import (
+	"slices"
+
+	"github.com/peripety/peripety/event"
+)
 
 // FillEvent copies what ForEvent resolved for ev's kdev into ev, keeping
-// what the parser already set: dev_wwid (the filesystem UUID for a
-// filesystem's events, as docs/design.md's event model says), dev_path (the
-// preferred path), the owners' WWIDs and paths, and the extension keys
-// mount_point, uuid, the transport details and ForEvent's own ext.
+// what the parser already set: dev_wwid, dev_path (the preferred path),
+// the owners' WWIDs and paths, and the extension keys mount_point, uuid,
+// the transport details and ForEvent's own ext.
+//
+// The dev_wwid of a filesystem's event is the filesystem's UUID, as
+// docs/design.md's event model says: the line's own, else the one udev found.
+// When neither is known (a 6.1 ext4 mount line names none, and udev may
+// not have probed a filesystem made a moment before) it stays empty: the
+// WWID of the device under the filesystem (an LV's LVM-… uuid) is not the
+// filesystem's and would be taken for it.
+//
+// owners_wwids lists each WWID once, without empty ones: two owners can
+// share one (two loop devices over one file, a partition's disk seen
+// twice); owners_paths lists each owner's path.
 func FillEvent(ev *event.Event, info BlockInfo, ext map[string]string) {
 	fsEvent := event.IsFilesystem(ev.SubSystem)
 	if ev.DevWWID == "" {
 		switch {
-		case fsEvent && ev.Ext("uuid") != "":
-			ev.DevWWID = ev.Ext("uuid")
-		case fsEvent && info.UUID != "":
-			ev.DevWWID = info.UUID
-		default:
+		case !fsEvent:
 			ev.DevWWID = info.WWID
+		case ev.Ext("uuid") != "":
+			ev.DevWWID = ev.Ext("uuid")
+		default:
+			ev.DevWWID = info.UUID
 		}
 	}
 	if ev.DevPath == "" {
@@ -24,8 +38,12 @@ func FillEvent(ev *event.Event, info BlockInfo, ext map[string]string) {
 	}
 	if len(ev.OwnersWWIDs) == 0 && len(ev.OwnersPaths) == 0 {
 		for _, o := range info.Owners {
-			ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
-			ev.OwnersPaths = append(ev.OwnersPaths, o.DevPath())
+			if o.WWID != "" && !slices.Contains(ev.OwnersWWIDs, o.WWID) {
+				ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
+			}
+			if p := o.DevPath(); !slices.Contains(ev.OwnersPaths, p) {
+				ev.OwnersPaths = append(ev.OwnersPaths, p)
+			}
 		}
 	}
 	if ev.Ext("mount_point") == "" {

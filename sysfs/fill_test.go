@@ -1,6 +1,7 @@
 package sysfs
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -39,6 +40,27 @@ func TestFillEvent(t *testing.T) {
 				Extension: map[string]string{"mount_point": "/old", "uuid": "from-line", "transport": "FC", "port": "1"}},
 		},
 	}
+	// An LV's filesystem whose UUID neither the line (ext4 on 6.1) nor
+	// udev (not probed yet) gives: not the LV's uuid.
+	noUUID := info
+	noUUID.UUID = ""
+	ev := event.Event{SubSystem: event.SubExt4, EventType: "FS_MOUNTED"}
+	FillEvent(&ev, noUUID, nil)
+	if ev.DevWWID != "" {
+		t.Errorf("FS_MOUNTED with no filesystem UUID known: dev_wwid %q, want none (not the LV's)", ev.DevWWID)
+	}
+	// Two loop devices over one file under a map: the file once.
+	twice := BlockInfo{KernelName: "dm-0", WWID: "dm-name-m", Owners: []BlockInfo{
+		{WWID: "/img", BlkPath: "/dev/loop0"}, {WWID: "/img", BlkPath: "/dev/loop1"}, {BlkPath: "/dev/loop2"}}}
+	ev = event.Event{SubSystem: event.SubBlock}
+	FillEvent(&ev, twice, nil)
+	if want := []string{"/img"}; !slices.Equal(ev.OwnersWWIDs, want) {
+		t.Errorf("owners_wwids %q, want %q", ev.OwnersWWIDs, want)
+	}
+	if want := []string{"/dev/loop0", "/dev/loop1", "/dev/loop2"}; !slices.Equal(ev.OwnersPaths, want) {
+		t.Errorf("owners_paths %q, want %q", ev.OwnersPaths, want)
+	}
+
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := tt.ev

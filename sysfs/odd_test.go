@@ -2,6 +2,7 @@ package sysfs
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -100,6 +101,26 @@ func TestVanishing(t *testing.T) {
 		wg.Wait()
 		if _, err := r.BlockInfo("sdb"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("BlockInfo(sdb) after removal = %v, want ErrNotFound", err)
+		}
+	}
+}
+
+// TestLoopDeletedBackingFile: the kernel appends " (deleted)" to the
+// backing file of a loop device once the file is unlinked; the WWID is the
+// path the file had. A file whose name really ends so keeps it.
+func TestLoopDeletedBackingFile(t *testing.T) {
+	root := t.TempDir()
+	tr := sysfstest.New(t, root)
+	for i, backing := range []string{"/var/tmp/gone.img (deleted)", "/srv/odd.img (deleted)"} {
+		name := fmt.Sprintf("loop%d", i)
+		dir := tr.Disk("/sys/devices/virtual", name, fmt.Sprintf("7:%d", i))
+		tr.Attr(filepath.Join(dir, "loop", "backing_file"), backing)
+	}
+	tr.File("/srv/odd.img (deleted)", "")
+	r := NewResolver(root)
+	for name, want := range map[string]string{"loop0": "/var/tmp/gone.img", "loop1": "/srv/odd.img (deleted)"} {
+		if got, err := r.BlockInfo(name); err != nil || got.WWID != want {
+			t.Errorf("BlockInfo(%s) = WWID %q, %v; want %q", name, got.WWID, err, want)
 		}
 	}
 }

@@ -30,8 +30,9 @@ func NewResolver(root string) *Resolver {
 // major:minor, kernel name (sda, sda1, dm-0, nvme0n1, nvme0c0n1, md0,
 // loop3), a path under /dev (symbolic links followed: /dev/mapper/NAME,
 // /dev/disk/by-id/…), a device-mapper name, a filesystem UUID, a WWID as
-// the resolver prints it (one shared by multipath paths names their map) or
-// a SCSI address H:C:T:L. A path device asked for by name answers as itself.
+// the resolver prints it (one shared by multipath paths names their map),
+// a multipath map's WWID as multipath -ll prints it (3600a0980…, its dm
+// uuid without "mpath-") or a SCSI address H:C:T:L. A path device asked for by name answers as itself.
 // An id that names nothing gives an error wrapping ErrNotFound that says
 // what was tried.
 //
@@ -121,6 +122,13 @@ func (r *Resolver) newScan() (s *scan, mountGen uint64) {
 // look again itself. The channel is also closed when Watch ends.
 func (r *Resolver) MountsChanged() <-chan struct{} { return r.cache.notice() }
 
+// DevicesChanged returns a channel closed once Watch has seen a block
+// device come, go or change (a kernel or udev uevent) after the call, the
+// answers made after that showing it; or nil when Watch is not running,
+// when a caller waiting for a device to appear must look again itself. The
+// channel is also closed when Watch ends.
+func (r *Resolver) DevicesChanged() <-chan struct{} { return r.cache.devicesNotice() }
+
 // blockInfo is BlockInfo without the cache.
 func (r *Resolver) blockInfo(id string) (BlockInfo, error) {
 	_, info, err := newScan(r.fs).resolve(id)
@@ -195,7 +203,8 @@ func (s *scan) top(name string) (BlockInfo, bool, error) {
 //   - a multipath path (sdb, 8:16, 2:0:0:1) answers as its map, with the
 //     path's transport details and blk_major_minor in the extension;
 //   - a hidden NVMe path (nvme0c1n1) answers as its namespace head, with
-//     the path's controller, transport, address and blk_major_minor;
+//     the path's controller, transport and address (a hidden disk has no
+//     major:minor);
 //   - an NVMe controller (nvme1) answers as its namespace (the head under
 //     native multipath) when it has exactly one, else as the controller:
 //     blk_type NVMe, wwid its subsystem NQN, blk_path /dev/nvme1;
@@ -356,7 +365,8 @@ func (s *scan) devPath(p string) (string, error) {
 }
 
 // byWWIDOrUUID describes every device and returns the one whose WWID or
-// filesystem UUID is id. A WWID several devices share names the multipath
+// filesystem UUID is id, or the multipath map whose WWID is id as
+// multipath -ll prints it (its dm uuid without "mpath-"). A WWID several devices share names the multipath
 // map holding them (the paths of a LUN), or the NVMe head before its
 // hidden paths.
 func (s *scan) byWWIDOrUUID(id string) (string, error) {
@@ -370,7 +380,7 @@ func (s *scan) byWWIDOrUUID(id string) (string, error) {
 		if err != nil {
 			continue // gone, or unreadable: it is not the one asked for
 		}
-		if info.WWID == id || info.UUID == id {
+		if info.WWID == id || info.UUID == id || info.BlkType == TypeMultipath && info.WWID == mpathUUIDPrefix+id {
 			matches = append(matches, n)
 		}
 	}
@@ -447,8 +457,7 @@ func (s *scan) forEvent(kdev string) (BlockInfo, map[string]string, string, erro
 		if err != nil {
 			return BlockInfo{}, nil, "", err
 		}
-		maps.Copy(ext, t)
-		ext["blk_major_minor"] = d.MajorMinor
+		maps.Copy(ext, t) // the path has no major:minor: its controller tells it
 		target = head
 	} else if mp, err := s.multipathHolder(name); err != nil {
 		return BlockInfo{}, nil, "", fmt.Errorf("event device %q: %w", kdev, err)

@@ -40,12 +40,13 @@ const (
 	sataW  = "t10.ATA-SAMSUNG-MZ7LN512HMJP-000L7-S2X9NX0H706455"
 	nsW    = "uuid.5b3c9a1e-7d2f-4e6a-8b9c-0d1e2f3a4b5c"
 	thinVG = "LVM-Xq3VcS9k2Lr0Tn6Wd8Yb1Zf4Hj7Mp5Ga"
+	mdNS2  = "eui.e8238fa6bf530001001b448b4a1c2f02"
 )
 
 var (
-	fcSDB = map[string]string{"transport": "FC", "host_wwpn": "0x10000000c9a02834", "target_wwpn": "0x500a0982891b8dc5",
+	fcSDB = map[string]string{"transport": "FC", "rport": "rport-2:0-3", "host_wwpn": "0x10000000c9a02834", "target_wwpn": "0x500a0982891b8dc5",
 		"speed": "8 Gbit", "port_state": "Online", "driver_name": "lpfc"}
-	fcSDD = map[string]string{"transport": "FC", "host_wwpn": "0x10000000c9a02835", "target_wwpn": "0x500a0983891b8dc5",
+	fcSDD = map[string]string{"transport": "FC", "rport": "rport-3:0-2", "host_wwpn": "0x10000000c9a02835", "target_wwpn": "0x500a0983891b8dc5",
 		"speed": "8 Gbit", "port_state": "Online", "driver_name": "lpfc"}
 	iscsiSDH = map[string]string{"transport": "iSCSI", "address": "192.168.122.10", "port": "3260", "tpgt": "1",
 		"target_name": iqn, "iface_name": "default", "driver_name": "iscsi_tcp"}
@@ -70,7 +71,9 @@ var blockInfoCases = []struct {
 			Preferred: "/dev/mapper/vg-lv", UUID: "47841ee5-047d-4f73-8951-5a3d7a4c770e", Mount: "/mnt/data",
 			Owners: []string{"dm-0", "sdb", "sdc", "sdd", "sde"}}},
 	{"fc-mpath-lvm", []string{"dm-0", "253:0", "mpatha", "/dev/mapper/mpatha", "/dev/disk/by-id/scsi-3600a098038303053453f463045727a4b",
-		"mpath-3600a098038303053453f463045727a4b", lunA},
+		"mpath-3600a098038303053453f463045727a4b", lunA,
+		// as multipath -ll prints it
+		"3600a098038303053453f463045727a4b"},
 		summary{Kernel: "dm-0", MajMin: "253:0", Type: TypeMultipath, WWID: "mpath-3600a098038303053453f463045727a4b",
 			Path: "/dev/mapper/mpatha", Preferred: "/dev/mapper/mpatha", Owners: []string{"sdb", "sdc", "sdd", "sde"}}},
 	{"fc-mpath-lvm", []string{"sdb", "8:16", "/dev/sdb", "2:0:0:1", "/dev/disk/by-id/wwn-0x600a098038303053453f463045727a4b",
@@ -87,7 +90,7 @@ var blockInfoCases = []struct {
 		summary{Kernel: "dm-3", MajMin: "253:3", Type: TypePartition, WWID: "mpath-3600a098038303053453f463045727a4c-part1",
 			Path: "/dev/mapper/mpathb-part1", Preferred: "/dev/mapper/mpathb-part1", UUID: "0b1e7c3a-55d2-4f0e-9a51-8c2f3d4e5a6b",
 			Mount: "/srv/b", Owners: []string{"dm-2", "sdf", "sdg"}}},
-	{"fc-mpath-lvm", []string{lunB, "mpathb"},
+	{"fc-mpath-lvm", []string{lunB, "mpathb", "3600a098038303053453f463045727a4c"},
 		summary{Kernel: "dm-2", MajMin: "253:2", Type: TypeMultipath, WWID: "mpath-3600a098038303053453f463045727a4c",
 			Path: "/dev/mapper/mpathb", Preferred: "/dev/mapper/mpathb", Owners: []string{"sdf", "sdg"}}},
 
@@ -141,17 +144,38 @@ var blockInfoCases = []struct {
 		summary{Kernel: "nvme0n1", MajMin: "259:0", Type: TypeNVMe, WWID: nsW, Path: "/dev/nvme0n1",
 			Preferred: "/dev/disk/by-id/nvme-" + nsW, UUID: "1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6", Mount: "/var/lib/data",
 			Owners: []string{"nvme0c0n1", "nvme0c1n1"}, Transport: map[string]string{"transport": "NVMe/TCP"}}},
-	// Asked for by name, a hidden path answers as itself.
-	{"nvme-multipath", []string{"nvme0c1n1", "259:2"},
-		summary{Kernel: "nvme0c1n1", MajMin: "259:2", Type: TypeNVMe, WWID: nsW, Path: "/dev/nvme0c1n1",
+	// Asked for by name, a hidden path answers as itself; it has no
+	// major:minor (nor /dev node).
+	{"nvme-multipath", []string{"nvme0c1n1"},
+		summary{Kernel: "nvme0c1n1", Type: TypeNVMe, WWID: nsW, Path: "/dev/nvme0c1n1",
 			Preferred: "/dev/nvme0c1n1", Transport: nvmeTCP1}},
+
+	// Native multipath under partitions and md: every lookup goes through
+	// hidden paths that have no dev attribute.
+	{"nvme-mpath-md", []string{"md0", "9:0", "/dev/md0", "5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d",
+		"6b0f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "/dev/disk/by-uuid/6b0f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"},
+		summary{Kernel: "md0", MajMin: "9:0", Type: TypeMD, WWID: "5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d", Path: "/dev/md0",
+			Preferred: "/dev/disk/by-id/md-uuid-5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d",
+			UUID:      "6b0f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b", Mount: "/srv/md",
+			Owners: []string{"nvme0n1p1", "nvme0n1", "nvme0c0n1", "nvme0c1n1", "nvme1n1p1", "nvme1n1", "nvme1c2n1", "nvme1c3n1"}}},
+	{"nvme-mpath-md", []string{"nvme1n1p1", "259:3", "/dev/nvme1n1p1", mdNS2 + "-part1",
+		"/dev/disk/by-id/nvme-WUS4BB019D7P3E3_21352C800456-part1"},
+		summary{Kernel: "nvme1n1p1", MajMin: "259:3", Type: TypePartition, WWID: mdNS2 + "-part1", Path: "/dev/nvme1n1p1",
+			Preferred: "/dev/disk/by-id/nvme-" + mdNS2 + "-part1", Owners: []string{"nvme1n1", "nvme1c2n1", "nvme1c3n1"}}},
+	{"nvme-mpath-md", []string{"nvme1n1", "259:2", "/dev/nvme1n1", mdNS2, "/dev/disk/by-id/nvme-" + mdNS2},
+		summary{Kernel: "nvme1n1", MajMin: "259:2", Type: TypeNVMe, WWID: mdNS2, Path: "/dev/nvme1n1",
+			Preferred: "/dev/disk/by-id/nvme-" + mdNS2, Owners: []string{"nvme1c2n1", "nvme1c3n1"},
+			Transport: map[string]string{"transport": "NVMe/PCIe"}}},
+	{"nvme-mpath-md", []string{"nvme1c3n1"},
+		summary{Kernel: "nvme1c3n1", Type: TypeNVMe, WWID: mdNS2, Path: "/dev/nvme1c3n1", Preferred: "/dev/nvme1c3n1",
+			Transport: map[string]string{"transport": "NVMe/PCIe", "controller": "nvme3", "address": "0000:40:00.0"}}},
 
 	{"loop", []string{"loop0", "7:0", "/dev/loop0", "/var/lib/images/disk.img"},
 		summary{Kernel: "loop0", MajMin: "7:0", Type: TypeLoop, WWID: "/var/lib/images/disk.img", Path: "/dev/loop0",
 			Preferred: "/dev/loop0", Mount: "/mnt/img"}},
 	// btrfs shows an anonymous major:minor; the mount source names the device.
 	{"loop", []string{"loop1", "7:1"},
-		summary{Kernel: "loop1", MajMin: "7:1", Type: TypeLoop, WWID: "/tmp/scratch.img (deleted)", Path: "/dev/loop1",
+		summary{Kernel: "loop1", MajMin: "7:1", Type: TypeLoop, WWID: "/tmp/scratch.img", Path: "/dev/loop1",
 			Preferred: "/dev/loop1", Mount: "/mnt/btrfs"}},
 	{"loop", []string{"loop2", "7:2"},
 		summary{Kernel: "loop2", MajMin: "7:2", Type: TypeLoop, Path: "/dev/loop2", Preferred: "/dev/loop2"}},

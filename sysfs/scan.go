@@ -77,9 +77,11 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 	if err := s.identify(d, &info); err != nil {
 		return BlockInfo{}, fmt.Errorf("%s: %w", name, err)
 	}
-	udev, err := s.fs.udev(d.MajorMinor)
-	if err != nil {
-		return BlockInfo{}, err
+	var udev udevData
+	if d.MajorMinor != "" { // udev keeps nothing of a hidden disk
+		if udev, err = s.fs.udev(d.MajorMinor); err != nil {
+			return BlockInfo{}, err
+		}
 	}
 	if info.WWID == "" && info.BlkType == TypeMD {
 		info.WWID = udev.Env["MD_UUID"] // mdadm's form already
@@ -121,7 +123,7 @@ func (s *scan) identify(d device, info *BlockInfo) error {
 	case isNVMeName(d.Name):
 		return s.identifyNVMe(d, info)
 	case strings.HasPrefix(d.Name, "loop"):
-		return identifyLoop(d, info)
+		return s.identifyLoop(d, info)
 	case exists(filepath.Join(d.Dir, "device", "scsi_device")):
 		return s.identifySCSI(d, info)
 	case isVirtio(d.Dir):

@@ -96,9 +96,12 @@ func (s *scan) driverName(host string) (string, error) {
 
 // fcTransport reads /sys/class/fc_host/<host>/{port_name,speed} and
 // /sys/class/fc_remote_ports/<rport>/{port_name,port_state}
-// (sysfs-class-fc_host, sysfs-class-fc_remote_ports).
+// (sysfs-class-fc_host, sysfs-class-fc_remote_ports). The remote port's
+// name is kept too: the kernel's lines about the port name it so
+// ("rport-2:0-3: blocked FC remote port time out: removing target and
+// saving binding"), often once the disks behind it are gone.
 func (s *scan) fcTransport(host, rport, _ string) (transport, error) {
-	t := map[string]string{"transport": "FC"}
+	t := map[string]string{"transport": "FC", "rport": rport}
 	reads := []struct{ key, path string }{
 		{"host_wwpn", s.fs.sys("class", "fc_host", host, "port_name")},
 		{"speed", s.fs.sys("class", "fc_host", host, "speed")},

@@ -1,7 +1,9 @@
 package sysfs
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"syscall"
@@ -11,7 +13,9 @@ import (
 const watchTick = 200 // milliseconds
 
 // Watch keeps the resolver's cache honest while it runs, from the kernel's
-// uevents (netlink NETLINK_KOBJECT_UEVENT, the group udev listens to) and
+// uevents and udev's (netlink NETLINK_KOBJECT_UEVENT: udev updates its
+// database, where a new filesystem's UUID shows, after the kernel's uevent,
+// so an answer made in between would keep the old database) and
 // from the mount table (<root>/proc/self/mountinfo signals a change to
 // poll(2) with POLLPRI): every block device uevent and any lost uevent
 // stale every cached answer, every mount or unmount their mount points
@@ -33,7 +37,7 @@ func (r *Resolver) Watch(ctx context.Context) error {
 		return fmt.Errorf("watch: uevent socket: %w", err)
 	}
 	defer syscall.Close(nl)
-	if err := syscall.Bind(nl, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK, Groups: 1}); err != nil {
+	if err := syscall.Bind(nl, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK, Groups: ueventGroupKernel | ueventGroupUdev}); err != nil {
 		return fmt.Errorf("watch: uevent socket: bind: %w", err)
 	}
 	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, nl, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(nl)}); err != nil {
@@ -56,6 +60,7 @@ func (r *Resolver) Watch(ctx context.Context) error {
 		r.cache.watching.Store(false)
 		r.cache.watchMounts(false)
 		r.cache.invalidate()
+		r.cache.notifyDevices()
 	}()
 	events := make([]syscall.EpollEvent, 2)
 	buf := make([]byte, 64<<10)
@@ -99,13 +104,47 @@ func (r *Resolver) readUevents(fd int, buf []byte) error {
 			return nil
 		case errors.Is(err, syscall.ENOBUFS):
 			r.cache.invalidate() // messages were lost: trust nothing
+			r.cache.notifyDevices()
 		case err != nil:
 			return fmt.Errorf("watch: uevent socket: read: %w", err)
-		case parseUevent(string(buf[:n]))["SUBSYSTEM"] == "block":
+		case ueventSubsystem(buf[:n]) == "block":
 			r.cache.invalidate()
+			r.cache.notifyDevices()
 		}
 	}
 }
+
+// The netlink groups of NETLINK_KOBJECT_UEVENT: the kernel's uevents, and
+// udev's, which systemd-udevd sends once it has processed one (probed the
+// device, written its database and links).
+const (
+	ueventGroupKernel = 1
+	ueventGroupUdev   = 2
+)
+
+// ueventSubsystem returns the SUBSYSTEM of a uevent message: a kernel one
+// ("change@/devices/…\0KEY=VALUE\0…") or one of udev's, whose properties
+// follow a header (systemd's src/libsystemd/sd-device/device-monitor.c,
+// struct monitor_netlink_header: "libudev\0", a big-endian magic, then
+// header_size, properties_off and properties_len in host order). Whatever
+// cannot be read has none.
+func ueventSubsystem(msg []byte) string {
+	if bytes.HasPrefix(msg, udevMonitorPrefix) {
+		if len(msg) < 24 || binary.BigEndian.Uint32(msg[8:12]) != udevMonitorMagic {
+			return ""
+		}
+		off, n := binary.NativeEndian.Uint32(msg[16:20]), binary.NativeEndian.Uint32(msg[20:24])
+		if uint64(off)+uint64(n) > uint64(len(msg)) {
+			return ""
+		}
+		msg = msg[off : off+n]
+	}
+	return parseUevent(string(msg))["SUBSYSTEM"]
+}
+
+var udevMonitorPrefix = []byte("libudev\x00")
+
+const udevMonitorMagic = 0xfeedcafe
 
 // Invalidate stales every cached answer, for a change Watch cannot see or
 // when Watch is not running.

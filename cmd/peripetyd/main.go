@@ -12,18 +12,21 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"golang.org/x/sys/unix"
 
 	"github.com/peripety/peripety/cli"
 	"github.com/peripety/peripety/service"
+	"github.com/peripety/peripety/service/journal"
 )
 
 type flags struct {
-	Config   string `help:"Config file (default ${default_config}; a missing default means built-in defaults)." type:"path" placeholder:"FILE"`
-	Source   string `help:"Where kernel lines come from: auto, journal, kmsg or file:PATH." default:"auto"`
-	Bus      string `help:"D-Bus bus to serve on: system, session, none or an address." default:"system"`
-	Root     string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"path"`
-	StateDir string `help:"Where the source position and device identities are kept." default:"${default_state_dir}" type:"path"`
-	LogLevel string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
+	Config    string `help:"Config file (default ${default_config}; a missing default means built-in defaults)." type:"path" placeholder:"FILE"`
+	Source    string `help:"Where kernel lines come from: auto, journal, kmsg or file:PATH." default:"auto"`
+	Bus       string `help:"D-Bus bus to serve on: system, session, none or an address." default:"system"`
+	Root      string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"path"`
+	StateDir  string `help:"Where the source position and device identities are kept." default:"${default_state_dir}" type:"path"`
+	LogLevel  string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
+	LogTarget string `help:"Where the daemon's own log goes: journal (journald's native protocol: its identifier and the level's priority), stderr, or auto: journal when standard error is a socket (a stream to journald, from systemd or the D-Bus launch helper) and journald answers, else stderr." default:"auto" enum:"auto,journal,stderr"`
 }
 
 func main() {
@@ -44,7 +47,11 @@ func run(f flags) error {
 	if err := level.UnmarshalText([]byte(f.LogLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log, closeLog, err := newLogger(f.LogTarget, level)
+	if err != nil {
+		return fmt.Errorf("--log-target: %w", err)
+	}
+	defer closeLog()
 	src, err := service.ParseSourceSpec(f.Source)
 	if err != nil {
 		return fmt.Errorf("--source: %w", err)
@@ -83,4 +90,31 @@ func run(f flags) error {
 		}
 	}()
 	return d.Run(ctx)
+}
+
+// newLogger returns the daemon's logger for target (see flags.LogTarget)
+// and a function that closes what it opened.
+func newLogger(target string, level slog.Level) (*slog.Logger, func(), error) {
+	opts := &slog.HandlerOptions{Level: level}
+	text := slog.New(slog.NewTextHandler(os.Stderr, opts))
+	if target == "stderr" || target == "auto" && !stderrIsSocket() {
+		return text, func() {}, nil
+	}
+	w, err := journal.NewWriter(journal.DefaultSocket)
+	switch {
+	case err != nil && target == "auto":
+		return text, func() {}, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return slog.New(journal.NewLogHandler(w, journal.Identifier, opts, os.Stderr)), func() { w.Close() }, nil
+}
+
+// stderrIsSocket tells whether standard error is a socket: a stream to
+// journald, as systemd gives a service (JOURNAL_STREAM) and the D-Bus
+// launch helper under systemd gives a service it activates (it files what
+// it reads under the bus name at priority 4).
+func stderrIsSocket() bool {
+	var st unix.Stat_t
+	return unix.Fstat(2, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	godbus "github.com/godbus/dbus/v5"
 	"github.com/google/go-cmp/cmp"
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/event"
@@ -20,11 +21,19 @@ var sameTime = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
 // serve starts a server of a membackend on a private system bus and returns
 // it with a client connected like any program (DBUS_SYSTEM_BUS_ADDRESS).
 func serve(t *testing.T) (*pdbus.Server, *membackend.Backend, *Client) {
+	srv, b, c, _ := serveConn(t)
+	return srv, b, c
+}
+
+// serveConn is serve, also returning the server's connection, from which
+// a test sends signals as the daemon would.
+func serveConn(t *testing.T) (*pdbus.Server, *membackend.Backend, *Client, *godbus.Conn) {
 	t.Helper()
 	testenv.RequireRoot(t, "the shipped bus policy lets only root own "+pdbus.BusName)
 	bus := testenv.SystemBus(t)
 	b := membackend.New()
-	srv := pdbus.NewServer(bus.Conn(t), b, pdbus.Options{Version: "test"})
+	conn := bus.Conn(t)
+	srv := pdbus.NewServer(conn, b, pdbus.Options{Version: "test"})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := srv.Start(ctx); err != nil {
 		cancel()
@@ -36,7 +45,19 @@ func serve(t *testing.T) (*pdbus.Server, *membackend.Backend, *Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return srv, b, c
+	return srv, b, c, conn
+}
+
+// emitAs sends e from conn as the daemon's StorageEvent with prev_seq prev,
+// as if the daemon had emitted events the test leaves out.
+func emitAs(t *testing.T, conn *godbus.Conn, e event.Event, prev uint64) {
+	t.Helper()
+	k := pdbus.KeyOf(&e)
+	m := pdbus.EncodeEvent(&e)
+	m[pdbus.PrevSeqKey] = godbus.MakeVariant(prev)
+	if err := conn.Emit(pdbus.ObjectPath, pdbus.SignalName, k.EventType, k.Severity, k.SubSystem, k.DevWWID, k.DevPath, m); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func ev(seq uint64, typ string, sev event.Severity) event.Event {
@@ -117,17 +138,50 @@ func TestSubscribe(t *testing.T) {
 	})
 }
 
-func TestSubscribeGap(t *testing.T) {
+// TestSubscribeFilteredNoGaps: the seq numbers of the events a filtered
+// subscription's match rules leave out are no losses: it must not Query
+// for them (a user who may not Query heard of "missed" events after every
+// Info event).
+func TestSubscribeFilteredNoGaps(t *testing.T) {
 	srv, b, c := serve(t)
-	// The daemon stored 2 and 3, but their signals never reached us.
-	b.Add(ev(2, "FS_IO_ERROR", event.Error), ev(3, "FS_MOUNTED", event.Info), ev(4, "FS_IO_ERROR", event.Error))
-	s := Subscription{Filter: pdbus.QueryFilter{Filter: event.Filter{EventTypes: []string{"FS_IO_ERROR"}}}}
+	b.QueryErr = errors.New("not authorized")
+	var mu sync.Mutex
+	var missed []string
+	sev := event.Warning
+	s := Subscription{Filter: pdbus.QueryFilter{Filter: event.Filter{Severity: &sev}}, Missed: func(from, to uint64, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		missed = append(missed, fmt.Sprintf("%d-%d: %v", from, to, err))
+	}}
 	got := collect(t, c, s, 3, func() {
-		for _, e := range []event.Event{ev(1, "FS_IO_ERROR", event.Error), ev(4, "FS_IO_ERROR", event.Error)} {
+		for _, e := range []event.Event{ev(1, "FS_MOUNTED", event.Info), ev(2, "FS_IO_ERROR", event.Error),
+			ev(3, "FS_MOUNTED", event.Info), ev(4, "FS_IO_ERROR", event.Warning), ev(5, "FS_UNMOUNTED", event.Info),
+			ev(6, "FS_IO_ERROR", event.Error)} {
 			if err := srv.Emit(context.Background(), e); err != nil {
 				t.Fatal(err)
 			}
 		}
+	})
+	if diff := cmp.Diff([]uint64{2, 4, 6}, seqs(got)); diff != "" {
+		t.Errorf("seq (-want +got):\n%s", diff)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(missed) > 0 {
+		t.Errorf("Missed called for events the filter left out: %q", missed)
+	}
+}
+
+// TestSubscribeGap: a signal lost on the way (the daemon emitted 2, its
+// prev_seq chain says so) is fetched with Query; 3, of another signal key,
+// the rules leave out and it is not.
+func TestSubscribeGap(t *testing.T) {
+	_, b, c, conn := serveConn(t)
+	b.Add(ev(2, "FS_IO_ERROR", event.Error), ev(3, "FS_MOUNTED", event.Info), ev(4, "FS_IO_ERROR", event.Error))
+	s := Subscription{Filter: pdbus.QueryFilter{Filter: event.Filter{EventTypes: []string{"FS_IO_ERROR"}}}}
+	got := collect(t, c, s, 3, func() {
+		emitAs(t, conn, ev(1, "FS_IO_ERROR", event.Error), 0)
+		emitAs(t, conn, ev(4, "FS_IO_ERROR", event.Error), 2)
 	})
 	want := []event.Event{ev(1, "FS_IO_ERROR", event.Error), ev(2, "FS_IO_ERROR", event.Error), ev(4, "FS_IO_ERROR", event.Error)}
 	if diff := cmp.Diff(want, got, sameTime); diff != "" {
@@ -135,8 +189,23 @@ func TestSubscribeGap(t *testing.T) {
 	}
 }
 
+// TestSubscribeGapNewKey: an event of a signal key not received before,
+// whose predecessor came after the first event received, was lost too.
+func TestSubscribeGapNewKey(t *testing.T) {
+	_, b, c, conn := serveConn(t)
+	b.Add(ev(3, "FS_IO_ERROR", event.Warning))
+	got := collect(t, c, Subscription{}, 4, func() {
+		emitAs(t, conn, ev(1, "FS_MOUNTED", event.Info), 0)
+		emitAs(t, conn, ev(2, "FS_IO_ERROR", event.Error), 0)
+		emitAs(t, conn, ev(5, "FS_IO_ERROR", event.Warning), 3)
+	})
+	if diff := cmp.Diff([]uint64{1, 2, 3, 5}, seqs(got)); diff != "" {
+		t.Errorf("seq (-want +got):\n%s", diff)
+	}
+}
+
 func TestSubscribeGapMissed(t *testing.T) {
-	srv, b, c := serve(t)
+	_, b, c, conn := serveConn(t)
 	b.QueryErr = errors.New("journal unreadable")
 	var mu sync.Mutex
 	var missed []string
@@ -146,13 +215,35 @@ func TestSubscribeGapMissed(t *testing.T) {
 		missed = append(missed, fmt.Sprintf("%d-%d: %v %v", from, to, errors.Is(err, ErrFailed), err))
 	}}
 	collect(t, c, s, 2, func() {
-		srv.Emit(context.Background(), ev(1, "FS_IO_ERROR", event.Error))
-		srv.Emit(context.Background(), ev(5, "FS_IO_ERROR", event.Error))
+		emitAs(t, conn, ev(1, "FS_IO_ERROR", event.Error), 0)
+		emitAs(t, conn, ev(5, "FS_IO_ERROR", event.Error), 4)
 	})
 	mu.Lock()
 	defer mu.Unlock()
 	if diff := cmp.Diff([]string{"2-4: true Query: journal unreadable"}, missed); diff != "" {
 		t.Errorf("Missed calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestSubscribeShed: events the daemon's D-Bus sink shed are never
+// emitted; its notice names them, whatever the subscription's rules, and
+// they are fetched.
+func TestSubscribeShed(t *testing.T) {
+	srv, b, c := serve(t)
+	b.Add(ev(2, "FS_IO_ERROR", event.Error), ev(3, "FS_MOUNTED", event.Info))
+	shed := event.Event{EventID: "shed-1", EventType: "PERIPETY_EVENTS_SHED", Severity: event.Warning, SubSystem: event.SubPeripety,
+		Timestamp: ev(3, "", 0).Timestamp, Count: 2, Extension: map[string]string{"first_seq": "2", "last_seq": "3",
+			"event_types": "FS_IO_ERROR=1,FS_MOUNTED=1", "sink": "dbus"}}
+	s := Subscription{Filter: pdbus.QueryFilter{Filter: event.Filter{EventTypes: []string{"FS_IO_ERROR"}}}}
+	got := collect(t, c, s, 3, func() {
+		for _, e := range []event.Event{ev(1, "FS_IO_ERROR", event.Error), shed, ev(4, "FS_IO_ERROR", event.Error)} {
+			if err := srv.Emit(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if diff := cmp.Diff([]uint64{1, 2, 4}, seqs(got)); diff != "" {
+		t.Errorf("seq (-want +got):\n%s", diff)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
@@ -36,10 +38,14 @@ type Subscription struct {
 
 // Subscribe calls handle for each StorageEvent that passes s.Filter, in the
 // daemon's order, until ctx ends (then it returns ctx's error), handle
-// returns an error (returned as is) or the connection closes. When the seq
-// of an event skips, the events in between that pass the filter are fetched
-// with Query and handled first, so a slow reader or a full bus queue loses
-// nothing that the daemon stored.
+// returns an error (returned as is) or the connection closes. Events lost
+// on the way are fetched with Query and handled first, so a slow reader or
+// a full bus queue loses nothing that the daemon stored: those of a signal
+// key (dbus/chain.go) between the last one received and an event's
+// prev_seq, and those a daemon's PERIPETY_EVENTS_SHED notice names. The
+// seq numbers of the events the match rules leave out are never taken for
+// losses, so a filtered subscription queries only when something was
+// really lost.
 func (c *Client) Subscribe(ctx context.Context, s Subscription, handle func(event.Event) error) error {
 	return c.subscribe(ctx, s, handle, nil)
 }
@@ -58,7 +64,9 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 	owner := []godbus.MatchOption{godbus.WithMatchSender("org.freedesktop.DBus"),
 		godbus.WithMatchInterface("org.freedesktop.DBus"), godbus.WithMatchMember("NameOwnerChanged"),
 		godbus.WithMatchArg(0, pdbus.BusName)}
-	rules := [][]godbus.MatchOption{owner}
+	// The daemon's notices of events it shed reach every subscription,
+	// whatever its rules (a message is delivered once however many match).
+	rules := [][]godbus.MatchOption{owner, matchOptions([]argMatch{{0, shedType}})}
 	for _, conds := range matchRules(f) {
 		rules = append(rules, matchOptions(conds))
 	}
@@ -79,7 +87,7 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 	if ready != nil {
 		ready()
 	}
-	var last event.Event // the last event seen, matching or not; Seq 0: none
+	g := gaps{seen: make(map[pdbus.SignalKey]seen)}
 	for {
 		var sig *godbus.Signal
 		select {
@@ -90,7 +98,7 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 		case sig = <-sigs:
 		}
 		if sig.Name == "org.freedesktop.DBus.NameOwnerChanged" {
-			last = event.Event{} // a new daemon counts seq from the start
+			g = gaps{seen: make(map[pdbus.SignalKey]seen)} // a new daemon counts seq from the start
 			continue
 		}
 		if sig.Name != pdbus.SignalName || sig.Path != pdbus.ObjectPath || len(sig.Body) != 6 {
@@ -104,13 +112,9 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 		if err != nil {
 			continue // not an event this client understands
 		}
-		if last.Seq > 0 && ev.Seq > last.Seq+1 {
-			if err := c.fill(ctx, s, f, last, ev, handle); err != nil {
-				return err
-			}
-		}
-		if ev.Seq > 0 {
-			last = ev
+		prev, _ := m[pdbus.PrevSeqKey].Value().(uint64)
+		if err := c.fillGaps(ctx, s, f, &g, ev, prev, handle); err != nil {
+			return err
 		}
 		if !f.Match(&ev) {
 			continue
@@ -121,14 +125,106 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 	}
 }
 
-// fill handles the stored events between prev and next (by seq) that pass f.
-func (c *Client) fill(ctx context.Context, s Subscription, f event.Filter, prev, next event.Event, handle func(event.Event) error) error {
+// gaps is what a subscription knows of the events it received, to tell the
+// events it missed from those its match rules left out (dbus/chain.go).
+type gaps struct {
+	// first is the first numbered event received since the daemon
+	// started (Seq 0: none yet), last the latest.
+	first, last event.Event
+	// seen is the latest seq and time received per signal key.
+	seen map[pdbus.SignalKey]seen
+}
+
+type seen struct {
+	seq uint64
+	at  time.Time
+}
+
+// maxSeenKeys bounds the signal keys a subscription remembers; past it, it
+// starts over from the event at hand.
+const maxSeenKeys = 1 << 14
+
+// fillGaps handles, before ev, the events that pass f and were lost before
+// it: those of ev's signal key between the last one received and ev's
+// prev_seq (prev), and those a daemon's shed notice (ev itself) names. It
+// then counts ev as received.
+func (c *Client) fillGaps(ctx context.Context, s Subscription, f event.Filter, g *gaps, ev event.Event, prev uint64, handle func(event.Event) error) error {
+	if ev.EventType == shedType && ev.Seq == 0 {
+		from, err1 := strconv.ParseUint(ev.Ext("first_seq"), 10, 64)
+		to, err2 := strconv.ParseUint(ev.Ext("last_seq"), 10, 64)
+		if err1 != nil || err2 != nil || from == 0 || to < from || !shedMayMatch(f, ev.Ext("event_types")) {
+			return nil
+		}
+		since := time.Time{}
+		if g.last.Seq > 0 {
+			since = g.last.Timestamp
+		}
+		return c.fill(ctx, s, f, since, ev.Timestamp, from, to, func(*event.Event) bool { return true }, handle)
+	}
+	if ev.Seq == 0 {
+		return nil
+	}
+	k := pdbus.KeyOf(&ev)
+	if len(g.seen) >= maxSeenKeys {
+		*g = gaps{seen: make(map[pdbus.SignalKey]seen)}
+	}
+	last, known := g.seen[k]
+	if !known && g.first.Seq > 0 {
+		// Every event of k after the first one received would have come.
+		last = seen{seq: g.first.Seq, at: g.first.Timestamp}
+	}
+	if prev > last.seq && last.seq > 0 && ev.Seq > prev && mayMatch(f, &ev) {
+		sameKey := func(e *event.Event) bool { return pdbus.KeyOf(e) == k }
+		if err := c.fill(ctx, s, f, last.at, ev.Timestamp, last.seq+1, prev, sameKey, handle); err != nil {
+			return err
+		}
+	}
+	g.seen[k] = seen{seq: ev.Seq, at: ev.Timestamp}
+	if g.first.Seq == 0 {
+		g.first = ev
+	}
+	g.last = ev
+	return nil
+}
+
+// shedType is the daemon's notice of events a slow sink shed
+// (service.EventShed).
+const shedType = "PERIPETY_EVENTS_SHED"
+
+// mayMatch says whether events of ev's signal key can pass f: what f asks
+// of the event type, severity and sub-system, which the key fixes.
+func mayMatch(f event.Filter, ev *event.Event) bool {
+	f.Blk, f.EventID, f.Hostnames = nil, "", nil
+	return f.Match(ev)
+}
+
+// shedMayMatch says whether a shed notice whose event_types extension is
+// types ("FS_IO_ERROR=3,BLK_IO_ERROR=1") may stand for events f selects.
+func shedMayMatch(f event.Filter, types string) bool {
+	if len(f.EventTypes) == 0 {
+		return true
+	}
+	for _, part := range strings.Split(types, ",") {
+		name, _, _ := strings.Cut(part, "=")
+		if slices.Contains(f.EventTypes, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// fill handles the stored events numbered from to to (inclusive), stored
+// between since and until (widened by gapMargin), that pass f and keep.
+func (c *Client) fill(ctx context.Context, s Subscription, f event.Filter, since, until time.Time, from, to uint64,
+	keep func(*event.Event) bool, handle func(event.Event) error) error {
 	q := s.Filter
 	q.Filter = f
 	q.Blk = s.Filter.Blk
 	q.Filter.Blk = nil
-	q.Since = prev.Timestamp.Add(-gapMargin)
-	q.Until = next.Timestamp.Add(gapMargin)
+	if !since.IsZero() {
+		q.Since = since.Add(-gapMargin)
+	}
+	q.Until = until.Add(gapMargin)
 	q.Limit = 100000
 	evs, err := c.Query(ctx, q)
 	if err != nil {
@@ -136,11 +232,11 @@ func (c *Client) fill(ctx context.Context, s Subscription, f event.Filter, prev,
 			return ctx.Err()
 		}
 		if s.Missed != nil {
-			s.Missed(prev.Seq+1, next.Seq-1, err)
+			s.Missed(from, to, err)
 		}
 		return nil
 	}
-	evs = slices.DeleteFunc(evs, func(e event.Event) bool { return e.Seq <= prev.Seq || e.Seq >= next.Seq || !f.Match(&e) })
+	evs = slices.DeleteFunc(evs, func(e event.Event) bool { return e.Seq < from || e.Seq > to || !f.Match(&e) || !keep(&e) })
 	slices.SortFunc(evs, func(a, b event.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 	for _, e := range evs {
 		if err := handle(e); err != nil {

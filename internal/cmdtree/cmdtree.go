@@ -29,11 +29,13 @@ type Command struct {
 type Kind int
 
 const (
-	None Kind = iota // a boolean flag: no value
-	Free             // any word: nothing to offer
-	Enum             // one of the listed values
-	File             // a file name
-	Dir              // a directory name
+	None  Kind = iota // a boolean flag: no value
+	Free              // any word: nothing to offer
+	Enum              // one of the listed values
+	File              // a file name
+	Dir               // a directory name
+	Named             // the words of a named vocabulary (Vocabulary)
+	Blk               // a block device present when completing
 )
 
 // Flag is one flag of a command.
@@ -43,17 +45,20 @@ type Flag struct {
 	Help  string
 	Kind  Kind
 	Enum  []string
+	// Vocabulary names the words of a Named value: its completes tag.
+	Vocabulary string
 	// Repeat is set for flags that may be given more than once.
 	Repeat bool
 }
 
 // Arg is one positional argument of a command.
 type Arg struct {
-	Name     string
-	Help     string
-	Kind     Kind
-	Enum     []string
-	Optional bool
+	Name       string
+	Help       string
+	Kind       Kind
+	Enum       []string
+	Vocabulary string
+	Optional   bool
 }
 
 // FromKong converts the kong model's root node (kong.Kong's Model.Node),
@@ -73,7 +78,7 @@ func convert(n *kong.Node, parent *Command, path string) *Command {
 			fl.Short = string(f.Short)
 		}
 		if !f.IsBool() && !f.IsCounter() {
-			fl.Kind, fl.Enum = valueOf(f.Value, f.FormatPlaceHolder())
+			fl.Kind, fl.Enum, fl.Vocabulary = valueOf(f.Value, f.FormatPlaceHolder())
 		}
 		c.Flags = append(c.Flags, fl)
 		// negatable:"" gives --no-NAME; negatable:"OTHER" gives --OTHER.
@@ -86,8 +91,8 @@ func convert(n *kong.Node, parent *Command, path string) *Command {
 		}
 	}
 	for _, p := range n.Positional {
-		kind, enum := valueOf(p, strings.ToUpper(p.Name))
-		c.Args = append(c.Args, Arg{Name: p.Name, Help: p.Help, Kind: kind, Enum: enum, Optional: !p.Required})
+		kind, enum, vocab := valueOf(p, strings.ToUpper(p.Name))
+		c.Args = append(c.Args, Arg{Name: p.Name, Help: p.Help, Kind: kind, Enum: enum, Vocabulary: vocab, Optional: !p.Required})
 	}
 	for _, child := range n.Children {
 		if child.Hidden || child.Type != kong.CommandNode {
@@ -98,30 +103,66 @@ func convert(n *kong.Node, parent *Command, path string) *Command {
 	return c
 }
 
-// valueOf says what a value completes to: its enum; a file or a directory
-// by its kong type (path, existingfile, existingdir, filecontent) or by its
+// valueOf says what a value completes to: its enum; the vocabulary its
+// completes tag names (completes:"blk" a block device, any other name
+// words the completion's generator looks up); a file or a directory by its
+// kong type (path, existingfile, existingdir, filecontent) or by its
 // placeholder as --help shows it (FILE, DIR); else anything.
-func valueOf(v *kong.Value, placeholder string) (Kind, []string) {
+func valueOf(v *kong.Value, placeholder string) (Kind, []string, string) {
 	if v.Enum != "" {
 		var enum []string
 		for _, e := range strings.Split(v.Enum, ",") {
 			enum = append(enum, strings.TrimSpace(e))
 		}
-		return Enum, enum
+		return Enum, enum, ""
 	}
 	typ := ""
 	if v.Tag != nil {
 		typ = v.Tag.Type
+		switch vocab := v.Tag.Get("completes"); vocab {
+		case "":
+		case "blk":
+			return Blk, nil, vocab
+		default:
+			return Named, nil, vocab
+		}
 	}
 	switch {
 	case typ == "existingdir", strings.TrimSuffix(placeholder, "...") == "DIR":
-		return Dir, nil
+		return Dir, nil, ""
 	case typ == "path", typ == "existingfile", typ == "filecontent",
 		v.Target.IsValid() && v.Target.Type() == reflect.TypeFor[kong.FileContentFlag](),
 		strings.Contains(placeholder, "FILE"):
-		return File, nil
+		return File, nil, ""
 	}
-	return Free, nil
+	return Free, nil, ""
+}
+
+// Resolve gives every Named value below c the words words returns for its
+// vocabulary, as an Enum; a vocabulary words knows nothing of (nil) is
+// left Free.
+func (c *Command) Resolve(words func(vocabulary string) []string) {
+	c.Walk(func(d *Command) {
+		for i := range d.Flags {
+			f := &d.Flags[i]
+			if f.Kind == Named {
+				f.Kind, f.Enum = resolved(words(f.Vocabulary))
+			}
+		}
+		for i := range d.Args {
+			a := &d.Args[i]
+			if a.Kind == Named {
+				a.Kind, a.Enum = resolved(words(a.Vocabulary))
+			}
+		}
+	})
+}
+
+func resolved(words []string) (Kind, []string) {
+	if words == nil {
+		return Free, nil
+	}
+	return Enum, words
 }
 
 // Walk calls fn for c and every command below it, parents first.

@@ -83,3 +83,37 @@ func TestFromKong(t *testing.T) {
 		t.Errorf("ChildNames of rules (-want +got):\n%s", diff)
 	}
 }
+
+// TestNamedValues: a completes tag names a vocabulary; "blk" is a block
+// device; Resolve turns the others into enums, or free words when the
+// vocabulary is unknown.
+func TestNamedValues(t *testing.T) {
+	var cli struct {
+		Level string `completes:"level" help:"Level."`
+		Kind  string `completes:"unknown" help:"Kind."`
+		Dev   string `arg:"" completes:"blk" help:"Device."`
+	}
+	k, err := kong.New(&cli, kong.Name("app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := FromKong(k.Model.Node)
+	if f := root.Flags[1]; f.Kind != Named || f.Vocabulary != "level" {
+		t.Errorf("--level: kind %d, vocabulary %q; want Named, level", f.Kind, f.Vocabulary)
+	}
+	root.Resolve(func(v string) []string {
+		if v == "level" {
+			return []string{"low", "high"}
+		}
+		return nil
+	})
+	if f := root.Flags[1]; f.Kind != Enum || !cmp.Equal(f.Enum, []string{"low", "high"}) {
+		t.Errorf("--level resolved: kind %d, enum %q; want Enum low high", f.Kind, f.Enum)
+	}
+	if f := root.Flags[2]; f.Kind != Free {
+		t.Errorf("--kind of an unknown vocabulary: kind %d, want Free", f.Kind)
+	}
+	if a := root.Args[0]; a.Kind != Blk {
+		t.Errorf("DEV: kind %d, want Blk", a.Kind)
+	}
+}

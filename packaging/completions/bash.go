@@ -14,7 +14,19 @@ import (
 func bashCompletion(root *cmdtree.Command) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# bash completion for prpt(1).\n# %s\n\n", generatedBy)
-	b.WriteString(`# _prpt_path_step PATH WORD: the command path after WORD, or nothing.
+	b.WriteString(`# _prpt_blk CUR: block devices present now: a path under /dev as a
+# file name, else kernel and device-mapper names.
+_prpt_blk() {
+	if [[ $1 == /* ]]; then
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$1"))
+		return
+	fi
+	local names=$(command ls /sys/class/block /dev/mapper 2>/dev/null | command grep -v -e '^/' -e '^$' -e ':$' -e '^control$')
+	COMPREPLY=($(compgen -W "$names" -- "$1"))
+}
+
+# _prpt_path_step PATH WORD: the command path after WORD, or nothing.
 _prpt_path_step() {
 	case "$1|$2" in
 `)
@@ -136,6 +148,8 @@ func bashValues(kind cmdtree.Kind, enum []string, cur string) string {
 		return fmt.Sprintf("compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"%s\"))", cur)
 	case cmdtree.Dir:
 		return fmt.Sprintf("compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- \"%s\"))", cur)
+	case cmdtree.Blk:
+		return fmt.Sprintf("_prpt_blk \"%s\"", cur)
 	}
 	return ":"
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +16,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/internal/cmdtree"
 	"github.com/peripety/peripety/internal/testenv"
+	"github.com/peripety/peripety/parsers"
 )
 
 // commandTree is prpt's tree, as main builds it.
@@ -74,7 +77,7 @@ type completionCase struct {
 }
 
 func completionCases(root *cmdtree.Command) []completionCase {
-	var cases []completionCase
+	cases := valueCases()
 	root.Walk(func(c *cmdtree.Command) {
 		prefix := strings.TrimSpace("prpt " + c.Path)
 		if len(c.Children) > 0 {
@@ -88,6 +91,59 @@ func completionCases(root *cmdtree.Command) []completionCase {
 		}
 	})
 	return cases
+}
+
+// valueCases are values that complete from prpt's own vocabulary, written
+// out here rather than read from the tree: severities as journalctl -p
+// names them, the built-in rules' event types and sub-systems (as `prpt
+// rules list` shows them), and the block devices present.
+func valueCases() []completionCase {
+	severities := []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
+	rs, err := parsers.NewRuleSet(nil)
+	if err != nil {
+		panic(err)
+	}
+	types, subs := map[string]bool{"SCSI_MEDIUM_ERROR": true}, map[string]bool{}
+	for _, r := range rs.Rules() {
+		if r.EventType != "" {
+			types[r.EventType] = true
+		}
+		subs[r.SubSystem] = true
+	}
+	// A failed command refined by its sense key or host byte.
+	for _, typ := range []string{"SCSI_RECOVERED_ERROR", "SCSI_NOT_READY", "SCSI_HARDWARE_ERROR", "SCSI_ILLEGAL_REQUEST",
+		"SCSI_UNIT_ATTENTION", "SCSI_DATA_PROTECT", "SCSI_BLANK_CHECK", "SCSI_COPY_ABORTED", "SCSI_ABORTED_COMMAND",
+		"SCSI_VOLUME_OVERFLOW", "SCSI_MISCOMPARE", "SCSI_TIMEOUT", "SCSI_TRANSPORT_ERROR"} {
+		types[typ] = true
+	}
+	for _, s := range event.SubSystems {
+		subs[s] = true
+	}
+	blks := blockNames()
+	return []completionCase{
+		{"prpt query --severity ", severities},
+		{"prpt monitor --severity ", severities},
+		{"prpt query --event-type ", slices.Sorted(maps.Keys(types))},
+		{"prpt monitor --sub-system ", slices.Sorted(maps.Keys(subs))},
+		{"prpt query --blk ", blks},
+		{"prpt info ", blks},
+		{"prpt info --local ", blks},
+	}
+}
+
+// blockNames lists the block devices of this machine as prpt info takes
+// them: kernel names and device-mapper names.
+func blockNames() []string {
+	var names []string
+	for _, dir := range []string{"/sys/class/block", "/dev/mapper"} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if e.Name() != "control" {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	return names
 }
 
 func longFlags(c *cmdtree.Command) []string {

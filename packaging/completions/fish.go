@@ -48,6 +48,20 @@ function __prpt_path
 	echo $path
 end
 
+# __prpt_blk: block devices present now: a path under /dev as a file name,
+# else kernel and device-mapper names.
+function __prpt_blk
+	set -l cur (commandline -ct)
+	if string match -q -- '/*' $cur
+		__fish_complete_path $cur
+		return
+	end
+	for f in /sys/class/block/* /dev/mapper/*
+		set -l n (string split -r -m1 / -- $f)[-1]
+		test $n = control; or echo $n
+	end
+end
+
 # __prpt_at PATH...: whether the command line is at one of the paths.
 function __prpt_at
 	contains -- (__prpt_path) $argv
@@ -80,7 +94,7 @@ complete -c prpt -f
 		if len(c.Children) == 0 && len(c.Args) > 0 {
 			p := c.Args[0]
 			if v := fishValue(p.Kind, p.Enum); v != "" {
-				fmt.Fprintf(&b, "complete -c prpt -n %s%s\n", cond, strings.Replace(v, " -r", "", 1))
+				fmt.Fprintf(&b, "complete -c prpt -n %s%s\n", cond, strings.NewReplacer(" -r", "", " -x", " -f").Replace(v))
 			}
 		}
 	})
@@ -92,11 +106,14 @@ func fishValue(kind cmdtree.Kind, enum []string) string {
 	case cmdtree.Free:
 		return " -r"
 	case cmdtree.Enum:
-		return " -r -a " + fishQuote(strings.Join(enum, " "))
+		// -x: the listed words only, no file names beside them.
+		return " -x -a " + fishQuote(strings.Join(enum, " "))
 	case cmdtree.File:
 		return " -r -F"
 	case cmdtree.Dir:
 		return " -r -a '(__fish_complete_directories)'"
+	case cmdtree.Blk:
+		return " -x -a '(__prpt_blk)'"
 	}
 	return ""
 }

@@ -51,5 +51,7 @@ func prptTree() (*cmdtree.Command, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build prpt's command tree: %w", err)
 	}
-	return cmdtree.FromKong(k.Model.Node), nil
+	root := cmdtree.FromKong(k.Model.Node)
+	root.Resolve(cli.CompletionWords)
+	return root, nil
 }

@@ -12,6 +12,20 @@ import (
 func zshCompletion(root *cmdtree.Command) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#compdef prpt\n# zsh completion for prpt(1).\n# %s\n", generatedBy)
+	b.WriteString(`
+# _prpt_blk: block devices present now: a path under /dev as a file name,
+# else kernel and device-mapper names.
+_prpt_blk() {
+	if [[ $PREFIX == /* ]]; then
+		_files
+		return
+	fi
+	local -a names
+	names=(/sys/class/block/*(N:t) /dev/mapper/*(N:t))
+	names=(${names:#control})
+	compadd -a names
+}
+`)
 	root.Walk(func(c *cmdtree.Command) {
 		fmt.Fprintf(&b, "\n%s() {\n", zshFunc(c))
 		b.WriteString("\tlocal curcontext=$curcontext state line\n\ttypeset -A opt_args\n\t_arguments -C -s -S")
@@ -92,6 +106,8 @@ func zshAction(kind cmdtree.Kind, enum []string) string {
 		return "_files"
 	case cmdtree.Dir:
 		return "_files -/"
+	case cmdtree.Blk:
+		return "_prpt_blk"
 	}
 	return " "
 }

@@ -16,6 +16,7 @@ const (
 	FieldIsPeripety  = "IS_PERIPETY"
 	FieldPriority    = "PRIORITY"
 	FieldMessage     = "MESSAGE"
+	FieldMessageID   = "MESSAGE_ID"
 	FieldEventID     = "EVENT_ID"
 	FieldEventType   = "EVENT_TYPE"
 	FieldSubSystem   = "SUB_SYSTEM"

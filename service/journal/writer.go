@@ -70,11 +70,16 @@ func (w *Writer) Close() error {
 // journald's native protocol provides. When journald has been restarted
 // since the last write, Write connects to the new one.
 func (w *Writer) Write(ev event.Event) error {
+	return w.writeEntry("event "+ev.EventID, func(b *bytes.Buffer) error { return appendEvent(b, &ev) })
+}
+
+// writeEntry stores the entry encode writes, what naming it in errors.
+func (w *Writer) writeEntry(what string, encode func(*bytes.Buffer) error) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf.Reset()
-	if err := appendEvent(&w.buf, &ev); err != nil {
-		return fmt.Errorf("encode event %s: %w", ev.EventID, err)
+	if err := encode(&w.buf); err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
 	}
 	var err error
 	if w.conn == nil {
@@ -93,7 +98,7 @@ func (w *Writer) Write(ev event.Event) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("send event %s (%d bytes) to journald at %q: %w", ev.EventID, w.buf.Len(), w.socket, err)
+		return fmt.Errorf("send %s (%d bytes) to journald at %q: %w", what, w.buf.Len(), w.socket, err)
 	}
 	return nil
 }
@@ -158,6 +163,11 @@ func appendEvent(b *bytes.Buffer, ev *event.Event) error {
 	appendField(b, FieldPriority, strconv.Itoa(int(ev.Severity)))
 	appendField(b, FieldSeverity, ev.Severity.String())
 	appendField(b, FieldMessage, msg)
+	if ev.EventType != "" {
+		// journalctl -x shows the catalog entry of the type
+		// (packaging/catalog).
+		appendField(b, FieldMessageID, event.MessageID(ev.EventType))
+	}
 	appendField(b, FieldEventID, ev.EventID)
 	appendField(b, FieldEventType, ev.EventType)
 	appendField(b, FieldSubSystem, ev.SubSystem)

@@ -52,6 +52,7 @@ func TestAppendEvent(t *testing.T) {
 	js, _ := json.Marshal(ev)
 	want := "IS_PERIPETY=TRUE\nSYSLOG_IDENTIFIER=peripetyd\nPRIORITY=3\nSEVERITY=Error\n" +
 		"MESSAGE\n\x09\x00\x00\x00\x00\x00\x00\x00two\nlines\n" +
+		"MESSAGE_ID=" + event.MessageID("FS_IO_ERROR") + "\n" +
 		"EVENT_ID=5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01\nEVENT_TYPE=FS_IO_ERROR\nSUB_SYSTEM=ext4\nKDEV=dm-3\n" +
 		"DEV_WWID=5f1a2b3c-aaaa-bbbb-cccc-0123456789ab\nDEV_PATH=/dev/mapper/vg-lv\n" +
 		"OWNERS_WWIDS=LVM-abc\nOWNERS_WWIDS=mpath-36001405\nOWNERS_PATHS=/dev/mapper/mpatha\nOWNERS_PATHS=/dev/sdc\n" +

@@ -14,6 +14,7 @@ var Fixtures = map[string]func(*Tree){
 	"nvme-md":        NVMeMD,
 	"sata":           SATA,
 	"nvme-multipath": NVMeMultipath,
+	"nvme-mpath-md":  NVMeMultipathMD,
 	"loop":           Loop,
 	"virtio":         Virtio,
 }
@@ -284,9 +285,8 @@ func NVMeMultipath(t *Tree) {
 		t.Link("/sys/class/nvme/"+ctrl, cdir)
 		t.Link(filepath.Join(subsys, ctrl), cdir)
 		path := fmt.Sprintf("nvme0c%dn1", i)
-		pdir := t.DiskAt(filepath.Join(cdir, path), path, fmt.Sprintf("259:%d", i+1))
-		// A hidden path has no /dev node, but a sysfs entry like any disk.
-		t.Attrs(pdir, map[string]string{"hidden": "1", "wwid": wwid, "nsid": "1", "ana_state": "optimized"})
+		pdir := t.HiddenDiskAt(filepath.Join(cdir, path), path)
+		t.Attrs(pdir, map[string]string{"wwid": wwid, "nsid": "1", "ana_state": "optimized"})
 		t.Link(filepath.Join(pdir, "device"), cdir)
 		t.Link(filepath.Join(head, "multipath", path), pdir)
 	}
@@ -294,6 +294,68 @@ func NVMeMultipath(t *Tree) {
 	t.DevLink("disk/by-id/nvme-Linux_5b3c9a1e7d2f4e6a", "nvme0n1")
 	t.DevLink("disk/by-uuid/1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6", "nvme0n1")
 	t.Mount("259:0", "/var/lib/data", "xfs", "/dev/nvme0n1")
+}
+
+// NVMeMultipathMD is two dual-ported PCIe NVMe drives under native
+// multipath (the default on RHEL 9 and SLES): each namespace head
+// (nvme0n1, nvme1n1) sits under its subsystem with hidden paths through
+// two controllers (nvme0c0n1 and nvme0c1n1; nvme1c2n1 and nvme1c3n1), and
+// md RAID1 md0 on the heads' first partitions carries ext4 on /srv/md.
+func NVMeMultipathMD(t *Tree) {
+	drives := []struct {
+		wwid, serial string
+		pci          [2]string
+	}{
+		{"eui.e8238fa6bf530001001b448b4a1c2f01", "21352C800123", [2]string{"0000:3d:00.0", "0000:3e:00.0"}},
+		{"eui.e8238fa6bf530001001b448b4a1c2f02", "21352C800456", [2]string{"0000:3f:00.0", "0000:40:00.0"}},
+	}
+	const model = "WUS4BB019D7P3E3"
+	for d, drive := range drives {
+		subsys := fmt.Sprintf("/sys/devices/virtual/nvme-subsystem/nvme-subsys%d", d)
+		nqn := "nqn.2014-08.org.nvmexpress:1c5c1c5c" + drive.serial + "-" + model
+		t.Attrs(subsys, map[string]string{"subsysnqn": nqn, "model": model, "serial": drive.serial, "iopolicy": "numa"})
+		t.Link(fmt.Sprintf("/sys/class/nvme-subsystem/nvme-subsys%d", d), subsys)
+		headName := fmt.Sprintf("nvme%dn1", d)
+		head := t.DiskAt(filepath.Join(subsys, headName), headName, fmt.Sprintf("259:%d", 2*d))
+		t.Link(filepath.Join(head, "device"), subsys)
+		t.Attrs(head, map[string]string{"wwid": drive.wwid, "nsid": "1"})
+		for i, pci := range drive.pci {
+			n := 2*d + i
+			ctrl := fmt.Sprintf("nvme%d", n)
+			cdir := filepath.Join("/sys/devices/pci0000:00/0000:00:1d."+fmt.Sprint(n), pci, "nvme", ctrl)
+			t.Attrs(cdir, map[string]string{
+				"transport": "pcie", "address": pci, "model": model, "serial": drive.serial,
+				"subsysnqn": nqn, "state": "live", "dev": fmt.Sprintf("241:%d", n), "cntlid": fmt.Sprint(i + 1),
+				"firmware_rev": "R2210000",
+			})
+			t.Link("/sys/class/nvme/"+ctrl, cdir)
+			t.Link(filepath.Join(subsys, ctrl), cdir)
+			path := fmt.Sprintf("nvme%dc%dn1", d, n)
+			pdir := t.HiddenDiskAt(filepath.Join(cdir, path), path)
+			t.Attrs(pdir, map[string]string{"wwid": drive.wwid, "nsid": "1", "ana_state": "optimized"})
+			t.Link(filepath.Join(pdir, "device"), cdir)
+			t.Link(filepath.Join(head, "multipath", path), pdir)
+		}
+		by := "disk/by-id/nvme-" + model + "_" + drive.serial
+		t.DevLink(by, headName)
+		t.DevLink("disk/by-id/nvme-"+drive.wwid, headName)
+		part := headName + "p1"
+		t.Partition(headName, part, fmt.Sprintf("259:%d", 2*d+1), 1)
+		t.DevLink(by+"-part1", part)
+		t.DevLink("disk/by-id/nvme-"+drive.wwid+"-part1", part)
+		t.Udev(fmt.Sprintf("259:%d", 2*d+1), "E:ID_FS_TYPE=linux_raid_member", "E:ID_FS_USAGE=raid",
+			"E:MD_UUID=5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d")
+	}
+	t.Disk("/sys/devices/virtual", "md0", "9:0")
+	t.Attrs(filepath.Join(t.BlockDir("md0"), "md"), map[string]string{"level": "raid1", "raid_disks": "2",
+		"array_state": "clean", "metadata_version": "1.2", "uuid": "5a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"})
+	t.Stack("md0", "nvme0n1p1")
+	t.Stack("md0", "nvme1n1p1")
+	t.DevLink("disk/by-id/md-uuid-5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d", "md0")
+	t.DevLink("disk/by-uuid/6b0f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "md0")
+	t.Udev("9:0", "E:MD_LEVEL=raid1", "E:MD_UUID=5a1b2c3d:4e5f6a7b:8c9d0e1f:2a3b4c5d",
+		"E:ID_FS_UUID=6b0f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "E:ID_FS_TYPE=ext4", "E:ID_FS_USAGE=filesystem")
+	t.Mount("9:0", "/srv/md", "ext4", "/dev/md0")
 }
 
 // Loop is loop0 attached to an image with ext4 mounted on /mnt/img, loop1

@@ -127,6 +127,25 @@ func (t *Tree) DiskAt(dir, name, majMin string) string {
 	return dir
 }
 
+// HiddenDiskAt is DiskAt for a hidden disk, as the per-controller paths of a
+// native NVMe multipath namespace (nvme0c1n1) are: the kernel gives a
+// hidden disk no dev_t (block/genhd.c, GENHD_FL_HIDDEN, since 4.15), so it
+// has no dev attribute, no sys/dev/block entry and no major, minor or
+// device name in its uevent; it is listed in /sys/block and
+// /sys/class/block like any disk.
+func (t *Tree) HiddenDiskAt(dir, name string) string {
+	t.tb.Helper()
+	t.seq++
+	t.Attrs(dir, map[string]string{"size": "2097152", "ro": "0", "hidden": "1", "uevent": "DEVTYPE=disk",
+		"diskseq": strconv.Itoa(t.seq)})
+	t.Dir(filepath.Join(dir, "holders"))
+	t.Dir(filepath.Join(dir, "slaves"))
+	t.Link(filepath.Join("/sys/class/block", name), dir)
+	t.Link(filepath.Join("/sys/block", name), dir)
+	t.blocks[name] = dir
+	return dir
+}
+
 // Partition adds partition number n of disk, named name.
 func (t *Tree) Partition(disk, name, majMin string, n int) string {
 	t.tb.Helper()

@@ -1,0 +1,244 @@
+package service
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/sysfs"
+)
+
+// Some lines come before what they are about can be looked up, and a live
+// event of one is held and looked up again shortly, until it can be or its
+// wait is over:
+//
+//   - a mount line, before the mount shows in mountinfo: it is looked up
+//     again as soon as the resolver tells of a change of the
+//     mount table, else every mountRetry (every mountRetryNotified when it
+//     tells, in case a notice went astray), for at most mountWait (a mount
+//     undone at once never shows);
+//   - a line about a device the kernel prints before the device's block
+//     device exists (a new disk's "Power-on or device reset occurred",
+//     printed as the SCSI scan meets it, before sd attaches it), which names
+//     a device never seen: it is looked up again as soon as the resolver
+//     tells of a block device uevent, else every deviceRetry (every
+//     deviceRetryNotified when it tells), for at most deviceWait.
+//
+// Meanwhile the later events of its device are held behind it; other
+// devices' events go on. The look-ups are cheap: the resolver's cache
+// holds until a uevent, and only its mount points follow the mount table.
+const (
+	mountRetry          = 2 * time.Millisecond
+	mountRetryNotified  = 25 * time.Millisecond
+	mountWait           = 100 * time.Millisecond
+	deviceRetry         = 50 * time.Millisecond
+	deviceRetryNotified = 500 * time.Millisecond
+	deviceWait          = 3 * time.Second
+)
+
+// waitKind is what a held event waits for; waitNone is an event held only
+// behind an earlier one of its device.
+type waitKind int
+
+const (
+	waitNone waitKind = iota
+	waitMount
+	waitDevice
+)
+
+// wait is how long an event may wait for what it waits for.
+func (k waitKind) wait() time.Duration {
+	if k == waitDevice {
+		return deviceWait
+	}
+	return mountWait
+}
+
+// retry is how long after a look-up an event is looked up again, with or
+// without a notice from the resolver.
+func (k waitKind) retry(notified bool) time.Duration {
+	switch {
+	case k == waitDevice && notified:
+		return deviceRetryNotified
+	case k == waitDevice:
+		return deviceRetry
+	case notified:
+		return mountRetryNotified
+	}
+	return mountRetry
+}
+
+// mountEvents are printed by the kernel before the mount shows in
+// mountinfo.
+var mountEvents = map[string]bool{"FS_MOUNTED": true, "FS_REMOUNTED": true, "FS_REMOUNT_READ_ONLY": true}
+
+// MountNotifier is a Resolver that tells of changes of the mount table
+// (*sysfs.Resolver while it watches).
+type MountNotifier interface {
+	// MountsChanged returns a channel closed at the next change of the
+	// mount table, after which lookups show it, or nil when it cannot
+	// tell.
+	MountsChanged() <-chan struct{}
+}
+
+// DeviceNotifier is a Resolver that tells of block devices coming, going
+// or changing (*sysfs.Resolver while it watches).
+type DeviceNotifier interface {
+	// DevicesChanged returns a channel closed at the next block device
+	// uevent, after which lookups show it, or nil when it cannot tell.
+	DevicesChanged() <-chan struct{}
+}
+
+// notice returns the resolver's notice of the next change of what k
+// waits for, nil when it gives none.
+func (rs *resolution) notice(k waitKind) <-chan struct{} {
+	if n, ok := rs.r.(MountNotifier); ok && k == waitMount {
+		return n.MountsChanged()
+	}
+	if n, ok := rs.r.(DeviceNotifier); ok && k == waitDevice {
+		return n.DevicesChanged()
+	}
+	return nil
+}
+
+// live says whether ev was logged recently enough to wait for the system to
+// catch up with it: a line read late (a replay, a restart's backlog)
+// waits for nothing.
+func (rs *resolution) live(ev *event.Event) bool {
+	return ev.Kdev != "" && rs.now().Sub(ev.Timestamp) < liveAge
+}
+
+// awaitsMount says whether ev is a live mount event whose mount does not
+// show in l yet: it is worth looking up again shortly.
+func (rs *resolution) awaitsMount(ev *event.Event, l lookup) bool {
+	return mountEvents[ev.EventType] && rs.live(ev) && l.err == nil && l.info.MountPoint == ""
+}
+
+// awaitsDevice says whether ev is a live event about a device that is not
+// there and was never seen: one the kernel names before it exists.
+func (rs *resolution) awaitsDevice(ev *event.Event, l lookup) bool {
+	if !rs.live(ev) || !errors.Is(l.err, sysfs.ErrNotFound) {
+		return false
+	}
+	_, seen := rs.ids.Lookup(ev.Kdev)
+	return !seen
+}
+
+// waits holds the events not delivered yet, in emission order: live events
+// that wait (a mount to show, a device to appear), and behind each the
+// later events of its device, so that a device's events keep their order
+// (its unmount never comes out before its mount, and takes the mount point
+// its mount found); such a later event ends the wait. Other devices'
+// events are not held: seq numbers are given at delivery, so seq order is
+// delivery order, which may differ from record order across devices by up
+// to deviceWait. It is used by the pipeline goroutine only.
+type waits struct {
+	held []*heldEvent
+	// mountNotice and deviceNotice, while an event waits for a mount or a
+	// device, are the resolver's notices of a change since it was last
+	// looked up (nil when the resolver gives none): the pipeline then
+	// looks again (pipeline.noticed).
+	mountNotice, deviceNotice <-chan struct{}
+}
+
+// heldEvent is an event of waits.held.
+type heldEvent struct {
+	ev event.Event
+	// kind is what it waits for: it is looked up again at retryAt, and
+	// delivered however it resolves once its wait, which began at since,
+	// is over or ended. waitNone: it waits for the one of its device
+	// ahead of it, and its own wait, if any, counts from since (zero:
+	// from when it is placed).
+	kind    waitKind
+	retryAt time.Time
+	since   time.Time
+	ended   bool
+}
+
+// holds says whether an event of device kdev is held.
+func (w *waits) holds(kdev string) bool {
+	return kdev != "" && slices.ContainsFunc(w.held, func(h *heldEvent) bool { return h.ev.Kdev == kdev })
+}
+
+// behind holds ev behind the held events of its device, and ends their
+// waits for a mount: a further line of the device (its unmount, say) means
+// the moment has passed, and a mount that has not shown by now is in
+// another mount namespace or already gone. A wait for the device itself
+// goes on: a new device's lines come before it, one after the other.
+//
+// ev's own wait, once it is placed, counts from the start of the wait of
+// the first one ahead of it: a device that never appears holds its lines
+// for one deviceWait, not one each.
+func (w *waits) behind(ev event.Event, now time.Time) {
+	h := &heldEvent{ev: ev}
+	for _, a := range w.held {
+		if a.ev.Kdev == ev.Kdev && a.kind != waitNone && h.since.IsZero() {
+			h.since = a.since
+		}
+		if a.kind == waitMount && a.ev.Kdev == ev.Kdev {
+			a.retryAt, a.ended = now, true
+		}
+	}
+	w.held = append(w.held, h)
+}
+
+// await holds ev, which waits for k since since. notice, taken before the
+// lookup that found it waiting, becomes the notice to wait for, unless an
+// older one is kept; it is looked up again when the notice comes, or after
+// k's retry.
+func (w *waits) await(ev event.Event, k waitKind, now, since time.Time, notice <-chan struct{}) {
+	p := &w.mountNotice
+	if k == waitDevice {
+		p = &w.deviceNotice
+	}
+	if *p == nil {
+		*p = notice
+	}
+	w.held = append(w.held, &heldEvent{ev: ev, kind: k, retryAt: now.Add(k.retry(notice != nil)), since: since})
+}
+
+// due says when a held event is next looked up again (wall-clock time).
+func (w *waits) due() (at time.Time, ok bool) {
+	for _, h := range w.held {
+		if h.kind != waitNone && (!ok || h.retryAt.Before(at)) {
+			at, ok = h.retryAt, true
+		}
+	}
+	return at, ok
+}
+
+// changed makes every event waiting for k due now: what it waits for
+// changed.
+func (w *waits) changed(k waitKind, now time.Time) {
+	if k == waitMount {
+		w.mountNotice = nil
+	} else {
+		w.deviceNotice = nil
+	}
+	for _, h := range w.held {
+		if h.kind == k {
+			h.retryAt = now
+		}
+	}
+}
+
+// take returns the held events and holds none: the caller places each
+// again or keeps it, in order.
+func (w *waits) take() []*heldEvent {
+	held := w.held
+	w.held = nil
+	return held
+}
+
+// keep holds h again, behind those held.
+func (w *waits) keep(h *heldEvent) { w.held = append(w.held, h) }
+
+// settle forgets the notices once no event waits for them.
+func (w *waits) settle() {
+	for k, p := range map[waitKind]*<-chan struct{}{waitMount: &w.mountNotice, waitDevice: &w.deviceNotice} {
+		if !slices.ContainsFunc(w.held, func(h *heldEvent) bool { return h.kind == k }) {
+			*p = nil
+		}
+	}
+}
