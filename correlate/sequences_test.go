@@ -257,11 +257,11 @@ var sataLoop = func() []step {
 	for i := range 6 {
 		n := string(rune('a' + i))
 		if i < 4 {
-			add("log"+n, "ATA_ERROR", errS, "ATA", "")
-			add("page"+n, "ATA_ERROR", errS, "ATA", "")
+			add("log"+n, "ATA_DEVICE_COMMAND_FAILED", errS, "ATA", "")
+			add("page"+n, "ATA_DEVICE_COMMAND_FAILED", errS, "ATA", "")
 		}
 		if i == 3 {
-			add("ncq", "ATA_WARNING", warn, "ATA", "")
+			add("ncq", "ATA_NCQ_DISABLED", warn, "ATA", "")
 		}
 		add("exc"+n, "ATA_EXCEPTION", errS, "ATA", "")
 		add("conf"+n, "ATA_DEVICE_CONFIGURED", info, "ATA", "device:running")

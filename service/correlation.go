@@ -232,8 +232,15 @@ func (c *correlation) poll(now time.Time) {
 			continue
 		}
 		st, err := sr.State(dc.Name)
-		if err != nil || st.MajorMinor != dc.MajMin || dc.Seq != "" && st.DiskSeq != dc.Seq {
+		if err != nil || st.MajorMinor != dc.MajMin {
 			continue // gone, or the name is another device's now
+		}
+		if dc.Seq != "" && st.DiskSeq != dc.Seq {
+			// Another instance: a device removed has appeared again.
+			if cs, ok := deviceCond(dc.Conditions); ok && cs.State == "removed" {
+				c.recover(dc.Dev, condition("device:running"), now)
+			}
+			continue
 		}
 		for _, cs := range dc.Conditions {
 			state, ok := st.States[cs.Object]
@@ -241,13 +248,28 @@ func (c *correlation) poll(now time.Time) {
 				continue
 			}
 			if cond := condition(cs.Object + ":" + state); cond.Kind == correlate.Clear || cond.Kind == correlate.Recovering {
-				c.mu.Lock()
-				c.m.Recover(dc.Dev, cond, now)
-				c.dirty = true
-				c.mu.Unlock()
+				c.recover(dc.Dev, cond, now)
 			}
 		}
 	}
+}
+
+// recover gives the model a condition sysfs showed.
+func (c *correlation) recover(dev correlate.Dev, cond correlate.Condition, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m.Recover(dev, cond, now)
+	c.dirty = true
+}
+
+// deviceCond returns the device condition of conds.
+func deviceCond(conds []correlate.CondState) (correlate.CondState, bool) {
+	for _, cs := range conds {
+		if cs.Object == "device" {
+			return cs, true
+		}
+	}
+	return correlate.CondState{}, false
 }
 
 // standing reports whether conds hold a fault or a repair under way.

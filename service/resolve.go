@@ -30,8 +30,10 @@ const (
 	liveAge = 5 * time.Second
 	// poolLineWindow is how long after a thin line that names its pool a
 	// thin line that names none ("No free metadata blocks") is taken to
-	// be about the same pool.
-	poolLineWindow = 10 * time.Second
+	// be about the same pool: the low water mark comes first, and the
+	// pool runs out as fast as it is written (12 s later in the lab's
+	// slow guest).
+	poolLineWindow = 5 * time.Minute
 )
 
 // resolution fills in the identity of events. It is used by the pipeline

@@ -92,9 +92,6 @@ func withStates(conds []correlate.CondState, states map[string]string) []correla
 	out := slices.Clone(conds)
 	for _, obj := range slices.Sorted(maps.Keys(states)) {
 		c := condition(obj + ":" + states[obj])
-		if c.Object == "" {
-			c = correlate.Condition{Object: obj, State: states[obj]}
-		}
 		i := slices.IndexFunc(out, func(cs correlate.CondState) bool { return cs.Object == obj })
 		switch {
 		case i < 0:
