@@ -187,7 +187,7 @@ func EncodeIncident(inc *correlate.Incident) map[string]godbus.Variant {
 }
 
 // DecodeIncident reads an incident from its a{sv} form, with the rules of
-// DecodeEvent.
+// DecodeEvent; empty lists decode as nil.
 func DecodeIncident(m map[string]godbus.Variant) (correlate.Incident, error) {
 	var inc correlate.Incident
 	d := decoder{m: m}
@@ -214,6 +214,9 @@ func DecodeIncident(m map[string]godbus.Variant) (correlate.Incident, error) {
 		return correlate.Incident{}, d.err
 	}
 	inc.State, inc.OpenFaults = correlate.State(state), int(openFaults)
+	if len(inc.Related) == 0 {
+		inc.Related = nil
+	}
 	inc.FirstSeen, inc.LastSeen, inc.Closed = fromUsec(first), fromUsec(last), fromUsec(closed)
 	var err error
 	if inc.Severity, err = severityOf(sev); err != nil {
@@ -250,6 +253,9 @@ func DecodeIncident(m map[string]godbus.Variant) (correlate.Incident, error) {
 		dd.str("role", &a.Role)
 		get(&dd, "events", &a.Events)
 		dd.strs("conditions", &a.Conditions)
+		if len(a.Conditions) == 0 {
+			a.Conditions = nil
+		}
 		if dd.err != nil {
 			return correlate.Incident{}, fmt.Errorf("device %d: %w", i, dd.err)
 		}

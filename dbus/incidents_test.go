@@ -43,9 +43,6 @@ func TestIncidentRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if inc.Related == nil {
-			inc.Related = []string{}
-		}
 		if diff := cmp.Diff(inc, got, sameTime); diff != "" {
 			t.Errorf("incident %s (-sent +decoded):\n%s", inc.ID, diff)
 		}
