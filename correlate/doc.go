@@ -24,10 +24,11 @@
 //     (Recover).
 //   - An event's root cause is the root cause of the earliest fault still
 //     open, no later than the event, on the same device at the same or a
-//     lower layer, or on any device below it. Devices are told apart by
-//     kernel name, major:minor and diskseq and related only through the
-//     stack: two disks that share a WWID are unrelated. A closed fault is
-//     never a cause.
+//     lower layer (or a higher one within Config.Burst: the layers of one
+//     failed request print in no fixed order), or on any device below it.
+//     Devices are told apart by kernel name, major:minor and diskseq and
+//     related only through the stack: two disks that share a WWID are
+//     unrelated. A closed fault is never a cause.
 //   - The events of one root cause form an incident, opened by the first
 //     event of warning severity or worse that is, or follows from, a fault.
 //     An incident is open while its faults are, recovering once some of its
