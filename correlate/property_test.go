@@ -150,8 +150,9 @@ type seen struct {
 // check feeds sc to a model and checks every link it made: the cause is
 // never later than its effect, never a fault that closed, and always on
 // the effect's device (at its layer or below, or within the burst) or on
-// a device below it; the root cause is the cause's own; an incident's root
-// cause is its events'.
+// a device below it (or, for an array's clear, on a member it failed);
+// the root cause is the cause's own; an incident's root cause is its
+// events'.
 func (sc scenario) check(t *testing.T, cfg Config) error {
 	m := New(cfg)
 	cfg = m.cfg
@@ -195,7 +196,10 @@ func (sc scenario) check(t *testing.T, cfg Config) error {
 		}
 		beside := c.in.Dev.Dev == in.Dev.Dev && (c.in.Layer <= in.Layer || in.Time.Sub(lastOf(c, order)) <= cfg.Burst)
 		below := slices.ContainsFunc(in.Below, func(b DevInfo) bool { return b.Dev == c.in.Dev.Dev })
-		if !beside && !below {
+		// An array's clear or rebuild ends its members' failures, the
+		// member below it when it failed (its line named the array).
+		member := c.in.Scope != "" && c.in.Scope == in.Dev.Name && in.Cond.Object == "array"
+		if !beside && !below && !member {
 			return fmt.Errorf("%s on %s (%s): cause %s on %s (%s) is neither beside nor below", st.id, in.Dev.Dev, in.Layer,
 				c.in.EventID, c.in.Dev.Dev, c.in.Layer)
 		}
@@ -253,4 +257,35 @@ func TestProperties(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// FuzzObserve feeds the model sequences made from the fuzzer's bytes on a
+// fixed stack (a map over two disks with an LV on it, a partitioned disk)
+// and checks the links as TestProperties does: each three bytes are an
+// event's device, kind and gap.
+func FuzzObserve(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 3, 0, 5, 4, 0, 200})
+	f.Add([]byte{1, 2, 1, 1, 9, 0, 2, 3, 60, 5, 4, 1})
+	s := newStack("sda=8:0", "sdb=8:16", "sdc=8:32", "sdc1=8:33", "dm-0=254:0", "dm-1=254:1",
+		"dm-0>sda,sdb", "dm-1>dm-0,sda,sdb", "sdc1>sdc", "sda#w", "sdc#w")
+	devs := []string{"sda", "sdb", "sdc", "sdc1", "dm-0", "dm-1", ""}
+	kinds := map[string]string{"sda": "disk", "sdb": "disk", "sdc": "disk", "sdc1": "fs", "dm-0": "map", "dm-1": "fs", "": "disk"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var steps []step
+		at := 0.0
+		for i := 0; i+2 < len(data) && len(steps) < 200; i += 3 {
+			dev := devs[int(data[i])%len(devs)]
+			tms := templates[kinds[dev]]
+			tm := tms[int(data[i+1])%len(tms)]
+			at += float64(data[i+2]) / 4
+			st := step{id: "e" + strconv.Itoa(len(steps)), at: at, dev: dev, sub: tm.sub, typ: tm.typ, sev: tm.sev, cond: tm.cond}
+			if st.cond == "member:failed" {
+				st.scope = "dm-0"
+			}
+			steps = append(steps, st)
+		}
+		if err := (scenario{stack: s, steps: steps}).check(t, Config{MaxFaults: 5, MaxDevices: 6, MaxClosed: 3}); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
