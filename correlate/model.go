@@ -535,21 +535,21 @@ func (m *Model) clear(c Condition, d *device, also []*device, t time.Time) *faul
 		}
 	}
 	for _, dv := range append([]*device{d}, also...) {
-		if dv == nil {
-			continue
-		}
 		for _, f := range dv.faults {
 			closeOne(dv, f)
 		}
 	}
-	if c.Object == "array" && d != nil && d.info.Name != "" {
+	if c.Object == "array" && d.info.Name != "" {
 		for _, f := range m.scoped[d.info.Name] {
-			if md := m.devs[f.dev]; md != nil && !f.dead {
-				m.closeFault(f, t)
+			if f.dead {
+				continue
+			}
+			m.closeFault(f, t)
+			if md := m.devs[f.dev]; md != nil {
 				md.dropCond("member")
-				if first == nil || earlier(f, first) {
-					first = f
-				}
+			}
+			if first == nil || earlier(f, first) {
+				first = f
 			}
 		}
 		delete(m.scoped, d.info.Name)
@@ -570,9 +570,6 @@ func (m *Model) closeFault(f *fault, t time.Time) {
 // recover marks the faults of c's object on d (and an array's members)
 // as recovering; it returns the earliest of them.
 func (m *Model) recover(c Condition, d *device, t time.Time) *fault {
-	if d == nil {
-		return nil
-	}
 	var first *fault
 	mark := func(f *fault) {
 		if f.dead || !f.cond.Kind.opens() || f.first.After(t) {
