@@ -114,10 +114,12 @@ func BenchmarkStorm(b *testing.B) {
 	m := New(Config{})
 	dev := DevInfo{Dev: Dev{Name: "loop9", MajMin: "7:9"}, Path: "/dev/loop9"}
 	b.ReportAllocs()
+	cpu := cpuTime(b)
 	for i := range b.N {
 		m.Observe(Input{EventID: "e" + strconv.Itoa(i), Type: "BLK_IO_ERROR", SubSystem: "Block", Severity: errS,
 			Time: t0.Add(time.Duration(i) * 10 * time.Microsecond), Dev: dev, Layer: Block})
 	}
+	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 

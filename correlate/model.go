@@ -55,7 +55,9 @@ type Input struct {
 	// map; the disk behind an ATA port); zero when the line names none.
 	Dev DevInfo
 	// Below is every device below Dev in the stack, as the resolver saw
-	// it (an LV's map and the map's paths).
+	// it (an LV's map and the map's paths). The model keeps the slice:
+	// the caller must not change it after (the same slice for the same
+	// stack, event after event, costs the model least).
 	Below []DevInfo
 	// Also are further devices a fault on Dev reaches: the other disks
 	// behind one iSCSI session, FC remote port or NVMe controller.
@@ -142,6 +144,10 @@ type Model struct {
 type device struct {
 	info  DevInfo
 	below []DevInfo
+	// belowDevs are the records of below, in its order; gone marks a
+	// record the model forgot (its device may be learned again).
+	belowDevs []*device
+	gone      bool
 	// above are the devices built on this one, as their stacks said.
 	above  []Dev
 	faults []*fault
@@ -323,23 +329,39 @@ func (m *Model) learn(dev DevInfo, below []DevInfo, stack bool, t time.Time) *de
 	if t.After(d.seen) {
 		d.seen = t
 	}
-	if stack && !slices.Equal(d.below, below) {
-		for _, b := range d.below {
-			if bd := m.devs[b.Dev]; bd != nil {
-				bd.above = slices.DeleteFunc(bd.above, func(a Dev) bool { return a == dev.Dev })
-			}
+	if stack && !sameSlice(d.below, below) {
+		if !slices.Equal(d.below, below) {
+			m.restack(d, below, t)
 		}
-		d.below = slices.Clone(below)
-		for _, b := range below {
-			if !b.IsZero() && b.Dev != dev.Dev {
-				bd := m.learn(b, nil, false, t)
-				if !slices.Contains(bd.above, dev.Dev) {
-					bd.above = append(bd.above, dev.Dev)
-				}
-			}
-		}
+		d.below = below
 	}
 	return d
+}
+
+// sameSlice reports whether a and b are the same slice.
+func sameSlice(a, b []DevInfo) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// restack sets the devices d is built on.
+func (m *Model) restack(d *device, below []DevInfo, t time.Time) {
+	dev := d.info.Dev
+	for _, b := range d.below {
+		if bd := m.devs[b.Dev]; bd != nil {
+			bd.above = slices.DeleteFunc(bd.above, func(a Dev) bool { return a == dev })
+		}
+	}
+	d.below, d.belowDevs = below, d.belowDevs[:0]
+	for _, b := range below {
+		if b.IsZero() || b.Dev == dev {
+			continue
+		}
+		bd := m.learn(b, nil, false, t)
+		d.belowDevs = append(d.belowDevs, bd)
+		if !slices.Contains(bd.above, dev) {
+			bd.above = append(bd.above, dev)
+		}
+	}
 }
 
 // mergeInfo keeps what old knew that now is silent on: an event read
@@ -385,10 +407,13 @@ func (m *Model) cause(in *Input, d *device) (best *fault, others []*root) {
 			consider(f)
 		}
 	}
-	for _, b := range in.Below {
-		bd := m.devs[b.Dev]
-		if bd == nil || b.Dev == in.Dev.Dev {
-			continue
+	for i, bd := range d.belowDevs {
+		if bd.gone {
+			// Forgotten since: its device may have been learned again.
+			if bd = m.devs[bd.info.Dev]; bd == nil {
+				continue
+			}
+			d.belowDevs[i] = bd
 		}
 		for _, f := range bd.faults {
 			if m.alive(f, in.Time) {
@@ -688,6 +713,7 @@ func (m *Model) forgetDevices(now time.Time) {
 			}
 		}
 		m.unlink(d)
+		d.gone = true
 		delete(m.devs, d.info.Dev)
 		m.stats.EvictedDevices++
 	}
@@ -704,6 +730,7 @@ func (m *Model) unlink(d *device) {
 	for _, a := range d.above {
 		if ad := m.devs[a]; ad != nil {
 			ad.below = slices.DeleteFunc(slices.Clone(ad.below), func(b DevInfo) bool { return b.Dev == d.info.Dev })
+			ad.belowDevs = slices.DeleteFunc(ad.belowDevs, func(bd *device) bool { return bd == d })
 		}
 	}
 }

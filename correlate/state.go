@@ -137,8 +137,11 @@ func Restore(cfg Config, st Saved) (*Model, error) {
 	}
 	for _, d := range m.devs {
 		for _, b := range d.below {
-			if bd := m.devs[b.Dev]; bd != nil && b.Dev != d.info.Dev && !slices.Contains(bd.above, d.info.Dev) {
-				bd.above = append(bd.above, d.info.Dev)
+			if bd := m.devs[b.Dev]; bd != nil && b.Dev != d.info.Dev {
+				d.belowDevs = append(d.belowDevs, bd)
+				if !slices.Contains(bd.above, d.info.Dev) {
+					bd.above = append(bd.above, d.info.Dev)
+				}
 			}
 		}
 	}

@@ -14,12 +14,21 @@ var conditionKinds = map[parsers.ConditionKind]correlate.Kind{
 	parsers.CondClear:      correlate.Clear,
 }
 
+// vocabulary is the parsers' vocabulary by name, as the model takes it.
+var vocabulary = func() map[string]correlate.Condition {
+	m := map[string]correlate.Condition{}
+	for _, c := range parsers.Conditions() {
+		m[c.Name] = correlate.Condition{Object: c.Object, State: c.State(), Kind: conditionKinds[c.Kind]}
+	}
+	return m
+}()
+
 // condition returns the condition named name ("path:failed") with what it
 // does; a name not in the vocabulary (a state only sysfs shows, as a SCSI
 // device "blocked") is a condition that does nothing.
 func condition(name string) correlate.Condition {
-	if c, ok := parsers.LookupCondition(name); ok {
-		return correlate.Condition{Object: c.Object, State: c.State(), Kind: conditionKinds[c.Kind]}
+	if c, ok := vocabulary[name]; ok {
+		return c
 	}
 	c, err := correlate.ParseCondition(name, correlate.NoCondition)
 	if err != nil {

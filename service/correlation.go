@@ -111,7 +111,11 @@ func (c *correlation) input(ev *event.Event, info sysfs.BlockInfo) correlate.Inp
 	}
 	in.Dev, in.Below = c.subject(ev, info)
 	for _, key := range []string{"disks", "namespaces"} {
-		for _, name := range strings.Split(ev.Ext(key), ",") {
+		list := ev.Ext(key)
+		if list == "" {
+			continue
+		}
+		for _, name := range strings.Split(list, ",") {
 			if name == "" || name == in.Dev.Name {
 				continue
 			}
