@@ -24,7 +24,8 @@ type QueryFilter struct {
 
 // filterKeys are the keys Query takes, with their signatures, for errors.
 var filterKeys = []string{"since (t, x or s)", "until (t, x or s)", "severity (s)", "event_types (as)",
-	"sub_systems (as)", "hostnames (as)", "blk (s)", "event_id (s)", "before (s)", "limit (any integer type)"}
+	"sub_systems (as)", "hostnames (as)", "blk (s)", "event_id (s)", "incident_id (s)", "before (s)",
+	"limit (any integer type)"}
 
 // DecodeFilter reads the a{sv} filter of Query. since and until are
 // microseconds since the epoch, as t or x (the type a client's bindings
@@ -68,6 +69,8 @@ func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, erro
 			q.Hostnames, err = variantAs[[]string](v)
 		case "event_id":
 			q.EventID, err = variantAs[string](v)
+		case "incident_id":
+			q.IncidentID, err = variantAs[string](v)
 		case "before":
 			var c string
 			if c, err = variantAs[string](v); err == nil {
@@ -85,6 +88,20 @@ func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, erro
 		}
 	}
 	return q, nil
+}
+
+// boundedFilter checks an a{sv} filter against the bounds of limits.go:
+// at most 16 keys, each value bounded.
+func boundedFilter(m map[string]godbus.Variant) error {
+	if len(m) > 16 {
+		return fmt.Errorf("%d filter keys: at most 16", len(m))
+	}
+	for k, v := range m {
+		if err := bounded(v); err != nil {
+			return fmt.Errorf("filter key %s: %w", quote(k), err)
+		}
+	}
+	return nil
 }
 
 // bounded checks a filter value against the bounds of limits.go.
@@ -135,6 +152,9 @@ func EncodeFilter(q QueryFilter) map[string]godbus.Variant {
 	}
 	if q.EventID != "" {
 		m["event_id"] = godbus.MakeVariant(q.EventID)
+	}
+	if q.IncidentID != "" {
+		m["incident_id"] = godbus.MakeVariant(q.IncidentID)
 	}
 	if q.Before != nil {
 		m["before"] = godbus.MakeVariant(q.Before.String())

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+	"github.com/peripety/peripety/correlate"
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/event"
 )
@@ -35,6 +36,10 @@ type Subscription struct {
 	// in seq that Query could not fill (err says why, e.g. the caller may
 	// not Query).
 	Missed func(fromSeq, toSeq uint64, err error)
+	// Incidents, when set, is called for each IncidentChanged signal (an
+	// incident opened, changed state or grew), in order with the events;
+	// an error it returns ends Subscribe.
+	Incidents func(correlate.Incident) error
 }
 
 // Subscribe calls handle for each StorageEvent that passes s.Filter, in the
@@ -70,6 +75,10 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 	rules := [][]godbus.MatchOption{ownerRule, matchOptions([]argMatch{{0, shedType}})}
 	for _, conds := range matchRules(f) {
 		rules = append(rules, matchOptions(conds))
+	}
+	if s.Incidents != nil {
+		rules = append(rules, []godbus.MatchOption{godbus.WithMatchSender(pdbus.BusName), godbus.WithMatchObjectPath(pdbus.ObjectPath),
+			godbus.WithMatchInterface(pdbus.Interface), godbus.WithMatchMember(pdbus.IncidentSignal)})
 	}
 	for i, r := range rules {
 		if err := c.conn.AddMatchSignalContext(ctx, r...); err != nil {
@@ -112,7 +121,16 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 			}
 			continue
 		}
-		if sig.Sender == "" || sig.Sender != owner || sig.Name != pdbus.SignalName || sig.Path != pdbus.ObjectPath || len(sig.Body) != 6 {
+		if sig.Sender == "" || sig.Sender != owner {
+			continue // not the daemon's
+		}
+		if sig.Name == pdbus.IncidentSignalName && sig.Path == pdbus.ObjectPath && s.Incidents != nil {
+			if err := incidentSignal(sig, s.Incidents); err != nil {
+				return err
+			}
+			continue
+		}
+		if sig.Name != pdbus.SignalName || sig.Path != pdbus.ObjectPath || len(sig.Body) != 6 {
 			continue
 		}
 		m, ok := sig.Body[5].(map[string]godbus.Variant)
