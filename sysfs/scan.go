@@ -133,6 +133,11 @@ func (s *scan) identify(d device, info *BlockInfo) error {
 		return s.identifyNVMe(d, info)
 	case strings.HasPrefix(d.Name, "loop"):
 		return s.identifyLoop(d, info)
+	}
+	if err := scsiDeleting(d); err != nil {
+		return err
+	}
+	switch {
 	case exists(filepath.Join(d.Dir, "device", "scsi_device")):
 		return s.identifySCSI(d, info)
 	case isVirtio(d.Dir):
