@@ -95,25 +95,49 @@ func (s *IdentityStore) notePort(id *Identity) {
 }
 
 // Record keeps info (and each of its owners) as the identity of its
-// instance; ext is what the resolver added for events on it.
-func (s *IdentityStore) Record(info sysfs.BlockInfo, ext map[string]string, now time.Time) {
+// instance; ext is what the resolver added for events on it. now is when
+// the resolver answered, mono the monotonic clock (time since boot) then,
+// 0 when unknown.
+//
+// An instance is first seen when udev first handled it
+// (BlockInfo.UdevInitialized), if that was before now: about when it
+// appeared. The lines a device prints as it appears are then its own
+// however late they are read: a daemon that started a few seconds after
+// an md array was made again under an old name took its first lines for
+// the old array's.
+func (s *IdentityStore) Record(info sysfs.BlockInfo, ext map[string]string, now time.Time, mono time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.record(info, ext, now)
+	s.record(info, ext, now, mono)
 	for _, o := range info.Owners {
-		s.record(o, nil, now)
+		s.record(o, nil, now, mono)
 	}
 }
 
-func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now time.Time) {
+// appeared returns when info's instance appeared: when udev first handled
+// it, as a wall-clock time, or now when udev did not or the clocks cannot
+// tell.
+func appeared(info sysfs.BlockInfo, now time.Time, mono time.Duration) time.Time {
+	if info.UdevInitialized <= 0 || info.UdevInitialized > mono {
+		return now
+	}
+	return now.Add(info.UdevInitialized - mono)
+}
+
+func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now time.Time, mono time.Duration) {
 	if info.KernelName == "" {
 		return
 	}
+	first := appeared(info, now, mono)
 	list := s.byName[info.KernelName]
 	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) {
 		last := list[n-1]
 		if !reflect.DeepEqual(last.Info, info) {
 			last.Info = info
+			s.dirty = true
+		}
+		if first.Before(last.FirstSeen) {
+			last.FirstSeen = first
 			s.dirty = true
 		}
 		if info.MountPoint != "" {
@@ -127,7 +151,7 @@ func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now 
 		s.notePort(last)
 		return
 	}
-	id := &Identity{Info: info, Ext: ext, MountPoint: info.MountPoint, FirstSeen: now, Seen: now}
+	id := &Identity{Info: info, Ext: ext, MountPoint: info.MountPoint, FirstSeen: first, Seen: now}
 	s.notePort(id)
 	list = append(list, id)
 	if len(list) > maxInstances {

@@ -213,13 +213,23 @@ func (s *KmsgSource) bootTime(bootID string) (time.Time, error) {
 	if err := s.env.State.load(bootFile, &saved); err == nil && saved.BootID == bootID {
 		return saved.Time, nil
 	}
-	var mono unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono); err != nil {
-		return time.Time{}, fmt.Errorf("read monotonic clock: %w", err)
+	mono, err := monotonic()
+	if err != nil {
+		return time.Time{}, err
 	}
-	boot := time.Now().Add(-time.Duration(mono.Nano())).Round(time.Microsecond)
+	boot := time.Now().Add(-mono).Round(time.Microsecond)
 	if err := s.env.State.save(bootFile, bootState{BootID: bootID, Time: boot}); err != nil {
 		return time.Time{}, err
 	}
 	return boot, nil
+}
+
+// monotonic reads CLOCK_MONOTONIC, the clock of the kernel's log and of
+// udev's USEC_INITIALIZED: the time since boot.
+func monotonic() (time.Duration, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0, fmt.Errorf("read monotonic clock: %w", err)
+	}
+	return time.Duration(ts.Nano()), nil
 }

@@ -43,6 +43,9 @@ type resolution struct {
 	r   Resolver
 	ids *IdentityStore
 	now func() time.Time
+	// mono reads the monotonic clock (time since boot), udev's clock;
+	// nil: unknown.
+	mono func() time.Duration
 
 	recent []recentError
 }
@@ -69,6 +72,14 @@ func layer(sub string) int {
 		return 1
 	}
 	return 0
+}
+
+// sinceBoot reads the monotonic clock, 0 when unknown.
+func (rs *resolution) sinceBoot() time.Duration {
+	if rs.mono == nil {
+		return 0
+	}
+	return rs.mono()
 }
 
 // lookup is one answer of the resolver for a device.
@@ -116,7 +127,7 @@ func (rs *resolution) resolve(ev *event.Event, l lookup) []string {
 		ev.SetExt("resolve_error", fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339)))
 		return ownerNames(old.Info)
 	}
-	rs.ids.Record(info, ext, rs.now())
+	rs.ids.Record(info, ext, rs.now(), rs.sinceBoot())
 	cur, _ := rs.ids.Lookup(info.KernelName)
 	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) &&
 		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) {

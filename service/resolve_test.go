@@ -2,6 +2,7 @@ package service
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,7 +113,7 @@ func TestRemotePortAfterItsDisks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range blocks {
-		ids.Record(b, nil, t0)
+		ids.Record(b, nil, t0, 0)
 	}
 	// The targets behind rport-2:0-3 go: sdb and sdf.
 	for _, sd := range []string{"sdb", "sdf"} {
@@ -135,5 +136,53 @@ func TestRemotePortAfterItsDisks(t *testing.T) {
 		!strings.Contains(ev.Ext("resolve_error"), "identity as last seen") {
 		t.Errorf("FC_RPORT_LOST after its disks went: dev_wwid %q, target_wwpn %q, resolve_error %q; want sdb's LUN and port",
 			ev.DevWWID, ev.Ext("target_wwpn"), ev.Ext("resolve_error"))
+	}
+}
+
+// staticResolver answers ForEvent with the devices it has, as they are.
+type staticResolver map[string]sysfs.BlockInfo
+
+func (r staticResolver) ForEvent(kdev string) (sysfs.BlockInfo, map[string]string, error) {
+	if b, ok := r[kdev]; ok {
+		return b, nil, nil
+	}
+	return sysfs.BlockInfo{}, nil, fmt.Errorf("resolve %q: %w", kdev, sysfs.ErrNotFound)
+}
+
+func (r staticResolver) ListBlocks() ([]sysfs.BlockInfo, error) { return nil, nil }
+
+// TestNameTakenAgain: md0 made again under the name of an array stopped
+// before (the lab's md-raid5 after md-raid1), its first lines read 2.5 s
+// late by a daemon that just started. The new array appeared before its
+// lines (udev handled it then), so they are its own, not the old array's;
+// a line read as late that the old array printed before the new one
+// appeared is still the old array's.
+func TestNameTakenAgain(t *testing.T) {
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	raid1 := sysfs.BlockInfo{KernelName: "md0", MajorMinor: "9:0", DiskSeq: "12", BlkType: sysfs.TypeMD, WWID: "aaaaaaaa:00000000:00000000:00000001"}
+	ids.Record(raid1, nil, t0.Add(-time.Minute), 0)
+	// Now (monotonic 1000 s since boot) the new array, which udev
+	// handled 3 s ago.
+	mono := 1000 * time.Second
+	raid5 := sysfs.BlockInfo{KernelName: "md0", MajorMinor: "9:0", DiskSeq: "31", BlkType: sysfs.TypeMD, WWID: "bbbbbbbb:00000000:00000000:00000005",
+		UdevInitialized: mono - 3*time.Second}
+	rs := &resolution{r: staticResolver{"md0": raid5}, ids: ids, now: func() time.Time { return t0 }, mono: func() time.Duration { return mono }}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"the new array's line, read 2.5 s late", t0.Add(-2500 * time.Millisecond), raid5.WWID},
+		{"the old array's line, read a minute late", t0.Add(-50 * time.Second), raid1.WWID},
+	} {
+		ev := event.Event{EventType: "MD_SYNC_STARTED", SubSystem: event.SubMD, Kdev: "md0", Severity: event.Info, Timestamp: tc.at}
+		rs.resolve(&ev, rs.lookUp(&ev))
+		if ev.DevWWID != tc.want {
+			t.Errorf("%s: dev_wwid %q (resolve_error %q), want %q", tc.name, ev.DevWWID, ev.Ext("resolve_error"), tc.want)
+		}
 	}
 }

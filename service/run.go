@@ -74,8 +74,9 @@ func (d *Daemon) newRun() (*run, error) {
 	if r.blocks, err = d.opts.Resolver.ListBlocks(); err != nil {
 		d.log.Warn("list block devices", "err", err)
 	}
+	mono, _ := monotonic() // 0 when unreadable: first seen now
 	for _, b := range r.blocks {
-		r.ids.Record(b, nil, r.at)
+		r.ids.Record(b, nil, r.at, mono)
 	}
 	parser, err := d.opts.NewParser(r.cfg.Rules)
 	if err != nil {
@@ -97,8 +98,11 @@ func (d *Daemon) newRun() (*run, error) {
 		sourceKey: d.src.Key(),
 		hostname:  d.hostname,
 		parser:    parser,
-		res:       &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now},
-		sinks:     r.sinks,
+		res: &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now, mono: func() time.Duration {
+			d, _ := monotonic()
+			return d
+		}},
+		sinks: r.sinks,
 	}
 	return r, nil
 }

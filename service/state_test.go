@@ -79,8 +79,8 @@ func TestIdentityStore(t *testing.T) {
 	loop := sysfs.BlockInfo{KernelName: "loop3", MajorMinor: "7:3", DiskSeq: "17", BlkType: sysfs.TypeLoop,
 		BlkPath: "/dev/loop3", PreferredBlkPath: "/dev/loop3", UUID: "0b4f", MountPoint: "/mnt/x"}
 	part := sysfs.BlockInfo{KernelName: "loop3p1", MajorMinor: "259:0", BlkType: sysfs.TypePartition, Owners: []sysfs.BlockInfo{loop}}
-	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0)
-	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0.Add(time.Second))
+	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0, 0)
+	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0.Add(time.Second), 0)
 	if err := s.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestIdentityStore(t *testing.T) {
 	loop2 := loop
 	loop2.DiskSeq, loop2.UUID, loop2.MountPoint = "18", "", ""
 	t1 := t0.Add(time.Minute)
-	s.Record(loop2, nil, t1)
+	s.Record(loop2, nil, t1, 0)
 
 	partID := Identity{Info: part, Ext: map[string]string{"mount_point": "/mnt/x"}, FirstSeen: t0, Seen: t0.Add(time.Second)}
 	oldLoop := Identity{Info: loop, MountPoint: "/mnt/x", FirstSeen: t0, Seen: t0.Add(time.Second)}

@@ -83,6 +83,7 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 			return BlockInfo{}, err
 		}
 	}
+	info.UdevInitialized = udev.Initialized
 	if info.WWID == "" && info.BlkType == TypeMD {
 		info.WWID = udev.Env["MD_UUID"] // mdadm's form already
 	}
