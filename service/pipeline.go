@@ -197,19 +197,23 @@ func (p *pipeline) emit(ev event.Event) {
 func (p *pipeline) place(ev event.Event, since time.Time) {
 	now := p.res.now()
 	waitM := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(waitMount.wait()))
+	waitP := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(waitProbe.wait()))
 	waitD := !since.IsZero() && now.Before(since.Add(waitDevice.wait()))
 	// The notices are taken before the lookup, so no change is missed.
 	var mNotice, dNotice <-chan struct{}
 	if waitM {
 		mNotice = p.res.notice(waitMount)
 	}
-	if waitD {
+	if waitD || waitP {
 		dNotice = p.res.notice(waitDevice)
 	}
 	l := p.res.lookUp(&ev)
 	switch {
 	case waitM && p.res.awaitsMount(&ev, l):
 		p.waits.await(ev, waitMount, now, since, mNotice)
+		return
+	case waitP && p.res.awaitsProbe(&ev, l):
+		p.waits.await(ev, waitProbe, now, since, dNotice)
 		return
 	case waitD && p.res.awaitsDevice(&ev, l):
 		p.waits.await(ev, waitDevice, now, since, dNotice)

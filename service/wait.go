@@ -23,7 +23,14 @@ import (
 //     printed as the SCSI scan meets it, before sd attaches it), which names
 //     a device never seen: it is looked up again as soon as the resolver
 //     tells of a block device uevent, else every deviceRetry (every
-//     deviceRetryNotified when it tells), for at most deviceWait.
+//     deviceRetryNotified when it tells), for at most deviceWait;
+//   - a mount line of a filesystem whose UUID neither the line (ext4 on
+//     6.1 names none) nor udev gives yet, on a device udev handles: a
+//     filesystem made just before it was mounted, which udev probes as the
+//     mkfs closes the device, a moment later (the lab's scsi-remove mounted
+//     the disk right after mkfs, and its mount, read before udev's probe,
+//     carried no UUID). It is looked up again as the devices' notices and
+//     retries of a device wait come, for at most probeWait.
 //
 // Meanwhile the later events of its device are held behind it; other
 // devices' events go on. The look-ups are cheap: the resolver's cache
@@ -35,6 +42,7 @@ const (
 	deviceRetry         = 50 * time.Millisecond
 	deviceRetryNotified = 500 * time.Millisecond
 	deviceWait          = 3 * time.Second
+	probeWait           = 2 * time.Second
 )
 
 // waitKind is what a held event waits for; waitNone is an event held only
@@ -45,23 +53,32 @@ const (
 	waitNone waitKind = iota
 	waitMount
 	waitDevice
+	// waitProbe: a mount event waits for udev to probe its filesystem.
+	waitProbe
 )
 
 // wait is how long an event may wait for what it waits for.
 func (k waitKind) wait() time.Duration {
-	if k == waitDevice {
+	switch k {
+	case waitDevice:
 		return deviceWait
+	case waitProbe:
+		return probeWait
 	}
 	return mountWait
 }
+
+// onDevices says whether k is told by the resolver's device notices (else
+// by its mount table notices).
+func (k waitKind) onDevices() bool { return k == waitDevice || k == waitProbe }
 
 // retry is how long after a look-up an event is looked up again, with or
 // without a notice from the resolver.
 func (k waitKind) retry(notified bool) time.Duration {
 	switch {
-	case k == waitDevice && notified:
+	case k.onDevices() && notified:
 		return deviceRetryNotified
-	case k == waitDevice:
+	case k.onDevices():
 		return deviceRetry
 	case notified:
 		return mountRetryNotified
@@ -96,7 +113,7 @@ func (rs *resolution) notice(k waitKind) <-chan struct{} {
 	if n, ok := rs.r.(MountNotifier); ok && k == waitMount {
 		return n.MountsChanged()
 	}
-	if n, ok := rs.r.(DeviceNotifier); ok && k == waitDevice {
+	if n, ok := rs.r.(DeviceNotifier); ok && k.onDevices() {
 		return n.DevicesChanged()
 	}
 	return nil
@@ -123,6 +140,18 @@ func (rs *resolution) awaitsDevice(ev *event.Event, l lookup) bool {
 	}
 	_, seen := rs.ids.Lookup(ev.Kdev)
 	return !seen
+}
+
+// awaitsProbe says whether ev is a live mount event of a filesystem whose
+// UUID is not known yet, on a device udev handles (it has an entry for
+// it): udev, probing the device as a mkfs closed it, will give it.
+func (rs *resolution) awaitsProbe(ev *event.Event, l lookup) bool {
+	if !mountEvents[ev.EventType] || !event.IsFilesystem(ev.SubSystem) || !rs.live(ev) || l.err != nil ||
+		l.info.UdevInitialized == 0 || l.info.UUID != "" || ev.Ext("uuid") != "" {
+		return false
+	}
+	id, ok := rs.ids.Lookup(l.info.KernelName)
+	return !ok || !sameInstance(id.Info, l.info) || id.FSUUID == ""
 }
 
 // waits holds the events not delivered yet, in emission order: live events
@@ -189,7 +218,7 @@ func (w *waits) behind(ev event.Event, now time.Time) {
 // k's retry.
 func (w *waits) await(ev event.Event, k waitKind, now, since time.Time, notice <-chan struct{}) {
 	p := &w.mountNotice
-	if k == waitDevice {
+	if k.onDevices() {
 		p = &w.deviceNotice
 	}
 	if *p == nil {
@@ -208,16 +237,16 @@ func (w *waits) due() (at time.Time, ok bool) {
 	return at, ok
 }
 
-// changed makes every event waiting for k due now: what it waits for
-// changed.
+// changed makes every event waiting for what k's notices tell of due now:
+// it changed.
 func (w *waits) changed(k waitKind, now time.Time) {
-	if k == waitMount {
-		w.mountNotice = nil
-	} else {
+	if k.onDevices() {
 		w.deviceNotice = nil
+	} else {
+		w.mountNotice = nil
 	}
 	for _, h := range w.held {
-		if h.kind == k {
+		if h.kind != waitNone && h.kind.onDevices() == k.onDevices() {
 			h.retryAt = now
 		}
 	}
@@ -236,8 +265,8 @@ func (w *waits) keep(h *heldEvent) { w.held = append(w.held, h) }
 
 // settle forgets the notices once no event waits for them.
 func (w *waits) settle() {
-	for k, p := range map[waitKind]*<-chan struct{}{waitMount: &w.mountNotice, waitDevice: &w.deviceNotice} {
-		if !slices.ContainsFunc(w.held, func(h *heldEvent) bool { return h.kind == k }) {
+	for devices, p := range map[bool]*<-chan struct{}{false: &w.mountNotice, true: &w.deviceNotice} {
+		if !slices.ContainsFunc(w.held, func(h *heldEvent) bool { return h.kind != waitNone && h.kind.onDevices() == devices }) {
 			*p = nil
 		}
 	}
