@@ -196,7 +196,7 @@ func (p *pipeline) emit(ev event.Event) {
 // for nothing.
 func (p *pipeline) place(ev event.Event, since time.Time) {
 	now := p.res.now()
-	waitM := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(waitMount.wait()))
+	waitM := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(mountWaitFor(&ev)))
 	waitP := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(waitProbe.wait()))
 	waitD := !since.IsZero() && now.Before(since.Add(waitDevice.wait()))
 	// The notices are taken before the lookup, so no change is missed.
