@@ -214,6 +214,15 @@ func (f *fold) add(ev event.Event, t time.Time) {
 	}
 }
 
+// ExtFoldedUntil is the extension key of a storm summary: the time of the
+// last event it folds.
+const ExtFoldedUntil = "folded_until"
+
+// IsStormSummary says whether ev is a storm summary: events of its type and
+// device folded into it, the first of which came after others of its burst
+// were given out one by one.
+func IsStormSummary(ev *event.Event) bool { return ev.Ext(ExtFoldedUntil) != "" }
+
 // summary returns the summary event of f.
 func (f *fold) summary() event.Event {
 	if f.ev.Count == f.initial.Count && f.suppressed == 0 {
@@ -224,7 +233,7 @@ func (f *fold) summary() event.Event {
 		ev.SetExt("first_"+f.posKey, f.first)
 		ev.SetExt("last_"+f.posKey, f.upto)
 	}
-	ev.SetExt("folded_until", f.last.Format(event.TimeLayout))
+	ev.SetExt(ExtFoldedUntil, f.last.Format(event.TimeLayout))
 	if f.suppressed > 0 {
 		ev.SetExt("suppressed", strconv.Itoa(f.suppressed))
 	}

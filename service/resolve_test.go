@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/sysfs"
 	"github.com/peripety/peripety/sysfs/sysfstest"
 )
@@ -184,5 +185,46 @@ func TestNameTakenAgain(t *testing.T) {
 		if ev.DevWWID != tc.want {
 			t.Errorf("%s: dev_wwid %q (resolve_error %q), want %q", tc.name, ev.DevWWID, ev.Ext("resolve_error"), tc.want)
 		}
+	}
+}
+
+// TestStormSummaryIdentity: the lab's storm. ext4's errors on loop0 fold
+// into summaries, the last of which the parser gives out at the end of its
+// window: after the unmount and the loop device's detach. It carries the
+// identity its storm's events had, not the detached loop device's.
+func TestStormSummaryIdentity(t *testing.T) {
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	const fsUUID = "960f3d17-b346-4d7f-96bf-dbff281ad71c"
+	attached := sysfs.BlockInfo{KernelName: "loop0", MajorMinor: "7:0", DiskSeq: "9", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop0",
+		WWID: "/tmp/img.x", UUID: fsUUID, MountPoint: "/run/lab/mnt"}
+	res := staticResolver{"loop0": attached}
+	rs := &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}
+	ev := func(typ string, at time.Duration, ext ...string) event.Event {
+		e := event.Event{EventType: typ, SubSystem: event.SubExt4, Kdev: "loop0", Severity: event.Error, Timestamp: t0.Add(at)}
+		for i := 0; i+1 < len(ext); i += 2 {
+			e.SetExt(ext[i], ext[i+1])
+		}
+		rs.resolve(&e, rs.lookUp(&e))
+		return e
+	}
+	for i := range 10 {
+		if e := ev("FS_ERROR", time.Duration(i)*time.Millisecond); e.DevWWID != fsUUID {
+			t.Fatalf("FS_ERROR %d: dev_wwid %q, want %q", i, e.DevWWID, fsUUID)
+		}
+	}
+	// umount, losetup -d: the same instance, no file, no filesystem.
+	res["loop0"] = sysfs.BlockInfo{KernelName: "loop0", MajorMinor: "7:0", DiskSeq: "9", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop0"}
+	sum := ev("FS_ERROR", 11*time.Millisecond, parsers.ExtFoldedUntil, t0.Add(200*time.Millisecond).Format(event.TimeLayout))
+	if sum.DevWWID != fsUUID || sum.Ext("mount_point") != "/run/lab/mnt" || sum.Ext("resolve_error") != "" {
+		t.Errorf("storm summary after the detach: dev_wwid %q, mount_point %q, resolve_error %q; want %q at /run/lab/mnt, as its storm's events",
+			sum.DevWWID, sum.Ext("mount_point"), sum.Ext("resolve_error"), fsUUID)
+	}
+	// A line after the detach that is no summary is the device as it is.
+	if e := ev("BLK_IO_ERROR", 300*time.Millisecond); e.DevWWID != "" {
+		t.Errorf("an event after the detach: dev_wwid %q, want none (the loop device has no file)", e.DevWWID)
 	}
 }
