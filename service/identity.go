@@ -220,6 +220,38 @@ func (s *IdentityStore) At(kdev string, t time.Time) (Identity, bool) {
 	return Identity{}, false
 }
 
+// DeviceChangeTeller is a Resolver that tells which block devices came,
+// changed or went (*sysfs.Resolver while it watches).
+type DeviceChangeTeller interface {
+	// DeviceChanges returns a channel of the kernel names of the block
+	// devices a uevent told of; lookups made after a name is received
+	// show the change.
+	DeviceChanges() <-chan string
+}
+
+// follow records what res says now of each block device changes tells of,
+// until ctx ends. The store then holds each device's identity as it last
+// was while present, even when no event looked the device up since it
+// changed: in the lab's scsi-remove, ext4 was made and mounted on a new
+// disk and the disk deleted, and the events after the deletion took the
+// identity of the disk's only lookup, made before udev had probed the new
+// filesystem: no filesystem UUID.
+func (s *IdentityStore) follow(ctx context.Context, res Resolver, changes <-chan string) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case name := <-changes:
+			info, ext, err := res.ForEvent(name)
+			if err != nil {
+				continue // gone, or going: the identity it had stays
+			}
+			mono, _ := monotonic() // 0 when unreadable: first seen now
+			s.Record(info, ext, time.Now(), mono)
+		}
+	}
+}
+
 // saveEvery saves the store every interval while it changes, until ctx
 // ends.
 func (s *IdentityStore) saveEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {

@@ -157,7 +157,8 @@ func (r *run) closeSinks() {
 }
 
 // start starts every part: the sinks' goroutines, the checkpointer, the
-// identity saver, the keep-alive, the device watch, and the source.
+// identity saver, the keep-alive, the device watch and the identity store's
+// follower of its changes, and the source.
 func (r *run) start(ctx context.Context) {
 	// The sinks outlive ctx: a clean stop delivers their queues.
 	r.sinkTasks = newGroup(context.WithoutCancel(ctx))
@@ -173,6 +174,9 @@ func (r *run) start(ctx context.Context) {
 	r.heartbeat.Store(time.Now().UnixNano())
 	r.background = newGroup(ctx)
 	r.background.start(r.keepAlive)
+	if c, ok := r.d.opts.Resolver.(DeviceChangeTeller); ok {
+		r.background.start(func(ctx context.Context) { r.ids.follow(ctx, r.d.opts.Resolver, c.DeviceChanges()) })
+	}
 	if w, ok := r.d.opts.Resolver.(interface{ Watch(context.Context) error }); ok {
 		// Device changes stale the resolver's cache as they happen.
 		r.background.start(func(ctx context.Context) {

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -122,5 +123,54 @@ func TestIdentityStore(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
+	}
+}
+
+// changingResolver is a fakeResolver that tells of its devices' changes.
+type changingResolver struct {
+	fakeResolver
+	changes chan string
+}
+
+func (r *changingResolver) DeviceChanges() <-chan string { return r.changes }
+
+// set makes kdev b and tells of it.
+func (r *changingResolver) set(kdev string, b sysfs.BlockInfo) {
+	r.mu.Lock()
+	r.devs[kdev] = b
+	r.mu.Unlock()
+	r.changes <- kdev
+}
+
+// TestIdentityFollowsDevices: the lab's scsi-remove. A new disk is looked
+// up at its reset, before mkfs; udev then probes the ext4 made on it; the
+// disk is deleted. No event looked it up in between, yet the identity it
+// had when it went is the one with its filesystem: the store follows the
+// resolver's device changes. A device gone keeps the identity it had.
+func TestIdentityFollowsDevices(t *testing.T) {
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sda := sysfs.BlockInfo{KernelName: "sda", MajorMinor: "8:0", DiskSeq: "23", BlkType: sysfs.TypeSCSI, BlkPath: "/dev/sda", WWID: "naa.3333333000001770"}
+	res := &changingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{"sda": sda}}, changes: make(chan string)}
+	ids.Record(sda, nil, time.Now(), 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ids.follow(ctx, res, res.DeviceChanges()); close(done) }()
+	probed := sda
+	probed.UUID = "2ba94357-a838-4f8a-b2dc-36f918c5fd89"
+	// The channel is unbuffered: a name sent after another is received
+	// once the other's lookup is done.
+	res.set("sda", probed)
+	res.changes <- "sdz" // no such device
+	res.remove("sda")
+	res.changes <- "sda" // its removal
+	res.changes <- "sdz"
+	cancel()
+	<-done
+	if got, _ := ids.Lookup("sda"); got.Info.UUID != probed.UUID || got.Info.WWID != sda.WWID {
+		t.Errorf("identity of sda after it went: WWID %q, UUID %q; want %q with the filesystem udev probed, %q",
+			got.Info.WWID, got.Info.UUID, sda.WWID, probed.UUID)
 	}
 }

@@ -44,7 +44,7 @@ const (
 	deviceRetry         = 50 * time.Millisecond
 	deviceRetryNotified = 500 * time.Millisecond
 	deviceWait          = 3 * time.Second
-	probeWait           = 2 * time.Second
+	probeWait           = 5 * time.Second
 )
 
 // waitKind is what a held event waits for; waitNone is an event held only

@@ -18,12 +18,15 @@ import (
 type Resolver struct {
 	fs    FS
 	cache cache
+	// changes carries the names of the block devices uevents told of
+	// (DeviceChanges).
+	changes chan string
 }
 
 // NewResolver returns a Resolver reading under root ("" or "/" on a live
 // system).
 func NewResolver(root string) *Resolver {
-	return &Resolver{fs: NewFS(root)}
+	return &Resolver{fs: NewFS(root), changes: make(chan string, maxChanges)}
 }
 
 // BlockInfo describes the device id names, with its owners. id is any of:
