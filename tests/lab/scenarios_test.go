@@ -190,10 +190,10 @@ var scenarios = []scenario{
 			"dev_wwid": "{fs.fs_uuid}"}},
 	}, fsOn("fs", 1))},
 	{name: "ext4-ioerr", expect: join([]expect{sizes, writeZeroes,
-		{What: "directory unreadable", Type: "FS_WARNING", Kdev: "{fs.kname}", Raw: `error -5 reading directory block`, Min: 1, Max: -1,
-			Fields: map[string]string{"dev_wwid": "{fs.fs_uuid}", "ext.mount_point": "{fs.mount}", "dev_path": "{fs.paths}"}},
-		{What: "directory read is an I/O error", Type: "FS_WARNING", Raw: `error -5 reading directory block`, None: true,
-			Known: 15, Why: "ext4's 'error -5 reading directory block' is an I/O error of the filesystem, taken only by the catch-all (FS_WARNING)"},
+		// error -5 is EIO: an I/O error of the filesystem.
+		{What: "directory unreadable", Type: "FS_IO_ERROR", Kdev: "{fs.kname}", Raw: `error -5 reading directory block`, Min: 1, Max: -1,
+			Fields: map[string]string{"dev_wwid": "{fs.fs_uuid}", "ext.mount_point": "{fs.mount}", "dev_path": "{fs.paths}", "ext.errno": "-5"}},
+		{What: "directory read is an I/O error", Type: "FS_WARNING", Raw: `error -5 reading directory block`, None: true},
 		{What: "lost read", Type: "BUFFER_IO_ERROR", Kdev: "{fs.kname}", Min: 0, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{fs.wwid}"}},
 		{What: "ext4 I/O error", Type: "FS_IO_ERROR", Kdev: "{fs.kname}", Min: 0, Max: -1, Fields: map[string]string{
