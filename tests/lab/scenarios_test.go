@@ -136,6 +136,8 @@ var scenarios = []scenario{
 	{name: "scsi-remove", expect: join(fsOn("disk", 1), []expect{
 		{What: "disk appears", Type: "SCSI_POWER_ON_RESET", Kdev: "{disk.hctl}", Min: 2, Max: 2, Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}"}},
+		// Its offline errors, then "attempt to access beyond end of device"
+		// (limit=0) once it is gone.
 		{What: "writes to the deleted disk", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}"}},
 		{What: "lost buffers", Type: "BUFFER_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Fields: map[string]string{
@@ -238,6 +240,10 @@ var scenarios = []scenario{
 			"dev_wwid": "{disk.fs_uuid}"}},
 		{What: "unmounted", Type: "FS_UNMOUNTED", Kdev: "{disk.kname}", Fields: map[string]string{"dev_wwid": "{disk.fs_uuid}"}},
 		{What: "controller removed", Type: "NVME_CTRL_REMOVED", Min: 0, Max: -1},
+		// The journal's writes to the namespace gone: "attempt to access
+		// beyond end of device … limit=0".
+		{What: "writes past its end", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Raw: `limit=0$`, Min: 1, Max: -1, Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "severity": "Error"}},
 		{What: "other controller reset", Type: "NVME_CTRL_LIVE", Min: 0, Max: -1, Fields: map[string]string{"ext.condition": "ctrl:live"}},
 	}},
 	{name: "iscsi", expect: []expect{sizes,
