@@ -212,8 +212,10 @@ var scenarios = []scenario{
 			"ext.lba": "{fault.media.sector}", "ext.transport": "NVMe/PCIe"}},
 	}},
 	{name: "sata-media", expect: []expect{
+		// Each try's failed command, decoded from its taskfile, reads the
+		// failing sector.
 		{What: "exception", Type: "ATA_EXCEPTION", Min: 1, Max: -1, Fields: map[string]string{
-			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "ext.transport": "ATA"}},
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "ext.transport": "ATA", "ext.lba": "{fault.media.sector}"}},
 		{What: "EH complete", Type: "ATA_EH_COMPLETE", Min: 1, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "severity": "Info"}},
 		{What: "command failed", Type: "SCSI_ABORTED_COMMAND", Kdev: "{disk.kname}", Fields: map[string]string{
