@@ -32,8 +32,12 @@ type Identity struct {
 	// filesystem's unmount line, and lines read late, belong there.
 	MountPoint string `json:"mount_point,omitempty"`
 	// FSUUID is the UUID of the filesystem on it, as its kernel lines
-	// last named it (most filesystem lines do not).
-	FSUUID string `json:"fs_uuid,omitempty"`
+	// last named it (most filesystem lines do not), and FSUUIDProbed the
+	// one udev gave then (Info.UUID): once udev gives another, the device
+	// was probed again since, a filesystem made on it, and the line's is
+	// old (see noted).
+	FSUUID       string `json:"fs_uuid,omitempty"`
+	FSUUIDProbed string `json:"fs_uuid_probed,omitempty"`
 	// FirstSeen and Seen are when the resolver first and last answered
 	// for this instance.
 	FirstSeen time.Time `json:"first_seen"`
@@ -188,10 +192,24 @@ func (s *IdentityStore) SetFSUUID(info sysfs.BlockInfo, uuid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := s.byName[info.KernelName]
-	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) && list[n-1].FSUUID != uuid {
-		list[n-1].FSUUID = uuid
+	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) &&
+		(list[n-1].FSUUID != uuid || list[n-1].FSUUIDProbed != info.UUID) {
+		list[n-1].FSUUID, list[n-1].FSUUIDProbed = uuid, info.UUID
 		s.dirty = true
 	}
+}
+
+// noted returns the filesystem UUID a kernel line last named for id's
+// instance, "" when none did or when udev has probed another filesystem
+// on it since: a line's UUID outlives udev's stale answer (XFS names the
+// UUID as it mounts, before udev probed a filesystem just made), udev's
+// new answer outlives the line's (ext4, whose 6.1 lines name none, made
+// where an XFS was).
+func (id *Identity) noted() string {
+	if id.Info.UUID != "" && id.Info.UUID != id.FSUUIDProbed {
+		return ""
+	}
+	return id.FSUUID
 }
 
 // Lookup returns the latest identity recorded for kdev, a kernel name,

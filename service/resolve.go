@@ -233,7 +233,7 @@ func (rs *resolution) fsUUID(ev *event.Event, id Identity) {
 		rs.ids.SetFSUUID(id.Info, u)
 		return
 	}
-	ev.SetExt("uuid", id.FSUUID)
+	ev.SetExt("uuid", id.noted())
 }
 
 func ownerNames(info sysfs.BlockInfo) []string {

@@ -228,3 +228,38 @@ func TestStormSummaryIdentity(t *testing.T) {
 		t.Errorf("an event after the detach: dev_wwid %q, want none (the loop device has no file)", e.DevWWID)
 	}
 }
+
+// TestNotedUUIDAfterMkfs: a filesystem line's UUID is noted for lines that
+// name none, until udev probes another filesystem on the device. XFS made
+// over an older filesystem names its new UUID as it mounts, while udev
+// still has the old one: the line's stands. ext4 (whose 6.1 lines name no
+// UUID) made there later: udev's new answer stands, not the XFS UUID
+// noted before.
+func TestNotedUUIDAfterMkfs(t *testing.T) {
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	sdb := sysfs.BlockInfo{KernelName: "sdb", MajorMinor: "8:16", DiskSeq: "4", BlkType: sysfs.TypeSCSI, WWID: "naa.1", UUID: "5ca1ab1e-0000-4000-8000-000000000000"}
+	res := staticResolver{"sdb": sdb}
+	rs := &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}
+	ev := func(typ, sub string, ext ...string) string {
+		e := event.Event{EventType: typ, SubSystem: sub, Kdev: "sdb", Severity: event.Info, Timestamp: t0}
+		for i := 0; i+1 < len(ext); i += 2 {
+			e.SetExt(ext[i], ext[i+1])
+		}
+		rs.resolve(&e, rs.lookUp(&e))
+		return e.DevWWID
+	}
+	const xfs, ext4 = "2f8e1c4a-0000-4000-8000-000000000001", "3a9b2d5c-0000-4000-8000-000000000002"
+	ev("FS_MOUNTING", event.SubXFS, "uuid", xfs)
+	if got := ev("FS_MOUNTED", event.SubXFS); got != xfs {
+		t.Errorf("XFS mounted, udev not probed yet: dev_wwid %q, want the line's %q", got, xfs)
+	}
+	sdb.UUID = ext4 // mkfs.ext4, udev probed it
+	res["sdb"] = sdb
+	if got := ev("FS_ERROR", event.SubExt4); got != ext4 {
+		t.Errorf("ext4 made since, udev probed it: dev_wwid %q, want udev's %q", got, ext4)
+	}
+}

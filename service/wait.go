@@ -169,7 +169,7 @@ func (rs *resolution) awaitsProbe(ev *event.Event, l lookup) bool {
 		return false
 	}
 	id, ok := rs.ids.Lookup(l.info.KernelName)
-	return !ok || !sameInstance(id.Info, l.info) || id.FSUUID == ""
+	return !ok || !sameInstance(id.Info, l.info) || id.noted() == ""
 }
 
 // waits holds the events not delivered yet, in emission order: live events
