@@ -402,3 +402,38 @@ func TestMountBeginWait(t *testing.T) {
 		})
 	}
 }
+
+// TestAppearedDeviceIsTheLines: the lab's scsi-remove after its multipath
+// scenarios. A new disk's reset line names 2:0:0:0 before sd attaches it;
+// it attaches as sda, a name another disk had before. The line waited for
+// the device, so the sda found is the one it named, however long the wait
+// (here past attachSlack): not the old sda's identity.
+func TestAppearedDeviceIsTheLines(t *testing.T) {
+	t0 := time.Now()
+	now := t0
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids.Record(sysfs.BlockInfo{KernelName: "sda", MajorMinor: "8:0", DiskSeq: "18", BlkType: sysfs.TypeSCSI, WWID: "naa.33333330000007d0"},
+		nil, t0.Add(-time.Minute), 0)
+	res := &deviceNotifyingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{}}, notice: make(chan struct{})}
+	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
+	sink.on.Store(true)
+	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
+		res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+	p.emit(event.Event{EventType: "SCSI_POWER_ON_RESET", SubSystem: event.SubSCSI, Kdev: "2:0:0:0", Severity: event.Warning, Timestamp: t0})
+	p.emit(event.Event{EventType: "SCSI_CAPACITY_CHANGED", SubSystem: event.SubSCSI, Kdev: "2:0:0:0", Severity: event.Warning, Timestamp: t0})
+	now = t0.Add(2500 * time.Millisecond)
+	res.attach("2:0:0:0", sysfs.BlockInfo{KernelName: "sda", MajorMinor: "8:0", DiskSeq: "23", BlkType: sysfs.TypeSCSI, WWID: "naa.3333333000001770"})
+	p.noticed(waitDevice)
+	close(sink.q)
+	var got []string
+	for q := range sink.q {
+		got = append(got, q.ev.EventType+" "+q.ev.DevWWID+" "+q.ev.Ext("resolve_error"))
+	}
+	want := []string{"SCSI_POWER_ON_RESET naa.3333333000001770 ", "SCSI_CAPACITY_CHANGED naa.3333333000001770 "}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s", diff)
+	}
+}

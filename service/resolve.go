@@ -86,11 +86,15 @@ func (rs *resolution) sinceBoot() time.Duration {
 	return rs.mono()
 }
 
-// lookup is one answer of the resolver for a device.
+// lookup is one answer of the resolver for a device. appeared says the
+// device was not there when the event's line was printed and the line
+// named it ahead (pipeline.place): whatever instance of its name was seen
+// before, the one there now is the line's.
 type lookup struct {
-	info sysfs.BlockInfo
-	ext  map[string]string
-	err  error
+	info     sysfs.BlockInfo
+	ext      map[string]string
+	err      error
+	appeared bool
 }
 
 // lookUp asks the resolver about ev's device.
@@ -148,7 +152,7 @@ func (rs *resolution) answer(ev *event.Event, l lookup) answer {
 	}
 	rs.ids.Record(info, ext, rs.now(), rs.sinceBoot())
 	cur, _ := rs.ids.Lookup(info.KernelName)
-	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) &&
+	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !l.appeared && !sameInstance(old.Info, info) &&
 		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) {
 		a.found, a.id, a.info, a.ext = true, old, old.Info, old.Ext
 		a.why = fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",

@@ -201,6 +201,9 @@ type heldEvent struct {
 	retryAt time.Time
 	since   time.Time
 	ended   bool
+	// device: it waited for its device to appear, or is held behind one
+	// of its device that did (see pipeline.place's appeared).
+	device bool
 }
 
 // holds says whether an event of device kdev is held.
@@ -223,6 +226,9 @@ func (w *waits) behind(ev event.Event, now time.Time) {
 		if a.ev.Kdev == ev.Kdev && a.kind != waitNone && h.since.IsZero() {
 			h.since = a.since
 		}
+		if a.ev.Kdev == ev.Kdev && a.device {
+			h.device = true
+		}
 		if a.kind == waitMount && a.ev.Kdev == ev.Kdev {
 			a.retryAt, a.ended = now, true
 		}
@@ -242,7 +248,7 @@ func (w *waits) await(ev event.Event, k waitKind, now, since time.Time, notice <
 	if *p == nil {
 		*p = notice
 	}
-	w.held = append(w.held, &heldEvent{ev: ev, kind: k, retryAt: now.Add(k.retry(notice != nil)), since: since})
+	w.held = append(w.held, &heldEvent{ev: ev, kind: k, retryAt: now.Add(k.retry(notice != nil)), since: since, device: k == waitDevice})
 }
 
 // due says when a held event is next looked up again (wall-clock time).
