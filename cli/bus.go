@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	godbus "github.com/godbus/dbus/v5"
+	"github.com/peripety/peripety/correlate"
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/dbus/client"
 	"github.com/peripety/peripety/event"
@@ -56,9 +57,11 @@ func busQuery(ctx context.Context, q pdbus.QueryFilter) ([]event.Event, error) {
 }
 
 // busMonitor calls handle for each new event that passes q, in order, until
-// ctx ends (then it returns nil) or handle fails. warn hears of events that
-// were missed and could not be fetched.
-func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Event) error, warn func(string)) error {
+// ctx ends (then it returns nil) or handle fails; and incident, when set,
+// for each incident that changes. warn hears of events that were missed
+// and could not be fetched.
+func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Event) error, incident func(correlate.Incident) error,
+	warn func(string)) error {
 	c, err := connectDaemon("--journal")
 	if err != nil {
 		return err
@@ -69,7 +72,7 @@ func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Even
 	if _, err := c.Version(ctx); err != nil {
 		return daemonError(err, "--journal")
 	}
-	s := client.Subscription{Filter: q, Missed: func(from, to uint64, err error) {
+	s := client.Subscription{Filter: q, Incidents: incident, Missed: func(from, to uint64, err error) {
 		warn(fmt.Sprintf("events %d to %d were missed and could not be fetched: %v", from, to, err))
 	}}
 	err = c.Subscribe(ctx, s, handle)
@@ -132,18 +135,25 @@ func (n *desktopNotifier) Close() error { return n.conn.Close() }
 // Notify shows ev as one notification.
 func (n *desktopNotifier) Notify(ctx context.Context, ev event.Event) error {
 	summary, body := notificationText(&ev)
-	hints := map[string]godbus.Variant{
-		"urgency":  godbus.MakeVariant(urgency(ev.Severity)),
-		"category": godbus.MakeVariant(category(ev.Severity)),
-	}
-	var id uint32
-	err := n.conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications").
-		CallWithContext(ctx, "org.freedesktop.Notifications.Notify", 0,
-			"Peripety", uint32(0), "drive-harddisk", summary, body, []string{}, hints, int32(-1)).Store(&id)
+	_, err := n.show(ctx, 0, ev.Severity, summary, body)
 	if err != nil {
 		return fmt.Errorf("--notify: event %s: %w", ev.EventID, err)
 	}
 	return nil
+}
+
+// show shows a notification, in place of the one replaces names when it
+// is not 0, and returns its id.
+func (n *desktopNotifier) show(ctx context.Context, replaces uint32, sev event.Severity, summary, body string) (uint32, error) {
+	hints := map[string]godbus.Variant{
+		"urgency":  godbus.MakeVariant(urgency(sev)),
+		"category": godbus.MakeVariant(category(sev)),
+	}
+	var id uint32
+	err := n.conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications").
+		CallWithContext(ctx, "org.freedesktop.Notifications.Notify", 0,
+			"Peripety", replaces, "drive-harddisk", summary, body, []string{}, hints, int32(-1)).Store(&id)
+	return id, err
 }
 
 // Urgency levels of the notification specification.

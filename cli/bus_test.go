@@ -52,7 +52,7 @@ func TestBusNotRunning(t *testing.T) {
 	if err == nil || err.Error() != "daemon not running: start peripetyd or use --journal" {
 		t.Errorf("busQuery = %v", err)
 	}
-	err = busMonitor(ctx, pdbus.QueryFilter{}, func(event.Event) error { return nil }, func(string) {})
+	err = busMonitor(ctx, pdbus.QueryFilter{}, func(event.Event) error { return nil }, nil, func(string) {})
 	if err == nil || err.Error() != "daemon not running: start peripetyd or use --journal" {
 		t.Errorf("busMonitor = %v", err)
 	}
@@ -90,6 +90,8 @@ func TestBusQueryInfo(t *testing.T) {
 type notification struct {
 	Summary, Body string
 	Urgency       byte
+	// Replaces is the notification it replaces, 0 for a new one.
+	Replaces uint32
 }
 
 // notificationServer is an org.freedesktop.Notifications of the test's own
@@ -112,11 +114,14 @@ func (s *notificationServer) Notify(app string, replaces uint32, icon, summary, 
 	hints map[string]godbus.Variant, timeout int32) (uint32, *godbus.Error) {
 	u, _ := hints["urgency"].Value().(byte)
 	s.mu.Lock()
-	s.shown = append(s.shown, notification{summary, body, u})
-	n := len(s.shown)
+	s.shown = append(s.shown, notification{summary, body, u, replaces})
+	n := uint32(len(s.shown))
 	s.mu.Unlock()
 	s.got <- struct{}{}
-	return uint32(n), nil
+	if replaces != 0 {
+		return replaces, nil
+	}
+	return n, nil
 }
 
 func startNotificationServer(t *testing.T) *notificationServer {
@@ -182,9 +187,9 @@ func TestMonitorNotify(t *testing.T) {
 	}
 	body := "ext4 on loop4: I/O error &lt;10&gt; writing to inode 12\nFS_IO_ERROR · ext4 · 2026-11-25 16:03:04 · host1"
 	want := []notification{
-		{"Storage critical on /dev/loop4", body, 2},
-		{"Storage warning on /dev/loop4", body, 1},
-		{"Storage info on /dev/loop4", body, 0},
+		{"Storage critical on /dev/loop4", body, 2, 0},
+		{"Storage warning on /dev/loop4", body, 1, 0},
+		{"Storage info on /dev/loop4", body, 0, 0},
 	}
 	notes.mu.Lock()
 	defer notes.mu.Unlock()

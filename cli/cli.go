@@ -36,6 +36,10 @@ type CLI struct {
 	List    ListCmd    `cmd:"" help:"List the top-level block devices."`
 	Query   QueryCmd   `cmd:"" help:"Query stored storage events."`
 	Monitor MonitorCmd `cmd:"" help:"Follow storage events as they happen."`
+
+	Incidents IncidentsCmd `cmd:"" help:"List the incidents: each storage failure, its root cause and what followed."`
+	Incident  IncidentCmd  `cmd:"" help:"Tell the story of one incident: its root cause, then what followed, layer by layer."`
+	Status    StatusCmd    `cmd:"" help:"Show the current conditions of the block devices (paths, arrays, pools, filesystems)."`
 }
 
 // exitError carries an exit status other than 1.

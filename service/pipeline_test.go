@@ -88,7 +88,8 @@ func TestHeldMountEvent(t *testing.T) {
 			sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 			sink.on.Store(true)
 			p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-				res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+				res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
+				corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 
 			p.emit(ev("FS_MOUNTED", "loop0"))
 			p.emit(ev("BLK_IO_ERROR", "loop1"))
@@ -173,7 +174,8 @@ func TestHeldMountEventNotified(t *testing.T) {
 	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 	sink.on.Store(true)
 	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res: &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}}
+		res:  &resolution{r: res, ids: ids, now: func() time.Time { return t0 }},
+		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 
 	p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: event.SubXFS, Kdev: "loop0", Severity: event.Info, Timestamp: t0})
 	if len(p.waits.held) != 1 || p.waits.mountNotice == nil {
@@ -241,7 +243,8 @@ func TestHeldUntilDeviceAppears(t *testing.T) {
 	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 	sink.on.Store(true)
 	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+		res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
+		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 	ev := func(typ, kdev string, at time.Time) event.Event {
 		return event.Event{EventType: typ, SubSystem: event.SubSCSI, Kdev: kdev, Severity: event.Warning, Timestamp: at, Msg: typ}
 	}
@@ -321,7 +324,8 @@ func TestMountWaitsForProbe(t *testing.T) {
 	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 	sink.on.Store(true)
 	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+		res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
+		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 	ev := func(typ, kdev string) event.Event {
 		return event.Event{EventType: typ, SubSystem: event.SubExt4, Kdev: kdev, Severity: event.Info, Timestamp: t0, Msg: typ}
 	}
@@ -372,7 +376,8 @@ func TestMountBeginWait(t *testing.T) {
 		t.Run(tc.sub, func(t *testing.T) {
 			t0 := time.Now()
 			now := t0
-			ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+			st := NewStateDirMust(t, t.TempDir())
+			ids, err := OpenIdentityStore(st)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -381,7 +386,8 @@ func TestMountBeginWait(t *testing.T) {
 			sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 			sink.on.Store(true)
 			p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-				res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+				res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
+				corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 			p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: tc.sub, Kdev: "dm-0", Severity: event.Info, Timestamp: t0})
 			for at, ok := p.waits.due(); ok; at, ok = p.waits.due() {
 				now = at
@@ -411,7 +417,8 @@ func TestMountBeginWait(t *testing.T) {
 func TestAppearedDeviceIsTheLines(t *testing.T) {
 	t0 := time.Now()
 	now := t0
-	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	st := NewStateDirMust(t, t.TempDir())
+	ids, err := OpenIdentityStore(st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +428,8 @@ func TestAppearedDeviceIsTheLines(t *testing.T) {
 	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 	sink.on.Store(true)
 	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+		res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
+		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 	p.emit(event.Event{EventType: "SCSI_POWER_ON_RESET", SubSystem: event.SubSCSI, Kdev: "2:0:0:0", Severity: event.Warning, Timestamp: t0})
 	p.emit(event.Event{EventType: "SCSI_CAPACITY_CHANGED", SubSystem: event.SubSCSI, Kdev: "2:0:0:0", Severity: event.Warning, Timestamp: t0})
 	now = t0.Add(2500 * time.Millisecond)
