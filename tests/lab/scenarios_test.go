@@ -234,12 +234,14 @@ var scenarios = []scenario{
 	{name: "nvme-remove", expect: []expect{
 		{What: "mounted", Type: "FS_MOUNTED", Kdev: "{disk.kname}", Fields: map[string]string{
 			"dev_wwid": "{disk.fs_uuid}", "ext.mount_point": "{disk.mount}", "dev_path": "{disk.paths}"}},
-		// After the controller is gone: the identity it had.
-		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{disk.kname}", Fields: map[string]string{
+		// After the controller is gone: the identity it had. The journal's
+		// first write past the namespace's end (below) is where it all
+		// starts.
+		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{disk.kname}", Cause: "writes past its end", Fields: map[string]string{
 			"dev_wwid": "{disk.fs_uuid}", "ext.mount_point": "{disk.mount}", "dev_path": "{disk.paths}"}},
-		{What: "lost write", Type: "BUFFER_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Cause: "journal aborted", Fields: map[string]string{
+		{What: "lost write", Type: "BUFFER_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Cause: "writes past its end", Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}"}},
-		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{disk.kname}", Fields: map[string]string{
+		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{disk.kname}", Cause: "writes past its end", Fields: map[string]string{
 			"dev_wwid": "{disk.fs_uuid}"}},
 		{What: "unmounted", Type: "FS_UNMOUNTED", Kdev: "{disk.kname}", Fields: map[string]string{"dev_wwid": "{disk.fs_uuid}"}},
 		{What: "controller removed", Type: "NVME_CTRL_REMOVED", Min: 0, Max: -1},
