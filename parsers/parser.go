@@ -163,6 +163,9 @@ func (p *Parser) line(rec *Record, line string) {
 		return
 	}
 	r := p.rs.rules[ri]
+	if r.role == roleNotice {
+		return
+	}
 	text := line
 	if !r.user {
 		text = strings.TrimLeft(line, " ")

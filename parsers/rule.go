@@ -29,9 +29,14 @@ const (
 	// roleSuppressed: a "<func>: N callbacks suppressed" rate-limit notice,
 	// counted towards the event type its function prints (see storm.go).
 	roleSuppressed
+	// roleNotice: a line a storage sub-system prints at warning level or
+	// worse that tells of no device's event (how the kernel was built, say):
+	// the rule takes it so that no catch-all makes an event of it, and
+	// gives nothing. Its msg says why.
+	roleNotice
 )
 
-var roleNames = [...]string{"event", "join", "tail", "context", "rate-limit"}
+var roleNames = [...]string{"event", "join", "tail", "context", "rate-limit", "notice"}
 
 // rule is one built-in or user rule. Built-in rules are data in the
 // per-subsystem tables (scsi.go, ext4.go, …); the registry (registry.go)
@@ -193,8 +198,8 @@ type RuleInfo struct {
 	// EventType is the type of the events the rule starts; for a context
 	// rule, the empty string.
 	EventType string
-	// Kind is "event", "join", "tail", "context" or "rate-limit" (see the
-	// package documentation of grouping).
+	// Kind is "event", "join", "tail", "context", "rate-limit" or
+	// "notice" (see the package documentation of grouping).
 	Kind string
 	// Source is "built-in parsers/scsi.go" or the user rule's "FILE:LINE".
 	Source string
@@ -208,7 +213,7 @@ type RuleInfo struct {
 
 func (r *rule) info() RuleInfo {
 	typ := r.typ
-	if r.role == roleContext {
+	if r.role == roleContext || r.role == roleNotice {
 		typ = ""
 	}
 	cond := r.cond

@@ -218,6 +218,10 @@ func (f *fold) add(ev event.Event, t time.Time) {
 	}
 }
 
+// ExtFoldedUntil is the extension key of a storm summary: the time of the
+// last event it folds.
+const ExtFoldedUntil = "folded_until"
+
 // summary returns the summary event of f.
 func (f *fold) summary() event.Event {
 	if f.ev.Count == f.initial.Count && f.suppressed == 0 {
@@ -228,7 +232,7 @@ func (f *fold) summary() event.Event {
 		ev.SetExt("first_"+f.posKey, f.first)
 		ev.SetExt("last_"+f.posKey, f.upto)
 	}
-	ev.SetExt(foldedUntil, f.last.Format(event.TimeLayout))
+	ev.SetExt(ExtFoldedUntil, f.last.Format(event.TimeLayout))
 	if f.suppressed > 0 {
 		ev.SetExt("suppressed", strconv.Itoa(f.suppressed))
 	}

@@ -117,11 +117,7 @@ func cloneEvent(ev event.Event) event.Event {
 	return ev
 }
 
-// foldedUntil is the extension key of a storm summary's last folded line
-// (storm.go).
-const foldedUntil = "folded_until"
-
-// IsStormSummary says whether ev is a storm summary: its text counts what it
-// folded, so a daemon derives its id from its first record (its timestamp,
+// IsStormSummary says whether ev is a storm summary (events of its type and
+// device folded into it): its text counts what it folded, so a daemon derives its id from its first record (its timestamp,
 // device and raw line) and window alone, which its text does not change.
-func IsStormSummary(ev *event.Event) bool { return ev.Extension[foldedUntil] != "" }
+func IsStormSummary(ev *event.Event) bool { return ev.Extension[ExtFoldedUntil] != "" }

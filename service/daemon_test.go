@@ -156,7 +156,7 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids.Record(loopResolver().devs["loop7"], nil, time.Now().Add(-time.Hour))
+	ids.Record(loopResolver().devs["loop7"], nil, time.Now().Add(-time.Hour), 0)
 	if err := ids.Save(); err != nil {
 		t.Fatal(err)
 	}

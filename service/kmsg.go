@@ -215,11 +215,11 @@ func bootTime(env SourceEnv) (bootID string, boot time.Time, err error) {
 			return bootID, saved.Time, nil
 		}
 	}
-	var mono unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono); err != nil {
-		return "", time.Time{}, fmt.Errorf("read monotonic clock: %w", err)
+	mono, err := monotonic()
+	if err != nil {
+		return "", time.Time{}, err
 	}
-	boot = time.Now().Add(-time.Duration(mono.Nano())).Round(time.Microsecond)
+	boot = time.Now().Add(-mono).Round(time.Microsecond)
 	if env.State == nil {
 		return bootID, boot, nil // nowhere to keep it: a source outside a daemon
 	}
@@ -227,4 +227,14 @@ func bootTime(env SourceEnv) (bootID string, boot time.Time, err error) {
 		env.Log.Warn("cannot keep the boot time: records read again after a restart may get other ids", "err", err)
 	}
 	return bootID, boot, nil
+}
+
+// monotonic reads CLOCK_MONOTONIC, the clock of the kernel's log and of
+// udev's USEC_INITIALIZED: the time since boot.
+func monotonic() (time.Duration, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0, fmt.Errorf("read monotonic clock: %w", err)
+	}
+	return time.Duration(ts.Nano()), nil
 }

@@ -292,7 +292,7 @@ func (p *pipeline) emit(ev event.Event) {
 		p.retry(false)
 		return
 	}
-	p.place(ev, now)
+	p.place(ev, now, false)
 }
 
 // deviceName is kdev without the NUL and other control bytes a garbled
@@ -315,23 +315,30 @@ func deviceName(kdev string) string {
 // and delivers it; unless ev is a live event that waits (wait.go: its
 // mount does not show yet, its device is not there yet) and its wait,
 // begun at since, is not over: then it is held, to be placed again
-// (retry). A zero since waits for nothing.
-func (p *pipeline) place(ev event.Event, since time.Time) {
+// (retry). A zero since waits for nothing. appeared says that ev waited
+// for its device to appear (or was held behind one of its device that
+// did): the device found now is the one its line named before it existed.
+func (p *pipeline) place(ev event.Event, since time.Time, appeared bool) {
 	now := p.res.now()
-	waitM := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(waitMount.wait()))
+	waitM := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(mountWaitFor(&ev)))
+	waitP := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(waitProbe.wait()))
 	waitD := !since.IsZero() && now.Before(since.Add(waitDevice.wait()))
 	// The notices are taken before the lookup, so no change is missed.
 	var mNotice, dNotice <-chan struct{}
 	if waitM {
 		mNotice = p.res.notice(waitMount)
 	}
-	if waitD {
+	if waitD || waitP {
 		dNotice = p.res.notice(waitDevice)
 	}
 	l := p.res.lookUp(&ev)
+	l.appeared = appeared
 	switch {
 	case waitM && p.res.awaitsMount(&ev, l):
 		p.waits.await(ev, waitMount, now, since, mNotice)
+		return
+	case waitP && p.res.awaitsProbe(&ev, l):
+		p.waits.await(ev, waitProbe, now, since, dNotice)
 		return
 	case waitD && p.res.awaitsDevice(&ev, l):
 		p.waits.await(ev, waitDevice, now, since, dNotice)
@@ -372,11 +379,11 @@ func (p *pipeline) retry(force bool) {
 		case h.kind != waitNone && !force && !h.ended && now.Before(h.retryAt):
 			p.waits.keep(h)
 		case force || h.ended:
-			p.place(h.ev, time.Time{})
+			p.place(h.ev, time.Time{}, h.device)
 		case h.kind != waitNone || !h.since.IsZero():
-			p.place(h.ev, h.since)
+			p.place(h.ev, h.since, h.device)
 		default:
-			p.place(h.ev, now)
+			p.place(h.ev, now, h.device)
 		}
 	}
 	p.waits.settle()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/sysfs"
 )
 
@@ -42,20 +43,38 @@ type resolution struct {
 	r   Resolver
 	ids *IdentityStore
 	now func() time.Time
+	// mono reads the monotonic clock (time since boot), udev's clock;
+	// nil: unknown.
+	mono func() time.Duration
 
 	// pool is the last thin pool a thin line named, and when.
 	pool   string
 	poolAt time.Time
+	// answered keeps the identity given to each event type and device
+	// lately, for storm summaries (see keep).
+	answered map[stormKey]answer
 }
 
-// lookup is one answer of the resolver for a device.
+// sinceBoot reads the monotonic clock, 0 when unknown.
+func (rs *resolution) sinceBoot() time.Duration {
+	if rs.mono == nil {
+		return 0
+	}
+	return rs.mono()
+}
+
+// lookup is one answer of the resolver for a device. appeared says the
+// device was not there when the event's line was printed and the line
+// named it ahead (pipeline.place): whatever instance of its name was seen
+// before, the one there now is the line's.
 type lookup struct {
 	// kdev is the device asked about: the event's, or the one it is
 	// taken to be about.
-	kdev string
-	info sysfs.BlockInfo
-	ext  map[string]string
-	err  error
+	kdev     string
+	info     sysfs.BlockInfo
+	ext      map[string]string
+	err      error
+	appeared bool
 }
 
 // lookUp asks the resolver about ev's device. A thin-provisioning line
@@ -85,12 +104,29 @@ func (rs *resolution) lookUp(ev *event.Event) lookup {
 // it. An event whose device cannot be resolved, or whose device name now
 // belongs to a device that came after the event, takes the identity
 // recorded for its device at the event's time and says why in
-// extension.resolve_error; it is never dropped. It returns the identity
+// extension.resolve_error; it is never dropped. A storm summary takes the
+// identity the events of its storm had (see keep). It returns the identity
 // it used, with the devices below it (zero when there is none).
 func (rs *resolution) resolve(ev *event.Event, l lookup) sysfs.BlockInfo {
 	if l.kdev == "" {
 		return sysfs.BlockInfo{}
 	}
+	key := stormKey{ev.EventType, l.kdev}
+	if parsers.IsStormSummary(ev) {
+		if a, ok := rs.answered[key]; ok {
+			a.at = ev.Timestamp
+			rs.answered[key] = a
+			return rs.fill(ev, a)
+		}
+	}
+	a := rs.answer(ev, l)
+	rs.keep(key, a)
+	return rs.fill(ev, a)
+}
+
+// answer decides the identity ev takes from l (see resolve).
+func (rs *resolution) answer(ev *event.Event, l lookup) answer {
+	a := answer{at: ev.Timestamp}
 	info, ext, err := l.info, l.ext, l.err
 	if err != nil {
 		old, ok := rs.ids.At(l.kdev, ev.Timestamp)
@@ -98,31 +134,84 @@ func (rs *resolution) resolve(ev *event.Event, l lookup) sysfs.BlockInfo {
 			old, ok = rs.ids.Lookup(l.kdev)
 		}
 		if !ok {
-			why := err.Error()
+			a.why = err.Error()
 			if errors.Is(err, sysfs.ErrNotFound) {
-				why += "; never seen while present"
+				a.why += "; never seen while present"
 			}
-			ev.SetExt("resolve_error", why)
-			return sysfs.BlockInfo{}
+			return a
 		}
-		rs.fsUUID(ev, old)
-		sysfs.FillEvent(ev, old.Info, old.Ext)
-		ev.SetExt("resolve_error", fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339)))
-		return old.Info
+		a.found, a.id, a.info, a.ext = true, old, old.Info, old.Ext
+		a.why = fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339))
+		return a
 	}
-	rs.ids.Record(info, ext, rs.now())
+	rs.ids.Record(info, ext, rs.now(), rs.sinceBoot())
 	cur, _ := rs.ids.Lookup(info.KernelName)
-	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !sameInstance(old.Info, info) &&
+	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !l.appeared && !sameInstance(old.Info, info) &&
 		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) {
-		rs.fsUUID(ev, old)
-		sysfs.FillEvent(ev, old.Info, old.Ext)
-		ev.SetExt("resolve_error", fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
-			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339)))
-		return old.Info
+		a.found, a.id, a.info, a.ext = true, old, old.Info, old.Ext
+		a.why = fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
+			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339))
+		return a
 	}
-	rs.fsUUID(ev, cur)
-	sysfs.FillEvent(ev, info, ext)
-	return info
+	a.found, a.id, a.info, a.ext = true, cur, info, ext
+	return a
+}
+
+// fill gives ev the identity a and returns it (zero when there is none).
+func (rs *resolution) fill(ev *event.Event, a answer) sysfs.BlockInfo {
+	if !a.found {
+		ev.SetExt("resolve_error", a.why)
+		return sysfs.BlockInfo{}
+	}
+	rs.fsUUID(ev, a.id)
+	sysfs.FillEvent(ev, a.info, a.ext)
+	if a.why != "" {
+		ev.SetExt("resolve_error", a.why)
+	}
+	return a.info
+}
+
+// answer is the identity an event was given: the resolver's (info, ext)
+// and the identity store's record of the instance (id), or, when found is
+// false, none; why says what is missing or old in it, "" when nothing.
+type answer struct {
+	at    time.Time // the time of the latest event it was given to
+	found bool
+	info  sysfs.BlockInfo
+	ext   map[string]string
+	id    Identity
+	why   string
+}
+
+// stormKey is what a storm folds: events of one type on one device.
+type stormKey struct{ typ, kdev string }
+
+// Storm summaries are folded by the parser from events of one type and
+// device after the first of a burst went out one by one, and come out at
+// the end of their window, often after the device is gone (the lab's storm:
+// the last summary came after the unmount and the loop device's detach,
+// with no identity and no resolve_error). The answer each event type and
+// device was last given is kept, for its summaries, which take it: the
+// identity the storm's events had. It is kept while its summaries come,
+// at most maxAnswered of them, the longest unused dropped first.
+const maxAnswered = 256
+
+// keep keeps a, the answer an event of key was given.
+func (rs *resolution) keep(key stormKey, a answer) {
+	if rs.answered == nil {
+		rs.answered = make(map[stormKey]answer)
+	}
+	if _, ok := rs.answered[key]; !ok && len(rs.answered) >= maxAnswered {
+		var oldest stormKey
+		first := true
+		for k, v := range rs.answered {
+			if first || v.at.Before(rs.answered[oldest].at) {
+				oldest, first = k, false
+			}
+		}
+		delete(rs.answered, oldest)
+	}
+	rs.answered[key] = a
 }
 
 // fsUUID keeps the filesystem UUID of id's device: a filesystem line that
@@ -142,5 +231,5 @@ func (rs *resolution) fsUUID(ev *event.Event, id Identity) {
 		rs.ids.SetFSUUID(id.Info, u)
 		return
 	}
-	ev.SetExt("uuid", id.FSUUID)
+	ev.SetExt("uuid", id.noted())
 }

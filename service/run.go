@@ -82,8 +82,9 @@ func (d *Daemon) newRun() (*run, error) {
 	if r.blocks, err = d.opts.Resolver.ListBlocks(); err != nil {
 		d.log.Warn("list block devices", "err", err)
 	}
+	mono, _ := monotonic() // 0 when unreadable: first seen now
 	for _, b := range r.blocks {
-		r.ids.Record(b, nil, r.at)
+		r.ids.Record(b, nil, r.at, mono)
 	}
 	r.corr = openCorrelation(d.state, d.opts.Resolver, d.log.With("component", "correlation"))
 	r.corr.learn(r.blocks, r.at)
@@ -107,9 +108,12 @@ func (d *Daemon) newRun() (*run, error) {
 		sourceKey: d.src.Key(),
 		hostname:  d.hostname,
 		parser:    parser,
-		res:       &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now},
-		corr:      r.corr,
-		sinks:     r.sinks,
+		res: &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now, mono: func() time.Duration {
+			d, _ := monotonic()
+			return d
+		}},
+		corr:  r.corr,
+		sinks: r.sinks,
 	}
 	if err := r.pl.resume(r.cp); err != nil {
 		d.log.Warn("saved parser state unusable: a storm folding at the stop is folded afresh", "err", err)
@@ -167,7 +171,8 @@ func (r *run) closeSinks() {
 }
 
 // start starts every part: the sinks' goroutines, the checkpointer, the
-// identity saver, the keep-alive, the device watch, and the source.
+// identity saver, the keep-alive, the device watch and the identity store's
+// follower of its changes, and the source.
 func (r *run) start(ctx context.Context) {
 	// The sinks outlive ctx: a clean stop delivers their queues.
 	r.sinkTasks = newGroup(context.WithoutCancel(ctx))
@@ -185,6 +190,9 @@ func (r *run) start(ctx context.Context) {
 	r.heartbeat.Store(time.Now().UnixNano())
 	r.background = newGroup(ctx)
 	r.background.start(r.keepAlive)
+	if c, ok := r.d.opts.Resolver.(DeviceChangeTeller); ok {
+		r.background.start(func(ctx context.Context) { r.ids.follow(ctx, r.d.opts.Resolver, c.DeviceChanges()) })
+	}
 	if w, ok := r.d.opts.Resolver.(interface{ Watch(context.Context) error }); ok {
 		// Device changes stale the resolver's cache as they happen.
 		r.background.start(func(ctx context.Context) {

@@ -15,6 +15,7 @@ type journalEntry struct {
 	priority, facility            string
 	hostname, subsystem, device   string
 	cursor, realtime, monotonic   string
+	received                      string // __MONOTONIC_TIMESTAMP
 	transport, identifier, isPrpt string
 }
 
@@ -41,6 +42,8 @@ func (e *journalEntry) set(key string, value []byte) {
 		e.realtime = string(value)
 	case "_SOURCE_MONOTONIC_TIMESTAMP":
 		e.monotonic = string(value)
+	case "__MONOTONIC_TIMESTAMP":
+		e.received = string(value)
 	case "_TRANSPORT":
 		e.transport = string(value)
 	case "SYSLOG_IDENTIFIER":
@@ -57,7 +60,8 @@ func (e *journalEntry) setBytes(key, value []byte) { e.set(string(key), value) }
 func isJournalKey(key []byte) bool {
 	switch string(key) {
 	case "MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "_HOSTNAME", "_KERNEL_SUBSYSTEM", "_KERNEL_DEVICE",
-		"__CURSOR", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "_TRANSPORT", "SYSLOG_IDENTIFIER", "IS_PERIPETY":
+		"__CURSOR", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "__MONOTONIC_TIMESTAMP", "_TRANSPORT", "SYSLOG_IDENTIFIER",
+		"IS_PERIPETY":
 		return true
 	}
 	return false
@@ -70,9 +74,13 @@ func (e *journalEntry) reset() {
 
 // journalRecord turns a kernel entry into a record, or says why it is skipped:
 // only kernel entries (_TRANSPORT=kernel or SYSLOG_IDENTIFIER=kernel) are
-// records, and never peripetyd's own (IS_PERIPETY=TRUE). Time is
-// __REALTIME_TIMESTAMP, Monotonic the kernel's own timestamp
-// (_SOURCE_MONOTONIC_TIMESTAMP); a missing PRIORITY gives
+// records, and never peripetyd's own (IS_PERIPETY=TRUE). Monotonic is the
+// kernel's own timestamp (_SOURCE_MONOTONIC_TIMESTAMP), Time when the
+// kernel printed the line: __REALTIME_TIMESTAMP, when journald read it,
+// less how long after the kernel's timestamp that was (its
+// __MONOTONIC_TIMESTAMP, same clock), as peripetyd's journal source
+// reads it, so lines printed together group as printed however late
+// journald read some of them. A missing PRIORITY gives
 // parsers.LevelUnknown.
 func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, bool) {
 	switch {
@@ -101,6 +109,10 @@ func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, boo
 	}
 	if us, err := strconv.ParseUint(e.monotonic, 10, 64); err == nil && us <= maxUsec {
 		rec.Monotonic = time.Duration(us) * time.Microsecond
+		recv, err := strconv.ParseUint(e.received, 10, 64)
+		if late := time.Duration(recv-us) * time.Microsecond; err == nil && us > 0 && recv >= us && recv <= maxUsec && !rec.Time.IsZero() {
+			rec.Time = rec.Time.Add(-late)
+		}
 	}
 	r.cursor = e.cursor
 	return rec, "", true
