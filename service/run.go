@@ -34,8 +34,9 @@ type run struct {
 	src *sourceTask
 	// The goroutines of the run, by when they stop: the sinks once their
 	// queues are delivered, the checkpointer and the identity saver before
-	// their last save, the rest (keep-alive, device watch) last.
-	sinkTasks, checkpoints, identities, background *group
+	// their last save, the metrics endpoints once everything is counted,
+	// the rest (keep-alive, device watch) last.
+	sinkTasks, checkpoints, identities, metrics, background *group
 }
 
 // group is goroutines of the run that stop together: stop cancels their
@@ -127,7 +128,7 @@ func (r *run) applyConfig(cfg *config.Config) {
 		if k.byConfig == nil {
 			continue
 		}
-		s, want := r.sinks[i], k.byConfig(&cfg.Main)
+		s, want := r.sinks[i], k.byConfig(cfg)
 		if want && s.sink == nil {
 			sink, err := k.open(r.d)
 			if err != nil {
@@ -178,6 +179,7 @@ func (r *run) start(ctx context.Context) {
 		})
 	}
 	r.src = startSource(ctx, r.d.src, r.cp.Pos)
+	r.startMetrics(ctx)
 }
 
 // begin delivers the daemon's start event, and the devices present when
@@ -227,6 +229,7 @@ func (r *run) stop(runErr error) error {
 	if err := r.ids.Save(); err != nil {
 		r.log.Error("save identities", "err", err)
 	}
+	r.metrics.stop()
 	r.log.Info("stopped", "events", r.pl.emitted.Load())
 	return runErr
 }
@@ -389,6 +392,9 @@ func (r *run) reload() error {
 	}
 	r.pl.swapParser(parser)
 	d.mu.Lock()
+	if metricsConfigChanged(d.cfg, cfg) {
+		r.log.Warn("reload: [metrics] changes apply at the next start (systemctl restart peripetyd)")
+	}
 	d.cfg = cfg
 	d.mu.Unlock()
 	r.applyConfig(cfg)
