@@ -1,5 +1,5 @@
 // Package cli implements the prpt command line (kong): parse, rules, info,
-// list, query and monitor.
+// list, query, monitor and summary.
 package cli
 
 import (
@@ -36,6 +36,7 @@ type CLI struct {
 	List    ListCmd    `cmd:"" help:"List the top-level block devices."`
 	Query   QueryCmd   `cmd:"" help:"Query stored storage events."`
 	Monitor MonitorCmd `cmd:"" help:"Follow storage events as they happen."`
+	Summary SummaryCmd `cmd:"" help:"Count stored storage events per host, device, type and severity."`
 }
 
 // exitError carries an exit status other than 1.
