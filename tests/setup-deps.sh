@@ -19,7 +19,8 @@ pkgs=(
 	zsh fish                      # the prpt completions are loaded and run in them
 	dpkg-dev fakeroot debhelper   # the Debian package (dpkg-buildpackage, dh)
 	lintian file                  # checking the Debian package
-	systemd-journal-remote        # journal files of several boots, for prpt query --boot
+	systemd-journal-remote        # journal files of several boots (prpt query --boot); journal-upload/remote gathering two hosts
+	prometheus                    # promtool check metrics, and a real Prometheus scraping the daemon
 	python3-dbus                  # a non-Go D-Bus client in tests
 	passwd                        # useradd for the non-root polkit test user
 	python3                       # the corpus scorer

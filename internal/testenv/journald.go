@@ -297,6 +297,14 @@ type PrivateJournal struct {
 // it with t.Cleanup, or call it from TestMain for one shared by
 // benchmarks).
 func NewPrivateJournal(name string) (*PrivateJournal, error) {
+	return NewPrivateJournalOn(name, "")
+}
+
+// NewPrivateJournalOn is NewPrivateJournal with a journald that believes
+// it runs on the host hostname (in a UTS namespace of its own, unshare(1)):
+// its entries say _HOSTNAME=hostname, as another machine's would. An empty
+// hostname is this machine's.
+func NewPrivateJournalOn(name, hostname string) (*PrivateJournal, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("systemd-journald needs root")
 	}
@@ -329,6 +337,9 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	state := filepath.Join(os.TempDir(), "journald-"+ns)
 	p.log = state + ".log"
 	p.cmd = exec.Command(JournaldBinary, ns)
+	if hostname != "" {
+		p.cmd = exec.Command("unshare", "--uts", "sh", "-ec", `hostname "$1"; exec "$2" "$3"`, "sh", hostname, JournaldBinary, ns)
+	}
 	p.cmd.Env = journaldEnv()
 	logf, err := os.Create(state + ".log")
 	if err != nil {
