@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/peripety/peripety/cli.Version=$(VERSION)
 # Bounded fuzzing per target in `make check` (see `make fuzz` for longer runs).
 FUZZTIME ?= 20s
 
-.PHONY: all build setup check fmt-check vet test race corpus fuzz clean
+.PHONY: all build setup check fmt-check vet test race corpus fuzz lab lab-check clean
 .PHONY: install uninstall deb demo
 
 all: build
@@ -20,7 +20,7 @@ build:
 setup:
 	./tests/setup-deps.sh
 
-check: setup fmt-check vet build test race corpus fuzz
+check: setup fmt-check vet build test race corpus fuzz lab-check
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -45,6 +45,17 @@ corpus: build
 
 fuzz:
 	./tests/fuzz.sh $(FUZZTIME)
+
+# The real-kernel lab (tests/lab; README "Real-kernel lab"): Debian's own
+# kernel under QEMU, real storage stacks failing in known ways, peripetyd's
+# events checked against what the guest read from the kernel. `make lab`
+# runs every scenario (about 7 minutes); `make check` runs
+# LAB_CHECK_SCENARIOS, one of each kind of stack (about 3 minutes).
+LAB_CHECK_SCENARIOS ?= scsi-medium,mpath-path,md-raid1,nvme-media
+lab: setup
+	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 20m -v -run TestLab ./tests/lab
+lab-check:
+	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 10m -v -run TestLab ./tests/lab -lab.scenarios=$(LAB_CHECK_SCENARIOS)
 
 clean:
 	rm -rf bin

@@ -47,29 +47,33 @@ func (c *RulesCoverageCmd) Run(env *Env) error {
 	if c.JSON {
 		enc := json.NewEncoder(out)
 		for _, n := range counts {
-			if err := enc.Encode(coverageJSON{n, math.Round(n.Percent()*10) / 10}); err != nil {
+			if err := enc.Encode(coverageJSON{n, math.Round(n.Percent()*10) / 10, math.Round(n.SpecificPercent()*10) / 10}); err != nil {
 				return err
 			}
 		}
 		return out.Flush()
 	}
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "KERNEL\tSUB-SYSTEM\tFORMATS\tWARNING+\tCOVERED\tFOLDED\tIGNORED\tMISSING\tCOVERAGE\t")
+	fmt.Fprintln(tw, "KERNEL\tSUB-SYSTEM\tFORMATS\tWARNING+\tSPECIFIC\tCATCH-ALL\tFOLDED\tIGNORED\tMISSING\tCOVERAGE\tBY SPECIFIC\t")
 	for _, n := range counts {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f%%\t\n", n.Version, n.Sub, n.Formats, n.Serious, n.Covered, n.Folded, n.Ignored, n.Missing, n.Percent())
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t\n", n.Version, n.Sub, n.Formats, n.Serious,
+			n.Specific, n.CatchAll, n.Folded, n.Ignored, n.Missing, n.Percent(), n.SpecificPercent())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "FORMATS: printk-family calls; WARNING+: those at warning level or worse, which the classes split;")
-	fmt.Fprintln(out, "COVERAGE: covered and folded of the warning-or-worse formats not ignored.")
+	fmt.Fprintln(out, "FORMATS: printk-family calls; WARNING+: those at warning level or worse, which the classes split:")
+	fmt.Fprintln(out, "SPECIFIC: covered by a rule of their own form; CATCH-ALL: taken only by the catch-all of their prefix;")
+	fmt.Fprintln(out, "FOLDED: context lines of another line's event. COVERAGE: covered and folded of the warning-or-worse")
+	fmt.Fprintln(out, "formats not ignored; BY SPECIFIC: the share of those a specific rule covers or folds.")
 	return out.Flush()
 }
 
 // coverageJSON is a line of `prpt rules coverage -J`.
 type coverageJSON struct {
 	kcover.Count
-	Percent float64 `json:"coverage_percent"`
+	Percent         float64 `json:"coverage_percent"`
+	SpecificPercent float64 `json:"specific_percent"`
 }
 
 // RulesListCmd is `prpt rules list`.
@@ -95,9 +99,13 @@ func (c *RulesListCmd) Run(env *Env) error {
 		return out.Flush()
 	}
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSUB-SYSTEM\tEVENT TYPE\tKIND\tSOURCE")
+	fmt.Fprintln(tw, "NAME\tSUB-SYSTEM\tEVENT TYPE\tKIND\tCONDITION\tSOURCE")
 	for _, r := range rs.Rules() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.SubSystem), dash(r.EventType), r.Kind, r.Source)
+		kind := r.Kind
+		if r.CatchAll {
+			kind += ",catch-all"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.SubSystem), dash(r.EventType), kind, dash(r.Condition), r.Source)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -105,8 +113,9 @@ func (c *RulesListCmd) Run(env *Env) error {
 	return out.Flush()
 }
 
-func ruleJSON(r parsers.RuleInfo) map[string]string {
-	return map[string]string{"name": r.Name, "sub_system": r.SubSystem, "event_type": r.EventType, "kind": r.Kind, "source": r.Source}
+func ruleJSON(r parsers.RuleInfo) map[string]any {
+	return map[string]any{"name": r.Name, "sub_system": r.SubSystem, "event_type": r.EventType, "kind": r.Kind, "source": r.Source,
+		"condition": r.Condition, "catch_all": r.CatchAll}
 }
 
 // RulesTestCmd is `prpt rules test`.

@@ -29,7 +29,7 @@ func TestRulesList(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if got := strings.Fields(lines[0]); strings.Join(got, " ") != "NAME SUB-SYSTEM EVENT TYPE KIND SOURCE" {
+	if got := strings.Fields(lines[0]); strings.Join(got, " ") != "NAME SUB-SYSTEM EVENT TYPE KIND CONDITION SOURCE" {
 		t.Errorf("header = %q", lines[0])
 	}
 	rules := ruleSet(t).Rules()
@@ -40,6 +40,12 @@ func TestRulesList(t *testing.T) {
 		f := strings.Fields(lines[i+1])
 		if f[0] != r.Name || f[len(f)-1] != lastField(r.Source) {
 			t.Errorf("line %q, want rule %+v", lines[i+1], r)
+		}
+	}
+	for _, want := range []string{"dm_mpath_failing_path Multipath DM_MPATH_PATH_FAILED event path:failed ",
+		"generic_xfs_error xfs FS_ERROR event,catch-all - "} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("no rule line %q", want)
 		}
 	}
 	last := lines[len(lines)-1]
@@ -61,9 +67,16 @@ func TestRulesListJSON(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	var last map[string]string
+	var last map[string]any
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
 		t.Fatal(err)
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := first["condition"].(string); !ok || first["catch_all"] != false {
+		t.Errorf("first rule = %v, want a condition string and catch_all false", first)
 	}
 	if last["event_type"] != "WIDGET_FAILURE" || last["source"] != "testdata/user.conf:4" || last["sub_system"] != "Block" {
 		t.Errorf("last rule = %v, want the user rule", last)
@@ -128,7 +141,7 @@ func TestRulesCoverage(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	lines := strings.Split(out, "\n")
-	if got := strings.Join(strings.Fields(lines[0]), " "); got != "KERNEL SUB-SYSTEM FORMATS WARNING+ COVERED FOLDED IGNORED MISSING COVERAGE" {
+	if got := strings.Join(strings.Fields(lines[0]), " "); got != "KERNEL SUB-SYSTEM FORMATS WARNING+ SPECIFIC CATCH-ALL FOLDED IGNORED MISSING COVERAGE BY SPECIFIC" {
 		t.Errorf("header = %q", lines[0])
 	}
 	if !strings.Contains(out, " 6.1 ") || !strings.Contains(out, " dm-mpath ") || !strings.Contains(out, " 4.19 ") {
@@ -144,13 +157,17 @@ func TestRulesCoverage(t *testing.T) {
 			Version                                    string
 			Serious                                    int `json:"warning_or_worse"`
 			Formats, Covered, Folded, Ignored, Missing int
+			Specific                                   int     `json:"covered_specific"`
+			CatchAll                                   int     `json:"covered_catch_all"`
 			Percent                                    float64 `json:"coverage_percent"`
+			SpecificPercent                            float64 `json:"specific_percent"`
 		}
 		if err := json.Unmarshal([]byte(l), &c); err != nil {
 			t.Fatalf("%q: %v", l, err)
 		}
 		versions[c.Version] = true
-		if c.Covered+c.Folded+c.Ignored+c.Missing != c.Serious || c.Serious > c.Formats || c.Percent < 0 || c.Percent > 100 {
+		if c.Covered+c.Folded+c.Ignored+c.Missing != c.Serious || c.Specific+c.CatchAll != c.Covered || c.Serious > c.Formats ||
+			c.Percent < 0 || c.Percent > 100 || c.SpecificPercent > c.Percent {
 			t.Errorf("counts do not add up: %s", l)
 		}
 	}

@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/peripety/peripety/event"
@@ -16,7 +17,11 @@ var blockCases = []lineCase{
 	single("<4>nvme0n2: zone 12: Invalid mix of zone append and regular writes", "BLK_ZONE_ERROR", "nvme0n2", event.Warning, nil),
 	single("<3>blk_insert_cloned_request: over max size limit. (256 > 128)", "BLK_CLONED_REQUEST_REJECTED", "", event.Error, map[string]string{"limit": "size"}),
 	// Issue 15: loop's own write error (≤5.x, file-backed).
-	single("<3>loop: Write error at byte offset 1048576, length 4096.", "BLK_IO_ERROR", "", event.Error, map[string]string{"offset": "1048576", "length": "4096"}), {
+	single("<3>loop: Write error at byte offset 1048576, length 4096.", "BLK_IO_ERROR", "", event.Error, map[string]string{"offset": "1048576", "length": "4096"}),
+	single("<3>virtio_blk virtio2: virtio_blk: invalid block size: 0x3", "BLK_VIRTIO_PROBE_ERROR", "", event.Error, map[string]string{"virtio": "virtio2"}),
+	single("<4>virtio_blk virtio2: Capacity 18446744073709551615 too large: truncating", "BLK_VIRTIO_PROBE_ERROR", "", event.Warning, nil),
+	single("<3>virtio_blk virtio2: zone 12: invalid condition 0x7", "BLK_ZONE_ERROR", "", event.Error, nil),
+	single("<4>virtio_blk virtio1: zero write granularity reported", "BLK_ZONE_ERROR", "", event.Warning, nil), {
 		name: "6.x block errors",
 		records: []string{
 			"<3>I/O error, dev loop4, sector 2048 op 0x0:(READ) flags 0x80700 phys_seg 2 prio class 2",
@@ -25,10 +30,12 @@ var blockCases = []lineCase{
 		want: []want{
 			{Type: "BLK_IO_ERROR", Kdev: "loop4", Sev: event.Error,
 				Raw: "I/O error, dev loop4, sector 2048 op 0x0:(READ) flags 0x80700 phys_seg 2 prio class 2",
-				Msg: "I/O error on loop4 at sector 2048 (READ)", Ext: map[string]string{"sector": "2048", "op": "READ", "status": "I/O"}},
-			{Type: "BLK_IO_ERROR", Kdev: "loop4", Sev: event.Error,
+				Msg: "I/O error on loop4 at sector 2048 (READ)", Ext: map[string]string{"sector": "2048", "op": "READ", "status": "I/O", "blk_status": "BLK_STS_IOERR"}},
+			// mkfs probing WRITE ZEROES (issue 13): no I/O failed.
+			{Type: "BLK_IO_ERROR", Kdev: "loop4", Sev: event.Info,
 				Raw: "operation not supported error, dev loop4, sector 304 op 0x9:(WRITE_ZEROES) flags 0x800 phys_seg 0 prio class 2",
-				Msg: "operation not supported error on loop4 at sector 304 (WRITE_ZEROES)", Ext: map[string]string{"sector": "304"}},
+				Msg: "loop4 does not support WRITE_ZEROES (sector 304): the caller falls back, no I/O failed",
+				Ext: map[string]string{"sector": "304", "blk_status": "BLK_STS_NOTSUPP"}},
 		},
 	}, {
 		name: "5.x, 4.x and 3.x forms",
@@ -41,7 +48,7 @@ var blockCases = []lineCase{
 			"<3>blk_update_request: critical nexus error, dev sdm, sector 2048 op 0x1:(WRITE) flags 0x8800 phys_seg 1 prio class 0",
 		},
 		want: []want{
-			{Type: "BLK_IO_ERROR", Kdev: "sda", Sev: event.Error, Ext: map[string]string{"sector": "230762136", "status": "critical medium"},
+			{Type: "BLK_IO_ERROR", Kdev: "sda", Sev: event.Error, Ext: map[string]string{"sector": "230762136", "status": "critical medium", "blk_status": "BLK_STS_MEDIUM"},
 				Raw: "blk_update_request: critical medium error, dev sda, sector 230762136 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0"},
 			{Type: "BLK_IO_ERROR", Kdev: "nbd0", Sev: event.Error, Ext: map[string]string{"sector": "66264", "flags": "3000"},
 				Raw: "print_req_error: I/O error, dev nbd0, sector 66264 flags 3000", Msg: "I/O error on nbd0 at sector 66264"},
@@ -107,3 +114,62 @@ var blockCases = []lineCase{
 	}}
 
 func TestBlock(t *testing.T) { runCases(t, blockCases) }
+
+// TestBlockStatuses checks every status word of blk_errors[] (4.19-6.12):
+// its blk_status and severity alone, and that its line still ends the SCSI
+// or NVMe failure printed before it for the same disk.
+func TestBlockStatuses(t *testing.T) {
+	rs := mustRuleSet(t)
+	for _, c := range []struct {
+		word, name string
+		sev        event.Severity
+		cond       string
+	}{
+		{"operation not supported", "BLK_STS_NOTSUPP", event.Info, ""},
+		{"timeout", "BLK_STS_TIMEOUT", event.Error, ""},
+		{"critical space allocation", "BLK_STS_NOSPC", event.Error, ""},
+		{"recoverable transport", "BLK_STS_TRANSPORT", event.Error, ""},
+		{"critical target", "BLK_STS_TARGET", event.Error, ""},
+		{"critical nexus", "BLK_STS_NEXUS", event.Error, ""},
+		{"reservation conflict", "BLK_STS_RESV_CONFLICT", event.Error, ""},
+		{"critical medium", "BLK_STS_MEDIUM", event.Error, ""},
+		{"protection", "BLK_STS_PROTECTION", event.Error, ""},
+		{"kernel resource", "BLK_STS_RESOURCE", event.Warning, ""},
+		{"device resource", "BLK_STS_DEV_RESOURCE", event.Warning, ""},
+		{"nonblocking retry", "BLK_STS_AGAIN", event.Info, ""},
+		{"device offline", "BLK_STS_OFFLINE", event.Error, "device:offline"},
+		{"dm internal retry", "BLK_STS_DM_REQUEUE", event.Info, ""},
+		{"open zones exceeded", "BLK_STS_ZONE_OPEN_RESOURCE", event.Error, ""},
+		{"active zones exceeded", "BLK_STS_ZONE_ACTIVE_RESOURCE", event.Error, ""},
+		{"duration limit exceeded", "BLK_STS_DURATION_LIMIT", event.Error, ""},
+		{"invalid", "BLK_STS_INVAL", event.Error, ""},
+		{"I/O", "BLK_STS_IOERR", event.Error, ""},
+	} {
+		t.Run(c.word, func(t *testing.T) {
+			blk := c.word + " error, dev sdc, sector 490871808 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2"
+			for _, form := range []string{blk, "blk_update_request: " + blk, "print_req_error: " + c.word + " error, dev sdc, sector 490871808"} {
+				got := parseAll(t, rs, Options{}, []string{"<3>" + form})
+				if len(got) != 1 || got[0].EventType != "BLK_IO_ERROR" || got[0].Severity != c.sev ||
+					got[0].Ext("blk_status") != c.name || got[0].Ext("condition") != c.cond {
+					t.Errorf("%q: got %+v, want one BLK_IO_ERROR of severity %s, blk_status %s, condition %q", form, got, c.sev, c.name, c.cond)
+				}
+			}
+			scsi := []string{
+				"<6>sd 2:0:0:0: [sdc] tag#19 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=3s",
+				"<6>sd 2:0:0:0: [sdc] tag#19 Sense Key : Medium Error [current] ",
+				"<6>sd 2:0:0:0: [sdc] tag#19 CDB: Read(16) 88 00 00 00 00 00 1d 42 1c 00 00 00 00 08 00 00",
+				"<3>" + blk,
+			}
+			nvme := []string{
+				"<3>nvme0n1: Read(0x2) @ LBA 1953520, 8 blocks, Unrecovered Read Error (sct 0x2 / sc 0x81) DNR ",
+				"<3>" + strings.Replace(blk, "sdc", "nvme0n1", 1),
+			}
+			for _, recs := range [][]string{scsi, nvme} {
+				got := parseAll(t, rs, Options{}, recs)
+				if len(got) != 1 || got[0].Ext("sector") != "490871808" || got[0].EventType == "BLK_IO_ERROR" {
+					t.Errorf("%q after %q: got %+v, want it folded into one event", blk, recs[0], got)
+				}
+			}
+		})
+	}
+}

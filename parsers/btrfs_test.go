@@ -83,4 +83,42 @@ var btrfsCases = []lineCase{
 		"<6>BTRFS info (device sdb): read error corrected: ino 257 off 0 (dev /dev/sdb sector 2048)"),
 }
 
-func TestBtrfs(t *testing.T) { runCases(t, btrfsCases) }
+// btrfsFaultCases are btrfs's corruption reports, missing devices, I/O
+// errors, refused mounts and the failures of its own operations
+// (4.19-6.12), each a specific event.
+var btrfsFaultCases = []lineCase{
+	single("<2>BTRFS critical (device sdb1): corrupt superblock syschunk array: chunk_start=22020096, invalid chunk type 0", "FS_CORRUPTION", "sdb1", event.Critical, nil),
+	single("<3>BTRFS error (device sdb1): super block at physical 65536 devid 1 has bad csum", "FS_CORRUPTION", "sdb1", event.Error, nil),
+	single("<4>BTRFS warning (device sdb1): tree block 30408704 mirror 1 has bad csum, has 0x8941f998 want 0x12345678", "FS_CORRUPTION", "sdb1", event.Warning, nil),
+	single("<3>BTRFS error (device sdb1): bytenr 30408704 has 0 references, expect > 0", "FS_CORRUPTION", "sdb1", event.Error, nil),
+	// 6.1 puts the filesystem's state after the device.
+	single("<3>BTRFS error (device sdb1: state EA): bytenr 30408704 has 0 references, expect > 0", "FS_CORRUPTION", "sdb1", event.Error,
+		map[string]string{"state": "EA"}),
+	single("<3>BTRFS error (device sdb1): devid 2 uuid 0d5e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b is missing", "FS_DEVICE_MISSING", "sdb1", event.Error,
+		map[string]string{"devid": "2"}),
+	single("<4>BTRFS warning (device sdb1): chunk 22020096 missing 1 devices, max tolerance is 0 for writable mount", "FS_DEVICE_MISSING", "sdb1", event.Warning, nil),
+	single("<3>BTRFS error (device sdb1): IO error rebuilding logical 1103101952 for dev /dev/sdc", "FS_IO_ERROR", "sdb1", event.Error,
+		map[string]string{"logical": "1103101952", "bdev": "/dev/sdc"}),
+	single("<4>BTRFS warning (device sdb1): lost super block write due to IO error on /dev/sdc (-5)", "FS_IO_ERROR", "sdb1", event.Warning, nil),
+	single("<3>BTRFS error (device sdb1): -5 errors while writing supers", "FS_IO_ERROR", "sdb1", event.Error, nil),
+	single("<4>BTRFS warning (device sdb1): couldn't read tree root", "FS_MOUNT_FAILED", "sdb1", event.Warning, nil),
+	single("<3>BTRFS error (device sdb1): remounting read-write after error is not allowed", "FS_MOUNT_FAILED", "sdb1", event.Error, nil),
+	single("<4>BTRFS warning (device sdb1): no space to allocate a new chunk for block group 1103101952", "FS_NO_SPACE", "sdb1", event.Warning, nil),
+	single("<3>BTRFS error (device sdb1): error relocating chunk 1103101952", "FS_BALANCE_FAILED", "sdb1", event.Error, nil),
+	single("<4>BTRFS warning (device sdb1): failed to resume device replace: -5", "FS_DEV_REPLACE_FAILED", "sdb1", event.Warning, nil),
+	single("<4>BTRFS warning (device sdb1): failed to load free space cache for block group 1103101952, rebuilding it now", "FS_SPACE_CACHE_ERROR", "sdb1", event.Warning, nil),
+	single("<3>BTRFS error (device nvme0n1): zoned: write pointer mismatch found in block group 1103101952", "FS_ZONE_ERROR", "nvme0n1", event.Error, nil),
+	single("<3>BTRFS error (device sdb1): error -5 accounting leaf items, quota is out of sync, rescan required", "FS_QUOTA_ERROR", "sdb1", event.Error, nil),
+	single("<4>BTRFS warning (device sdb1): checksum error at logical 1103101952 mirror 1 root 5 inode 257 offset 0 length 4096 links 1 (path: data/file)",
+		"FS_CSUM_ERROR", "sdb1", event.Warning, map[string]string{"ino": "257", "mirror": "1"}),
+	single("<4>BTRFS warning (device sdb1): i/o error at logical 1103101952 on dev /dev/sdc, physical 2097152, root 5, inode 257, offset 0, length 4096, links 1 (path: data/file)",
+		"FS_IO_ERROR", "sdb1", event.Warning, map[string]string{"error": "i/o error", "bdev": "/dev/sdc"}),
+	single("<4>BTRFS warning (device sdb1): header error at logical 1103101952 on dev /dev/sdc, physical 2097152: metadata node (level 1) in tree 2",
+		"FS_CORRUPTION", "sdb1", event.Warning, map[string]string{"error": "header error"}),
+	single("<4>BTRFS warning (device sdb1): failed to trim 1 device(s), last error -5", "FS_DISCARD_FAILED", "sdb1", event.Warning, nil),
+}
+
+func TestBtrfs(t *testing.T) {
+	runCases(t, btrfsCases)
+	runCases(t, btrfsFaultCases)
+}

@@ -35,18 +35,26 @@ type want struct {
 // caseTables lists every subsystem's cases, for the rule coverage test.
 var caseTables = map[string][]lineCase{
 	"scsi":    scsiCases,
+	"scsi2":   scsiFaultCases,
 	"ata":     ataCases,
+	"ata2":    ataFaultCases,
 	"nvme":    nvmeCases,
+	"nvme2":   nvmeFaultCases,
 	"block":   blockCases,
 	"iscsi":   iscsiCases,
 	"dm":      dmCases,
 	"thin":    thinCases,
 	"md":      mdCases,
+	"md2":     mdFaultCases,
 	"ext4":    ext4Cases,
+	"ext42":   ext4FaultCases,
 	"jbd2":    jbd2Cases,
 	"xfs":     xfsCases,
+	"xfs2":    xfsFaultCases,
 	"btrfs":   btrfsCases,
+	"btrfs2":  btrfsFaultCases,
 	"generic": genericCases,
+	"conds":   conditionCases,
 }
 
 // single is a case of one record giving one event; the event's raw_msg is

@@ -88,4 +88,44 @@ var ext4Cases = []lineCase{{
 		"<6>EXT4-fs (sda1): couldn't mount as ext3 due to feature incompatibilities"),
 }
 
-func TestExt4(t *testing.T) { runCases(t, ext4Cases) }
+// ext4FaultCases are ext4's refused mounts, corruption, writeback and
+// journal failures (4.19-6.12), each a specific event.
+var ext4FaultCases = []lineCase{
+	single("<3>EXT4-fs (sda1): ext4_check_descriptors: Checksum for group 0 failed (1234!=5678)", "FS_CORRUPTION", "sda1", event.Error, nil),
+	single("<3>EXT4-fs (sda1): Inode 2049 (000000001a2b3c4d): orphan list check failed!", "FS_CORRUPTION", "sda1", event.Error, nil),
+	single("<3>EXT4-fs (sdc1): Can't read superblock on 2nd try", "FS_MOUNT_FAILED", "sdc1", event.Error, nil),
+	single("<3>EXT4-fs (sdc1): Couldn't mount because of unsupported optional features (400)", "FS_MOUNT_FAILED", "sdc1", event.Error, nil),
+	single("<3>EXT4-fs (sdc1): journal UUID does not match", "FS_MOUNT_FAILED", "sdc1", event.Error, nil),
+	single("<4>EXT4-fs (sdc1): bad geometry: block count 2621440 exceeds size of device (262144 blocks)", "FS_MOUNT_FAILED", "sdc1", event.Warning, nil),
+	single("<2>EXT4-fs (dm-2): ext4_writepages: jbd2_start: 9223372036854775807 pages, ino 12; err -5", "FS_IO_ERROR", "dm-2", event.Critical,
+		map[string]string{"inode": "12", "errno": "-5"}),
+	single("<0>EXT4-fs (dm-2): failed to convert unwritten extents to written extents -- potential data loss!  (inode 131, offset 0, size 4096, error -5)",
+		"FS_IO_ERROR", "dm-2", event.Emergency, map[string]string{"inode": "131", "size": "4096"}),
+	single("<0>EXT4-fs (dm-2): error restoring inline_data for inode -- potential data loss! (inode 131, error -5)", "FS_IO_ERROR", "dm-2", event.Emergency, nil),
+	single("<3>EXT4-fs (dm-2): Failed to update primary superblock", "FS_IO_ERROR", "dm-2", event.Error, nil),
+	single("<2>EXT4-fs (dm-2): journal bmap failed: block 1024 ret -5", "FS_JOURNAL_IO_ERROR", "dm-2", event.Critical, nil),
+	single("<4>EXT4-fs (dm-2): discard request in group:3 block:1024 count:64 failed with -5", "FS_DISCARD_FAILED", "dm-2", event.Warning,
+		map[string]string{"group": "3"}),
+	single("<3>EXT4-fs (dm-2): Cannot turn on quotas: error -5", "FS_QUOTA_ERROR", "dm-2", event.Error, nil),
+	single("<4>EXT4-fs (dm-2): Quota write (off=1024, len=512) cancelled because transaction is not started", "FS_QUOTA_ERROR", "dm-2", event.Warning, nil),
+	single("<3>EXT4-fs: ext4_reserve_inode_write:5741: aborting transaction: IO failure in __ext4_journal_get_write_access",
+		"FS_TRANSACTION_ABORTED", "", event.Error, map[string]string{"function": "ext4_reserve_inode_write"}),
+	single("<3>EXT4: jbd2_journal_dirty_metadata failed: handle type 2 started at line 1234, credits 8/0, errcode -5", "FS_JOURNAL_ERROR", "", event.Error, nil),
+	{
+		name: "a failed delayed allocation and the free block counts after it",
+		records: []string{
+			"<2>EXT4-fs (sdb1): Delayed block allocation failed for inode 12 at logical offset 0 with max blocks 1 with error 28",
+			"<2>EXT4-fs (sdb1): This should not happen!! Data will be lost",
+			"<2>EXT4-fs (sdb1): Total free blocks count 0",
+			"<2>EXT4-fs (sdb1): Free/Dirty block details",
+			"<2>EXT4-fs (sdb1): free_blocks=0",
+		},
+		want: []want{{Type: "FS_IO_ERROR", Kdev: "sdb1", Sev: event.Critical,
+			Raw: "EXT4-fs (sdb1): Delayed block allocation failed for inode 12 at logical offset 0 with max blocks 1 with error 28"}},
+	},
+}
+
+func TestExt4(t *testing.T) {
+	runCases(t, ext4Cases)
+	runCases(t, ext4FaultCases)
+}

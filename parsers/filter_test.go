@@ -15,12 +15,9 @@ import (
 
 // TestFilterLosesNothing checks that a reader filtered by RuleSet.Wants
 // (as `prpt parse` reads) gives a Parser exactly the events it gives
-// unfiltered, over the corpus and the captures of this kernel.
+// unfiltered, over the corpus, the captures of this kernel and the lab's.
 func TestFilterLosesNothing(t *testing.T) {
-	logs, err := filepath.Glob("testdata/real/*.kmsg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	logs := realCaptures(t)
 	rs, err := parsers.NewRuleSet(nil)
 	if err != nil {
 		t.Fatal(err)

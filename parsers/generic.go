@@ -1,8 +1,6 @@
 package parsers
 
 import (
-	"regexp"
-
 	"github.com/peripety/peripety/event"
 )
 
@@ -18,10 +16,10 @@ import (
 // worse give typ+"_ERROR", warnings typ+"_WARNING". re names the device
 // (kdev) where the line does and the rest of the line (detail).
 func catchAll(name, sub, typ, re, what string) []rule {
-	cre := regexp.MustCompile(re)
+	cre := pat(re)
 	mk := func(sfx string, l printkLevel) rule {
 		return rule{name: name + "_" + sfx, sub: sub, typ: typ + "_" + map[printkLevel]string{kernErr: "ERROR", kernWarning: "WARNING"}[l],
-			level: l, atMost: l, re: cre, msg: what + "[ on {kdev}]: {detail}"}
+			level: l, atMost: l, re: cre, msg: what + "[ on {kdev}]: {detail}", catchAll: true}
 	}
 	return []rule{mk("error", kernErr), mk("warning", kernWarning)}
 }
@@ -90,18 +88,18 @@ var genericRules = func() []rule {
 		}
 	}
 	// btrfs names the level in the line, in logs of every kind.
-	btrfsAny := func(levels string) *regexp.Regexp {
-		return regexp.MustCompile(`^BTRFS (?P<_level>` + levels + `)(?: ` + btrfsDev + `)?: (?P<detail>.+)$`)
+	btrfsAny := func(levels string) *pattern {
+		return pat(`^BTRFS (?P<_level>` + levels + `)(?: ` + btrfsDev + `)?: (?P<detail>.+)$`)
 	}
 	rules = append(rules, rule{
 		name: "generic_btrfs_error", sub: event.SubBtrfs, typ: "FS_ERROR",
 		prefixes: []string{"BTRFS emergency", "BTRFS alert", "BTRFS critical", "BTRFS error"},
 		re:       btrfsAny("emergency|alert|critical|error"),
-		msg:      "btrfs[ on {kdev}]: {detail}",
+		msg:      "btrfs[ on {kdev}]: {detail}", catchAll: true,
 	}, rule{
 		name: "generic_btrfs_warning", sub: event.SubBtrfs, typ: "FS_WARNING", prefixes: []string{"BTRFS warning"},
 		re:  btrfsAny("warning"),
-		msg: "btrfs[ on {kdev}]: {detail}",
+		msg: "btrfs[ on {kdev}]: {detail}", catchAll: true,
 	})
 	// Lines without a device: btrfs's "BTRFS: …" and ext4's "EXT4-fs: …"
 	// at error level (ext4's warnings there are mount option notices).

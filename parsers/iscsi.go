@@ -1,8 +1,6 @@
 package parsers
 
 import (
-	"regexp"
-
 	"github.com/peripety/peripety/event"
 )
 
@@ -43,15 +41,16 @@ var iscsiRules = []rule{{
 	level:    kernInfo,
 	typ:      "ISCSI_CONN_ERROR",
 	prefixes: []string{"connection"},
-	re:       regexp.MustCompile(`^(?P<kdev>connection\d+:\d+): detected conn error \((?P<error_code>\d+)\)`),
+	re:       pat(`^(?P<kdev>connection\d+:\d+): detected conn error \((?P<error_code>\d+)\)`),
 	sev:      sevOf(event.Error),
+	cond:     "link:down",
 	finish:   finishISCSIConnError,
 }, {
 	name:     "iscsi_ping_timeout",
 	level:    kernErr,
 	typ:      "ISCSI_PING_TIMEOUT",
 	prefixes: []string{"connection"},
-	re: regexp.MustCompile(`^(?P<kdev>connection\d+:\d+): ping timeout of (?P<ping_timeout>\d+) secs expired, recv timeout (?P<recv_timeout>\d+), ` +
+	re: pat(`^(?P<kdev>connection\d+:\d+): ping timeout of (?P<ping_timeout>\d+) secs expired, recv timeout (?P<recv_timeout>\d+), ` +
 		`last rx (?P<last_rx>\d+), last ping (?P<last_ping>\d+), now (?P<now>\d+)`),
 	msg: "iSCSI {kdev}: no answer to a ping within {ping_timeout}s",
 }, {
@@ -59,9 +58,56 @@ var iscsiRules = []rule{{
 	level:    kernInfo,
 	typ:      "ISCSI_SESSION_RECOVERY_TIMEOUT",
 	prefixes: []string{"session"},
-	re:       regexp.MustCompile(`^(?P<kdev>session\d+): session recovery timed out after (?P<recovery_timeout>\d+) secs`),
+	re:       pat(`^(?P<kdev>session\d+): session recovery timed out after (?P<recovery_timeout>\d+) secs`),
 	sev:      sevOf(event.Error),
+	cond:     "link:down",
 	msg:      "iSCSI {kdev}: not recovered within {recovery_timeout}s, its devices go offline",
+}, {
+	// libiscsi, iscsi_tcp: the target broke the protocol or the
+	// connection lost track of its tasks; a conn error follows.
+	name:     "iscsi_protocol_error",
+	level:    kernErr,
+	typ:      "ISCSI_PROTOCOL_ERROR",
+	prefixes: []string{"connection", "session"},
+	re: pat(`^(?P<kdev>connection\d+:\d+|session\d+): (?P<detail>pdu \(op 0x[0-9a-f]+ itt 0x[0-9a-f]+\) rejected.*|` +
+		`received invalid itt index \d+ .*|received itt [0-9a-f]+ expected session age .*|invalid R2[Tt] .*|` +
+		`Could not allocate R2T\. .*|iscsi_tcp: (?:datalen \d+ > \d+|received buffer of len \d+ .*)|Cannot handle rejected pdu\. .*|` +
+		`Invalid pdu reject\. .*|Got CHECK_CONDITION but invalid data buffer size of \d+|task's session age \d+, expected \d+)$`),
+	msg: "iSCSI {kdev}: protocol error: {detail}",
+}, {
+	name:     "iscsi_send_failed",
+	level:    kernErr,
+	typ:      "ISCSI_SEND_FAILED",
+	prefixes: []string{"connection"},
+	re:       pat(`^(?P<kdev>connection\d+:\d+): (?P<detail>Could not send (?:nopout|TMF\.)|Can not send data buffer of len \d+ for op 0x[0-9a-f]+)$`),
+	msg:      "iSCSI {kdev}: {detail}",
+}, {
+	name:     "iscsi_conn_setup_error",
+	level:    kernErr,
+	typ:      "ISCSI_CONN_SETUP_ERROR",
+	prefixes: []string{"connection", "session"},
+	re: pat(`^(?P<kdev>connection\d+:\d+|session\d+): (?P<detail>Transport not bound to socket!|can't start unbound connection|` +
+		`sockfd_lookup failed -?\d+|Could not set ep conn binding|couldn't create a new connection\.|Failure in Target ID Allocation|` +
+		`Could not create connection due to crc32c loading error\..*)$`),
+	msg: "iSCSI {kdev}: {detail}",
+}, {
+	// The kernel could not tell iscsid of a session event: recovery
+	// waits for a daemon that does not hear.
+	name:     "iscsi_daemon_unreachable",
+	level:    kernErr,
+	typ:      "ISCSI_DAEMON_UNREACHABLE",
+	prefixes: []string{"session"},
+	re:       pat(`^(?P<kdev>session\d+): Cannot notify userspace of session event (?P<session_event>\d+)`),
+	msg:      "iSCSI {kdev}: iscsid could not be told of session event {session_event}; is iscsid running?",
+}, {
+	// iscsid logged the connection in again (iscsi_conn_login_event).
+	name:     "iscsi_conn_login",
+	level:    kernInfo,
+	typ:      "ISCSI_CONN_LOGIN",
+	prefixes: []string{"connection"},
+	re:       pat(`^(?P<kdev>connection\d+:\d+): detected conn login \((?P<state>\d+)\)`),
+	cond:     "link:up",
+	msg:      "iSCSI {kdev}: connection logged in",
 }}
 
 // finishISCSIConnError names the error code.

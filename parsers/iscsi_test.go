@@ -23,6 +23,12 @@ var iscsiCases = []lineCase{
 		map[string]string{"recovery_timeout": "5"}),
 	// journald strips nothing, but some syslog pipelines drop the space.
 	single("<6>session10: session recovery timed out after 120 secs", "ISCSI_SESSION_RECOVERY_TIMEOUT", "session10", event.Error, nil),
+	single("<3> connection1:0: received invalid itt index 12 (max cmds 128.", "ISCSI_PROTOCOL_ERROR", "connection1:0", event.Error, nil),
+	single("<3> connection1:0: received itt 4a expected session age (3)", "ISCSI_PROTOCOL_ERROR", "connection1:0", event.Error, nil),
+	single("<3> connection1:0: Could not send nopout", "ISCSI_SEND_FAILED", "connection1:0", event.Error, nil),
+	single("<3> connection1:0: Transport not bound to socket!", "ISCSI_CONN_SETUP_ERROR", "connection1:0", event.Error, nil),
+	single("<3> session3: Cannot notify userspace of session event 5. Check iscsi daemon", "ISCSI_DAEMON_UNREACHABLE", "session3", event.Error,
+		map[string]string{"session_event": "5"}),
 	none("<6>scsi host7: iSCSI Initiator over TCP/IP", "<6>Loading iSCSI transport class v2.0-870."),
 }
 

@@ -21,6 +21,14 @@ var jbd2Cases = []lineCase{
 	single("<3>JBD2: IO error -5 recovering block 1234 in log", "FS_JOURNAL_IO_ERROR", "", event.Error, map[string]string{"block": "1234"}),
 	single("<3>JBD2: Invalid checksum recovering block 1234 in log", "FS_CORRUPTION", "", event.Error, nil),
 	single("<4>JBD2: journal recovery failed", "FS_RECOVERY_FAILED", "", event.Warning, nil),
+	single("<3>JBD2: Invalid checksum recovering data block 1234 in journal block 56", "FS_CORRUPTION", "", event.Error, map[string]string{"block": "1234"}),
+	single("<3>JBD2: journal transaction 4711 on sdb1-8 is corrupt.", "FS_CORRUPTION", "sdb1", event.Error, nil),
+	single("<3>JBD2: corrupted journal superblock", "FS_CORRUPTION", "", event.Error, nil),
+	single("<4>JBD2: no valid journal superblock found", "FS_JOURNAL_ERROR", "", event.Warning, nil),
+	single("<3>JBD2: Failed to read block at offset 4096", "FS_JOURNAL_IO_ERROR", "", event.Error, nil),
+	single("<3>JBD2: previous I/O error detected for journal superblock update for dm-3-8.", "FS_JOURNAL_IO_ERROR", "dm-3", event.Error, nil),
+	single("<4>JBD2: Spotted dirty metadata buffer (dev = sdb1, blocknr = 1234). There's a risk of filesystem corruption in case of system crash.",
+		"FS_JOURNAL_ERROR", "sdb1", event.Warning, map[string]string{"block": "1234"}),
 	none("<6>JBD2: Ignoring recovery information on journal"),
 }
 

@@ -198,6 +198,9 @@ func (p *Parser) line(rec *Record, line string) {
 			delete(caps, k)
 		}
 	}
+	if r.cond != "" {
+		caps["condition"] = r.cond
+	}
 	tag := caps["tag"]
 	if r.role != roleEvent {
 		if pe := p.findOpen(r.key, key, tag); pe != nil {
@@ -405,7 +408,7 @@ func (p *Parser) newEvent(rec *Record, r *rule, kdev string, sev event.Severity,
 // captures returns the named groups of a match that matched something.
 func captures(r *rule, text string, loc []int) map[string]string {
 	m := make(map[string]string)
-	for i, name := range r.re.SubexpNames() {
+	for i, name := range r.re.get().SubexpNames() {
 		if name == "" || 2*i+1 >= len(loc) || loc[2*i] < 0 {
 			continue
 		}

@@ -339,7 +339,10 @@ func TestRegexpBodies(t *testing.T) {
 		{`^(?P<kdev>[^\s:]+): detected capacity change from `, []string{"detected capacity change from "}},
 		{`^device-mapper: thin: (?P<kdev>\d+:\d+): switching`, []string{"thin: "}},
 		{`^EXT4-fs \((?P<kdev>\w+)\): (?P<reason>Could not load journal|no journal found|VFS: Can't find|VFS: Found bad)`,
-			[]string{"Could not load journal", "no journal found", "VFS: "}},
+			[]string{"Could not load journal", "no journal found", "VFS: Can't find", "VFS: Found bad"}},
+		// A factored alternation keeps each branch's own literal.
+		{`^scsi target: (?P<detail>Domain Validation .*|Wide Transfers Fail|Write Buffer failure [0-9a-f]+)$`,
+			[]string{"Domain Validation ", "Wide Transfers Fail", "Write Buffer failure "}},
 		// A space before the ": " could hide an earlier ": " in the line.
 		{`^BTRFS \w+ \(device (?P<kdev>\S+)(?: state \w+)?\): forced`, nil},
 		{`^(?P<kdev>.+): writeback error`, nil},
@@ -361,6 +364,8 @@ func TestLineBody(t *testing.T) {
 		{"sd 2:0:0:0: [sdc] Spinning up disk....ready", "Spinning up disk....ready"},
 		{"sd 7:0:0:1: rejecting I/O to offline device", "rejecting I/O to offline device"},
 		{"device-mapper: multipath: Failing path 8:32.", "multipath: Failing path 8:32."},
+		{"BTRFS error (device sdb1: state EA): bytenr 1 has 0 references, expect > 0", "bytenr 1 has 0 references, expect > 0"},
+		{"BTRFS error (device sdb1): state of things", "state of things"},
 		{"no colon here", ""},
 		{"x: ", ""},
 	} {

@@ -3,6 +3,7 @@ package parsers
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/peripety/peripety/event"
 )
@@ -46,16 +47,18 @@ type rule struct {
 	// body is a literal the line's body (see lineBody: the text after its
 	// first ": ") starts with. Empty: derived from re where it can be.
 	body string
+	// bodies, when set, are literals one of which the body starts with.
+	bodies []string
 	// suffix is a literal the line ends with.
 	suffix string
 	// needle is a literal the line must contain before re is tried;
 	// derived from re when empty.
 	needle string
 	// re is matched against the line without its leading spaces (user
-	// rules: against the line as logged). The named group "kdev" is the
+	// rules: against the line as logged), compiled on first use. The named group "kdev" is the
 	// device; groups named "_…" only key the grouping; every other named
 	// group goes to the extension.
-	re *regexp.Regexp
+	re *pattern
 	// kdevAlt names the group that stands for the device when "kdev" did
 	// not match (the SCSI address of a line without a disk name).
 	kdevAlt string
@@ -87,10 +90,54 @@ type rule struct {
 	// finish completes an event this rule started: type refinement and
 	// summaries that depend on every folded line.
 	finish func(*pending)
+	// cond is the device condition the line opens or clears
+	// ("path:failed", "array:clean", …; docs/conditions.md), given to its
+	// event as the extension key "condition".
+	cond string
+	// conds are the conditions finish chooses among (it sets the
+	// extension key itself), for rules whose line says which.
+	conds []string
+	// catchAll marks the rules of generic.go, which take any serious line
+	// of a prefix no specific rule takes.
+	catchAll bool
 	// source is "built-in parsers/<file>.go" or the user rule's FILE:LINE.
 	source string
 	user   bool
 }
+
+// pattern is a rule's regexp, compiled on its first use and then shared:
+// most rules never see a line their prefilter admits (a system has few of
+// the devices and filesystems the tables know), and compiled they would
+// hold megabytes. A built-in pattern that does not compile panics at its
+// first use (TestPatternsCompile compiles them all).
+type pattern struct {
+	src  string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+// pat makes the pattern of a built-in rule.
+func pat(src string) *pattern { return &pattern{src: src} }
+
+// compiledPattern wraps a regexp compiled already (a user rule's).
+func compiledPattern(re *regexp.Regexp) *pattern {
+	p := &pattern{src: re.String(), re: re}
+	p.once.Do(func() {})
+	return p
+}
+
+// get returns the compiled regexp.
+func (p *pattern) get() *regexp.Regexp {
+	p.once.Do(func() { p.re = regexp.MustCompile(p.src) })
+	return p.re
+}
+
+// String is the pattern's source, as regexp.Regexp's String.
+func (p *pattern) String() string { return p.src }
+
+// namesLevel reports whether the pattern has the group "_level", without
+// compiling it.
+func (p *pattern) namesLevel() bool { return strings.Contains(p.src, "(?P<_level>") }
 
 // printkLevel is the level of a printk call (include/linux/kern_levels.h:
 // pr_err and DMERR print at KERN_ERR, pr_warn and DMWARN at KERN_WARNING,
@@ -118,6 +165,24 @@ func (l printkLevel) severity() event.Severity {
 	return event.Severity(l - 1)
 }
 
+// withCond returns r with the condition its line opens or clears.
+func withCond(r rule, cond string) rule {
+	r.cond = cond
+	return r
+}
+
+// withNeedle returns r with a literal every line it takes contains.
+func withNeedle(r rule, needle string) rule {
+	r.needle = needle
+	return r
+}
+
+// withFinish returns r with its finishing.
+func withFinish(r rule, finish func(*pending)) rule {
+	r.finish = finish
+	return r
+}
+
 // sevOf returns a pointer to a fixed severity for a rule table.
 func sevOf(s event.Severity) *event.Severity { return &s }
 
@@ -133,6 +198,12 @@ type RuleInfo struct {
 	Kind string
 	// Source is "built-in parsers/scsi.go" or the user rule's "FILE:LINE".
 	Source string
+	// Condition is the device condition the rule's line opens or clears
+	// (docs/conditions.md), "" for none; "a|b" when the line says which.
+	Condition string
+	// CatchAll: the rule takes any serious line of its prefix that no
+	// specific rule takes (parsers/generic.go).
+	CatchAll bool
 }
 
 func (r *rule) info() RuleInfo {
@@ -140,7 +211,12 @@ func (r *rule) info() RuleInfo {
 	if r.role == roleContext {
 		typ = ""
 	}
-	return RuleInfo{Name: r.name, SubSystem: r.sub, EventType: typ, Kind: roleNames[r.role], Source: r.source}
+	cond := r.cond
+	if cond == "" {
+		cond = strings.Join(r.conds, "|")
+	}
+	return RuleInfo{Name: r.name, SubSystem: r.sub, EventType: typ, Kind: roleNames[r.role], Source: r.source,
+		Condition: cond, CatchAll: r.catchAll}
 }
 
 // appendExpanded appends to dst the filled summary template tmpl: {name} is replaced by the value of the

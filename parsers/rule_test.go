@@ -1,6 +1,9 @@
 package parsers
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 // TestEveryRuleHasLevel checks that every built-in rule gives the printk
 // level of its line in its own entry, or names the level in the line (the
@@ -9,7 +12,7 @@ import "testing"
 func TestEveryRuleHasLevel(t *testing.T) {
 	for _, tb := range builtinTables() {
 		for _, r := range tb.rules {
-			named := r.re.SubexpIndex("_level") >= 0
+			named := r.re.namesLevel()
 			switch {
 			case r.level > kernDebug:
 				t.Errorf("%s (%s): level %d is no printk level", r.name, tb.file, r.level)
@@ -29,6 +32,18 @@ func TestPrintkLevelSeverity(t *testing.T) {
 	} {
 		if got := l.severity().String(); got != want {
 			t.Errorf("printkLevel(%d).severity() = %s, want %s", l, got, want)
+		}
+	}
+}
+
+// TestPatternsCompile compiles every built-in pattern, which the rules
+// otherwise compile only when a line first reaches them.
+func TestPatternsCompile(t *testing.T) {
+	for _, tb := range builtinTables() {
+		for _, r := range tb.rules {
+			if _, err := regexp.Compile(r.re.String()); err != nil {
+				t.Errorf("%s (%s): %v", r.name, tb.file, err)
+			}
 		}
 	}
 }

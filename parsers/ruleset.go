@@ -22,7 +22,7 @@ import (
 type RuleSet struct {
 	rules    []*rule
 	byFirst  [256][]prefixGroup
-	byBody   [256][]bodyEntry
+	byBody   [256]*bodyBucket
 	suffixes []bodyEntry
 	// user are the user rules, each with the literal (starts_with or the
 	// regexp's anchored prefix) the line must start with, if any.
@@ -33,6 +33,14 @@ type RuleSet struct {
 type prefixGroup struct {
 	text  string
 	rules []int32
+}
+
+// bodyBucket holds the body literals of one first byte, by their second:
+// entries[start[c]:start[c+1]] are those whose second byte is c, and
+// c 0 are those of one byte.
+type bodyBucket struct {
+	entries []bodyEntry
+	start   [257]uint16
 }
 
 // bodyEntry admits a rule when the line's body starts with text (or, for
@@ -60,8 +68,13 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			if r.sub == "" {
 				r.sub = t.sub
 			}
-			if r.level == kernNone && r.re.SubexpIndex("_level") < 0 {
+			if r.level == kernNone && !r.re.namesLevel() {
 				return nil, fmt.Errorf("rule %s (%s): no kernel level", r.name, r.source)
+			}
+			for _, c := range append([]string{r.cond}, r.conds...) {
+				if _, ok := LookupCondition(c); c != "" && !ok {
+					return nil, fmt.Errorf("rule %s (%s): condition %q is not in the vocabulary", r.name, r.source, c)
+				}
 			}
 			rs.rules = append(rs.rules, &r)
 		}
@@ -81,7 +94,7 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			name:   fmt.Sprintf("user_%d", i+1),
 			sub:    u.SubSystem,
 			typ:    typ,
-			re:     u.Regexp,
+			re:     compiledPattern(u.Regexp),
 			role:   roleEvent,
 			level:  kernInfo,
 			source: u.Source,
@@ -92,17 +105,43 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 		}
 		rs.rules = append(rs.rules, r)
 	}
+	var bodies [256][]bodyEntry
 	for i, r := range rs.rules {
-		if err := rs.index(int32(i), r); err != nil {
+		if err := rs.index(int32(i), r, &bodies); err != nil {
 			return nil, fmt.Errorf("rule %s (%s): %w", r.name, r.source, err)
+		}
+	}
+	for c, es := range bodies {
+		if len(es) > 0 {
+			rs.byBody[c] = newBodyBucket(es)
 		}
 	}
 	return rs, nil
 }
 
+// newBodyBucket files the body literals of one first byte by their second.
+func newBodyBucket(es []bodyEntry) *bodyBucket {
+	b := &bodyBucket{entries: make([]bodyEntry, 0, len(es))}
+	var n [256]int
+	for _, e := range es {
+		n[secondByte(e.text)]++
+	}
+	for c := range 256 {
+		b.start[c+1] = b.start[c] + uint16(n[c])
+	}
+	b.entries = b.entries[:len(es)]
+	next := b.start
+	for _, e := range es {
+		c := secondByte(e.text)
+		b.entries[next[c]] = e
+		next[c]++
+	}
+	return b
+}
+
 // index files rule r under its literals, deriving them from its regexp
 // where the rule names none.
-func (rs *RuleSet) index(i int32, r *rule) error {
+func (rs *RuleSet) index(i int32, r *rule, byBody *[256][]bodyEntry) error {
 	if r.re == nil {
 		return errors.New("no regexp")
 	}
@@ -118,13 +157,16 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 		return nil
 	}
 	bodies := []string{r.body}
-	if r.body == "" && r.suffix == "" {
+	switch {
+	case len(r.bodies) > 0:
+		bodies = r.bodies
+	case r.body == "" && r.suffix == "":
 		bodies = regexpBodies(r.re.String())
 	}
 	switch {
 	case len(bodies) > 0 && bodies[0] != "":
 		for _, b := range bodies {
-			rs.byBody[b[0]] = append(rs.byBody[b[0]], bodyEntry{b, r.prefixes, i})
+			byBody[b[0]] = append(byBody[b[0]], bodyEntry{b, r.prefixes, i})
 		}
 	case r.suffix != "":
 		rs.suffixes = append(rs.suffixes, bodyEntry{r.suffix, r.prefixes, i})
@@ -230,7 +272,7 @@ func regexpBodies(pattern string) []string {
 			if k+1 == len(subs) {
 				return nil
 			}
-			bodies = leadingLiterals(subs[k+1])
+			bodies = leadingSeq(subs[k+1:])
 		}
 		for _, b := range bodies {
 			// lineBody skips these: they cannot start a body.
@@ -243,29 +285,107 @@ func regexpBodies(pattern string) []string {
 	return nil
 }
 
+// maxLeading bounds the literals leadingSeq gives for one pattern.
+const maxLeading = 256
+
 // leadingLiterals returns literals one of which every match of re starts
 // with, or nil.
 func leadingLiterals(re *syntax.Regexp) []string {
-	if l, ok := literalOf(re); ok {
-		return []string{l}
+	return leadingSeq([]*syntax.Regexp{re})
+}
+
+// leadingSeq returns literals one of which every match of the
+// concatenation of subs starts with, or nil. It looks through groups,
+// alternations (each branch with what follows it), optional parts (with
+// and without them) and small character classes ("[Cc]ouldn't": both
+// spellings), and extends a literal by what follows it while the number of
+// literals stays small: the parser factors common prefixes out of
+// alternations ("W(?:ide…|rite…)"), which would leave only "W".
+func leadingSeq(subs []*syntax.Regexp) []string {
+	if len(subs) == 0 {
+		return nil
 	}
-	switch re.Op {
-	case syntax.OpCapture:
-		return leadingLiterals(re.Sub[0])
+	first, rest := subs[0], subs[1:]
+	with := func(head ...*syntax.Regexp) []*syntax.Regexp {
+		return append(append([]*syntax.Regexp(nil), head...), rest...)
+	}
+	switch first.Op {
 	case syntax.OpConcat:
-		return leadingLiterals(re.Sub[0])
+		return leadingSeq(with(first.Sub...))
+	case syntax.OpCapture:
+		return leadingSeq(with(first.Sub[0]))
+	case syntax.OpQuest:
+		in, out := leadingSeq(with(first.Sub[0])), leadingSeq(rest)
+		if in == nil || out == nil || len(in)+len(out) > maxLeading {
+			return nil
+		}
+		return append(in, out...)
 	case syntax.OpAlternate:
 		var out []string
-		for _, b := range re.Sub {
-			ls := leadingLiterals(b)
+		for _, b := range first.Sub {
+			ls := leadingSeq(with(b))
 			if ls == nil {
 				return nil
 			}
 			out = append(out, ls...)
 		}
+		if len(out) <= maxLeading {
+			return out
+		}
+		// Too many with what follows: the branches alone.
+		out = out[:0]
+		for _, b := range first.Sub {
+			out = append(out, leadingLiterals(b)...)
+		}
+		if len(out) > maxLeading {
+			return nil
+		}
 		return out
+	case syntax.OpPlus:
+		return firstLiterals(first.Sub[0])
 	}
-	return nil
+	heads := firstLiterals(first)
+	if heads == nil {
+		return nil
+	}
+	more := leadingSeq(rest)
+	if more == nil || len(more) > 8 || len(heads)*len(more) > maxLeading {
+		return heads
+	}
+	out := make([]string, 0, len(heads)*len(more))
+	for _, h := range heads {
+		for _, m := range more {
+			out = append(out, h+m)
+		}
+	}
+	return out
+}
+
+// firstLiterals returns the texts re matches when it is a literal, a
+// case-folded letter or a class of at most ten ASCII characters, else nil.
+func firstLiterals(re *syntax.Regexp) []string {
+	if l, ok := literalOf(re); ok {
+		return []string{l}
+	}
+	// "[Cc]" parses as a case-folded "C".
+	if re.Op == syntax.OpLiteral && re.Flags&syntax.FoldCase != 0 && len(re.Rune) == 1 {
+		if c := re.Rune[0]; c < 0x80 && unicode.IsLetter(c) {
+			return []string{string(unicode.ToUpper(c)), string(unicode.ToLower(c))}
+		}
+	}
+	if re.Op != syntax.OpCharClass || re.Flags&syntax.FoldCase != 0 {
+		return nil
+	}
+	var out []string
+	for k := 0; k+1 < len(re.Rune); k += 2 {
+		for c := re.Rune[k]; c <= re.Rune[k+1]; c++ {
+			if c >= 0x80 || len(out) == 10 {
+				return nil
+			}
+			out = append(out, string(c))
+		}
+	}
+	return out
 }
 
 // topLevel parses pattern and returns the parts of its top-level
@@ -404,12 +524,12 @@ func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
 			continue
 		}
 		if !capture {
-			if r.re.MatchString(text) {
+			if r.re.get().MatchString(text) {
 				return int(i), nil
 			}
 			continue
 		}
-		if loc := r.re.FindStringSubmatchIndex(text); loc != nil {
+		if loc := r.re.get().FindStringSubmatchIndex(text); loc != nil {
 			return int(i), loc
 		}
 	}
@@ -420,15 +540,22 @@ func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
 // prefilter admits for line (trimmed: without its leading spaces).
 func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 	if trimmed != "" {
+		// The second byte is compared inline first: most literals of a
+		// bucket differ there, and a call of HasPrefix costs more.
+		second := secondByte(trimmed)
 		for _, g := range rs.byFirst[trimmed[0]] {
+			if len(g.text) > 1 && g.text[1] != second {
+				continue
+			}
 			if strings.HasPrefix(trimmed, g.text) {
 				cand = appendCandidates(cand, g.rules...)
 			}
 		}
 		if body := lineBody(trimmed); body != "" {
-			for _, e := range rs.byBody[body[0]] {
-				if strings.HasPrefix(body, e.text) && hasAnyPrefix(trimmed, e.pre) {
-					cand = appendCandidates(cand, e.rule)
+			if b := rs.byBody[body[0]]; b != nil {
+				cand = b.appendCandidates(cand, body, trimmed, 0)
+				if second := secondByte(body); second != 0 {
+					cand = b.appendCandidates(cand, body, trimmed, second)
 				}
 			}
 		}
@@ -458,6 +585,27 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 	return out
 }
 
+// appendCandidates appends the rules of the bucket's literals whose second
+// byte is second (0: the literals of one byte) that body starts with and
+// whose prefixes line starts with.
+func (b *bodyBucket) appendCandidates(cand []int32, body, line string, second byte) []int32 {
+	for _, e := range b.entries[b.start[second]:b.start[int(second)+1]] {
+		if strings.HasPrefix(body, e.text) && hasAnyPrefix(line, e.pre) {
+			cand = appendCandidates(cand, e.rule)
+		}
+	}
+	return cand
+}
+
+// secondByte is s[1], or 0 when s is shorter (no literal of two or more
+// bytes is then its prefix, and none holds a NUL).
+func secondByte(s string) byte {
+	if len(s) < 2 {
+		return 0
+	}
+	return s[1]
+}
+
 func appendCandidates(cand []int32, rules ...int32) []int32 {
 	for _, r := range rules {
 		if len(cand) == cap(cand) {
@@ -484,7 +632,7 @@ const bodyScan = 64
 
 // lineBody returns the text after the first ": " of a kernel line (within
 // its first bodyScan bytes), past the "[sdX] " and "tag#N " that sd_printk
-// and scmd_printk put there: "Failing path 8:32." of "device-mapper:
+// and scmd_printk put there and the "state X): " of btrfs 6.1: "Failing path 8:32." of "device-mapper:
 // multipath: Failing path 8:32." is "multipath: Failing path 8:32.". It
 // returns "" when there is no such ": ".
 func lineBody(s string) string {
@@ -501,6 +649,12 @@ func lineBody(s string) string {
 	if strings.HasPrefix(b, "tag#") {
 		if j := strings.IndexByte(b, ' '); j > 0 {
 			b = b[j+1:]
+		}
+	}
+	// btrfs 6.1: "BTRFS error (device sdb1: state EA): …".
+	if strings.HasPrefix(b, "state ") {
+		if j := strings.Index(b[:min(len(b), 24)], "): "); j > 0 {
+			b = b[j+3:]
 		}
 	}
 	return b

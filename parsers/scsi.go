@@ -3,7 +3,6 @@ package parsers
 import (
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -25,16 +24,23 @@ const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:
 
 // scsiRule makes a rule of a SCSI device line whose text after the device
 // prefix matches body. The SCSI address in the prefix holds colons, so the
-// body literal is not derived from the regexp but taken from body here.
+// body literals are not derived from the regexp but taken from body here:
+// its literal start, or the start of each branch of its alternation.
 func scsiRule(name, typ string, level printkLevel, body string) rule {
-	lit, _ := regexpLiterals("^" + body)
+	var bodies []string
+	if subs, _ := topLevel("^" + body); len(subs) > 1 {
+		bodies = leadingSeq(subs[1:])
+	}
+	// The needle too: the prefix's own literals are checked already.
+	_, needle := regexpLiterals("^" + body)
 	return rule{
 		name:     name,
 		typ:      typ,
 		level:    level,
 		prefixes: scsiPrefixes,
-		body:     lit,
-		re:       regexp.MustCompile(scsiHdr + body),
+		bodies:   bodies,
+		needle:   needle,
+		re:       pat(scsiHdr + body),
 		kdevAlt:  "scsi_address",
 		key:      "disk",
 	}
@@ -81,10 +87,10 @@ var scsiRules = func() []rule {
 	// broke, dmesg shows them on lines of their own after the device's
 	// "Unhandled error code": they join the open failure.
 	splitResult := rule{name: "scsi_result_split", level: kernInfo, prefixes: []string{"Result: hostbyte="},
-		re:   regexp.MustCompile(`^Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)\s*$`),
+		re:   pat(`^Result: hostbyte=(?P<hostbyte>\S+) driverbyte=(?P<driverbyte>\S+)\s*$`),
 		role: roleContext, key: "disk"}
 	splitCDB := rule{name: "scsi_cdb_split", level: kernInfo, prefixes: scsiCDBNames,
-		re:   regexp.MustCompile(`^(?P<cdb>[A-Z][A-Za-z ]*\(\d+\): (?:[0-9a-f]{2} )+[0-9a-f]{2})\s*$`),
+		re:   pat(`^(?P<cdb>[A-Z][A-Za-z ]*\(\d+\): (?:[0-9a-f]{2} )+[0-9a-f]{2})\s*$`),
 		role: roleContext, key: "disk"}
 
 	timeout := scsiRule("scsi_timing_out", "SCSI_TIMEOUT", kernErr, `timing out command, waited (?P<waited_secs>\d+)s`)
@@ -97,45 +103,169 @@ var scsiRules = func() []rule {
 	// scsi_transport_fc.c: a remote port that did not come back within
 	// dev_loss_tmo; its targets go.
 	rport := rule{name: "fc_rport_timeout", sub: event.SubFC, typ: "FC_RPORT_LOST", level: kernErr, prefixes: []string{"rport-"},
-		re:  regexp.MustCompile(`^(?P<kdev>rport-\d+:\d+-\d+): blocked FC remote port time out: (?P<action>.+?)\s*$`),
-		msg: "FC remote port {kdev} did not come back: {action}"}
+		re:   pat(`^(?P<kdev>rport-\d+:\d+-\d+): blocked FC remote port time out: (?P<action>.+?)\s*$`),
+		cond: "link:down",
+		msg:  "FC remote port {kdev} did not come back: {action}"}
 
 	rules := []rule{failed, result, unhandled, bareResult, sense, asc, ascCode, cdb, splitResult, splitCDB, timeout, unaligned, rport}
 	for _, r := range []struct {
 		name, typ string
 		level     printkLevel
 		body, msg string
+		cond      string
 	}{
 		{"scsi_medium_access_timeout", "SCSI_MEDIUM_ACCESS_TIMEOUT_OFFLINING_DISK", kernErr, `Medium access timeout failure\. Offlining disk!`,
-			"Medium access timeouts on {kdev}: the kernel took the disk offline"},
+			"Medium access timeouts on {kdev}: the kernel took the disk offline", "device:offline"},
 		{"scsi_device_offlined", "SCSI_DEVICE_OFFLINED", kernInfo, `Device offlined - not ready after error recovery`,
-			"SCSI device {kdev} offlined: not ready after error recovery"},
-		{"scsi_rejecting_io", "SCSI_DEVICE_OFFLINE", kernErr, `rejecting I/O to (?P<state>offline|dead) device`,
-			"SCSI device {kdev} is {state}: I/O to it is rejected"},
+			"SCSI device {kdev} offlined: not ready after error recovery", "device:offline"},
+		{"scsi_rejecting_io", "SCSI_DEVICE_OFFLINE", kernErr, `rejecting I/O to (?P<state>offline) device`,
+			"SCSI device {kdev} is {state}: I/O to it is rejected", "device:offline"},
+		// SDEV_DEL: the device is being removed.
+		{"scsi_rejecting_io_dead", "SCSI_DEVICE_OFFLINE", kernErr, `rejecting I/O to (?P<state>dead) device`,
+			"SCSI device {kdev} is being removed: I/O to it is rejected", "device:removed"},
+		// sd_init_command: the device went offline or changed under a
+		// queued command.
+		{"scsi_device_offline_changed", "SCSI_DEVICE_OFFLINE", kernErr, `device offline or changed`,
+			"SCSI device {kdev} went offline or changed: its command is failed", "device:offline"},
+		{"scsi_protection_type_unsupported", "SCSI_DEVICE_DISABLED", kernErr,
+			`formatted with unsupported protection type (?P<protection_type>\d+)\. Disabling disk!`,
+			"SCSI disk {kdev} is formatted with protection type {protection_type}, which the kernel does not support: disk disabled",
+			"device:offline"},
 		{"scsi_spinning_up", "SCSI_SPINNING_UP_DISK", kernNotice, `Spinning up disk\.*(?P<result>ready|not responding)?`,
-			"Spinning up disk {kdev}[: {result}]"},
+			"Spinning up disk {kdev}[: {result}]", ""},
 		{"scsi_power_on_reset", "SCSI_POWER_ON_RESET", kernWarning, `Power-on or device reset occurred`,
-			"SCSI device {kdev} reports a power-on or device reset"},
+			"SCSI device {kdev} reports a power-on or device reset", ""},
 		{"scsi_capacity_changed", "SCSI_CAPACITY_CHANGED", kernWarning, `Capacity data has changed`,
-			"SCSI device {kdev} reports changed capacity"},
+			"SCSI device {kdev} reports changed capacity", ""},
 		{"scsi_alua_state_changed", "SCSI_ALUA_STATE_CHANGED", kernWarning, `Asymmetric access state changed`,
-			"SCSI device {kdev} reports an ALUA access state change"},
+			"SCSI device {kdev} reports an ALUA access state change", ""},
 		{"scsi_mode_parameters_changed", "SCSI_MODE_PARAMETERS_CHANGED", kernWarning, `Mode parameters changed`,
-			"SCSI device {kdev} reports changed mode parameters"},
+			"SCSI device {kdev} reports changed mode parameters", ""},
 		{"scsi_inquiry_data_changed", "SCSI_INQUIRY_DATA_CHANGED", kernWarning, `Inquiry data has changed`,
-			"SCSI device {kdev} reports changed inquiry data"},
-		{"scsi_luns_changed", "SCSI_LUNS_CHANGED", kernWarning, `LUN assignments on this target have changed\.`,
-			"LUN assignments changed on the target of {kdev}"},
+			"SCSI device {kdev} reports changed inquiry data", ""},
+		{"scsi_luns_changed", "SCSI_LUNS_CHANGED", kernWarning, `(?:Warning! Received an indication that the LUN|LUN) assignments on this target have changed\.`,
+			"LUN assignments changed on the target of {kdev}", ""},
 		{"scsi_thin_soft_threshold", "SCSI_THIN_PROVISIONING_SOFT_THRESHOLD", kernWarning, `Warning! Received an indication that the LUN reached a thin provisioning soft threshold\.`,
-			"SCSI device {kdev} reached its thin provisioning soft threshold"},
-		{"scsi_operating_parameters_changed", "SCSI_OPERATING_PARAMETERS_CHANGED", kernWarning, `Warning! Received an indication that the operating parameters on this target have changed\.`,
-			"Operating parameters changed on the target of {kdev}"},
+			"SCSI device {kdev} reached its thin provisioning soft threshold", ""},
+		{"scsi_operating_parameters_changed", "SCSI_OPERATING_PARAMETERS_CHANGED", kernWarning, `(?:Warning! Received an indication that the operating parameters|Operating parameters) on this target have changed\.`,
+			"Operating parameters changed on the target of {kdev}", ""},
 		{"scsi_reservation_conflict", "SCSI_RESERVATION_CONFLICT", kernInfo, `reservation conflict$`,
-			"Reservation conflict on SCSI device {kdev}"},
+			"Reservation conflict on SCSI device {kdev}", ""},
+	} {
+		sr := scsiRule(r.name, r.typ, r.level, r.body)
+		sr.key, sr.msg, sr.cond = "", r.msg, r.cond
+		rules = append(rules, sr)
+	}
+	// Lines whose body starts with a name (the device handler's): found
+	// by a needle.
+	for _, r := range []struct {
+		name, typ string
+		level     printkLevel
+		needle    string
+		body, msg string
+	}{
+		// scsi_dh_alua.c: REPORT TARGET PORT GROUPS failed; the path
+		// group's state is unknown.
+		{"scsi_dh_rtpg", "SCSI_DH_ERROR", kernErr, "rtpg", `(?P<handler>\w+): (?P<detail>rtpg (?:failed|retry))$`,
+			"SCSI device handler {handler} on {kdev}: {detail}"},
+		{"scsi_dh_attach_failed", "SCSI_DH_ERROR", kernErr, "Attach failed", `(?P<handler>\w+): Attach failed \((?P<errno>-?\d+)\)`,
+			"SCSI device handler {handler} could not attach to {kdev} (error {errno})"},
+		// scsi_dh_emc.c: the CLARiiON refused a trespass (failover).
+		{"scsi_dh_emc_trespass", "SCSI_DH_ERROR", kernErr, "trespass",
+			`(?P<handler>\w+): Found valid sense data (?P<sense>0x[0-9a-f]+, 0x[0-9a-f]+, 0x[0-9a-f]+) while sending CLARiiON trespass command\.`,
+			"SCSI device handler {handler} on {kdev}: trespass (failover) refused with sense {sense}"},
+		{"scsi_dh_emc_invalid", "SCSI_DH_ERROR", kernWarning, "Invalid ",
+			`(?P<handler>\w+): (?P<detail>Invalid (?:array serial number length|failover mode|information section length|model number length) -?\d+)`,
+			"SCSI device handler {handler} on {kdev}: {detail}"},
+		// scsi_dh_hp_sw.c: path activation of an HP active/passive array.
+		{"scsi_dh_hp_sw", "SCSI_DH_ERROR", kernWarning, "sending ", `(?P<handler>\w+): (?P<detail>sending (?:start_stop_unit|tur) failed.*)$`,
+			"SCSI device handler {handler} on {kdev}: {detail}"},
+		// scsi.c: the device's VPD pages do not add up.
+		{"scsi_vpd_invalid", "SCSI_VPD_INVALID", kernWarning, " bytes",
+			`(?P<detail>\w+: (?:VPD page 0x[0-9a-f]+ result \d+ > \d+ bytes|(?:long|short) VPD page .* bytes|len \d+ bytes, opcode 0x[0-9a-f]+ needs \d+))$`,
+			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
+		// scsi_error.c scsi_eh_flush_done_q: error handling aborted a
+		// timed-out command and retries it or ends it.
+		{"scsi_eh_aborted", "SCSI_EH_ABORT", kernWarning, " aborted command", `(?P<eh_action>retry|finish) aborted command$`,
+			"SCSI error handling aborted a command on {kdev} and will {eh_action} it"},
+	} {
+		sr := scsiRule(r.name, r.typ, r.level, r.body)
+		sr.key, sr.msg, sr.needle = "", r.msg, r.needle
+		rules = append(rules, sr)
+	}
+	for _, r := range []struct {
+		name, typ string
+		level     printkLevel
+		body, msg string
+	}{
+		// sd.c: a request the disk driver refuses before it is sent.
+		{"scsi_request_rejected", "SCSI_REQUEST_REJECTED", kernErr,
+			`(?P<reason>Bad block number requested|access beyond end of device|request not aligned to the logical block size|` +
+				`FUA write on READ/WRITE\(6\) drive|Unknown command -?\d+|Killing bidi command)$`,
+			"SCSI request to {kdev} rejected: {reason}"},
+		// sd_zbc.c: a zoned disk's zone report does not add up.
+		{"scsi_zone_error", "SCSI_ZONE_ERROR", kernErr,
+			`(?P<detail>Invalid zone .*|REPORT ZONES .*|Zone size \d+ is not a power of two\.|Too many zones \(\d+\)|` +
+				`Gap zone without constant LBA offsets|Zone \d+ at LBA \d+ is invalid: .*)$`,
+			"Zoned SCSI disk {kdev}: {detail}"},
+		{"scsi_zone_warning", "SCSI_ZONE_ERROR", kernWarning,
+			`(?P<detail>Changing capacity from \d+ to max LBA\+1 \d+|Unsupported ZBC host-managed device\.)$`,
+			"Zoned SCSI disk {kdev}: {detail}"},
+		// scsi_error.c: any other "parameters changed" unit attention.
+		{"scsi_parameters_changed", "SCSI_PARAMETERS_CHANGED", kernWarning, `Parameters changed$`,
+			"SCSI device {kdev} reports changed parameters"},
+		// scsi_transport_spi.c: parallel SCSI transfer negotiation.
+		{"scsi_spi_domain_validation", "SCSI_DOMAIN_VALIDATION_FAILED", kernErr,
+			`(?P<detail>Domain Validation .*|Wide Transfers Fail|Write Buffer failure [0-9a-f]+)$`,
+			"Parallel SCSI negotiation on {kdev}: {detail}"},
+		// scsi_scan.c, sd.c: a LUN that could not be set up.
+		{"scsi_scan_error", "SCSI_SCAN_ERROR", kernErr,
+			`(?P<detail>Unexpected response from lun \d+ while scanning, scan aborted|failed to configure device|` +
+				`failed to apply queue limits\.|in wrong state \S+ to complete scan|` +
+				`Too big for this kernel\. Use a kernel compiled with support for large block devices\.)$`,
+			"SCSI device {kdev} could not be set up: {detail}"},
+		{"scsi_scan_warning", "SCSI_SCAN_ERROR", kernWarning,
+			`(?P<detail>lun\d+ has a LUN larger than allowed by the host adapter|SCSI disk \(sd\) name length exceeded\.|` +
+				`scsi_add_lun: correcting incorrect peripheral device type .*)$`,
+			"SCSI device {kdev}: {detail}"},
+		{"scsi_vpd_cpr_invalid", "SCSI_VPD_INVALID", kernErr, `(?P<detail>Invalid Concurrent Positioning Range(?:s VPD page| number))$`,
+			"SCSI device {kdev} returned a malformed VPD page: {detail}"},
+		// scsi_lib.c, hosts.c: a device or host asked for a state change
+		// its state machine does not allow (a driver bug).
+		{"scsi_state_transition", "SCSI_STATE_ERROR", kernErr, `(?P<detail>Illegal state transition .*)$`,
+			"SCSI device {kdev}: {detail}"},
 	} {
 		sr := scsiRule(r.name, r.typ, r.level, r.body)
 		sr.key, sr.msg = "", r.msg
 		rules = append(rules, sr)
+	}
+	// Host lines: "scsi hostN: …".
+	for _, r := range []struct {
+		name, typ string
+		level     printkLevel
+		body, msg string
+	}{
+		{"scsi_srp_reconnect_failed", "SCSI_TRANSPORT_RECONNECT_FAILED", kernErr, `reconnect attempt (?P<attempt>\d+) failed \((?P<errno>-?\d+)\)`,
+			"SRP host {host}: reconnect attempt {attempt} failed (error {errno})"},
+		{"scsi_eh_autoresume", "SCSI_EH_ERROR", kernErr, `(?P<detail>scsi_eh_\d+: unable to autoresume)`,
+			"SCSI host {host}: error handler {detail}"},
+		{"scsi_host_state_transition", "SCSI_STATE_ERROR", kernErr, `(?P<detail>Illegal host state transition.*)$`,
+			"SCSI host {host}: {detail}"},
+	} {
+		rules = append(rules, rule{name: r.name, typ: r.typ, level: r.level, prefixes: []string{"scsi host"},
+			re: pat(`^scsi (?P<host>host\d+): ` + r.body), msg: r.msg})
+	}
+	// Target lines (starget_printk): parallel SCSI negotiation.
+	for _, r := range []struct {
+		name  string
+		level printkLevel
+		body  string
+	}{
+		{"scsi_spi_target_dv", kernErr, `(?P<detail>Domain Validation .*|Wide Transfers Fail)$`},
+		{"scsi_spi_target_echo", kernWarning, `(?P<detail>Echo buffer size \d+ is too big, trimming to \d+)$`},
+	} {
+		rules = append(rules, rule{name: r.name, typ: "SCSI_DOMAIN_VALIDATION_FAILED", level: r.level, prefixes: []string{"scsi target"},
+			re: pat(`^scsi (?P<target>target\d+:\d+:\d+): ` + r.body), msg: "Parallel SCSI negotiation with {target}: {detail}"})
 	}
 	return rules
 }()

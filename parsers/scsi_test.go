@@ -260,7 +260,46 @@ var scsiCases = []lineCase{{
 	},
 }}
 
-func TestSCSI(t *testing.T) { runCases(t, scsiCases) }
+// scsiFaultCases are the device-handler, error-handling, zone, scan and
+// negotiation lines of drivers/scsi (4.19-6.12), each a specific event.
+var scsiFaultCases = []lineCase{
+	single("<3>sd 3:0:0:1: alua: rtpg failed", "SCSI_DH_ERROR", "3:0:0:1", event.Error, map[string]string{"handler": "alua", "detail": "rtpg failed"}),
+	single("<3>sd 3:0:0:1: alua: rtpg retry", "SCSI_DH_ERROR", "3:0:0:1", event.Error, map[string]string{"detail": "rtpg retry"}),
+	single("<3>sd 3:0:0:1: rdac: Attach failed (-19)", "SCSI_DH_ERROR", "3:0:0:1", event.Error, map[string]string{"handler": "rdac", "errno": "-19"}),
+	single("<3>sd 3:0:0:1: emc: Found valid sense data 0x5, 0x24, 0x0 while sending CLARiiON trespass command.", "SCSI_DH_ERROR", "3:0:0:1", event.Error,
+		map[string]string{"sense": "0x5, 0x24, 0x0"}),
+	single("<4>sd 3:0:0:1: emc: Invalid failover mode 3", "SCSI_DH_ERROR", "3:0:0:1", event.Warning, map[string]string{"detail": "Invalid failover mode 3"}),
+	single("<4>sd 3:0:0:1: hp_sw: sending tur failed, sense 2/4/3", "SCSI_DH_ERROR", "3:0:0:1", event.Warning, map[string]string{"handler": "hp_sw"}),
+	single("<4>sd 2:0:0:0: [sdb] tag#12 retry aborted command", "SCSI_EH_ABORT", "sdb", event.Warning, map[string]string{"eh_action": "retry"}),
+	single("<3>sd 2:0:0:0: [sdb] tag#5 access beyond end of device", "SCSI_REQUEST_REJECTED", "sdb", event.Error,
+		map[string]string{"reason": "access beyond end of device"}),
+	single("<3>sd 2:0:0:0: [sdb] tag#5 Bad block number requested", "SCSI_REQUEST_REJECTED", "sdb", event.Error, nil),
+	single("<3>sd 4:0:0:0: [sdd] REPORT ZONES start lba 524288 failed", "SCSI_ZONE_ERROR", "sdd", event.Error, nil),
+	single("<3>sd 4:0:0:0: [sdd] Zone size 1000 is not a power of two.", "SCSI_ZONE_ERROR", "sdd", event.Error, nil),
+	single("<4>sd 4:0:0:0: [sdd] Changing capacity from 1000 to max LBA+1 900", "SCSI_ZONE_ERROR", "sdd", event.Warning, nil),
+	single("<4>sd 2:0:0:0: Parameters changed", "SCSI_PARAMETERS_CHANGED", "2:0:0:0", event.Warning, nil),
+	single("<4>sd 2:0:0:0: Operating parameters on this target have changed. The Linux SCSI layer does not automatically adjust these parameters.",
+		"SCSI_OPERATING_PARAMETERS_CHANGED", "2:0:0:0", event.Warning, nil),
+	single("<4>sd 2:0:0:0: Warning! Received an indication that the LUN assignments on this target have changed. The Linux SCSI layer does not automatically remap LUN assignments.",
+		"SCSI_LUNS_CHANGED", "2:0:0:0", event.Warning, nil),
+	single("<3>sd 0:0:1:0: Write Buffer failure 2", "SCSI_DOMAIN_VALIDATION_FAILED", "0:0:1:0", event.Error, nil),
+	single("<3>scsi target0:0:1: Domain Validation Failure, dropping back to Asynchronous", "SCSI_DOMAIN_VALIDATION_FAILED", "", event.Error,
+		map[string]string{"target": "target0:0:1"}),
+	single("<4>scsi target0:0:1: Echo buffer size 4096 is too big, trimming to 2048", "SCSI_DOMAIN_VALIDATION_FAILED", "", event.Warning, nil),
+	single("<3>scsi 5:0:0:0: Unexpected response from lun 1 while scanning, scan aborted", "SCSI_SCAN_ERROR", "5:0:0:0", event.Error, nil),
+	single("<4>scsi 5:0:0:0: lun1024 has a LUN larger than allowed by the host adapter", "SCSI_SCAN_ERROR", "5:0:0:0", event.Warning, nil),
+	single("<4>sd 6:0:0:0: scsi_get_vpd_size: long VPD page 0 length: 300 bytes", "SCSI_VPD_INVALID", "6:0:0:0", event.Warning, nil),
+	single("<3>sd 6:0:0:0: [sdf] Invalid Concurrent Positioning Ranges VPD page", "SCSI_VPD_INVALID", "sdf", event.Error, nil),
+	single("<3>sd 6:0:0:0: Illegal state transition deleted->running", "SCSI_STATE_ERROR", "6:0:0:0", event.Error, nil),
+	single("<3>scsi host7: Illegal host state transitiondel->running", "SCSI_STATE_ERROR", "", event.Error, map[string]string{"host": "host7"}),
+	single("<3>scsi host7: reconnect attempt 3 failed (-110)", "SCSI_TRANSPORT_RECONNECT_FAILED", "", event.Error, map[string]string{"attempt": "3"}),
+	single("<3>scsi host7: scsi_eh_7: unable to autoresume", "SCSI_EH_ERROR", "", event.Error, nil),
+}
+
+func TestSCSI(t *testing.T) {
+	runCases(t, scsiCases)
+	runCases(t, scsiFaultCases)
+}
 
 func TestCDBRange(t *testing.T) {
 	for _, c := range []struct {

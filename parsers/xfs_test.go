@@ -102,4 +102,60 @@ var xfsCases = []lineCase{
 		"<1>XFS (loop2): Please unmount the filesystem and rectify the problem(s)"),
 }
 
-func TestXFS(t *testing.T) { runCases(t, xfsCases) }
+// xfsFaultCases are XFS's corruption reports, I/O errors, refused
+// mounts, failed log recovery and log trouble (4.19-6.12), each a
+// specific event.
+var xfsFaultCases = []lineCase{
+	single("<1>XFS (sda1): xfs_imap_lookup: xfs_ialloc_read_agi() returned error -5, agno 0", "FS_CORRUPTION", "sda1", event.Alert, nil),
+	single("<1>XFS (sda1): xfs_iflush_int: Bad inode 1234 magic number 0x0, ptr 0xffff8881", "FS_CORRUPTION", "sda1", event.Alert, nil),
+	single("<1>XFS (sda1): Metadata corruption detected at xfs_dquot_verify+0x7a/0x120 [xfs], quota 1000", "FS_CORRUPTION", "sda1", event.Alert, nil),
+	single("<3>XFS (sda1): AG 3: Corrupt btree 2 pointer at level 1 index 7.", "FS_CORRUPTION", "sda1", event.Error, nil),
+	single("<4>XFS (sdb1): Corruption warning: Metadata has LSN (1:2345) ahead of current LSN (1:1234). Please unmount and run xfs_repair (>= v4.3) to resolve.",
+		"FS_CORRUPTION", "sdb1", event.Warning, nil),
+	single("<4>XFS (sdb1): corrupt inode 133 ((a)extents = 5).", "FS_CORRUPTION", "sdb1", event.Warning, nil),
+	{
+		name: "a btree record's corruption and its fields",
+		records: []string{
+			"<4>XFS (sdb1): Reverse Mapping BTree record corruption in AG 2 detected at xfs_rmapbt_check+0x1/0x2 [xfs]!",
+			"<4>XFS (sdb1): Owner 0x83, flags 0x0, start block 0x1a0 block count 0x8",
+		},
+		want: []want{{Type: "FS_CORRUPTION", Kdev: "sdb1", Sev: event.Warning,
+			Raw: "XFS (sdb1): Reverse Mapping BTree record corruption in AG 2 detected at xfs_rmapbt_check+0x1/0x2 [xfs]!"}},
+	},
+	single("<4>XFS (sdb1): Torn write (CRC failure) detected at log block 0x3a8. Truncating head block from 0x3b0.", "FS_CORRUPTION", "sdb1", event.Warning, nil),
+	single("<4>XFS (sdb1): xlog_recovery_process_trans: bad flag 0x7", "FS_CORRUPTION", "sdb1", event.Warning, nil),
+	single("<0>XFS (sdb1): xlog_verify_iclog: corrupt iclog ring", "FS_CORRUPTION", "sdb1", event.Emergency, nil),
+	single("<1>XFS (dm-3): page discard on page 00000000a1b2c3d4, inode 0x83, pos 4096.", "FS_IO_ERROR", "dm-3", event.Alert, map[string]string{"inode": "0x83"}),
+	single("<1>XFS (dm-3): log recovery write I/O error at daddr 0x2 len 4096 error -5", "FS_IO_ERROR", "dm-3", event.Alert, map[string]string{"daddr": "0x2"}),
+	single("<4>XFS (dm-3): write error -5 updating a secondary superblock near ag 4", "FS_IO_ERROR", "dm-3", event.Warning, nil),
+	single("<4>XFS (sdc1): Superblock has unknown incompatible features (0x20) enabled.", "FS_MOUNT_FAILED", "sdc1", event.Warning, nil),
+	single("<4>XFS (sdc1): filesystem is marked as having an external log; specify logdev on the mount command line.", "FS_MOUNT_FAILED", "sdc1", event.Warning, nil),
+	single("<2>XFS (sdc1): Log size out of supported range.", "FS_MOUNT_FAILED", "sdc1", event.Critical, nil),
+	single("<1>XFS (sdc1): Superblock has unknown read-only compatible features (0x10) enabled.", "FS_MOUNT_FAILED", "sdc1", event.Alert, nil),
+	single("<1>XFS (sdc1): Failed to recover intents", "FS_RECOVERY_FAILED", "sdc1", event.Alert, nil),
+	single("<3>XFS (sdc1): Error -28 recovering leftover CoW allocations.", "FS_RECOVERY_FAILED", "sdc1", event.Error, nil),
+	{
+		name: "a log reservation overrun and its summary",
+		records: []string{
+			"<4>XFS (sdb1): Transaction log reservation overrun:",
+			"<4>XFS (sdb1):   log items: 16 bytes (iov hdrs: 0 bytes)",
+			"<4>XFS (sdb1):   split region headers: 0 bytes",
+			"<4>XFS (sdb1):   ctx ticket: 0 bytes",
+		},
+		want: []want{{Type: "FS_JOURNAL_ERROR", Kdev: "sdb1", Sev: event.Warning, Raw: "XFS (sdb1): Transaction log reservation overrun:"}},
+	},
+	single("<1>XFS (sdb1): ctx ticket reservation ran out. Need to up reservation", "FS_JOURNAL_ERROR", "sdb1", event.Alert, nil),
+	single("<2>XFS (sdb1): AAIEEE! Log failed size checks. Abort!", "FS_JOURNAL_ERROR", "sdb1", event.Critical, nil),
+	single("<4>XFS (sdb1): Per-AG reservation for AG 7 failed.  Filesystem may run out of space.", "FS_RESERVE_LOW", "sdb1", event.Warning, nil),
+	single("<3>XFS (sdb1): Insufficient free space to reset per-AG reservation for AG 7 after repair.", "FS_RESERVE_LOW", "sdb1", event.Error, nil),
+	single("<4>XFS (sdb1): Quotacheck: Unsuccessful (Error -5): Disabling quotas.", "FS_QUOTA_ERROR", "sdb1", event.Warning, nil),
+	single("<1>XFS (sdb1): xfs_qm_qino_alloc failed (error -28)!", "FS_QUOTA_ERROR", "sdb1", event.Alert, nil),
+	single("<1>XFS (pmem0): All device paths lost.  Shutting down filesystem", "FS_SHUTDOWN", "pmem0", event.Alert,
+		map[string]string{"condition": "fs:shutdown"}),
+	none("<4>XFS (sdb1):   log items: 16 bytes (iov hdrs: 0 bytes)", "<4>XFS (sdb1): start block 0x10 block count 0x8"),
+}
+
+func TestXFS(t *testing.T) {
+	runCases(t, xfsCases)
+	runCases(t, xfsFaultCases)
+}

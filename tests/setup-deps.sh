@@ -24,6 +24,12 @@ pkgs=(
 	python3-dbus                  # a non-Go D-Bus client in tests
 	passwd                        # useradd for the non-root polkit test user
 	python3                       # the corpus scorer
+	# The real-kernel lab (tests/lab): QEMU, the guest's initramfs, and the
+	# storage tools its scenarios run inside the guest (the guest's root is
+	# this machine's own, read-only).
+	qemu-system-x86 busybox-static cpio kmod udev
+	multipath-tools lvm2 thin-provisioning-tools mdadm sg3-utils
+	open-iscsi targetcli-fb nvme-cli
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -39,6 +45,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The lab's guest kernel: Debian's own linux-image-amd64 (6.1 on Debian 12),
+# downloaded and unpacked into a cache, never installed as this machine's
+# kernel; depmod prepares its modules for the guest's modprobe. The guest
+# binds them on /lib/modules, which must exist here as a mount point.
+lab_cache=/var/cache/peripety-lab
+if [ "$(id -u)" -eq 0 ] && ! ls "$lab_cache"/*/boot/vmlinuz-* >/dev/null 2>&1; then
+	image=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
+	if [ -n "$image" ]; then
+		echo "setup-deps: unpacking $image for the lab (not installed)"
+		release=${image#linux-image-}
+		mkdir -p "$lab_cache" && chmod 0755 "$lab_cache"
+		(cd "$lab_cache" && apt-get download -q "$image" &&
+			dpkg-deb -x "$image"_*.deb "$release.tmp" && rm -f "$image"_*.deb &&
+			depmod -b "$release.tmp" "$release" && mv "$release.tmp" "$release")
+	else
+		echo "setup-deps: no linux-image-amd64 in the package lists; the lab will skip" >&2
+	fi
+fi
+[ "$(id -u)" -ne 0 ] || mkdir -p /lib/modules
 command -v go >/dev/null || { echo "setup-deps: go not found (need Go >= 1.24 on PATH)" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 go mod download

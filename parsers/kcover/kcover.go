@@ -5,25 +5,35 @@
 // warning level or worse is classified: covered by the rule that takes a
 // line synthesized from it (Synthesize), folded (a context rule takes it:
 // it adds to another line's event), ignored with a stated reason
-// (kformats/ignored.tsv), or missing.
+// (kformats/ignored.tsv), or missing. A covered format is covered by a
+// specific rule or only by a catch-all of its prefix (parsers/generic.go).
+//
+// The per-version tables are the reviewable source; the binary embeds
+// kformats/calls.json.gz, the same calls packed (see packed), which
+// TestClasses -update rewrites from them.
 package kcover
 
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"embed"
 	"encoding/json"
 	"fmt"
-	"path"
+	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/peripety/peripety/parsers"
 )
 
-//go:embed kformats/*.jsonl kformats/ignored.tsv
+//go:embed kformats/calls.json.gz kformats/ignored.tsv
 var tables embed.FS
+
+// packedPath is the embedded file of every version's calls.
+const packedPath = "kformats/calls.json.gz"
 
 // Versions are the kernel versions of the tables, oldest first.
 var Versions = []string{"4.19", "5.10", "6.1", "6.12"}
@@ -84,35 +94,77 @@ type Table struct {
 	Calls   []Call
 }
 
-// Load reads the embedded tables, oldest version first.
+// Load reads the embedded tables, oldest version first. Their calls carry
+// no recorded class (the classifier gives it), and are in order of file.
 func Load() ([]Table, error) {
-	out := make([]Table, 0, len(Versions))
-	for _, v := range Versions {
-		b, err := tables.ReadFile(path.Join("kformats", v+".jsonl"))
-		if err != nil {
-			return nil, fmt.Errorf("kcover: %w", err)
+	b, err := tables.ReadFile(packedPath)
+	if err != nil {
+		return nil, fmt.Errorf("kcover: %w", err)
+	}
+	return unpack(b)
+}
+
+// packed is one call as pack stores it: the calls of every version that
+// are alike but for where they are, with the version and place of each.
+type packed struct {
+	Sub   string   `json:"sub"`
+	Level string   `json:"lvl"`
+	Call  string   `json:"call"`
+	Dev   string   `json:"dev,omitempty"`
+	Func  string   `json:"fn,omitempty"`
+	Fmt   string   `json:"fmt"`
+	Args  []string `json:"args,omitempty"`
+	// File is the file of every place when they share it; At is then
+	// "<version>:<line>", else "<version>:<file>:<line>".
+	File string   `json:"file,omitempty"`
+	At   []string `json:"at"`
+}
+
+// unpack reads what pack (the tests) wrote, a table for each of Versions.
+func unpack(b []byte) ([]Table, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("kcover: %s: %w", packedPath, err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("kcover: %s: %w", packedPath, err)
+	}
+	out := make([]Table, len(Versions))
+	for i, v := range Versions {
+		out[i].Version = v
+	}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		var p packed
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			return nil, fmt.Errorf("kcover: %s:%d: %w", packedPath, n, err)
 		}
-		t, err := parseTable(v, b)
-		if err != nil {
-			return nil, err
+		for _, a := range p.At {
+			v, at, ok := strings.Cut(a, ":")
+			i := slices.Index(Versions, v)
+			if !ok || i < 0 {
+				return nil, fmt.Errorf("kcover: %s:%d: place %q names no version of the tables", packedPath, n, a)
+			}
+			if p.File != "" {
+				at = p.File + ":" + at
+			}
+			out[i].Calls = append(out[i].Calls, Call{At: at, Sub: p.Sub, Level: p.Level, Call: p.Call, Dev: p.Dev, Func: p.Func, Fmt: p.Fmt, Args: p.Args})
 		}
-		out = append(out, t)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("kcover: %s: %w", packedPath, err)
 	}
 	return out, nil
 }
 
-func parseTable(version string, b []byte) (Table, error) {
-	t := Table{Version: version}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		var c Call
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			return t, fmt.Errorf("kcover: kformats/%s.jsonl:%d: %w", version, n, err)
-		}
-		t.Calls = append(t.Calls, c)
+// cutLast is strings.Cut at the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
 	}
-	return t, sc.Err()
+	return s, "", false
 }
 
 // ignoreRule is a line of kformats/ignored.tsv: formats of a sub-system
@@ -149,9 +201,10 @@ func loadIgnored() ([]ignoreRule, error) {
 
 // Classifier classifies formats against a rule set.
 type Classifier struct {
-	rs      *parsers.RuleSet
-	kinds   map[string]string
-	ignored []ignoreRule
+	rs       *parsers.RuleSet
+	kinds    map[string]string
+	catchAll map[string]bool
+	ignored  []ignoreRule
 }
 
 // NewClassifier returns a classifier of formats against rs.
@@ -161,11 +214,17 @@ func NewClassifier(rs *parsers.RuleSet) (*Classifier, error) {
 		return nil, err
 	}
 	kinds := make(map[string]string)
+	catchAll := make(map[string]bool)
 	for _, r := range rs.Rules() {
 		kinds[r.Name] = r.Kind
+		catchAll[r.Name] = r.CatchAll
 	}
-	return &Classifier{rs: rs, kinds: kinds, ignored: ig}, nil
+	return &Classifier{rs: rs, kinds: kinds, catchAll: catchAll, ignored: ig}, nil
 }
+
+// CatchAll reports whether the rule named takes any serious line of its
+// prefix (parsers/generic.go) rather than lines of its own form.
+func (cl *Classifier) CatchAll(rule string) bool { return cl.catchAll[rule] }
 
 // Classify returns the class of a call printed at warning level or worse in
 // kernel version and what gives it: the rule that takes the line
@@ -215,9 +274,13 @@ type Count struct {
 	Formats int `json:"formats"`
 	Serious int `json:"warning_or_worse"`
 	Covered int `json:"covered"`
-	Folded  int `json:"folded"`
-	Ignored int `json:"ignored"`
-	Missing int `json:"missing"`
+	// Specific and CatchAll split Covered: by a rule of the format's own
+	// form, or only by the catch-all of its prefix.
+	Specific int `json:"covered_specific"`
+	CatchAll int `json:"covered_catch_all"`
+	Folded   int `json:"folded"`
+	Ignored  int `json:"ignored"`
+	Missing  int `json:"missing"`
 }
 
 // Percent is the share of the serious formats not ignored that the rules
@@ -228,6 +291,16 @@ func (c Count) Percent() float64 {
 		return 100
 	}
 	return 100 * float64(c.Covered+c.Folded) / float64(n)
+}
+
+// SpecificPercent is the share of the serious formats not ignored that a
+// specific rule covers or folds, in percent (100 when there are none).
+func (c Count) SpecificPercent() float64 {
+	n := c.Serious - c.Ignored
+	if n == 0 {
+		return 100
+	}
+	return 100 * float64(c.Specific+c.Folded) / float64(n)
 }
 
 // Measure classifies every serious call of the tables and counts the
@@ -249,9 +322,14 @@ func (cl *Classifier) Measure(ts []Table) []Count {
 				continue
 			}
 			n.Serious++
-			switch class, _ := cl.Classify(t.Version, c); class {
+			switch class, by := cl.Classify(t.Version, c); class {
 			case Covered:
 				n.Covered++
+				if cl.catchAll[by] {
+					n.CatchAll++
+				} else {
+					n.Specific++
+				}
 			case Folded:
 				n.Folded++
 			case Ignored:

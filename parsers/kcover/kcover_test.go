@@ -13,7 +13,59 @@ import (
 	"github.com/peripety/peripety/parsers"
 )
 
-var update = flag.Bool("update", false, "rewrite the classes recorded in kformats/*.jsonl")
+var update = flag.Bool("update", false, "rewrite the classes recorded in kformats/*.jsonl, and kformats/calls.json.gz from them")
+
+// loadSource reads the per-version tables, the reviewable source of the
+// embedded one.
+func loadSource(t *testing.T) []Table {
+	t.Helper()
+	var out []Table
+	for _, v := range Versions {
+		b, err := os.ReadFile(filepath.Join("kformats", v+".jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb, err := parseTable(v, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, tb)
+	}
+	return out
+}
+
+// TestPackedTables checks that the embedded tables hold the calls of the
+// per-version ones, each version's as a multiset.
+func TestPackedTables(t *testing.T) {
+	got, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := loadSource(t)
+	if len(got) != len(want) {
+		t.Fatalf("%d versions embedded, want %d", len(got), len(want))
+	}
+	key := func(c Call) string {
+		c.Class, c.By = "", ""
+		b, _ := json.Marshal(c)
+		return string(b)
+	}
+	for i := range want {
+		n := map[string]int{}
+		for _, c := range want[i].Calls {
+			n[key(c)]++
+		}
+		for _, c := range got[i].Calls {
+			n[key(c)]--
+		}
+		for k, d := range n {
+			if d != 0 {
+				t.Errorf("%s: call %s: %d more in kformats/%s.jsonl than embedded; run go test ./parsers/kcover -run TestClasses -update",
+					want[i].Version, k, d, want[i].Version)
+			}
+		}
+	}
+}
 
 func classifier(t *testing.T) *Classifier {
 	t.Helper()
@@ -35,10 +87,7 @@ func classifier(t *testing.T) *Classifier {
 // records the classes anew.
 func TestClasses(t *testing.T) {
 	cl := classifier(t)
-	ts, err := Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := loadSource(t)
 	for _, tb := range ts {
 		var out bytes.Buffer
 		enc := json.NewEncoder(&out)
@@ -71,6 +120,15 @@ func TestClasses(t *testing.T) {
 			}
 		}
 	}
+	if *update {
+		b, err := pack(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(packedPath, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // targets is the coverage each sub-system must reach in every version, in
@@ -99,12 +157,14 @@ func TestCoverageTargets(t *testing.T) {
 }
 
 // TestDumpMissing writes the missing formats of a sub-system (env
-// KCOVER_MISSING=sub or "all") to standard output: a work list, not a check.
+// KCOVER_MISSING=sub or "all"), or with KCOVER_CATCHALL=1 those only a
+// catch-all covers, to standard output: a work list, not a check.
 func TestDumpMissing(t *testing.T) {
 	sub := os.Getenv("KCOVER_MISSING")
 	if sub == "" {
 		t.Skip("set KCOVER_MISSING=<sub-system>|all to list the missing formats")
 	}
+	catchAll := os.Getenv("KCOVER_CATCHALL") != ""
 	cl := classifier(t)
 	ts, err := Load()
 	if err != nil {
@@ -117,7 +177,7 @@ func TestDumpMissing(t *testing.T) {
 			if !c.Serious() || (sub != "all" && c.Sub != sub) {
 				continue
 			}
-			if class, _ := cl.Classify(tb.Version, c); class == Missing {
+			if class, by := cl.Classify(tb.Version, c); class == Missing && !catchAll || class == Covered && catchAll && cl.CatchAll(by) {
 				line, _ := Synthesize(tb.Version, c)
 				k := c.Sub + line
 				if seen[k] {

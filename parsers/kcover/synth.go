@@ -207,8 +207,16 @@ func value(c *Call, p piece, arg string) string {
 		return "00:11:22:33:44:55"
 	case "ps", "pS", "pSR", "pB", "pf":
 		return "xfs_fn+0x1c/0x80 [xfs]"
-	case "*ph", "*phN", "*phC", "*phD", "ph":
+	// %*ph separates the bytes by spaces, C by colons, D by dashes, N
+	// not at all.
+	case "*ph", "ph":
 		return "00 11 22 33"
+	case "*phN", "phN":
+		return "00112233"
+	case "*phC", "phC":
+		return "00:11:22:33"
+	case "*phD", "phD":
+		return "00-11-22-33"
 	case "pa", "pad", "pap":
 		return "0x0000000000001000"
 	case "pd", "pD", "pd2", "pD2", "pd4":
@@ -322,6 +330,9 @@ func devPrefix(c *Call, dev string) string {
 		return " rport-2:0-3: "
 	case c.Sub == "nvme" && strings.Contains(dev, "device"):
 		return "nvme nvme0: "
+	case c.Sub == "nvme" && dev == "dev" && strings.Contains(c.At, "/multipath.c:"):
+		// nvme_ns_head_submit_bio: dev is the head's disk.
+		return "block nvme0n1: "
 	case c.Sub == "nvme" && strings.Contains(dev, "disk"):
 		return "block nvme0n1: "
 	case c.Sub == "nvme":
