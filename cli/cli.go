@@ -1,5 +1,5 @@
 // Package cli implements the prpt command line (kong): parse, rules, info,
-// list, query, monitor and summary.
+// list, query, monitor, summary and hooks.
 package cli
 
 import (
@@ -37,6 +37,7 @@ type CLI struct {
 	Query   QueryCmd   `cmd:"" help:"Query stored storage events."`
 	Monitor MonitorCmd `cmd:"" help:"Follow storage events as they happen."`
 	Summary SummaryCmd `cmd:"" help:"Count stored storage events per host, device, type and severity."`
+	Hooks   HooksCmd   `cmd:"" help:"List the hooks run for storage events, or run them now with a test event."`
 }
 
 // exitError carries an exit status other than 1.

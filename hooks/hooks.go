@@ -162,14 +162,27 @@ func (h *Hook) Describe() string {
 			parts = append(parts, l.name+" "+strings.Join(l.vals, ", "))
 		}
 	}
-	parts = append(parts, "timeout "+h.Timeout.String())
+	parts = append(parts, "timeout "+durationText(h.Timeout))
 	if h.Dedup > 0 {
-		parts = append(parts, "once per incident in "+h.Dedup.String())
+		parts = append(parts, "once per incident in "+durationText(h.Dedup))
 	}
 	if h.RateLimit > 0 {
-		parts = append(parts, fmt.Sprintf("at most %d runs in %v", h.RateLimit, h.RateInterval))
+		parts = append(parts, fmt.Sprintf("at most %d runs in %s", h.RateLimit, durationText(h.RateInterval)))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// durationText writes d as config files do, without the zero units
+// time.Duration.String adds: "1h", "1m30s".
+func durationText(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // dedupKey is the incident an event belongs to, for dedup: the event it

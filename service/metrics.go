@@ -185,7 +185,9 @@ func (r *run) gatherMetrics() []metrics.Family {
 	info := metrics.Family{Name: "peripety_build_info", Kind: metrics.Gauge,
 		Help: "The daemon's version, as the value of a label; always 1.", Labels: []string{"version"}}
 	info.Add(1, r.d.opts.Version)
-	return append(fams, read, emitted, srcQueue, queue, capacity, failed, shed, start, info)
+	fams = append(fams, read, emitted, srcQueue, queue, capacity, failed, shed)
+	fams = append(fams, r.d.hookStats.families()...)
+	return append(fams, start, info)
 }
 
 // startMetrics opens the endpoints [metrics] names, each in a goroutine

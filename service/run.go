@@ -136,6 +136,8 @@ func (r *run) applyConfig(cfg *config.Config) {
 			} else {
 				s.sink = sink
 			}
+		} else if rs, ok := s.sink.(reconfigurable); ok && want {
+			rs.reconfigure(cfg)
 		}
 		s.on.Store(want && s.sink != nil)
 	}

@@ -39,6 +39,12 @@ type readySink interface {
 	Ready(ctx context.Context) error
 }
 
+// reconfigurable is a Sink that takes a new config on reload (the hooks).
+type reconfigurable interface {
+	Sink
+	reconfigure(cfg *config.Config)
+}
+
 // sinkKind is one row of sinkKinds.
 type sinkKind struct {
 	name string
@@ -75,6 +81,8 @@ var sinkKinds = []sinkKind{
 	// [metrics] opens at start (metrics.go).
 	{name: "metrics", open: openMetricsSink,
 		byOptions: func(*Options) bool { return true }},
+	{name: "hooks", open: openHookSink,
+		byConfig: func(c *config.Config) bool { return c.Hooks.Directory != "" || len(c.Hook) > 0 }},
 }
 
 // EventShed is the type of the event that stands for events a slow sink
