@@ -85,6 +85,8 @@ func TestRunEnvironmentAndStdin(t *testing.T) {
 		"PERIPETY_COUNT":               "2",
 		"PERIPETY_ROOT_CAUSE_EVENT_ID": ev.EventID,
 		"PERIPETY_SUPPRESSED":          "4",
+		"PERIPETY_SUMMARY":             "Disk /dev/sdb has unreadable sectors",
+		"PERIPETY_ADVICE":              "Back up /srv/data now: the disk is failing. Check it with smartctl -a /dev/sdb and plan to replace it.",
 		"PATH":                         hookPath,
 		"LANG":                         "C.UTF-8",
 	}

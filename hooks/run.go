@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/explain"
 )
 
 // Outcome is how a run ended.
@@ -46,7 +47,8 @@ type Result struct {
 const hookPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // Env is the environment of a hook run for ev: PATH and LANG, and the
-// event as PERIPETY_* variables (peripetyd.conf(5), "HOOKS"), with extra
+// event as PERIPETY_* variables (peripetyd.conf(5), "HOOKS"; the summary
+// and advice in plain language, package explain), with extra
 // ones (PERIPETY_TEST=1, PERIPETY_SUPPRESSED=n) after them. Nothing of the
 // daemon's own environment (NOTIFY_SOCKET, WATCHDOG_USEC…) is passed on.
 func Env(h *Hook, ev *event.Event, extra ...string) []string {
@@ -59,6 +61,7 @@ func Env(h *Hook, ev *event.Event, extra ...string) []string {
 	if !ev.Timestamp.IsZero() {
 		ts = ev.Timestamp.Format(event.TimeLayout)
 	}
+	txt := explain.Explain(ev, explain.Device{})
 	vars := []struct{ k, v string }{
 		{"PERIPETY_HOOK", h.Name},
 		{"PERIPETY_EVENT_ID", ev.EventID},
@@ -74,6 +77,8 @@ func Env(h *Hook, ev *event.Event, extra ...string) []string {
 		{"PERIPETY_MESSAGE", msg},
 		{"PERIPETY_COUNT", strconv.FormatUint(uint64(max(ev.Count, 1)), 10)},
 		{"PERIPETY_ROOT_CAUSE_EVENT_ID", ev.RootCauseEventID},
+		{"PERIPETY_SUMMARY", txt.Title},
+		{"PERIPETY_ADVICE", txt.Advice},
 	}
 	env := []string{"PATH=" + hookPath, "LANG=C.UTF-8"}
 	for _, v := range vars {

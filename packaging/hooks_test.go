@@ -77,7 +77,8 @@ func TestSampleHookMail(t *testing.T) {
 	mail, _ := os.ReadFile(got)
 	for _, want := range []string{
 		"To: storage@example.com, oncall@example.com\n",
-		"Subject: [peripety] db1: Error: SCSI_MEDIUM_ERROR on /dev/disk/by-id/wwn-0x5000c500a1b2c3d4\n",
+		"Subject: [peripety] db1: Disk /dev/sdb has unreadable sectors\n",
+		"Back up /srv/data now: the disk is failing. Check it with smartctl -a /dev/sdb and plan to replace it.\n",
 		"Auto-Submitted: auto-generated\n",
 		"  Mounted on:  /srv/data\n",
 		"This device's events: prpt query --blk naa.5000c500a1b2c3d4\n",
@@ -128,7 +129,7 @@ func TestSampleHookWall(t *testing.T) {
 		t.Fatalf("wall hook: %v\n%s", err, out)
 	}
 	msg, _ := os.ReadFile(got)
-	want := "Storage error: Error: SCSI_MEDIUM_ERROR on /dev/disk/by-id/wwn-0x5000c500a1b2c3d4\nDetails: prpt query --event-id 3f0c8d1e-0000-4000-8000-000000000007\n"
+	want := "Storage error: Disk /dev/sdb has unreadable sectors\nBack up /srv/data now: the disk is failing. Check it with smartctl -a /dev/sdb and plan to replace it.\nDetails: prpt query --event-id 3f0c8d1e-0000-4000-8000-000000000007\n"
 	if string(msg) != want {
 		t.Errorf("wall message:\n%s\nwant:\n%s", msg, want)
 	}
