@@ -86,6 +86,8 @@ fishcompdir ?= $(datadir)/fish/vendor_completions.d
 # /usr/lib/systemd/catalog and /usr/local/lib/systemd/catalog.
 catalogdir  ?= $(prefix)/lib/systemd/catalog
 
+# XDG autostart: the desktop's session starts what it finds here.
+autostartdir ?= $(sysconfdir)/xdg/autostart
 # The sample hooks (peripetyd.conf(5), HOOKS).
 hookdir     ?= $(datadir)/peripety/hooks
 HOOK_SAMPLES = packaging/hooks/mail packaging/hooks/webhook packaging/hooks/wall
@@ -127,6 +129,8 @@ install: build
 	@# Sample hooks, enabled by a link in hooks.d or a [[hook]] entry.
 	$(foreach h,$(HOOK_SAMPLES),install -D -m 0755 $(h) $(DESTDIR)$(hookdir)/$(notdir $(h));)
 	install -d $(DESTDIR)$(sysconfdir)/peripetyd/hooks.d
+	@# prpt monitor --notify in every graphical session (XDG autostart).
+	install -D -m 0644 packaging/autostart/peripety-notify.desktop $(DESTDIR)$(autostartdir)/peripety-notify.desktop
 	@# Never overwrite the administrator's config.
 	@if [ -e $(DESTDIR)$(sysconfdir)/peripetyd.conf ]; then \
 		echo "install: keeping existing $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
@@ -146,6 +150,7 @@ uninstall:
 	rm -f $(DESTDIR)$(catalogdir)/peripety.catalog
 	rm -f $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
 	rm -f $(addprefix $(DESTDIR)$(hookdir)/,$(notdir $(HOOK_SAMPLES)))
+	rm -f $(DESTDIR)$(autostartdir)/peripety-notify.desktop
 	-rmdir $(DESTDIR)$(hookdir) $(DESTDIR)$(datadir)/peripety 2>/dev/null
 	@# The hooks directory only when the administrator put nothing in it.
 	-rmdir $(DESTDIR)$(sysconfdir)/peripetyd/hooks.d $(DESTDIR)$(sysconfdir)/peripetyd 2>/dev/null

@@ -14,7 +14,7 @@ import (
 // range and limit, which a stream of new events has no use for.
 type MonitorCmd struct {
 	JSON   bool `short:"J" name:"json" help:"Print one JSON event object per line."`
-	Notify bool `help:"Also show each event as a desktop notification (org.freedesktop.Notifications on the session bus)."`
+	Notify bool `help:"Also show the events of warning or worse (or as --severity says) as desktop notifications in plain language (org.freedesktop.Notifications on the session bus); a storm is counted in one notification."`
 	FilterFlags
 	JournalFlags
 }
@@ -47,6 +47,9 @@ func (c *MonitorCmd) Run(env *Env) error {
 			return err
 		}
 		defer n.Close()
+		if f.Severity != nil {
+			n.min = *f.Severity
+		}
 		write := handle
 		handle = func(ev event.Event) error {
 			if err := write(ev); err != nil {

@@ -21,6 +21,9 @@ pkgs=(
 	lintian file                  # checking the Debian package
 	systemd-journal-remote        # journal files of several boots (prpt query --boot); journal-upload/remote gathering two hosts
 	prometheus                    # promtool check metrics, and a real Prometheus scraping the daemon
+	curl                          # the webhook sample hook; reading the metrics socket
+	xvfb dunst imagemagick fonts-dejavu-core # a desktop of the test's own: a notification server and its screenshot
+	desktop-file-utils            # desktop-file-validate for the XDG autostart entry
 	python3-dbus                  # a non-Go D-Bus client in tests
 	passwd                        # useradd for the non-root polkit test user
 	python3                       # the corpus scorer

@@ -40,7 +40,7 @@ func binary(t testing.TB, name string) string {
 		if buildErr != nil {
 			return
 		}
-		for pkg, out := range map[string]string{"../../cmd/peripetyd": "peripetyd", "../faultimg": "faultimg"} {
+		for pkg, out := range map[string]string{"../../cmd/peripetyd": "peripetyd", "../faultimg": "faultimg", "../../cmd/prpt": "prpt"} {
 			args := []string{"build", "-o", filepath.Join(binDir, out)}
 			if raceBuild {
 				args = append(args, "-race")
