@@ -363,8 +363,8 @@ func BenchmarkStormHooks(b *testing.B) {
 }
 
 // scrapeMetrics reads the daemon's metrics socket into series → value.
-func scrapeMetrics(b *testing.B, sock string) map[string]float64 {
-	b.Helper()
+func scrapeMetrics(tb testing.TB, sock string) map[string]float64 {
+	tb.Helper()
 	out, err := exec.Command("curl", "--silent", "--fail", "--unix-socket", sock, "http://localhost/metrics").Output()
 	if err != nil {
 		return nil
