@@ -9,6 +9,7 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+	"github.com/peripety/peripety/correlate"
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/dbus/client"
 	"github.com/peripety/peripety/event"
@@ -58,9 +59,11 @@ func busQuery(ctx context.Context, q pdbus.QueryFilter) ([]event.Event, error) {
 }
 
 // busMonitor calls handle for each new event that passes q, in order, until
-// ctx ends (then it returns nil) or handle fails. warn hears of events that
-// were missed and could not be fetched.
-func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Event) error, warn func(string)) error {
+// ctx ends (then it returns nil) or handle fails; and incident, when set,
+// for each incident that changes. warn hears of events that were missed
+// and could not be fetched.
+func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Event) error, incident func(correlate.Incident) error,
+	warn func(string)) error {
 	c, err := connectDaemon("--journal")
 	if err != nil {
 		return err
@@ -71,7 +74,7 @@ func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Even
 	if _, err := c.Version(ctx); err != nil {
 		return daemonError(err, "--journal")
 	}
-	s := client.Subscription{Filter: q, Missed: func(from, to uint64, err error) {
+	s := client.Subscription{Filter: q, Incidents: incident, Missed: func(from, to uint64, err error) {
 		warn(fmt.Sprintf("events %d to %d were missed and could not be fetched: %v", from, to, err))
 	}}
 	err = c.Subscribe(ctx, s, handle)

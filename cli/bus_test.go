@@ -52,7 +52,7 @@ func TestBusNotRunning(t *testing.T) {
 	if err == nil || err.Error() != "daemon not running: start peripetyd or use --journal" {
 		t.Errorf("busQuery = %v", err)
 	}
-	err = busMonitor(ctx, pdbus.QueryFilter{}, func(event.Event) error { return nil }, func(string) {})
+	err = busMonitor(ctx, pdbus.QueryFilter{}, func(event.Event) error { return nil }, nil, func(string) {})
 	if err == nil || err.Error() != "daemon not running: start peripetyd or use --journal" {
 		t.Errorf("busMonitor = %v", err)
 	}
@@ -90,6 +90,8 @@ func TestBusQueryInfo(t *testing.T) {
 type notification struct {
 	Summary, Body string
 	Urgency       byte
+	// Replaces is the notification it replaces, 0 for a new one.
+	Replaces uint32
 }
 
 // notificationServer is an org.freedesktop.Notifications of the test's own
@@ -112,11 +114,14 @@ func (s *notificationServer) Notify(app string, replaces uint32, icon, summary, 
 	hints map[string]godbus.Variant, timeout int32) (uint32, *godbus.Error) {
 	u, _ := hints["urgency"].Value().(byte)
 	s.mu.Lock()
-	s.shown = append(s.shown, notification{summary, body, u})
-	n := len(s.shown)
+	s.shown = append(s.shown, notification{summary, body, u, replaces})
+	n := uint32(len(s.shown))
 	s.mu.Unlock()
 	s.got <- struct{}{}
-	return uint32(n), nil
+	if replaces != 0 {
+		return replaces, nil
+	}
+	return n, nil
 }
 
 func startNotificationServer(t *testing.T) *notificationServer {
@@ -182,7 +187,7 @@ func TestMonitorNotify(t *testing.T) {
 	body := "Back up its data, then check the filesystem when it can be unmounted (fsck, xfs_repair or btrfs check).\n" +
 		"2026-11-25 16:03:04 · host1 · FS_IO_ERROR\n" +
 		"Kernel: EXT4-fs warning (device loop4): ext4_end_bio:368: I/O error 10 writing to inode 12 starting block 4139)"
-	want := []notification{{summary, body, 2}, {summary, body, 1}, {summary, body, 0}}
+	want := []notification{{summary, body, 2, 0}, {summary, body, 1, 0}, {summary, body, 0, 0}}
 	notes.mu.Lock()
 	defer notes.mu.Unlock()
 	if diff := cmp.Diff(want, notes.shown); diff != "" {

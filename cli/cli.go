@@ -38,6 +38,10 @@ type CLI struct {
 	Monitor MonitorCmd `cmd:"" help:"Follow storage events as they happen."`
 	Summary SummaryCmd `cmd:"" help:"Count stored storage events per host, device, type and severity."`
 	Hooks   HooksCmd   `cmd:"" help:"List the hooks run for storage events, or run them now with a test event."`
+
+	Incidents IncidentsCmd `cmd:"" help:"List the incidents: each storage failure, its root cause and what followed."`
+	Incident  IncidentCmd  `cmd:"" help:"Tell the story of one incident: its root cause, then what followed, layer by layer."`
+	Status    StatusCmd    `cmd:"" help:"Show the current conditions of the block devices (paths, arrays, pools, filesystems)."`
 }
 
 // exitError carries an exit status other than 1.

@@ -24,6 +24,7 @@ type FilterFlags struct {
 	SubSystem []string `name:"sub-system" placeholder:"S" completes:"sub-system" help:"Only events of this sub-system (repeat for any of several), e.g. ext4, SCSI."`
 	Blk       string   `placeholder:"BLK" completes:"blk" help:"Only events on this block device or a device built on it: kernel name, major:minor, /dev path, WWID, FS UUID."`
 	EventID   string   `name:"event-id" placeholder:"ID" help:"Only the event with this id."`
+	Incident  string   `placeholder:"ID" help:"Only the events of this incident (prpt incidents lists them)."`
 	Hostname  []string `placeholder:"HOST" help:"Only events logged by this host (repeat for any of several): journals copied from several hosts, or a daemon that collects them."`
 	Root      string   `default:"/" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
 }
@@ -50,6 +51,7 @@ func (f *FilterFlags) filter(expandBlk bool) (event.Filter, error) {
 		out.SubSystems = append(out.SubSystems, s)
 	}
 	out.EventID = f.EventID
+	out.IncidentID = f.Incident
 	out.Hostnames = f.Hostname
 	if f.Blk != "" && expandBlk {
 		ids, err := sysfs.NewResolver(f.Root).Identifiers(f.Blk)

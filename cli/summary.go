@@ -240,8 +240,8 @@ func (s *Summary) writeText(w io.Writer) {
 		fmt.Fprintln(w, "No storage events"+s.rangeText()+".")
 		return
 	}
-	fmt.Fprintf(w, "Storage events%s: %s (%s) on %s, from %s to %s.\n", s.rangeText(), plural(s.Events, "event"),
-		plural(s.Lines, "kernel line"), plural(uint64(len(s.Hosts)), "host"), shortTime(s.First), shortTime(s.Last))
+	fmt.Fprintf(w, "Storage events%s: %s (%s) on %s, from %s to %s.\n", s.rangeText(), plural(int(s.Events), "event"),
+		plural(int(s.Lines), "kernel line"), plural(len(s.Hosts), "host"), shortTime(s.First), shortTime(s.Last))
 	table := func(title, header string, rows func(tw io.Writer)) {
 		fmt.Fprintf(w, "\n%s:\n", title)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -284,14 +284,6 @@ func (s *Summary) rangeText() string {
 		return " until " + shortTime(s.Until)
 	}
 	return ""
-}
-
-// plural is n and the noun, in the plural unless n is 1.
-func plural(n uint64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.FormatUint(n, 10) + " " + noun + "s"
 }
 
 // shortTime is a summary's time as a person reads it: to the second.

@@ -47,6 +47,7 @@ func EncodeEvent(ev *event.Event) map[string]godbus.Variant {
 		"raw_msg":             godbus.MakeVariant(ev.RawMsg),
 		"extension":           godbus.MakeVariant(ext),
 		"root_cause_event_id": godbus.MakeVariant(ev.RootCauseEventID),
+		"incident_id":         godbus.MakeVariant(ev.IncidentID),
 		"count":               godbus.MakeVariant(ev.Count),
 		"seq":                 godbus.MakeVariant(ev.Seq),
 	}
@@ -68,6 +69,7 @@ func DecodeEvent(m map[string]godbus.Variant) (event.Event, error) {
 	d.str("msg", &ev.Msg)
 	d.str("raw_msg", &ev.RawMsg)
 	d.str("root_cause_event_id", &ev.RootCauseEventID)
+	d.str("incident_id", &ev.IncidentID)
 	d.strs("owners_wwids", &ev.OwnersWWIDs)
 	d.strs("owners_paths", &ev.OwnersPaths)
 	d.strMap("extension", &ev.Extension)

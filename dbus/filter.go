@@ -24,7 +24,8 @@ type QueryFilter struct {
 
 // filterKeys are the keys Query takes, with their signatures, for errors.
 var filterKeys = []string{"since (t, x or s)", "until (t, x or s)", "severity (s)", "event_types (as)",
-	"sub_systems (as)", "hostnames (as)", "blk (s)", "event_id (s)", "limit (any integer type)"}
+	"sub_systems (as)", "hostnames (as)", "blk (s)", "event_id (s)", "incident_id (s)",
+	"limit (any integer type)"}
 
 // DecodeFilter reads the a{sv} filter of Query. since and until are
 // microseconds since the epoch, as t or x (the type a client's bindings
@@ -62,6 +63,8 @@ func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, erro
 			q.Hostnames, err = variantAs[[]string](v)
 		case "event_id":
 			q.EventID, err = variantAs[string](v)
+		case "incident_id":
+			q.IncidentID, err = variantAs[string](v)
 		case "limit":
 			q.Limit, err = decodeLimit(v)
 		default:
@@ -102,6 +105,9 @@ func EncodeFilter(q QueryFilter) map[string]godbus.Variant {
 	}
 	if q.EventID != "" {
 		m["event_id"] = godbus.MakeVariant(q.EventID)
+	}
+	if q.IncidentID != "" {
+		m["incident_id"] = godbus.MakeVariant(q.IncidentID)
 	}
 	if q.Limit > 0 {
 		m["limit"] = godbus.MakeVariant(uint32(min(q.Limit, math.MaxUint32)))

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+	"github.com/peripety/peripety/correlate"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/introspection"
 	"github.com/peripety/peripety/sysfs"
@@ -33,6 +35,17 @@ type Backend interface {
 	Reload(ctx context.Context) error
 	// Sources names the log sources the daemon reads.
 	Sources() []string
+	// Incidents returns the incidents the daemon holds, most recently
+	// seen first.
+	Incidents() []correlate.Incident
+	// Incident returns the incident with id; ok is false when there is
+	// none.
+	Incident(id string) (inc correlate.Incident, ok bool)
+	// IncidentsChanged returns the incidents changed after version since
+	// and the version they bring the caller to.
+	IncidentsChanged(since uint64) ([]correlate.Incident, uint64)
+	// Conditions returns the conditions of every device.
+	Conditions() ([]correlate.DeviceConditions, error)
 }
 
 // Options tune a Server; the zero value is usable.
@@ -141,6 +154,10 @@ func (s *Server) export() error {
 		"BlockInfo":  s.blockInfo,
 		"ListBlocks": s.listBlocks,
 		"Reload":     s.reload,
+		// incidents.go
+		"ListIncidents": s.listIncidents,
+		"GetIncident":   s.getIncident,
+		"GetConditions": s.getConditions,
 	}
 	props := map[string]any{
 		"Get":    s.getProperty,
@@ -179,17 +196,23 @@ func (s *Server) Close() error {
 }
 
 // Run announces EventsEmitted with PropertiesChanged, at most once per
-// Options.PropertiesInterval and only when it changed, until ctx ends; then
-// it returns ctx's error.
+// Options.PropertiesInterval and only when it changed, and the incidents
+// that changed meanwhile with IncidentChanged, until ctx ends; then it
+// returns ctx's error.
 func (s *Server) Run(ctx context.Context) error {
 	t := time.NewTicker(s.opts.PropertiesInterval)
 	defer t.Stop()
 	var announced uint64
+	_, incVersion := s.backend.IncidentsChanged(math.MaxUint64)
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+			var err error
+			if incVersion, err = s.announceIncidents(incVersion); err != nil {
+				return err
+			}
 			n := s.emitted.Load()
 			if n == announced {
 				continue

@@ -218,7 +218,7 @@ func TestSignal(t *testing.T) {
 	}
 	for _, key := range []string{"event_id", "event_type", "severity", "sub_system", "timestamp", "timestamp_usec",
 		"hostname", "kdev", "dev_wwid", "dev_path", "owners_wwids", "owners_paths", "msg", "raw_msg",
-		"extension", "root_cause_event_id", "count", "seq"} {
+		"extension", "root_cause_event_id", "incident_id", "count", "seq"} {
 		if !strings.Contains(sig, "'"+key+"': <") {
 			t.Errorf("gdbus monitor line lacks key %s", key)
 		}

@@ -28,6 +28,8 @@ type Filter struct {
 	Blk []string
 	// EventID selects one event.
 	EventID string
+	// IncidentID selects the events of one incident.
+	IncidentID string
 	// Hostnames select events logged by any of the hosts (case ignored).
 	Hostnames []string
 	// Limit caps how many events a query returns (0: DefaultLimit).
@@ -43,6 +45,7 @@ func (f *Filter) Match(ev *Event) bool {
 		len(f.EventTypes) > 0 && !slices.Contains(f.EventTypes, ev.EventType),
 		len(f.SubSystems) > 0 && !containsFold(f.SubSystems, ev.SubSystem),
 		f.EventID != "" && ev.EventID != f.EventID,
+		f.IncidentID != "" && ev.IncidentID != f.IncidentID,
 		len(f.Hostnames) > 0 && !containsFold(f.Hostnames, ev.Hostname):
 		return false
 	}

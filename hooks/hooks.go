@@ -185,10 +185,13 @@ func durationText(d time.Duration) string {
 	return s
 }
 
-// dedupKey is the incident an event belongs to, for dedup: the event it
-// follows from, itself when none.
+// dedupKey is the incident an event belongs to, for dedup: its incident
+// (docs/correlation.md), else the event it follows from, else itself.
 func dedupKey(ev *event.Event) string {
-	if ev.RootCauseEventID != "" {
+	switch {
+	case ev.IncidentID != "":
+		return ev.IncidentID
+	case ev.RootCauseEventID != "":
 		return ev.RootCauseEventID
 	}
 	return ev.EventID

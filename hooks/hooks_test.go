@@ -40,6 +40,7 @@ func sampleEvent() event.Event {
 		OwnersPaths: []string{"/dev/sdb"}, Msg: "medium error at sector 2048\nsense 3/11/0",
 		RawMsg: "sd 2:0:0:0: [sdb] tag#3 Sense Key : Medium Error [current]", Count: 2}
 	ev.RootCauseEventID = ev.EventID
+	ev.IncidentID = "9b1f2c3d-0000-5000-8000-000000000001"
 	ev.SetExt("mount_point", "/srv/data")
 	return ev
 }
@@ -206,7 +207,7 @@ func TestDispatchDedupAndRateLimit(t *testing.T) {
 	d.now = func() time.Time { return now }
 	dispatch := func(id, rootCause string) {
 		ev := sampleEvent()
-		ev.EventID, ev.RootCauseEventID = id, rootCause
+		ev.EventID, ev.RootCauseEventID, ev.IncidentID = id, rootCause, "incident-"+rootCause
 		if err := d.Dispatch(context.Background(), []Hook{h}, &ev); err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +248,7 @@ func TestDispatchBounded(t *testing.T) {
 	d := NewDispatcher(2, rec.report, rec.skip)
 	for i := range 6 {
 		ev := sampleEvent()
-		ev.EventID, ev.RootCauseEventID = strconv.Itoa(i), strconv.Itoa(i)
+		ev.EventID, ev.RootCauseEventID, ev.IncidentID = strconv.Itoa(i), strconv.Itoa(i), strconv.Itoa(i)
 		if err := d.Dispatch(context.Background(), []Hook{h}, &ev); err != nil {
 			t.Fatal(err)
 		}
@@ -297,7 +298,7 @@ func TestDispatchStopping(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	ev2 := sampleEvent()
-	ev2.RootCauseEventID = "other"
+	ev2.IncidentID = "other"
 	if err := d.Dispatch(ctx, []Hook{h}, &ev2); err == nil {
 		t.Error("a dispatch waiting for a slot past its context returned nil")
 	}

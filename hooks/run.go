@@ -77,6 +77,7 @@ func Env(h *Hook, ev *event.Event, extra ...string) []string {
 		{"PERIPETY_MESSAGE", msg},
 		{"PERIPETY_COUNT", strconv.FormatUint(uint64(max(ev.Count, 1)), 10)},
 		{"PERIPETY_ROOT_CAUSE_EVENT_ID", ev.RootCauseEventID},
+		{"PERIPETY_INCIDENT_ID", ev.IncidentID},
 		{"PERIPETY_SUMMARY", txt.Title},
 		{"PERIPETY_ADVICE", txt.Advice},
 	}

@@ -67,7 +67,7 @@ func TestRunDeliversToSinks(t *testing.T) {
 	}
 }
 
-func NewStateDirMust(t *testing.T, dir string) *StateDir {
+func NewStateDirMust(t testing.TB, dir string) *StateDir {
 	t.Helper()
 	st, err := NewStateDir(dir)
 	if err != nil {

@@ -55,6 +55,7 @@ type pipeline struct {
 	hostname  string
 	parser    Parser
 	res       *resolution
+	corr      *correlation
 	sinks     []*sinkRunner
 
 	// stored holds ids of events already in the store from before a
@@ -192,11 +193,11 @@ func (p *pipeline) emit(ev event.Event) {
 }
 
 // place is the one way an event goes from emission to the sinks: it looks
-// ev's device up, resolves ev, links it to its root cause and delivers it;
-// unless ev is a live event that waits (wait.go: its mount does not show
-// yet, its device is not there yet) and its wait, begun at since, is not
-// over: then it is held, to be placed again (retry). A zero since waits
-// for nothing.
+// ev's device up, resolves ev, links it to its root cause and incident
+// and delivers it; unless ev is a live event that waits (wait.go: its
+// mount does not show yet, its device is not there yet) and its wait,
+// begun at since, is not over: then it is held, to be placed again
+// (retry). A zero since waits for nothing.
 func (p *pipeline) place(ev event.Event, since time.Time) {
 	now := p.res.now()
 	waitM := !since.IsZero() && mountEvents[ev.EventType] && now.Before(since.Add(waitMount.wait()))
@@ -218,9 +219,19 @@ func (p *pipeline) place(ev event.Event, since time.Time) {
 		p.waits.await(ev, waitDevice, now, since, dNotice)
 		return
 	}
-	owners := p.res.resolve(&ev, l)
-	p.res.linkRootCause(&ev, owners)
+	info := p.res.resolve(&ev, l)
+	p.corr.link(&ev, info)
 	p.deliver(ev)
+}
+
+// logClock is the time of the log as the pipeline reckons it at now: the
+// last record's time, and as much wall-clock time since it was handled
+// (a replayed log runs in the past).
+func (p *pipeline) logClock(now time.Time) time.Time {
+	if p.lastTime.IsZero() {
+		return now
+	}
+	return p.lastTime.Add(now.Sub(p.lastWall))
 }
 
 // noticed places every event waiting for k again now: what it waits for

@@ -88,7 +88,8 @@ func TestHeldMountEvent(t *testing.T) {
 			sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 			sink.on.Store(true)
 			p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-				res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+				res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
+				corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 
 			p.emit(ev("FS_MOUNTED", "loop0"))
 			p.emit(ev("BLK_IO_ERROR", "loop1"))
@@ -173,7 +174,8 @@ func TestHeldMountEventNotified(t *testing.T) {
 	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 	sink.on.Store(true)
 	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res: &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}}
+		res:  &resolution{r: res, ids: ids, now: func() time.Time { return t0 }},
+		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 
 	p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: event.SubXFS, Kdev: "loop0", Severity: event.Info, Timestamp: t0})
 	if len(p.waits.held) != 1 || p.waits.mountNotice == nil {
@@ -241,7 +243,8 @@ func TestHeldUntilDeviceAppears(t *testing.T) {
 	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
 	sink.on.Store(true)
 	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res: &resolution{r: res, ids: ids, now: func() time.Time { return now }}}
+		res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
+		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 	ev := func(typ, kdev string, at time.Time) event.Event {
 		return event.Event{EventType: typ, SubSystem: event.SubSCSI, Kdev: kdev, Severity: event.Warning, Timestamp: at, Msg: typ}
 	}

@@ -3,8 +3,6 @@ package service
 import (
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/peripety/peripety/event"
@@ -23,11 +21,6 @@ type Resolver interface {
 
 // Timing of resolution.
 const (
-	// rootCauseWindow is how far back an error on a device below an event's
-	// device is taken as that event's root cause.
-	rootCauseWindow = 5 * time.Second
-	// maxRecentErrors bounds the errors kept for root-cause links.
-	maxRecentErrors = 256
 	// attachSlack: a device is first seen a little after the lines it
 	// prints as it appears (a loop device's capacity change), so only a
 	// device first seen later than this after an event is taken to have
@@ -35,73 +28,74 @@ const (
 	attachSlack = 2 * time.Second
 	// liveAge is how recent a record must be to be taken as live.
 	liveAge = 5 * time.Second
+	// poolLineWindow is how long after a thin line that names its pool a
+	// thin line that names none ("No free metadata blocks") is taken to
+	// be about the same pool: the low water mark comes first, and the
+	// pool runs out as fast as it is written (12 s later in the lab's
+	// slow guest).
+	poolLineWindow = 5 * time.Minute
 )
 
-// resolution fills in the identity of events and links them to their
-// root cause. It is used by the pipeline goroutine only.
+// resolution fills in the identity of events. It is used by the pipeline
+// goroutine only.
 type resolution struct {
 	r   Resolver
 	ids *IdentityStore
 	now func() time.Time
 
-	recent []recentError
-}
-
-// recentError is an error event kept for root-cause links.
-type recentError struct {
-	at        time.Time
-	kdev      string
-	wwid      string
-	layer     int
-	eventType string
-	rootCause string
-}
-
-// layer orders sub-systems bottom up: an error at a lower layer of the same
-// device can be the cause of an event at a higher one.
-func layer(sub string) int {
-	switch {
-	case event.IsFilesystem(sub):
-		return 3
-	case sub == event.SubMultipath || sub == event.SubDM || sub == event.SubDirtyLog || sub == event.SubThin || sub == event.SubMD:
-		return 2
-	case sub == event.SubBlock:
-		return 1
-	}
-	return 0
+	// pool is the last thin pool a thin line named, and when.
+	pool   string
+	poolAt time.Time
 }
 
 // lookup is one answer of the resolver for a device.
 type lookup struct {
+	// kdev is the device asked about: the event's, or the one it is
+	// taken to be about.
+	kdev string
 	info sysfs.BlockInfo
 	ext  map[string]string
 	err  error
 }
 
-// lookUp asks the resolver about ev's device.
+// lookUp asks the resolver about ev's device. A thin-provisioning line
+// that names no pool (dm-thin's "No free metadata blocks", the metadata
+// space map's) is about the pool the thin line just before it named, when
+// that came within poolLineWindow: it is looked up as that pool, and says
+// so in extension.pool.
 func (rs *resolution) lookUp(ev *event.Event) lookup {
-	if ev.Kdev == "" {
+	kdev := ev.Kdev
+	if ev.SubSystem == event.SubThin {
+		switch {
+		case kdev != "":
+			rs.pool, rs.poolAt = kdev, ev.Timestamp
+		case rs.pool != "" && !ev.Timestamp.Before(rs.poolAt) && ev.Timestamp.Sub(rs.poolAt) <= poolLineWindow:
+			kdev = rs.pool
+			ev.SetExt("pool", kdev)
+		}
+	}
+	if kdev == "" {
 		return lookup{}
 	}
-	info, ext, err := rs.r.ForEvent(ev.Kdev)
-	return lookup{info: info, ext: ext, err: err}
+	info, ext, err := rs.r.ForEvent(kdev)
+	return lookup{kdev: kdev, info: info, ext: ext, err: err}
 }
 
 // resolve fills ev's device identity from l, the resolver's answer for
 // it. An event whose device cannot be resolved, or whose device name now
 // belongs to a device that came after the event, takes the identity
 // recorded for its device at the event's time and says why in
-// extension.resolve_error; it is never dropped. It returns the kernel
-// names of the devices below ev's device.
-func (rs *resolution) resolve(ev *event.Event, l lookup) []string {
-	if ev.Kdev == "" {
-		return nil
+// extension.resolve_error; it is never dropped. It returns the identity
+// it used, with the devices below it (zero when there is none).
+func (rs *resolution) resolve(ev *event.Event, l lookup) sysfs.BlockInfo {
+	if l.kdev == "" {
+		return sysfs.BlockInfo{}
 	}
 	info, ext, err := l.info, l.ext, l.err
 	if err != nil {
-		old, ok := rs.ids.At(ev.Kdev, ev.Timestamp)
+		old, ok := rs.ids.At(l.kdev, ev.Timestamp)
 		if !ok {
-			old, ok = rs.ids.Lookup(ev.Kdev)
+			old, ok = rs.ids.Lookup(l.kdev)
 		}
 		if !ok {
 			why := err.Error()
@@ -109,12 +103,12 @@ func (rs *resolution) resolve(ev *event.Event, l lookup) []string {
 				why += "; never seen while present"
 			}
 			ev.SetExt("resolve_error", why)
-			return nil
+			return sysfs.BlockInfo{}
 		}
 		rs.fsUUID(ev, old)
 		sysfs.FillEvent(ev, old.Info, old.Ext)
 		ev.SetExt("resolve_error", fmt.Sprintf("%v; identity as last seen at %s", err, old.Seen.Format(time.RFC3339)))
-		return ownerNames(old.Info)
+		return old.Info
 	}
 	rs.ids.Record(info, ext, rs.now())
 	cur, _ := rs.ids.Lookup(info.KernelName)
@@ -124,11 +118,11 @@ func (rs *resolution) resolve(ev *event.Event, l lookup) []string {
 		sysfs.FillEvent(ev, old.Info, old.Ext)
 		ev.SetExt("resolve_error", fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
 			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339)))
-		return ownerNames(old.Info)
+		return old.Info
 	}
 	rs.fsUUID(ev, cur)
 	sysfs.FillEvent(ev, info, ext)
-	return ownerNames(info)
+	return info
 }
 
 // fsUUID keeps the filesystem UUID of id's device: a filesystem line that
@@ -149,49 +143,4 @@ func (rs *resolution) fsUUID(ev *event.Event, id Identity) {
 		return
 	}
 	ev.SetExt("uuid", id.FSUUID)
-}
-
-func ownerNames(info sysfs.BlockInfo) []string {
-	names := make([]string, 0, len(info.Owners))
-	for _, o := range info.Owners {
-		names = append(names, o.KernelName)
-	}
-	return names
-}
-
-// linkRootCause points ev at the root cause of the most recent error,
-// within rootCauseWindow, on a device below it, or on the same device at a
-// lower layer (the block error under a filesystem error) or of another type
-// at the same layer (the I/O error under a buffer error). It only changes a
-// warning or worse (an unmount after an error is not caused by it) that is
-// its own root cause. Error events are then kept as candidates for later
-// ones.
-func (rs *resolution) linkRootCause(ev *event.Event, owners []string) {
-	cutoff := ev.Timestamp.Add(-rootCauseWindow)
-	rs.recent = slices.DeleteFunc(rs.recent, func(r recentError) bool { return r.at.Before(cutoff) })
-	if ev.Kdev == "" {
-		return
-	}
-	if (ev.RootCauseEventID == ev.EventID || ev.RootCauseEventID == "") && ev.Severity.AtLeast(event.Warning) {
-		ev.RootCauseEventID = ev.EventID
-		l := layer(ev.SubSystem)
-		for i := len(rs.recent) - 1; i >= 0; i-- {
-			r := rs.recent[i]
-			if r.at.After(ev.Timestamp) {
-				continue
-			}
-			below := slices.Contains(owners, r.kdev) || (r.wwid != "" && slices.Contains(ev.OwnersWWIDs, r.wwid))
-			if below || (r.kdev == ev.Kdev && (r.layer < l || r.layer == l && r.eventType != ev.EventType)) {
-				ev.RootCauseEventID = r.rootCause
-				break
-			}
-		}
-	}
-	if ev.Severity.AtLeast(event.Error) && !strings.HasPrefix(ev.EventType, "PERIPETY_") {
-		if len(rs.recent) == maxRecentErrors {
-			rs.recent = slices.Delete(rs.recent, 0, 1)
-		}
-		rs.recent = append(rs.recent, recentError{at: ev.Timestamp, kdev: ev.Kdev, wwid: ev.DevWWID,
-			layer: layer(ev.SubSystem), eventType: ev.EventType, rootCause: ev.RootCauseEventID})
-	}
 }

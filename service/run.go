@@ -21,6 +21,9 @@ type run struct {
 	cfg *config.Config
 	ids *IdentityStore
 	pl  *pipeline
+	// corr is the pipeline's correlation stage, which outlives a run's
+	// sinks: its state is saved last.
+	corr *correlation
 	// cp is where the source resumes; at is when the run began.
 	cp     Checkpoint
 	at     time.Time
@@ -33,10 +36,10 @@ type run struct {
 
 	src *sourceTask
 	// The goroutines of the run, by when they stop: the sinks once their
-	// queues are delivered, the checkpointer and the identity saver before
-	// their last save, the metrics endpoints once everything is counted,
-	// the rest (keep-alive, device watch) last.
-	sinkTasks, checkpoints, identities, metrics, background *group
+	// queues are delivered, the checkpointer and the identity and incident
+	// savers before their last save, the metrics endpoints once everything
+	// is counted, the rest (keep-alive, device watch) last.
+	sinkTasks, checkpoints, identities, incidents, metrics, background *group
 }
 
 // group is goroutines of the run that stop together: stop cancels their
@@ -78,6 +81,8 @@ func (d *Daemon) newRun() (*run, error) {
 	for _, b := range r.blocks {
 		r.ids.Record(b, nil, r.at)
 	}
+	r.corr = openCorrelation(d.state, d.opts.Resolver, d.log.With("component", "correlation"))
+	r.corr.learn(r.blocks, r.at)
 	parser, err := d.opts.NewParser(r.cfg.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("build rules: %w", err)
@@ -99,6 +104,7 @@ func (d *Daemon) newRun() (*run, error) {
 		hostname:  d.hostname,
 		parser:    parser,
 		res:       &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now},
+		corr:      r.corr,
 		sinks:     r.sinks,
 	}
 	return r, nil
@@ -169,6 +175,8 @@ func (r *run) start(ctx context.Context) {
 	// wait for an fsync.
 	r.identities = newGroup(ctx)
 	r.identities.start(func(ctx context.Context) { r.ids.saveEvery(ctx, housekeeping, r.log) })
+	r.incidents = newGroup(ctx)
+	r.incidents.start(func(ctx context.Context) { r.corr.saveEvery(ctx, incidentsSave) })
 	r.heartbeat.Store(time.Now().UnixNano())
 	r.background = newGroup(ctx)
 	r.background.start(r.keepAlive)
@@ -230,6 +238,10 @@ func (r *run) stop(runErr error) error {
 	r.identities.stop()
 	if err := r.ids.Save(); err != nil {
 		r.log.Error("save identities", "err", err)
+	}
+	r.incidents.stop()
+	if err := r.corr.save(); err != nil {
+		r.log.Error("save incidents", "err", err)
 	}
 	r.metrics.stop()
 	r.log.Info("stopped", "events", r.pl.emitted.Load())
@@ -330,6 +342,7 @@ func (r *run) loop(ctx context.Context) error {
 			done <- r.reload()
 		case <-tick.C:
 			r.heartbeat.Store(time.Now().UnixNano())
+			r.corr.tick(r.pl.logClock(time.Now()))
 			for _, s := range r.sinks {
 				s.flushShed()
 			}

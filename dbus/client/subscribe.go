@@ -10,6 +10,7 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+	"github.com/peripety/peripety/correlate"
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/event"
 )
@@ -34,6 +35,10 @@ type Subscription struct {
 	// in seq that Query could not fill (err says why, e.g. the caller may
 	// not Query).
 	Missed func(fromSeq, toSeq uint64, err error)
+	// Incidents, when set, is called for each IncidentChanged signal (an
+	// incident opened, changed state or grew), in order with the events;
+	// an error it returns ends Subscribe.
+	Incidents func(correlate.Incident) error
 }
 
 // Subscribe calls handle for each StorageEvent that passes s.Filter, in the
@@ -70,6 +75,10 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 	for _, conds := range matchRules(f) {
 		rules = append(rules, matchOptions(conds))
 	}
+	if s.Incidents != nil {
+		rules = append(rules, []godbus.MatchOption{godbus.WithMatchSender(pdbus.BusName), godbus.WithMatchObjectPath(pdbus.ObjectPath),
+			godbus.WithMatchInterface(pdbus.Interface), godbus.WithMatchMember(pdbus.IncidentSignal)})
+	}
 	for i, r := range rules {
 		if err := c.conn.AddMatchSignalContext(ctx, r...); err != nil {
 			for _, added := range rules[:i] {
@@ -99,6 +108,12 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 		}
 		if sig.Name == "org.freedesktop.DBus.NameOwnerChanged" {
 			g = gaps{seen: make(map[pdbus.SignalKey]seen)} // a new daemon counts seq from the start
+			continue
+		}
+		if sig.Name == pdbus.IncidentSignalName && sig.Path == pdbus.ObjectPath && s.Incidents != nil {
+			if err := incidentSignal(sig, s.Incidents); err != nil {
+				return err
+			}
 			continue
 		}
 		if sig.Name != pdbus.SignalName || sig.Path != pdbus.ObjectPath || len(sig.Body) != 6 {

@@ -184,6 +184,7 @@ func appendEvent(b *bytes.Buffer, ev *event.Event) error {
 		appendField(b, ExtPrefix+FieldName(k), ev.Extension[k])
 	}
 	appendField(b, FieldRootCause, ev.RootCauseEventID)
+	appendField(b, FieldIncident, ev.IncidentID)
 	appendField(b, FieldCount, strconv.FormatUint(uint64(ev.Count), 10))
 	appendField(b, FieldSeq, strconv.FormatUint(ev.Seq, 10))
 	if !ev.Timestamp.IsZero() {

@@ -38,7 +38,7 @@ func sampleEvent() event.Event {
 		OwnersWWIDs: []string{"LVM-abc", "mpath-36001405"}, OwnersPaths: []string{"/dev/mapper/mpatha", "/dev/sdc"},
 		Msg: "I/O error on ext4 /mnt/data", RawMsg: "EXT4-fs warning (device dm-3): ext4_end_bio:343: I/O error 10 writing to inode 12",
 		Extension:        map[string]string{"mount_point": "/mnt/data", "inode": "12"},
-		RootCauseEventID: "5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01", Count: 2, Seq: 7,
+		RootCauseEventID: "5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01", IncidentID: "7a1c2b3d-4e5f-5a6b-8c7d-9e0f1a2b3c4d", Count: 2, Seq: 7,
 	}
 }
 
@@ -57,7 +57,8 @@ func TestAppendEvent(t *testing.T) {
 		"DEV_WWID=5f1a2b3c-aaaa-bbbb-cccc-0123456789ab\nDEV_PATH=/dev/mapper/vg-lv\n" +
 		"OWNERS_WWIDS=LVM-abc\nOWNERS_WWIDS=mpath-36001405\nOWNERS_PATHS=/dev/mapper/mpatha\nOWNERS_PATHS=/dev/sdc\n" +
 		"EXT_INODE=12\nEXT_MOUNT_POINT=/mnt/data\n" +
-		"ROOT_CAUSE_EVENT_ID=5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01\nCOUNT=2\nSEQ=7\nEVENT_TIMESTAMP_USEC=1795622584123456\n" +
+		"ROOT_CAUSE_EVENT_ID=5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01\nINCIDENT_ID=7a1c2b3d-4e5f-5a6b-8c7d-9e0f1a2b3c4d\n" +
+		"COUNT=2\nSEQ=7\nEVENT_TIMESTAMP_USEC=1795622584123456\n" +
 		"JSON=" + string(js) + "\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("entry (-want +got):\n%s", diff)

@@ -48,6 +48,9 @@ func matchPlan(f *event.Filter) []clause {
 	if f.EventID != "" {
 		base = append(base, journal.FieldEventID+"="+f.EventID)
 	}
+	if f.IncidentID != "" {
+		base = append(base, journal.FieldIncident+"="+f.IncidentID)
+	}
 	if f.Severity != nil {
 		// PRIORITY is the severity's number: this severe or more is
 		// any priority from 0 up to it.

@@ -160,23 +160,23 @@ var scenarios = []scenario{
 			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}},
 	})},
 	{name: "mpath-all-paths", regroups: aluaRegroups, expect: join(mpathSetup, fsOn("lv", 1), []expect{
-		{What: "offline path rejects I/O", Type: "SCSI_DEVICE_OFFLINE", Min: 0, Max: -1, Fields: map[string]string{
+		{What: "offline path rejects I/O", Type: "SCSI_DEVICE_OFFLINE", Min: 0, Max: -1, Incident: "paths lost", Fields: map[string]string{
 			"dev_wwid": "{map.wwid}"}},
 		{What: "paths failed", Type: "DM_MPATH_PATH_FAILED", Min: 2, Max: 2, Fields: map[string]string{
 			"dev_wwid": "{map.wwid}", "dev_path": "/dev/mapper/{map.dm_name}", "ext.blk_major_minor": "any:{p1.majmin}|{p2.majmin}"}},
-		{What: "map I/O error", Type: "BLK_IO_ERROR", Kdev: "{map.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+		{What: "map I/O error", Type: "BLK_IO_ERROR", Kdev: "{map.kname}", Min: 1, Max: -1, Cause: lostPath, Incident: "paths lost", Fields: map[string]string{
 			"dev_wwid": "{map.wwid}", "dev_path": "/dev/mapper/{map.dm_name}"}, Owners: []string{"{p1.wwid}"}},
-		{What: "ext4 write error", Type: "FS_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+		{What: "ext4 write error", Type: "FS_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: lostPath, Incident: "paths lost", Fields: map[string]string{
 			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}, Owners: []string{"{map.wwid}"}},
-		{What: "lost buffers", Type: "BUFFER_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+		{What: "lost buffers", Type: "BUFFER_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: lostPath, Incident: "paths lost", Fields: map[string]string{
 			"dev_wwid": "{lv.wwid}", "dev_path": "/dev/mapper/{lv.dm_name}"}, Owners: []string{"{map.wwid}"}},
-		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: lostPath, Incident: "paths lost", Fields: map[string]string{
 			"dev_wwid": "{lv.fs_uuid}"}},
-		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{lv.kname}", Cause: "paths failed", Fields: map[string]string{
+		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{lv.kname}", Cause: lostPath, Incident: "paths lost", Fields: map[string]string{
 			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}},
-		{What: "ext4 errors", Type: "FS_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+		{What: "ext4 errors", Type: "FS_ERROR", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: lostPath, Incident: "paths lost", Fields: map[string]string{
 			"dev_wwid": "{lv.fs_uuid}"}},
-		{What: "read-only", Type: "FS_REMOUNT_READ_ONLY", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: "paths failed", Fields: map[string]string{
+		{What: "read-only", Type: "FS_REMOUNT_READ_ONLY", Kdev: "{lv.kname}", Min: 1, Max: -1, Cause: lostPath, Incident: "paths lost", Fields: map[string]string{
 			"dev_wwid": "{lv.fs_uuid}", "ext.mount_point": "{lv.mount}"}},
 		{What: "paths reinstated", Type: "DM_MPATH_PATH_REINSTATED", Min: 2, Max: 2, Fields: map[string]string{
 			"dev_wwid": "{map.wwid}", "ext.blk_major_minor": "any:{p1.majmin}|{p2.majmin}"}},
@@ -204,22 +204,22 @@ var scenarios = []scenario{
 	{name: "thin-data", expect: []expect{sizes, writeZeroes,
 		{What: "low water", Type: "DM_THIN_LOW_WATER_MARK", Kdev: "{pool.majmin}", Fields: map[string]string{
 			"dev_wwid": "{pool.wwid}", "dev_path": "{pool.paths}", "severity": "Warning"}},
-		{What: "pool full", Type: "DM_THIN_POOL_FULL", Kdev: "{pool.majmin}", Fields: map[string]string{
+		{What: "pool full", Type: "DM_THIN_POOL_FULL", Kdev: "{pool.majmin}", Incident: "pool full", Fields: map[string]string{
 			"dev_wwid": "{pool.wwid}", "dev_path": "{pool.paths}"}},
 	}},
 	{name: "thin-meta", expect: []expect{sizes,
 		{What: "metadata low water", Type: "DM_THIN_METADATA_LOW_WATER_MARK", Kdev: "{pool.majmin}", Min: 1, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{pool.wwid}", "dev_path": "{pool.paths}"}},
-		{What: "metadata full", Type: "DM_THIN_METADATA_FULL", Min: 1, Max: -1, Fields: map[string]string{"dev_wwid": "{pool.wwid}"},
-			Known: causeIssue, Why: "'No free metadata blocks' names no pool; the pool whose metadata ran low just before is the one"},
+		{What: "metadata full", Type: "DM_THIN_METADATA_FULL", Min: 1, Max: -1, Incident: "metadata full",
+			Fields: map[string]string{"dev_wwid": "{pool.wwid}", "ext.pool": "{pool.majmin}"}},
 		{What: "pool mode", Type: "DM_THIN_POOL_MODE_CHANGED", Kdev: "{pool.majmin}", Min: 1, Max: -1, Cause: "metadata full",
-			Fields: map[string]string{"dev_wwid": "{pool.wwid}"}},
+			Incident: "metadata full", Fields: map[string]string{"dev_wwid": "{pool.wwid}"}},
 		{What: "metadata error", Type: "DM_THIN_METADATA_ERROR", Kdev: "{pool.majmin}", Min: 1, Max: -1, Cause: "metadata full",
-			Fields: map[string]string{"dev_wwid": "{pool.wwid}"}},
-		{What: "metadata errors", Type: "DM_THIN_METADATA_ERROR", Min: 0, Max: -1, Cause: "metadata full"},
+			Incident: "metadata full", Fields: map[string]string{"dev_wwid": "{pool.wwid}"}},
+		{What: "metadata errors", Type: "DM_THIN_METADATA_ERROR", Min: 0, Max: -1, Cause: "metadata full", Incident: "metadata full"},
 		{What: "no discard passdown", Type: "DM_THIN_WARNING", Raw: `discard unsupported`, Min: 0, Max: 1},
 		{What: "thin read fails", Type: "BUFFER_IO_ERROR", Kdev: "{thin.kname}", Min: 0, Max: -1, Cause: "metadata full",
-			Fields: map[string]string{"dev_wwid": "{thin.wwid}"}, Owners: []string{"{pool.wwid}"}},
+			Incident: "metadata full", Fields: map[string]string{"dev_wwid": "{thin.wwid}"}, Owners: []string{"{pool.wwid}"}},
 	}},
 	{name: "md-raid1", expect: mdExpect(0)},
 	{name: "md-raid5", expect: mdExpect(14)},
@@ -260,17 +260,15 @@ var scenarios = []scenario{
 			"ext.lba": "{fault.media.sector}", "ext.transport": "NVMe/PCIe"}},
 	}},
 	{name: "sata-media", expect: []expect{
-		{What: "exception", Type: "ATA_EXCEPTION", Min: 1, Max: -1, Fields: map[string]string{
+		{What: "exception", Type: "ATA_EXCEPTION", Min: 1, Max: -1, Incident: "the read", Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "ext.transport": "ATA"}},
-		{What: "EH complete", Type: "ATA_EH_COMPLETE", Min: 1, Max: -1, Fields: map[string]string{
+		{What: "EH complete", Type: "ATA_EH_COMPLETE", Min: 1, Max: -1, Incident: "the read", Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "severity": "Info"}},
-		{What: "command failed", Type: "SCSI_ABORTED_COMMAND", Kdev: "{disk.kname}", Fields: map[string]string{
+		{What: "command failed", Type: "SCSI_ABORTED_COMMAND", Kdev: "{disk.kname}", Incident: "the read", Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "ext.lba": "{fault.media.sector}", "ext.scsi_address": "{disk.hctl}"}},
-		{What: "error handling", Type: "ATA_DEVICE_COMMAND_FAILED", Min: 0, Max: -1, Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
-		{What: "NCQ off", Type: "ATA_NCQ_DISABLED", Min: 0, Max: -1, Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
-		{What: "revalidated", Type: "ATA_DEVICE_CONFIGURED", Min: 0, Max: -1, Fields: map[string]string{"ext.condition": "device:running"}},
-		{What: "one read, one incident", Type: "ATA_EXCEPTION", None: true,
-			Known: causeIssue, Why: "libata's error handler retries the one failing read; each try is an exception and an EH complete, told as unrelated events"},
+		{What: "error handling", Type: "ATA_DEVICE_COMMAND_FAILED", Min: 0, Max: -1, Incident: "the read", Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "NCQ off", Type: "ATA_NCQ_DISABLED", Min: 0, Max: -1, Incident: "the read", Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "revalidated", Type: "ATA_DEVICE_CONFIGURED", Min: 0, Max: -1, Incident: "the read", Fields: map[string]string{"ext.condition": "device:running"}},
 	}},
 	{name: "virtio-media", expect: []expect{
 		{What: "media error", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Fields: map[string]string{
@@ -323,14 +321,19 @@ var mpathSetup = []expect{
 		Known: 15, Why: "'[alua]' (the ALUA handler's name in its sense report) is taken for the disk's name"},
 }
 
+// lostPath: the root cause of what follows a multipath map's loss of
+// every path is the first path's failure, which the kernel tells by
+// rejecting I/O to the offline path before dm-multipath fails it.
+const lostPath = "offline path rejects I/O|paths failed"
+
 // mdExpect: an array made (resync or recovery), a member failing under
 // I/O, the array degraded, a new member recovered.
 func mdExpect(staleName int) []expect {
 	return []expect{sizes,
 		{What: "superblock write failed", Type: "MD_IO_ERROR", Min: 1, Max: -1},
-		{What: "member failed", Type: "MD_DISK_FAILURE", Kdev: "{m1.kname}", Fields: map[string]string{
+		{What: "member failed", Type: "MD_DISK_FAILURE", Kdev: "{m1.kname}", Incident: "member lost", Fields: map[string]string{
 			"dev_wwid": "{m1.wwid}", "dev_path": "{m1.paths}"}},
-		{What: "degraded", Type: "MD_DEGRADED", Kdev: "{md.kname}", Cause: "member failed", Fields: map[string]string{
+		{What: "degraded", Type: "MD_DEGRADED", Kdev: "{md.kname}", Cause: "member failed", Incident: "member lost", Fields: map[string]string{
 			"dev_wwid": "{md.wwid}", "dev_path": "{md.paths}"}, Owners: []string{"{m2.wwid}"}},
 		{What: "sync started", Type: "MD_SYNC_STARTED", Kdev: "{md.kname}", Min: 2, Max: 2, Fields: map[string]string{
 			"dev_wwid": "{md.wwid}"}, Owners: []string{"{m2.wwid}"},
