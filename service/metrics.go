@@ -187,6 +187,7 @@ func (r *run) gatherMetrics() []metrics.Family {
 	info.Add(1, r.d.opts.Version)
 	fams = append(fams, read, emitted, srcQueue, queue, capacity, failed, shed)
 	fams = append(fams, r.d.hookStats.families()...)
+	fams = append(fams, incidentFamilies(r.pl.corr, r.cfg.Metrics.MaxDevices)...)
 	return append(fams, start, info)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -11,10 +12,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/metrics"
+	"github.com/peripety/peripety/sysfs"
 )
 
 func writeFamilies(t *testing.T, fams []metrics.Family) string {
@@ -87,6 +90,8 @@ func TestMetricsEndpoints(t *testing.T) {
 		`peripety_sink_errors_total{sink="journald"} 0`,
 		`peripety_sink_queue_capacity{sink="journald"} 4096`,
 		`peripety_build_info{version="1.2.3"} 1`,
+		// The four I/O errors on one device are one incident.
+		`peripety_incidents{state="open",severity="Error"} 1`,
 	} {
 		if !strings.Contains(scraped, want+"\n") {
 			t.Errorf("scrape has no line %s:\n%s", want, scraped)
@@ -162,4 +167,29 @@ func promtoolCheck(t *testing.T, text string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
+}
+
+// TestIncidentFamilies: a failed path of a multipath map is an open
+// incident and a condition of the path, as gauges; devices past the bound
+// count under wwid="other".
+func TestIncidentFamilies(t *testing.T) {
+	c := openCorrelation(NewStateDirMust(t, t.TempDir()), loopResolver(), slog.New(slog.DiscardHandler))
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	for i, path := range []string{"sdc", "sdd"} {
+		ev := event.Event{EventID: "e" + path, EventType: "DM_MPATH_PATH_FAILED", Severity: event.Error, SubSystem: event.SubMultipath,
+			Timestamp: at.Add(time.Duration(i) * time.Second), Kdev: path, Count: 1}
+		ev.SetExt("condition", "path:failed")
+		c.link(&ev, sysfs.BlockInfo{KernelName: path, WWID: "naa." + path, PreferredBlkPath: "/dev/" + path})
+	}
+	got := writeFamilies(t, incidentFamilies(c, 1))
+	for _, want := range []string{
+		`peripety_incidents{state="open",severity="Error"} `,
+		`peripety_device_conditions{wwid="naa.sdc",dev_path="/dev/sdc",mount_point="",condition="path:failed"} 1`,
+		`peripety_device_conditions{wwid="other",dev_path="",mount_point="",condition="path:failed"} 1`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %s in:\n%s", want, got)
+		}
+	}
+	promtoolCheck(t, got)
 }
