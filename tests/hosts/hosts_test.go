@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/internal/testenv"
@@ -97,6 +98,36 @@ func TestJournalRemoteMergesHosts(t *testing.T) {
 			t.Errorf("--hostname host-beta (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("incidents", func(t *testing.T) {
+		var hostsSeen []string
+		sc := bufio.NewScanner(strings.NewReader(run(t, prpt, "incidents", "-J", "--directory", remoteDir)))
+		for sc.Scan() {
+			var inc struct {
+				Hostname string `json:"hostname"`
+				Events   int    `json:"events"`
+			}
+			if err := json.Unmarshal(sc.Bytes(), &inc); err != nil {
+				t.Fatal(err)
+			}
+			hostsSeen = append(hostsSeen, inc.Hostname)
+			var want int
+			for _, h := range hosts {
+				for _, ev := range h.events {
+					if h.name == inc.Hostname && ev.IncidentID != "" {
+						want++
+					}
+				}
+			}
+			if inc.Events != want {
+				t.Errorf("%s's incident has %d events, want %d", inc.Hostname, inc.Events, want)
+			}
+		}
+		slices.Sort(hostsSeen)
+		if diff := cmp.Diff([]string{"host-alpha", "host-beta"}, hostsSeen); diff != "" {
+			t.Errorf("one incident per host (-want +got):\n%s", diff)
+		}
+		t.Logf("prpt incidents --directory %s:\n%s", remoteDir, run(t, prpt, "incidents", "--directory", remoteDir))
+	})
 	t.Run("summary", func(t *testing.T) {
 		out := run(t, prpt, "summary", "-J", "--directory", remoteDir)
 		var s struct {
@@ -125,6 +156,7 @@ func TestJournalRemoteMergesHosts(t *testing.T) {
 func daemonEvents(t *testing.T, prpt, hostname, capture string, at time.Time) []event.Event {
 	t.Helper()
 	var evs []event.Event
+	root := ""
 	sc := bufio.NewScanner(strings.NewReader(run(t, prpt, "parse", "-J", capture)))
 	for i := 0; sc.Scan(); i++ {
 		var ev event.Event
@@ -136,6 +168,14 @@ func daemonEvents(t *testing.T, prpt, hostname, capture string, at time.Time) []
 		ev.DevPath = "/dev/" + ev.Kdev
 		ev.DevWWID = hostname + "-" + ev.Kdev
 		ev.SetExt("mount_point", "/srv/"+hostname)
+		// The errors of one failing filesystem are one incident, as the
+		// daemon's correlation makes them.
+		if ev.Severity.AtLeast(event.Error) {
+			if root == "" {
+				root = ev.EventID
+			}
+			ev.IncidentID, ev.RootCauseEventID = uuid.NewSHA1(uuid.NameSpaceURL, []byte(hostname)).String(), root
+		}
 		evs = append(evs, ev)
 	}
 	if len(evs) == 0 {
