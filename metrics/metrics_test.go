@@ -96,7 +96,7 @@ func TestServeUnix(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, Handler(sampleFamilies)) }()
+	go func() { done <- Serve(ctx, ln, sampleFamilies) }()
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
@@ -110,6 +110,7 @@ func TestServeUnix(t *testing.T) {
 		{"HEAD", "/metrics", 200, ""},
 		{"POST", "/metrics", 405, "only GET and HEAD"},
 		{"GET", "/", 404, "the metrics are at /metrics"},
+		{"GET", "/metrics?x=1", 200, `peripety_up 1`},
 	} {
 		req, _ := http.NewRequest(tc.method, "http://localhost"+tc.path, nil)
 		resp, err := client.Do(req)
@@ -124,6 +125,17 @@ func TestServeUnix(t *testing.T) {
 		if tc.status == 200 && resp.Header.Get("Content-Type") != ContentType {
 			t.Errorf("%s %s: Content-Type %q, want %q", tc.method, tc.path, resp.Header.Get("Content-Type"), ContentType)
 		}
+	}
+	// Not HTTP: a 400, and the connection closed.
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("HELLO\r\n\r\n"))
+	b, _ := io.ReadAll(c)
+	c.Close()
+	if !strings.HasPrefix(string(b), "HTTP/1.1 400 Bad Request\r\n") {
+		t.Errorf("a request that is not HTTP got %q", b)
 	}
 	cancel()
 	select {

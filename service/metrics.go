@@ -199,7 +199,6 @@ func (r *run) startMetrics(ctx context.Context) {
 	// Not the run's context: a clean stop serves and writes the counts
 	// of the events drained after it.
 	r.metrics = newGroup(context.WithoutCancel(ctx))
-	handler := metrics.Handler(r.gatherMetrics)
 	for _, ep := range []struct {
 		addr   string
 		listen func(string) (net.Listener, error)
@@ -214,7 +213,7 @@ func (r *run) startMetrics(ctx context.Context) {
 		}
 		r.log.Info("serving metrics", "address", ln.Addr().String())
 		r.metrics.start(func(ctx context.Context) {
-			if err := metrics.Serve(ctx, ln, handler); err != nil {
+			if err := metrics.Serve(ctx, ln, r.gatherMetrics); err != nil {
 				r.log.Error("metrics endpoint stopped", "address", ep.addr, "err", err)
 			}
 		})
