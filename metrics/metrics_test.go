@@ -181,3 +181,19 @@ func TestWriteTextfile(t *testing.T) {
 		t.Errorf("WriteTextfile into a missing directory: %v, want an error naming it", err)
 	}
 }
+
+// FuzzServeConn: whatever a client sends, the answer is an HTTP/1.1
+// status line, and the connection ends.
+func FuzzServeConn(f *testing.F) {
+	f.Add([]byte("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"))
+	f.Add([]byte("HEAD /metrics?a HTTP/1.0\n\n"))
+	f.Add([]byte("POST / HTTP/1.1\r\n"))
+	f.Add([]byte("\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, req []byte) {
+		var out bytes.Buffer
+		answer(bytes.NewReader(req), &out, sampleFamilies)
+		if !strings.HasPrefix(out.String(), "HTTP/1.1 ") {
+			t.Errorf("request %q got %q", req, out.String())
+		}
+	})
+}

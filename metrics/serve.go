@@ -74,9 +74,14 @@ func Serve(ctx context.Context, ln net.Listener, gather func() []Family) error {
 func serveConn(c net.Conn, gather func() []Family) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(connTimeout))
-	r := bufio.NewReader(io.LimitReader(c, maxRequestBytes))
+	answer(c, c, gather)
+}
+
+// answer reads one request from in and writes the response to out.
+func answer(in io.Reader, out io.Writer, gather func() []Family) {
+	r := bufio.NewReader(io.LimitReader(in, maxRequestBytes))
 	method, path, ok := readRequest(r)
-	w := bufio.NewWriter(c)
+	w := bufio.NewWriter(out)
 	defer w.Flush()
 	switch {
 	case !ok:
