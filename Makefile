@@ -87,6 +87,12 @@ fishcompdir ?= $(datadir)/fish/vendor_completions.d
 # /usr/lib/systemd/catalog and /usr/local/lib/systemd/catalog.
 catalogdir  ?= $(prefix)/lib/systemd/catalog
 
+# XDG autostart: the desktop's session starts what it finds here.
+autostartdir ?= $(sysconfdir)/xdg/autostart
+# The sample hooks (peripetyd.conf(5), HOOKS).
+hookdir     ?= $(datadir)/peripety/hooks
+HOOK_SAMPLES = packaging/hooks/mail packaging/hooks/webhook packaging/hooks/wall
+
 # The D-Bus and polkit files, whichever have landed in packaging/.
 DBUS_POLICIES  = $(wildcard packaging/dbus-1/system.d/*.conf)
 DBUS_SERVICES  = $(wildcard packaging/dbus-1/system-services/*.service)
@@ -123,6 +129,11 @@ install: build
 	bin/completions zsh >$(DESTDIR)$(zshcompdir)/_prpt
 	bin/completions fish >$(DESTDIR)$(fishcompdir)/prpt.fish
 	chmod 0644 $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
+	@# Sample hooks, enabled by a link in hooks.d or a [[hook]] entry.
+	$(foreach h,$(HOOK_SAMPLES),install -D -m 0755 $(h) $(DESTDIR)$(hookdir)/$(notdir $(h));)
+	install -d $(DESTDIR)$(sysconfdir)/peripetyd/hooks.d
+	@# prpt monitor --notify in every graphical session (XDG autostart).
+	install -D -m 0644 packaging/autostart/peripety-notify.desktop $(DESTDIR)$(autostartdir)/peripety-notify.desktop
 	@# Never overwrite the administrator's config.
 	@if [ -e $(DESTDIR)$(sysconfdir)/peripetyd.conf ]; then \
 		echo "install: keeping existing $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
@@ -142,6 +153,11 @@ uninstall:
 	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(call man_path,$(m)))
 	rm -f $(DESTDIR)$(catalogdir)/peripety.catalog
 	rm -f $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
+	rm -f $(addprefix $(DESTDIR)$(hookdir)/,$(notdir $(HOOK_SAMPLES)))
+	rm -f $(DESTDIR)$(autostartdir)/peripety-notify.desktop
+	-rmdir $(DESTDIR)$(hookdir) $(DESTDIR)$(datadir)/peripety 2>/dev/null
+	@# The hooks directory only when the administrator put nothing in it.
+	-rmdir $(DESTDIR)$(sysconfdir)/peripetyd/hooks.d $(DESTDIR)$(sysconfdir)/peripetyd 2>/dev/null
 	@# The config goes only if the administrator never changed it.
 	@if cmp -s packaging/peripetyd.conf $(DESTDIR)$(sysconfdir)/peripetyd.conf; then \
 		echo "rm -f $(DESTDIR)$(sysconfdir)/peripetyd.conf"; rm -f $(DESTDIR)$(sysconfdir)/peripetyd.conf; \

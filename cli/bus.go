@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	godbus "github.com/godbus/dbus/v5"
 	"github.com/peripety/peripety/correlate"
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/dbus/client"
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/explain"
 	"github.com/peripety/peripety/sysfs"
 )
 
@@ -148,6 +150,12 @@ func busList(ctx context.Context) ([]sysfs.BlockInfo, error) {
 // https://specifications.freedesktop.org/notification-spec/latest/).
 type desktopNotifier struct {
 	conn *godbus.Conn
+	// min is the least severity shown (notifyDefaultSeverity unless
+	// --severity says); limit bounds the popups.
+	min   event.Severity
+	limit *notifyLimit
+	// ctx is what a delayed update of the count's notification runs in.
+	ctx context.Context
 }
 
 // newDesktopNotifier connects to the session bus
@@ -164,14 +172,27 @@ func newDesktopNotifier(ctx context.Context) (*desktopNotifier, error) {
 		conn.Close()
 		return nil, fmt.Errorf("--notify: no notification server on the session bus: %w", err)
 	}
-	return &desktopNotifier{conn: conn}, nil
+	return &desktopNotifier{conn: conn, min: notifyDefaultSeverity, limit: &notifyLimit{now: time.Now}, ctx: ctx}, nil
 }
 
 // Close closes the session bus connection.
-func (n *desktopNotifier) Close() error { return n.conn.Close() }
+func (n *desktopNotifier) Close() error {
+	n.limit.stop()
+	return n.conn.Close()
+}
 
-// Notify shows ev as one notification.
+// Notify shows ev as one notification, when it is at least n.min severe;
+// past the bound of notifyLimit, it counts ev in one notification instead.
 func (n *desktopNotifier) Notify(ctx context.Context, ev event.Event) error {
+	if !ev.Severity.AtLeast(n.min) || !n.limit.firstTime(ev.EventID) {
+		return nil
+	}
+	if !n.limit.allow() {
+		if n.limit.over(&ev, func() { n.showMore(n.ctx) }) {
+			return n.showMore(ctx)
+		}
+		return nil
+	}
 	summary, body := notificationText(&ev)
 	_, err := n.show(ctx, 0, ev.Severity, summary, body)
 	if err != nil {
@@ -220,36 +241,33 @@ func category(s event.Severity) string {
 	return "device"
 }
 
-// notificationText returns the summary and body of ev's notification: the
-// summary says how bad and where ("Storage error on /dev/sdb"), the body
-// what happened, in the daemon's words, and when. The body is escaped: the
-// specification lets servers read it as markup.
+// notificationText returns the summary and body of ev's notification, in
+// plain language (package explain): the summary says what happened to
+// which disk or filesystem ("Disk /dev/sdb (ST4000DM004) has unreadable
+// sectors"), the body what to do, when and where, and last the kernel's
+// own line. The body is escaped: the specification lets servers read it as
+// markup.
 func notificationText(ev *event.Event) (summary, body string) {
-	dev := ev.DevPath
-	if dev == "" && ev.Kdev != "" {
-		dev = ev.Kdev
-	}
-	summary = "Storage " + strings.ToLower(ev.Severity.String())
-	if dev != "" {
-		summary += " on " + dev
-	}
-	msg := ev.Msg
-	if msg == "" {
-		msg = ev.RawMsg
-	}
+	txt := explain.Explain(ev, explain.Device{Model: diskModel("/", ev)})
 	var b strings.Builder
-	b.WriteString(markupEscaper.Replace(msg))
-	details := []string{ev.EventType, ev.SubSystem}
+	if txt.Advice != "" {
+		b.WriteString(markupEscaper.Replace(txt.Advice) + "\n")
+	}
+	var details []string
 	if !ev.Timestamp.IsZero() {
 		details = append(details, ev.Timestamp.Local().Format("2006-01-02 15:04:05"))
 	}
-	if ev.Hostname != "" {
-		details = append(details, ev.Hostname)
-	}
-	b.WriteString("\n")
+	details = append(details, ev.Hostname, ev.EventType)
 	details = slices.DeleteFunc(details, func(s string) bool { return s == "" })
 	b.WriteString(markupEscaper.Replace(strings.Join(details, " · ")))
-	return summary, b.String()
+	kernel, _, _ := strings.Cut(ev.RawMsg, "\n")
+	if kernel == "" {
+		kernel, _, _ = strings.Cut(ev.Msg, "\n")
+	}
+	if kernel != "" {
+		b.WriteString("\n" + markupEscaper.Replace("Kernel: "+kernel))
+	}
+	return txt.Title, b.String()
 }
 
 var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

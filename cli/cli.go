@@ -1,5 +1,5 @@
 // Package cli implements the prpt command line (kong): parse, rules, info,
-// list, query and monitor.
+// list, query, monitor, summary and hooks.
 package cli
 
 import (
@@ -35,6 +35,8 @@ type CLI struct {
 	List    ListCmd    `cmd:"" help:"List the top-level block devices."`
 	Query   QueryCmd   `cmd:"" help:"Query stored storage events."`
 	Monitor MonitorCmd `cmd:"" help:"Follow storage events as they happen."`
+	Summary SummaryCmd `cmd:"" help:"Count stored storage events per host, device, type and severity."`
+	Hooks   HooksCmd   `cmd:"" help:"List the hooks run for storage events, or run them now with a test event."`
 
 	Incidents IncidentsCmd `cmd:"" help:"List the incidents: each storage failure, its root cause and what followed."`
 	Incident  IncidentCmd  `cmd:"" help:"Tell the story of one incident: its root cause, then what followed, layer by layer."`

@@ -31,9 +31,14 @@ type IncidentsCmd struct {
 	Since string `placeholder:"S" help:"Only the incidents seen since S (forms as prpt query --since)."`
 	Blk   string `placeholder:"BLK" completes:"blk" help:"Only the incidents that touch this block device: kernel name, major:minor, /dev path, WWID, mount point."`
 	Limit int    `placeholder:"N" help:"Print at most N incidents, the most recently seen (default 100)."`
+	// With a journal (the collector of several hosts), incidents are
+	// rebuilt from the events' incident ids (incidents_journal.go).
+	Hostname []string `placeholder:"HOST" help:"With --journal or --directory: only the incidents of this host (repeat for several)."`
+	JournalFlags
 }
 
-// Run lists the incidents the daemon holds, most recently seen first.
+// Run lists the incidents the daemon holds, most recently seen first; or,
+// with a journal, those its events tell.
 func (c *IncidentsCmd) Run(env *Env) error {
 	f := pdbus.IncidentFilter{Open: c.Open, Blk: c.Blk, Limit: c.Limit}
 	if c.Limit < 0 {
@@ -47,6 +52,12 @@ func (c *IncidentsCmd) Run(env *Env) error {
 	}
 	ctx, stop := env.context()
 	defer stop()
+	if src, direct, err := c.source(); err != nil || direct {
+		if err != nil {
+			return err
+		}
+		return c.fromJournal(ctx, env, src, f)
+	}
 	var incs []correlate.Incident
 	err := withDaemon(ctx, func(c *client.Client) (err error) {
 		incs, err = c.ListIncidents(ctx, f)

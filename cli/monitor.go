@@ -16,7 +16,7 @@ import (
 // range and limit, which a stream of new events has no use for.
 type MonitorCmd struct {
 	JSON   bool `short:"J" name:"json" help:"Print one JSON event object per line."`
-	Notify bool `help:"Also show a desktop notification (org.freedesktop.Notifications on the session bus): one per incident, updated as it grows and when it recovers or closes; one per event outside incidents."`
+	Notify bool `help:"Also show desktop notifications in plain language (org.freedesktop.Notifications on the session bus), warning and worse unless --severity says: one per incident, updated as it grows and when it recovers or closes; one per event outside incidents, a storm of those counted in one."`
 	FilterFlags
 	JournalFlags
 }
@@ -50,6 +50,9 @@ func (c *MonitorCmd) Run(env *Env) error {
 			return err
 		}
 		defer n.Close()
+		if f.Severity != nil {
+			n.min = *f.Severity
+		}
 		in := newIncidentNotifier(n, time.Now)
 		write := handle
 		handle = func(ev event.Event) error {

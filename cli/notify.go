@@ -8,6 +8,7 @@ import (
 
 	"github.com/peripety/peripety/correlate"
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/explain"
 )
 
 // notifyEvery is the least time between two updates of an incident's
@@ -64,7 +65,7 @@ func (in *incidentNotifier) event(ctx context.Context, ev event.Event) error {
 	if ev.Severity < s.worst {
 		s.worst = ev.Severity
 	}
-	if s.id != 0 && in.now().Sub(s.updated) < notifyEvery {
+	if !s.worst.AtLeast(in.n.min) || s.id != 0 && in.now().Sub(s.updated) < notifyEvery {
 		return nil
 	}
 	return in.show(ctx, ev.IncidentID, s)
@@ -74,7 +75,7 @@ func (in *incidentNotifier) event(ctx context.Context, ev event.Event) error {
 // events the monitor showed follows its state.
 func (in *incidentNotifier) incident(ctx context.Context, inc correlate.Incident) error {
 	s := in.shown[inc.ID]
-	if s == nil {
+	if s == nil || !s.worst.AtLeast(in.n.min) {
 		return nil
 	}
 	changed := s.inc == nil || s.inc.State != inc.State
@@ -96,40 +97,47 @@ func (in *incidentNotifier) show(ctx context.Context, id string, s *shownInciden
 	return nil
 }
 
-// incidentText is the summary and body of an incident's notification: how
-// bad, where, in what state; then the root cause, how many events, the
-// latest, and the incident's id. The body is escaped as markup.
+// incidentText is the summary and body of an incident's notification, in
+// plain language (package explain): what happened to which disk or
+// filesystem, as its root cause says, and whether it recovered or cleared;
+// then what to do, how many events and the latest, the incident's id, and
+// last the root cause's kernel line. The body is escaped as markup.
 func incidentText(id string, s *shownIncident) (summary, body string) {
-	state, dev, root := "open", s.first.DevPath, s.first.Msg
-	if dev == "" {
-		dev = s.first.Kdev
-	}
+	root := s.first
+	state := correlate.StateOpen
 	if s.inc != nil {
-		state = string(s.inc.State)
-		if d := s.inc.RootCause.Dev; d.Path != "" || d.Name != "" {
-			dev = d.Path
-			if dev == "" {
-				dev = d.Name
-			}
-		}
-		if s.inc.RootCause.Msg != "" {
-			root = s.inc.RootCause.Msg
+		state = s.inc.State
+		if rc := s.inc.RootCause; rc.EventType != "" {
+			root = event.Event{EventID: rc.EventID, EventType: rc.EventType, SubSystem: rc.SubSystem, Severity: rc.Severity,
+				Timestamp: rc.Time, Kdev: rc.Dev.Name, DevPath: rc.Dev.Path, DevWWID: rc.Dev.WWID, Msg: rc.Msg, RawMsg: rc.Msg}
+			root.SetExt("mount_point", rc.Dev.Mount)
 		}
 	}
-	summary = "Storage " + strings.ToLower(s.worst.String())
-	if dev != "" {
-		summary += " on " + dev
+	txt := explain.Explain(&root, explain.Device{Model: diskModel("/", &root)})
+	summary = txt.Title
+	switch state {
+	case correlate.StateRecovering:
+		summary += " (recovering)"
+	case correlate.StateClosed:
+		summary += " (cleared)"
 	}
-	summary += " (" + state + ")"
 	var b strings.Builder
-	b.WriteString(markupEscaper.Replace(firstLine(root)))
-	if s.events > 1 {
-		fmt.Fprintf(&b, "\n%d events; latest: %s", s.events, markupEscaper.Replace(firstLine(s.last.Msg)))
+	if txt.Advice != "" && state != correlate.StateClosed {
+		b.WriteString(markupEscaper.Replace(txt.Advice) + "\n")
 	}
-	when := s.last.Timestamp
-	b.WriteString("\nincident " + shortID(id))
-	if !when.IsZero() {
+	if s.events > 1 {
+		latest := explain.Explain(&s.last, explain.Device{}).Title
+		fmt.Fprintf(&b, "%d events so far; the latest: %s\n", s.events, markupEscaper.Replace(latest))
+	}
+	b.WriteString("incident " + shortID(id))
+	if when := s.last.Timestamp; !when.IsZero() {
 		b.WriteString(" · " + when.Local().Format("2006-01-02 15:04:05"))
+	}
+	if s.last.Hostname != "" {
+		b.WriteString(" · " + markupEscaper.Replace(s.last.Hostname))
+	}
+	if kernel := firstLine(root.RawMsg); kernel != "" {
+		b.WriteString("\n" + markupEscaper.Replace("Kernel: "+kernel))
 	}
 	return summary, b.String()
 }

@@ -51,7 +51,8 @@ func TestMonitorNotifyIncidents(t *testing.T) {
 		}
 	}
 	b.PutIncident(correlate.Incident{ID: id, State: correlate.StateClosed, Severity: event.Critical, Events: 5,
-		RootCause: correlate.RootEvent{EventID: storageEvent(1, event.Error).EventID, Msg: "sd 3:0:0:0: rejecting I/O to offline device",
+		RootCause: correlate.RootEvent{EventID: storageEvent(1, event.Error).EventID, EventType: "SCSI_DEVICE_OFFLINE", SubSystem: event.SubSCSI,
+			Severity: event.Error, Msg: "sd 3:0:0:0: rejecting I/O to offline device",
 			Dev: correlate.DevInfo{Dev: correlate.Dev{Name: "sdb"}, Path: "/dev/disk/by-id/wwn-0x6001"}}})
 	wait := func(what string) notification {
 		t.Helper()
@@ -78,19 +79,21 @@ func TestMonitorNotifyIncidents(t *testing.T) {
 	}
 	// How many events it counts depends on the repeats sent while the
 	// monitor subscribed.
-	body := regexp.MustCompile(`^sd 3:0:0:0: rejecting I/O to offline device\n[0-9]+ events; ` +
-		`latest: ext4 on loop4: I/O error &lt;10&gt; writing to inode 12\nincident 5a7404f8 · 2026-11-25 16:03:04$`)
-	if closed.Summary != "Storage critical on /dev/disk/by-id/wwn-0x6001 (closed)" || closed.Replaces != 1 || closed.Urgency != 2 ||
+	// In plain language: the root cause's device and what happened to
+	// it, the kernel's line last.
+	body := regexp.MustCompile(`^[0-9]+ events so far; the latest: The filesystem on /dev/loop4 has errors\n` +
+		`incident 5a7404f8 · 2026-11-25 16:03:04 · host1\nKernel: sd 3:0:0:0: rejecting I/O to offline device$`)
+	if closed.Summary != "Disk /dev/sdb was taken offline (cleared)" || closed.Replaces != 1 || closed.Urgency != 2 ||
 		!body.MatchString(closed.Body) {
 		t.Errorf("the incident's notification once closed: %+v", closed)
 	}
 	notes.mu.Lock()
 	first := notes.shown[0]
 	notes.mu.Unlock()
-	if first.Replaces != 0 || first.Summary != "Storage error on /dev/loop4 (open)" {
+	if first.Replaces != 0 || first.Summary != "The filesystem on /dev/loop4 has errors" {
 		t.Errorf("first notification %+v", first)
 	}
-	if lone.Replaces != 0 || lone.Summary != "Storage warning on /dev/loop4" {
+	if lone.Replaces != 0 || lone.Summary != "The filesystem on /dev/loop4 has errors" || lone.Urgency != 1 {
 		t.Errorf("event outside incidents: %+v", lone)
 	}
 }

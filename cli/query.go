@@ -122,25 +122,8 @@ func (c *QueryCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	for _, t := range []struct {
-		flag, spec string
-		dst        *time.Time
-	}{{"--since", c.Since, &f.Since}, {"--until", c.Until, &f.Until}} {
-		if t.spec == "" {
-			continue
-		}
-		if *t.dst, err = event.ParseTimeSpec(t.spec, now); err != nil {
-			return fmt.Errorf("%s: %w", t.flag, err)
-		}
-	}
-	if c.Boot.Set {
-		since, until, err := bootRange(c.Boot, !direct || src.Directory == "" && len(src.Files) == 0,
-			func() ([]boot, error) { return listBoots(context.Background(), src) })
-		if err != nil {
-			return err
-		}
-		f.Since, f.Until = later(f.Since, since), earlier(f.Until, until)
+	if err := timeRange(&f, c.Since, c.Until, c.Boot, direct, src); err != nil {
+		return err
 	}
 	if c.Limit < 0 {
 		return fmt.Errorf("--limit %d: want a positive number", c.Limit)
@@ -166,6 +149,34 @@ func (c *QueryCmd) Run(env *Env) error {
 		}
 	}
 	return w.Flush()
+}
+
+// timeRange sets f's time range from --since, --until and --boot, as
+// query and summary take them; direct and src say which journal a boot
+// is looked up in.
+func timeRange(f *event.Filter, sinceSpec, untilSpec string, b BootFlag, direct bool, src sdjournal.Source) error {
+	now := time.Now()
+	for _, t := range []struct {
+		flag, spec string
+		dst        *time.Time
+	}{{"--since", sinceSpec, &f.Since}, {"--until", untilSpec, &f.Until}} {
+		if t.spec == "" {
+			continue
+		}
+		var err error
+		if *t.dst, err = event.ParseTimeSpec(t.spec, now); err != nil {
+			return fmt.Errorf("%s: %w", t.flag, err)
+		}
+	}
+	if b.Set {
+		since, until, err := bootRange(b, !direct || src.Directory == "" && len(src.Files) == 0,
+			func() ([]boot, error) { return listBoots(context.Background(), src) })
+		if err != nil {
+			return err
+		}
+		f.Since, f.Until = later(f.Since, since), earlier(f.Until, until)
+	}
+	return nil
 }
 
 // context is the context of a command: env.Context, else one that ends on

@@ -16,7 +16,11 @@ import (
 // what errors and rule sources call it.
 func parse(name string, data []byte) (*Config, error) {
 	c := Default()
-	if err := c.add(name, data); err != nil {
+	hooks, err := c.add(name, data, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.finishHooks(hooks); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -9,66 +9,68 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// ruleTables records where each [[collector.regexs]] table of a file starts
-// and on which line each of its keys is, for error messages: decoding into
-// structs keeps no positions.
-type ruleTables []ruleTable
-
-type ruleTable struct {
-	header int            // line of the [[collector.regexs]] header
-	keys   map[string]int // line of each key
+// positions records on which line each table and key of a file is, for
+// error messages: decoding into structs keeps no positions. Paths are
+// dotted, with the index of an array table: "main.notify_stdout",
+// "collector.regexs[1]", "hook[0].command".
+type positions struct {
+	lines map[string]int
+	// arrays holds the header line of each table of an array of tables
+	// ("collector.regexs", "hook"), in order.
+	arrays map[string][]int
 }
 
-// ruleLines walks the TOML document (already known to parse) for its
-// [[collector.regexs]] tables.
-func ruleLines(data []byte) ruleTables {
-	var tables ruleTables
+// filePositions walks the TOML document (already known to parse).
+func filePositions(data []byte) positions {
+	pos := positions{lines: map[string]int{}, arrays: map[string][]int{}}
 	var p unstable.Parser
 	p.Reset(data)
 	ls := newLineStarts(data)
-	lineOf := func(n *unstable.Node) int { return ls.lineOf(n) }
-	inRules := false
+	table := ""
 	for p.NextExpression() {
 		expr := p.Expression()
 		switch expr.Kind {
-		case unstable.ArrayTable, unstable.Table:
-			inRules = expr.Kind == unstable.ArrayTable && keyIs(expr.Key(), "collector", "regexs")
-			if inRules {
-				tables = append(tables, ruleTable{header: lineOf(expr), keys: map[string]int{}})
-			}
+		case unstable.Table:
+			table = joinKey(expr.Key())
+			pos.lines[table] = ls.lineOf(expr)
+		case unstable.ArrayTable:
+			k := joinKey(expr.Key())
+			line := ls.lineOf(expr)
+			table = fmt.Sprintf("%s[%d]", k, len(pos.arrays[k]))
+			pos.arrays[k] = append(pos.arrays[k], line)
+			pos.lines[table] = line
 		case unstable.KeyValue:
-			if !inRules {
-				continue
+			k := joinKey(expr.Key())
+			if table != "" {
+				k = table + "." + k
 			}
-			it := expr.Key()
-			if it.Next() {
-				tables[len(tables)-1].keys[string(it.Node().Data)] = lineOf(expr.Value())
-			}
+			pos.lines[k] = ls.lineOf(expr.Value())
 		}
 	}
-	return tables
+	return pos
 }
 
-// line returns the line of key in the i-th table, or of the table's header
-// when key is "" or not in it; 0 when unknown (a rule not written as a
-// [[collector.regexs]] table).
-func (t ruleTables) line(i int, key string) int {
-	if i >= len(t) {
-		return 0
+func joinKey(it unstable.Iterator) string {
+	var parts []string
+	for it.Next() {
+		parts = append(parts, string(it.Node().Data))
 	}
-	if n, ok := t[i].keys[key]; ok {
-		return n
-	}
-	return t[i].header
+	return strings.Join(parts, ".")
 }
 
-func keyIs(it unstable.Iterator, parts ...string) bool {
-	for _, want := range parts {
-		if !it.Next() || string(it.Node().Data) != want {
-			return false
+// line returns the line of path, or of the table that holds it when the
+// key is not in the file; 0 when neither is.
+func (p positions) line(path string) int {
+	for {
+		if n, ok := p.lines[path]; ok {
+			return n
 		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			return 0
+		}
+		path = path[:i]
 	}
-	return !it.Next()
 }
 
 // lineStarts are the offsets at which the lines of a document begin, to
@@ -102,17 +104,19 @@ func (ls lineStarts) lineOf(n *unstable.Node) int {
 	return line + 1
 }
 
-// keyAt names key as errors do, with the index of the rule table that
-// holds line row: collector.regexs[1].foo.
-func (t ruleTables) keyAt(key toml.Key, row int) string {
+// keyAt names key as errors do, with the index of the array table that
+// holds line row: collector.regexs[1].foo, hook[0].bar.
+func (p positions) keyAt(key toml.Key, row int) string {
 	s := strings.Join(key, ".")
-	rest, ok := strings.CutPrefix(s, "collector.regexs")
-	if !ok {
-		return s
-	}
-	for i := len(t) - 1; i >= 0; i-- {
-		if t[i].header <= row {
-			return fmt.Sprintf("collector.regexs[%d]%s", i, rest)
+	for name, headers := range p.arrays {
+		rest, ok := strings.CutPrefix(s, name)
+		if !ok || rest != "" && rest[0] != '.' {
+			continue
+		}
+		for i := len(headers) - 1; i >= 0; i-- {
+			if headers[i] <= row {
+				return fmt.Sprintf("%s[%d]%s", name, i, rest)
+			}
 		}
 	}
 	return s

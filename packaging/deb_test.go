@@ -103,10 +103,12 @@ func TestDebianPackage(t *testing.T) {
 	dpkg(t, "-r", debPackage)
 	for _, f := range contents {
 		_, err := os.Stat(f)
+		// Files under /etc are conffiles (the config, the autostart entry).
+		conffile := strings.HasPrefix(f, "/etc/")
 		switch {
-		case f == "/etc/peripetyd.conf" && err != nil:
+		case conffile && err != nil:
 			t.Errorf("dpkg -r removed the conffile %s (only purge should)", f)
-		case f != "/etc/peripetyd.conf" && err == nil:
+		case !conffile && err == nil:
 			t.Errorf("dpkg -r left %s", f)
 		}
 	}

@@ -120,6 +120,12 @@ func wantTree(t *testing.T, prefix, zshDir string) []string {
 		prefix + "/share/zsh/" + zshDir + "/_prpt " + data,
 		prefix + "/share/fish/vendor_completions.d/prpt.fish " + data,
 		"/etc/peripetyd.conf " + data,
+		"/etc/xdg/autostart/peripety-notify.desktop " + data,
+	}
+	for _, name := range shipped(t, "hooks/*") {
+		if !strings.HasSuffix(name, "_test.go") {
+			want = append(want, prefix+"/share/peripety/hooks/"+name+" "+exe)
+		}
 	}
 	for dir, glob := range map[string]string{
 		"/share/dbus-1/system.d/":        "dbus-1/system.d/*.conf",

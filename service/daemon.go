@@ -113,6 +113,10 @@ type Daemon struct {
 
 	reloads chan chan error
 	pl      atomic.Pointer[pipeline]
+	// counts are the events delivered, hookStats the hook runs, for the
+	// metrics.
+	counts    *eventCounts
+	hookStats *hookStats
 	// store, when the daemon reads its own store, keeps journals open
 	// between queries until Run ends.
 	store *sdjournal.Store
@@ -131,7 +135,8 @@ func New(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{opts: opts, log: opts.Log, state: st, cfg: cfg, reloads: make(chan chan error)}
+	d := &Daemon{opts: opts, log: opts.Log, state: st, cfg: cfg, reloads: make(chan chan error),
+		counts: newEventCounts(cfg.Metrics.MaxDevices), hookStats: newHookStats()}
 	d.hostname, _ = os.Hostname()
 	if d.opts.StoredEvents == nil {
 		d.store = sdjournal.NewStore(opts.JournalRead)

@@ -107,6 +107,8 @@ type pipeline struct {
 	// emitted is the seq of the last event delivered: seqs are gap-free
 	// from 1 within one run.
 	emitted atomic.Uint64
+	// read counts the source's items handled (the metrics).
+	read atomic.Uint64
 
 	// lastPos and lastTime are the position and record time of the last
 	// item handled, lastWall the wall-clock time it was handled.
@@ -126,6 +128,7 @@ type pipeline struct {
 
 // handle takes one source item through the pipeline.
 func (p *pipeline) handle(it Item) {
+	p.read.Add(1)
 	t := it.Record.Time
 	if it.Own != nil {
 		t = it.Own.Timestamp

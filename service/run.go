@@ -41,9 +41,9 @@ type run struct {
 	lostErr func() error
 	// The goroutines of the run, by when they stop: the sinks once their
 	// queues are delivered, the checkpointer and the identity and incident
-	// savers before their last save, the rest (keep-alive, device watch)
-	// last.
-	sinkTasks, checkpoints, identities, incidents, background *group
+	// savers before their last save, the metrics endpoints once everything
+	// is counted, the rest (keep-alive, device watch) last.
+	sinkTasks, checkpoints, identities, incidents, metrics, background *group
 }
 
 // group is goroutines of the run that stop together: stop cancels their
@@ -145,7 +145,7 @@ func (r *run) applyConfig(cfg *config.Config) {
 		if k.byConfig == nil {
 			continue
 		}
-		s, want := r.sinks[i], k.byConfig(&cfg.Main)
+		s, want := r.sinks[i], k.byConfig(cfg)
 		if want && s.sink == nil {
 			sink, err := k.open(r.d)
 			if err != nil {
@@ -153,6 +153,8 @@ func (r *run) applyConfig(cfg *config.Config) {
 			} else {
 				s.sink = sink
 			}
+		} else if rs, ok := s.sink.(reconfigurable); ok && want {
+			rs.reconfigure(cfg)
 		}
 		s.on.Store(want && s.sink != nil)
 	}
@@ -202,6 +204,7 @@ func (r *run) start(ctx context.Context) {
 		})
 	}
 	r.src = startSource(ctx, r.d.src, r.cp.Pos)
+	r.startMetrics(ctx)
 }
 
 // begin delivers the daemon's start event, and the devices present when
@@ -266,6 +269,7 @@ func (r *run) stop(runErr error) error {
 	if err := r.corr.save(); err != nil {
 		r.log.Error("save incidents", "err", err)
 	}
+	r.metrics.stop()
 	r.log.Info("stopped", "events", r.pl.emitted.Load())
 	return runErr
 }
@@ -441,6 +445,9 @@ func (r *run) reload() error {
 	}
 	r.pl.swapParser(parser)
 	d.mu.Lock()
+	if metricsConfigChanged(d.cfg, cfg) {
+		r.log.Warn("reload: [metrics] changes apply at the next start (systemctl restart peripetyd)")
+	}
 	d.cfg = cfg
 	d.mu.Unlock()
 	r.applyConfig(cfg)

@@ -290,6 +290,8 @@ type PrivateJournal struct {
 	cmd  *exec.Cmd
 	log  string
 	conf string // its journald.conf, when settings gave one
+	// hostname is the one it believes it runs on ("": this machine's).
+	hostname string
 }
 
 // NewPrivateJournal starts a journald in a fresh namespace named after name
@@ -300,6 +302,14 @@ type PrivateJournal struct {
 // section ("RateLimitIntervalSec=0"), in /etc/systemd/journald@<ns>.conf
 // until Close.
 func NewPrivateJournal(name string, settings ...string) (*PrivateJournal, error) {
+	return NewPrivateJournalOn(name, "", settings...)
+}
+
+// NewPrivateJournalOn is NewPrivateJournal with a journald that believes
+// it runs on the host hostname (in a UTS namespace of its own, unshare(1)):
+// its entries say _HOSTNAME=hostname, as another machine's would. An empty
+// hostname is this machine's.
+func NewPrivateJournalOn(name, hostname string, settings ...string) (*PrivateJournal, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("systemd-journald needs root")
 	}
@@ -323,6 +333,7 @@ func NewPrivateJournal(name string, settings ...string) (*PrivateJournal, error)
 		Namespace: ns,
 		Socket:    "/run/systemd/journal." + ns + "/socket",
 		Dir:       filepath.Join("/var/log/journal", strings.TrimSpace(string(mid))+"."+ns),
+		hostname:  hostname,
 	}
 	// journald makes its directory on the first entry; made now, a
 	// reader can open it before anything is written.
@@ -348,6 +359,9 @@ func NewPrivateJournal(name string, settings ...string) (*PrivateJournal, error)
 // start starts the namespace's journald and waits until it answers.
 func (p *PrivateJournal) start() error {
 	p.cmd = exec.Command(JournaldBinary, p.Namespace)
+	if p.hostname != "" {
+		p.cmd = exec.Command("unshare", "--uts", "sh", "-ec", `hostname "$1"; exec "$2" "$3"`, "sh", p.hostname, JournaldBinary, p.Namespace)
+	}
 	p.cmd.Env = journaldEnv()
 	logf, err := os.OpenFile(p.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
