@@ -77,6 +77,7 @@ dbussystemdir   ?= $(datadir)/dbus-1/system.d
 dbusservicesdir ?= $(datadir)/dbus-1/system-services
 dbusifacesdir   ?= $(datadir)/dbus-1/interfaces
 polkitactionsdir ?= $(datadir)/polkit-1/actions
+polkitrulesdir ?= $(datadir)/polkit-1/rules.d
 bashcompdir ?= $(datadir)/bash-completion/completions
 # zsh looks in vendor-completions for packaged files on Debian, and in
 # site-functions under other prefixes (/usr/local).
@@ -86,11 +87,18 @@ fishcompdir ?= $(datadir)/fish/vendor_completions.d
 # /usr/lib/systemd/catalog and /usr/local/lib/systemd/catalog.
 catalogdir  ?= $(prefix)/lib/systemd/catalog
 
+# XDG autostart: the desktop's session starts what it finds here.
+autostartdir ?= $(sysconfdir)/xdg/autostart
+# The sample hooks (peripetyd.conf(5), HOOKS).
+hookdir     ?= $(datadir)/peripety/hooks
+HOOK_SAMPLES = packaging/hooks/mail packaging/hooks/webhook packaging/hooks/wall
+
 # The D-Bus and polkit files, whichever have landed in packaging/.
 DBUS_POLICIES  = $(wildcard packaging/dbus-1/system.d/*.conf)
 DBUS_SERVICES  = $(wildcard packaging/dbus-1/system-services/*.service)
 DBUS_IFACES    = $(wildcard packaging/dbus-1/interfaces/*.xml)
 POLKIT_ACTIONS = $(wildcard packaging/polkit-1/actions/*.policy)
+POLKIT_RULES   = $(wildcard packaging/polkit-1/rules.d/*.rules)
 MAN_PAGES      = packaging/man/prpt.1 packaging/man/peripetyd.8 packaging/man/peripetyd.conf.5 packaging/man/peripety-events.7
 # man_path PAGE: where a page goes, by its section (prpt.1 → man1/prpt.1).
 man_path = $(mandir)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
@@ -107,6 +115,7 @@ install: build
 	$(foreach f,$(DBUS_SERVICES),install -d $(DESTDIR)$(dbusservicesdir) && $(SUBST_SBIN) $(f) >$(DESTDIR)$(dbusservicesdir)/$(notdir $(f)) && chmod 0644 $(DESTDIR)$(dbusservicesdir)/$(notdir $(f));)
 	$(foreach f,$(DBUS_IFACES),install -D -m 0644 $(f) $(DESTDIR)$(dbusifacesdir)/$(notdir $(f));)
 	$(foreach f,$(POLKIT_ACTIONS),install -D -m 0644 $(f) $(DESTDIR)$(polkitactionsdir)/$(notdir $(f));)
+	$(foreach f,$(POLKIT_RULES),install -D -m 0644 $(f) $(DESTDIR)$(polkitrulesdir)/$(notdir $(f));)
 	$(foreach m,$(MAN_PAGES),install -D -m 0644 $(m) $(DESTDIR)$(call man_path,$(m));)
 	install -D -m 0644 packaging/catalog/peripety.catalog $(DESTDIR)$(catalogdir)/peripety.catalog
 	@# A live install indexes the catalog now (a package's is indexed by
@@ -120,6 +129,11 @@ install: build
 	bin/completions zsh >$(DESTDIR)$(zshcompdir)/_prpt
 	bin/completions fish >$(DESTDIR)$(fishcompdir)/prpt.fish
 	chmod 0644 $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
+	@# Sample hooks, enabled by a link in hooks.d or a [[hook]] entry.
+	$(foreach h,$(HOOK_SAMPLES),install -D -m 0755 $(h) $(DESTDIR)$(hookdir)/$(notdir $(h));)
+	install -d $(DESTDIR)$(sysconfdir)/peripetyd/hooks.d
+	@# prpt monitor --notify in every graphical session (XDG autostart).
+	install -D -m 0644 packaging/autostart/peripety-notify.desktop $(DESTDIR)$(autostartdir)/peripety-notify.desktop
 	@# Never overwrite the administrator's config.
 	@if [ -e $(DESTDIR)$(sysconfdir)/peripetyd.conf ]; then \
 		echo "install: keeping existing $(DESTDIR)$(sysconfdir)/peripetyd.conf"; \
@@ -135,9 +149,15 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(dbusservicesdir)/,$(notdir $(DBUS_SERVICES)))
 	rm -f $(addprefix $(DESTDIR)$(dbusifacesdir)/,$(notdir $(DBUS_IFACES)))
 	rm -f $(addprefix $(DESTDIR)$(polkitactionsdir)/,$(notdir $(POLKIT_ACTIONS)))
+	rm -f $(addprefix $(DESTDIR)$(polkitrulesdir)/,$(notdir $(POLKIT_RULES)))
 	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(call man_path,$(m)))
 	rm -f $(DESTDIR)$(catalogdir)/peripety.catalog
 	rm -f $(DESTDIR)$(bashcompdir)/prpt $(DESTDIR)$(zshcompdir)/_prpt $(DESTDIR)$(fishcompdir)/prpt.fish
+	rm -f $(addprefix $(DESTDIR)$(hookdir)/,$(notdir $(HOOK_SAMPLES)))
+	rm -f $(DESTDIR)$(autostartdir)/peripety-notify.desktop
+	-rmdir $(DESTDIR)$(hookdir) $(DESTDIR)$(datadir)/peripety 2>/dev/null
+	@# The hooks directory only when the administrator put nothing in it.
+	-rmdir $(DESTDIR)$(sysconfdir)/peripetyd/hooks.d $(DESTDIR)$(sysconfdir)/peripetyd 2>/dev/null
 	@# The config goes only if the administrator never changed it.
 	@if cmp -s packaging/peripetyd.conf $(DESTDIR)$(sysconfdir)/peripetyd.conf; then \
 		echo "rm -f $(DESTDIR)$(sysconfdir)/peripetyd.conf"; rm -f $(DESTDIR)$(sysconfdir)/peripetyd.conf; \

@@ -4,13 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+	"github.com/peripety/peripety/correlate"
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/dbus/client"
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/explain"
 	"github.com/peripety/peripety/sysfs"
 )
 
@@ -35,6 +41,12 @@ func daemonError(err error, alternative string) error {
 	if errors.Is(err, client.ErrNotAuthorized) {
 		return fmt.Errorf("%w (members of the systemd-journal group may also use --journal)", err)
 	}
+	var derr godbus.Error
+	if errors.As(err, &derr) && strings.HasPrefix(derr.Name, "org.freedesktop.DBus.Error.Spawn.") {
+		// Started by the bus, the daemon stopped at once: what it said
+		// (a bad config file, say) is in its log, not in the bus error.
+		return fmt.Errorf("the bus could not start peripetyd (%s): its log says why (journalctl -u peripetyd), or use %s", derr.Name, alternative)
+	}
 	return err
 }
 
@@ -51,14 +63,16 @@ func busQuery(ctx context.Context, q pdbus.QueryFilter) ([]event.Event, error) {
 		return nil, err
 	}
 	defer c.Close()
-	evs, err := c.Query(ctx, q)
+	evs, err := c.QueryAll(ctx, q)
 	return evs, daemonError(err, "--journal")
 }
 
 // busMonitor calls handle for each new event that passes q, in order, until
-// ctx ends (then it returns nil) or handle fails. warn hears of events that
-// were missed and could not be fetched.
-func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Event) error, warn func(string)) error {
+// ctx ends (then it returns nil) or handle fails; and incident, when set,
+// for each incident that changes. warn hears of events that were missed
+// and could not be fetched.
+func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Event) error, incident func(correlate.Incident) error,
+	warn func(string)) error {
 	c, err := connectDaemon("--journal")
 	if err != nil {
 		return err
@@ -69,7 +83,10 @@ func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Even
 	if _, err := c.Version(ctx); err != nil {
 		return daemonError(err, "--journal")
 	}
-	s := client.Subscription{Filter: q, Missed: func(from, to uint64, err error) {
+	if !receivesEvents() {
+		warn("the bus gives storage events only to root and the members of systemd-journal and adm (their text is the kernel log's): this monitor will show none")
+	}
+	s := client.Subscription{Filter: q, Incidents: incident, Missed: func(from, to uint64, err error) {
 		warn(fmt.Sprintf("events %d to %d were missed and could not be fetched: %v", from, to, err))
 	}}
 	err = c.Subscribe(ctx, s, handle)
@@ -77,6 +94,32 @@ func busMonitor(ctx context.Context, q pdbus.QueryFilter, handle func(event.Even
 		return nil
 	}
 	return daemonError(err, "--journal")
+}
+
+// eventReaders are the groups the bus policy gives StorageEvent to, besides
+// root (packaging/dbus-1/system.d/org.storage.Peripety1.conf).
+var eventReaders = []string{"systemd-journal", "adm"}
+
+// receivesEvents says whether the bus policy gives this process the
+// StorageEvent signal.
+func receivesEvents() bool {
+	if os.Geteuid() == 0 {
+		return true
+	}
+	gids, _ := os.Getgroups()
+	gids = append(gids, os.Getegid())
+	for _, name := range eventReaders {
+		g, err := user.LookupGroup(name)
+		if err != nil {
+			continue
+		}
+		for _, gid := range gids {
+			if strconv.Itoa(gid) == g.Gid {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // busInfo resolves blk through the daemon.
@@ -107,6 +150,12 @@ func busList(ctx context.Context) ([]sysfs.BlockInfo, error) {
 // https://specifications.freedesktop.org/notification-spec/latest/).
 type desktopNotifier struct {
 	conn *godbus.Conn
+	// min is the least severity shown (notifyDefaultSeverity unless
+	// --severity says); limit bounds the popups.
+	min   event.Severity
+	limit *notifyLimit
+	// ctx is what a delayed update of the count's notification runs in.
+	ctx context.Context
 }
 
 // newDesktopNotifier connects to the session bus
@@ -123,27 +172,47 @@ func newDesktopNotifier(ctx context.Context) (*desktopNotifier, error) {
 		conn.Close()
 		return nil, fmt.Errorf("--notify: no notification server on the session bus: %w", err)
 	}
-	return &desktopNotifier{conn: conn}, nil
+	return &desktopNotifier{conn: conn, min: notifyDefaultSeverity, limit: &notifyLimit{now: time.Now}, ctx: ctx}, nil
 }
 
 // Close closes the session bus connection.
-func (n *desktopNotifier) Close() error { return n.conn.Close() }
+func (n *desktopNotifier) Close() error {
+	n.limit.stop()
+	return n.conn.Close()
+}
 
-// Notify shows ev as one notification.
+// Notify shows ev as one notification, when it is at least n.min severe;
+// past the bound of notifyLimit, it counts ev in one notification instead.
 func (n *desktopNotifier) Notify(ctx context.Context, ev event.Event) error {
-	summary, body := notificationText(&ev)
-	hints := map[string]godbus.Variant{
-		"urgency":  godbus.MakeVariant(urgency(ev.Severity)),
-		"category": godbus.MakeVariant(category(ev.Severity)),
+	if !ev.Severity.AtLeast(n.min) || !n.limit.firstTime(ev.EventID) {
+		return nil
 	}
-	var id uint32
-	err := n.conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications").
-		CallWithContext(ctx, "org.freedesktop.Notifications.Notify", 0,
-			"Peripety", uint32(0), "drive-harddisk", summary, body, []string{}, hints, int32(-1)).Store(&id)
+	if !n.limit.allow() {
+		if n.limit.over(&ev, func() { n.showMore(n.ctx) }) {
+			return n.showMore(ctx)
+		}
+		return nil
+	}
+	summary, body := notificationText(&ev)
+	_, err := n.show(ctx, 0, ev.Severity, summary, body)
 	if err != nil {
 		return fmt.Errorf("--notify: event %s: %w", ev.EventID, err)
 	}
 	return nil
+}
+
+// show shows a notification, in place of the one replaces names when it
+// is not 0, and returns its id.
+func (n *desktopNotifier) show(ctx context.Context, replaces uint32, sev event.Severity, summary, body string) (uint32, error) {
+	hints := map[string]godbus.Variant{
+		"urgency":  godbus.MakeVariant(urgency(sev)),
+		"category": godbus.MakeVariant(category(sev)),
+	}
+	var id uint32
+	err := n.conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications").
+		CallWithContext(ctx, "org.freedesktop.Notifications.Notify", 0,
+			"Peripety", replaces, "drive-harddisk", summary, body, []string{}, hints, int32(-1)).Store(&id)
+	return id, err
 }
 
 // Urgency levels of the notification specification.
@@ -172,36 +241,33 @@ func category(s event.Severity) string {
 	return "device"
 }
 
-// notificationText returns the summary and body of ev's notification: the
-// summary says how bad and where ("Storage error on /dev/sdb"), the body
-// what happened, in the daemon's words, and when. The body is escaped: the
-// specification lets servers read it as markup.
+// notificationText returns the summary and body of ev's notification, in
+// plain language (package explain): the summary says what happened to
+// which disk or filesystem ("Disk /dev/sdb (ST4000DM004) has unreadable
+// sectors"), the body what to do, when and where, and last the kernel's
+// own line. The body is escaped: the specification lets servers read it as
+// markup.
 func notificationText(ev *event.Event) (summary, body string) {
-	dev := ev.DevPath
-	if dev == "" && ev.Kdev != "" {
-		dev = ev.Kdev
-	}
-	summary = "Storage " + strings.ToLower(ev.Severity.String())
-	if dev != "" {
-		summary += " on " + dev
-	}
-	msg := ev.Msg
-	if msg == "" {
-		msg = ev.RawMsg
-	}
+	txt := explain.Explain(ev, explain.Device{Model: diskModel("/", ev)})
 	var b strings.Builder
-	b.WriteString(markupEscaper.Replace(msg))
-	details := []string{ev.EventType, ev.SubSystem}
+	if txt.Advice != "" {
+		b.WriteString(markupEscaper.Replace(txt.Advice) + "\n")
+	}
+	var details []string
 	if !ev.Timestamp.IsZero() {
 		details = append(details, ev.Timestamp.Local().Format("2006-01-02 15:04:05"))
 	}
-	if ev.Hostname != "" {
-		details = append(details, ev.Hostname)
-	}
-	b.WriteString("\n")
+	details = append(details, ev.Hostname, ev.EventType)
 	details = slices.DeleteFunc(details, func(s string) bool { return s == "" })
 	b.WriteString(markupEscaper.Replace(strings.Join(details, " · ")))
-	return summary, b.String()
+	kernel, _, _ := strings.Cut(ev.RawMsg, "\n")
+	if kernel == "" {
+		kernel, _, _ = strings.Cut(ev.Msg, "\n")
+	}
+	if kernel != "" {
+		b.WriteString("\n" + markupEscaper.Replace("Kernel: "+kernel))
+	}
+	return txt.Title, b.String()
 }
 
 var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

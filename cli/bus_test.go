@@ -52,7 +52,7 @@ func TestBusNotRunning(t *testing.T) {
 	if err == nil || err.Error() != "daemon not running: start peripetyd or use --journal" {
 		t.Errorf("busQuery = %v", err)
 	}
-	err = busMonitor(ctx, pdbus.QueryFilter{}, func(event.Event) error { return nil }, func(string) {})
+	err = busMonitor(ctx, pdbus.QueryFilter{}, func(event.Event) error { return nil }, nil, func(string) {})
 	if err == nil || err.Error() != "daemon not running: start peripetyd or use --journal" {
 		t.Errorf("busMonitor = %v", err)
 	}
@@ -90,6 +90,8 @@ func TestBusQueryInfo(t *testing.T) {
 type notification struct {
 	Summary, Body string
 	Urgency       byte
+	// Replaces is the notification it replaces, 0 for a new one.
+	Replaces uint32
 }
 
 // notificationServer is an org.freedesktop.Notifications of the test's own
@@ -112,11 +114,14 @@ func (s *notificationServer) Notify(app string, replaces uint32, icon, summary, 
 	hints map[string]godbus.Variant, timeout int32) (uint32, *godbus.Error) {
 	u, _ := hints["urgency"].Value().(byte)
 	s.mu.Lock()
-	s.shown = append(s.shown, notification{summary, body, u})
-	n := len(s.shown)
+	s.shown = append(s.shown, notification{summary, body, u, replaces})
+	n := uint32(len(s.shown))
 	s.mu.Unlock()
 	s.got <- struct{}{}
-	return uint32(n), nil
+	if replaces != 0 {
+		return replaces, nil
+	}
+	return n, nil
 }
 
 func startNotificationServer(t *testing.T) *notificationServer {
@@ -144,9 +149,10 @@ func TestMonitorNotify(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main([]string{"monitor", "--notify", "-J"}, Env{Context: ctx, Stdout: &stdout, Stderr: &stderr})
+		done <- Main([]string{"monitor", "--notify", "-J", "--severity", "info"}, Env{Context: ctx, Stdout: &stdout, Stderr: &stderr})
 	}()
 	// Emit until the monitor is subscribed: the first notification says so.
+	// Repeats of the first event that reach it are not shown again.
 	sent := []event.Event{storageEvent(1, event.Critical), storageEvent(2, event.Warning), storageEvent(3, event.Info)}
 	for subscribed := false; !subscribed; {
 		if err := srv.Emit(ctx, sent[0]); err != nil {
@@ -165,30 +171,26 @@ func TestMonitorNotify(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Repeats of the first event may still come before the others.
-	for last := ""; last != "Storage info on /dev/loop4"; {
+	for n := 1; n < 3; n++ {
 		select {
 		case <-notes.got:
-			notes.mu.Lock()
-			last = notes.shown[len(notes.shown)-1].Summary
-			notes.mu.Unlock()
 		case <-time.After(10 * time.Second):
-			t.Fatal("no notification for the Info event")
+			t.Fatalf("%d notifications, want 3", n)
 		}
 	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("prpt monitor --notify: exit %d: %s", code, stderr.String())
 	}
-	body := "ext4 on loop4: I/O error &lt;10&gt; writing to inode 12\nFS_IO_ERROR · ext4 · 2026-11-25 16:03:04 · host1"
-	want := []notification{
-		{"Storage critical on /dev/loop4", body, 2},
-		{"Storage warning on /dev/loop4", body, 1},
-		{"Storage info on /dev/loop4", body, 0},
-	}
+	// In plain language, the kernel's line last.
+	const summary = "The filesystem on /dev/loop4 has errors"
+	body := "Back up its data, then check the filesystem when it can be unmounted (fsck, xfs_repair or btrfs check).\n" +
+		"2026-11-25 16:03:04 · host1 · FS_IO_ERROR\n" +
+		"Kernel: EXT4-fs warning (device loop4): ext4_end_bio:368: I/O error 10 writing to inode 12 starting block 4139)"
+	want := []notification{{summary, body, 2, 0}, {summary, body, 1, 0}, {summary, body, 0, 0}}
 	notes.mu.Lock()
 	defer notes.mu.Unlock()
-	if diff := cmp.Diff(want, notes.shown[len(notes.shown)-3:]); diff != "" {
+	if diff := cmp.Diff(want, notes.shown); diff != "" {
 		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
 	// The events are printed too.
@@ -251,5 +253,15 @@ func TestInfoListOverBus(t *testing.T) {
 	code, list, stderr := run(t, "", "list")
 	if code != 0 || !strings.Contains(list, dev) {
 		t.Errorf("prpt list: exit %d, %s; want %s listed\n%s", code, stderr, dev, list)
+	}
+}
+
+// TestSpawnFailed: a daemon the bus started and that stopped at once (a bad
+// config file) is told as such, pointing at its log, not as a bare bus error.
+func TestSpawnFailed(t *testing.T) {
+	err := daemonError(godbus.Error{Name: "org.freedesktop.DBus.Error.Spawn.ChildExited",
+		Body: []any{"Process org.storage.Peripety1 exited with status 1"}}, "--journal")
+	if !strings.Contains(err.Error(), "could not start peripetyd") || !strings.Contains(err.Error(), "journalctl -u peripetyd") {
+		t.Errorf("daemonError = %v", err)
 	}
 }

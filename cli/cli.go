@@ -1,10 +1,9 @@
 // Package cli implements the prpt command line (kong): parse, rules, info,
-// list, query and monitor.
+// list, query, monitor, summary and hooks.
 package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,20 +35,18 @@ type CLI struct {
 	List    ListCmd    `cmd:"" help:"List the top-level block devices."`
 	Query   QueryCmd   `cmd:"" help:"Query stored storage events."`
 	Monitor MonitorCmd `cmd:"" help:"Follow storage events as they happen."`
-}
+	Summary SummaryCmd `cmd:"" help:"Count stored storage events per host, device, type and severity."`
+	Hooks   HooksCmd   `cmd:"" help:"List the hooks run for storage events, or run them now with a test event."`
 
-// exitError carries an exit status other than 1.
-type exitError struct {
-	code int
-	err  error
+	Incidents IncidentsCmd `cmd:"" help:"List the incidents: each storage failure, its root cause and what followed."`
+	Incident  IncidentCmd  `cmd:"" help:"Tell the story of one incident: its root cause, then what followed, layer by layer."`
+	Status    StatusCmd    `cmd:"" help:"Show the current conditions of the block devices (paths, arrays, pools, filesystems)."`
 }
-
-func (e exitError) Error() string { return e.err.Error() }
-func (e exitError) Unwrap() error { return e.err }
 
 // Main runs prpt with args (without the program name) and returns the exit
-// status: 0 on success, 1 on an error (printed to env.Stderr as
-// "prpt: <message>"), 2 on a usage error.
+// status: 0 on success, 1 on any error, the command line's included
+// (printed to env.Stderr as "prpt: <message>"), as docs/design.md ("CLI
+// prpt") fixes.
 func Main(args []string, env Env) int {
 	var c CLI
 	exit := -1
@@ -65,18 +62,16 @@ func Main(args []string, env Env) int {
 	}
 	ctx, err := parser.Parse(joinValues(args))
 	if exit >= 0 {
-		return exit
+		// kong exits with 0 after --help and --version, and with its
+		// own status (80) after some usage errors.
+		return min(exit, 1)
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
-		return 2
+		return 1
 	}
 	if err := ctx.Run(); err != nil {
 		fmt.Fprintf(env.Stderr, "prpt: %v\n", err)
-		var ee exitError
-		if errors.As(err, &ee) {
-			return ee.code
-		}
 		return 1
 	}
 	return 0

@@ -16,7 +16,7 @@ type InfoCmd struct {
 	Blk   string `arg:"" name:"BLK" completes:"blk" help:"The device: major:minor, kernel name, a path under /dev, a filesystem UUID, a WWID or a SCSI address H:C:T:L."`
 	JSON  bool   `short:"J" name:"json" help:"Print the answer as JSON."`
 	Local bool   `help:"Resolve in this process from sysfs, /dev and mountinfo, without the daemon."`
-	Root  string `default:"/" placeholder:"DIR" help:"With --local: read sys/, dev/, proc/ and run/udev/ under DIR (as the daemon's --root)."`
+	Root  string `default:"/" type:"existingdir" placeholder:"DIR" help:"With --local: read sys/, dev/, proc/ and run/udev/ under DIR (as the daemon's --root)."`
 }
 
 // Run prints what the device is.
@@ -68,7 +68,7 @@ func writeBlock(w io.Writer, info sysfs.BlockInfo) {
 			fmt.Fprintf(w, "%-18s :\n", k)
 			return
 		}
-		fmt.Fprintf(w, "%-18s : %s\n", k, v)
+		fmt.Fprintf(w, "%-18s : %s\n", k, printable(v))
 	}
 	line("blk_path", info.BlkPath)
 	line("preferred_blk_path", info.PreferredBlkPath)
@@ -89,13 +89,13 @@ func writeBlock(w io.Writer, info sysfs.BlockInfo) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(w, "    %-14s : %s\n", k, info.Transport[k])
+			fmt.Fprintf(w, "    %-14s : %s\n", printable(k), printable(info.Transport[k]))
 		}
 	}
 	line("owners", "")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, o := range info.Owners {
-		fmt.Fprintf(tw, "    %s\t%s\t%s\n", o.BlkPath, o.BlkType, o.WWID)
+		fmt.Fprintf(tw, "    %s\t%s\t%s\n", printable(o.BlkPath), printable(o.BlkType), printable(o.WWID))
 	}
 	tw.Flush()
 }

@@ -73,8 +73,8 @@ func TestInfoErrors(t *testing.T) {
 			}
 		})
 	}
-	if code, _, stderr := run(t, "", "info", "--local"); code != 2 || !strings.Contains(stderr, "BLK") {
-		t.Errorf("info without BLK: exit %d, stderr %q; want 2 and a usage error naming BLK", code, stderr)
+	if code, _, stderr := run(t, "", "info", "--local"); code != 1 || !strings.Contains(stderr, "BLK") {
+		t.Errorf("info without BLK: exit %d, stderr %q; want 1 and a usage error naming BLK", code, stderr)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 type ListCmd struct {
 	JSON  bool   `short:"J" name:"json" help:"Print the devices as a JSON array."`
 	Local bool   `help:"Resolve in this process from sysfs, /dev and mountinfo, without the daemon."`
-	Root  string `default:"/" placeholder:"DIR" help:"With --local: read sys/, dev/, proc/ and run/udev/ under DIR (as the daemon's --root)."`
+	Root  string `default:"/" type:"existingdir" placeholder:"DIR" help:"With --local: read sys/, dev/, proc/ and run/udev/ under DIR (as the daemon's --root)."`
 }
 
 // Run prints the top-level block devices, each with its owners. Devices it

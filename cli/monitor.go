@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/peripety/peripety/correlate"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/service/sdjournal"
 )
@@ -14,7 +16,7 @@ import (
 // range and limit, which a stream of new events has no use for.
 type MonitorCmd struct {
 	JSON   bool `short:"J" name:"json" help:"Print one JSON event object per line."`
-	Notify bool `help:"Also show each event as a desktop notification (org.freedesktop.Notifications on the session bus)."`
+	Notify bool `help:"Also show desktop notifications in plain language (org.freedesktop.Notifications on the session bus), warning and worse unless --severity says: one per incident, updated as it grows and when it recovers or closes; one per event outside incidents, a storm of those counted in one."`
 	FilterFlags
 	JournalFlags
 }
@@ -41,22 +43,28 @@ func (c *MonitorCmd) Run(env *Env) error {
 		// Each event as it comes, not when a buffer fills.
 		return w.Flush()
 	}
+	var incident func(correlate.Incident) error
 	if c.Notify {
 		n, err := newDesktopNotifier(ctx)
 		if err != nil {
 			return err
 		}
 		defer n.Close()
+		if f.Severity != nil {
+			n.min = *f.Severity
+		}
+		in := newIncidentNotifier(n, time.Now)
 		write := handle
 		handle = func(ev event.Event) error {
 			if err := write(ev); err != nil {
 				return err
 			}
-			return n.Notify(ctx, ev)
+			return in.event(ctx, ev)
 		}
+		incident = func(inc correlate.Incident) error { return in.incident(ctx, inc) }
 	}
 	if !direct {
-		return busMonitor(ctx, busFilter(f, c.Blk), handle, func(msg string) { fmt.Fprintf(env.Stderr, "prpt: %s\n", msg) })
+		return busMonitor(ctx, busFilter(f, c.Blk), handle, incident, func(msg string) { fmt.Fprintf(env.Stderr, "prpt: %s\n", msg) })
 	}
 	if err := localJournalAccess(src); err != nil {
 		return err

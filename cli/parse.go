@@ -157,19 +157,20 @@ func eventLine(ev *event.Event) string {
 		b.WriteByte(' ')
 	}
 	if ev.Hostname != "" {
-		b.WriteString(ev.Hostname)
+		b.WriteString(printable(ev.Hostname))
 		b.WriteByte(' ')
 	}
 	msg, _, _ := strings.Cut(ev.Msg, "\n")
-	fmt.Fprintf(&b, "%s %s %s %s: %s\n", dash(ev.SubSystem), ev.Severity, dash(ev.EventType), dash(ev.Kdev), msg)
+	fmt.Fprintf(&b, "%s %s %s %s: %s\n", dash(ev.SubSystem), ev.Severity, dash(ev.EventType), dash(ev.Kdev), printable(msg))
 	return b.String()
 }
 
+// dash is s as printable prints it, "-" when empty.
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return printable(s)
 }
 
 // enrich fills in the device identity of an event from the resolver. An

@@ -24,8 +24,9 @@ type FilterFlags struct {
 	SubSystem []string `name:"sub-system" placeholder:"S" completes:"sub-system" help:"Only events of this sub-system (repeat for any of several), e.g. ext4, SCSI."`
 	Blk       string   `placeholder:"BLK" completes:"blk" help:"Only events on this block device or a device built on it: kernel name, major:minor, /dev path, WWID, FS UUID."`
 	EventID   string   `name:"event-id" placeholder:"ID" help:"Only the event with this id."`
+	Incident  string   `placeholder:"ID" help:"Only the events of this incident (prpt incidents lists them)."`
 	Hostname  []string `placeholder:"HOST" help:"Only events logged by this host (repeat for any of several): journals copied from several hosts, or a daemon that collects them."`
-	Root      string   `default:"/" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
+	Root      string   `default:"/" type:"existingdir" placeholder:"DIR" help:"Where /sys, /dev and /proc are read from to expand --blk into every identifier of the device."`
 }
 
 // filter makes the shared event.Filter of the flags. With expandBlk (the
@@ -50,6 +51,7 @@ func (f *FilterFlags) filter(expandBlk bool) (event.Filter, error) {
 		out.SubSystems = append(out.SubSystems, s)
 	}
 	out.EventID = f.EventID
+	out.IncidentID = f.Incident
 	out.Hostnames = f.Hostname
 	if f.Blk != "" && expandBlk {
 		ids, err := sysfs.NewResolver(f.Root).Identifiers(f.Blk)
@@ -120,25 +122,8 @@ func (c *QueryCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	for _, t := range []struct {
-		flag, spec string
-		dst        *time.Time
-	}{{"--since", c.Since, &f.Since}, {"--until", c.Until, &f.Until}} {
-		if t.spec == "" {
-			continue
-		}
-		if *t.dst, err = event.ParseTimeSpec(t.spec, now); err != nil {
-			return fmt.Errorf("%s: %w", t.flag, err)
-		}
-	}
-	if c.Boot.Set {
-		since, until, err := bootRange(c.Boot, !direct || src.Directory == "" && len(src.Files) == 0,
-			func() ([]boot, error) { return listBoots(context.Background(), src) })
-		if err != nil {
-			return err
-		}
-		f.Since, f.Until = later(f.Since, since), earlier(f.Until, until)
+	if err := timeRange(&f, c.Since, c.Until, c.Boot, direct, src); err != nil {
+		return err
 	}
 	if c.Limit < 0 {
 		return fmt.Errorf("--limit %d: want a positive number", c.Limit)
@@ -164,6 +149,34 @@ func (c *QueryCmd) Run(env *Env) error {
 		}
 	}
 	return w.Flush()
+}
+
+// timeRange sets f's time range from --since, --until and --boot, as
+// query and summary take them; direct and src say which journal a boot
+// is looked up in.
+func timeRange(f *event.Filter, sinceSpec, untilSpec string, b BootFlag, direct bool, src sdjournal.Source) error {
+	now := time.Now()
+	for _, t := range []struct {
+		flag, spec string
+		dst        *time.Time
+	}{{"--since", sinceSpec, &f.Since}, {"--until", untilSpec, &f.Until}} {
+		if t.spec == "" {
+			continue
+		}
+		var err error
+		if *t.dst, err = event.ParseTimeSpec(t.spec, now); err != nil {
+			return fmt.Errorf("%s: %w", t.flag, err)
+		}
+	}
+	if b.Set {
+		since, until, err := bootRange(b, !direct || src.Directory == "" && len(src.Files) == 0,
+			func() ([]boot, error) { return listBoots(context.Background(), src) })
+		if err != nil {
+			return err
+		}
+		f.Since, f.Until = later(f.Since, since), earlier(f.Until, until)
+	}
+	return nil
 }
 
 // context is the context of a command: env.Context, else one that ends on

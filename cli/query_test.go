@@ -71,10 +71,7 @@ func store(t *testing.T, evs ...event.Event) (*testenv.PrivateJournal, *journal.
 			t.Error(err)
 		}
 	})
-	w, err := journal.NewWriter(p.Socket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := journal.NewWriter(p.Socket)
 	t.Cleanup(func() { w.Close() })
 	write(t, p, w, evs...)
 	return p, w

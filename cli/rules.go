@@ -153,6 +153,7 @@ func (c *RulesTestCmd) Run(env *Env) error {
 			continue // not the kernel's; the parser drops them
 		}
 		first, _, _ := strings.Cut(rec.Message, "\n")
+		first = printable(first)
 		if rec.Daemon != "" {
 			first = rec.Daemon + ": " + first
 		}

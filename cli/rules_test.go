@@ -130,7 +130,7 @@ func TestRulesTestErrors(t *testing.T) {
 		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
 	}
 	code, _, stderr = run(t, "", "rules", "test")
-	if code != 2 || !strings.Contains(stderr, "expected \"<file>\"") {
+	if code != 1 || !strings.Contains(stderr, "expected \"<file>\"") {
 		t.Errorf("no file: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -16,8 +16,21 @@
 //	daemon = "multipathd"          # optional: the rule takes this daemon's
 //	                               # lines (parsers.Daemons), not the kernel's
 //
-// A drop-in sets the [main] keys it names over the files before it and adds
-// its rules after theirs. Every error names the file, the line and the key.
+//	[metrics]                      # Prometheus metrics (metrics.go)
+//	socket = "/run/peripetyd/metrics.sock"
+//	listen = ""                    # "127.0.0.1:9750": also over TCP
+//	textfile_directory = ""        # node_exporter's textfile directory
+//
+//	[hooks]                        # hooks.d and the defaults of hooks (hooks.go)
+//	directory = "/etc/peripetyd/hooks.d"
+//	severity = "warning"
+//
+//	[[hook]]                       # a command run for the events it selects
+//	name = "page"
+//	command = ["/usr/local/bin/page", "--team", "storage"]
+//
+// A drop-in sets the [main], [metrics] and [hooks] keys it names over the
+// files before it and adds its rules and hooks after theirs. Every error names the file, the line and the key.
 package config
 
 import (
@@ -44,6 +57,12 @@ type Config struct {
 	Main Main
 	// Rules are the user rules of every file, in the order read.
 	Rules []parsers.UserRule
+	// Metrics is the [metrics] section.
+	Metrics Metrics
+	// Hooks is the [hooks] section; Hook the [[hook]] entries of every
+	// file, in the order read.
+	Hooks Hooks
+	Hook  []Hook
 }
 
 // Main is the [main] section.
@@ -59,7 +78,8 @@ type Main struct {
 
 // Default returns the configuration used when there is no file.
 func Default() *Config {
-	return &Config{Main: Main{SaveToJournald: true, DumpBlkInfoAtStart: true}}
+	return &Config{Main: Main{SaveToJournald: true, DumpBlkInfoAtStart: true},
+		Metrics: defaultMetrics(), Hooks: defaultHooks()}
 }
 
 // Load reads the file at path and then path+".d/*.conf" in name order.
@@ -67,10 +87,12 @@ func Default() *Config {
 // on the command line); otherwise it means the defaults (the default path).
 func Load(path string, mustExist bool) (*Config, error) {
 	c := Default()
+	// The [[hook]] entries read, finished once every file is read.
+	var hooks []pendingHook
 	data, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		if err := c.add(path, data); err != nil {
+		if hooks, err = c.add(path, data, hooks); err != nil {
 			return nil, err
 		}
 	case errors.Is(err, fs.ErrNotExist) && !mustExist:
@@ -92,9 +114,12 @@ func Load(path string, mustExist bool) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
-		if err := c.add(p, data); err != nil {
+		if hooks, err = c.add(p, data, hooks); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.finishHooks(hooks); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -110,6 +135,9 @@ type fileConfig struct {
 	Collector struct {
 		Regexs []fileRule `toml:"regexs"`
 	} `toml:"collector"`
+	Metrics fileMetrics `toml:"metrics"`
+	Hooks   fileHooks   `toml:"hooks"`
+	Hook    []fileHook  `toml:"hook"`
 }
 
 type fileRule struct {
@@ -120,31 +148,54 @@ type fileRule struct {
 	Daemon     *string `toml:"daemon"`
 }
 
-// add decodes one file over c.
-func (c *Config) add(name string, data []byte) error {
+// add decodes one file over c. Its [[hook]] entries are added to hooks,
+// to be finished once every file is read (finishHooks).
+func (c *Config) add(name string, data []byte, hooks []pendingHook) ([]pendingHook, error) {
 	var fc fileConfig
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&fc); err != nil {
-		return decodeError(name, data, err)
+		return nil, decodeError(name, data, err)
 	}
 	setBool(&c.Main.NotifyStdout, fc.Main.NotifyStdout)
 	setBool(&c.Main.SaveToJournald, fc.Main.SaveToJournald)
 	setBool(&c.Main.DumpBlkInfoAtStart, fc.Main.DumpBlkInfoAtStart)
 
-	lines := ruleLines(data)
+	pos := filePositions(data)
 	for i, fr := range fc.Collector.Regexs {
 		rule, err := compileRule(fr)
 		if err != nil {
 			var ke *keyError
 			if !errors.As(err, &ke) {
-				return err
+				return nil, err
 			}
-			return fmt.Errorf("%s:%d: collector.regexs[%d].%s: %s", name, lines.line(i, ke.key), i, ke.key, ke.msg)
+			path := fmt.Sprintf("collector.regexs[%d].%s", i, ke.key)
+			return nil, fmt.Errorf("%s:%d: %s: %s", name, pos.line(path), path, ke.msg)
 		}
-		rule.Source = fmt.Sprintf("%s:%d", name, lines.line(i, ""))
+		rule.Source = fmt.Sprintf("%s:%d", name, pos.line(fmt.Sprintf("collector.regexs[%d]", i)))
 		c.Rules = append(c.Rules, rule)
 	}
-	return nil
+	// where names a key of the file as errors do: file, line, path.
+	where := func(table string) func(key string) string {
+		return func(key string) string {
+			path := table + "." + key
+			return fmt.Sprintf("%s:%d: %s", name, pos.line(path), path)
+		}
+	}
+	if err := c.addMetrics(&fc.Metrics, where("metrics")); err != nil {
+		return nil, err
+	}
+	if err := c.addHooks(&fc.Hooks, where("hooks")); err != nil {
+		return nil, err
+	}
+	for i := range fc.Hook {
+		table := fmt.Sprintf("hook[%d]", i)
+		h, err := readHook(&fc.Hook[i], fmt.Sprintf("%s:%d", name, pos.line(table)), where(table), hooks)
+		if err != nil {
+			return nil, err
+		}
+		hooks = append(hooks, h)
+	}
+	return hooks, nil
 }
 
 func setBool(dst *bool, v *bool) {
@@ -205,7 +256,7 @@ func unwrapSyntax(err error) string {
 func decodeError(name string, data []byte, err error) error {
 	var sm *toml.StrictMissingError
 	if errors.As(err, &sm) {
-		tables := ruleLines(data)
+		tables := filePositions(data)
 		var errs []error
 		for i := range sm.Errors {
 			e := &sm.Errors[i]
@@ -219,7 +270,7 @@ func decodeError(name string, data []byte, err error) error {
 		row, _ := de.Position()
 		msg := typeMessage(strings.TrimPrefix(de.Error(), "toml: "))
 		if k := de.Key(); len(k) > 0 {
-			return fmt.Errorf("%s:%d: %s: %s", name, row, ruleLines(data).keyAt(k, row), msg)
+			return fmt.Errorf("%s:%d: %s: %s", name, row, filePositions(data).keyAt(k, row), msg)
 		}
 		return fmt.Errorf("%s:%d: %s", name, row, msg)
 	}

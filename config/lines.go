@@ -2,94 +2,121 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// ruleTables records where each [[collector.regexs]] table of a file starts
-// and on which line each of its keys is, for error messages: decoding into
-// structs keeps no positions.
-type ruleTables []ruleTable
-
-type ruleTable struct {
-	header int            // line of the [[collector.regexs]] header
-	keys   map[string]int // line of each key
+// positions records on which line each table and key of a file is, for
+// error messages: decoding into structs keeps no positions. Paths are
+// dotted, with the index of an array table: "main.notify_stdout",
+// "collector.regexs[1]", "hook[0].command".
+type positions struct {
+	lines map[string]int
+	// arrays holds the header line of each table of an array of tables
+	// ("collector.regexs", "hook"), in order.
+	arrays map[string][]int
 }
 
-// ruleLines walks the TOML document (already known to parse) for its
-// [[collector.regexs]] tables.
-func ruleLines(data []byte) ruleTables {
-	var tables ruleTables
+// filePositions walks the TOML document (already known to parse).
+func filePositions(data []byte) positions {
+	pos := positions{lines: map[string]int{}, arrays: map[string][]int{}}
 	var p unstable.Parser
 	p.Reset(data)
-	inRules := false
+	ls := newLineStarts(data)
+	table := ""
 	for p.NextExpression() {
 		expr := p.Expression()
 		switch expr.Kind {
-		case unstable.ArrayTable, unstable.Table:
-			inRules = expr.Kind == unstable.ArrayTable && keyIs(expr.Key(), "collector", "regexs")
-			if inRules {
-				tables = append(tables, ruleTable{header: lineOf(&p, expr), keys: map[string]int{}})
-			}
+		case unstable.Table:
+			table = joinKey(expr.Key())
+			pos.lines[table] = ls.lineOf(expr)
+		case unstable.ArrayTable:
+			k := joinKey(expr.Key())
+			line := ls.lineOf(expr)
+			table = fmt.Sprintf("%s[%d]", k, len(pos.arrays[k]))
+			pos.arrays[k] = append(pos.arrays[k], line)
+			pos.lines[table] = line
 		case unstable.KeyValue:
-			if !inRules {
-				continue
+			k := joinKey(expr.Key())
+			if table != "" {
+				k = table + "." + k
 			}
-			it := expr.Key()
-			if it.Next() {
-				tables[len(tables)-1].keys[string(it.Node().Data)] = lineOf(&p, expr.Value())
-			}
+			pos.lines[k] = ls.lineOf(expr.Value())
 		}
 	}
-	return tables
+	return pos
 }
 
-// line returns the line of key in the i-th table, or of the table's header
-// when key is "" or not in it; 0 when unknown (a rule not written as a
-// [[collector.regexs]] table).
-func (t ruleTables) line(i int, key string) int {
-	if i >= len(t) {
-		return 0
+func joinKey(it unstable.Iterator) string {
+	var parts []string
+	for it.Next() {
+		parts = append(parts, string(it.Node().Data))
 	}
-	if n, ok := t[i].keys[key]; ok {
-		return n
-	}
-	return t[i].header
+	return strings.Join(parts, ".")
 }
 
-func keyIs(it unstable.Iterator, parts ...string) bool {
-	for _, want := range parts {
-		if !it.Next() || string(it.Node().Data) != want {
-			return false
+// line returns the line of path, or of the table that holds it when the
+// key is not in the file; 0 when neither is.
+func (p positions) line(path string) int {
+	for {
+		if n, ok := p.lines[path]; ok {
+			return n
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			return 0
+		}
+		path = path[:i]
+	}
+}
+
+// lineStarts are the offsets at which the lines of a document begin, to
+// find a node's line in log time: the parser's own Shape counts the lines
+// from the start each time, which made a file of many rules load in
+// quadratic time.
+type lineStarts []int
+
+func newLineStarts(data []byte) lineStarts {
+	ls := lineStarts{0}
+	for i, c := range data {
+		if c == '\n' {
+			ls = append(ls, i+1)
 		}
 	}
-	return !it.Next()
+	return ls
 }
 
-// lineOf returns the line a node starts on. Key and value nodes carry their
-// position in Raw; a table header's is its first key's.
-func lineOf(p *unstable.Parser, n *unstable.Node) int {
+// lineOf returns the line (from 1) a node starts on. Key and value nodes
+// carry their position in Raw; a table header's is its first key's.
+func (ls lineStarts) lineOf(n *unstable.Node) int {
 	if n.Raw.Length == 0 && n.Kind != unstable.KeyValue {
 		if c := n.Child(); c != nil {
-			return lineOf(p, c)
+			return ls.lineOf(c)
 		}
 	}
-	return p.Shape(n.Raw).Start.Line
+	line, found := slices.BinarySearch(ls, int(n.Raw.Offset))
+	if !found {
+		line-- // within the line before
+	}
+	return line + 1
 }
 
-// keyAt names key as errors do, with the index of the rule table that
-// holds line row: collector.regexs[1].foo.
-func (t ruleTables) keyAt(key toml.Key, row int) string {
+// keyAt names key as errors do, with the index of the array table that
+// holds line row: collector.regexs[1].foo, hook[0].bar.
+func (p positions) keyAt(key toml.Key, row int) string {
 	s := strings.Join(key, ".")
-	rest, ok := strings.CutPrefix(s, "collector.regexs")
-	if !ok {
-		return s
-	}
-	for i := len(t) - 1; i >= 0; i-- {
-		if t[i].header <= row {
-			return fmt.Sprintf("collector.regexs[%d]%s", i, rest)
+	for name, headers := range p.arrays {
+		rest, ok := strings.CutPrefix(s, name)
+		if !ok || rest != "" && rest[0] != '.' {
+			continue
+		}
+		for i := len(headers) - 1; i >= 0; i-- {
+			if headers[i] <= row {
+				return fmt.Sprintf("%s[%d]%s", name, i, rest)
+			}
 		}
 	}
 	return s

@@ -3,9 +3,6 @@ package dbus
 import (
 	"context"
 	"fmt"
-	"os/user"
-	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -21,10 +18,6 @@ const (
 	polkitAllowUserInteraction = uint32(1)
 )
 
-// DefaultTrustedGroups are the groups whose members may Query without asking
-// polkit: they may read the journal, where the events are stored, anyway.
-var DefaultTrustedGroups = []string{"systemd-journal", "adm"}
-
 // polkitSubject is polkit's (sa{sv}) subject.
 type polkitSubject struct {
 	Kind    string
@@ -39,71 +32,32 @@ type polkitResult struct {
 }
 
 // authorizer decides whether the sender of a method call may do an action:
-// root always may (as polkit itself rules), members of trusted groups may
-// Query, everyone else is up to polkit's CheckAuthorization with the caller's
-// bus name as subject. Granted Query checks are remembered per connection
-// for ttl, so that a client paging through events asks polkit once.
+// root always may (as polkit itself rules), everyone else is up to polkit's
+// CheckAuthorization with the caller's bus name as subject. Who else may
+// Query without authenticating (the groups that may read the journal) is
+// polkit's to say: the shipped rules file
+// (packaging/polkit-1/rules.d/org.storage.peripety1.rules), which an
+// administrator can replace, not this code. Granted Query checks are
+// remembered per connection for ttl, so that a client paging through
+// events asks polkit once.
 type authorizer struct {
-	conn    *godbus.Conn
-	trusted []uint32
-	ttl     time.Duration
-	now     func() time.Time
+	conn *godbus.Conn
+	ttl  time.Duration
+	now  func() time.Time
 
 	mu      sync.Mutex
 	granted map[string]time.Time // unique bus name → end of the grant
 }
 
-// trustedGIDs looks up the ids of groups; groups this system lacks are left out.
-func trustedGIDs(groups []string) []uint32 {
-	var gids []uint32
-	for _, name := range groups {
-		g, err := user.LookupGroup(name)
-		if err != nil {
-			continue
-		}
-		if id, err := strconv.ParseUint(g.Gid, 10, 32); err == nil {
-			gids = append(gids, uint32(id))
-		}
-	}
-	return gids
-}
-
-// caller is what the bus daemon knows of the process behind a connection.
-type caller struct {
-	uid  uint32
-	gids []uint32
-}
-
-// credentials asks the bus for the uid and groups of sender
-// (GetConnectionCredentials); when the bus does not say the groups, they are
-// the user's groups in the group database.
-func (a *authorizer) credentials(ctx context.Context, sender string) (caller, error) {
-	var creds map[string]godbus.Variant
-	err := a.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionCredentials", 0, sender).Store(&creds)
+// callerUID asks the bus for the uid of the process behind sender
+// (GetConnectionUnixUser).
+func (a *authorizer) callerUID(ctx context.Context, sender string) (uint32, error) {
+	var uid uint32
+	err := a.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetConnectionUnixUser", 0, sender).Store(&uid)
 	if err != nil {
-		return caller{}, fmt.Errorf("credentials of %s: %w", sender, err)
+		return 0, fmt.Errorf("uid of %s: %w", sender, err)
 	}
-	var c caller
-	uid, ok := creds["UnixUserID"].Value().(uint32)
-	if !ok {
-		return caller{}, fmt.Errorf("credentials of %s: the bus gives no UnixUserID", sender)
-	}
-	c.uid = uid
-	if gids, ok := creds["UnixGroupIDs"].Value().([]uint32); ok {
-		c.gids = gids
-		return c, nil
-	}
-	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
-	if err != nil {
-		return c, nil // no groups known: the caller is judged by polkit alone
-	}
-	ids, _ := u.GroupIds()
-	for _, s := range ids {
-		if id, err := strconv.ParseUint(s, 10, 32); err == nil {
-			c.gids = append(c.gids, uint32(id))
-		}
-	}
-	return c, nil
+	return uid, nil
 }
 
 // check returns nil when the sender of msg may do action, else a
@@ -118,11 +72,11 @@ func (a *authorizer) check(ctx context.Context, msg *godbus.Message, action stri
 	if action == ActionQuery && a.grantedNow(sender) {
 		return nil
 	}
-	c, err := a.credentials(ctx, sender)
+	uid, err := a.callerUID(ctx, sender)
 	if err != nil {
 		return newError(ErrFailed, "authorization for %s: %v", action, err)
 	}
-	if c.uid == 0 || (action == ActionQuery && slices.ContainsFunc(c.gids, func(g uint32) bool { return slices.Contains(a.trusted, g) })) {
+	if uid == 0 {
 		a.grant(sender, action)
 		return nil
 	}

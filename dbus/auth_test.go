@@ -39,6 +39,12 @@ func TestAuthorization(t *testing.T) {
 		out, err := call(t, true, "Query", "{}")
 		refused(t, out, err, ActionQuery)
 	})
+	t.Run("user refused incidents", func(t *testing.T) {
+		out, err := call(t, true, "ListIncidents", "{}")
+		refused(t, out, err, ActionQuery)
+		out, err = call(t, true, "GetIncident", "some-id")
+		refused(t, out, err, ActionQuery)
+	})
 	t.Run("user allowed BlockInfo", func(t *testing.T) {
 		if out, err := call(t, true, "ListBlocks"); err != nil {
 			t.Errorf("ListBlocks: %v: %s", err, out)
@@ -46,6 +52,9 @@ func TestAuthorization(t *testing.T) {
 		// NotFound, not NotAuthorized: the call got past polkit.
 		if out, err := call(t, true, "BlockInfo", "nonsense"); err == nil || !strings.Contains(out, ErrNotFound) {
 			t.Errorf("BlockInfo nonsense: %v: %s; want %s", err, out, ErrNotFound)
+		}
+		if out, err := call(t, true, "GetConditions"); err != nil {
+			t.Errorf("GetConditions: %v: %s", err, out)
 		}
 	})
 	t.Run("user refused Reload", func(t *testing.T) {
@@ -71,6 +80,9 @@ func TestAuthorization(t *testing.T) {
 		out, err := call(t, true, "Query", "{}")
 		if err != nil || !strings.Contains(out, "FS_IO_ERROR") {
 			t.Errorf("Query as a systemd-journal member: %v: %s", err, out)
+		}
+		if out, err := call(t, true, "ListIncidents", "{}"); err != nil {
+			t.Errorf("ListIncidents as a systemd-journal member: %v: %s", err, out)
 		}
 	})
 }

@@ -29,9 +29,9 @@ type SignalKey struct {
 	EventType, Severity, SubSystem, DevWWID, DevPath string
 }
 
-// KeyOf returns the signal arguments of ev.
+// KeyOf returns the signal arguments of ev, as D-Bus strings (UTF-8).
 func KeyOf(ev *event.Event) SignalKey {
-	return SignalKey{ev.EventType, ev.Severity.String(), ev.SubSystem, ev.DevWWID, ev.DevPath}
+	return SignalKey{validText(ev.EventType), ev.Severity.String(), validText(ev.SubSystem), validText(ev.DevWWID), validText(ev.DevPath)}
 }
 
 // maxChainKeys bounds the argument tuples a chain remembers; past it the

@@ -14,7 +14,7 @@ import (
 // owners as as, count as u, seq as t, and timestamp_usec (t, microseconds
 // since the epoch, 0 when unknown) beside the RFC 3339 text timestamp.
 func EncodeEvent(ev *event.Event) map[string]godbus.Variant {
-	owWWIDs, owPaths, ext := ev.OwnersWWIDs, ev.OwnersPaths, ev.Extension
+	owWWIDs, owPaths, ext := validTexts(ev.OwnersWWIDs), validTexts(ev.OwnersPaths), validMap(ev.Extension)
 	if owWWIDs == nil {
 		owWWIDs = []string{}
 	}
@@ -30,23 +30,26 @@ func EncodeEvent(ev *event.Event) map[string]godbus.Variant {
 		ts = ev.Timestamp.Format(event.TimeLayout)
 		usec = usecOf(ev.Timestamp)
 	}
+	// Every text is made UTF-8, as D-Bus strings must be: a kernel line
+	// need not be (the journal keeps its bytes).
 	return map[string]godbus.Variant{
 		"event_id":            godbus.MakeVariant(ev.EventID),
-		"event_type":          godbus.MakeVariant(ev.EventType),
+		"event_type":          godbus.MakeVariant(validText(ev.EventType)),
 		"severity":            godbus.MakeVariant(ev.Severity.String()),
-		"sub_system":          godbus.MakeVariant(ev.SubSystem),
+		"sub_system":          godbus.MakeVariant(validText(ev.SubSystem)),
 		"timestamp":           godbus.MakeVariant(ts),
 		"timestamp_usec":      godbus.MakeVariant(usec),
-		"hostname":            godbus.MakeVariant(ev.Hostname),
-		"kdev":                godbus.MakeVariant(ev.Kdev),
-		"dev_wwid":            godbus.MakeVariant(ev.DevWWID),
-		"dev_path":            godbus.MakeVariant(ev.DevPath),
+		"hostname":            godbus.MakeVariant(validText(ev.Hostname)),
+		"kdev":                godbus.MakeVariant(validText(ev.Kdev)),
+		"dev_wwid":            godbus.MakeVariant(validText(ev.DevWWID)),
+		"dev_path":            godbus.MakeVariant(validText(ev.DevPath)),
 		"owners_wwids":        godbus.MakeVariant(owWWIDs),
 		"owners_paths":        godbus.MakeVariant(owPaths),
-		"msg":                 godbus.MakeVariant(ev.Msg),
-		"raw_msg":             godbus.MakeVariant(ev.RawMsg),
+		"msg":                 godbus.MakeVariant(validText(ev.Msg)),
+		"raw_msg":             godbus.MakeVariant(validText(ev.RawMsg)),
 		"extension":           godbus.MakeVariant(ext),
 		"root_cause_event_id": godbus.MakeVariant(ev.RootCauseEventID),
+		"incident_id":         godbus.MakeVariant(ev.IncidentID),
 		"count":               godbus.MakeVariant(ev.Count),
 		"seq":                 godbus.MakeVariant(ev.Seq),
 	}
@@ -68,6 +71,7 @@ func DecodeEvent(m map[string]godbus.Variant) (event.Event, error) {
 	d.str("msg", &ev.Msg)
 	d.str("raw_msg", &ev.RawMsg)
 	d.str("root_cause_event_id", &ev.RootCauseEventID)
+	d.str("incident_id", &ev.IncidentID)
 	d.strs("owners_wwids", &ev.OwnersWWIDs)
 	d.strs("owners_paths", &ev.OwnersPaths)
 	d.strMap("extension", &ev.Extension)
@@ -113,21 +117,21 @@ func EncodeBlockInfo(info *sysfs.BlockInfo) map[string]godbus.Variant {
 	for i := range info.Owners {
 		owners[i] = EncodeBlockInfo(&info.Owners[i])
 	}
-	transport := info.Transport
+	transport := validMap(info.Transport)
 	if transport == nil {
 		transport = map[string]string{}
 	}
 	return map[string]godbus.Variant{
-		"wwid":               godbus.MakeVariant(info.WWID),
-		"blk_type":           godbus.MakeVariant(info.BlkType),
-		"blk_path":           godbus.MakeVariant(info.BlkPath),
-		"preferred_blk_path": godbus.MakeVariant(info.PreferredBlkPath),
-		"uuid":               godbus.MakeVariant(info.UUID),
-		"mount_point":        godbus.MakeVariant(info.MountPoint),
-		"transport_id":       godbus.MakeVariant(info.TransportID),
-		"kernel_name":        godbus.MakeVariant(info.KernelName),
-		"major_minor":        godbus.MakeVariant(info.MajorMinor),
-		"diskseq":            godbus.MakeVariant(info.DiskSeq),
+		"wwid":               godbus.MakeVariant(validText(info.WWID)),
+		"blk_type":           godbus.MakeVariant(validText(info.BlkType)),
+		"blk_path":           godbus.MakeVariant(validText(info.BlkPath)),
+		"preferred_blk_path": godbus.MakeVariant(validText(info.PreferredBlkPath)),
+		"uuid":               godbus.MakeVariant(validText(info.UUID)),
+		"mount_point":        godbus.MakeVariant(validText(info.MountPoint)),
+		"transport_id":       godbus.MakeVariant(validText(info.TransportID)),
+		"kernel_name":        godbus.MakeVariant(validText(info.KernelName)),
+		"major_minor":        godbus.MakeVariant(validText(info.MajorMinor)),
+		"diskseq":            godbus.MakeVariant(validText(info.DiskSeq)),
 		"transport":          godbus.MakeVariant(transport),
 		"owners":             godbus.MakeVariant(owners),
 	}

@@ -25,7 +25,7 @@ func sampleEvent() event.Event {
 		Msg:              "EXT4-fs (dm-1): mounted filesystem with ordered data mode. Opts: (null)",
 		RawMsg:           "EXT4-fs (dm-1): mounted filesystem with ordered data mode. Opts: (null)",
 		Extension:        map[string]string{"mount_point": "/tmp/tmp.MYo8MCHF35"},
-		RootCauseEventID: "5b8ef7a8-52bd-4a49-9f57-52b2c9e3a1c4", Count: 1, Seq: 7,
+		RootCauseEventID: "5b8ef7a8-52bd-4a49-9f57-52b2c9e3a1c4", IncidentID: "3d2e1f0a-9b8c-5d7e-a6f5-e4d3c2b1a098", Count: 1, Seq: 7,
 	}
 }
 
@@ -72,7 +72,7 @@ func TestEncodeEventKeys(t *testing.T) {
 		"event_id": "s", "event_type": "s", "severity": "s", "sub_system": "s", "timestamp": "s",
 		"timestamp_usec": "t", "hostname": "s", "kdev": "s", "dev_wwid": "s", "dev_path": "s",
 		"owners_wwids": "as", "owners_paths": "as", "msg": "s", "raw_msg": "s", "extension": "a{ss}",
-		"root_cause_event_id": "s", "count": "u", "seq": "t",
+		"root_cause_event_id": "s", "incident_id": "s", "count": "u", "seq": "t",
 	}
 	got := map[string]string{}
 	for k, v := range m {

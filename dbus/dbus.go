@@ -31,7 +31,7 @@ const (
 
 // actionPurpose says in words what each action allows, for denials.
 var actionPurpose = map[string]string{
-	ActionQuery:     "read storage events",
-	ActionBlockInfo: "read block device information",
+	ActionQuery:     "read storage events and incidents",
+	ActionBlockInfo: "read block device information and conditions",
 	ActionManage:    "reload the daemon's configuration",
 }

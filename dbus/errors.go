@@ -19,8 +19,10 @@ const (
 	ErrFailed          = Interface + ".Error.Failed"
 )
 
+// newError is an error reply of the interface; its message is cut to
+// maxErrText bytes and made valid UTF-8, whatever it quotes.
 func newError(name, format string, args ...any) *godbus.Error {
-	return godbus.NewError(name, []any{fmt.Sprintf(format, args...)})
+	return godbus.NewError(name, []any{validText(clipText(fmt.Sprintf(format, args...)))})
 }
 
 func invalidArgument(format string, args ...any) *godbus.Error {

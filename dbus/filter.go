@@ -24,7 +24,8 @@ type QueryFilter struct {
 
 // filterKeys are the keys Query takes, with their signatures, for errors.
 var filterKeys = []string{"since (t, x or s)", "until (t, x or s)", "severity (s)", "event_types (as)",
-	"sub_systems (as)", "hostnames (as)", "blk (s)", "event_id (s)", "limit (any integer type)"}
+	"sub_systems (as)", "hostnames (as)", "blk (s)", "event_id (s)", "incident_id (s)", "before (s)",
+	"limit (any integer type)"}
 
 // DecodeFilter reads the a{sv} filter of Query. since and until are
 // microseconds since the epoch, as t or x (the type a client's bindings
@@ -35,8 +36,14 @@ var filterKeys = []string{"since (t, x or s)", "until (t, x or s)", "severity (s
 // takes.
 func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, error) {
 	var q QueryFilter
+	if len(m) > len(filterKeys) {
+		return QueryFilter{}, fmt.Errorf("%d filter keys: Query takes %s", len(m), strings.Join(filterKeys, ", "))
+	}
 	for _, key := range slices.Sorted(maps.Keys(m)) {
 		v := m[key]
+		if err := bounded(v); err != nil {
+			return QueryFilter{}, fmt.Errorf("filter key %s: %w", quote(key), err)
+		}
 		var err error
 		switch key {
 		case "since":
@@ -62,16 +69,59 @@ func DecodeFilter(m map[string]godbus.Variant, now time.Time) (QueryFilter, erro
 			q.Hostnames, err = variantAs[[]string](v)
 		case "event_id":
 			q.EventID, err = variantAs[string](v)
+		case "incident_id":
+			q.IncidentID, err = variantAs[string](v)
+		case "before":
+			var c string
+			if c, err = variantAs[string](v); err == nil {
+				var cur event.Cursor
+				cur, err = event.ParseCursor(c)
+				q.Before = &cur
+			}
 		case "limit":
 			q.Limit, err = decodeLimit(v)
 		default:
-			return QueryFilter{}, fmt.Errorf("unknown filter key %q: Query takes %s", key, strings.Join(filterKeys, ", "))
+			return QueryFilter{}, fmt.Errorf("unknown filter key %s: Query takes %s", quote(key), strings.Join(filterKeys, ", "))
 		}
 		if err != nil {
-			return QueryFilter{}, fmt.Errorf("filter key %q: %w", key, err)
+			return QueryFilter{}, fmt.Errorf("filter key %s: %w", quote(key), err)
 		}
 	}
 	return q, nil
+}
+
+// boundedFilter checks an a{sv} filter against the bounds of limits.go:
+// at most 16 keys, each value bounded.
+func boundedFilter(m map[string]godbus.Variant) error {
+	if len(m) > 16 {
+		return fmt.Errorf("%d filter keys: at most 16", len(m))
+	}
+	for k, v := range m {
+		if err := bounded(v); err != nil {
+			return fmt.Errorf("filter key %s: %w", quote(k), err)
+		}
+	}
+	return nil
+}
+
+// bounded checks a filter value against the bounds of limits.go.
+func bounded(v godbus.Variant) error {
+	switch x := v.Value().(type) {
+	case string:
+		if len(x) > MaxArgLen {
+			return fmt.Errorf("a value of %d bytes: at most %d", len(x), MaxArgLen)
+		}
+	case []string:
+		if len(x) > MaxListLen {
+			return fmt.Errorf("a list of %d values: at most %d", len(x), MaxListLen)
+		}
+		for _, s := range x {
+			if len(s) > MaxArgLen {
+				return fmt.Errorf("a value of %d bytes: at most %d", len(s), MaxArgLen)
+			}
+		}
+	}
+	return nil
 }
 
 // EncodeFilter returns the a{sv} form of q, the inverse of DecodeFilter:
@@ -102,6 +152,12 @@ func EncodeFilter(q QueryFilter) map[string]godbus.Variant {
 	}
 	if q.EventID != "" {
 		m["event_id"] = godbus.MakeVariant(q.EventID)
+	}
+	if q.IncidentID != "" {
+		m["incident_id"] = godbus.MakeVariant(q.IncidentID)
+	}
+	if q.Before != nil {
+		m["before"] = godbus.MakeVariant(q.Before.String())
 	}
 	if q.Limit > 0 {
 		m["limit"] = godbus.MakeVariant(uint32(min(q.Limit, math.MaxUint32)))

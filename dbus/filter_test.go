@@ -24,11 +24,12 @@ func TestDecodeFilter(t *testing.T) {
 		{"all keys", map[string]godbus.Variant{
 			"since": v(uint64(1526476997012691)), "until": v("2026-11-25 10:00:00"),
 			"severity": v("warning"), "event_types": v([]string{"FS_IO_ERROR", "BLK_IO_ERROR"}),
-			"sub_systems": v([]string{"ext4"}), "blk": v("/dev/loop0"), "event_id": v("id-1"), "limit": v(uint32(5)),
+			"sub_systems": v([]string{"ext4"}), "blk": v("/dev/loop0"), "event_id": v("id-1"), "incident_id": v("inc-1"),
+			"limit": v(uint32(5)),
 		}, QueryFilter{Filter: event.Filter{
 			Since: time.UnixMicro(1526476997012691), Until: time.Date(2026, 11, 25, 10, 0, 0, 0, time.Local),
 			Severity: &warning, EventTypes: []string{"FS_IO_ERROR", "BLK_IO_ERROR"}, SubSystems: []string{"ext4"},
-			EventID: "id-1", Limit: 5,
+			EventID: "id-1", IncidentID: "inc-1", Limit: 5,
 		}, Blk: "/dev/loop0"}},
 		{"since today", map[string]godbus.Variant{"since": v("today")},
 			QueryFilter{Filter: event.Filter{Since: time.Date(2026, 11, 25, 0, 0, 0, 0, time.Local)}}},

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+	"github.com/peripety/peripety/correlate"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/introspection"
 	"github.com/peripety/peripety/sysfs"
@@ -33,6 +35,17 @@ type Backend interface {
 	Reload(ctx context.Context) error
 	// Sources names the log sources the daemon reads.
 	Sources() []string
+	// Incidents returns the incidents the daemon holds, most recently
+	// seen first.
+	Incidents() []correlate.Incident
+	// Incident returns the incident with id; ok is false when there is
+	// none.
+	Incident(id string) (inc correlate.Incident, ok bool)
+	// IncidentsChanged returns the incidents changed after version since
+	// and the version they bring the caller to.
+	IncidentsChanged(since uint64) ([]correlate.Incident, uint64)
+	// Conditions returns the conditions of every device.
+	Conditions() ([]correlate.DeviceConditions, error)
 }
 
 // Options tune a Server; the zero value is usable.
@@ -45,9 +58,6 @@ type Options struct {
 	// GrantTTL is how long a granted Query authorization is remembered for
 	// a connection (default 5s; negative: not at all).
 	GrantTTL time.Duration
-	// TrustedGroups may Query without asking polkit (default
-	// DefaultTrustedGroups).
-	TrustedGroups []string
 	// CallTimeout bounds the Backend work of one method call (default 30s).
 	CallTimeout time.Duration
 }
@@ -62,6 +72,7 @@ type Server struct {
 	auth    *authorizer
 
 	emitted atomic.Uint64
+	gate    gate
 	chain   chain // prev_seq of the signals, by Emit's goroutine
 	// ctx is the context of Start: method calls end with it.
 	mu  sync.Mutex
@@ -76,9 +87,6 @@ func NewServer(conn *godbus.Conn, backend Backend, opts Options) *Server {
 	if opts.GrantTTL == 0 {
 		opts.GrantTTL = 5 * time.Second
 	}
-	if opts.TrustedGroups == nil {
-		opts.TrustedGroups = DefaultTrustedGroups
-	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 30 * time.Second
 	}
@@ -88,7 +96,6 @@ func NewServer(conn *godbus.Conn, backend Backend, opts Options) *Server {
 		opts:    opts,
 		auth: &authorizer{
 			conn:    conn,
-			trusted: trustedGIDs(opts.TrustedGroups),
 			ttl:     opts.GrantTTL,
 			now:     time.Now,
 			granted: map[string]time.Time{},
@@ -141,6 +148,10 @@ func (s *Server) export() error {
 		"BlockInfo":  s.blockInfo,
 		"ListBlocks": s.listBlocks,
 		"Reload":     s.reload,
+		// incidents.go
+		"ListIncidents": s.listIncidents,
+		"GetIncident":   s.getIncident,
+		"GetConditions": s.getConditions,
 	}
 	props := map[string]any{
 		"Get":    s.getProperty,
@@ -179,17 +190,23 @@ func (s *Server) Close() error {
 }
 
 // Run announces EventsEmitted with PropertiesChanged, at most once per
-// Options.PropertiesInterval and only when it changed, until ctx ends; then
-// it returns ctx's error.
+// Options.PropertiesInterval and only when it changed, and the incidents
+// that changed meanwhile with IncidentChanged, until ctx ends; then it
+// returns ctx's error.
 func (s *Server) Run(ctx context.Context) error {
 	t := time.NewTicker(s.opts.PropertiesInterval)
 	defer t.Stop()
 	var announced uint64
+	_, incVersion := s.backend.IncidentsChanged(math.MaxUint64)
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+			var err error
+			if incVersion, err = s.announceIncidents(incVersion); err != nil {
+				return err
+			}
 			n := s.emitted.Load()
 			if n == announced {
 				continue
@@ -239,17 +256,34 @@ func (s *Server) callContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.opts.CallTimeout)
 }
 
+// admit counts msg's call in, or refuses it when too many are being
+// served (limits.go); done counts it out.
+func (s *Server) admit(msg *godbus.Message, query bool) (done func(), err *godbus.Error) {
+	sender, _ := msg.Headers[godbus.FieldSender].Value().(string)
+	if err := s.gate.enter(sender, query); err != nil {
+		return nil, err
+	}
+	return func() { s.gate.leave(sender, query) }, nil
+}
+
 func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]map[string]godbus.Variant, *godbus.Error) {
+	done, gerr := s.admit(&msg, true)
+	if gerr != nil {
+		return nil, gerr
+	}
+	defer done()
+	// A filter that does not decode is refused before polkit is asked.
+	q, err := DecodeFilter(filter, time.Now())
+	if err != nil {
+		return nil, invalidArgument("Query: %v", err)
+	}
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionQuery); err != nil {
 		return nil, err
 	}
-	q, err := DecodeFilter(filter, time.Now())
-	if err != nil {
-		return nil, invalidArgument("Query: %v", err)
-	}
 	f := q.Filter
+	f.Limit = min(f.EffectiveLimit(), MaxQueryLimit)
 	if q.Blk != "" {
 		ids, err := s.identifiers(q.Blk)
 		if err != nil {
@@ -261,11 +295,50 @@ func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]
 	if qerr != nil {
 		return nil, newError(ErrFailed, "Query: %v", qerr)
 	}
-	out := make([]map[string]godbus.Variant, len(evs))
-	for i := range evs {
-		out[i] = EncodeEvent(&evs[i])
+	return encodePage(evs), nil
+}
+
+// encodePage encodes the latest of evs (oldest first) that fit in
+// MaxReplyBytes, each with its cursor: the first one's is where the page
+// before begins (the filter's before).
+func encodePage(evs []event.Event) []map[string]godbus.Variant {
+	first, size := len(evs), 0
+	for first > 0 {
+		n := EventSize(&evs[first-1])
+		if size+n > MaxReplyBytes && first < len(evs) {
+			break
+		}
+		size += n
+		first--
 	}
-	return out, nil
+	out := make([]map[string]godbus.Variant, 0, len(evs)-first)
+	for i := first; i < len(evs); i++ {
+		m := EncodeEvent(&evs[i])
+		m[CursorKey] = godbus.MakeVariant(validText(event.CursorOf(&evs[i]).String()))
+		out = append(out, m)
+	}
+	return out
+}
+
+// CursorKey is the key of each event of a Query reply that holds its
+// cursor (event.Cursor), for the filter's before.
+const CursorKey = "cursor"
+
+// EventSize is about the bytes an event takes in a Query reply: its texts,
+// and the keys, signatures and padding of its dictionary.
+func EventSize(ev *event.Event) int {
+	n := 1024 + len(ev.EventID) + len(ev.EventType) + len(ev.SubSystem) + len(ev.Hostname) + len(ev.Kdev) +
+		len(ev.DevWWID) + len(ev.DevPath) + len(ev.Msg) + len(ev.RawMsg) + len(ev.RootCauseEventID)
+	for _, o := range ev.OwnersWWIDs {
+		n += len(o) + 8
+	}
+	for _, o := range ev.OwnersPaths {
+		n += len(o) + 8
+	}
+	for k, v := range ev.Extension {
+		n += len(k) + len(v) + 16
+	}
+	return n
 }
 
 // identifiers expands blk to every identifier of the device, so that events
@@ -280,12 +353,20 @@ func (s *Server) identifiers(blk string) ([]string, *godbus.Error) {
 		return []string{blk}, nil
 	}
 	if err != nil {
-		return nil, backendError("Query: device "+blk, err)
+		return nil, backendError("Query: device "+quote(blk), err)
 	}
 	return ids, nil
 }
 
 func (s *Server) blockInfo(msg godbus.Message, blk string) (map[string]godbus.Variant, *godbus.Error) {
+	done, gerr := s.admit(&msg, false)
+	if gerr != nil {
+		return nil, gerr
+	}
+	defer done()
+	if len(blk) > MaxArgLen {
+		return nil, invalidArgument("BlockInfo: a device name of %d bytes: at most %d", len(blk), MaxArgLen)
+	}
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionBlockInfo); err != nil {
@@ -296,12 +377,17 @@ func (s *Server) blockInfo(msg godbus.Message, blk string) (map[string]godbus.Va
 	}
 	info, err := s.backend.BlockInfo(blk)
 	if err != nil {
-		return nil, backendError("BlockInfo "+blk, err)
+		return nil, backendError("BlockInfo "+quote(blk), err)
 	}
 	return EncodeBlockInfo(&info), nil
 }
 
 func (s *Server) listBlocks(msg godbus.Message) ([]map[string]godbus.Variant, *godbus.Error) {
+	done, gerr := s.admit(&msg, false)
+	if gerr != nil {
+		return nil, gerr
+	}
+	defer done()
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionBlockInfo); err != nil {
@@ -319,6 +405,11 @@ func (s *Server) listBlocks(msg godbus.Message) ([]map[string]godbus.Variant, *g
 }
 
 func (s *Server) reload(msg godbus.Message) *godbus.Error {
+	done, gerr := s.admit(&msg, false)
+	if gerr != nil {
+		return gerr
+	}
+	defer done()
 	ctx, cancel := s.callContext()
 	defer cancel()
 	if err := s.auth.check(ctx, &msg, ActionManage); err != nil {
@@ -355,8 +446,7 @@ func (s *Server) getProperty(iface, name string) (godbus.Variant, *godbus.Error)
 	}
 	v, ok := s.properties()[name]
 	if !ok {
-		return godbus.Variant{}, godbus.NewError("org.freedesktop.DBus.Error.UnknownProperty",
-			[]any{fmt.Sprintf("%s has no property %q", Interface, name)})
+		return godbus.Variant{}, newError("org.freedesktop.DBus.Error.UnknownProperty", "%s has no property %s", Interface, quote(name))
 	}
 	return v, nil
 }
@@ -372,11 +462,9 @@ func (s *Server) setProperty(iface, name string, _ godbus.Variant) *godbus.Error
 	if _, err := s.getProperty(iface, name); err != nil {
 		return err
 	}
-	return godbus.NewError("org.freedesktop.DBus.Error.PropertyReadOnly",
-		[]any{fmt.Sprintf("property %s.%s is read-only", iface, name)})
+	return newError("org.freedesktop.DBus.Error.PropertyReadOnly", "property %s.%s is read-only", iface, name)
 }
 
 func unknownInterface(iface string) *godbus.Error {
-	e := godbus.MakeUnknownInterfaceError(iface)
-	return &e
+	return newError("org.freedesktop.DBus.Error.UnknownInterface", "object does not implement the interface %s", quote(iface))
 }

@@ -218,7 +218,7 @@ func TestSignal(t *testing.T) {
 	}
 	for _, key := range []string{"event_id", "event_type", "severity", "sub_system", "timestamp", "timestamp_usec",
 		"hostname", "kdev", "dev_wwid", "dev_path", "owners_wwids", "owners_paths", "msg", "raw_msg",
-		"extension", "root_cause_event_id", "count", "seq"} {
+		"extension", "root_cause_event_id", "incident_id", "count", "seq"} {
 		if !strings.Contains(sig, "'"+key+"': <") {
 			t.Errorf("gdbus monitor line lacks key %s", key)
 		}
@@ -261,8 +261,18 @@ func TestQuery(t *testing.T) {
 		if err != nil {
 			t.Fatalf("gdbus call Query: %v: %s", err, out)
 		}
-		if !strings.Contains(out, "'seq': <uint64 1>") || strings.Contains(out, "'seq': <uint64 3>") || strings.Contains(out, "FS_MOUNTED") {
+		// The latest that match, as the journal store gives them.
+		if !strings.Contains(out, "'seq': <uint64 3>") || strings.Contains(out, "'seq': <uint64 1>") || strings.Contains(out, "FS_MOUNTED") {
 			t.Errorf("Query with event_types, severity and limit 1 returned:\n%s", out)
+		}
+		// The page before it, from its cursor.
+		cursor := event.CursorOf(ptr(fsError(3))).String()
+		out, err = gdbusCall(t, Interface+".Query", "{'event_types': <['FS_IO_ERROR']>, 'limit': <uint32 1>, 'before': <'"+cursor+"'>}")
+		if err != nil {
+			t.Fatalf("gdbus call Query: %v: %s", err, out)
+		}
+		if !strings.Contains(out, "'seq': <uint64 1>") || strings.Contains(out, "'seq': <uint64 3>") {
+			t.Errorf("Query of the page before %s returned:\n%s", cursor, out)
 		}
 		out, err = gdbusCall(t, Interface+".Query", "{'blk': <'/dev/loop5'>, 'since': <'2025-11-25'>}")
 		if err != nil {
@@ -306,7 +316,8 @@ func TestQuery(t *testing.T) {
 			if err != nil {
 				t.Fatalf("gdbus call Query %s: %v: %s", filter, err, out)
 			}
-			if !strings.Contains(out, "'seq': <uint64 1>") || strings.Contains(out, "'seq': <uint64 3>") {
+			// The latest, as the journal store gives them.
+			if !strings.Contains(out, "'seq': <uint64 3>") || strings.Contains(out, "'seq': <uint64 1>") {
 				t.Errorf("Query %s, one FS_IO_ERROR only, returned:\n%s", filter, out)
 			}
 		}
@@ -343,7 +354,7 @@ for f in ({"event_types": ["FS_IO_ERROR"], "limit": 1},
 		if err != nil {
 			t.Fatalf("python3-dbus Query: %v\n%s", err, out)
 		}
-		if want := "1 1\n1 1\n1 1\n"; string(out) != want {
+		if want := "1 3\n1 3\n1 3\n"; string(out) != want {
 			t.Errorf("python3-dbus Query printed %q, want %q", out, want)
 		}
 	})
@@ -458,5 +469,131 @@ func TestProperties(t *testing.T) {
 	var derr godbus.Error
 	if !errors.As(err, &derr) || derr.Name != "org.freedesktop.DBus.Error.PropertyReadOnly" {
 		t.Errorf("Set Version = %v, want PropertyReadOnly", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestBounds: arguments past the bounds are InvalidArgument errors whose
+// message does not repeat them; Query replies stay within their bounds.
+func TestBounds(t *testing.T) {
+	f := startServer(t)
+	obj := f.bus.Conn(t).Object(BusName, ObjectPath)
+	huge := strings.Repeat("A", 1<<20)
+	for _, tt := range []struct {
+		name   string
+		method string
+		args   []any
+	}{
+		{"BlockInfo huge", "BlockInfo", []any{huge}},
+		{"Query huge blk", "Query", []any{map[string]godbus.Variant{"blk": godbus.MakeVariant(huge)}}},
+		{"Query huge key", "Query", []any{map[string]godbus.Variant{huge: godbus.MakeVariant("x")}}},
+		{"Query long list", "Query", []any{map[string]godbus.Variant{"event_types": godbus.MakeVariant(make([]string, MaxListLen+1))}}},
+		{"Query bad cursor", "Query", []any{map[string]godbus.Variant{"before": godbus.MakeVariant(huge[:100])}}},
+		{"Query many keys", "Query", []any{func() map[string]godbus.Variant {
+			m := map[string]godbus.Variant{}
+			for i := range 100 {
+				m[fmt.Sprint("k", i)] = godbus.MakeVariant(i)
+			}
+			return m
+		}()}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := obj.Call(Interface+"."+tt.method, 0, tt.args...).Err
+			var derr godbus.Error
+			if !errors.As(err, &derr) || derr.Name != ErrInvalidArgument {
+				t.Fatalf("%s: %v, want %s", tt.method, err, ErrInvalidArgument)
+			}
+			if n := len(derr.Error()); n > maxErrText+16 {
+				t.Errorf("error message of %d bytes", n)
+			}
+		})
+	}
+
+	// limit is capped, and a page of large events kept within its bytes.
+	big := fsError(1)
+	big.Msg = strings.Repeat("m", 64<<10)
+	for i := range MaxQueryLimit + 5 {
+		ev := fsError(1)
+		ev.EventID, ev.Seq = fmt.Sprint("e", i), uint64(i)
+		ev.Timestamp = ev.Timestamp.Add(time.Duration(i) * time.Microsecond)
+		if i >= MaxQueryLimit-100 {
+			ev.Msg = big.Msg
+		}
+		f.backend.Add(ev)
+	}
+	call := obj.Call(Interface+".Query", 0, EncodeFilter(QueryFilter{Filter: event.Filter{Limit: 1 << 30}}))
+	if call.Err != nil {
+		t.Fatal(call.Err)
+	}
+	page := call.Body[0].([]map[string]godbus.Variant)
+	if len(page) == 0 || len(page) > MaxQueryLimit {
+		t.Errorf("a page of %d events, want 1 to %d", len(page), MaxQueryLimit)
+	}
+	var bytes int
+	for _, m := range page {
+		bytes += len(m["msg"].Value().(string))
+	}
+	if bytes > MaxReplyBytes {
+		t.Errorf("a page with %d bytes of messages, over %d", bytes, MaxReplyBytes)
+	}
+	last, _ := DecodeEvent(page[len(page)-1])
+	if last.Seq != MaxQueryLimit+4 {
+		t.Errorf("the page ends at seq %d, want the latest, %d", last.Seq, MaxQueryLimit+4)
+	}
+	if _, ok := page[0][CursorKey].Value().(string); !ok {
+		t.Errorf("the page's first event has no cursor: %v", page[0])
+	}
+}
+
+// TestConcurrentCalls: calls beyond the bound are refused at once with
+// LimitsExceeded, not queued; the rest are answered.
+func TestConcurrentCalls(t *testing.T) {
+	f := startServer(t)
+	f.backend.SetQueryDelay(200 * time.Millisecond)
+	conn := f.bus.Conn(t)
+	obj := conn.Object(BusName, ObjectPath)
+	const n = 50
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			errs <- obj.Call(Interface+".Query", 0, map[string]godbus.Variant{}).Err
+		}()
+	}
+	var ok, busy int
+	for range n {
+		err := <-errs
+		var derr godbus.Error
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &derr) && derr.Name == ErrLimitsExceeded:
+			busy++
+		default:
+			t.Errorf("Query: %v", err)
+		}
+	}
+	if ok == 0 || busy == 0 || ok > maxQueries*4 {
+		t.Errorf("%d answered and %d refused of %d at once; want some of each", ok, busy, n)
+	}
+	if err := obj.Call(Interface+".Query", 0, map[string]godbus.Variant{}).Err; err != nil {
+		t.Errorf("Query after the burst: %v", err)
+	}
+}
+
+// TestSignalNotUTF8: an event whose texts are not UTF-8 (a kernel line
+// need not be) is still signalled, its bad bytes as U+FFFD.
+func TestSignalNotUTF8(t *testing.T) {
+	f := startServer(t)
+	all := subscribe(t, f.bus.Conn(t))
+	ev := fsError(1)
+	ev.Msg, ev.RawMsg, ev.Kdev = "bad \xff byte", "raw \xfe", "sd\xc3"
+	ev.Extension = map[string]string{"sense\xff": "\x80"}
+	if err := f.srv.Emit(context.Background(), ev); err != nil {
+		t.Fatalf("Emit: %v", err)
+	}
+	got := receive(t, all)
+	if got.Msg != "bad \uFFFD byte" || got.RawMsg != "raw \uFFFD" || got.Kdev != "sd\uFFFD" || got.Ext("sense\uFFFD") != "\uFFFD" {
+		t.Errorf("received msg %q raw %q kdev %q ext %v", got.Msg, got.RawMsg, got.Kdev, got.Extension)
 	}
 }

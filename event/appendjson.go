@@ -54,6 +54,8 @@ func (e *Event) AppendJSON(b []byte) ([]byte, error) {
 	}
 	b = append(b, `},"root_cause_event_id":`...)
 	b = appendJSONString(b, e.RootCauseEventID)
+	b = append(b, `,"incident_id":`...)
+	b = appendJSONString(b, e.IncidentID)
 	b = append(b, `,"count":`...)
 	b = strconv.AppendUint(b, uint64(e.Count), 10)
 	b = append(b, `,"seq":`...)

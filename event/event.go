@@ -32,6 +32,7 @@ type Event struct {
 	RawMsg           string            `json:"raw_msg"`
 	Extension        map[string]string `json:"extension"`
 	RootCauseEventID string            `json:"root_cause_event_id"`
+	IncidentID       string            `json:"incident_id"`
 	Count            uint32            `json:"count"`
 	Seq              uint64            `json:"seq"`
 }

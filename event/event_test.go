@@ -21,7 +21,7 @@ func TestJSONRoundTrip(t *testing.T) {
 			OwnersWWIDs: []string{"naa.5000c500a1b2c3d4"}, OwnersPaths: []string{"/dev/sdc"},
 			Msg: "medium error", RawMsg: "sd 2:0:0:0: [sdc] tag#19 FAILED Result: hostbyte=DID_OK",
 			Extension:        map[string]string{"sense_key": "Medium Error", "lba": "490871808"},
-			RootCauseEventID: "8c1e4a2e-3f55-4b0e-9f43-0d2b1e6f3c11", Count: 3, Seq: 42,
+			RootCauseEventID: "8c1e4a2e-3f55-4b0e-9f43-0d2b1e6f3c11", IncidentID: "0f4e1a7c-5b1d-5c39-9a2e-7d3c1b2a4e55", Count: 3, Seq: 42,
 		}},
 		{"minimal", Event{EventType: "FS_MOUNTED", Severity: Info, Count: 1,
 			OwnersWWIDs: []string{}, OwnersPaths: []string{}, Extension: map[string]string{}}},
@@ -57,7 +57,7 @@ func TestMarshalShape(t *testing.T) {
 		"event_id": "", "event_type": "FS_MOUNTED", "severity": "Info", "sub_system": "",
 		"timestamp": "2026-01-02T03:04:05.000006Z", "hostname": "", "kdev": "", "dev_wwid": "",
 		"dev_path": "", "owners_wwids": []any{}, "owners_paths": []any{}, "msg": "", "raw_msg": "",
-		"extension": map[string]any{}, "root_cause_event_id": "", "count": 1.0, "seq": 0.0,
+		"extension": map[string]any{}, "root_cause_event_id": "", "incident_id": "", "count": 1.0, "seq": 0.0,
 	}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("encoded keys (-want +got):\n%s", diff)

@@ -28,8 +28,13 @@ type Filter struct {
 	Blk []string
 	// EventID selects one event.
 	EventID string
+	// IncidentID selects the events of one incident.
+	IncidentID string
 	// Hostnames select events logged by any of the hosts (case ignored).
 	Hostnames []string
+	// Before, when set, selects the events that come before it in the
+	// order of queries (Compare): the page before one that began there.
+	Before *Cursor
 	// Limit caps how many events a query returns (0: DefaultLimit).
 	Limit int
 }
@@ -43,7 +48,9 @@ func (f *Filter) Match(ev *Event) bool {
 		len(f.EventTypes) > 0 && !slices.Contains(f.EventTypes, ev.EventType),
 		len(f.SubSystems) > 0 && !containsFold(f.SubSystems, ev.SubSystem),
 		f.EventID != "" && ev.EventID != f.EventID,
-		len(f.Hostnames) > 0 && !containsFold(f.Hostnames, ev.Hostname):
+		f.IncidentID != "" && ev.IncidentID != f.IncidentID,
+		len(f.Hostnames) > 0 && !containsFold(f.Hostnames, ev.Hostname),
+		f.Before != nil && CompareCursors(CursorOf(ev), *f.Before) >= 0:
 		return false
 	}
 	if len(f.Blk) == 0 {

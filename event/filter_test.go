@@ -8,7 +8,7 @@ import (
 func TestFilterMatch(t *testing.T) {
 	base := time.Date(2026, 5, 21, 10, 0, 0, 0, time.UTC)
 	ev := Event{EventType: "FS_IO_ERROR", SubSystem: SubExt4, Severity: Warning, Timestamp: base,
-		Kdev: "dm-1", DevWWID: "uuid-1", DevPath: "/dev/mapper/vg-lv", EventID: "id-1",
+		Kdev: "dm-1", DevWWID: "uuid-1", DevPath: "/dev/mapper/vg-lv", EventID: "id-1", IncidentID: "inc-1",
 		OwnersWWIDs: []string{"LVM-x", "mpath-y"}, OwnersPaths: []string{"/dev/sdb", "/dev/sdc"}}
 	sev := func(s Severity) *Severity { return &s }
 	tests := []struct {
@@ -32,6 +32,8 @@ func TestFilterMatch(t *testing.T) {
 		{"blk miss", Filter{Blk: []string{"sdz", ""}}, false},
 		{"event id", Filter{EventID: "id-1"}, true},
 		{"event id miss", Filter{EventID: "id-2"}, false},
+		{"incident", Filter{IncidentID: "inc-1"}, true},
+		{"incident miss", Filter{IncidentID: "inc-2"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

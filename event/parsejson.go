@@ -86,6 +86,9 @@ func decodeJSONFast(e *Event, b []byte) bool {
 			case "root_cause_event_id":
 				bit = 1 << 13
 				ev.RootCauseEventID, ok = p.str()
+			case "incident_id":
+				bit = 1 << 17
+				ev.IncidentID, ok = p.str()
 			case "count":
 				bit = 1 << 14
 				var n uint64

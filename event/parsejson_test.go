@@ -21,7 +21,8 @@ func fastJSONInputs(t testing.TB) (taken, other []string) {
 			OwnersPaths: []string{"/dev/sdc", "/dev/mapper/mpatha"}, Msg: "Medium error reading sdc at LBA 490871808 é 😀",
 			RawMsg:           "sd 2:0:0:0: [sdc] tag#23 Sense Key : Medium Error [current]",
 			Extension:        map[string]string{"sense_key": "Medium Error", "lba": "490871808", "": "empty key"},
-			RootCauseEventID: "9d1b0d4e-0000-4000-8000-000000000001", Count: 4294967295, Seq: 18446744073709551615,
+			RootCauseEventID: "9d1b0d4e-0000-4000-8000-000000000001", IncidentID: "2c6f1d0e-0000-4000-8000-000000000002",
+			Count: 4294967295, Seq: 18446744073709551615,
 		},
 	} {
 		b, err := ev.AppendJSON(nil)

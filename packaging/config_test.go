@@ -18,8 +18,8 @@ func TestSampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the sample config does not load: %v", err)
 	}
-	if diff := cmp.Diff(config.Default().Main, c.Main); diff != "" {
-		t.Errorf("the sample's [main] differs from the defaults it claims (-want +got):\n%s", diff)
+	if diff := cmp.Diff(config.Default(), c); diff != "" {
+		t.Errorf("the sample differs from the defaults it claims (-want +got):\n%s", diff)
 	}
 	if len(c.Rules) != 0 {
 		t.Errorf("the sample config adds %d rules; its example should be commented out", len(c.Rules))

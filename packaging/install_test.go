@@ -120,12 +120,19 @@ func wantTree(t *testing.T, prefix, zshDir string) []string {
 		prefix + "/share/zsh/" + zshDir + "/_prpt " + data,
 		prefix + "/share/fish/vendor_completions.d/prpt.fish " + data,
 		"/etc/peripetyd.conf " + data,
+		"/etc/xdg/autostart/peripety-notify.desktop " + data,
+	}
+	for _, name := range shipped(t, "hooks/*") {
+		if !strings.HasSuffix(name, "_test.go") {
+			want = append(want, prefix+"/share/peripety/hooks/"+name+" "+exe)
+		}
 	}
 	for dir, glob := range map[string]string{
 		"/share/dbus-1/system.d/":        "dbus-1/system.d/*.conf",
 		"/share/dbus-1/system-services/": "dbus-1/system-services/*.service",
 		"/share/dbus-1/interfaces/":      "dbus-1/interfaces/*.xml",
 		"/share/polkit-1/actions/":       "polkit-1/actions/*.policy",
+		"/share/polkit-1/rules.d/":       "polkit-1/rules.d/*.rules",
 	} {
 		for _, name := range shipped(t, glob) {
 			want = append(want, prefix+dir+name+" "+data)

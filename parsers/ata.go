@@ -1,6 +1,8 @@
 package parsers
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -273,7 +275,8 @@ func ataLineRules() []rule {
 }
 
 // finishATA makes an exception whose error names UNC (uncorrectable data)
-// a media error and writes its summary.
+// a media error, decodes where its failed command read or wrote (lba,
+// blocks, from the taskfile) and writes its summary.
 func finishATA(pe *pending) {
 	ev := &pe.ev
 	errs := ev.Ext("ata_error")
@@ -282,8 +285,17 @@ func finishATA(pe *pending) {
 		ev.EventType = "ATA_MEDIA_ERROR"
 		what = "Uncorrectable media error on ATA device " + ev.Kdev
 	}
-	if c := ev.Ext("failed_command"); c != "" {
-		what += " (" + c + ")"
+	cmd := ev.Ext("failed_command")
+	if lba, n, ok := ataRange(ev.Ext("ata_cmd")); ok {
+		ev.SetExt("lba", strconv.FormatUint(lba, 10))
+		ev.SetExt("blocks", strconv.FormatUint(uint64(n), 10))
+		if cmd != "" {
+			cmd += " "
+		}
+		cmd += fmt.Sprintf("at LBA %d, %d blocks", lba, n)
+	}
+	if cmd != "" {
+		what += " (" + cmd + ")"
 	}
 	if errs != "" {
 		what += ": error { " + errs + " }"
@@ -291,4 +303,63 @@ func finishATA(pe *pending) {
 		what += ": " + r
 	}
 	ev.Msg = what
+}
+
+// ataRW are the ATA read, write and verify commands that address sectors
+// by LBA (ACS-4), by opcode: lba48 when they take a 48-bit address (the
+// EXT and NCQ commands), ncq when the sector count is in the feature
+// registers.
+var ataRW = map[byte]struct{ lba48, ncq bool }{
+	0x20: {}, 0x30: {}, 0x40: {}, 0xc4: {}, 0xc5: {}, 0xc8: {}, 0xca: {}, // READ/WRITE SECTOR(S), READ VERIFY, READ/WRITE MULTIPLE, READ/WRITE DMA
+	0x24: {lba48: true}, 0x25: {lba48: true}, 0x29: {lba48: true}, 0x34: {lba48: true}, 0x35: {lba48: true},
+	0x39: {lba48: true}, 0x3d: {lba48: true}, 0x42: {lba48: true}, 0xce: {lba48: true}, // the EXT forms
+	0x60: {lba48: true, ncq: true}, 0x61: {lba48: true, ncq: true}, // READ/WRITE FPDMA QUEUED
+}
+
+// ataRange decodes the first LBA and the sector count of a read, write or
+// verify command from the taskfile libata prints in an exception's report
+// ("cmd 60/01:f0:40:9c:00/00:00:00:00:00/40 tag 30 …": ata_eh_link_report
+// in drivers/ata/libata-eh.c prints command/feature:nsect:lbal:lbam:lbah/
+// hob_feature:hob_nsect:hob_lbal:hob_lbam:hob_lbah/device), as the SCSI
+// rules decode a CDB. ok is false for other commands, and for a 28-bit
+// command without the device register's LBA bit (CHS addressing).
+func ataRange(tf string) (lba uint64, count uint32, ok bool) {
+	var b [12]byte
+	fields := strings.FieldsFunc(tf, func(r rune) bool { return r == '/' || r == ':' })
+	if len(fields) != len(b) {
+		return 0, 0, false
+	}
+	for i, f := range fields {
+		v, err := strconv.ParseUint(f, 16, 8)
+		if err != nil {
+			return 0, 0, false
+		}
+		b[i] = byte(v)
+	}
+	cmd, feat, nsect, hobFeat, hobNsect, dev := b[0], b[1], b[2], b[6], b[7], b[11]
+	rw, known := ataRW[cmd]
+	if !known {
+		return 0, 0, false
+	}
+	lo := uint64(b[5])<<16 | uint64(b[4])<<8 | uint64(b[3])
+	switch {
+	case rw.lba48:
+		lba = uint64(b[10])<<40 | uint64(b[9])<<32 | uint64(b[8])<<24 | lo
+		count = uint32(hobNsect)<<8 | uint32(nsect)
+		if rw.ncq {
+			count = uint32(hobFeat)<<8 | uint32(feat)
+		}
+		if count == 0 {
+			count = 65536
+		}
+	case dev&0x40 != 0:
+		lba = uint64(dev&0x0f)<<24 | lo
+		count = uint32(nsect)
+		if count == 0 {
+			count = 256
+		}
+	default:
+		return 0, 0, false
+	}
+	return lba, count, true
 }

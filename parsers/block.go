@@ -107,6 +107,23 @@ var blockRules = []rule{{
 	finish: finishBlkIOError,
 	conds:  []string{"device:offline"},
 }, {
+	// bio_check_eod (block/blk-core.c): I/O to sectors past the end of
+	// the device, failed before it is issued; its second line names the
+	// device. limit=0: the device has no capacity any more (an NVMe
+	// namespace or SCSI disk gone under a mounted filesystem, the lab's
+	// nvme-remove and scsi-remove); otherwise a filesystem larger than
+	// its device. 6.1+: "<comm>: attempt to access beyond end of
+	// device\n<dev>: rw=…, sector=…, nr_sectors = … limit=…"; 5.10 and
+	// 4.19 (two printks): "attempt to access beyond end of device" then
+	// "<dev>: rw=…, want=…, limit=…".
+	name:  "blk_access_beyond_end",
+	level: kernInfo,
+	typ:   "BLK_IO_ERROR",
+	re: pat(`^(?P<kdev>[^\s:]+): rw=(?P<rw>\d+), (?:want=(?P<want>\d+),|sector=(?P<sector>\d+), nr_sectors = (?P<nr_sectors>\d+)) ` +
+		`limit=(?P<limit>\d+)$`),
+	sev: sevOf(event.Error),
+	msg: "I/O beyond the end of {kdev} failed[ at sector {sector}][ up to sector {want}]: the device has {limit} sectors",
+}, {
 	name:     "buffer_io_error",
 	level:    kernErr,
 	typ:      "BUFFER_IO_ERROR",

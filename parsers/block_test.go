@@ -8,6 +8,17 @@ import (
 )
 
 var blockCases = []lineCase{
+	// The lab's nvme-remove and scsi-remove (parsers/testdata/real/lab/…):
+	// writes to a disk gone under its filesystem. One record of two lines.
+	{name: "access beyond the end of a removed device",
+		records: []string{"<6>jbd2/nvme1n1-8: attempt to access beyond end of device\nnvme1n1: rw=38913, sector=32796, nr_sectors = 2 limit=0"},
+		want: []want{{Type: "BLK_IO_ERROR", Kdev: "nvme1n1", Sev: event.Error, Raw: "nvme1n1: rw=38913, sector=32796, nr_sectors = 2 limit=0",
+			Msg: "I/O beyond the end of nvme1n1 failed at sector 32796: the device has 0 sectors",
+			Ext: map[string]string{"rw": "38913", "sector": "32796", "nr_sectors": "2", "limit": "0"}}}},
+	{name: "access beyond the end, 4.19",
+		records: []string{"<6>attempt to access beyond end of device", "<6>sdb1: rw=1, want=2097160, limit=2097152"},
+		want: []want{{Type: "BLK_IO_ERROR", Kdev: "sdb1", Sev: event.Error, Raw: "sdb1: rw=1, want=2097160, limit=2097152",
+			Ext: map[string]string{"want": "2097160", "limit": "2097152"}}}},
 	single("<3>sdb: guard tag error at sector 2048 (rcvd 1f2e, want 3c4d)", "BLK_INTEGRITY_ERROR", "sdb", event.Error, map[string]string{"pi_tag": "guard", "sector": "2048"}),
 	single("<4>Trying to write to read-only block-device sdb (partno 1)", "BLK_WRITE_READ_ONLY", "sdb", event.Warning, map[string]string{"partno": "1"}),
 	single("<4>VFS: Dirty inode writeback failed for block device sdc (err=-5).", "BLK_WRITEBACK_ERROR", "sdc", event.Warning, map[string]string{"errno": "-5"}),

@@ -221,7 +221,7 @@ func TestRuleNamesUnique(t *testing.T) {
 			t.Errorf("rule name %s in %s and %s", r.Name, prev, r.Source)
 		}
 		seen[r.Name] = r.Source
-		if r.Kind != "context" && r.Kind != "rate-limit" && r.Kind != "note" && r.EventType == "" {
+		if r.Kind != "context" && r.Kind != "rate-limit" && r.Kind != "note" && r.Kind != "notice" && r.EventType == "" {
 			t.Errorf("rule %s starts events but has no event type", r.Name)
 		}
 		if _, ok := event.CanonicalSubSystem(r.SubSystem); !ok {

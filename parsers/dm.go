@@ -10,6 +10,15 @@ import (
 // provisioning has its own file.
 
 var dmRules = []rule{{
+	// dm_init (drivers/md/dm.c) tells how the kernel was built as the
+	// module loads: no device's event.
+	name:  "dm_ima_htable_notice",
+	level: kernWarning,
+	sub:   event.SubDM,
+	role:  roleNotice,
+	re:    pat(`^device-mapper: core: CONFIG_IMA_DISABLE_HTABLE is disabled\.`),
+	msg:   "a notice of how the kernel was built (CONFIG_IMA_DISABLE_HTABLE), printed as device-mapper loads",
+}, {
 	// 6.x / late 5.x: "device-mapper: multipath: 253:3: Failing path 8:112."
 	// 4.x: "device-mapper: multipath: Failing path 8:32."
 	name:  "dm_mpath_failing_path",

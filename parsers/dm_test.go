@@ -7,6 +7,10 @@ import (
 )
 
 var dmCases = []lineCase{
+	// The lab's boots (parsers/testdata/real/lab/…): device-mapper's build
+	// notice as it loads is no event, not a DM_WARNING of the catch-all.
+	{name: "IMA build notice", records: []string{
+		"<4>device-mapper: core: CONFIG_IMA_DISABLE_HTABLE is disabled. Duplicate IMA measurements will not be recorded in the IMA log."}},
 	single("<4>device-mapper: multipath: 253:5: Failing path 259:3.", "DM_MPATH_PATH_FAILED", "259:3", event.Warning, map[string]string{"map": "253:5"}),
 	single("<4>device-mapper: multipath: Failing path 8:32.", "DM_MPATH_PATH_FAILED", "8:32", event.Warning, map[string]string{}),
 	single("<4>device-mapper: multipath: 253:3: Reinstating path 8:112.", "DM_MPATH_PATH_REINSTATED", "8:112", event.Warning, map[string]string{"map": "253:3"}),

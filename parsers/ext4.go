@@ -156,6 +156,19 @@ var ext4Rules = []rule{{
 		`(?:inode #(?P<inode>\d+): )?(?:block (?P<block>\d+): )?(?:comm (?P<comm>\S+?): )?(?P<detail>.*)$`),
 	msg: "ext4 error on {kdev} in {function}: {detail}",
 }, {
+	// A directory block the filesystem could not read: __ext4_read_dirblock
+	// (fs/ext4/namei.c, "error %ld reading directory block", named after
+	// its caller) and ext4_dx_find_entry ("error %d reading directory index
+	// block") warn when ext4_bread fails. -5 is EIO: the device failed the
+	// read (the lab's ext4-ioerr); other errors stay warnings.
+	name:  "ext4_dir_read_io_error",
+	level: kernWarning,
+	typ:   "FS_IO_ERROR",
+	re: pat(`^EXT4-fs warning \(device (?P<kdev>[^)\s]+)\): (?P<function>[^:\s]+):(?P<line>\d+): ` +
+		`(?:inode #(?P<inode>\d+): (?:lblock (?P<lblock>\d+): )?(?:comm (?P<comm>\S+?): )?)?error (?P<errno>-5) reading directory (?P<what>index block|block)$`),
+	sev: sevOf(event.Error),
+	msg: "ext4 on {kdev}: I/O error reading a directory {what}[ of inode {inode}][ (logical block {lblock})]",
+}, {
 	name:  "ext4_warning",
 	level: kernWarning,
 	typ:   "FS_WARNING",

@@ -9,6 +9,27 @@ import (
 const uuid1 = "11111111-2222-3333-4444-555555555555"
 
 var ext4Cases = []lineCase{{
+	// The lab's ext4-ioerr (parsers/testdata/real/lab/…/dm.kmsg): a
+	// directory block the device failed to read.
+	name:    "directory block read failed with EIO",
+	records: []string{"<4>EXT4-fs warning (device dm-0): htree_dirblock_to_tree:1083: inode #13: lblock 0: comm ls: error -5 reading directory block"},
+	want: []want{{Type: "FS_IO_ERROR", Kdev: "dm-0", Sev: event.Error,
+		Raw: "EXT4-fs warning (device dm-0): htree_dirblock_to_tree:1083: inode #13: lblock 0: comm ls: error -5 reading directory block",
+		Msg: "ext4 on dm-0: I/O error reading a directory block of inode 13 (logical block 0)",
+		Ext: map[string]string{"function": "htree_dirblock_to_tree", "inode": "13", "lblock": "0", "comm": "ls", "errno": "-5", "what": "block"}}},
+}, {
+	name:    "directory index block read failed with EIO",
+	records: []string{"<4>EXT4-fs warning (device sdb1): ext4_dx_find_entry:1819: inode #2: comm find: error -5 reading directory index block"},
+	want: []want{{Type: "FS_IO_ERROR", Kdev: "sdb1", Sev: event.Error,
+		Raw: "EXT4-fs warning (device sdb1): ext4_dx_find_entry:1819: inode #2: comm find: error -5 reading directory index block",
+		Ext: map[string]string{"inode": "2", "comm": "find", "what": "index block"}}},
+}, {
+	// Not EIO (out of memory): a warning.
+	name:    "directory block read failed otherwise",
+	records: []string{"<4>EXT4-fs warning (device sdb1): htree_dirblock_to_tree:1083: inode #13: lblock 0: comm ls: error -12 reading directory block"},
+	want: []want{{Type: "FS_WARNING", Kdev: "sdb1", Sev: event.Warning,
+		Raw: "EXT4-fs warning (device sdb1): htree_dirblock_to_tree:1083: inode #13: lblock 0: comm ls: error -12 reading directory block"}},
+}, {
 	name:    "6.x mount",
 	records: []string{"<6>EXT4-fs (loop0): mounted filesystem " + uuid1 + " r/w with ordered data mode. Quota mode: none."},
 	want: []want{{Type: "FS_MOUNTED", Kdev: "loop0", Sev: event.Info,

@@ -29,7 +29,7 @@ func catchAll(name, sub, typ, re, what string) []rule {
 const (
 	// scsi_device dev_printk, sd_printk, scmd_printk; the host and target
 	// forms ("scsi host2: ", "scsi target2:0:0: ").
-	genericSCSI = `^(?:(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:\d+): (?:\[(?P<kdev>[^\]\s]+)\] +)?(?:tag#\d+ )?` +
+	genericSCSI = `^(?:(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:\d+): ` + scsiBracket + `(?:tag#\d+ )?` +
 		`|scsi (?:host|target)[\d:]+: )(?P<detail>.+)$`
 	genericATA   = `^(?:(?P<kdev>ata\d+(?:\.\d+)?)|ahci [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d): (?P<detail>.+)$`
 	genericNVMe  = `^(?:nvme (?P<kdev>nvme\d+)|nvme [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d|nvme_(?:core|fabrics|tcp|rdma|fc)): (?P<detail>.+)$`

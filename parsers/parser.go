@@ -167,6 +167,9 @@ func (p *Parser) line(rec *Record, line string) {
 		return
 	}
 	r := p.rs.rules[ri]
+	if r.role == roleNotice {
+		return
+	}
 	text := seen
 	if !r.user {
 		text = strings.TrimLeft(seen, " ")

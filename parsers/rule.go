@@ -34,9 +34,14 @@ const (
 	// are remembered for the device and given to the daemon's later
 	// events of it (Parser.memo).
 	roleNote
+	// roleNotice: a line a storage sub-system prints at warning level or
+	// worse that tells of no device's event (how the kernel was built, say):
+	// the rule takes it so that no catch-all makes an event of it, and
+	// gives nothing. Its msg says why.
+	roleNotice
 )
 
-var roleNames = [...]string{"event", "join", "tail", "context", "rate-limit", "note"}
+var roleNames = [...]string{"event", "join", "tail", "context", "rate-limit", "note", "notice"}
 
 // rule is one built-in or user rule. Built-in rules are data in the
 // per-subsystem tables (scsi.go, ext4.go, …); the registry (registry.go)
@@ -202,8 +207,9 @@ type RuleInfo struct {
 	// rule, the empty string.
 	EventType string
 	// Kind is "event", "join", "tail", "context", "rate-limit" (see the
-	// package documentation of grouping) or "note" (a daemon's line that
-	// tells what a device is).
+	// package documentation of grouping), "note" (a daemon's line that
+	// tells what a device is) or "notice" (a line that tells of no
+	// device's event).
 	Kind string
 	// Source is "built-in parsers/scsi.go" or the user rule's "FILE:LINE".
 	Source string
@@ -220,7 +226,7 @@ type RuleInfo struct {
 
 func (r *rule) info() RuleInfo {
 	typ := r.typ
-	if r.role == roleContext || r.role == roleNote {
+	if r.role == roleContext || r.role == roleNote || r.role == roleNotice {
 		typ = ""
 	}
 	cond := r.cond

@@ -20,7 +20,18 @@ var scsiPrefixes = []string{"sd ", "sr ", "st ", "scsi ", "ses ", "sg ", "osst "
 // scsiHdr matches the device prefix; the SCSI address stands for the
 // device when the line names no disk.
 // Kernels before 3.19 put two spaces after "[sdX]" on sense lines.
-const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:\d+): (?:\[(?P<kdev>[^\]\s]+)\] +)?(?:tag#(?P<tag>\d+) )?`
+// The brackets hold the disk's name, or the name of the device handler
+// that printed the line (scsi_print_sense_hdr with the handler's name:
+// "scsi 2:0:0:0: [alua] Sense Key : Unit Attention [current]", printed
+// by scsi_dh_alua.c), which names no device: the SCSI address does.
+const scsiHdr = `^(?:sd|sr|st|scsi|ses|sg|osst|ch) (?P<scsi_address>\d+:\d+:\d+:\d+): ` + scsiBracket + `(?:tag#(?P<tag>\d+) )?`
+
+// scsiBracket is the "[name] " of a SCSI device line (see scsiHdr).
+const scsiBracket = `(?:\[(?:(?P<device_handler>` + scsiDeviceHandlers + `)|(?P<kdev>[^\]\s]+))\] +)?`
+
+// scsiDeviceHandlers are the names of the SCSI device handlers
+// (drivers/scsi/device_handler: ALUA_DH_NAME, RDAC_NAME, EMC's and HP's).
+const scsiDeviceHandlers = `alua|rdac|emc|hp_sw`
 
 // scsiRule makes a rule of a SCSI device line whose text after the device
 // prefix matches body. The SCSI address in the prefix holds colons, so the

@@ -9,6 +9,25 @@ import (
 )
 
 var scsiCases = []lineCase{{
+	// The lab's mpath-lvm-ext4 (parsers/testdata/real/lab/…/scsi.kmsg):
+	// the ALUA handler's sense report of each path of the LUN. "[alua]" is
+	// the handler's name, not a disk's: each line is its own path's, named
+	// by its SCSI address.
+	name: "ALUA handler's sense report on three paths",
+	records: []string{
+		"<6>scsi 2:0:0:0: [alua] Sense Key : Unit Attention [current] ",
+		"<6>sd 3:0:0:0: [alua] Sense Key : Unit Attention [current] ",
+		"<6>scsi 4:0:0:0: [alua] Sense Key : Unit Attention [current] ",
+	},
+	want: []want{
+		{Type: "SCSI_SENSE_KEY", Kdev: "2:0:0:0", Sev: event.Info, Raw: "scsi 2:0:0:0: [alua] Sense Key : Unit Attention [current] ",
+			Ext: map[string]string{"device_handler": "alua", "sense_key": "Unit Attention"}},
+		{Type: "SCSI_SENSE_KEY", Kdev: "3:0:0:0", Sev: event.Info, Raw: "sd 3:0:0:0: [alua] Sense Key : Unit Attention [current] ",
+			Ext: map[string]string{"device_handler": "alua", "sense_key": "Unit Attention"}},
+		{Type: "SCSI_SENSE_KEY", Kdev: "4:0:0:0", Sev: event.Info, Raw: "scsi 4:0:0:0: [alua] Sense Key : Unit Attention [current] ",
+			Ext: map[string]string{"device_handler": "alua", "sense_key": "Unit Attention"}},
+	},
+}, {
 	// Issue 15: a kernel without CONFIG_SCSI_CONSTANTS prints numbers; the
 	// event is the one of the named form.
 	name: "medium error without SCSI constants",

@@ -126,6 +126,10 @@ func (s *storm) add(ev event.Event, t time.Time, emit func(event.Event)) {
 		emit(ev)
 		return
 	}
+	// Summaries whose window ended before t go out first: a window holds
+	// what its records' times put in it, however late the flush comes, so
+	// that a restart reading them again folds them the same.
+	s.due(t, emit)
 	s.lastType[ev.EventType] = latest{kdev: ev.Kdev, sev: ev.Severity, at: t}
 	k := stormKey{ev.EventType, ev.Kdev}
 	st := s.keys[k]
@@ -214,6 +218,10 @@ func (f *fold) add(ev event.Event, t time.Time) {
 	}
 }
 
+// ExtFoldedUntil is the extension key of a storm summary: the time of the
+// last event it folds.
+const ExtFoldedUntil = "folded_until"
+
 // summary returns the summary event of f.
 func (f *fold) summary() event.Event {
 	if f.ev.Count == f.initial.Count && f.suppressed == 0 {
@@ -224,7 +232,7 @@ func (f *fold) summary() event.Event {
 		ev.SetExt("first_"+f.posKey, f.first)
 		ev.SetExt("last_"+f.posKey, f.upto)
 	}
-	ev.SetExt("folded_until", f.last.Format(event.TimeLayout))
+	ev.SetExt(ExtFoldedUntil, f.last.Format(event.TimeLayout))
 	if f.suppressed > 0 {
 		ev.SetExt("suppressed", strconv.Itoa(f.suppressed))
 	}

@@ -46,6 +46,7 @@ func (b BusSpec) String() string {
 type busSink struct {
 	*pdbus.Server
 	conn *godbus.Conn
+	spec BusSpec
 	// stop ends the server's Run, and done carries its end, once Ready
 	// started it.
 	stop context.CancelFunc
@@ -81,7 +82,7 @@ func openBusSink(d *Daemon) (Sink, error) {
 		return nil, fmt.Errorf("--bus %s: connect: %w", spec, err)
 	}
 	srv := pdbus.NewServer(conn, &busBackend{Daemon: d, res: res}, pdbus.Options{Version: d.opts.Version})
-	return &busSink{Server: srv, conn: conn}, nil
+	return &busSink{Server: srv, conn: conn, spec: spec}, nil
 }
 
 // Ready owns the bus name and starts announcing the EventsEmitted property;
@@ -96,13 +97,27 @@ func (b *busSink) Ready(ctx context.Context) error {
 	return nil
 }
 
+// Lost is closed when the bus connection is lost (the bus went away, or
+// it disconnected the daemon). The daemon then stops, and exits with an
+// error so that its service manager starts it again: a restarted daemon
+// owns its name on the bus anew, and resumes from its position (see
+// docs/design.md, "Daemon peripetyd").
+func (b *busSink) Lost() <-chan struct{} { return b.conn.Context().Done() }
+
+// LostErr says why the connection was lost.
+func (b *busSink) LostErr() error {
+	return fmt.Errorf("lost the connection to the bus %s: %w", b.spec, context.Cause(b.conn.Context()))
+}
+
 // Close stops announcing, gives up the name and closes the connection.
 func (b *busSink) Close() error {
 	var err error
 	if b.done != nil {
 		b.stop()
 		<-b.done
-		err = b.Server.Close()
+		if b.conn.Connected() {
+			err = b.Server.Close()
+		}
 	}
 	if cerr := b.conn.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close bus connection: %w", cerr)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -89,6 +90,14 @@ type Options struct {
 	// stored before a crash, and for Query (a sdjournal.Store of
 	// JournalRead, which Run closes, when nil).
 	StoredEvents func(ctx context.Context, f event.Filter) ([]event.Event, error)
+	// StoredIDs says which events the store holds: for the read-back, and
+	// for the journald sink to know what journald stored (the
+	// sdjournal.Store's IDs when StoredEvents is nil; else read through
+	// StoredEvents).
+	StoredIDs StoredIDs
+	// SpoolMax bounds the journald sink's spool, in bytes
+	// (defaultSpoolMax).
+	SpoolMax int64
 	// Notify sends an sd_notify(3) state (sd_notify itself when nil).
 	Notify func(state string) error
 	// SinkQueueLen bounds each sink's queue (defaultSinkQueueLen).
@@ -108,6 +117,10 @@ type Daemon struct {
 
 	reloads chan chan error
 	pl      atomic.Pointer[pipeline]
+	// counts are the events delivered, hookStats the hook runs, for the
+	// metrics.
+	counts    *eventCounts
+	hookStats *hookStats
 	// store, when the daemon reads its own store, keeps journals open
 	// between queries until Run ends.
 	store *sdjournal.Store
@@ -126,11 +139,18 @@ func New(opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{opts: opts, log: opts.Log, state: st, cfg: cfg, reloads: make(chan chan error)}
+	d := &Daemon{opts: opts, log: opts.Log, state: st, cfg: cfg, reloads: make(chan chan error),
+		counts: newEventCounts(cfg.Metrics.MaxDevices), hookStats: newHookStats()}
 	d.hostname, _ = os.Hostname()
 	if d.opts.StoredEvents == nil {
 		d.store = sdjournal.NewStore(opts.JournalRead)
 		d.opts.StoredEvents = d.store.Query
+		if d.opts.StoredIDs == nil {
+			d.opts.StoredIDs = d.store.IDs
+		}
+	}
+	if d.opts.StoredIDs == nil {
+		d.opts.StoredIDs = idsOf(d.opts.StoredEvents)
 	}
 	d.src, err = NewSource(opts.Source, SourceEnv{Root: opts.Root, State: st, Hostname: d.hostname,
 		Log: opts.Log.With("source", opts.Source.Kind), Journal: opts.SourceJournal})
@@ -252,5 +272,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) notify(state string) {
 	if err := d.opts.Notify(state); err != nil {
 		d.log.Warn("sd_notify", "state", state, "err", err)
+	}
+}
+
+// idsOf reads stored ids through a store that only answers queries: every
+// event, whatever since says.
+func idsOf(query func(ctx context.Context, f event.Filter) ([]event.Event, error)) StoredIDs {
+	return func(ctx context.Context, _ time.Time, fn func(id string) bool) error {
+		evs, err := query(ctx, event.Filter{Limit: math.MaxInt})
+		if err != nil {
+			return err
+		}
+		for i := len(evs) - 1; i >= 0; i-- {
+			if !fn(evs[i].EventID) {
+				return nil
+			}
+		}
+		return nil
 	}
 }

@@ -67,7 +67,7 @@ func TestRunDeliversToSinks(t *testing.T) {
 	}
 }
 
-func NewStateDirMust(t *testing.T, dir string) *StateDir {
+func NewStateDirMust(t testing.TB, dir string) *StateDir {
 	t.Helper()
 	st, err := NewStateDir(dir)
 	if err != nil {
@@ -156,7 +156,7 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids.Record(loopResolver().devs["loop7"], nil, time.Now().Add(-time.Hour))
+	ids.Record(loopResolver().devs["loop7"], nil, time.Now().Add(-time.Hour), 0)
 	if err := ids.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,25 +178,29 @@ func TestVanishedDeviceKeepsIdentity(t *testing.T) {
 	}
 }
 
-// TestSlowSinkSheds: a store that stalls makes the pipeline shed, and the
-// shed events are accounted for in one PERIPETY_EVENTS_SHED event.
+// TestSlowSinkSheds: a sink that stalls (stdout into a pipe nobody reads)
+// makes the pipeline shed, and the shed events are accounted for in one
+// PERIPETY_EVENTS_SHED event.
 func TestSlowSinkSheds(t *testing.T) {
-	store := &memStore{block: make(chan struct{})}
-	d := testDaemon(t, t.TempDir(), &fakeSource{items: records(50, "loop7")}, loopResolver(), store, config.Main{SaveToJournald: true}, &syncBuffer{})
+	out := &syncBuffer{block: make(chan struct{})}
+	d := testDaemon(t, t.TempDir(), &fakeSource{items: records(50, "loop7")}, loopResolver(), &memStore{}, config.Main{NotifyStdout: true}, out)
 	d.opts.SinkQueueLen = 4
 	go func() {
-		// Let the pipeline fill the queue and shed, then let the store go.
+		// Let the pipeline fill the queue and shed, then let stdout go.
 		for d.EventsEmitted() < 50 {
 			time.Sleep(5 * time.Millisecond)
 		}
-		close(store.block)
+		close(out.block)
 	}()
 	runUntil(t, d, func() bool {
-		return slices.ContainsFunc(store.logged(), func(ev event.Event) bool { return ev.EventType == EventShed })
+		return slices.ContainsFunc(out.events(t), func(ev event.Event) bool { return ev.EventType == EventShed })
 	})
 	var lines uint64
 	shed := 0
-	for _, ev := range store.logged() {
+	for _, ev := range out.events(t) {
+		if ev.EventType == EventStarted {
+			continue
+		}
 		if ev.EventType == EventShed {
 			shed++
 			n, _ := strconv.ParseUint(ev.Ext("lines"), 10, 64)

@@ -127,18 +127,13 @@ func (r *fakeResolver) remove(kdev string) {
 	delete(r.devs, kdev)
 }
 
-// memStore is an in-memory event store; block, when set, holds every
-// Write until it is closed.
+// memStore is an in-memory event store.
 type memStore struct {
-	mu    sync.Mutex
-	evs   []event.Event
-	block chan struct{}
+	mu  sync.Mutex
+	evs []event.Event
 }
 
 func (s *memStore) Write(ev event.Event) error {
-	if s.block != nil {
-		<-s.block
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.evs = append(s.evs, ev)
@@ -175,16 +170,27 @@ func (s *memStore) query(ctx context.Context, f event.Filter) ([]event.Event, er
 	return out, nil
 }
 
-// syncBuffer is a bytes.Buffer safe for the stdout sink and the test.
+// syncBuffer is a bytes.Buffer safe for the stdout sink and the test;
+// block, when set, holds every Write until it is closed.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	block chan struct{}
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
+	if b.block != nil {
+		<-b.block
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func (b *syncBuffer) events(t *testing.T) []event.Event {

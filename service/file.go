@@ -27,6 +27,10 @@ type FileSource struct {
 	env  SourceEnv
 	// poll is how often a file at its end is looked at again.
 	poll time.Duration
+	// boot is the time of the running boot, the clock given to records
+	// that have only the time since boot (kmsg text, as `cat /dev/kmsg`
+	// saves it): such a file is taken to be of the running boot.
+	boot time.Time
 }
 
 // Name implements Source.
@@ -124,8 +128,15 @@ func (s *FileSource) read(ctx context.Context, fr *followReader, format *logfmt.
 		return fmt.Errorf("read %q: %w", s.path, err)
 	}
 	n := 0
+	skips, reported := 0, map[logfmt.SkipReason]int{}
 	for {
 		rec, err := r.Next()
+		if r.Skips() != skips {
+			// A reason is told when it first comes, and again with its
+			// count at the end of what the file holds.
+			skips = r.Skips()
+			s.reportSkips(r.Skipped(), reported, err == io.EOF)
+		}
 		if err == io.EOF {
 			return fr.err // nil at a plain end of file
 		}
@@ -143,10 +154,34 @@ func (s *FileSource) read(ctx context.Context, fr *followReader, format *logfmt.
 		if rec.Hostname == "" {
 			rec.Hostname = s.env.Hostname
 		}
+		if rec.Time.IsZero() && rec.Monotonic > 0 {
+			// A kmsg text file knows only the time since boot.
+			if s.boot.IsZero() {
+				if _, s.boot, err = bootTime(s.env); err != nil {
+					return err
+				}
+			}
+			rec.Time = s.boot.Add(rec.Monotonic)
+		}
 		pos := filePos{ino: start.ino, off: start.off, skip: n}
 		if err := fn(Item{Record: rec, Pos: pos.String()}); err != nil {
 			return err
 		}
+	}
+}
+
+// reportSkips logs what the reader skipped (lines too long, not of the
+// format), which is counted, never an end of the source: a reason not
+// reported before, and at the end of the file every count that changed.
+func (s *FileSource) reportSkips(skips []logfmt.Skip, reported map[logfmt.SkipReason]int, atEnd bool) {
+	for _, sk := range skips {
+		n, seen := reported[sk.Reason]
+		if (seen && !atEnd) || n == sk.Count {
+			continue
+		}
+		reported[sk.Reason] = sk.Count
+		s.env.Log.Warn("skipped input of the log", "path", s.path, "reason", string(sk.Reason), "count", sk.Count,
+			"first_line", sk.FirstLine, "example", sk.Example)
 	}
 }
 

@@ -6,10 +6,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/event"
 )
 
 // kmsgLines renders records first..last in /dev/kmsg text form.
@@ -146,5 +149,62 @@ func TestFilePos(t *testing.T) {
 		if _, ok := parseFilePos(s); ok {
 			t.Errorf("parseFilePos(%q) accepted", s)
 		}
+	}
+}
+
+// TestFileSourceLongLines: a first line of 900 KB and a later one over the
+// record bound are skipped, counted and logged; the source goes on.
+func TestFileSourceLongLines(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kern.log")
+	text := strings.Repeat("x", 900_000) + "\n" + kmsgLines(1, 2) + "3,3,3000,-;" + strings.Repeat("y", 2<<20) + "\n" + kmsgLines(4, 4)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logged syncBuffer
+	src := &FileSource{path: p, env: SourceEnv{Log: slog.New(slog.NewTextHandler(&logged, nil))}, poll: 10 * time.Millisecond}
+	ch, _ := collect(t, src, "")
+	if diff := cmp.Diff([]string{"1", "2", "4"}, next(t, ch, 3)); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logged.String(), "longer than 1 MiB") || !strings.Contains(logged.String(), "too long to tell the format") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the skipped lines are not in the log:\n%s", logged.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestFileSourceKmsgClock: kmsg text records, which know only the time
+// since boot, get the running boot's clock, so two identical lines at
+// different times are two events with two ids.
+func TestFileSourceKmsgClock(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kmsg.txt")
+	line := "3,%d,%d,-;I/O error, dev loop9, sector 8 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2\n"
+	if err := os.WriteFile(p, []byte(fmt.Sprintf(line, 1, 5_000_000)+fmt.Sprintf(line, 2, 7_500_000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := NewStateDirMust(t, t.TempDir())
+	src := &FileSource{path: p, env: SourceEnv{Root: "/", State: st, Log: slog.New(slog.DiscardHandler)}, poll: 10 * time.Millisecond}
+	ch, _ := collect(t, src, "")
+	var recs []Item
+	for range 2 {
+		select {
+		case it := <-ch:
+			recs = append(recs, it)
+		case <-time.After(5 * time.Second):
+			t.Fatal("no record within 5s")
+		}
+	}
+	a, b := recs[0].Record.Time, recs[1].Record.Time
+	if a.IsZero() || b.Sub(a) != 2500*time.Millisecond || a.After(time.Now()) {
+		t.Errorf("record times %v and %v: want the running boot's clock, 2.5 s apart", a, b)
+	}
+	ev := func(it Item) event.Event {
+		return event.Event{EventType: "BLK_IO_ERROR", Timestamp: it.Record.Time, RawMsg: it.Record.Message}
+	}
+	e1, e2 := ev(recs[0]), ev(recs[1])
+	if eventID("file", &e1) == eventID("file", &e2) {
+		t.Error("two identical lines at different times share an id")
 	}
 }

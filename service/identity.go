@@ -32,8 +32,12 @@ type Identity struct {
 	// filesystem's unmount line, and lines read late, belong there.
 	MountPoint string `json:"mount_point,omitempty"`
 	// FSUUID is the UUID of the filesystem on it, as its kernel lines
-	// last named it (most filesystem lines do not).
-	FSUUID string `json:"fs_uuid,omitempty"`
+	// last named it (most filesystem lines do not), and FSUUIDProbed the
+	// one udev gave then (Info.UUID): once udev gives another, the device
+	// was probed again since, a filesystem made on it, and the line's is
+	// old (see noted).
+	FSUUID       string `json:"fs_uuid,omitempty"`
+	FSUUIDProbed string `json:"fs_uuid_probed,omitempty"`
 	// FirstSeen and Seen are when the resolver first and last answered
 	// for this instance.
 	FirstSeen time.Time `json:"first_seen"`
@@ -63,12 +67,17 @@ type IdentityStore struct {
 }
 
 // OpenIdentityStore loads the identities saved in st; a missing file is an
-// empty store.
+// empty store. A file that cannot be read or decoded gives an empty store
+// too, and an error that says so (wrapping ErrDamaged when the file was put
+// aside): the daemon starts without the identities of devices gone.
 func OpenIdentityStore(st *StateDir) (*IdentityStore, error) {
 	s := &IdentityStore{st: st, byName: map[string][]*Identity{}, byDev: map[string]string{}, byPort: map[string]string{}}
 	var saved []*Identity
-	if err := st.load(identityFile, &saved); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("load identities: %w", err)
+	if err := st.load(identityFile, &saved); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return s, nil
+		}
+		return s, fmt.Errorf("load identities: %w", err)
 	}
 	for _, id := range saved {
 		if id.Info.KernelName != "" {
@@ -95,25 +104,49 @@ func (s *IdentityStore) notePort(id *Identity) {
 }
 
 // Record keeps info (and each of its owners) as the identity of its
-// instance; ext is what the resolver added for events on it.
-func (s *IdentityStore) Record(info sysfs.BlockInfo, ext map[string]string, now time.Time) {
+// instance; ext is what the resolver added for events on it. now is when
+// the resolver answered, mono the monotonic clock (time since boot) then,
+// 0 when unknown.
+//
+// An instance is first seen when udev first handled it
+// (BlockInfo.UdevInitialized), if that was before now: about when it
+// appeared. The lines a device prints as it appears are then its own
+// however late they are read: a daemon that started a few seconds after
+// an md array was made again under an old name took its first lines for
+// the old array's.
+func (s *IdentityStore) Record(info sysfs.BlockInfo, ext map[string]string, now time.Time, mono time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.record(info, ext, now)
+	s.record(info, ext, now, mono)
 	for _, o := range info.Owners {
-		s.record(o, nil, now)
+		s.record(o, nil, now, mono)
 	}
 }
 
-func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now time.Time) {
+// appeared returns when info's instance appeared: when udev first handled
+// it, as a wall-clock time, or now when udev did not or the clocks cannot
+// tell.
+func appeared(info sysfs.BlockInfo, now time.Time, mono time.Duration) time.Time {
+	if info.UdevInitialized <= 0 || info.UdevInitialized > mono {
+		return now
+	}
+	return now.Add(info.UdevInitialized - mono)
+}
+
+func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now time.Time, mono time.Duration) {
 	if info.KernelName == "" {
 		return
 	}
+	first := appeared(info, now, mono)
 	list := s.byName[info.KernelName]
 	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) {
 		last := list[n-1]
 		if !reflect.DeepEqual(last.Info, info) {
 			last.Info = info
+			s.dirty = true
+		}
+		if first.Before(last.FirstSeen) {
+			last.FirstSeen = first
 			s.dirty = true
 		}
 		if info.MountPoint != "" {
@@ -127,7 +160,7 @@ func (s *IdentityStore) record(info sysfs.BlockInfo, ext map[string]string, now 
 		s.notePort(last)
 		return
 	}
-	id := &Identity{Info: info, Ext: ext, MountPoint: info.MountPoint, FirstSeen: now, Seen: now}
+	id := &Identity{Info: info, Ext: ext, MountPoint: info.MountPoint, FirstSeen: first, Seen: now}
 	s.notePort(id)
 	list = append(list, id)
 	if len(list) > maxInstances {
@@ -164,10 +197,24 @@ func (s *IdentityStore) SetFSUUID(info sysfs.BlockInfo, uuid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := s.byName[info.KernelName]
-	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) && list[n-1].FSUUID != uuid {
-		list[n-1].FSUUID = uuid
+	if n := len(list); n > 0 && sameInstance(list[n-1].Info, info) &&
+		(list[n-1].FSUUID != uuid || list[n-1].FSUUIDProbed != info.UUID) {
+		list[n-1].FSUUID, list[n-1].FSUUIDProbed = uuid, info.UUID
 		s.dirty = true
 	}
+}
+
+// noted returns the filesystem UUID a kernel line last named for id's
+// instance, "" when none did or when udev has probed another filesystem
+// on it since: a line's UUID outlives udev's stale answer (XFS names the
+// UUID as it mounts, before udev probed a filesystem just made), udev's
+// new answer outlives the line's (ext4, whose 6.1 lines name none, made
+// where an XFS was).
+func (id *Identity) noted() string {
+	if id.Info.UUID != "" && id.Info.UUID != id.FSUUIDProbed {
+		return ""
+	}
+	return id.FSUUID
 }
 
 // Lookup returns the latest identity recorded for kdev, a kernel name,
@@ -196,18 +243,58 @@ func (s *IdentityStore) At(kdev string, t time.Time) (Identity, bool) {
 	return Identity{}, false
 }
 
+// DeviceChangeTeller is a Resolver that tells which block devices came,
+// changed or went (*sysfs.Resolver while it watches).
+type DeviceChangeTeller interface {
+	// DeviceChanges returns a channel of the kernel names of the block
+	// devices a uevent told of; lookups made after a name is received
+	// show the change.
+	DeviceChanges() <-chan string
+}
+
+// follow records what res says now of each block device changes tells of,
+// until ctx ends. The store then holds each device's identity as it last
+// was while present, even when no event looked the device up since it
+// changed: in the lab's scsi-remove, ext4 was made and mounted on a new
+// disk and the disk deleted, and the events after the deletion took the
+// identity of the disk's only lookup, made before udev had probed the new
+// filesystem: no filesystem UUID.
+func (s *IdentityStore) follow(ctx context.Context, res Resolver, changes <-chan string) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case name := <-changes:
+			info, ext, err := res.ForEvent(name)
+			if err != nil {
+				continue // gone, or going: the identity it had stays
+			}
+			mono, _ := monotonic() // 0 when unreadable: first seen now
+			s.Record(info, ext, time.Now(), mono)
+		}
+	}
+}
+
 // saveEvery saves the store every interval while it changes, until ctx
 // ends.
 func (s *IdentityStore) saveEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var r retry
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if !r.due(now) {
+				continue
+			}
 			if err := s.Save(); err != nil {
-				log.Error("save identities", "err", err)
+				if r.fail(err, now) {
+					log.Error("cannot save identities: retrying", "err", err)
+				}
+			} else if ended := r.succeed(); ended != nil {
+				log.Info("identities saved again", "failed", ended)
 			}
 		}
 	}

@@ -105,7 +105,7 @@ func TestEntryRecordDaemons(t *testing.T) {
 		for k, v := range c.fields {
 			fields[k] = []byte(v)
 		}
-		rec, err := entryRecord(fields, 1)
+		rec, err := entryRecord(fields, 1, 0)
 		if err != nil || rec.Daemon != c.want {
 			t.Errorf("entryRecord(%v) = daemon %q, %v; want %q", c.fields, rec.Daemon, err, c.want)
 		}

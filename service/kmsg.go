@@ -43,11 +43,7 @@ const EventKmsgOverrun = "PERIPETY_KMSG_OVERRUN"
 
 // Run implements Source.
 func (s *KmsgSource) Run(ctx context.Context, pos string, opened func(), fn func(Item) error) error {
-	bootID, err := readBootID(s.env.path("/proc/sys/kernel/random/boot_id"))
-	if err != nil {
-		return err
-	}
-	boot, err := s.bootTime(bootID)
+	bootID, boot, err := bootTime(s.env)
 	if err != nil {
 		return err
 	}
@@ -207,19 +203,38 @@ type bootState struct {
 // bootTime returns the wall-clock time of boot, the base of the kmsg
 // timestamps. It is computed once per boot and kept in the state
 // directory, so that a record read again after a restart gets the same
-// time, and so the same event id.
-func (s *KmsgSource) bootTime(bootID string) (time.Time, error) {
-	var saved bootState
-	if err := s.env.State.load(bootFile, &saved); err == nil && saved.BootID == bootID {
-		return saved.Time, nil
+// time, and so the same event id. A state directory that cannot keep it
+// (read-only) costs that only: the time computed is returned.
+func bootTime(env SourceEnv) (bootID string, boot time.Time, err error) {
+	if bootID, err = readBootID(env.path("/proc/sys/kernel/random/boot_id")); err != nil {
+		return "", time.Time{}, err
 	}
-	var mono unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono); err != nil {
-		return time.Time{}, fmt.Errorf("read monotonic clock: %w", err)
+	if env.State != nil {
+		var saved bootState
+		if err := env.State.load(bootFile, &saved); err == nil && saved.BootID == bootID {
+			return bootID, saved.Time, nil
+		}
 	}
-	boot := time.Now().Add(-time.Duration(mono.Nano())).Round(time.Microsecond)
-	if err := s.env.State.save(bootFile, bootState{BootID: bootID, Time: boot}); err != nil {
-		return time.Time{}, err
+	mono, err := monotonic()
+	if err != nil {
+		return "", time.Time{}, err
 	}
-	return boot, nil
+	boot = time.Now().Add(-mono).Round(time.Microsecond)
+	if env.State == nil {
+		return bootID, boot, nil // nowhere to keep it: a source outside a daemon
+	}
+	if err := env.State.save(bootFile, bootState{BootID: bootID, Time: boot}); err != nil {
+		env.Log.Warn("cannot keep the boot time: records read again after a restart may get other ids", "err", err)
+	}
+	return bootID, boot, nil
+}
+
+// monotonic reads CLOCK_MONOTONIC, the clock of the kernel's log and of
+// udev's USEC_INITIALIZED: the time since boot.
+func monotonic() (time.Duration, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0, fmt.Errorf("read monotonic clock: %w", err)
+	}
+	return time.Duration(ts.Nano()), nil
 }

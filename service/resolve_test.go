@@ -2,97 +2,18 @@ package service
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/sysfs"
 	"github.com/peripety/peripety/sysfs/sysfstest"
 )
-
-func TestLinkRootCause(t *testing.T) {
-	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	ev := func(id, typ, sub, kdev string, sev event.Severity, at time.Duration, owners ...string) event.Event {
-		return event.Event{EventID: id, RootCauseEventID: id, EventType: typ, SubSystem: sub, Kdev: kdev, Severity: sev,
-			Timestamp: t0.Add(at), OwnersWWIDs: owners}
-	}
-	tests := []struct {
-		name   string
-		events []event.Event
-		owners map[string][]string // kernel names below each event's device
-		want   []string            // root cause of each event
-	}{
-		{
-			name: "filesystem error after block error on the same device",
-			events: []event.Event{
-				ev("blk", "BLK_IO_ERROR", event.SubBlock, "loop0", event.Error, 0),
-				ev("buf", "BUFFER_IO_ERROR", event.SubBlock, "loop0", event.Error, time.Millisecond),
-				ev("fs", "FS_IO_ERROR", event.SubExt4, "loop0", event.Error, 2*time.Millisecond),
-			},
-			want: []string{"blk", "blk", "blk"},
-		},
-		{
-			name: "error on a device above the failed one",
-			events: []event.Event{
-				ev("scsi", "SCSI_MEDIUM_ERROR", event.SubSCSI, "sdb", event.Error, 0),
-				ev("dm", "DM_MPATH_PATH_FAILED", event.SubMultipath, "dm-3", event.Error, time.Second),
-				ev("fs", "FS_IO_ERROR", event.SubXFS, "dm-4", event.Error, 2*time.Second),
-			},
-			owners: map[string][]string{"dm": {"sdb"}, "fs": {"dm-3", "sdb"}},
-			want:   []string{"scsi", "scsi", "scsi"},
-		},
-		{
-			name: "too long ago",
-			events: []event.Event{
-				ev("blk", "BLK_IO_ERROR", event.SubBlock, "loop0", event.Error, 0),
-				ev("fs", "FS_IO_ERROR", event.SubExt4, "loop0", event.Error, rootCauseWindow+time.Second),
-			},
-			want: []string{"blk", "fs"},
-		},
-		{
-			name: "another device",
-			events: []event.Event{
-				ev("blk", "BLK_IO_ERROR", event.SubBlock, "loop0", event.Error, 0),
-				ev("fs", "FS_IO_ERROR", event.SubExt4, "loop1", event.Error, time.Millisecond),
-			},
-			want: []string{"blk", "fs"},
-		},
-		{
-			name: "an info event is caused by nothing",
-			events: []event.Event{
-				ev("fs", "FS_ERROR", event.SubExt4, "loop0", event.Error, 0),
-				ev("umount", "FS_UNMOUNTED", event.SubExt4, "loop0", event.Info, time.Millisecond),
-			},
-			want: []string{"fs", "umount"},
-		},
-		{
-			name: "an info event causes nothing",
-			events: []event.Event{
-				ev("cap", "BLK_CAPACITY_CHANGE", event.SubBlock, "loop0", event.Info, 0),
-				ev("fs", "FS_IO_ERROR", event.SubExt4, "loop0", event.Error, time.Millisecond),
-			},
-			want: []string{"cap", "fs"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rs := &resolution{}
-			var got []string
-			for _, e := range tt.events {
-				rs.linkRootCause(&e, tt.owners[e.EventID])
-				got = append(got, e.RootCauseEventID)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("root causes (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
 
 // TestRemotePortAfterItsDisks: FC_RPORT_LOST (rport-2:0-3: blocked FC
 // remote port time out: removing target and saving binding) is read once
@@ -112,7 +33,7 @@ func TestRemotePortAfterItsDisks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range blocks {
-		ids.Record(b, nil, t0)
+		ids.Record(b, nil, t0, 0)
 	}
 	// The targets behind rport-2:0-3 go: sdb and sdf.
 	for _, sd := range []string{"sdb", "sdf"} {
@@ -135,5 +56,129 @@ func TestRemotePortAfterItsDisks(t *testing.T) {
 		!strings.Contains(ev.Ext("resolve_error"), "identity as last seen") {
 		t.Errorf("FC_RPORT_LOST after its disks went: dev_wwid %q, target_wwpn %q, resolve_error %q; want sdb's LUN and port",
 			ev.DevWWID, ev.Ext("target_wwpn"), ev.Ext("resolve_error"))
+	}
+}
+
+// staticResolver answers ForEvent with the devices it has, as they are.
+type staticResolver map[string]sysfs.BlockInfo
+
+func (r staticResolver) ForEvent(kdev string) (sysfs.BlockInfo, map[string]string, error) {
+	if b, ok := r[kdev]; ok {
+		return b, nil, nil
+	}
+	return sysfs.BlockInfo{}, nil, fmt.Errorf("resolve %q: %w", kdev, sysfs.ErrNotFound)
+}
+
+func (r staticResolver) ListBlocks() ([]sysfs.BlockInfo, error) { return nil, nil }
+
+// TestNameTakenAgain: md0 made again under the name of an array stopped
+// before (the lab's md-raid5 after md-raid1), its first lines read 2.5 s
+// late by a daemon that just started. The new array appeared before its
+// lines (udev handled it then), so they are its own, not the old array's;
+// a line read as late that the old array printed before the new one
+// appeared is still the old array's.
+func TestNameTakenAgain(t *testing.T) {
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	raid1 := sysfs.BlockInfo{KernelName: "md0", MajorMinor: "9:0", DiskSeq: "12", BlkType: sysfs.TypeMD, WWID: "aaaaaaaa:00000000:00000000:00000001"}
+	ids.Record(raid1, nil, t0.Add(-time.Minute), 0)
+	// Now (monotonic 1000 s since boot) the new array, which udev
+	// handled 3 s ago.
+	mono := 1000 * time.Second
+	raid5 := sysfs.BlockInfo{KernelName: "md0", MajorMinor: "9:0", DiskSeq: "31", BlkType: sysfs.TypeMD, WWID: "bbbbbbbb:00000000:00000000:00000005",
+		UdevInitialized: mono - 3*time.Second}
+	rs := &resolution{r: staticResolver{"md0": raid5}, ids: ids, now: func() time.Time { return t0 }, mono: func() time.Duration { return mono }}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"the new array's line, read 2.5 s late", t0.Add(-2500 * time.Millisecond), raid5.WWID},
+		{"the old array's line, read a minute late", t0.Add(-50 * time.Second), raid1.WWID},
+	} {
+		ev := event.Event{EventType: "MD_SYNC_STARTED", SubSystem: event.SubMD, Kdev: "md0", Severity: event.Info, Timestamp: tc.at}
+		rs.resolve(&ev, rs.lookUp(&ev))
+		if ev.DevWWID != tc.want {
+			t.Errorf("%s: dev_wwid %q (resolve_error %q), want %q", tc.name, ev.DevWWID, ev.Ext("resolve_error"), tc.want)
+		}
+	}
+}
+
+// TestStormSummaryIdentity: the lab's storm. ext4's errors on loop0 fold
+// into summaries, the last of which the parser gives out at the end of its
+// window: after the unmount and the loop device's detach. It carries the
+// identity its storm's events had, not the detached loop device's.
+func TestStormSummaryIdentity(t *testing.T) {
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	const fsUUID = "960f3d17-b346-4d7f-96bf-dbff281ad71c"
+	attached := sysfs.BlockInfo{KernelName: "loop0", MajorMinor: "7:0", DiskSeq: "9", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop0",
+		WWID: "/tmp/img.x", UUID: fsUUID, MountPoint: "/run/lab/mnt"}
+	res := staticResolver{"loop0": attached}
+	rs := &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}
+	ev := func(typ string, at time.Duration, ext ...string) event.Event {
+		e := event.Event{EventType: typ, SubSystem: event.SubExt4, Kdev: "loop0", Severity: event.Error, Timestamp: t0.Add(at)}
+		for i := 0; i+1 < len(ext); i += 2 {
+			e.SetExt(ext[i], ext[i+1])
+		}
+		rs.resolve(&e, rs.lookUp(&e))
+		return e
+	}
+	for i := range 10 {
+		if e := ev("FS_ERROR", time.Duration(i)*time.Millisecond); e.DevWWID != fsUUID {
+			t.Fatalf("FS_ERROR %d: dev_wwid %q, want %q", i, e.DevWWID, fsUUID)
+		}
+	}
+	// umount, losetup -d: the same instance, no file, no filesystem.
+	res["loop0"] = sysfs.BlockInfo{KernelName: "loop0", MajorMinor: "7:0", DiskSeq: "9", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop0"}
+	sum := ev("FS_ERROR", 11*time.Millisecond, parsers.ExtFoldedUntil, t0.Add(200*time.Millisecond).Format(event.TimeLayout))
+	if sum.DevWWID != fsUUID || sum.Ext("mount_point") != "/run/lab/mnt" || sum.Ext("resolve_error") != "" {
+		t.Errorf("storm summary after the detach: dev_wwid %q, mount_point %q, resolve_error %q; want %q at /run/lab/mnt, as its storm's events",
+			sum.DevWWID, sum.Ext("mount_point"), sum.Ext("resolve_error"), fsUUID)
+	}
+	// A line after the detach that is no summary is the device as it is.
+	if e := ev("BLK_IO_ERROR", 300*time.Millisecond); e.DevWWID != "" {
+		t.Errorf("an event after the detach: dev_wwid %q, want none (the loop device has no file)", e.DevWWID)
+	}
+}
+
+// TestNotedUUIDAfterMkfs: a filesystem line's UUID is noted for lines that
+// name none, until udev probes another filesystem on the device. XFS made
+// over an older filesystem names its new UUID as it mounts, while udev
+// still has the old one: the line's stands. ext4 (whose 6.1 lines name no
+// UUID) made there later: udev's new answer stands, not the XFS UUID
+// noted before.
+func TestNotedUUIDAfterMkfs(t *testing.T) {
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	sdb := sysfs.BlockInfo{KernelName: "sdb", MajorMinor: "8:16", DiskSeq: "4", BlkType: sysfs.TypeSCSI, WWID: "naa.1", UUID: "5ca1ab1e-0000-4000-8000-000000000000"}
+	res := staticResolver{"sdb": sdb}
+	rs := &resolution{r: res, ids: ids, now: func() time.Time { return t0 }}
+	ev := func(typ, sub string, ext ...string) string {
+		e := event.Event{EventType: typ, SubSystem: sub, Kdev: "sdb", Severity: event.Info, Timestamp: t0}
+		for i := 0; i+1 < len(ext); i += 2 {
+			e.SetExt(ext[i], ext[i+1])
+		}
+		rs.resolve(&e, rs.lookUp(&e))
+		return e.DevWWID
+	}
+	const xfs, ext4 = "2f8e1c4a-0000-4000-8000-000000000001", "3a9b2d5c-0000-4000-8000-000000000002"
+	ev("FS_MOUNTING", event.SubXFS, "uuid", xfs)
+	if got := ev("FS_MOUNTED", event.SubXFS); got != xfs {
+		t.Errorf("XFS mounted, udev not probed yet: dev_wwid %q, want the line's %q", got, xfs)
+	}
+	sdb.UUID = ext4 // mkfs.ext4, udev probed it
+	res["sdb"] = sdb
+	if got := ev("FS_ERROR", event.SubExt4); got != ext4 {
+		t.Errorf("ext4 made since, udev probed it: dev_wwid %q, want udev's %q", got, ext4)
 	}
 }

@@ -21,6 +21,9 @@ type run struct {
 	cfg *config.Config
 	ids *IdentityStore
 	pl  *pipeline
+	// corr is the pipeline's correlation stage, which outlives a run's
+	// sinks: its state is saved last.
+	corr *correlation
 	// cp is where the source resumes; at is when the run began.
 	cp     Checkpoint
 	at     time.Time
@@ -32,10 +35,15 @@ type run struct {
 	heartbeat atomic.Int64
 
 	src *sourceTask
+	// lost is closed when a sink's connection is lost for good (the
+	// bus's): the run stops with lostErr.
+	lost    <-chan struct{}
+	lostErr func() error
 	// The goroutines of the run, by when they stop: the sinks once their
-	// queues are delivered, the checkpointer and the identity saver before
-	// their last save, the rest (keep-alive, device watch) last.
-	sinkTasks, checkpoints, identities, background *group
+	// queues are delivered, the checkpointer and the identity and incident
+	// savers before their last save, the metrics endpoints once everything
+	// is counted, the rest (keep-alive, device watch) last.
+	sinkTasks, checkpoints, identities, incidents, metrics, background *group
 }
 
 // group is goroutines of the run that stop together: stop cancels their
@@ -69,14 +77,17 @@ func (d *Daemon) newRun() (*run, error) {
 	r := &run{d: d, log: d.log, cfg: d.Config(), at: time.Now()}
 	var err error
 	if r.ids, err = OpenIdentityStore(d.state); err != nil {
-		return nil, err
+		d.log.Error("starting without the identities of devices seen before", "err", err)
 	}
 	if r.blocks, err = d.opts.Resolver.ListBlocks(); err != nil {
 		d.log.Warn("list block devices", "err", err)
 	}
+	mono, _ := monotonic() // 0 when unreadable: first seen now
 	for _, b := range r.blocks {
-		r.ids.Record(b, nil, r.at)
+		r.ids.Record(b, nil, r.at, mono)
 	}
+	r.corr = openCorrelation(d.state, d.opts.Resolver, d.log.With("component", "correlation"))
+	r.corr.learn(r.blocks, r.at)
 	parser, err := d.opts.NewParser(r.cfg.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("build rules: %w", err)
@@ -97,8 +108,15 @@ func (d *Daemon) newRun() (*run, error) {
 		sourceKey: d.src.Key(),
 		hostname:  d.hostname,
 		parser:    parser,
-		res:       &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now},
-		sinks:     r.sinks,
+		res: &resolution{r: d.opts.Resolver, ids: r.ids, now: time.Now, mono: func() time.Duration {
+			d, _ := monotonic()
+			return d
+		}},
+		corr:  r.corr,
+		sinks: r.sinks,
+	}
+	if err := r.pl.resume(r.cp); err != nil {
+		d.log.Warn("saved parser state unusable: a storm folding at the stop is folded afresh", "err", err)
 	}
 	return r, nil
 }
@@ -127,7 +145,7 @@ func (r *run) applyConfig(cfg *config.Config) {
 		if k.byConfig == nil {
 			continue
 		}
-		s, want := r.sinks[i], k.byConfig(&cfg.Main)
+		s, want := r.sinks[i], k.byConfig(cfg)
 		if want && s.sink == nil {
 			sink, err := k.open(r.d)
 			if err != nil {
@@ -135,6 +153,8 @@ func (r *run) applyConfig(cfg *config.Config) {
 			} else {
 				s.sink = sink
 			}
+		} else if rs, ok := s.sink.(reconfigurable); ok && want {
+			rs.reconfigure(cfg)
 		}
 		s.on.Store(want && s.sink != nil)
 	}
@@ -153,7 +173,8 @@ func (r *run) closeSinks() {
 }
 
 // start starts every part: the sinks' goroutines, the checkpointer, the
-// identity saver, the keep-alive, the device watch, and the source.
+// identity saver, the keep-alive, the device watch and the identity store's
+// follower of its changes, and the source.
 func (r *run) start(ctx context.Context) {
 	// The sinks outlive ctx: a clean stop delivers their queues.
 	r.sinkTasks = newGroup(context.WithoutCancel(ctx))
@@ -166,9 +187,14 @@ func (r *run) start(ctx context.Context) {
 	// wait for an fsync.
 	r.identities = newGroup(ctx)
 	r.identities.start(func(ctx context.Context) { r.ids.saveEvery(ctx, housekeeping, r.log) })
+	r.incidents = newGroup(ctx)
+	r.incidents.start(func(ctx context.Context) { r.corr.saveEvery(ctx, incidentsSave) })
 	r.heartbeat.Store(time.Now().UnixNano())
 	r.background = newGroup(ctx)
 	r.background.start(r.keepAlive)
+	if c, ok := r.d.opts.Resolver.(DeviceChangeTeller); ok {
+		r.background.start(func(ctx context.Context) { r.ids.follow(ctx, r.d.opts.Resolver, c.DeviceChanges()) })
+	}
 	if w, ok := r.d.opts.Resolver.(interface{ Watch(context.Context) error }); ok {
 		// Device changes stale the resolver's cache as they happen.
 		r.background.start(func(ctx context.Context) {
@@ -178,23 +204,19 @@ func (r *run) start(ctx context.Context) {
 		})
 	}
 	r.src = startSource(ctx, r.d.src, r.cp.Pos)
+	r.startMetrics(ctx)
 }
 
 // begin delivers the daemon's start event, and the devices present when
 // dump_blk_info_at_start is set. The events stored from records read again
-// are read back when the first record comes: from the checkpoint's time,
-// or, with no checkpoint, that record's.
+// are read back when the first record comes (readBackSince).
 func (r *run) begin() {
 	started := startedEvent(r.d.src.Name(), r.cp.Pos, r.at)
 	started.Hostname = r.pl.hostname
 	r.pl.readBack = func(first time.Time) {
-		since := r.cp.Time
-		if r.cp.Pos == "" {
-			since = first
-		}
 		// Not the run's context: on a clean stop the records read are
 		// still handled.
-		stored, err := r.storedSince(context.Background(), since, started.EventID)
+		stored, err := r.storedSince(context.Background(), r.readBackSince(first))
 		if err != nil {
 			r.log.Warn("read back events stored before the restart; some may be stored twice", "err", err)
 		}
@@ -206,6 +228,22 @@ func (r *run) begin() {
 			r.pl.emit(blkInfoEvent(b, r.at))
 		}
 	}
+}
+
+// readBackSince is the store time from which events of records read again
+// may be stored: the events of records after the checkpoint were sent
+// after the record at it was handled (Checkpoint.Handled). A checkpoint
+// saved before it was recorded gives its record time; with none, the first
+// record's (first) bounds it: a record's events are stored after it was
+// logged.
+func (r *run) readBackSince(first time.Time) time.Time {
+	switch {
+	case r.cp.Pos == "":
+		return first
+	case !r.cp.Handled.IsZero():
+		return r.cp.Handled.Add(-readBackMargin)
+	}
+	return r.cp.Time
 }
 
 // stop stops the run cleanly after its loop ended with runErr: the source
@@ -227,6 +265,11 @@ func (r *run) stop(runErr error) error {
 	if err := r.ids.Save(); err != nil {
 		r.log.Error("save identities", "err", err)
 	}
+	r.incidents.stop()
+	if err := r.corr.save(); err != nil {
+		r.log.Error("save incidents", "err", err)
+	}
+	r.metrics.stop()
 	r.log.Info("stopped", "events", r.pl.emitted.Load())
 	return runErr
 }
@@ -306,6 +349,10 @@ func (r *run) loop(ctx context.Context) error {
 			if err := r.ready(ctx); err != nil {
 				return err
 			}
+		case <-r.lost:
+			err := r.lostErr()
+			r.log.Error("stopping: a restart connects again", "err", err)
+			return err
 		case it, ok := <-r.src.items:
 			if !ok {
 				return nil // the source stopped; stop reports its error
@@ -313,6 +360,11 @@ func (r *run) loop(ctx context.Context) error {
 			r.pl.handle(it)
 		case <-flushC:
 			flushes.fired()
+			if len(r.src.items) > 0 {
+				// Records are waiting: they move record time on
+				// themselves, and a window closes where they put it.
+				continue
+			}
 			r.pl.flush(deadline)
 		case <-retryC:
 			retries.fired()
@@ -325,6 +377,7 @@ func (r *run) loop(ctx context.Context) error {
 			done <- r.reload()
 		case <-tick.C:
 			r.heartbeat.Store(time.Now().UnixNano())
+			r.corr.tick(r.pl.logClock(time.Now()))
 			for _, s := range r.sinks {
 				s.flushShed()
 			}
@@ -367,6 +420,9 @@ func (r *run) ready(ctx context.Context) error {
 				return fmt.Errorf("sink %s: %w", s.name, err)
 			}
 		}
+		if ls, ok := s.sink.(losingSink); ok {
+			r.lost, r.lostErr = ls.Lost(), ls.LostErr
+		}
 	}
 	r.d.notify("READY=1")
 	r.d.notify("STATUS=reading " + r.d.src.Name())
@@ -389,6 +445,9 @@ func (r *run) reload() error {
 	}
 	r.pl.swapParser(parser)
 	d.mu.Lock()
+	if metricsConfigChanged(d.cfg, cfg) {
+		r.log.Warn("reload: [metrics] changes apply at the next start (systemctl restart peripetyd)")
+	}
 	d.cfg = cfg
 	d.mu.Unlock()
 	r.applyConfig(cfg)

@@ -39,6 +39,21 @@ type readySink interface {
 	Ready(ctx context.Context) error
 }
 
+// losingSink is a Sink whose connection can be lost for good once it is
+// ready (the D-Bus sink's): the daemon then stops with LostErr, and its
+// service manager restarts it.
+type losingSink interface {
+	Sink
+	Lost() <-chan struct{}
+	LostErr() error
+}
+
+// reconfigurable is a Sink that takes a new config on reload (the hooks).
+type reconfigurable interface {
+	Sink
+	reconfigure(cfg *config.Config)
+}
+
 // sinkKind is one row of sinkKinds.
 type sinkKind struct {
 	name string
@@ -57,7 +72,7 @@ type sinkKind struct {
 	// sink is opened when the config first wants it; an error opening it
 	// is logged and leaves it off until a reload tries again (a host
 	// without journald still gets its events on stdout and the bus).
-	byConfig func(c *config.Main) bool
+	byConfig func(c *config.Config) bool
 	// open opens the sink.
 	open func(d *Daemon) (Sink, error)
 }
@@ -66,11 +81,17 @@ type sinkKind struct {
 // what enables each. A new sink is a file with its type and a row here.
 var sinkKinds = []sinkKind{
 	{name: "journald", durable: true, store: true, open: openJournalSink,
-		byConfig: func(c *config.Main) bool { return c.SaveToJournald }},
+		byConfig: func(c *config.Config) bool { return c.Main.SaveToJournald }},
 	{name: "stdout", durable: true, open: openStdoutSink,
-		byConfig: func(c *config.Main) bool { return c.NotifyStdout }},
+		byConfig: func(c *config.Config) bool { return c.Main.NotifyStdout }},
 	{name: "dbus", open: openBusSink,
 		byOptions: func(o *Options) bool { return o.Bus.Kind != "" && o.Bus.Kind != "none" }},
+	// Counting is cheap, and the counts are there for whichever endpoint
+	// [metrics] opens at start (metrics.go).
+	{name: "metrics", open: openMetricsSink,
+		byOptions: func(*Options) bool { return true }},
+	{name: "hooks", open: openHookSink,
+		byConfig: func(c *config.Config) bool { return c.Hooks.Directory != "" || len(c.Hook) > 0 }},
 }
 
 // EventShed is the type of the event that stands for events a slow sink
@@ -103,6 +124,9 @@ type sinkRunner struct {
 
 	q    chan queued
 	done atomic.Uint64 // the seq up to which every event is delivered or shed
+	// failed counts the events Emit returned an error for, shedCount those
+	// shed (the metrics).
+	failed, shedCount atomic.Uint64
 
 	// shed is used by the offering goroutine only.
 	shed shedTally
@@ -118,7 +142,7 @@ func newSinkRunner(name string, durable bool, queueLen int, stall time.Duration,
 // room, ahead of the events after them.
 func (r *sinkRunner) offer(ev event.Event) {
 	if !r.flushShed() {
-		r.shed.add(ev)
+		r.addShed(ev)
 		return
 	}
 	select {
@@ -136,7 +160,13 @@ func (r *sinkRunner) offer(ev event.Event) {
 		}
 	}
 	r.log.Warn("sink queue full, shedding events", "queue", cap(r.q))
+	r.addShed(ev)
+}
+
+// addShed tallies ev as shed.
+func (r *sinkRunner) addShed(ev event.Event) {
 	r.shed.add(ev)
+	r.shedCount.Add(1)
 }
 
 // flushShed queues the summary of what was shed, if any, when there is
@@ -169,6 +199,7 @@ func (r *sinkRunner) closeQueue() {
 func (r *sinkRunner) run(ctx context.Context) {
 	for q := range r.q {
 		if err := r.sink.Emit(ctx, q.ev); err != nil {
+			r.failed.Add(1)
 			r.log.Error("deliver event", "event_id", q.ev.EventID, "event_type", q.ev.EventType, "err", err)
 		}
 		r.done.Store(q.upTo)

@@ -35,6 +35,12 @@ type Checkpoint struct {
 	// Time is the time of the last record before Pos: events of records
 	// read again after a restart are at least this recent.
 	Time time.Time `json:"time"`
+	// Handled is when the daemon handled the record before Pos: the
+	// events of the records after it were stored later.
+	Handled time.Time `json:"handled,omitzero"`
+	// Parser is the parser's state at Pos (storm folding), gob-encoded:
+	// a restart resumes it.
+	Parser []byte `json:"parser,omitempty"`
 }
 
 // checkpointFile names the file of a source's checkpoint: "kmsg" →
@@ -66,6 +72,11 @@ func (s *StateDir) SaveCheckpoint(key string, cp Checkpoint) error {
 	return s.save(checkpointFile(key), cp)
 }
 
+// ErrDamaged is wrapped by the error of a state file that does not decode
+// (empty, cut short, garbage): it was put aside as <name>.corrupt, for a
+// person to look at, and the daemon goes on without it.
+var ErrDamaged = errors.New("damaged state file put aside")
+
 func (s *StateDir) load(name string, v any) error {
 	p := s.Path(name)
 	b, err := os.ReadFile(p)
@@ -73,9 +84,42 @@ func (s *StateDir) load(name string, v any) error {
 		return fmt.Errorf("read state: %w", err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("read state %q: %w", p, err)
+		if rerr := os.Rename(p, p+".corrupt"); rerr != nil {
+			return fmt.Errorf("read state %q: %w (and could not put it aside: %v)", p, err, rerr)
+		}
+		return fmt.Errorf("read state %q: %w: %w as %s.corrupt", p, err, ErrDamaged, name)
 	}
 	return nil
+}
+
+// retry paces the tries of a write to the state directory that failed
+// (read-only, full): the next try is a second later, doubling up to
+// stateRetryMax, and only the first failure of a series is worth a log line.
+type retry struct {
+	failed error
+	next   time.Time
+	wait   time.Duration
+}
+
+// due says whether to try now.
+func (r *retry) due(now time.Time) bool { return r.failed == nil || !now.Before(r.next) }
+
+// fail notes a failed try; it reports whether it is the first of a series.
+func (r *retry) fail(err error, now time.Time) (first bool) {
+	first = r.failed == nil
+	if first {
+		r.wait = time.Second
+	} else {
+		r.wait = min(2*r.wait, stateRetryMax)
+	}
+	r.failed, r.next = err, now.Add(r.wait)
+	return first
+}
+
+// succeed notes a try that worked; it returns the failure it ends, if any.
+func (r *retry) succeed() (ended error) {
+	ended, r.failed = r.failed, nil
+	return ended
 }
 
 // save writes v as JSON to name through a temporary file that is synced

@@ -1,12 +1,17 @@
 package service
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/sysfs"
 )
 
@@ -79,8 +84,8 @@ func TestIdentityStore(t *testing.T) {
 	loop := sysfs.BlockInfo{KernelName: "loop3", MajorMinor: "7:3", DiskSeq: "17", BlkType: sysfs.TypeLoop,
 		BlkPath: "/dev/loop3", PreferredBlkPath: "/dev/loop3", UUID: "0b4f", MountPoint: "/mnt/x"}
 	part := sysfs.BlockInfo{KernelName: "loop3p1", MajorMinor: "259:0", BlkType: sysfs.TypePartition, Owners: []sysfs.BlockInfo{loop}}
-	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0)
-	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0.Add(time.Second))
+	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0, 0)
+	s.Record(part, map[string]string{"mount_point": "/mnt/x"}, t0.Add(time.Second), 0)
 	if err := s.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +99,7 @@ func TestIdentityStore(t *testing.T) {
 	loop2 := loop
 	loop2.DiskSeq, loop2.UUID, loop2.MountPoint = "18", "", ""
 	t1 := t0.Add(time.Minute)
-	s.Record(loop2, nil, t1)
+	s.Record(loop2, nil, t1, 0)
 
 	partID := Identity{Info: part, Ext: map[string]string{"mount_point": "/mnt/x"}, FirstSeen: t0, Seen: t0.Add(time.Second)}
 	oldLoop := Identity{Info: loop, MountPoint: "/mnt/x", FirstSeen: t0, Seen: t0.Add(time.Second)}
@@ -122,5 +127,109 @@ func TestIdentityStore(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
+	}
+}
+
+// TestDamagedStateFiles: an empty or garbled identity store or position is
+// put aside as .corrupt and the daemon starts without it.
+func TestDamagedStateFiles(t *testing.T) {
+	for _, content := range []string{"", "{garbage\x00", "[{\"info\": 7}]"} {
+		t.Run(fmt.Sprintf("%.10q", content), func(t *testing.T) {
+			dir := t.TempDir()
+			st := NewStateDirMust(t, dir)
+			for _, name := range []string{identityFile, checkpointFile("fake")} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids, err := OpenIdentityStore(st)
+			if ids == nil || !errors.Is(err, ErrDamaged) {
+				t.Errorf("OpenIdentityStore = %v, %v; want a store and ErrDamaged", ids, err)
+			}
+			if _, err := st.LoadCheckpoint("fake"); !errors.Is(err, ErrDamaged) {
+				t.Errorf("LoadCheckpoint: %v, want ErrDamaged", err)
+			}
+			for _, name := range []string{identityFile, checkpointFile("fake")} {
+				if _, err := os.Stat(filepath.Join(dir, name+".corrupt")); err != nil {
+					t.Errorf("%s not put aside: %v", name, err)
+				}
+			}
+			// And the daemon starts, with what it has.
+			store := &memStore{}
+			d := testDaemon(t, dir, &fakeSource{items: records(3, "loop7")}, loopResolver(), store, config.Main{SaveToJournald: true}, &syncBuffer{})
+			runUntil(t, d, func() bool { return len(store.logged()) == 3 })
+		})
+	}
+}
+
+func TestRetry(t *testing.T) {
+	var r retry
+	now := time.Now()
+	if !r.due(now) {
+		t.Fatal("a first try is not due")
+	}
+	if !r.fail(errors.New("read-only"), now) || r.fail(errors.New("read-only"), now) {
+		t.Error("fail: only the first of a series is first")
+	}
+	if r.due(now.Add(time.Second)) || !r.due(now.Add(2*time.Second)) {
+		t.Error("the third try is not two seconds after the second failure")
+	}
+	for range 20 {
+		r.fail(errors.New("read-only"), now)
+	}
+	if r.wait != stateRetryMax {
+		t.Errorf("wait %v after many failures, want %v", r.wait, stateRetryMax)
+	}
+	if r.succeed() == nil || r.succeed() != nil {
+		t.Error("succeed: the failure it ends, once")
+	}
+}
+
+// changingResolver is a fakeResolver that tells of its devices' changes.
+type changingResolver struct {
+	fakeResolver
+	changes chan string
+}
+
+func (r *changingResolver) DeviceChanges() <-chan string { return r.changes }
+
+// set makes kdev b and tells of it.
+func (r *changingResolver) set(kdev string, b sysfs.BlockInfo) {
+	r.mu.Lock()
+	r.devs[kdev] = b
+	r.mu.Unlock()
+	r.changes <- kdev
+}
+
+// TestIdentityFollowsDevices: the lab's scsi-remove. A new disk is looked
+// up at its reset, before mkfs; udev then probes the ext4 made on it; the
+// disk is deleted. No event looked it up in between, yet the identity it
+// had when it went is the one with its filesystem: the store follows the
+// resolver's device changes. A device gone keeps the identity it had.
+func TestIdentityFollowsDevices(t *testing.T) {
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sda := sysfs.BlockInfo{KernelName: "sda", MajorMinor: "8:0", DiskSeq: "23", BlkType: sysfs.TypeSCSI, BlkPath: "/dev/sda", WWID: "naa.3333333000001770"}
+	res := &changingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{"sda": sda}}, changes: make(chan string)}
+	ids.Record(sda, nil, time.Now(), 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ids.follow(ctx, res, res.DeviceChanges()); close(done) }()
+	probed := sda
+	probed.UUID = "2ba94357-a838-4f8a-b2dc-36f918c5fd89"
+	// The channel is unbuffered: a name sent after another is received
+	// once the other's lookup is done.
+	res.set("sda", probed)
+	res.changes <- "sdz" // no such device
+	res.remove("sda")
+	res.changes <- "sda" // its removal
+	res.changes <- "sdz"
+	cancel()
+	<-done
+	if got, _ := ids.Lookup("sda"); got.Info.UUID != probed.UUID || got.Info.WWID != sda.WWID {
+		t.Errorf("identity of sda after it went: WWID %q, UUID %q; want %q with the filesystem udev probed, %q",
+			got.Info.WWID, got.Info.UUID, sda.WWID, probed.UUID)
 	}
 }

@@ -3,73 +3,63 @@ package service
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/peripety/peripety/event"
-	"github.com/peripety/peripety/service/journal"
 )
 
-// storedSince reads back the events the store holds from records at or
-// after the checkpoint (or the first record read): after a crash the records after the checkpoint are
-// read again, and their events that had been stored already are then
-// recognised by id (ids are reproducible, see eventID) and not stored
-// twice. The result counts each id, for events that share one.
-//
-// The store may not have taken in yet what a killed daemon sent it just
-// before it died (journald reads its socket in order): marker is an event
-// this run stored first, and once it can be read back so can everything
-// sent before it.
-func (r *run) storedSince(ctx context.Context, since time.Time, marker string) (map[string]int, error) {
-	if !r.storing() {
+// storedSince returns the ids of the events the store holds that records
+// read again after a restart may give again, each with how often it is
+// there: those stored since since (see run.readBackSince), and those the
+// journald sink's spool held when it opened, which journald may not have
+// stored yet. Ids are reproducible (see eventID), so such events are
+// recognised and not stored twice. At most maxReadBack ids are read, the
+// newest.
+func (r *run) storedSince(ctx context.Context, since time.Time) (map[string]int, error) {
+	sink := r.journalSink()
+	if sink == nil {
 		return nil, nil
 	}
-	d := r.d
-	deadline := time.Now().Add(markerWait)
-	for {
-		evs, err := d.opts.StoredEvents(ctx, event.Filter{EventID: marker, Limit: 1})
-		if err != nil {
-			return nil, fmt.Errorf("read back start event: %w", err)
-		}
-		if len(evs) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("start event %s not readable from the store after %v", marker, markerWait)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
+	ids := map[string]int{}
+	n := 0
+	err := r.d.opts.StoredIDs(ctx, since, func(id string) bool {
+		ids[id]++
+		n++
+		return n < maxReadBack
+	})
+	for id, c := range sink.Leftover() {
+		ids[id] = max(ids[id], c)
 	}
-	evs, err := d.opts.StoredEvents(ctx, event.Filter{Since: since, Limit: math.MaxInt})
 	if err != nil {
-		return nil, fmt.Errorf("read stored events since %s: %w", since.Format(time.RFC3339Nano), err)
+		return ids, fmt.Errorf("read stored events since %s: %w", since.Format(time.RFC3339Nano), err)
 	}
-	ids := make(map[string]int, len(evs))
-	for _, ev := range evs {
-		if ev.Seq != 0 { // shed summaries are not rebuilt from records
-			ids[ev.EventID]++
-		}
+	if n >= maxReadBack {
+		r.log.Warn("read back only the newest stored events; an older one read again may be stored twice",
+			"read", n, "since", since)
 	}
 	return ids, nil
 }
 
-// storing says whether the event store's sink is on.
-func (r *run) storing() bool {
+// journalSink returns the journald sink when it is on.
+func (r *run) journalSink() *JournalSink {
 	for i, k := range sinkKinds {
 		if k.store && r.sinks[i].on.Load() {
-			return true
+			js, _ := r.sinks[i].sink.(*JournalSink)
+			return js
 		}
 	}
-	return false
+	return nil
 }
 
-// markerWait bounds the wait for the start event to be readable.
-const markerWait = 5 * time.Second
+// maxReadBack bounds the ids read back at start: what it reads is the
+// journal's pages for each entry, which count in the daemon's RSS.
+const maxReadBack = 1 << 14
+
+// readBackMargin is how much earlier than the checkpoint's handling the
+// read-back starts, for a clock that was slewed a little meanwhile.
+const readBackMargin = 5 * time.Second
 
 // EventStarted is the type of the event a daemon stores as it starts.
 const EventStarted = "PERIPETY_DAEMON_STARTED"
@@ -94,58 +84,3 @@ func startedEvent(source, pos string, at time.Time) event.Event {
 	ev.SetExt("position", pos)
 	return ev
 }
-
-// EventWriter is the event store as the journald sink uses it
-// (*journal.Writer).
-type EventWriter interface {
-	Write(ev event.Event) error
-	Close() error
-}
-
-// JournalSink stores events in journald (save_to_journald).
-type JournalSink struct {
-	w EventWriter
-}
-
-// openJournalSink connects to the journald of Options.JournalSocket, or
-// stores in Options.Store when it is set.
-func openJournalSink(d *Daemon) (Sink, error) {
-	if d.opts.Store != nil {
-		return &JournalSink{w: d.opts.Store}, nil
-	}
-	w, err := journal.NewWriter(d.opts.JournalSocket)
-	if err != nil {
-		return nil, err
-	}
-	return &JournalSink{w: w}, nil
-}
-
-// Name implements Sink.
-func (s *JournalSink) Name() string { return "journald" }
-
-// Emit implements Sink. A failed send is tried again a few times, for a
-// journald that is restarting.
-func (s *JournalSink) Emit(ctx context.Context, ev event.Event) error {
-	var err error
-	for try := range journalTries {
-		if err = s.w.Write(ev); err == nil {
-			return nil
-		}
-		if try < journalTries-1 {
-			select {
-			case <-ctx.Done():
-				return err
-			case <-time.After(journalRetryWait << try):
-			}
-		}
-	}
-	return err
-}
-
-const (
-	journalTries     = 4
-	journalRetryWait = 50 * time.Millisecond
-)
-
-// Close implements Sink: it closes the writer.
-func (s *JournalSink) Close() error { return s.w.Close() }

@@ -17,13 +17,21 @@ import (
 //     again as soon as the resolver tells of a change of the
 //     mount table, else every mountRetry (every mountRetryNotified when it
 //     tells, in case a notice went astray), for at most mountWait (a mount
-//     undone at once never shows);
+//     undone at once never shows), or mountBeginWait for a line printed as
+//     the mount begins (mountBegins);
 //   - a line about a device the kernel prints before the device's block
 //     device exists (a new disk's "Power-on or device reset occurred",
 //     printed as the SCSI scan meets it, before sd attaches it), which names
 //     a device never seen: it is looked up again as soon as the resolver
 //     tells of a block device uevent, else every deviceRetry (every
-//     deviceRetryNotified when it tells), for at most deviceWait.
+//     deviceRetryNotified when it tells), for at most deviceWait;
+//   - a mount line of a filesystem whose UUID neither the line (ext4 on
+//     6.1 names none) nor udev gives yet, on a device udev handles: a
+//     filesystem made just before it was mounted, which udev probes as the
+//     mkfs closes the device, a moment later (the lab's scsi-remove mounted
+//     the disk right after mkfs, and its mount, read before udev's probe,
+//     carried no UUID). It is looked up again as the devices' notices and
+//     retries of a device wait come, for at most probeWait.
 //
 // Meanwhile the later events of its device are held behind it; other
 // devices' events go on. The look-ups are cheap: the resolver's cache
@@ -32,9 +40,11 @@ const (
 	mountRetry          = 2 * time.Millisecond
 	mountRetryNotified  = 25 * time.Millisecond
 	mountWait           = 100 * time.Millisecond
+	mountBeginWait      = 5 * time.Second
 	deviceRetry         = 50 * time.Millisecond
 	deviceRetryNotified = 500 * time.Millisecond
 	deviceWait          = 3 * time.Second
+	probeWait           = 5 * time.Second
 )
 
 // waitKind is what a held event waits for; waitNone is an event held only
@@ -45,23 +55,32 @@ const (
 	waitNone waitKind = iota
 	waitMount
 	waitDevice
+	// waitProbe: a mount event waits for udev to probe its filesystem.
+	waitProbe
 )
 
 // wait is how long an event may wait for what it waits for.
 func (k waitKind) wait() time.Duration {
-	if k == waitDevice {
+	switch k {
+	case waitDevice:
 		return deviceWait
+	case waitProbe:
+		return probeWait
 	}
 	return mountWait
 }
+
+// onDevices says whether k is told by the resolver's device notices (else
+// by its mount table notices).
+func (k waitKind) onDevices() bool { return k == waitDevice || k == waitProbe }
 
 // retry is how long after a look-up an event is looked up again, with or
 // without a notice from the resolver.
 func (k waitKind) retry(notified bool) time.Duration {
 	switch {
-	case k == waitDevice && notified:
+	case k.onDevices() && notified:
 		return deviceRetryNotified
-	case k == waitDevice:
+	case k.onDevices():
 		return deviceRetry
 	case notified:
 		return mountRetryNotified
@@ -72,6 +91,22 @@ func (k waitKind) retry(notified bool) time.Duration {
 // mountEvents are printed by the kernel before the mount shows in
 // mountinfo.
 var mountEvents = map[string]bool{"FS_MOUNTED": true, "FS_REMOUNTED": true, "FS_REMOUNT_READ_ONLY": true}
+
+// mountBegins are the mount events, by sub-system, whose line the kernel
+// prints as the mount begins rather than as it ends: btrfs's "first mount
+// of filesystem" (open_ctree, fs/btrfs/disk-io.c), printed before any of
+// its trees is read. Their mount shows a whole mount later: in the lab
+// (btrfs-failing) 260 ms later on a quiet guest, beyond mountWait on a
+// loaded one.
+var mountBegins = map[[2]string]bool{{event.SubBtrfs, "FS_MOUNTED"}: true}
+
+// mountWaitFor is how long the mount event ev may wait for its mount.
+func mountWaitFor(ev *event.Event) time.Duration {
+	if mountBegins[[2]string{ev.SubSystem, ev.EventType}] {
+		return mountBeginWait
+	}
+	return mountWait
+}
 
 // MountNotifier is a Resolver that tells of changes of the mount table
 // (*sysfs.Resolver while it watches).
@@ -96,7 +131,7 @@ func (rs *resolution) notice(k waitKind) <-chan struct{} {
 	if n, ok := rs.r.(MountNotifier); ok && k == waitMount {
 		return n.MountsChanged()
 	}
-	if n, ok := rs.r.(DeviceNotifier); ok && k == waitDevice {
+	if n, ok := rs.r.(DeviceNotifier); ok && k.onDevices() {
 		return n.DevicesChanged()
 	}
 	return nil
@@ -123,6 +158,18 @@ func (rs *resolution) awaitsDevice(ev *event.Event, l lookup) bool {
 	}
 	_, seen := rs.ids.Lookup(ev.Kdev)
 	return !seen
+}
+
+// awaitsProbe says whether ev is a live mount event of a filesystem whose
+// UUID is not known yet, on a device udev handles (it has an entry for
+// it): udev, probing the device as a mkfs closed it, will give it.
+func (rs *resolution) awaitsProbe(ev *event.Event, l lookup) bool {
+	if !mountEvents[ev.EventType] || !event.IsFilesystem(ev.SubSystem) || !rs.live(ev) || l.err != nil ||
+		l.info.UdevInitialized == 0 || l.info.UUID != "" || ev.Ext("uuid") != "" {
+		return false
+	}
+	id, ok := rs.ids.Lookup(l.info.KernelName)
+	return !ok || !sameInstance(id.Info, l.info) || id.noted() == ""
 }
 
 // waits holds the events not delivered yet, in emission order: live events
@@ -154,6 +201,9 @@ type heldEvent struct {
 	retryAt time.Time
 	since   time.Time
 	ended   bool
+	// device: it waited for its device to appear, or is held behind one
+	// of its device that did (see pipeline.place's appeared).
+	device bool
 }
 
 // holds says whether an event of device kdev is held.
@@ -176,6 +226,9 @@ func (w *waits) behind(ev event.Event, now time.Time) {
 		if a.ev.Kdev == ev.Kdev && a.kind != waitNone && h.since.IsZero() {
 			h.since = a.since
 		}
+		if a.ev.Kdev == ev.Kdev && a.device {
+			h.device = true
+		}
 		if a.kind == waitMount && a.ev.Kdev == ev.Kdev {
 			a.retryAt, a.ended = now, true
 		}
@@ -189,13 +242,13 @@ func (w *waits) behind(ev event.Event, now time.Time) {
 // k's retry.
 func (w *waits) await(ev event.Event, k waitKind, now, since time.Time, notice <-chan struct{}) {
 	p := &w.mountNotice
-	if k == waitDevice {
+	if k.onDevices() {
 		p = &w.deviceNotice
 	}
 	if *p == nil {
 		*p = notice
 	}
-	w.held = append(w.held, &heldEvent{ev: ev, kind: k, retryAt: now.Add(k.retry(notice != nil)), since: since})
+	w.held = append(w.held, &heldEvent{ev: ev, kind: k, retryAt: now.Add(k.retry(notice != nil)), since: since, device: k == waitDevice})
 }
 
 // due says when a held event is next looked up again (wall-clock time).
@@ -208,16 +261,16 @@ func (w *waits) due() (at time.Time, ok bool) {
 	return at, ok
 }
 
-// changed makes every event waiting for k due now: what it waits for
-// changed.
+// changed makes every event waiting for what k's notices tell of due now:
+// it changed.
 func (w *waits) changed(k waitKind, now time.Time) {
-	if k == waitMount {
-		w.mountNotice = nil
-	} else {
+	if k.onDevices() {
 		w.deviceNotice = nil
+	} else {
+		w.mountNotice = nil
 	}
 	for _, h := range w.held {
-		if h.kind == k {
+		if h.kind != waitNone && h.kind.onDevices() == k.onDevices() {
 			h.retryAt = now
 		}
 	}
@@ -236,8 +289,8 @@ func (w *waits) keep(h *heldEvent) { w.held = append(w.held, h) }
 
 // settle forgets the notices once no event waits for them.
 func (w *waits) settle() {
-	for k, p := range map[waitKind]*<-chan struct{}{waitMount: &w.mountNotice, waitDevice: &w.deviceNotice} {
-		if !slices.ContainsFunc(w.held, func(h *heldEvent) bool { return h.kind == k }) {
+	for devices, p := range map[bool]*<-chan struct{}{false: &w.mountNotice, true: &w.deviceNotice} {
+		if !slices.ContainsFunc(w.held, func(h *heldEvent) bool { return h.kind != waitNone && h.kind.onDevices() == devices }) {
 			*p = nil
 		}
 	}

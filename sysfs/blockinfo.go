@@ -28,7 +28,10 @@
 // the fixture trees the tests run on.
 package sysfs
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Block types, the values of BlockInfo.BlkType (docs/design.md, "D-Bus API").
 const (
@@ -66,6 +69,12 @@ type BlockInfo struct {
 	KernelName string `json:"kernel_name"`
 	MajorMinor string `json:"major_minor"`
 	DiskSeq    string `json:"diskseq,omitempty"`
+	// UdevInitialized is when udev first handled this instance of the
+	// device (USEC_INITIALIZED, its database's I: line: CLOCK_MONOTONIC
+	// since boot), about when it appeared; 0 when udev has no entry for it
+	// (no udev, or not handled yet). The daemon's own, not in the
+	// contract's keys.
+	UdevInitialized time.Duration `json:"-"`
 	// Transport holds transport details: "transport" (FC, iSCSI, SAS, ATA,
 	// NVMe/TCP…), host_wwpn, target_wwpn, speed, port_state, driver_name,
 	// address, port, tpgt, target_name, iface_name… Empty when none.

@@ -18,9 +18,12 @@ import (
 // WWID of the device under the filesystem (an LV's LVM-… uuid) is not the
 // filesystem's and would be taken for it.
 //
-// owners_wwids lists each WWID once, without empty ones: two owners can
-// share one (two loop devices over one file, a partition's disk seen
-// twice); owners_paths lists each owner's path.
+// The owners of a filesystem's event begin with the device the filesystem
+// is on (its dev_wwid is the filesystem's), then every device below it, as
+// the original's ext4_mount_lv_mpath_scsi.json lists them: the LV, the
+// map, its paths. owners_wwids lists each WWID once, without empty ones:
+// two owners can share one (two loop devices over one file, the paths of
+// one LUN); owners_paths lists each owner's path.
 func FillEvent(ev *event.Event, info BlockInfo, ext map[string]string) {
 	fsEvent := event.IsFilesystem(ev.SubSystem)
 	if ev.DevWWID == "" {
@@ -37,13 +40,19 @@ func FillEvent(ev *event.Event, info BlockInfo, ext map[string]string) {
 		ev.DevPath = info.DevPath()
 	}
 	if len(ev.OwnersWWIDs) == 0 && len(ev.OwnersPaths) == 0 {
-		for _, o := range info.Owners {
+		add := func(o *BlockInfo) {
 			if o.WWID != "" && !slices.Contains(ev.OwnersWWIDs, o.WWID) {
 				ev.OwnersWWIDs = append(ev.OwnersWWIDs, o.WWID)
 			}
-			if p := o.DevPath(); !slices.Contains(ev.OwnersPaths, p) {
+			if p := o.DevPath(); p != "" && !slices.Contains(ev.OwnersPaths, p) {
 				ev.OwnersPaths = append(ev.OwnersPaths, p)
 			}
+		}
+		if fsEvent {
+			add(&info)
+		}
+		for i := range info.Owners {
+			add(&info.Owners[i])
 		}
 	}
 	if ev.Ext("mount_point") == "" {

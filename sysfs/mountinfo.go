@@ -15,6 +15,9 @@ type mount struct {
 	MountPoint string // field 5, unescaped
 	FSType     string // first field after " - "
 	Source     string // second field after " - " ("/dev/sda1"), unescaped
+	// SuperRO: the super options (third field after " - ") begin with
+	// "ro": the filesystem itself is read-only, as after an error.
+	SuperRO bool
 }
 
 // mounts returns the entries of <root>/proc/self/mountinfo (proc(5)).
@@ -74,13 +77,18 @@ func parseMountinfoLine(line string) (mount, error) {
 	if !isMajorMinor(fields[2]) {
 		return mount{}, fmt.Errorf("mountinfo line %q: field 3 %q is not major:minor", line, fields[2])
 	}
-	return mount{
+	m := mount{
 		MajorMinor: fields[2],
 		Root:       unescapeOctal(fields[3]),
 		MountPoint: unescapeOctal(fields[4]),
 		FSType:     fields[sep+1],
 		Source:     unescapeOctal(fields[sep+2]),
-	}, nil
+	}
+	if len(fields) > sep+3 {
+		opt, _, _ := strings.Cut(fields[sep+3], ",")
+		m.SuperRO = opt == "ro"
+	}
+	return m, nil
 }
 
 // unescapeOctal undoes the kernel's \ooo escapes of space, tab, newline and

@@ -124,3 +124,36 @@ func TestLoopDeletedBackingFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSCSIDiskBeingDeleted: between the SCSI device's state turning to
+// "cancel" and its disk's deletion, the disk is listed with its wwid and
+// scsi_device gone (the lab's scsi-remove read udev's ID_WWN as its WWID
+// then): it is being deleted, not a device of another identity.
+func TestSCSIDiskBeingDeleted(t *testing.T) {
+	root := t.TempDir()
+	tr := sysfstest.New(t, root)
+	host := tr.SCSIHost("/sys/devices/pseudo_0/adapter0", 2, "scsi_debug")
+	sdev := "/sys/devices/pseudo_0/adapter0/host2/target2:0:0/2:0:0:0"
+	tr.SCSIDisk(host, sysfstest.SCSIDisk{HCTL: "2:0:0:0", Name: "sda", MajorMinor: "8:0", Vendor: "Linux", Model: "scsi_debug",
+		WWID: "naa.3333333000001770"})
+	tr.Udev("8:0", "E:ID_WWN=0x3333333000001770")
+	tr.DevLink("disk/by-id/wwn-0x3333333000001770", "sda")
+	r := NewResolver(root)
+	if got, err := r.BlockInfo("sda"); err != nil || got.WWID != "naa.3333333000001770" {
+		t.Fatalf("whole disk: BlockInfo(sda) = %q, %v; want WWID naa.3333333000001770", got.WWID, err)
+	}
+	for _, state := range []string{"cancel", "deleted"} {
+		tr.Attr(filepath.Join(sdev, "state"), state)
+		for _, p := range []string{filepath.Join(sdev, "wwid"), filepath.Join(sdev, "scsi_device")} {
+			if err := os.RemoveAll(filepath.Join(root, p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := NewResolver(root).BlockInfo("sda"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("state %s: BlockInfo(sda) = WWID %q, %v; want an error wrapping ErrNotFound", state, got.WWID, err)
+		}
+		if got, _, err := NewResolver(root).ForEvent("sda"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("state %s: ForEvent(sda) = WWID %q, %v; want an error wrapping ErrNotFound", state, got.WWID, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package sysfs
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,11 +53,17 @@ func TestParseUdevData(t *testing.T) {
 	in := "S:disk/by-id/wwn-0x5002538d4098a1b2\nS:disk/by-path/pci-0000:00:17.0-ata-3\nW:12\nI:1234567\n" +
 		"E:ID_FS_UUID=2f8e1c4a\nE:ID_FS_LABEL=a=b\nE:=novalue\nE:NOEQUALS\nG:systemd\nQ:systemd\nV:1\n:x\nS:\n\xff\xfe\n"
 	want := udevData{
-		Links: []string{"disk/by-id/wwn-0x5002538d4098a1b2", "disk/by-path/pci-0000:00:17.0-ata-3"},
-		Env:   map[string]string{"ID_FS_UUID": "2f8e1c4a", "ID_FS_LABEL": "a=b"},
+		Links:       []string{"disk/by-id/wwn-0x5002538d4098a1b2", "disk/by-path/pci-0000:00:17.0-ata-3"},
+		Env:         map[string]string{"ID_FS_UUID": "2f8e1c4a", "ID_FS_LABEL": "a=b"},
+		Initialized: 1234567 * time.Microsecond,
 	}
 	if diff := cmp.Diff(want, parseUdevData(in)); diff != "" {
 		t.Errorf("parseUdevData (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"I:", "I:-1", "I:x", "I:99999999999999999999"} {
+		if got := parseUdevData(bad).Initialized; got != 0 {
+			t.Errorf("parseUdevData(%q).Initialized = %v, want 0", bad, got)
+		}
 	}
 }
 

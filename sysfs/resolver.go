@@ -18,12 +18,15 @@ import (
 type Resolver struct {
 	fs    FS
 	cache cache
+	// changes carries the names of the block devices uevents told of
+	// (DeviceChanges).
+	changes chan string
 }
 
 // NewResolver returns a Resolver reading under root ("" or "/" on a live
 // system).
 func NewResolver(root string) *Resolver {
-	return &Resolver{fs: NewFS(root)}
+	return &Resolver{fs: NewFS(root), changes: make(chan string, maxChanges)}
 }
 
 // BlockInfo describes the device id names, with its owners. id is any of:
@@ -150,8 +153,9 @@ func (s *scan) resolve(id string) (string, BlockInfo, error) {
 }
 
 // ListBlocks describes the top-level block devices, those nothing is built
-// on (no holders, no partitions, not a hidden NVMe path), in kernel name
-// order, each with its owners: the tops of the stacks. Devices that vanish
+// on (no holders, no partitions, not a hidden NVMe path, not a loop device
+// with no file attached), in kernel name order, each with its owners: the
+// tops of the stacks. Devices that vanish
 // while it runs are left out. Devices it cannot read are left out too, and
 // the error it then returns with the others joins what went wrong.
 func (r *Resolver) ListBlocks() ([]BlockInfo, error) {
@@ -184,6 +188,12 @@ func (s *scan) top(name string) (BlockInfo, bool, error) {
 	d, err := s.device(name)
 	if err != nil {
 		return BlockInfo{}, false, err
+	}
+	if strings.HasPrefix(name, "loop") && !exists(filepath.Join(d.Dir, "loop")) {
+		// A free loop device (losetup -f hands it out): the kernel makes
+		// its loop/ attributes as a file is attached (loop_configure),
+		// drops them as it is detached. Nothing to describe.
+		return BlockInfo{}, false, nil
 	}
 	holders, err := d.holders()
 	if err != nil || len(holders) > 0 {

@@ -78,8 +78,9 @@ var blockInfoCases = []struct {
 			Path: "/dev/mapper/mpatha", Preferred: "/dev/mapper/mpatha", Owners: []string{"sdb", "sdc", "sdd", "sde"}}},
 	{"fc-mpath-lvm", []string{"sdb", "8:16", "/dev/sdb", "2:0:0:1", "/dev/disk/by-id/wwn-0x600a098038303053453f463045727a4b",
 		"/dev/disk/by-path/pci-0000:05:00.0-fc-0x500a0982891b8dc5-lun-1"},
-		summary{Kernel: "sdb", MajMin: "8:16", Type: TypeSCSI, WWID: lunA, Path: "/dev/sdb",
-			Preferred:   "/dev/disk/by-id/wwn-0x600a098038303053453f463045727a4b",
+		// A path of a map is named by its node: the wwn- link it won
+		// names the LUN, and every other path lists it too.
+		summary{Kernel: "sdb", MajMin: "8:16", Type: TypeSCSI, WWID: lunA, Path: "/dev/sdb", Preferred: "/dev/sdb",
 			TransportID: "0x10000000c9a02834,0x500a0982891b8dc5", Transport: fcSDB}},
 	// sdd's udev entry lists the wwn- link, but sdb won it.
 	{"fc-mpath-lvm", []string{"sdd", "8:48", "3:0:0:1", "/dev/sdd", "/dev/disk/by-path/pci-0000:05:00.1-fc-0x500a0983891b8dc5-lun-1"},

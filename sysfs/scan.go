@@ -83,6 +83,7 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 			return BlockInfo{}, err
 		}
 	}
+	info.UdevInitialized = udev.Initialized
 	if info.WWID == "" && info.BlkType == TypeMD {
 		info.WWID = udev.Env["MD_UUID"] // mdadm's form already
 	}
@@ -93,10 +94,19 @@ func (s *scan) describe(name string) (BlockInfo, error) {
 	if err != nil {
 		return BlockInfo{}, err
 	}
-	info.PreferredBlkPath = preferredPath(info, links)
 	holders, err := d.holders()
 	if err != nil {
 		return BlockInfo{}, err
+	}
+	info.PreferredBlkPath = preferredPath(info, links)
+	if mp, err := s.heldByMultipath(holders); err != nil {
+		return BlockInfo{}, err
+	} else if mp {
+		// A path of a multipath map: its by-id links name the LUN, not
+		// the path (udev gives them to whichever path it saw last, and
+		// every path lists them), so only its node tells it from the
+		// other paths (the original's owners_paths name /dev/sdX).
+		info.PreferredBlkPath = info.BlkPath
 	}
 	if len(holders) == 0 {
 		// A device others are built on (a multipath path, an LVM PV, a
@@ -124,6 +134,11 @@ func (s *scan) identify(d device, info *BlockInfo) error {
 		return s.identifyNVMe(d, info)
 	case strings.HasPrefix(d.Name, "loop"):
 		return s.identifyLoop(d, info)
+	}
+	if err := scsiDeleting(d); err != nil {
+		return err
+	}
+	switch {
 	case exists(filepath.Join(d.Dir, "device", "scsi_device")):
 		return s.identifySCSI(d, info)
 	case isVirtio(d.Dir):
@@ -146,6 +161,31 @@ func (s *scan) identifyPartition(d device, info *BlockInfo) error {
 		info.WWID = parent.WWID + "-part" + d.Partition
 	}
 	return nil
+}
+
+// heldByMultipath says whether one of holders is a device-mapper
+// multipath map (its dm/uuid starts with "mpath-").
+func (s *scan) heldByMultipath(holders []string) (bool, error) {
+	for _, h := range holders {
+		if !strings.HasPrefix(h, "dm-") {
+			continue
+		}
+		d, err := s.device(h)
+		if errors.Is(err, ErrNotFound) {
+			continue // gone since the listing
+		}
+		if err != nil {
+			return false, err
+		}
+		uuid, err := d.attrOpt("dm", "uuid")
+		if err != nil {
+			return false, err
+		}
+		if strings.HasPrefix(uuid, mpathUUIDPrefix) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // owners returns every device below name, depth first, slaves in name

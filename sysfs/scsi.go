@@ -1,6 +1,7 @@
 package sysfs
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -23,6 +24,25 @@ func (s *scan) identifySCSI(d device, info *BlockInfo) error {
 		return err
 	}
 	info.Transport, info.TransportID = t.details, t.id
+	return nil
+}
+
+// scsiDeleting returns an error wrapping ErrNotFound when d is the disk of
+// a SCSI device being deleted: its <dev>/device/state (sysfs-bus-scsi) says
+// "cancel" or "deleted". __scsi_remove_device (drivers/scsi/scsi_sysfs.c)
+// sets the state, unregisters the scsi_device class device and only then
+// deletes the disk, so for a while the disk is listed with its wwid and
+// scsi_device gone: what can be read of it then is not its identity (the
+// lab's scsi-remove read it as an unknown device with udev's ID_WWN for a
+// WWID), and the identity recorded while it was whole must answer.
+func scsiDeleting(d device) error {
+	state, err := d.attrOpt("device", "state")
+	if err != nil {
+		return err
+	}
+	if state == "cancel" || state == "deleted" {
+		return fmt.Errorf("%s: SCSI device state %q, being deleted: %w", d.Name, state, ErrNotFound)
+	}
 	return nil
 }
 

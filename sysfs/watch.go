@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path"
 	"syscall"
 )
 
@@ -95,24 +96,46 @@ func (r *Resolver) Watch(ctx context.Context) error {
 }
 
 // readUevents reads the uevents waiting on the netlink socket fd and stales
-// the cache if one is about a block device or some were lost.
+// the cache if one is about a block device or some were lost; it tells
+// DeviceChanges of the device.
 func (r *Resolver) readUevents(fd int, buf []byte) error {
 	for {
 		n, _, err := syscall.Recvfrom(fd, buf, 0)
-		switch {
-		case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EINTR):
-			return nil
-		case errors.Is(err, syscall.ENOBUFS):
-			r.cache.invalidate() // messages were lost: trust nothing
-			r.cache.notifyDevices()
-		case err != nil:
+		if err != nil {
+			switch {
+			case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EINTR):
+				return nil
+			case errors.Is(err, syscall.ENOBUFS):
+				r.cache.invalidate() // messages were lost: trust nothing
+				r.cache.notifyDevices()
+				continue
+			}
 			return fmt.Errorf("watch: uevent socket: read: %w", err)
-		case ueventSubsystem(buf[:n]) == "block":
-			r.cache.invalidate()
-			r.cache.notifyDevices()
+		}
+		props := ueventProps(buf[:n])
+		if props["SUBSYSTEM"] != "block" {
+			continue
+		}
+		r.cache.invalidate()
+		r.cache.notifyDevices()
+		if name := path.Base(props["DEVPATH"]); props["DEVPATH"] != "" && validName(name) {
+			select {
+			case r.changes <- name:
+			default: // the reader is behind: it learns of the device at its next event
+			}
 		}
 	}
 }
+
+// maxChanges bounds the names DeviceChanges holds unread.
+const maxChanges = 256
+
+// DeviceChanges returns the channel on which, while Watch runs, the kernel
+// name of each block device a uevent (the kernel's or udev's) told of is
+// sent: added, changed (udev probed it again, a filesystem made on it),
+// removed. Lookups made after a name is received show the change. When the
+// reader falls maxChanges names behind, further ones are dropped.
+func (r *Resolver) DeviceChanges() <-chan string { return r.changes }
 
 // The netlink groups of NETLINK_KOBJECT_UEVENT: the kernel's uevents, and
 // udev's, which systemd-udevd sends once it has processed one (probed the
@@ -122,24 +145,24 @@ const (
 	ueventGroupUdev   = 2
 )
 
-// ueventSubsystem returns the SUBSYSTEM of a uevent message: a kernel one
+// ueventProps returns the properties of a uevent message: a kernel one
 // ("change@/devices/…\0KEY=VALUE\0…") or one of udev's, whose properties
 // follow a header (systemd's src/libsystemd/sd-device/device-monitor.c,
 // struct monitor_netlink_header: "libudev\0", a big-endian magic, then
 // header_size, properties_off and properties_len in host order). Whatever
 // cannot be read has none.
-func ueventSubsystem(msg []byte) string {
+func ueventProps(msg []byte) map[string]string {
 	if bytes.HasPrefix(msg, udevMonitorPrefix) {
 		if len(msg) < 24 || binary.BigEndian.Uint32(msg[8:12]) != udevMonitorMagic {
-			return ""
+			return nil
 		}
 		off, n := binary.NativeEndian.Uint32(msg[16:20]), binary.NativeEndian.Uint32(msg[20:24])
 		if uint64(off)+uint64(n) > uint64(len(msg)) {
-			return ""
+			return nil
 		}
 		msg = msg[off : off+n]
 	}
-	return parseUevent(string(msg))["SUBSYSTEM"]
+	return parseUevent(string(msg))
 }
 
 var udevMonitorPrefix = []byte("libudev\x00")

@@ -38,15 +38,15 @@ func TestUeventSubsystem(t *testing.T) {
 		{"udev, properties past the end", short, ""},
 		{"udev, header cut short", []byte("libudev\x00\xfe\xed"), ""},
 	} {
-		if got := ueventSubsystem(tc.msg); got != tc.want {
-			t.Errorf("%s: ueventSubsystem = %q, want %q", tc.name, got, tc.want)
+		if got := ueventProps(tc.msg)["SUBSYSTEM"]; got != tc.want {
+			t.Errorf("%s: SUBSYSTEM = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }
 
 // TestReadUeventsUdev: a block uevent from udev (it has written its
-// database) stales every cached answer, as the kernel's does; another
-// subsystem's does not.
+// database) stales every cached answer, as the kernel's does, and tells
+// DeviceChanges of the device; another subsystem's does neither.
 func TestReadUeventsUdev(t *testing.T) {
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -58,9 +58,10 @@ func TestReadUeventsUdev(t *testing.T) {
 	for _, tc := range []struct {
 		msg   []byte
 		stale bool
+		name  string // told of
 	}{
-		{udevMessage("ACTION=add\x00SUBSYSTEM=net\x00"), false},
-		{udevMessage("ACTION=change\x00SUBSYSTEM=block\x00ID_FS_UUID=47841ee5\x00"), true},
+		{udevMessage("ACTION=add\x00DEVPATH=/devices/virtual/net/lo\x00SUBSYSTEM=net\x00"), false, ""},
+		{udevMessage("ACTION=change\x00DEVPATH=/devices/pseudo_0/adapter0/host2/target2:0:0/2:0:0:0/block/sda\x00SUBSYSTEM=block\x00ID_FS_UUID=47841ee5\x00"), true, "sda"},
 	} {
 		gen := r.cache.generation()
 		if _, err := syscall.Write(fds[1], tc.msg); err != nil {
@@ -72,16 +73,24 @@ func TestReadUeventsUdev(t *testing.T) {
 		if stale := r.cache.generation() != gen; stale != tc.stale {
 			t.Errorf("%q: cache staled %v, want %v", tc.msg[40:], stale, tc.stale)
 		}
+		var told string
+		select {
+		case told = <-r.DeviceChanges():
+		default:
+		}
+		if told != tc.name {
+			t.Errorf("%q: DeviceChanges told of %q, want %q", tc.msg[40:], told, tc.name)
+		}
 	}
 }
 
-// FuzzUeventSubsystem: any datagram on the uevent socket is read without
-// a panic.
-func FuzzUeventSubsystem(f *testing.F) {
+// FuzzUeventProps: any datagram on the uevent socket is read without a
+// panic.
+func FuzzUeventProps(f *testing.F) {
 	f.Add([]byte("change@/devices/virtual/block/dm-1\x00SUBSYSTEM=block\x00"))
 	f.Add(udevMessage("ACTION=change\x00SUBSYSTEM=block\x00"))
 	f.Fuzz(func(t *testing.T, msg []byte) {
-		_ = ueventSubsystem(msg)
+		_ = ueventProps(msg)
 	})
 }
 

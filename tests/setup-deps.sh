@@ -19,7 +19,11 @@ pkgs=(
 	zsh fish                      # the prpt completions are loaded and run in them
 	dpkg-dev fakeroot debhelper   # the Debian package (dpkg-buildpackage, dh)
 	lintian file                  # checking the Debian package
-	systemd-journal-remote        # journal files of several boots, for prpt query --boot
+	systemd-journal-remote        # journal files of several boots (prpt query --boot); journal-upload/remote gathering two hosts
+	prometheus                    # promtool check metrics, and a real Prometheus scraping the daemon
+	curl                          # the webhook sample hook; reading the metrics socket
+	xvfb dunst imagemagick fonts-dejavu-core # a desktop of the test's own: a notification server and its screenshot
+	desktop-file-utils            # desktop-file-validate for the XDG autostart entry
 	python3-dbus                  # a non-Go D-Bus client in tests
 	passwd                        # useradd for the non-root polkit test user
 	python3                       # the corpus scorer

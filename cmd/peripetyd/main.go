@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -20,16 +21,27 @@ import (
 )
 
 type flags struct {
-	Config    string `help:"Config file (default ${default_config}; a missing default means built-in defaults)." type:"path" placeholder:"FILE"`
-	Source    string `help:"Where kernel lines come from: auto, journal, kmsg or file:PATH." default:"auto"`
-	Bus       string `help:"D-Bus bus to serve on: system, session, none or an address." default:"system"`
-	Root      string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"path"`
-	StateDir  string `help:"Where the source position and device identities are kept." default:"${default_state_dir}" type:"path"`
-	LogLevel  string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
-	LogTarget string `help:"Where the daemon's own log goes: journal (journald's native protocol: its identifier and the level's priority), stderr, or auto: journal when standard error is a socket (a stream to journald, from systemd or the D-Bus launch helper) and journald answers, else stderr." default:"auto" enum:"auto,journal,stderr"`
+	Config           string `help:"Config file (default ${default_config}; a missing default means built-in defaults)." type:"path" placeholder:"FILE"`
+	Source           string `help:"Where kernel lines come from: auto, journal, kmsg or file:PATH." default:"auto"`
+	Bus              string `help:"D-Bus bus to serve on: system, session, none or an address." default:"system"`
+	Root             string `help:"Where /sys, /dev, /proc and /run/udev are read from." default:"/" type:"existingdir"`
+	StateDir         string `help:"Where the source position, device identities and events not yet in journald are kept." default:"${default_state_dir}" type:"path"`
+	JournalNamespace string `name:"journal-namespace" placeholder:"NS" help:"Store events in the journal namespace NS (systemd-journald@.service) instead of the system journal."`
+	LogLevel         string `help:"Log level: debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
+	LogTarget        string `help:"Where the daemon's own log goes: journal (journald's native protocol: its identifier and the level's priority), stderr, or auto: journal when standard error is a socket (a stream to journald, from systemd or the D-Bus launch helper) and journald answers, else stderr." default:"auto" enum:"auto,journal,stderr"`
 }
 
+// memoryLimit is the daemon's soft memory limit (runtime/debug) when
+// GOMEMLIMIT does not set one: it runs in some tens of MiB, and the garbage
+// of a burst of large calls (arguments of up to the bus's 32 MiB a
+// message) is collected and given back before the process grows far past
+// that.
+const memoryLimit = 64 << 20
+
 func main() {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	var f flags
 	kong.Parse(&f,
 		kong.Name("peripetyd"),
@@ -60,7 +72,7 @@ func run(f flags) error {
 	if err != nil {
 		return fmt.Errorf("--bus: %w", err)
 	}
-	d, err := service.New(service.Options{
+	opts := service.Options{
 		ConfigPath: f.Config,
 		Source:     src,
 		Bus:        bus,
@@ -68,7 +80,13 @@ func run(f flags) error {
 		Root:       f.Root,
 		StateDir:   f.StateDir,
 		Log:        log,
-	})
+	}
+	if f.JournalNamespace != "" {
+		if opts.JournalSocket, opts.JournalRead, err = service.JournalNamespace(f.JournalNamespace); err != nil {
+			return fmt.Errorf("--journal-namespace: %w", err)
+		}
+	}
+	d, err := service.New(opts)
 	if err != nil {
 		return err
 	}
@@ -100,7 +118,8 @@ func newLogger(target string, level slog.Level) (*slog.Logger, func(), error) {
 	if target == "stderr" || target == "auto" && !stderrIsSocket() {
 		return text, func() {}, nil
 	}
-	w, err := journal.NewWriter(journal.DefaultSocket)
+	w := journal.NewWriter(journal.DefaultSocket)
+	err := w.Connect()
 	switch {
 	case err != nil && target == "auto":
 		return text, func() {}, nil

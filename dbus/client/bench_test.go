@@ -195,10 +195,7 @@ func BenchmarkQuery(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { p.Close() })
-		w, err := journal.NewWriter(p.Socket)
-		if err != nil {
-			b.Fatal(err)
-		}
+		w := journal.NewWriter(p.Socket)
 		for i := range queryEvents {
 			if err := w.Write(queryEvent(i, t0)); err != nil {
 				b.Fatal(err)

@@ -129,6 +129,62 @@ func (c *Client) Query(ctx context.Context, q pdbus.QueryFilter) ([]event.Event,
 	return evs, nil
 }
 
+// QueryAll returns the stored events that pass q, oldest first: the latest
+// q.Limit of them (event.DefaultLimit when 0), however many that is,
+// asked for in pages as the daemon gives them (at most pdbus.MaxQueryLimit
+// events, and pdbus.MaxReplyBytes, a page), each page the one before the
+// last by its first event's cursor.
+func (c *Client) QueryAll(ctx context.Context, q pdbus.QueryFilter) ([]event.Event, error) {
+	want := q.Filter.EffectiveLimit()
+	var pages [][]event.Event
+	for total := 0; total < want; {
+		q.Limit = min(want-total, pdbus.MaxQueryLimit)
+		ms, err := c.callMaps(ctx, "Query", pdbus.EncodeFilter(q))
+		if err != nil {
+			return nil, err
+		}
+		page := make([]event.Event, 0, len(ms))
+		size := 0
+		for i, m := range ms {
+			ev, err := pdbus.DecodeEvent(m)
+			if err != nil {
+				return nil, fmt.Errorf("Query: event %d: %w", i, err)
+			}
+			size += pdbus.EventSize(&ev)
+			page = append(page, ev)
+		}
+		pages = append(pages, page)
+		total += len(page)
+		cursor, ok := firstCursor(ms)
+		// A short page is the last, unless the daemon cut it for size.
+		if !ok || len(page) == 0 || (len(page) < q.Limit && size < pdbus.MaxReplyBytes/2) {
+			break
+		}
+		q.Before = &cursor
+	}
+	var out []event.Event
+	for i := len(pages) - 1; i >= 0; i-- {
+		out = append(out, pages[i]...)
+	}
+	if len(out) > want {
+		out = out[len(out)-want:]
+	}
+	return out, nil
+}
+
+// firstCursor is the cursor of a reply's first event.
+func firstCursor(ms []map[string]godbus.Variant) (event.Cursor, bool) {
+	if len(ms) == 0 {
+		return event.Cursor{}, false
+	}
+	s, ok := ms[0][pdbus.CursorKey].Value().(string)
+	if !ok {
+		return event.Cursor{}, false
+	}
+	c, err := event.ParseCursor(s)
+	return c, err == nil
+}
+
 // BlockInfo resolves any identifier of a block device.
 func (c *Client) BlockInfo(ctx context.Context, blk string) (sysfs.BlockInfo, error) {
 	var m map[string]godbus.Variant

@@ -317,3 +317,82 @@ func TestMatchRules(t *testing.T) {
 		})
 	}
 }
+
+// forge sends a StorageEvent signal from conn, an impostor: to dest alone
+// when dest is set, else to every listener.
+func forge(t *testing.T, conn *godbus.Conn, dest string, e event.Event) {
+	t.Helper()
+	msg := &godbus.Message{Type: godbus.TypeSignal, Headers: map[godbus.HeaderField]godbus.Variant{
+		godbus.FieldPath:      godbus.MakeVariant(pdbus.ObjectPath),
+		godbus.FieldInterface: godbus.MakeVariant(pdbus.Interface),
+		godbus.FieldMember:    godbus.MakeVariant(pdbus.Signal),
+	}, Body: []any{e.EventType, e.Severity.String(), e.SubSystem, e.DevWWID, e.DevPath, pdbus.EncodeEvent(&e)}}
+	if dest != "" {
+		msg.Headers[godbus.FieldDestination] = godbus.MakeVariant(dest)
+	}
+	msg.Headers[godbus.FieldSignature] = godbus.MakeVariant(godbus.SignatureOf(msg.Body...))
+	if call := conn.Send(msg, nil); call.Err != nil {
+		t.Fatalf("forge: %v", call.Err)
+	}
+}
+
+// TestForgedSignals: events signalled by anyone but the owner of the name,
+// to the client alone or to all, are not taken, and their seq numbers
+// make no gap to fill; nor is a forged change of owner believed.
+func TestForgedSignals(t *testing.T) {
+	srv, b, c := serve(t)
+	b.QueryErr = errors.New("no Query expected")
+	impostor, err := godbus.ConnectSystemBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer impostor.Close()
+	var missed []string
+	s := Subscription{Missed: func(from, to uint64, err error) { missed = append(missed, fmt.Sprint(from, "-", to, err)) }}
+	forgedOwner := &godbus.Message{Type: godbus.TypeSignal, Headers: map[godbus.HeaderField]godbus.Variant{
+		godbus.FieldPath:        godbus.MakeVariant(godbus.ObjectPath("/org/freedesktop/DBus")),
+		godbus.FieldInterface:   godbus.MakeVariant("org.freedesktop.DBus"),
+		godbus.FieldMember:      godbus.MakeVariant("NameOwnerChanged"),
+		godbus.FieldDestination: godbus.MakeVariant(c.conn.Names()[0]),
+		godbus.FieldSignature:   godbus.MakeVariant(godbus.SignatureOf("", "", "")),
+	}, Body: []any{pdbus.BusName, "", impostor.Names()[0]}}
+	got := collect(t, c, s, 2, func() {
+		if call := impostor.Send(forgedOwner, nil); call.Err != nil {
+			t.Fatal(call.Err)
+		}
+		forge(t, impostor, c.conn.Names()[0], ev(1, "FS_IO_ERROR", event.Critical))
+		forge(t, impostor, "", ev(1, "FS_IO_ERROR", event.Critical))
+		srv.Emit(context.Background(), ev(1, "FS_MOUNTED", event.Info))
+		forge(t, impostor, c.conn.Names()[0], ev(900000, "FS_IO_ERROR", event.Critical))
+		srv.Emit(context.Background(), ev(2, "FS_MOUNTED", event.Info))
+	})
+	for _, e := range got {
+		if e.EventType != "FS_MOUNTED" {
+			t.Errorf("took a forged event: %+v", e)
+		}
+	}
+	if diff := cmp.Diff([]uint64{1, 2}, seqs(got)); diff != "" {
+		t.Errorf("seq (-want +got):\n%s", diff)
+	}
+	if len(missed) > 0 {
+		t.Errorf("Missed called for forged seq numbers: %v", missed)
+	}
+}
+
+// TestGapTooLarge: a seq that jumps by more than a page is reported
+// missed, not queried for.
+func TestGapTooLarge(t *testing.T) {
+	_, b, c, conn := serveConn(t)
+	b.QueryErr = errors.New("no Query expected")
+	var missed []string
+	s := Subscription{Missed: func(from, to uint64, err error) {
+		missed = append(missed, fmt.Sprint(from, "-", to, " ", errors.Is(err, ErrGapTooLarge)))
+	}}
+	collect(t, c, s, 2, func() {
+		emitAs(t, conn, ev(1, "FS_IO_ERROR", event.Error), 0)
+		emitAs(t, conn, ev(1_000_000, "FS_IO_ERROR", event.Error), 999_999)
+	})
+	if diff := cmp.Diff([]string{"2-999999 true"}, missed); diff != "" {
+		t.Errorf("Missed (-want +got):\n%s", diff)
+	}
+}

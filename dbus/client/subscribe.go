@@ -3,6 +3,7 @@ package client
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+	"github.com/peripety/peripety/correlate"
 	pdbus "github.com/peripety/peripety/dbus"
 	"github.com/peripety/peripety/event"
 )
@@ -34,6 +36,10 @@ type Subscription struct {
 	// in seq that Query could not fill (err says why, e.g. the caller may
 	// not Query).
 	Missed func(fromSeq, toSeq uint64, err error)
+	// Incidents, when set, is called for each IncidentChanged signal (an
+	// incident opened, changed state or grew), in order with the events;
+	// an error it returns ends Subscribe.
+	Incidents func(correlate.Incident) error
 }
 
 // Subscribe calls handle for each StorageEvent that passes s.Filter, in the
@@ -61,14 +67,18 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 	sigs := make(chan *godbus.Signal, 64)
 	c.conn.Signal(sigs)
 	defer c.conn.RemoveSignal(sigs)
-	owner := []godbus.MatchOption{godbus.WithMatchSender("org.freedesktop.DBus"),
+	ownerRule := []godbus.MatchOption{godbus.WithMatchSender("org.freedesktop.DBus"),
 		godbus.WithMatchInterface("org.freedesktop.DBus"), godbus.WithMatchMember("NameOwnerChanged"),
 		godbus.WithMatchArg(0, pdbus.BusName)}
 	// The daemon's notices of events it shed reach every subscription,
 	// whatever its rules (a message is delivered once however many match).
-	rules := [][]godbus.MatchOption{owner, matchOptions([]argMatch{{0, shedType}})}
+	rules := [][]godbus.MatchOption{ownerRule, matchOptions([]argMatch{{0, shedType}})}
 	for _, conds := range matchRules(f) {
 		rules = append(rules, matchOptions(conds))
+	}
+	if s.Incidents != nil {
+		rules = append(rules, []godbus.MatchOption{godbus.WithMatchSender(pdbus.BusName), godbus.WithMatchObjectPath(pdbus.ObjectPath),
+			godbus.WithMatchInterface(pdbus.Interface), godbus.WithMatchMember(pdbus.IncidentSignal)})
 	}
 	for i, r := range rules {
 		if err := c.conn.AddMatchSignalContext(ctx, r...); err != nil {
@@ -84,6 +94,13 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 		}
 	}()
 
+	// Only the name's owner sends events: anyone may send a signal to
+	// this connection alone, which no match rule filters. The owner is
+	// looked up once the rules watch its changes.
+	owner, err := c.owner(ctx)
+	if err != nil {
+		return err
+	}
 	if ready != nil {
 		ready()
 	}
@@ -98,7 +115,19 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 		case sig = <-sigs:
 		}
 		if sig.Name == "org.freedesktop.DBus.NameOwnerChanged" {
-			g = gaps{seen: make(map[pdbus.SignalKey]seen)} // a new daemon counts seq from the start
+			if name, now, ok := ownerChange(sig); ok && name == pdbus.BusName {
+				owner = now
+				g = gaps{seen: make(map[pdbus.SignalKey]seen)} // a new daemon counts seq from the start
+			}
+			continue
+		}
+		if sig.Sender == "" || sig.Sender != owner {
+			continue // not the daemon's
+		}
+		if sig.Name == pdbus.IncidentSignalName && sig.Path == pdbus.ObjectPath && s.Incidents != nil {
+			if err := incidentSignal(sig, s.Incidents); err != nil {
+				return err
+			}
 			continue
 		}
 		if sig.Name != pdbus.SignalName || sig.Path != pdbus.ObjectPath || len(sig.Body) != 6 {
@@ -124,6 +153,39 @@ func (c *Client) subscribe(ctx context.Context, s Subscription, handle func(even
 		}
 	}
 }
+
+// owner returns the unique name of the owner of org.storage.Peripety1, ""
+// when it has none.
+func (c *Client) owner(ctx context.Context) (string, error) {
+	var name string
+	err := c.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, pdbus.BusName).Store(&name)
+	var derr godbus.Error
+	if errors.As(err, &derr) && derr.Name == "org.freedesktop.DBus.Error.NameHasNoOwner" {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("subscribe: owner of %s: %w", pdbus.BusName, err)
+	}
+	return name, nil
+}
+
+// ownerChange reads a NameOwnerChanged signal, when the bus sent it.
+func ownerChange(sig *godbus.Signal) (name, owner string, ok bool) {
+	if sig.Sender != "org.freedesktop.DBus" || len(sig.Body) != 3 {
+		return "", "", false
+	}
+	name, ok1 := sig.Body[0].(string)
+	owner, ok2 := sig.Body[2].(string)
+	return name, owner, ok1 && ok2
+}
+
+// ErrGapTooLarge is given to Subscription.Missed for a gap of more than
+// maxGapFill events: the client does not query for it (a seq that jumps so
+// far is more likely a fault than a loss), and the caller may Query.
+var ErrGapTooLarge = errors.New("too many events missed to fetch them")
+
+// maxGapFill bounds the events one gap fill asks for: a Query page.
+const maxGapFill = pdbus.MaxQueryLimit
 
 // gaps is what a subscription knows of the events it received, to tell the
 // events it missed from those its match rules left out (dbus/chain.go).
@@ -217,6 +279,12 @@ func shedMayMatch(f event.Filter, types string) bool {
 // between since and until (widened by gapMargin), that pass f and keep.
 func (c *Client) fill(ctx context.Context, s Subscription, f event.Filter, since, until time.Time, from, to uint64,
 	keep func(*event.Event) bool, handle func(event.Event) error) error {
+	if to-from+1 > maxGapFill {
+		if s.Missed != nil {
+			s.Missed(from, to, fmt.Errorf("%d events: %w", to-from+1, ErrGapTooLarge))
+		}
+		return nil
+	}
 	q := s.Filter
 	q.Filter = f
 	q.Blk = s.Filter.Blk
@@ -225,7 +293,8 @@ func (c *Client) fill(ctx context.Context, s Subscription, f event.Filter, since
 		q.Since = since.Add(-gapMargin)
 	}
 	q.Until = until.Add(gapMargin)
-	q.Limit = 100000
+	// A page: the window holds other events than the gap's too.
+	q.Limit = pdbus.MaxQueryLimit
 	evs, err := c.Query(ctx, q)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -26,6 +26,11 @@ type Bus struct {
 	Address string
 	// Socket is the path of the listening socket.
 	Socket string
+
+	daemon, conf string
+	cmd          *exec.Cmd
+	done         chan struct{}
+	stderr       *lockedBuffer
 }
 
 // systemBusConfig is the system bus of Debian's /usr/share/dbus-1/system.conf
@@ -130,31 +135,36 @@ func startBus(t testing.TB, kind string, config func(socket string) string) *Bus
 	if err := os.WriteFile(conf, []byte(config(sock)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(daemon, "--nofork", "--print-address", "--config-file", conf)
+	b := &Bus{Socket: sock, daemon: daemon, conf: conf}
+	t.Cleanup(b.stop)
+	if err := b.launch(); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// launch starts dbus-daemon with the bus's config and waits for its
+// address.
+func (b *Bus) launch() error {
+	cmd := exec.Command(b.daemon, "--nofork", "--print-address", "--config-file", b.conf)
 	// A pipe of our own rather than StdoutPipe: Wait runs concurrently with
 	// the reader below.
 	pr, pw, err := os.Pipe()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	cmd.Stdout = pw
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
+	b.stderr = &lockedBuffer{}
+	cmd.Stderr = b.stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", daemon, err)
+		pw.Close()
+		pr.Close()
+		return fmt.Errorf("start %s: %w", b.daemon, err)
 	}
 	pw.Close()
-	done := make(chan struct{})
+	b.cmd, b.done = cmd, make(chan struct{})
+	done := b.done
 	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
 	addr := make(chan string, 1)
 	go func() {
 		defer pr.Close()
@@ -166,13 +176,40 @@ func startBus(t testing.TB, kind string, config func(socket string) string) *Bus
 	select {
 	case a := <-addr:
 		if a == "" {
-			t.Fatalf("dbus-daemon --config-file %s printed no address; stderr:\n%s", conf, stderr.String())
+			return fmt.Errorf("dbus-daemon --config-file %s printed no address; stderr:\n%s", b.conf, b.stderr.String())
 		}
-		return &Bus{Address: a, Socket: sock}
+		b.Address = a
+		return nil
 	case <-time.After(10 * time.Second):
-		t.Fatalf("dbus-daemon --config-file %s: no address after 10s; stderr:\n%s", conf, stderr.String())
+		return fmt.Errorf("dbus-daemon --config-file %s: no address after 10s; stderr:\n%s", b.conf, b.stderr.String())
 	}
-	return nil
+}
+
+// stop stops the dbus-daemon, if it runs.
+func (b *Bus) stop() {
+	if b.cmd == nil {
+		return
+	}
+	b.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-b.done:
+	case <-time.After(5 * time.Second):
+		b.cmd.Process.Kill()
+		<-b.done
+	}
+	b.cmd = nil
+}
+
+// Restart stops the dbus-daemon and starts a new one on the same socket
+// and config, as `systemctl restart dbus` does: every connection to the
+// old one is lost.
+func (b *Bus) Restart(t testing.TB) {
+	t.Helper()
+	b.stop()
+	os.Remove(b.Socket)
+	if err := b.launch(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Conn returns a new private connection to the bus, closed when the test

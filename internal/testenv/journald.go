@@ -286,17 +286,30 @@ type PrivateJournal struct {
 	Socket string
 	// Dir is where its journal files are (for Directory sources and
 	// `journalctl --directory`).
-	Dir string
-	cmd *exec.Cmd
-	log string
+	Dir  string
+	cmd  *exec.Cmd
+	log  string
+	conf string // its journald.conf, when settings gave one
+	// hostname is the one it believes it runs on ("": this machine's).
+	hostname string
 }
 
 // NewPrivateJournal starts a journald in a fresh namespace named after name
 // (a test's name, say) and the process. Unlike the system one, it belongs
 // to the caller: it is stopped, and its files removed, by Close (register
 // it with t.Cleanup, or call it from TestMain for one shared by
-// benchmarks).
-func NewPrivateJournal(name string) (*PrivateJournal, error) {
+// benchmarks). settings are lines of its journald.conf(5) [Journal]
+// section ("RateLimitIntervalSec=0"), in /etc/systemd/journald@<ns>.conf
+// until Close.
+func NewPrivateJournal(name string, settings ...string) (*PrivateJournal, error) {
+	return NewPrivateJournalOn(name, "", settings...)
+}
+
+// NewPrivateJournalOn is NewPrivateJournal with a journald that believes
+// it runs on the host hostname (in a UTS namespace of its own, unshare(1)):
+// its entries say _HOSTNAME=hostname, as another machine's would. An empty
+// hostname is this machine's.
+func NewPrivateJournalOn(name, hostname string, settings ...string) (*PrivateJournal, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("systemd-journald needs root")
 	}
@@ -320,19 +333,39 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 		Namespace: ns,
 		Socket:    "/run/systemd/journal." + ns + "/socket",
 		Dir:       filepath.Join("/var/log/journal", strings.TrimSpace(string(mid))+"."+ns),
+		hostname:  hostname,
 	}
 	// journald makes its directory on the first entry; made now, a
 	// reader can open it before anything is written.
 	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("make journal directory: %w", err)
 	}
-	state := filepath.Join(os.TempDir(), "journald-"+ns)
-	p.log = state + ".log"
-	p.cmd = exec.Command(JournaldBinary, ns)
+	p.log = filepath.Join(os.TempDir(), "journald-"+ns) + ".log"
+	if len(settings) > 0 {
+		p.conf = "/etc/systemd/journald@" + ns + ".conf"
+		if err := os.WriteFile(p.conf, []byte("[Journal]\n"+strings.Join(settings, "\n")+"\n"), 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", p.conf, err)
+		}
+	}
+	if err := p.start(); err != nil {
+		if p.cmd != nil && p.cmd.Process != nil {
+			p.Close()
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// start starts the namespace's journald and waits until it answers.
+func (p *PrivateJournal) start() error {
+	p.cmd = exec.Command(JournaldBinary, p.Namespace)
+	if p.hostname != "" {
+		p.cmd = exec.Command("unshare", "--uts", "sh", "-ec", `hostname "$1"; exec "$2" "$3"`, "sh", p.hostname, JournaldBinary, p.Namespace)
+	}
 	p.cmd.Env = journaldEnv()
-	logf, err := os.Create(state + ".log")
+	logf, err := os.OpenFile(p.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("create log: %w", err)
+		return fmt.Errorf("create log: %w", err)
 	}
 	defer logf.Close()
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
@@ -340,17 +373,37 @@ func NewPrivateJournal(name string) (*PrivateJournal, error) {
 	// along rather than leaving it running.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s %s: %w", JournaldBinary, ns, err)
+		return fmt.Errorf("start %s %s: %w", JournaldBinary, p.Namespace, err)
 	}
 	deadline := time.Now().Add(journaldStartTimeout)
 	for !socketAnswers(p.Socket) {
 		if time.Now().After(deadline) {
-			p.Close()
-			return nil, fmt.Errorf("journald %s did not answer on %s within %v; see %s.log", ns, p.Socket, journaldStartTimeout, state)
+			return fmt.Errorf("journald %s did not answer on %s within %v; see %s", p.Namespace, p.Socket, journaldStartTimeout, p.log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return p, nil
+	return nil
+}
+
+// Kill ends the private journald with SIGKILL, as a crash would: what it
+// had received and not yet written is lost, its files stay.
+func (p *PrivateJournal) Kill() error {
+	if p.cmd.ProcessState != nil {
+		return nil
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		return err
+	}
+	p.cmd.Wait()
+	return nil
+}
+
+// Restart starts the namespace's journald again after Kill.
+func (p *PrivateJournal) Restart() error {
+	if p.cmd.ProcessState == nil {
+		return fmt.Errorf("journald %s is running", p.Namespace)
+	}
+	return p.start()
 }
 
 // Sync asks the private journald to write out what it has received.
@@ -365,7 +418,13 @@ func (p *PrivateJournal) Sync() error {
 // Close stops the private journald and removes its journal files, runtime
 // directory and log.
 func (p *PrivateJournal) Close() error {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	p.cmd.Wait()
-	return errors.Join(os.RemoveAll(p.Dir), os.RemoveAll(filepath.Dir(p.Socket)), os.Remove(p.log))
+	if p.cmd.ProcessState == nil {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		p.cmd.Wait()
+	}
+	var conf error
+	if p.conf != "" {
+		conf = os.Remove(p.conf)
+	}
+	return errors.Join(os.RemoveAll(p.Dir), os.RemoveAll(filepath.Dir(p.Socket)), os.Remove(p.log), conf)
 }

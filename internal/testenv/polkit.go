@@ -23,6 +23,8 @@ const (
 	polkitd          = "/usr/lib/polkit-1/polkitd"
 	polkitActionsDir = "/usr/share/polkit-1/actions"
 	policyName       = "org.storage.peripety1.policy"
+	polkitRulesDir   = "/usr/share/polkit-1/rules.d"
+	rulesName        = "org.storage.peripety1.rules"
 	// polkitLock is held shared by every test process that runs polkitd
 	// with the installed policy, so that the last one out removes it.
 	polkitLock = "/run/lock/peripety-testenv-polkit.lock"
@@ -31,12 +33,13 @@ const (
 	polkitSaved = "/run/lock/peripety-testenv-polkit.saved"
 )
 
-// Polkit installs the shipped polkit actions
-// (packaging/polkit-1/actions/org.storage.peripety1.policy) into
-// /usr/share/polkit-1/actions, where polkitd reads them, starts polkitd on
+// Polkit installs the shipped polkit actions and rules
+// (packaging/polkit-1/actions/org.storage.peripety1.policy,
+// packaging/polkit-1/rules.d/org.storage.peripety1.rules) into
+// /usr/share/polkit-1, where polkitd reads them, starts polkitd on
 // bus, and waits until it serves org.freedesktop.PolicyKit1 and knows the
 // actions. When the test ends it stops polkitd and, unless another test
-// process still uses them, restores /usr/share/polkit-1/actions as it was.
+// process still uses them, restores /usr/share/polkit-1 as it was.
 func Polkit(t testing.TB, bus *Bus) {
 	t.Helper()
 	RequireRoot(t, "polkitd starts as root, and the policy goes to "+polkitActionsDir)
@@ -98,17 +101,12 @@ func polkitKnows(conn *godbus.Conn, action string) error {
 	return nil
 }
 
-// installPolicy puts the shipped policy in place for the test's duration.
-// Test processes share it under a shared flock on polkitLock; whoever can
-// take the lock exclusively at the end is the last user and restores what
-// was there before.
+// installPolicy puts the shipped actions and rules in place for the
+// test's duration. Test processes share them under a shared flock on
+// polkitLock; whoever can take the lock exclusively at the end is the last
+// user and restores what was there before.
 func installPolicy(t testing.TB) {
 	t.Helper()
-	want, err := os.ReadFile(ShippedFile(t, "packaging/polkit-1/actions/"+policyName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(polkitActionsDir, policyName)
 	lock, err := os.OpenFile(polkitLock, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -119,43 +117,73 @@ func installPolicy(t testing.TB) {
 		}
 	}
 	flock(syscall.LOCK_EX)
-	have, err := os.ReadFile(dst)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		err = os.WriteFile(polkitSaved, nil, 0o600)
-	case err != nil:
-	case !bytes.Equal(have, want):
-		if _, serr := os.Stat(polkitSaved); errors.Is(serr, fs.ErrNotExist) {
-			err = os.WriteFile(polkitSaved, have, 0o600)
+	files := []struct{ src, dst string }{
+		{"packaging/polkit-1/actions/" + policyName, filepath.Join(polkitActionsDir, policyName)},
+		{"packaging/polkit-1/rules.d/" + rulesName, filepath.Join(polkitRulesDir, rulesName)},
+	}
+	for _, f := range files {
+		if err := installFile(ShippedFile(t, f.src), f.dst); err != nil {
+			lock.Close()
+			t.Fatalf("install %s: %v", f.dst, err)
 		}
-	}
-	if err == nil && !bytes.Equal(have, want) {
-		err = os.WriteFile(dst, want, 0o644)
-	}
-	if err != nil {
-		lock.Close()
-		t.Fatalf("install %s: %v", dst, err)
 	}
 	flock(syscall.LOCK_SH)
 	t.Cleanup(func() {
 		defer lock.Close()
 		if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
-			return // another test process still runs polkitd with it
+			return // another test process still runs polkitd with them
 		}
-		saved, err := os.ReadFile(polkitSaved)
-		if err != nil {
-			return // it was installed before any test ran
+		for _, f := range files {
+			if err := restoreFile(f.dst); err != nil {
+				t.Errorf("restore %s: %v", f.dst, err)
+			}
 		}
-		if len(saved) == 0 {
-			err = os.Remove(dst)
-		} else {
-			err = os.WriteFile(dst, saved, 0o644)
-		}
-		if err != nil {
-			t.Errorf("restore %s: %v", dst, err)
-		}
-		os.Remove(polkitSaved)
 	})
+}
+
+// savedPath is where installFile keeps what dst held before the tests.
+func savedPath(dst string) string { return polkitSaved + "." + filepath.Base(dst) }
+
+// installFile writes src's content to dst, keeping what dst held first (or
+// that it did not exist) for restoreFile, unless it was kept already.
+func installFile(src, dst string) error {
+	want, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	have, err := os.ReadFile(dst)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, serr := os.Stat(savedPath(dst)); errors.Is(serr, fs.ErrNotExist) {
+			err = os.WriteFile(savedPath(dst), nil, 0o600)
+		} else {
+			err = nil
+		}
+	case err != nil:
+	case !bytes.Equal(have, want):
+		if _, serr := os.Stat(savedPath(dst)); errors.Is(serr, fs.ErrNotExist) {
+			err = os.WriteFile(savedPath(dst), have, 0o600)
+		}
+	}
+	if err == nil && !bytes.Equal(have, want) {
+		err = os.WriteFile(dst, want, 0o644)
+	}
+	return err
+}
+
+// restoreFile puts back what installFile kept of dst.
+func restoreFile(dst string) error {
+	saved, err := os.ReadFile(savedPath(dst))
+	if err != nil {
+		return nil // it was installed before any test ran
+	}
+	if len(saved) == 0 {
+		err = os.Remove(dst)
+	} else {
+		err = os.WriteFile(dst, saved, 0o644)
+	}
+	os.Remove(savedPath(dst))
+	return err
 }
 
 // User is a non-root account for authorization tests.

@@ -233,8 +233,11 @@ func (cl *Classifier) CatchAll(rule string) bool { return cl.catchAll[rule] }
 func (cl *Classifier) Classify(version string, c *Call) (Class, string) {
 	line, level := Synthesize(version, c)
 	if name, ok := cl.rs.MatchRule(parsers.Record{Message: line, Level: level}); ok {
-		if cl.kinds[name] == "context" {
+		switch cl.kinds[name] {
+		case "context":
 			return Folded, name
+		case "notice":
+			return Ignored, "a notice that tells of no device's event, taken by rule " + name + " for none"
 		}
 		return Covered, name
 	}

@@ -81,6 +81,17 @@ func (r *Reader) sniff() (Format, error) {
 		if f, ok := sniffLines(buf, err != nil); ok {
 			return f, nil
 		}
+		if err == nil && r.br.Buffered() == r.br.Size() && bytes.IndexByte(buf, '\n') < 0 {
+			// A first line longer than the buffer says nothing: it is
+			// skipped, and the lines after it tell.
+			example := append([]byte(nil), clip(buf)...)
+			if _, err := r.readLine(); err != nil && !errors.Is(err, errTooLong) {
+				return "", err
+			}
+			r.skip(SkipUndetected, r.lineNo, example)
+			want = 1
+			continue
+		}
 		if err != nil || r.br.Buffered() == r.br.Size() {
 			if len(buf) == 0 && errors.Is(err, io.EOF) {
 				return "", io.EOF

@@ -15,6 +15,7 @@ type journalEntry struct {
 	priority, facility            string
 	hostname, subsystem, device   string
 	cursor, realtime, monotonic   string
+	received                      string // __MONOTONIC_TIMESTAMP
 	transport, identifier, isPrpt string
 	comm, unit                    string
 }
@@ -42,6 +43,8 @@ func (e *journalEntry) set(key string, value []byte) {
 		e.realtime = string(value)
 	case "_SOURCE_MONOTONIC_TIMESTAMP":
 		e.monotonic = string(value)
+	case "__MONOTONIC_TIMESTAMP":
+		e.received = string(value)
 	case "_TRANSPORT":
 		e.transport = string(value)
 	case "SYSLOG_IDENTIFIER":
@@ -62,8 +65,8 @@ func (e *journalEntry) setBytes(key, value []byte) { e.set(string(key), value) }
 func isJournalKey(key []byte) bool {
 	switch string(key) {
 	case "MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "_HOSTNAME", "_KERNEL_SUBSYSTEM", "_KERNEL_DEVICE",
-		"__CURSOR", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "_TRANSPORT", "SYSLOG_IDENTIFIER", "IS_PERIPETY",
-		"_COMM", "_SYSTEMD_UNIT":
+		"__CURSOR", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "__MONOTONIC_TIMESTAMP", "_TRANSPORT", "SYSLOG_IDENTIFIER",
+		"IS_PERIPETY", "_COMM", "_SYSTEMD_UNIT":
 		return true
 	}
 	return false
@@ -78,9 +81,14 @@ func (e *journalEntry) reset() {
 // says why it is skipped: only kernel entries (_TRANSPORT=kernel or
 // SYSLOG_IDENTIFIER=kernel) and those of a daemon parsers.DaemonOf knows
 // (by SYSLOG_IDENTIFIER, _COMM or _SYSTEMD_UNIT) are records, and never
-// peripetyd's own (IS_PERIPETY=TRUE). Time is __REALTIME_TIMESTAMP,
-// Monotonic the kernel's own timestamp (_SOURCE_MONOTONIC_TIMESTAMP); a
-// missing PRIORITY gives parsers.LevelUnknown.
+// peripetyd's own (IS_PERIPETY=TRUE). Monotonic is the kernel's own
+// timestamp (_SOURCE_MONOTONIC_TIMESTAMP), Time when the kernel printed
+// the line: __REALTIME_TIMESTAMP, when journald read it, less how long
+// after the kernel's timestamp that was (its __MONOTONIC_TIMESTAMP, same
+// clock), as peripetyd's journal source reads it, so lines printed
+// together group as printed however late journald read some of them; a
+// daemon's entry, which has no kernel timestamp, is at its
+// __REALTIME_TIMESTAMP. A missing PRIORITY gives parsers.LevelUnknown.
 func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, bool) {
 	daemon := ""
 	if e.transport != "kernel" && e.identifier != "kernel" {
@@ -113,6 +121,10 @@ func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, boo
 	}
 	if us, err := strconv.ParseUint(e.monotonic, 10, 64); err == nil && us <= maxUsec {
 		rec.Monotonic = time.Duration(us) * time.Microsecond
+		recv, err := strconv.ParseUint(e.received, 10, 64)
+		if late := time.Duration(recv-us) * time.Microsecond; err == nil && us > 0 && recv >= us && recv <= maxUsec && !rec.Time.IsZero() {
+			rec.Time = rec.Time.Add(-late)
+		}
 	}
 	r.cursor = e.cursor
 	return rec, "", true

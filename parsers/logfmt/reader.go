@@ -31,6 +31,7 @@ const (
 	SkipPeripety      SkipReason = "peripety's own event"
 	SkipJournalMarker SkipReason = "journalctl marker line"
 	SkipTruncated     SkipReason = "truncated at the end of the input"
+	SkipUndetected    SkipReason = "first line too long to tell the format from"
 )
 
 // Skip counts the input a Reader skipped for one reason.
@@ -61,6 +62,7 @@ type Reader struct {
 	// filter, when set, says which record texts are wanted (SetFilter).
 	filter func(daemon string, text []byte) bool
 	skips  []Skip
+	nskips int
 	cursor string
 	host   string // the hostname of the syslog line before
 	// lastStamp is the timestamp of the syslog line before, lastTime
@@ -159,7 +161,12 @@ func (r *Reader) Line() int64 { return r.recLine }
 // last, for the journal formats; "" otherwise.
 func (r *Reader) Cursor() string { return r.cursor }
 
+// Skips is how many lines (or entries) the reader skipped so far, for
+// every reason: cheaper than Skipped, to see whether it changed.
+func (r *Reader) Skips() int { return r.nskips }
+
 func (r *Reader) skip(reason SkipReason, line int64, example []byte) {
+	r.nskips++
 	for i := range r.skips {
 		if r.skips[i].Reason == reason {
 			r.skips[i].Count++

@@ -401,6 +401,23 @@ func TestDetect(t *testing.T) {
 	}
 }
 
+// TestDetectLongFirstLine: a first line too long to tell the format from
+// (900 KB) is skipped and counted; the lines after it tell, and are read.
+func TestDetectLongFirstLine(t *testing.T) {
+	in := strings.Repeat("x", 900_000) + "\n6,1,2,-;sd 2:0:0:0: [sdc] tag#0 FAILED\n"
+	r := newTestReader(t, strings.NewReader(in), FormatAuto)
+	rec, err := r.Next()
+	if err != nil {
+		t.Fatalf("Next: %v", err)
+	}
+	if r.Format() != FormatKmsg || !strings.Contains(rec.Message, "FAILED") {
+		t.Errorf("read %q as %s, want the kmsg record", rec.Message, r.Format())
+	}
+	if sk := r.Skipped(); len(sk) != 1 || sk[0].Reason != SkipUndetected || sk[0].Count != 1 || r.Skips() != 1 {
+		t.Errorf("skipped %+v, want the long line once", sk)
+	}
+}
+
 // TestDetectDoesNotWaitForMore checks that detection decides on the first
 // complete line of a live stream without waiting to fill its buffer.
 func TestDetectDoesNotWaitForMore(t *testing.T) {

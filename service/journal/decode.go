@@ -53,6 +53,7 @@ func DecodeEntry(get EntryGetter, realtime uint64) (event.Event, error) {
 	ev.DevPath = str(FieldDevPath)
 	ev.Msg = str(FieldMessage)
 	ev.RootCauseEventID = str(FieldRootCause)
+	ev.IncidentID = str(FieldIncident)
 	ev.Hostname = str("_HOSTNAME")
 	ev.Severity = event.Info
 	if p, e := strconv.Atoi(str(FieldPriority)); e == nil && event.Severity(p).Valid() {

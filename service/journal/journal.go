@@ -27,6 +27,7 @@ const (
 	FieldOwnersWWIDs = "OWNERS_WWIDS"
 	FieldOwnersPaths = "OWNERS_PATHS"
 	FieldRootCause   = "ROOT_CAUSE_EVENT_ID"
+	FieldIncident    = "INCIDENT_ID"
 	FieldCount       = "COUNT"
 	FieldSeq         = "SEQ"
 	FieldTimestamp   = "EVENT_TIMESTAMP_USEC"

@@ -22,10 +22,7 @@ func TestLogHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	w, err := NewWriter(p.Socket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := NewWriter(p.Socket)
 	defer w.Close()
 	var fallback bytes.Buffer
 	log := slog.New(NewLogHandler(w, "peripetyd-test", &slog.HandlerOptions{Level: slog.LevelDebug}, &fallback))

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -31,19 +33,27 @@ type Writer struct {
 	addr *net.UnixAddr
 	mu   sync.Mutex
 	buf  bytes.Buffer
+	// dials counts the connections made.
+	dials atomic.Uint64
 }
 
+// writeTimeout bounds one send: a journald that stopped reading (stopped,
+// or overwhelmed) fails the write rather than hold the writer.
+const writeTimeout = 5 * time.Second
+
+// Dials returns how many times the writer has connected to a journald: a
+// new connection means that what was sent over the old one went to a
+// journald that may have gone away before it stored it.
+func (w *Writer) Dials() uint64 { return w.dials.Load() }
+
 // NewWriter returns a Writer sending to the journald listening on socket
-// (DefaultSocket when ""). It fails when no journald answers there.
-func NewWriter(socket string) (*Writer, error) {
+// (DefaultSocket when ""). It connects on the first Write: journald need
+// not be running yet.
+func NewWriter(socket string) *Writer {
 	if socket == "" {
 		socket = DefaultSocket
 	}
-	w := &Writer{socket: socket, addr: &net.UnixAddr{Name: socket, Net: "unixgram"}}
-	if err := w.dial(); err != nil {
-		return nil, fmt.Errorf("journald at %q: %w", socket, err)
-	}
-	return w, nil
+	return &Writer{socket: socket, addr: &net.UnixAddr{Name: socket, Net: "unixgram"}}
 }
 
 func (w *Writer) dial() error {
@@ -52,7 +62,30 @@ func (w *Writer) dial() error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	w.conn = conn
+	w.dials.Add(1)
 	return nil
+}
+
+// Connect connects now, rather than on the first write: an error says no
+// journald answers on the socket (yet).
+func (w *Writer) Connect() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conn != nil {
+		return nil
+	}
+	if err := w.dial(); err != nil {
+		return fmt.Errorf("journald at %q: %w: %w", w.socket, ErrUnreachable, err)
+	}
+	return nil
+}
+
+// hangUp forgets the connection, closing it when there is one.
+func (w *Writer) hangUp() {
+	if w.conn != nil {
+		w.conn.Close()
+		w.conn = nil
+	}
 }
 
 // Close closes the socket.
@@ -62,13 +95,17 @@ func (w *Writer) Close() error {
 	if w.conn == nil {
 		return nil
 	}
-	return w.conn.Close()
+	err := w.conn.Close()
+	w.conn = nil
+	return err
 }
 
 // Write stores ev as one journal entry with the fields of docs/design.md.
 // Entries too large for one datagram go through a sealed memfd, as
-// journald's native protocol provides. When journald has been restarted
-// since the last write, Write connects to the new one.
+// journald's native protocol provides. It connects when it has no
+// connection; when the journald it was connected to has gone (restarted),
+// it connects to the new one once. An error wrapping ErrUnreachable says
+// that no journald took the entry; the caller may try again later.
 func (w *Writer) Write(ev event.Event) error {
 	return w.writeEntry("event "+ev.EventID, func(b *bytes.Buffer) error { return appendEvent(b, &ev) })
 }
@@ -81,30 +118,48 @@ func (w *Writer) writeEntry(what string, encode func(*bytes.Buffer) error) error
 	if err := encode(&w.buf); err != nil {
 		return fmt.Errorf("encode %s: %w", what, err)
 	}
+	fresh := w.conn == nil
 	var err error
-	if w.conn == nil {
+	if fresh {
 		err = w.dial()
 	}
 	if err == nil {
 		err = w.send(w.buf.Bytes())
 	}
-	if errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.ENOTCONN) {
+	if err != nil && !fresh && gone(err) {
 		// The journald this socket was connected to is gone; the next
 		// write tries again if no other answers now.
-		w.conn.Close()
-		w.conn = nil
+		w.hangUp()
 		if err = w.dial(); err == nil {
 			err = w.send(w.buf.Bytes())
 		}
 	}
 	if err != nil {
+		if gone(err) {
+			w.hangUp()
+			err = fmt.Errorf("%w: %w", ErrUnreachable, err)
+		}
 		return fmt.Errorf("send %s (%d bytes) to journald at %q: %w", what, w.buf.Len(), w.socket, err)
 	}
 	return nil
 }
 
+// ErrUnreachable is wrapped by Write's error when no journald listens on
+// the socket (not started yet, or gone).
+var ErrUnreachable = errors.New("journald not reachable")
+
+// gone says whether err means that no journald listens: the socket file is
+// missing, or nothing is bound to it any longer.
+func gone(err error) bool {
+	return errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.ENOTCONN) || errors.Is(err, unix.ENOENT) ||
+		errors.Is(err, unix.ECONNRESET)
+}
+
 // send sends one entry: a datagram, or a memfd when it is too large for one.
 func (w *Writer) send(data []byte) error {
+	if err := w.conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+		return err
+	}
 	_, err := w.conn.Write(data)
 	if errors.Is(err, unix.EMSGSIZE) || errors.Is(err, unix.ENOBUFS) {
 		return w.sendMemfd(data)
@@ -184,6 +239,7 @@ func appendEvent(b *bytes.Buffer, ev *event.Event) error {
 		appendField(b, ExtPrefix+FieldName(k), ev.Extension[k])
 	}
 	appendField(b, FieldRootCause, ev.RootCauseEventID)
+	appendField(b, FieldIncident, ev.IncidentID)
 	appendField(b, FieldCount, strconv.FormatUint(uint64(ev.Count), 10))
 	appendField(b, FieldSeq, strconv.FormatUint(ev.Seq, 10))
 	if !ev.Timestamp.IsZero() {

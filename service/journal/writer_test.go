@@ -3,6 +3,8 @@ package journal
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +40,7 @@ func sampleEvent() event.Event {
 		OwnersWWIDs: []string{"LVM-abc", "mpath-36001405"}, OwnersPaths: []string{"/dev/mapper/mpatha", "/dev/sdc"},
 		Msg: "I/O error on ext4 /mnt/data", RawMsg: "EXT4-fs warning (device dm-3): ext4_end_bio:343: I/O error 10 writing to inode 12",
 		Extension:        map[string]string{"mount_point": "/mnt/data", "inode": "12"},
-		RootCauseEventID: "5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01", Count: 2, Seq: 7,
+		RootCauseEventID: "5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01", IncidentID: "7a1c2b3d-4e5f-5a6b-8c7d-9e0f1a2b3c4d", Count: 2, Seq: 7,
 	}
 }
 
@@ -57,7 +59,8 @@ func TestAppendEvent(t *testing.T) {
 		"DEV_WWID=5f1a2b3c-aaaa-bbbb-cccc-0123456789ab\nDEV_PATH=/dev/mapper/vg-lv\n" +
 		"OWNERS_WWIDS=LVM-abc\nOWNERS_WWIDS=mpath-36001405\nOWNERS_PATHS=/dev/mapper/mpatha\nOWNERS_PATHS=/dev/sdc\n" +
 		"EXT_INODE=12\nEXT_MOUNT_POINT=/mnt/data\n" +
-		"ROOT_CAUSE_EVENT_ID=5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01\nCOUNT=2\nSEQ=7\nEVENT_TIMESTAMP_USEC=1795622584123456\n" +
+		"ROOT_CAUSE_EVENT_ID=5b0c56cd-4c1c-4a47-8b3a-2f0b1e7e2c01\nINCIDENT_ID=7a1c2b3d-4e5f-5a6b-8c7d-9e0f1a2b3c4d\n" +
+		"COUNT=2\nSEQ=7\nEVENT_TIMESTAMP_USEC=1795622584123456\n" +
 		"JSON=" + string(js) + "\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("entry (-want +got):\n%s", diff)
@@ -77,10 +80,7 @@ func TestAppendEventInvalidSeverity(t *testing.T) {
 // with journalctl alone: the fields work without any tool of ours.
 func TestWriterJournald(t *testing.T) {
 	testenv.Journald(t)
-	w, err := NewWriter("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := NewWriter("")
 	defer w.Close()
 
 	id := uuid.NewString()
@@ -142,11 +142,7 @@ func TestWriterJournaldRestart(t *testing.T) {
 		return p
 	}
 	p := start()
-	w, err := NewWriter(p.Socket)
-	if err != nil {
-		p.Close()
-		t.Fatal(err)
-	}
+	w := NewWriter(p.Socket)
 	defer w.Close()
 	ev := sampleEvent()
 	if err := w.Write(ev); err != nil {
@@ -155,8 +151,12 @@ func TestWriterJournaldRestart(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(ev); err == nil {
-		t.Error("Write with journald stopped: no error")
+	// Twice: the second write finds no connection at all (it panicked
+	// once, closing the one the first had dropped).
+	for i := range 2 {
+		if err := w.Write(ev); !errors.Is(err, ErrUnreachable) {
+			t.Errorf("Write %d with journald stopped: %v, want ErrUnreachable", i+1, err)
+		}
 	}
 	p = start() // the same namespace, so the same socket path
 	defer p.Close()
@@ -168,4 +168,16 @@ func TestWriterJournaldRestart(t *testing.T) {
 	}
 	testenv.WaitJournal(t, 10*time.Second, func(e []testenv.Entry) bool { return len(e) == 1 },
 		"--directory", p.Dir, "EVENT_ID="+ev.EventID)
+}
+
+// TestWriterNoJournald: a writer made while no journald listens says so on
+// each write, and stores once one listens.
+func TestWriterNoJournald(t *testing.T) {
+	w := NewWriter(filepath.Join(t.TempDir(), "socket"))
+	defer w.Close()
+	for i := range 3 {
+		if err := w.Write(sampleEvent()); !errors.Is(err, ErrUnreachable) {
+			t.Errorf("Write %d: %v, want ErrUnreachable", i+1, err)
+		}
+	}
 }

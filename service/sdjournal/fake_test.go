@@ -34,8 +34,8 @@ type fakeJournal struct {
 }
 
 type fakeEntry struct {
-	fields   map[string][]string
-	realtime uint64
+	fields              map[string][]string
+	realtime, monotonic uint64
 }
 
 // storedAt is the entry of ev as the writer stores it, stored at the given
@@ -178,6 +178,11 @@ func (j *fakeJournal) Data(field string) ([]byte, bool, error) {
 func (j *fakeJournal) Realtime() (uint64, error) {
 	e, err := j.current()
 	return e.realtime, err
+}
+
+func (j *fakeJournal) Monotonic() (uint64, error) {
+	e, err := j.current()
+	return e.monotonic, err
 }
 
 func (j *fakeJournal) Cursor() (string, error) {

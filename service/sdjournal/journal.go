@@ -50,6 +50,10 @@ type Journal interface {
 	Data(field string) (value []byte, ok bool, err error)
 	// Realtime is the current entry's __REALTIME_TIMESTAMP, in µs.
 	Realtime() (usec uint64, err error)
+	// Monotonic is the current entry's __MONOTONIC_TIMESTAMP, in µs:
+	// its boot's monotonic clock when journald received it
+	// (sd_journal_get_monotonic_usec(3)).
+	Monotonic() (usec uint64, err error)
 	// Cursor names the current entry (sd_journal_get_cursor(3)).
 	Cursor() (string, error)
 	// BootID is the boot id of the current boot, for a _BOOT_ID match.

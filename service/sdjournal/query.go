@@ -48,6 +48,9 @@ func matchPlan(f *event.Filter) []clause {
 	if f.EventID != "" {
 		base = append(base, journal.FieldEventID+"="+f.EventID)
 	}
+	if f.IncidentID != "" {
+		base = append(base, journal.FieldIncident+"="+f.IncidentID)
+	}
 	if f.Severity != nil {
 		// PRIORITY is the severity's number: this severe or more is
 		// any priority from 0 up to it.
@@ -148,6 +151,11 @@ func query(ctx context.Context, j Journal, f event.Filter) ([]event.Event, error
 		return nil, err
 	}
 	limit := f.EffectiveLimit()
+	if b := f.Before; b != nil && (f.Until.IsZero() || b.Time.Before(f.Until)) {
+		// Nothing after the cursor's time can come before it: skipped
+		// on the small timestamp field (Match breaks the tie).
+		f.Until = b.Time
+	}
 	since := uint64(0)
 	if !f.Since.IsZero() && f.Since.UnixMicro() > 0 {
 		since = uint64(f.Since.UnixMicro())
@@ -191,10 +199,10 @@ func query(ctx context.Context, j Journal, f event.Filter) ([]event.Event, error
 			out = append(out, ev)
 		}
 	}
-	slices.Reverse(out)
 	// Journal order is store order; a backlog read late may be stored
-	// after newer events.
-	slices.SortStableFunc(out, func(a, b event.Event) int { return a.Timestamp.Compare(b.Timestamp) })
+	// after newer events. Ties of time go by id, the order of pages
+	// (event.Compare).
+	slices.SortFunc(out, func(a, b event.Event) int { return event.Compare(&a, &b) })
 	return out, nil
 }
 
@@ -250,4 +258,41 @@ func wait(ctx context.Context, j Journal) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// storedIDs runs Store.IDs on j, an open journal with no matches: newest first,
+// reading only the EVENT_ID field.
+func storedIDs(ctx context.Context, j Journal, since time.Time, fn func(id string) bool) error {
+	if err := j.AddMatch(journal.FieldIsPeripety + "=" + journal.IsPeripetyValue); err != nil {
+		return err
+	}
+	if err := j.SeekTail(); err != nil {
+		return err
+	}
+	floor := uint64(max(since.UnixMicro(), 0))
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ok, err := j.Previous()
+		if err != nil || !ok {
+			return err
+		}
+		rt, err := j.Realtime()
+		if err != nil {
+			return err
+		}
+		if rt < floor {
+			return nil
+		}
+		id, ok, err := j.Data(journal.FieldEventID)
+		if err != nil {
+			return err
+		}
+		if ok && !fn(string(id)) {
+			return nil
+		}
+	}
 }

@@ -34,10 +34,7 @@ func privateStore(t *testing.T) (*testenv.PrivateJournal, *journal.Writer) {
 			t.Error(err)
 		}
 	})
-	w, err := journal.NewWriter(p.Socket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := journal.NewWriter(p.Socket)
 	t.Cleanup(func() { w.Close() })
 	return p, w
 }
@@ -76,11 +73,17 @@ func stack(t0 time.Time) []event.Event {
 	return []event.Event{
 		mk(0, "FS_MOUNTED", event.SubExt4, event.Info, "dm-3", "fs-uuid-1", "/dev/mapper/vg-lv", lv, lvp),
 		mk(1, "SCSI_MEDIUM_ERROR", event.SubSCSI, event.Critical, "sdc", "naa.600a", "/dev/disk/by-id/wwn-0x600a", nil, nil),
-		mk(2, "DM_MPATH_PATH_FAILED", event.SubMultipath, event.Warning, "8:32", "mpath-3600a", "/dev/mapper/mpatha", nil, []string{"/dev/sdc"}),
-		mk(3, "FS_IO_ERROR", event.SubExt4, event.Error, "dm-3", "fs-uuid-1", "/dev/mapper/vg-lv", lv, lvp),
+		inIncident(mk(2, "DM_MPATH_PATH_FAILED", event.SubMultipath, event.Warning, "8:32", "mpath-3600a", "/dev/mapper/mpatha", nil, []string{"/dev/sdc"})),
+		inIncident(mk(3, "FS_IO_ERROR", event.SubExt4, event.Error, "dm-3", "fs-uuid-1", "/dev/mapper/vg-lv", lv, lvp)),
 		mk(4, "FS_MOUNTED", event.SubXFS, event.Info, "loop7", "fs-uuid-2", "/dev/loop7", nil, nil),
 		mk(5, "FS_UNMOUNTED", event.SubExt4, event.Info, "dm-3", "fs-uuid-1", "/dev/mapper/vg-lv", lv, lvp),
 	}
+}
+
+// inIncident puts ev in the incident of the path failure e2.
+func inIncident(ev event.Event) event.Event {
+	ev.RootCauseEventID, ev.IncidentID = "e2", "inc-e2"
+	return ev
 }
 
 func TestQuery(t *testing.T) {
@@ -103,6 +106,7 @@ func TestQuery(t *testing.T) {
 		{"sub-systems", event.Filter{SubSystems: []string{"xfs", "SCSI"}}, []string{"e1", "e4"}},
 		{"type and sub-system", event.Filter{EventTypes: []string{"FS_MOUNTED"}, SubSystems: []string{"xfs"}}, []string{"e4"}},
 		{"event id", event.Filter{EventID: "e2"}, []string{"e2"}},
+		{"incident", event.Filter{IncidentID: "inc-e2"}, []string{"e2", "e3"}},
 		{"blk kdev", event.Filter{Blk: []string{"loop7", "7:7"}}, []string{"e4"}},
 		{"blk wwid", event.Filter{Blk: []string{"naa.600a"}}, []string{"e1"}},
 		{"blk dev path", event.Filter{Blk: []string{"/dev/mapper/vg-lv"}}, []string{"e0", "e3", "e5"}},
@@ -198,10 +202,7 @@ func TestQueryCopiedFiles(t *testing.T) {
 // other tests store events too: the filter keeps to this test's.
 func TestQueryLocal(t *testing.T) {
 	testenv.Journald(t)
-	w, err := journal.NewWriter("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := journal.NewWriter("")
 	defer w.Close()
 	kdev := "test-" + uuid.NewString()
 	evs := stack(time.Now().Add(-time.Hour))

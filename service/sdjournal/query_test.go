@@ -207,3 +207,37 @@ func ids(evs []event.Event) []string {
 	}
 	return out
 }
+
+// TestStoredIDs reads ids newest first, from entries stored since a time,
+// without decoding an event.
+func TestStoredIDs(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name  string
+		since time.Time
+		stop  int // fn returns false after this many ids; 0: never
+		want  []string
+	}{
+		{name: "all", want: []string{"e2", "e5", "e4", "e3", "e1", "e0"}},
+		{name: "stored since, the backlog included", since: t0.Add(4 * time.Minute), want: []string{"e2", "e5", "e4"}},
+		{name: "stopped by fn", stop: 2, want: []string{"e2", "e5"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			j := newFakeJournal(fakeEvents(t0)...)
+			var got []string
+			err := storedIDs(context.Background(), j, tt.since, func(id string) bool {
+				got = append(got, id)
+				return tt.stop == 0 || len(got) < tt.stop
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+			if j.decoded != 0 {
+				t.Errorf("decoded %d events, want none", j.decoded)
+			}
+		})
+	}
+}

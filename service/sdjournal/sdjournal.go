@@ -139,6 +139,14 @@ func (c *cursor) Realtime() (uint64, error) {
 	return rt, nil
 }
 
+func (c *cursor) Monotonic() (uint64, error) {
+	m, err := c.j.GetMonotonicUsec()
+	if err != nil {
+		return 0, fmt.Errorf("%s: read monotonic timestamp: %w", c.src, err)
+	}
+	return m, nil
+}
+
 func (c *cursor) Cursor() (string, error) {
 	cur, err := c.j.GetCursor()
 	if err != nil {

@@ -78,6 +78,24 @@ func (s *Store) Query(ctx context.Context, f event.Filter) ([]event.Event, error
 	return out, nil
 }
 
+// IDs calls fn with the event id of each event stored at or after since
+// (the time journald received the entry, which is never before the daemon
+// sent it), newest first, until fn returns false or the entries end. It
+// reads one small field of each entry, not the event: for knowing which
+// events are stored, over many entries, in little memory.
+func (s *Store) IDs(ctx context.Context, since time.Time, fn func(id string) bool) error {
+	j, err := s.get()
+	if err != nil {
+		return err
+	}
+	if err := storedIDs(ctx, j, since, fn); err != nil {
+		j.Close()
+		return err
+	}
+	s.put(j)
+	return nil
+}
+
 // Follow calls fn with each event f selects that is stored after Follow
 // starts, in store order, until ctx ends (then it returns ctx.Err()) or fn
 // fails (then it returns that error). f.Limit and f.Since are not used.

@@ -229,8 +229,15 @@ func (t *Tree) MountLine(line string) {
 // built on lowers, with its /dev/mapper and udev by-id links.
 func (t *Tree) DM(minor int, name, uuid string, lowers ...string) string {
 	t.tb.Helper()
+	return t.DMMajor(253, minor, name, uuid, lowers...)
+}
+
+// DMMajor is DM with device-mapper's major number major, which the kernel
+// chooses at boot (Debian's 6.1 under QEMU took 254).
+func (t *Tree) DMMajor(major, minor int, name, uuid string, lowers ...string) string {
+	t.tb.Helper()
 	kname := fmt.Sprintf("dm-%d", minor)
-	t.Disk("/sys/devices/virtual", kname, fmt.Sprintf("253:%d", minor))
+	t.Disk("/sys/devices/virtual", kname, fmt.Sprintf("%d:%d", major, minor))
 	dir := t.blocks[kname]
 	t.Attrs(filepath.Join(dir, "dm"), map[string]string{"name": name, "uuid": uuid, "suspended": "0"})
 	for _, l := range lowers {

@@ -252,3 +252,133 @@ func xfsLines(b *testing.B, recs []kmsgRecord) map[string][]kmsgRecord {
 	}
 	return out
 }
+
+// writeSpreadStorm writes n block-layer I/O errors spread over devs
+// devices (loop100…), 100µs apart: a storm of many incidents, which the
+// parser's folding cannot make one.
+func writeSpreadStorm(b *testing.B, p string, n, devs int) {
+	b.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := range n {
+		fmt.Fprintf(w, "3,%d,%d,-;I/O error, dev loop%d, sector %d op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2\n",
+			i+1, 5_000_000+i*100, 100+i%devs, 2048+8*i)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkStormHooks replays a 100,000-line storm over 500 devices through
+// peripetyd with a hook that selects every event (the [hooks] defaults:
+// once per incident an hour, at most 10 runs an hour, 4 at once), and
+// reports the events, the hook's runs and skips (from the daemon's
+// metrics) and the daemon's peak RSS. The runs must stay within the rate
+// limit.
+//
+//	go test ./tests/daemon -run '^$' -bench StormHooks -benchtime 1x
+func BenchmarkStormHooks(b *testing.B) {
+	dir := b.TempDir()
+	log := filepath.Join(dir, "storm.kmsg")
+	writeSpreadStorm(b, log, stormLines, 500)
+	hooksDir := filepath.Join(dir, "hooks.d")
+	if err := os.Mkdir(hooksDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	runs := filepath.Join(dir, "runs")
+	if err := os.WriteFile(filepath.Join(hooksDir, "10-record"), []byte("#!/bin/sh\necho \"$PERIPETY_EVENT_ID\" >>"+runs+"\n"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	sock := filepath.Join(dir, "metrics.sock")
+	conf := filepath.Join(dir, "peripetyd.conf")
+	text := fmt.Sprintf("[main]\nnotify_stdout = true\nsave_to_journald = false\ndump_blk_info_at_start = false\n[metrics]\nsocket = %q\n[hooks]\ndirectory = %q\n", sock, hooksDir)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	bin := binary(b, "peripetyd")
+	b.ResetTimer()
+	for i := range b.N {
+		os.Remove(runs)
+		cmd := exec.Command(bin, "--config", conf, "--source", "file:"+log, "--bus", "none",
+			"--state-dir", filepath.Join(dir, fmt.Sprint("state", i)), "--root", "/")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		lines, events := 0, 0
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for lines < stormLines && sc.Scan() {
+			var ev event.Event
+			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+				b.Fatalf("stdout %q: %v", sc.Text(), err)
+			}
+			events++
+			if ev.EventType == service.EventShed {
+				n, _ := strconv.Atoi(ev.Ext("lines"))
+				lines += n
+			} else if strings.HasPrefix(ev.Kdev, "loop") {
+				lines += int(ev.Count)
+			}
+		}
+		go func() {
+			for sc.Scan() {
+			}
+		}()
+		// The hook runs end a little after the events are out.
+		var m map[string]float64
+		deadline := time.Now().Add(time.Minute)
+		for {
+			m = scrapeMetrics(b, sock)
+			if m[`peripety_hooks_running`] == 0 && m[`peripety_hook_runs_total{hook="10-record",outcome="ok"}`] > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		rss := peakRSS(b, cmd.Process.Pid)
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("peripetyd: %v", err)
+		}
+		b2, _ := os.ReadFile(runs)
+		ran := strings.Count(string(b2), "\n")
+		if ran == 0 || ran > 10 {
+			b.Fatalf("the hook ran %d times for %d events; want 1 to 10 (its rate limit)", ran, events)
+		}
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+		b.ReportMetric(float64(events), "events")
+		b.ReportMetric(float64(ran), "hook-runs")
+		b.ReportMetric(m[`peripety_hook_skipped_total{hook="10-record",reason="rate_limit"}`], "hook-rate-limited")
+		b.ReportMetric(m[`peripety_hook_skipped_total{hook="10-record",reason="dedup"}`], "hook-deduplicated")
+	}
+}
+
+// scrapeMetrics reads the daemon's metrics socket into series → value.
+func scrapeMetrics(tb testing.TB, sock string) map[string]float64 {
+	tb.Helper()
+	out, err := exec.Command("curl", "--silent", "--fail", "--unix-socket", sock, "http://localhost/metrics").Output()
+	if err != nil {
+		return nil
+	}
+	m := map[string]float64{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(l, ' ')
+		v, err := strconv.ParseFloat(l[i+1:], 64)
+		if err == nil {
+			m[l[:i]] = v
+		}
+	}
+	return m
+}

@@ -40,7 +40,7 @@ func binary(t testing.TB, name string) string {
 		if buildErr != nil {
 			return
 		}
-		for pkg, out := range map[string]string{"../../cmd/peripetyd": "peripetyd", "../faultimg": "faultimg"} {
+		for pkg, out := range map[string]string{"../../cmd/peripetyd": "peripetyd", "../faultimg": "faultimg", "../../cmd/prpt": "prpt"} {
 			args := []string{"build", "-o", filepath.Join(binDir, out)}
 			if raceBuild {
 				args = append(args, "-race")
@@ -114,6 +114,8 @@ type timed struct {
 // config is what the tests put in peripetyd.conf.
 type config struct {
 	stdout, journald bool
+	// extra is more of the file, after [main].
+	extra string
 }
 
 // startDaemon runs peripetyd with a config of its own on source, keeping
@@ -127,7 +129,12 @@ func startDaemon(t testing.TB, stateDir, source string, cfg config) *daemon {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(stateDir, "..", filepath.Base(stateDir)+".conf")
-	text := fmt.Sprintf("[main]\nnotify_stdout = %v\nsave_to_journald = %v\ndump_blk_info_at_start = false\n", cfg.stdout, cfg.journald)
+	if !strings.Contains(cfg.extra, "[metrics]") {
+		// Not the default /run/peripetyd/metrics.sock: tests run side by
+		// side.
+		cfg.extra += fmt.Sprintf("[metrics]\nsocket = %q\n", stateDir+".metrics.sock")
+	}
+	text := fmt.Sprintf("[main]\nnotify_stdout = %v\nsave_to_journald = %v\ndump_blk_info_at_start = false\n%s", cfg.stdout, cfg.journald, cfg.extra)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -159,7 +159,7 @@ func TestDaemonOnBus(t *testing.T) {
 	mon := testenv.WaitLine(lines, "'FS_IO_ERROR'", 10*time.Second)
 	for _, key := range []string{"event_id", "event_type", "severity", "sub_system", "timestamp", "timestamp_usec",
 		"hostname", "kdev", "dev_wwid", "dev_path", "owners_wwids", "owners_paths", "msg", "raw_msg",
-		"extension", "root_cause_event_id", "count", "seq", "prev_seq"} {
+		"extension", "root_cause_event_id", "incident_id", "count", "seq", "prev_seq"} {
 		if !strings.Contains(mon, "'"+key+"': <") {
 			t.Errorf("gdbus monitor line lacks key %s:\n%s", key, mon)
 		}

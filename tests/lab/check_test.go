@@ -54,9 +54,12 @@ type expect struct {
 	// Owners must all be in owners_wwids; OwnerPaths in owners_paths.
 	Owners, OwnerPaths []string
 	// Cause is the What of the expectation whose event this one's root
-	// cause should be. It is recorded and reported, not asserted, until
-	// the root-cause work (issue 13) lands.
+	// cause must be ("a|b": of either).
 	Cause string
+	// Incident labels the incident this expectation's events belong to:
+	// every event of the expectations with the same label is in one
+	// incident (issue 13).
+	Incident string
 	// Known is the open issue that owns this expectation's failure today:
 	// a failure is reported as KNOWN FAILING (#N) instead of failing the
 	// lab, and a pass says the mark can go.
@@ -102,7 +105,8 @@ func checkScenario(t *testing.T, name, dir string, log []parsers.Record) {
 		}
 		t.Errorf("scenario %s: UNEXPECTED %s kdev=%q from %q", name, e.EventType, e.Kdev, e.RawMsg)
 	}
-	reportCauses(t, name, sc.expect, byWhat, r.events)
+	checkCauses(t, name, sc.expect, byWhat, r.events)
+	checkIncidents(t, name, sc.expect, byWhat, r.events)
 	if sc.check != nil {
 		sc.check(t, r)
 	}
@@ -430,9 +434,10 @@ func checkCounted(t *testing.T, r *run, regroups map[string]int) {
 	}
 }
 
-// reportCauses records, for every expectation with a Cause, whether the
-// daemon's root_cause_event_id points at an event of the cause.
-func reportCauses(t *testing.T, scen string, exps []expect, byWhat map[string][]int, events []event.Event) {
+// checkCauses checks, for every expectation with a Cause, that the
+// daemon's root_cause_event_id of each of its events points at an event
+// of the cause.
+func checkCauses(t *testing.T, scen string, exps []expect, byWhat map[string][]int, events []event.Event) {
 	t.Helper()
 	byID := map[string]int{}
 	for i, e := range events {
@@ -443,8 +448,10 @@ func reportCauses(t *testing.T, scen string, exps []expect, byWhat map[string][]
 			continue
 		}
 		causes := map[int]bool{}
-		for _, i := range byWhat[x.Cause] {
-			causes[i] = true
+		for _, c := range strings.Split(x.Cause, "|") {
+			for _, i := range byWhat[c] {
+				causes[i] = true
+			}
 		}
 		var wrong []string
 		for _, i := range byWhat[x.What] {
@@ -460,11 +467,47 @@ func reportCauses(t *testing.T, scen string, exps []expect, byWhat map[string][]
 				wrong = append(wrong, fmt.Sprintf("%q: root cause %s %q", e.RawMsg, events[j].EventType, events[j].RawMsg))
 			}
 		}
-		if len(wrong) > 0 {
-			t.Logf("KNOWN FAILING (#%d) scenario %s: root cause of %q should be %q:\n  %s", causeIssue, scen, x.What, x.Cause, strings.Join(wrong, "\n  "))
-		} else if len(byWhat[x.What]) > 0 {
-			t.Logf("ROOT CAUSE RIGHT (#%d) scenario %s: root cause of %q is %q", causeIssue, scen, x.What, x.Cause)
+		switch {
+		case len(wrong) > 0 && x.Known > 0:
+			t.Logf("KNOWN FAILING (#%d) scenario %s: root cause of %q should be %q (%s):\n  %s", x.Known, scen, x.What, x.Cause, x.Why,
+				strings.Join(wrong, "\n  "))
+		case len(wrong) > 0:
+			t.Errorf("scenario %s: root cause of %q should be %q:\n  %s", scen, x.What, x.Cause, strings.Join(wrong, "\n  "))
 		}
+	}
+}
+
+// checkIncidents checks that the events of the expectations with one
+// Incident label are all in one incident.
+func checkIncidents(t *testing.T, scen string, exps []expect, byWhat map[string][]int, events []event.Event) {
+	t.Helper()
+	ids := map[string]map[string][]string{} // label → incident id → raw lines
+	for _, x := range exps {
+		if x.Incident == "" {
+			continue
+		}
+		if ids[x.Incident] == nil {
+			ids[x.Incident] = map[string][]string{}
+		}
+		for _, i := range byWhat[x.What] {
+			e := events[i]
+			ids[x.Incident][e.IncidentID] = append(ids[x.Incident][e.IncidentID], e.EventType+" "+e.RawMsg)
+		}
+	}
+	for _, label := range sortedKeys(ids) {
+		byInc := ids[label]
+		if _, none := byInc[""]; len(byInc) == 1 && !none {
+			continue
+		}
+		var lines []string
+		for _, id := range sortedKeys(byInc) {
+			name := id
+			if name == "" {
+				name = "(no incident)"
+			}
+			lines = append(lines, fmt.Sprintf("%s: %q", name, byInc[id]))
+		}
+		t.Errorf("scenario %s: the events of %q are in %d incidents, want one:\n  %s", scen, label, len(byInc), strings.Join(lines, "\n  "))
 	}
 }
 
