@@ -46,6 +46,7 @@ var multipathdRules = []rule{{
 	re:     pat(`^(?P<map>\S+): (?P<kdev>\S+) - path offline$`),
 	suffix: " - path offline",
 	sev:    sevOf(event.Warning),
+	cond:   "device:offline",
 	msg:    "Multipath map {map}: path {kdev} is offline (its SCSI device is not running)",
 }, {
 	// fail_path: multipathd tells the kernel to fail the path, which then
