@@ -49,10 +49,8 @@ func binary(t testing.TB, name string) string {
 		if buildErr = os.Chmod(binDir, 0o755); buildErr != nil {
 			return
 		}
-		for pkg, out := range map[string]string{"../../cmd/peripetyd": "peripetyd", "./attacker": "attacker"} {
-			b, err := exec.Command("go", "build", "-o", filepath.Join(binDir, out), pkg).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build %s: %v: %s", pkg, err, b)
+		for _, pkg := range []string{"../../cmd/peripetyd", "./attacker"} {
+			if _, buildErr = testenv.BuildErr(binDir, pkg); buildErr != nil {
 				return
 			}
 		}
