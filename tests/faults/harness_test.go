@@ -9,7 +9,6 @@
 package faults_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math"
@@ -473,20 +472,4 @@ func (d *daemon) waitLog(s string, timeout time.Duration) bool {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return true
-}
-
-// lines reads a file's lines.
-func lines(t testing.TB, p string) []string {
-	t.Helper()
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out
 }
