@@ -5,6 +5,7 @@ package service
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/internal/testenv"
+	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/service/sdjournal"
 )
 
@@ -170,7 +172,9 @@ func buildBenchJournal(boot string) (string, error) {
 // from its first start to the last storage line's event, and journalctl
 // over the same journal with the same matches (-o cat, the least it can
 // print). It reports both times and their ratio, in wall-clock time and in
-// CPU time (the daemon's: this process's while it ran):
+// CPU time (the daemon's: this process's while it ran); and the journal
+// source alone (readLog, without the pipeline and sinks) against
+// journalctl (source-wall-ratio, source-cpu-ratio):
 //
 //	go test ./service -run '^$' -bench JournalDaemons -benchtime 3x
 //
@@ -193,7 +197,7 @@ func BenchmarkJournalDaemons(b *testing.B) {
 	}
 	jcArgs := append([]string{"--no-pager", "-q", "-D", dir, "-o", "cat"}, args...)
 	b.Logf("journalctl %s > /dev/null", strings.Join(jcArgs, " "))
-	var daemonTime, jcTime, daemonCPU, jcCPU time.Duration
+	var daemonTime, jcTime, daemonCPU, jcCPU, srcTime, srcCPU time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		// The garbage of building the journal, or of the round before, is
@@ -220,6 +224,13 @@ func BenchmarkJournalDaemons(b *testing.B) {
 		if lines.n != 2*benchStorage {
 			b.Fatalf("journalctl printed %d lines, want %d", lines.n, 2*benchStorage)
 		}
+
+		runtime.GC()
+		cpu = processCPU(b)
+		start = time.Now()
+		readSource(b, dir)
+		srcTime += time.Since(start)
+		srcCPU += processCPU(b) - cpu
 		b.StartTimer()
 	}
 	b.StopTimer()
@@ -230,6 +241,25 @@ func BenchmarkJournalDaemons(b *testing.B) {
 	b.ReportMetric(daemonCPU.Seconds()/n, "daemon-cpu-s/op")
 	b.ReportMetric(jcCPU.Seconds()/n, "journalctl-cpu-s/op")
 	b.ReportMetric(daemonCPU.Seconds()/jcCPU.Seconds(), "cpu-ratio")
+	b.ReportMetric(srcTime.Seconds()/jcTime.Seconds(), "source-wall-ratio")
+	b.ReportMetric(srcCPU.Seconds()/jcCPU.Seconds(), "source-cpu-ratio")
+}
+
+// readSource reads the journal in dir as the journal source does
+// (readLog: the same matches, each entry made a parsers.Record) until it
+// has every entry journalctl printed: what the source costs without the
+// pipeline and the sinks behind it.
+func readSource(b *testing.B, dir string) {
+	n := 0
+	err := readLog(context.Background(), sdjournal.Source{Directory: dir}, "", func(parsers.Record, string) error {
+		if n++; n == 2*benchStorage {
+			return errEnough
+		}
+		return nil
+	})
+	if !errors.Is(err, errEnough) {
+		b.Fatalf("the source read %d entries: %v", n, err)
+	}
 }
 
 // processCPU is the CPU time (user and system) this process used so far.
@@ -241,18 +271,21 @@ func processCPU(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// countStore counts the lines of the events stored, and keeps the
-// daemon's start event, which it reads back at start.
+// countStore keeps the events stored, as journald would (the journald
+// sink reads each back before it takes it off its spool), and counts
+// their lines.
 type countStore struct {
 	memStore
 	lines atomic.Int64
 }
 
 func (s *countStore) Write(ev event.Event) error {
-	if ev.EventType == EventStarted {
-		return s.memStore.Write(ev)
+	if err := s.memStore.Write(ev); err != nil {
+		return err
 	}
-	s.lines.Add(int64(ev.Count))
+	if ev.EventType != EventStarted {
+		s.lines.Add(int64(ev.Count))
+	}
 	return nil
 }
 
