@@ -289,6 +289,21 @@ func (s *countStore) Write(ev event.Event) error {
 	return nil
 }
 
+// storedIDs gives the ids stored, the latest first, as journald's reader
+// does: a walk back that stops when fn has seen enough, not a copy of the
+// whole store per call (memStore.query), which would be the benchmark's
+// cost, not the daemon's.
+func (s *countStore) storedIDs(_ context.Context, _ time.Time, fn func(id string) bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.evs) - 1; i >= 0; i-- {
+		if !fn(s.evs[i].EventID) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // runDaemonOverJournal runs the daemon over the journal in dir until it
 // stored an event for every storage line.
 func runDaemonOverJournal(b *testing.B, dir string, round int) {
@@ -299,6 +314,7 @@ func runDaemonOverJournal(b *testing.B, dir string, round int) {
 		Log:           slog.New(slog.DiscardHandler),
 		Store:         store,
 		StoredEvents:  store.query,
+		StoredIDs:     store.storedIDs,
 		Resolver:      loopResolver(),
 		Notify:        func(string) error { return nil },
 		SourceJournal: sdjournal.Source{Directory: dir},
