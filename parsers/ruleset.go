@@ -22,7 +22,7 @@ import (
 type RuleSet struct {
 	rules    []*rule
 	byFirst  [256][]prefixGroup
-	byBody   [256]*bodyBucket
+	byBody   bodyNode
 	suffixes []bodyEntry
 	// user are the user rules, each with the literal (starts_with or the
 	// regexp's anchored prefix) the line must start with, if any.
@@ -35,13 +35,21 @@ type prefixGroup struct {
 	rules []int32
 }
 
-// bodyBucket holds the body literals of one first byte, by their second:
-// entries[start[c]:start[c+1]] are those whose second byte is c, and
-// c 0 are those of one byte.
-type bodyBucket struct {
-	entries []bodyEntry
-	start   [257]uint16
+// bodyNode is a node of the trie of body literals, at the depth of the
+// bytes that lead to it: a line's body walks down as far as its bytes
+// lead, so that a body no literal starts with costs a few byte
+// comparisons whatever the number of rules (a bucket per first two bytes
+// made "request_sock_TCP: …" compare against every "re…" of the tables).
+// here holds the literals that end at the node and, at depth bodyDepth,
+// those longer, whose rest is compared in full.
+type bodyNode struct {
+	next string // the byte leading to each of kids
+	kids []*bodyNode
+	here []bodyEntry
 }
+
+// bodyDepth bounds the trie: a deeper one costs memory for little.
+const bodyDepth = 8
 
 // bodyEntry admits a rule when the line's body starts with text (or, for
 // suffixes, the line ends with it) and the line starts with one of pre.
@@ -105,43 +113,31 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 		}
 		rs.rules = append(rs.rules, r)
 	}
-	var bodies [256][]bodyEntry
 	for i, r := range rs.rules {
-		if err := rs.index(int32(i), r, &bodies); err != nil {
+		if err := rs.index(int32(i), r); err != nil {
 			return nil, fmt.Errorf("rule %s (%s): %w", r.name, r.source, err)
-		}
-	}
-	for c, es := range bodies {
-		if len(es) > 0 {
-			rs.byBody[c] = newBodyBucket(es)
 		}
 	}
 	return rs, nil
 }
 
-// newBodyBucket files the body literals of one first byte by their second.
-func newBodyBucket(es []bodyEntry) *bodyBucket {
-	b := &bodyBucket{entries: make([]bodyEntry, 0, len(es))}
-	var n [256]int
-	for _, e := range es {
-		n[secondByte(e.text)]++
+// add files e under the first bodyDepth bytes of its literal.
+func (n *bodyNode) add(e bodyEntry) {
+	for d := 0; d < len(e.text) && d < bodyDepth; d++ {
+		k := strings.IndexByte(n.next, e.text[d])
+		if k < 0 {
+			k = len(n.kids)
+			n.next += e.text[d : d+1]
+			n.kids = append(n.kids, &bodyNode{})
+		}
+		n = n.kids[k]
 	}
-	for c := range 256 {
-		b.start[c+1] = b.start[c] + uint16(n[c])
-	}
-	b.entries = b.entries[:len(es)]
-	next := b.start
-	for _, e := range es {
-		c := secondByte(e.text)
-		b.entries[next[c]] = e
-		next[c]++
-	}
-	return b
+	n.here = append(n.here, e)
 }
 
 // index files rule r under its literals, deriving them from its regexp
 // where the rule names none.
-func (rs *RuleSet) index(i int32, r *rule, byBody *[256][]bodyEntry) error {
+func (rs *RuleSet) index(i int32, r *rule) error {
 	if r.re == nil {
 		return errors.New("no regexp")
 	}
@@ -166,7 +162,7 @@ func (rs *RuleSet) index(i int32, r *rule, byBody *[256][]bodyEntry) error {
 	switch {
 	case len(bodies) > 0 && bodies[0] != "":
 		for _, b := range bodies {
-			byBody[b[0]] = append(byBody[b[0]], bodyEntry{b, r.prefixes, i})
+			rs.byBody.add(bodyEntry{b, r.prefixes, i})
 		}
 	case r.suffix != "":
 		rs.suffixes = append(rs.suffixes, bodyEntry{r.suffix, r.prefixes, i})
@@ -552,12 +548,7 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 			}
 		}
 		if body := lineBody(trimmed); body != "" {
-			if b := rs.byBody[body[0]]; b != nil {
-				cand = b.appendCandidates(cand, body, trimmed, 0)
-				if second := secondByte(body); second != 0 {
-					cand = b.appendCandidates(cand, body, trimmed, second)
-				}
-			}
+			cand = rs.byBody.appendCandidates(cand, body, trimmed)
 		}
 		for _, e := range rs.suffixes {
 			if strings.HasSuffix(trimmed, e.text) && hasAnyPrefix(trimmed, e.pre) {
@@ -585,13 +576,20 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 	return out
 }
 
-// appendCandidates appends the rules of the bucket's literals whose second
-// byte is second (0: the literals of one byte) that body starts with and
-// whose prefixes line starts with.
-func (b *bodyBucket) appendCandidates(cand []int32, body, line string, second byte) []int32 {
-	for _, e := range b.entries[b.start[second]:b.start[int(second)+1]] {
-		if strings.HasPrefix(body, e.text) && hasAnyPrefix(line, e.pre) {
-			cand = appendCandidates(cand, e.rule)
+// appendCandidates appends the rules of the trie's literals that body
+// starts with and whose prefixes line starts with.
+func (n *bodyNode) appendCandidates(cand []int32, body, line string) []int32 {
+	for d := 0; d < len(body) && d < bodyDepth; d++ {
+		k := strings.IndexByte(n.next, body[d])
+		if k < 0 {
+			break
+		}
+		n = n.kids[k]
+		for _, e := range n.here {
+			// Up to the node's depth, the walk compared the literal.
+			if (len(e.text) == d+1 || strings.HasPrefix(body[d+1:], e.text[d+1:])) && hasAnyPrefix(line, e.pre) {
+				cand = appendCandidates(cand, e.rule)
+			}
 		}
 	}
 	return cand
