@@ -14,45 +14,67 @@ import (
 // RuleSet is immutable and safe for concurrent use.
 //
 // The prefilter looks at three cheap things of a line before any regexp:
-// its start (the literal prefix of a rule, indexed by first byte), its
-// body (the text after the first ": ", past sd_printk's "[sdX] tag#N ",
-// indexed by first byte) and its end (a literal suffix). Only the rules a
+// its start (the literal prefix of a rule), its body (the text after the
+// first ": ", past sd_printk's "[sdX] tag#N "), both looked up in a trie
+// of literals, and its end (a literal suffix). Only the rules a
 // line passes there have their needle (the longest literal of the regexp)
 // looked for and then their regexp run.
 type RuleSet struct {
 	rules    []*rule
-	byFirst  [256][]prefixGroup
-	byBody   bodyNode
+	byStart  litTrie
+	byBody   litTrie
 	suffixes []bodyEntry
 	// user are the user rules, each with the literal (starts_with or the
 	// regexp's anchored prefix) the line must start with, if any.
 	user []int32
 }
 
-// prefixGroup is the rules admitted by one literal prefix.
-type prefixGroup struct {
-	text  string
-	rules []int32
+// litTrie files literals by their first bytes: a text walks down as far
+// as its bytes lead, so that a text no literal starts with costs a few
+// byte comparisons whatever the number of rules (a bucket per first two
+// bytes made "request_sock_TCP: …" compare against every "re…" literal of
+// the tables).
+type litTrie struct {
+	first [256]*litNode
+	// Most lines start with no literal of the tables (and most bodies
+	// likewise): the bits say, without a walk, that no literal of three
+	// bytes or more starts with a text's first three bytes (a set bit:
+	// one may), and short that some literal of one or two bytes starts
+	// with its first byte.
+	bits  [1 << 16 / 64]uint64
+	short [256]bool
 }
 
-// bodyNode is a node of the trie of body literals, at the depth of the
-// bytes that lead to it: a line's body walks down as far as its bytes
-// lead, so that a body no literal starts with costs a few byte
-// comparisons whatever the number of rules (a bucket per first two bytes
-// made "request_sock_TCP: …" compare against every "re…" of the tables).
-// here holds the literals that end at the node and, at depth bodyDepth,
-// those longer, whose rest is compared in full.
-type bodyNode struct {
-	next string // the byte leading to each of kids
-	kids []*bodyNode
+// tri hashes the first three bytes of s, which has three or more, to an
+// index of litTrie.bits.
+func tri(s string) uint32 {
+	return (uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16) * 0x9e3779b1 >> 16
+}
+
+// mayStart reports whether some literal may start text (false: none does).
+func (t *litTrie) mayStart(text string) bool {
+	if t.short[text[0]] || len(text) < 3 {
+		return true
+	}
+	h := tri(text)
+	return t.bits[h/64]&(1<<(h%64)) != 0
+}
+
+// litNode is a node of a litTrie, at the depth of the bytes that lead to
+// it. here holds the literals that end at the node and, at depth
+// trieDepth, those longer, whose rest is compared in full.
+type litNode struct {
+	next []byte // the byte leading to each of kids
+	kids []*litNode
 	here []bodyEntry
 }
 
-// bodyDepth bounds the trie: a deeper one costs memory for little.
-const bodyDepth = 8
+// trieDepth bounds a litTrie: a deeper one costs memory for little.
+const trieDepth = 8
 
-// bodyEntry admits a rule when the line's body starts with text (or, for
-// suffixes, the line ends with it) and the line starts with one of pre.
+// bodyEntry admits a rule when the line's body (or start) starts with text
+// (or, for suffixes, the line ends with it) and the line starts with one
+// of pre.
 type bodyEntry struct {
 	text string
 	pre  []string
@@ -121,18 +143,41 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 	return rs, nil
 }
 
-// add files e under the first bodyDepth bytes of its literal.
-func (n *bodyNode) add(e bodyEntry) {
-	for d := 0; d < len(e.text) && d < bodyDepth; d++ {
-		k := strings.IndexByte(n.next, e.text[d])
+// add files e under the first trieDepth bytes of its literal, which is
+// not empty.
+func (t *litTrie) add(e bodyEntry) {
+	if len(e.text) < 3 {
+		t.short[e.text[0]] = true
+	} else {
+		h := tri(e.text)
+		t.bits[h/64] |= 1 << (h % 64)
+	}
+	n := t.first[e.text[0]]
+	if n == nil {
+		n = &litNode{}
+		t.first[e.text[0]] = n
+	}
+	for d := 1; d < len(e.text) && d < trieDepth; d++ {
+		k := n.kid(e.text[d])
 		if k < 0 {
 			k = len(n.kids)
-			n.next += e.text[d : d+1]
-			n.kids = append(n.kids, &bodyNode{})
+			n.next = append(n.next, e.text[d])
+			n.kids = append(n.kids, &litNode{})
 		}
 		n = n.kids[k]
 	}
 	n.here = append(n.here, e)
+}
+
+// kid returns the index of the child that c leads to, or -1. A node has
+// few children: a loop costs less than a call of bytes.IndexByte.
+func (n *litNode) kid(c byte) int {
+	for k, b := range n.next {
+		if b == c {
+			return k
+		}
+	}
+	return -1
 }
 
 // index files rule r under its literals, deriving them from its regexp
@@ -171,23 +216,12 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 			if p == "" {
 				return errors.New("empty prefix")
 			}
-			rs.addPrefix(p, i)
+			rs.byStart.add(bodyEntry{p, nil, i})
 		}
 	default:
 		return errors.New("no literal for the prefilter: give prefixes, body or suffix")
 	}
 	return nil
-}
-
-func (rs *RuleSet) addPrefix(p string, i int32) {
-	b := &rs.byFirst[p[0]]
-	for k := range *b {
-		if (*b)[k].text == p {
-			(*b)[k].rules = append((*b)[k].rules, i)
-			return
-		}
-	}
-	*b = append(*b, prefixGroup{p, []int32{i}})
 }
 
 // regexpLiterals returns the literal an anchored pattern starts with and the
@@ -536,17 +570,7 @@ func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
 // prefilter admits for line (trimmed: without its leading spaces).
 func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 	if trimmed != "" {
-		// The second byte is compared inline first: most literals of a
-		// bucket differ there, and a call of HasPrefix costs more.
-		second := secondByte(trimmed)
-		for _, g := range rs.byFirst[trimmed[0]] {
-			if len(g.text) > 1 && g.text[1] != second {
-				continue
-			}
-			if strings.HasPrefix(trimmed, g.text) {
-				cand = appendCandidates(cand, g.rules...)
-			}
-		}
+		cand = rs.byStart.appendCandidates(cand, trimmed, trimmed)
 		if body := lineBody(trimmed); body != "" {
 			cand = rs.byBody.appendCandidates(cand, body, trimmed)
 		}
@@ -576,39 +600,34 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 	return out
 }
 
-// appendCandidates appends the rules of the trie's literals that body
+// appendCandidates appends the rules of the trie's literals that text
 // starts with and whose prefixes line starts with.
-func (n *bodyNode) appendCandidates(cand []int32, body, line string) []int32 {
-	for d := 0; d < len(body) && d < bodyDepth; d++ {
-		k := strings.IndexByte(n.next, body[d])
+func (t *litTrie) appendCandidates(cand []int32, text, line string) []int32 {
+	if !t.mayStart(text) {
+		return cand
+	}
+	n := t.first[text[0]]
+	for d := 1; n != nil; d++ {
+		for _, e := range n.here {
+			// Up to the node's depth, the walk compared the literal.
+			if (len(e.text) == d || strings.HasPrefix(text[d:], e.text[d:])) && hasAnyPrefix(line, e.pre) {
+				cand = appendCandidates(cand, e.rule)
+			}
+		}
+		if d == len(text) || d == trieDepth {
+			break
+		}
+		k := n.kid(text[d])
 		if k < 0 {
 			break
 		}
 		n = n.kids[k]
-		for _, e := range n.here {
-			// Up to the node's depth, the walk compared the literal.
-			if (len(e.text) == d+1 || strings.HasPrefix(body[d+1:], e.text[d+1:])) && hasAnyPrefix(line, e.pre) {
-				cand = appendCandidates(cand, e.rule)
-			}
-		}
 	}
 	return cand
 }
 
-// secondByte is s[1], or 0 when s is shorter (no literal of two or more
-// bytes is then its prefix, and none holds a NUL).
-func secondByte(s string) byte {
-	if len(s) < 2 {
-		return 0
-	}
-	return s[1]
-}
-
-func appendCandidates(cand []int32, rules ...int32) []int32 {
-	for _, r := range rules {
-		if len(cand) == cap(cand) {
-			break
-		}
+func appendCandidates(cand []int32, r int32) []int32 {
+	if len(cand) < cap(cand) {
 		cand = append(cand, r)
 	}
 	return cand
