@@ -1,11 +1,13 @@
 package parsers
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 
@@ -88,6 +90,10 @@ type Parser struct {
 
 	storm storm
 	msg   []byte // a summary being expanded
+	// wanted is the one-line text Wants said yes to last, and cand its
+	// candidate rules, which the Push of its record takes from here.
+	wanted []byte
+	cand   []int32
 	// spare are pendings emitted already, for reuse.
 	spare []*pending
 }
@@ -109,7 +115,7 @@ type pending struct {
 
 // NewParser returns a Parser over rs.
 func NewParser(rs *RuleSet, opt Options) *Parser {
-	p := &Parser{rs: rs, opt: opt.withDefaults()}
+	p := &Parser{rs: rs, opt: opt.withDefaults(), cand: make([]int32, 0, maxCandidates)}
 	p.storm.init(p.opt)
 	return p
 }
@@ -156,9 +162,37 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 	p.drain(emit)
 }
 
+// Wants is RuleSet.Wants for a reader in front of p (see
+// logfmt.Reader.SetFilter). It keeps the prefilter's candidates of the
+// one-line text it says yes to, for the Push of that record: a wanted
+// line is then not looked up twice.
+func (p *Parser) Wants(text []byte) bool {
+	// p.cand is rewritten below: what it held is no line's any more.
+	p.wanted = p.wanted[:0]
+	if bytes.IndexByte(text, '\n') >= 0 {
+		return p.rs.Wants(text)
+	}
+	// A view of text, not a copy: it lives only during the call.
+	line := unsafe.String(unsafe.SliceData(text), len(text))
+	trimmed := strings.TrimLeft(line, " ")
+	cand := p.rs.candidates(line, trimmed, p.cand[:0])
+	if !p.rs.anyNeedle(cand, line, trimmed) {
+		return false
+	}
+	p.cand = cand
+	p.wanted = append(p.wanted[:0], text...)
+	return true
+}
+
 // line handles one line of rec.
 func (p *Parser) line(rec *Record, line string) {
-	ri, loc := p.rs.match(line, rec.Level, true)
+	var ri int
+	var loc []int
+	if len(line) == len(p.wanted) && line != "" && string(p.wanted) == line {
+		ri, loc = p.rs.matchAmong(p.cand, line, strings.TrimLeft(line, " "), rec.Level, true)
+	} else {
+		ri, loc = p.rs.match(line, rec.Level, true)
+	}
 	if ri < 0 {
 		return
 	}

@@ -519,15 +519,24 @@ func (rs *RuleSet) Wants(text []byte) bool {
 			msg = ""
 		}
 		trimmed := strings.TrimLeft(line, " ")
-		for _, i := range rs.candidates(line, trimmed, buf[:0]) {
-			r := rs.rules[i]
-			t := trimmed
-			if r.user {
-				t = line
-			}
-			if r.needle == "" || strings.Contains(t, r.needle) {
-				return true
-			}
+		if rs.anyNeedle(rs.candidates(line, trimmed, buf[:0]), line, trimmed) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyNeedle reports whether line (trimmed: without its leading spaces)
+// holds the needle of one of the candidates cand.
+func (rs *RuleSet) anyNeedle(cand []int32, line, trimmed string) bool {
+	for _, i := range cand {
+		r := rs.rules[i]
+		t := trimmed
+		if r.user {
+			t = line
+		}
+		if r.needle == "" || strings.Contains(t, r.needle) {
+			return true
 		}
 	}
 	return false
@@ -541,7 +550,13 @@ func (rs *RuleSet) Wants(text []byte) bool {
 func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
 	trimmed := strings.TrimLeft(line, " ")
 	var buf [maxCandidates]int32
-	for _, i := range rs.candidates(line, trimmed, buf[:0]) {
+	return rs.matchAmong(rs.candidates(line, trimmed, buf[:0]), line, trimmed, level, capture)
+}
+
+// matchAmong is match among the candidates cand of line, which the
+// prefilter gave.
+func (rs *RuleSet) matchAmong(cand []int32, line, trimmed string, level int, capture bool) (int, []int) {
+	for _, i := range cand {
 		r := rs.rules[i]
 		text := trimmed
 		if r.user {
