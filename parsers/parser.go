@@ -467,8 +467,12 @@ func severity(rec *Record, r *rule, textLevel string) event.Severity {
 	case rec.Level != LevelUnknown:
 		return levelSeverity(rec.Level)
 	}
-	if s, err := event.ParseSeverity(textLevel); textLevel != "" && err == nil {
-		return s
+	if textLevel != "" {
+		// Only then: parsing "" makes an error, for every line of a log
+		// without levels.
+		if s, err := event.ParseSeverity(textLevel); err == nil {
+			return s
+		}
 	}
 	return r.level.severity()
 }
