@@ -24,10 +24,7 @@ func TestQueryJournalNotAllowed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	bin := filepath.Join(dir, "prpt")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/peripety/peripety/cmd/prpt").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v: %s", err, out)
-	}
+	bin := testenv.Build(t, dir, "github.com/peripety/peripety/cmd/prpt")
 	for _, args := range [][]string{{"query", "--journal"}, {"monitor", "--journal"}} {
 		cmd := u.Command(t, bin, args...)
 		var stdout, stderr strings.Builder

@@ -23,15 +23,6 @@ const (
 	StateClosed State = "closed"
 )
 
-// ParseState reads a state name.
-func ParseState(s string) (State, bool) {
-	switch st := State(s); st {
-	case StateOpen, StateRecovering, StateClosed:
-		return st, true
-	}
-	return "", false
-}
-
 // RootEvent is what an incident keeps of its root cause event.
 type RootEvent struct {
 	EventID   string         `json:"event_id"`

@@ -65,7 +65,7 @@ var templates = map[string][]step{
 func (scenario) Generate(r *rand.Rand, size int) reflect.Value {
 	s := newStack()
 	kind := map[string]string{}
-	var disks, tops []string
+	var disks []string
 	nDisks := 2 + r.Intn(6)
 	for i := range nDisks {
 		d := "sd" + string(rune('a'+i))
@@ -78,7 +78,6 @@ func (scenario) Generate(r *rand.Rand, size int) reflect.Value {
 			s.majMin[p] = "8:" + strconv.Itoa(16*i+1)
 			s.below[p] = []string{d}
 			kind[p] = "fs"
-			tops = append(tops, p)
 		}
 	}
 	for i := range r.Intn(4) {
@@ -93,7 +92,6 @@ func (scenario) Generate(r *rand.Rand, size int) reflect.Value {
 			s.majMin[lv] = "254:" + strconv.Itoa(10+i)
 			s.below[lv] = append([]string{dm}, s.below[dm]...)
 			kind[lv] = "fs"
-			tops = append(tops, lv)
 		}
 	}
 	var names []string

@@ -3,7 +3,6 @@ package packaging
 import (
 	"bytes"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -185,10 +184,7 @@ func runPrpt(args []string) result {
 // daemon's own --help: the SYNOPSIS names exactly the options the daemon
 // takes, and OPTIONS describes each.
 func TestPeripetydManPageMatchesFlags(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "peripetyd")
-	if out, err := exec.Command(goTool(t), "build", "-o", bin, "../cmd/peripetyd").CombinedOutput(); err != nil {
-		t.Fatalf("build peripetyd: %v\n%s", err, out)
-	}
+	bin := testenv.Build(t, t.TempDir(), "../cmd/peripetyd")
 	help, _ := exec.Command(bin, "--help").CombinedOutput()
 	// Flags as kong (--name) or the flag package (-name) print them.
 	got := map[string]bool{}

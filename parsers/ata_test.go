@@ -139,7 +139,7 @@ func TestATARange(t *testing.T) {
 		ok     bool
 	}{
 		{"60/01:f0:40:9c:00/00:00:00:00:00/40", 40000, 1, true},          // READ FPDMA QUEUED: count in feature
-		{"61/00:08:00:00:00/01:00:00:00:01/40", 1<<40 | 0, 256, true},    // WRITE FPDMA QUEUED, 48-bit LBA, 256 sectors
+		{"61/00:08:00:00:00/01:00:00:00:01/40", 1 << 40, 256, true},      // WRITE FPDMA QUEUED, 48-bit LBA, 256 sectors
 		{"25/00:00:ff:ff:ff/00:00:ff:00:00/40", 0xffffffff, 65536, true}, // READ DMA EXT, count 0 is 65536
 		{"c8/00:01:40:9c:00/00:00:00:00:00/e0", 40000, 1, true},          // READ DMA, 28-bit
 		{"ca/00:00:01:00:00/00:00:00:00:00/e5", 0x5000001, 256, true},    // WRITE DMA, the top LBA bits in device, count 0 is 256

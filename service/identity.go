@@ -42,6 +42,8 @@ type Identity struct {
 	// for this instance.
 	FirstSeen time.Time `json:"first_seen"`
 	Seen      time.Time `json:"seen"`
+	// Gone is when a uevent told the instance went (zero: not seen go).
+	Gone time.Time `json:"gone,omitzero"`
 }
 
 func sameInstance(a, b sysfs.BlockInfo) bool {
@@ -266,12 +268,28 @@ func (s *IdentityStore) follow(ctx context.Context, res Resolver, changes <-chan
 			return
 		case name := <-changes:
 			info, ext, err := res.ForEvent(name)
+			if errors.Is(err, sysfs.ErrNotFound) {
+				s.markGone(name, time.Now()) // the identity it had stays
+				continue
+			}
 			if err != nil {
-				continue // gone, or going: the identity it had stays
+				continue
 			}
 			mono, _ := monotonic() // 0 when unreadable: first seen now
 			s.Record(info, ext, time.Now(), mono)
 		}
+	}
+}
+
+// markGone notes that the last instance of the block device name went at
+// now, unless it was noted gone before.
+func (s *IdentityStore) markGone(name string, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.byName[name]
+	if n := len(list); n > 0 && list[n-1].Gone.IsZero() {
+		list[n-1].Gone = now
+		s.dirty = true
 	}
 }
 

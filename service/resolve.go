@@ -147,7 +147,7 @@ func (rs *resolution) answer(ev *event.Event, l lookup) answer {
 	rs.ids.Record(info, ext, rs.now(), rs.sinceBoot())
 	cur, _ := rs.ids.Lookup(info.KernelName)
 	if old, ok := rs.ids.At(info.KernelName, ev.Timestamp); ok && !l.appeared && !sameInstance(old.Info, info) &&
-		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) {
+		cur.FirstSeen.After(ev.Timestamp.Add(attachSlack)) && !goneBefore(old, l.kdev, ev.Timestamp) {
 		a.found, a.id, a.info, a.ext = true, old, old.Info, old.Ext
 		a.why = fmt.Sprintf("%s is now another device (major:minor %s, diskseq %s; was %s, diskseq %s); identity as last seen at %s",
 			info.KernelName, info.MajorMinor, info.DiskSeq, old.Info.MajorMinor, old.Info.DiskSeq, old.Seen.Format(time.RFC3339))
@@ -155,6 +155,17 @@ func (rs *resolution) answer(ev *event.Event, l lookup) answer {
 	}
 	a.found, a.id, a.info, a.ext = true, cur, info, ext
 	return a
+}
+
+// goneBefore says that a line naming kdev at t cannot be about old: kdev
+// is a SCSI address and old's disk was seen gone before t. A SCSI address
+// names a device only while a SCSI device has it, and a new one has it
+// before its disk attaches (its reset line comes first), so the line is
+// the new disk's however late udev tells of it (the lab's mpath-path
+// under load). A disk's own name is another matter: the kernel's lines
+// name a deleted disk for as long as it is held open, after it went.
+func goneBefore(old Identity, kdev string, t time.Time) bool {
+	return sysfs.IsSCSIAddress(kdev) && !old.Gone.IsZero() && old.Gone.Before(t)
 }
 
 // fill gives ev the identity a and returns it (zero when there is none).

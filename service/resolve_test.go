@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -180,5 +181,44 @@ func TestNotedUUIDAfterMkfs(t *testing.T) {
 	res["sdb"] = sdb
 	if got := ev("FS_ERROR", event.SubExt4); got != ext4 {
 		t.Errorf("ext4 made since, udev probed it: dev_wwid %q, want udev's %q", got, ext4)
+	}
+}
+
+// TestSCSIAddressAfterItsDiskWent: the lab's mpath-path on a loaded
+// machine. scsi-medium's disk sda (2:0:0:0) was deleted, and the daemon
+// saw it go; a new scsi_debug host takes 2:0:0:0 again, prints its reset
+// line, and attaches as sda, which udev handles seconds later. The reset
+// line names the SCSI address, which only the new device has by then: it
+// is the new disk's. A line naming sda itself at that time may still be
+// about the deleted disk, held open (the kernel's lines name it until it
+// is released), and keeps the old identity.
+func TestSCSIAddressAfterItsDiskWent(t *testing.T) {
+	t0 := time.Now()
+	ids, err := OpenIdentityStore(NewStateDirMust(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := sysfs.BlockInfo{KernelName: "sda", MajorMinor: "8:0", DiskSeq: "17", BlkType: sysfs.TypeSCSI, WWID: "naa.3333333000001770"}
+	ids.Record(old, nil, t0.Add(-time.Minute), 0)
+	res := &changingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{}}, changes: make(chan string)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ids.follow(ctx, res, res.DeviceChanges()); close(done) }()
+	res.changes <- "sda" // its removal: looked up, not found
+	res.changes <- "sdz" // received once sda's was handled
+	cancel()
+	<-done
+
+	line := time.Now().Add(time.Second) // the reset line, after the removal was seen
+	cur := sysfs.BlockInfo{KernelName: "sda", MajorMinor: "8:0", DiskSeq: "18", BlkType: sysfs.TypeSCSI, WWID: "naa.33333330000007d0"}
+	ids.Record(cur, nil, line.Add(3*time.Second), 0) // udev, late
+	res.devs["2:0:0:0"], res.devs["sda"] = cur, cur
+	rs := &resolution{r: res, ids: ids, now: func() time.Time { return line.Add(3 * time.Second) }}
+	for kdev, want := range map[string]string{"2:0:0:0": cur.WWID, "sda": old.WWID} {
+		ev := event.Event{EventType: "SCSI_POWER_ON_RESET", SubSystem: event.SubSCSI, Kdev: kdev, Severity: event.Warning, Timestamp: line}
+		rs.resolve(&ev, rs.lookUp(&ev))
+		if ev.DevWWID != want {
+			t.Errorf("line naming %s after the old sda went: dev_wwid %q, want %q (resolve_error %q)", kdev, ev.DevWWID, want, ev.Ext("resolve_error"))
+		}
 	}
 }

@@ -10,6 +10,10 @@ import (
 // hctlRe matches a SCSI address, host:channel:target:lun.
 var hctlRe = regexp.MustCompile(`^[0-9]+:[0-9]+:[0-9]+:[0-9]+$`)
 
+// IsSCSIAddress says whether s is a SCSI address (host:channel:target:lun),
+// as the kernel's SCSI lines name their device.
+func IsSCSIAddress(s string) bool { return hctlRe.MatchString(s) }
+
 // identifySCSI reads <dev>/device/wwid (sysfs-bus-scsi: the VPD page 0x83
 // designator the kernel chose) and the transport the disk is reached by.
 func (s *scan) identifySCSI(d device, info *BlockInfo) error {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target in the module for a bounded time each
-# (default 20s; `tests/fuzz.sh 5m` for a longer soak). Seed corpora live in
+# (default 10s, as make check runs it; `tests/fuzz.sh 5m` for a longer soak). Seed corpora live in
 # each package's testdata/fuzz/.
 #
 # Go 1.26's fuzz coordinator can fail a target with a bare "context
@@ -10,7 +10,7 @@
 # testdata/fuzz/, or any other failure, fails the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-t=${1:-20s}
+t=${1:-10s}
 found=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

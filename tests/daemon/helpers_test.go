@@ -40,14 +40,12 @@ func binary(t testing.TB, name string) string {
 		if buildErr != nil {
 			return
 		}
-		for pkg, out := range map[string]string{"../../cmd/peripetyd": "peripetyd", "../faultimg": "faultimg", "../../cmd/prpt": "prpt"} {
-			args := []string{"build", "-o", filepath.Join(binDir, out)}
-			if raceBuild {
-				args = append(args, "-race")
-			}
-			b, err := exec.Command("go", append(args, pkg)...).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build %s: %v: %s", pkg, err, b)
+		var flags []string
+		if raceBuild {
+			flags = append(flags, "-race")
+		}
+		for _, pkg := range []string{"../../cmd/peripetyd", "../faultimg", "../../cmd/prpt"} {
+			if _, buildErr = testenv.BuildErr(binDir, pkg, flags...); buildErr != nil {
 				return
 			}
 		}

@@ -24,11 +24,7 @@ import (
 // buildDaemon builds peripetyd into dir.
 func buildDaemon(t *testing.T, dir string) string {
 	t.Helper()
-	bin := filepath.Join(dir, "peripetyd")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/peripety/peripety/cmd/peripetyd").CombinedOutput(); err != nil {
-		t.Fatalf("go build peripetyd: %v\n%s", err, out)
-	}
-	return bin
+	return testenv.Build(t, dir, "github.com/peripety/peripety/cmd/peripetyd")
 }
 
 type daemon struct {

@@ -9,7 +9,6 @@
 package faults_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math"
@@ -49,10 +48,8 @@ func binary(t testing.TB, name string) string {
 		if buildErr = os.Chmod(binDir, 0o755); buildErr != nil {
 			return
 		}
-		for pkg, out := range map[string]string{"../../cmd/peripetyd": "peripetyd", "./attacker": "attacker"} {
-			b, err := exec.Command("go", "build", "-o", filepath.Join(binDir, out), pkg).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build %s: %v: %s", pkg, err, b)
+		for _, pkg := range []string{"../../cmd/peripetyd", "./attacker"} {
+			if _, buildErr = testenv.BuildErr(binDir, pkg); buildErr != nil {
 				return
 			}
 		}
@@ -475,20 +472,4 @@ func (d *daemon) waitLog(s string, timeout time.Duration) bool {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return true
-}
-
-// lines reads a file's lines.
-func lines(t testing.TB, p string) []string {
-	t.Helper()
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		out = append(out, sc.Text())
-	}
-	return out
 }

@@ -74,11 +74,19 @@ func TestJournaldAbsentAtStart(t *testing.T) {
 func TestKillStream(t *testing.T) {
 	j := journal(t)
 	e := newEnv(t, j)
-	w := e.writer(0, spread)
+	const n = 6000
+	d := killDuring(t, e, e.writer(0, spread), n)
+	tl := waitStored(t, j, n, 30*time.Second)
+	check(t, "SIGKILL x10 during a stream", tl, d.state(e.state))
+}
+
+// killDuring starts the daemon while w writes n lines over 4 s, and kills
+// it (SIGKILL) at ten random points, starting it again each time; it
+// returns the last daemon, running, once the lines are written.
+func killDuring(t *testing.T, e *env, w *writer, n int) *daemon {
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, seed))
 	t.Logf("random seed %d", seed)
-	const n = 6000
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
@@ -90,8 +98,7 @@ func TestKillStream(t *testing.T) {
 		d = e.start()
 	}
 	<-done
-	tl := waitStored(t, j, n, 30*time.Second)
-	check(t, "SIGKILL x10 during a stream", tl, d.state(e.state))
+	return d
 }
 
 // TestKillStorm kills the daemon at random points of a storm of one
@@ -100,22 +107,8 @@ func TestKillStream(t *testing.T) {
 func TestKillStorm(t *testing.T) {
 	j := journal(t)
 	e := newEnv(t, j)
-	w := e.writer(0, func(int) string { return "stormdev" })
-	seed := uint64(time.Now().UnixNano())
-	rng := rand.New(rand.NewPCG(seed, seed))
-	t.Logf("random seed %d", seed)
 	const n = 40000
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan struct{})
-	go func() { defer close(done); w.writeOver(ctx, n, 4*time.Second) }()
-	d := e.start()
-	for range 10 {
-		time.Sleep(time.Duration(50+rng.IntN(350)) * time.Millisecond)
-		d.kill()
-		d = e.start()
-	}
-	<-done
+	d := killDuring(t, e, e.writer(0, func(int) string { return "stormdev" }), n)
 	tl := waitStored(t, j, n, 30*time.Second)
 	summaries := 0
 	for _, ev := range stored(t, j) {

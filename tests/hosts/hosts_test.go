@@ -236,9 +236,5 @@ func run(t *testing.T, bin string, args ...string) string {
 
 func buildPrpt(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "prpt")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/prpt").CombinedOutput(); err != nil {
-		t.Fatalf("go build prpt: %v\n%s", err, out)
-	}
-	return bin
+	return testenv.Build(t, t.TempDir(), "../../cmd/prpt")
 }

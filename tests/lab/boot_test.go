@@ -35,7 +35,6 @@ func (k kernel) modules() string { return filepath.Join(k.Dir, "lib", "modules")
 // one directly).
 func findKernel(dir string) (kernel, error) {
 	if d := os.Getenv("PERIPETY_LAB_KERNEL"); d != "" {
-		dir = filepath.Dir(filepath.Clean(d))
 		return kernelIn(d)
 	}
 	ents, err := os.ReadDir(dir)

@@ -67,9 +67,6 @@ type expect struct {
 	Why   string // what is wrong today, for Known
 }
 
-// causeIssue owns root causes and incidents.
-const causeIssue = 13
-
 func checkScenario(t *testing.T, name, dir string, log []parsers.Record) {
 	sc, ok := scenarioByName[name]
 	if !ok {

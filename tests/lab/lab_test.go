@@ -30,6 +30,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peripety/peripety/internal/testenv"
 )
 
 var (
@@ -95,10 +97,7 @@ func TestLab(t *testing.T) {
 		}
 		return
 	}
-	daemon := filepath.Join(out, "peripetyd")
-	if b, err := exec.Command("go", "build", "-o", daemon, "../../cmd/peripetyd").CombinedOutput(); err != nil {
-		t.Fatalf("go build peripetyd: %v: %s", err, b)
-	}
+	daemon := testenv.Build(t, out, "../../cmd/peripetyd")
 	initrd := filepath.Join(out, "initrd.gz")
 	if err := buildInitramfs(k, initrd); err != nil {
 		t.Fatal(err)
