@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"unicode"
 	"unsafe"
@@ -37,27 +38,41 @@ type RuleSet struct {
 type litTrie struct {
 	first [256]*litNode
 	// Most lines start with no literal of the tables (and most bodies
-	// likewise): the bits say, without a walk, that no literal of three
-	// bytes or more starts with a text's first three bytes (a set bit:
-	// one may), and short that some literal of one or two bytes starts
-	// with its first byte.
-	bits  [1 << 16 / 64]uint64
-	short [256]bool
+	// likewise): without a walk, bits says that no literal of four bytes
+	// or more starts with a text's first four for a line of that first
+	// byte (a set bit: one may), and short that no shorter literal starts
+	// with its first byte. A literal whose rule names the prefixes of its
+	// line is filed under their first bytes, others under 0: "request_sock_TCP:
+	// …" of "TCP: …" starts like a SCSI rule's body, "Started …" of
+	// "systemd[1]: …" like an XFS one's, and only their lines tell them
+	// apart.
+	bits, short [1 << 16 / 64]uint64
 }
 
-// tri hashes the first three bytes of s, which has three or more, to an
-// index of litTrie.bits.
-func tri(s string) uint32 {
-	return (uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16) * 0x9e3779b1 >> 16
+// litHash hashes the first four bytes of s with the first byte of the
+// line, lead, to an index of litTrie.bits.
+func litHash(s string, lead byte) uint32 {
+	h := uint64(lead) | uint64(s[0])<<8 | uint64(s[1])<<16 | uint64(s[2])<<24 | uint64(s[3])<<32
+	return uint32(h * 0x9e3779b97f4a7c15 >> 48)
 }
 
-// mayStart reports whether some literal may start text (false: none does).
-func (t *litTrie) mayStart(text string) bool {
-	if t.short[text[0]] || len(text) < 3 {
+// shortIndex is the index of litTrie.short for a literal starting with c
+// on a line starting with lead.
+func shortIndex(c, lead byte) uint32 { return uint32(lead)<<8 | uint32(c) }
+
+func hasBit(bits *[1 << 16 / 64]uint64, i uint32) bool { return bits[i/64]&(1<<(i%64)) != 0 }
+
+func setBit(bits *[1 << 16 / 64]uint64, i uint32) { bits[i/64] |= 1 << (i % 64) }
+
+// mayStart reports whether some literal may start text, a part of line
+// (false: none does).
+func (t *litTrie) mayStart(text, line string) bool {
+	c, lead := text[0], line[0]
+	switch {
+	case len(text) < 4 || hasBit(&t.short, shortIndex(c, 0)) || hasBit(&t.short, shortIndex(c, lead)):
 		return true
 	}
-	h := tri(text)
-	return t.bits[h/64]&(1<<(h%64)) != 0
+	return hasBit(&t.bits, litHash(text, 0)) || hasBit(&t.bits, litHash(text, lead))
 }
 
 // litNode is a node of a litTrie, at the depth of the bytes that lead to
@@ -146,11 +161,19 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 // add files e under the first trieDepth bytes of its literal, which is
 // not empty.
 func (t *litTrie) add(e bodyEntry) {
-	if len(e.text) < 3 {
-		t.short[e.text[0]] = true
-	} else {
-		h := tri(e.text)
-		t.bits[h/64] |= 1 << (h % 64)
+	leads := []byte{0}
+	if !slices.Contains(e.pre, "") && len(e.pre) > 0 {
+		leads = leads[:0]
+		for _, p := range e.pre {
+			leads = append(leads, p[0])
+		}
+	}
+	for _, lead := range leads {
+		if len(e.text) < 4 {
+			setBit(&t.short, shortIndex(e.text[0], lead))
+		} else {
+			setBit(&t.bits, litHash(e.text, lead))
+		}
 	}
 	n := t.first[e.text[0]]
 	if n == nil {
@@ -618,12 +641,13 @@ func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
 // appendCandidates appends the rules of the trie's literals that text
 // starts with and whose prefixes line starts with.
 func (t *litTrie) appendCandidates(cand []int32, text, line string) []int32 {
-	if !t.mayStart(text) {
+	if !t.mayStart(text, line) {
 		return cand
 	}
 	n := t.first[text[0]]
 	for d := 1; n != nil; d++ {
-		for _, e := range n.here {
+		for k := range n.here {
+			e := &n.here[k] // not a copy of the entry for every literal
 			// Up to the node's depth, the walk compared the literal.
 			if (len(e.text) == d || strings.HasPrefix(text[d:], e.text[d:])) && hasAnyPrefix(line, e.pre) {
 				cand = appendCandidates(cand, e.rule)
