@@ -118,7 +118,7 @@ func TestParseSkipSummary(t *testing.T) {
 	if len(evs) != 1 || evs[0].EventType != "BLK_IO_ERROR" || evs[0].Hostname != "vm" {
 		t.Errorf("events = %+v, want one BLK_IO_ERROR from host vm", evs)
 	}
-	want := "prpt: standard input: skipped 3: 2 not from the kernel (first at line 2), 1 not a record of the format (first at line 4)\n"
+	want := "prpt: standard input: skipped 3: 2 not from the kernel or a storage daemon (first at line 2), 1 not a record of the format (first at line 4)\n"
 	if stderr != want {
 		t.Errorf("stderr = %q, want %q", stderr, want)
 	}
@@ -174,5 +174,31 @@ func TestParseBinaryJunk(t *testing.T) {
 	code, out, stderr := run(t, junk, "parse", "--config", "testdata/user.conf", "--format", "dmesg")
 	if code != 0 || out != "" || !strings.Contains(stderr, "skipped 1001: 1001 not a record of the format (first at line 1)") {
 		t.Errorf("dmesg on junk: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+// TestParseDaemonJournal: prpt parse reads the storage daemons' entries of
+// a journal export (by SYSLOG_IDENTIFIER, or _COMM when the unit's shell
+// logged them) beside the kernel's, and nothing of other processes.
+func TestParseDaemonJournal(t *testing.T) {
+	in := `{"__REALTIME_TIMESTAMP":"1795624733722276","_TRANSPORT":"stdout","SYSLOG_IDENTIFIER":"multipathd","_COMM":"multipathd","PRIORITY":"6","SYSLOG_FACILITY":"3","MESSAGE":"checker failed path 8:32 in map mpatha","_HOSTNAME":"h"}
+{"__REALTIME_TIMESTAMP":"1795624733722300","_TRANSPORT":"kernel","PRIORITY":"4","SYSLOG_FACILITY":"0","MESSAGE":"device-mapper: multipath: 253:0: Failing path 8:32.","_HOSTNAME":"h"}
+{"__REALTIME_TIMESTAMP":"1795624733722400","_TRANSPORT":"stdout","SYSLOG_IDENTIFIER":"sh","_COMM":"sh","_SYSTEMD_UNIT":"nvmf-connect@--transport=tcp.service","PRIORITY":"6","MESSAGE":"failed to add controller, error connection refused","_HOSTNAME":"h"}
+{"__REALTIME_TIMESTAMP":"1795624733722500","_TRANSPORT":"syslog","SYSLOG_IDENTIFIER":"sshd","PRIORITY":"6","MESSAGE":"checker failed path 8:48 in map mpatha","_HOSTNAME":"h"}
+`
+	code, out, stderr := run(t, in, "parse", "-J", "--config", "testdata/user.conf", "-")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var got []string
+	for _, ev := range jsonEvents(t, out) {
+		got = append(got, ev.EventType+" "+ev.Kdev+" "+ev.Ext("daemon"))
+	}
+	want := []string{"MPATH_PATH_DOWN 8:32 multipathd", "DM_MPATH_PATH_FAILED 8:32 ", "NVMF_CONNECT_FAILED  nvme"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(stderr, "1 not from the kernel or a storage daemon") {
+		t.Errorf("stderr = %q, want sshd's entry skipped", stderr)
 	}
 }

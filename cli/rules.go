@@ -99,13 +99,17 @@ func (c *RulesListCmd) Run(env *Env) error {
 		return out.Flush()
 	}
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSUB-SYSTEM\tEVENT TYPE\tKIND\tCONDITION\tSOURCE")
+	fmt.Fprintln(tw, "NAME\tSUB-SYSTEM\tEVENT TYPE\tKIND\tCONDITION\tLINES OF\tSOURCE")
 	for _, r := range rs.Rules() {
 		kind := r.Kind
 		if r.CatchAll {
 			kind += ",catch-all"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.SubSystem), dash(r.EventType), kind, dash(r.Condition), r.Source)
+		from := r.Daemon
+		if from == "" {
+			from = "kernel"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.SubSystem), dash(r.EventType), kind, dash(r.Condition), from, r.Source)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -115,7 +119,7 @@ func (c *RulesListCmd) Run(env *Env) error {
 
 func ruleJSON(r parsers.RuleInfo) map[string]any {
 	return map[string]any{"name": r.Name, "sub_system": r.SubSystem, "event_type": r.EventType, "kind": r.Kind, "source": r.Source,
-		"condition": r.Condition, "catch_all": r.CatchAll}
+		"condition": r.Condition, "catch_all": r.CatchAll, "daemon": r.Daemon}
 }
 
 // RulesTestCmd is `prpt rules test`.
@@ -126,9 +130,9 @@ type RulesTestCmd struct {
 	File   string `arg:"" help:"The log; - reads standard input."`
 }
 
-// Run prints, for each kernel record of the log, the rule that takes it
-// ("hit"), or "MISS" for a storage-looking record no rule takes, then a
-// count of each.
+// Run prints, for each kernel or storage daemon's record of the log, the
+// rule that takes it ("hit"), or "MISS" for a storage-looking kernel record
+// no rule takes, then a count of each. A daemon's line says whose it is.
 func (c *RulesTestCmd) Run(env *Env) error {
 	rs, r, name, closeIn, err := openLog(c.File, c.Format, c.Config, env.Stdin)
 	if err != nil {
@@ -145,17 +149,20 @@ func (c *RulesTestCmd) Run(env *Env) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if rec.Facility != 0 {
+		if rec.Daemon == "" && rec.Facility != 0 {
 			continue // not the kernel's; the parser drops them
 		}
 		first, _, _ := strings.Cut(rec.Message, "\n")
 		first = printable(first)
+		if rec.Daemon != "" {
+			first = rec.Daemon + ": " + first
+		}
 		rule, ok := rs.MatchRule(rec)
 		switch {
 		case ok:
 			hits++
 			fmt.Fprintf(out, "%d: hit %s: %s\n", r.Line(), rule, first)
-		case parsers.LooksLikeStorage(rec.Message):
+		case rec.Daemon == "" && parsers.LooksLikeStorage(rec.Message):
 			misses++
 			fmt.Fprintf(out, "%d: MISS (looks like storage): %s\n", r.Line(), first)
 		default:

@@ -29,7 +29,7 @@ func TestRulesList(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if got := strings.Fields(lines[0]); strings.Join(got, " ") != "NAME SUB-SYSTEM EVENT TYPE KIND CONDITION SOURCE" {
+	if got := strings.Fields(lines[0]); strings.Join(got, " ") != "NAME SUB-SYSTEM EVENT TYPE KIND CONDITION LINES OF SOURCE" {
 		t.Errorf("header = %q", lines[0])
 	}
 	rules := ruleSet(t).Rules()
@@ -42,8 +42,10 @@ func TestRulesList(t *testing.T) {
 			t.Errorf("line %q, want rule %+v", lines[i+1], r)
 		}
 	}
-	for _, want := range []string{"dm_mpath_failing_path Multipath DM_MPATH_PATH_FAILED event path:failed ",
-		"generic_xfs_error xfs FS_ERROR event,catch-all - "} {
+	for _, want := range []string{"dm_mpath_failing_path Multipath DM_MPATH_PATH_FAILED event path:failed kernel ",
+		"generic_xfs_error xfs FS_ERROR event,catch-all - kernel ",
+		"mpathd_checker_failed_path Multipath MPATH_PATH_DOWN event path:failed multipathd ",
+		"smartd_identity SMART - note - smartd "} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 			t.Errorf("no rule line %q", want)
 		}
@@ -173,5 +175,26 @@ func TestRulesCoverage(t *testing.T) {
 	}
 	if len(versions) != 4 {
 		t.Errorf("versions %v, want 4.19, 5.10, 6.1 and 6.12", versions)
+	}
+}
+
+// TestRulesTestDaemons: the lines of storage daemons in a syslog file are
+// tested against their daemon's rules, and say whose they are.
+func TestRulesTestDaemons(t *testing.T) {
+	in := "Nov 25 16:03:04 host multipathd[812]: checker failed path 8:32 in map mpatha\n" +
+		"Nov 25 16:03:04 host kernel: device-mapper: multipath: 253:0: Failing path 8:32.\n" +
+		"Nov 25 16:03:05 host multipathd[812]: mpatha: remaining active paths: 1\n" +
+		"Nov 25 16:03:05 host multipathd[812]: multipathd: shut down\n" +
+		"Nov 25 16:03:06 host sshd[1]: Accepted publickey for root\n"
+	code, out, stderr := run(t, in, "rules", "test", "--format", "syslog", "--config", "testdata/user.conf", "-")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	want := "1: hit mpathd_checker_failed_path: multipathd: checker failed path 8:32 in map mpatha\n" +
+		"2: hit dm_mpath_failing_path: device-mapper: multipath: 253:0: Failing path 8:32.\n" +
+		"3: hit mpathd_active_paths: multipathd: mpatha: remaining active paths: 1\n" +
+		"4 records: 3 hit a rule, 0 storage-looking hit none, 1 others\n"
+	if out != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}
 }

@@ -13,6 +13,8 @@
 //	regex = '(?P<kdev>…)…'         # named group kdev required
 //	sub_system = "ext4"            # optional, a known sub-system
 //	event_type = "FS_MOUNTED"      # optional, free form
+//	daemon = "multipathd"          # optional: the rule takes this daemon's
+//	                               # lines (parsers.Daemons), not the kernel's
 //
 //	[metrics]                      # Prometheus metrics (metrics.go)
 //	socket = "/run/peripetyd/metrics.sock"
@@ -143,6 +145,7 @@ type fileRule struct {
 	Regex      *string `toml:"regex"`
 	SubSystem  *string `toml:"sub_system"`
 	EventType  *string `toml:"event_type"`
+	Daemon     *string `toml:"daemon"`
 }
 
 // add decodes one file over c. Its [[hook]] entries are added to hooks,
@@ -232,6 +235,13 @@ func compileRule(fr fileRule) (parsers.UserRule, error) {
 	}
 	if fr.EventType != nil {
 		rule.EventType = *fr.EventType
+	}
+	if fr.Daemon != nil && *fr.Daemon != "" {
+		d, ok := parsers.LookupDaemon(*fr.Daemon)
+		if !ok {
+			return rule, &keyError{"daemon", fmt.Sprintf("unknown daemon %q: want one of %s", *fr.Daemon, strings.Join(parsers.DaemonNames(), ", "))}
+		}
+		rule.Daemon = d.Name
 	}
 	return rule, nil
 }

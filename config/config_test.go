@@ -86,6 +86,7 @@ func TestParseErrors(t *testing.T) {
 		{"invalid verbose regex on its own line", "[[collector.regexs]]\nregex = '''(?x)\n  (?P<kdev>sd[a-z]+)  # disk\n  [a-\n'''\n", "f.conf:2: collector.regexs[0].regex: invalid regular expression: invalid character class range"},
 		{"unknown sub-system", okRule + "sub_system = 'ext5'\n", "f.conf:3: collector.regexs[0].sub_system: unknown sub-system \"ext5\": want one of SCSI, ATA"},
 		{"regexs not an array of tables", "[collector]\nregexs = 1\n", "f.conf:2: collector.regexs: wrong type"},
+		{"unknown daemon", okRule + "daemon = 'sshd'\n", "f.conf:3: collector.regexs[0].daemon: unknown daemon \"sshd\": want one of multipathd, iscsid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,20 +118,30 @@ event_type = "MD_DISK_FAILURE"
 [[collector.regexs]]
 regex = "(?P<kdev>nvme\\d+)"
 sub_system = ""
+
+[[collector.regexs]]
+regex = '^(?P<kdev>\S+): sg_io failed'
+daemon = "multipathd"
+
+[[collector.regexs]]
+regex = '^(?P<kdev>\S+): lvm says'
+daemon = "lvm"
 `
 	c, err := parse("p.conf", []byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	type rule struct{ StartsWith, Regexp, SubSystem, EventType, Source string }
+	type rule struct{ StartsWith, Regexp, SubSystem, EventType, Daemon, Source string }
 	var got []rule
 	for _, r := range c.Rules {
-		got = append(got, rule{r.StartsWith, r.Regexp.String(), r.SubSystem, r.EventType, r.Source})
+		got = append(got, rule{r.StartsWith, r.Regexp.String(), r.SubSystem, r.EventType, r.Daemon, r.Source})
 	}
 	want := []rule{
-		{"", `(?P<kdev>sd[a-z]+): (?P<what>.+)`, "SCSI", "", "p.conf:4"},
-		{"md/raid", `md/raid\d+:(?P<kdev>md\d+): Disk failure on (?P<member>\S+)`, "DM-DirtyLog", "MD_DISK_FAILURE", "p.conf:8"},
-		{"", `(?P<kdev>nvme\d+)`, "", "", "p.conf:17"},
+		{"", `(?P<kdev>sd[a-z]+): (?P<what>.+)`, "SCSI", "", "", "p.conf:4"},
+		{"md/raid", `md/raid\d+:(?P<kdev>md\d+): Disk failure on (?P<member>\S+)`, "DM-DirtyLog", "MD_DISK_FAILURE", "", "p.conf:8"},
+		{"", `(?P<kdev>nvme\d+)`, "", "", "", "p.conf:17"},
+		{"", `^(?P<kdev>\S+): sg_io failed`, "", "", "multipathd", "p.conf:21"},
+		{"", `^(?P<kdev>\S+): lvm says`, "", "", "dmeventd", "p.conf:25"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rules (-want +got):\n%s", diff)

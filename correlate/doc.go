@@ -28,7 +28,9 @@
 //     failed request print in no fixed order), or on any device below it.
 //     Devices are told apart by kernel name, major:minor and diskseq and
 //     related only through the stack: two disks that share a WWID are
-//     unrelated. A closed fault is never a cause.
+//     unrelated. A closed fault is never a cause. A storage daemon's
+//     fault and the kernel's may be stamped out of order by up to
+//     Config.Skew (Input.Source).
 //   - The events of one root cause form an incident, opened by the first
 //     event of warning severity or worse that is, or follows from, a fault.
 //     An incident is open while its faults are, recovering once some of its

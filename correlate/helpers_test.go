@@ -20,6 +20,9 @@ var kinds = map[string]Kind{
 	"array:degraded": Fault, "array:failed": Fault, "array:recovering": Recovering, "array:clean": Clear,
 	"pool:out_of_data": Fault, "pool:out_of_metadata": Fault, "pool:read_only": Fault, "pool:failed": Fault, "pool:ok": Clear,
 	"fs:ro": Fault, "fs:shutdown": Fault, "fs:rw": Clear, "fs:mounted": Clear, "fs:unmounted": Clear,
+	"map:no_paths": Fault, "map:active": Clear,
+	"pool:data_high": Fault, "pool:metadata_high": Fault, "pool:resized": Clear,
+	"health:failing": Fault,
 }
 
 func cond(t testing.TB, name string) Condition {
@@ -87,6 +90,8 @@ type step struct {
 	scope string
 	also  []string
 	count uint32
+	// src is the daemon that logged it, "" for the kernel.
+	src string
 }
 
 var t0 = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
@@ -96,7 +101,8 @@ func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.
 func (s *stack) input(t testing.TB, st step) Input {
 	c := cond(t, st.cond)
 	in := Input{EventID: st.id, Type: st.typ, SubSystem: st.sub, Severity: st.sev, Time: at(st.at), Count: st.count,
-		Msg: st.typ + " on " + st.dev, Dev: s.info(st.dev), Layer: LayerOf(st.sub, st.typ, c), Cond: c, Scope: st.scope}
+		Msg: st.typ + " on " + st.dev, Dev: s.info(st.dev), Layer: LayerOf(st.sub, st.typ, c), Cond: c, Scope: st.scope,
+		Source: st.src}
 	for _, b := range s.below[st.dev] {
 		in.Below = append(in.Below, s.info(b))
 	}

@@ -64,6 +64,10 @@ type Input struct {
 	Also  []DevInfo
 	Layer Layer
 	Cond  Condition
+	// Source is who logged the event: "" for the kernel, else the
+	// storage daemon (extension key "daemon": multipathd, mdadm, …).
+	// Their clocks differ (see Config.Skew).
+	Source string
 	// Scope is the kernel name of the array of an md member's condition:
 	// the array clean again closes its members' failures.
 	Scope string
@@ -100,11 +104,19 @@ type Config struct {
 	// failed request print their lines in no fixed order (jbd2 aborts
 	// the journal before the buffer layer reports the write it lost).
 	Burst time.Duration
+	// Skew is how much later than an event a fault logged by another
+	// source (the kernel, or a storage daemon) may be stamped and still be
+	// its cause. A kernel line is stamped when the kernel printed it, a
+	// daemon's when journald received it: multipathd logs that its checker
+	// failed a path before it tells dm-multipath to fail it, yet the
+	// kernel's `Failing path` may be stamped first.
+	Skew time.Duration
 }
 
 // DefaultConfig is what the daemon uses.
 func DefaultConfig() Config {
-	return Config{Windows: DefaultWindows, MaxFaults: 10000, MaxDevices: 20000, MaxClosed: 1000, Burst: 2 * time.Second}
+	return Config{Windows: DefaultWindows, MaxFaults: 10000, MaxDevices: 20000, MaxClosed: 1000, Burst: 2 * time.Second,
+		Skew: 2 * time.Second}
 }
 
 // Stats counts what the model holds and what its bounds cost.
@@ -174,6 +186,8 @@ type fault struct {
 	// which stays open for its layer's window after last.
 	cond  Condition
 	scope string
+	// source is who logged the event that opened it (Input.Source).
+	source string
 	// evID is the event that opened it.
 	evID        string
 	first, last time.Time
@@ -219,6 +233,9 @@ func New(cfg Config) *Model {
 	}
 	if cfg.Burst <= 0 {
 		cfg.Burst = def.Burst
+	}
+	if cfg.Skew <= 0 {
+		cfg.Skew = def.Skew
 	}
 	return &Model{cfg: cfg, devs: map[Dev]*device{}, scoped: map[string][]*fault{},
 		incidents: map[string]*incident{}, closedIDs: map[string]*incident{}}
@@ -379,9 +396,11 @@ func mergeInfo(old, now DevInfo) DevInfo {
 	return now
 }
 
-// alive reports whether f can be a cause of an event at t.
-func (m *Model) alive(f *fault, t time.Time) bool {
-	if f.dead || f.first.After(t) {
+// alive reports whether f can be a cause of an event at t logged by
+// source: opened no later than t (than t and the skew, for a fault another
+// source logged), and open.
+func (m *Model) alive(f *fault, t time.Time, source string) bool {
+	if f.dead || f.first.After(t) && (f.source == source || f.first.After(t.Add(m.cfg.Skew))) {
 		return false
 	}
 	return !f.transient() || t.Sub(f.last) < m.cfg.Windows[f.layer]
@@ -403,7 +422,7 @@ func (m *Model) cause(in *Input, d *device) (best *fault, others []*root) {
 		}
 	}
 	for _, f := range d.faults {
-		if (f.layer <= in.Layer || in.Time.Sub(f.last) <= m.cfg.Burst) && m.alive(f, in.Time) {
+		if (f.layer <= in.Layer || in.Time.Sub(f.last) <= m.cfg.Burst) && m.alive(f, in.Time, in.Source) {
 			consider(f)
 		}
 	}
@@ -416,7 +435,7 @@ func (m *Model) cause(in *Input, d *device) (best *fault, others []*root) {
 			d.belowDevs[i] = bd
 		}
 		for _, f := range bd.faults {
-			if m.alive(f, in.Time) {
+			if m.alive(f, in.Time, in.Source) {
 				consider(f)
 			}
 		}
@@ -456,7 +475,7 @@ func (m *Model) addFaultOn(in *Input, d *device, r *root) {
 	if m.live >= m.cfg.MaxFaults {
 		m.makeRoom(in.Time)
 	}
-	f := &fault{root: r, dev: d.info.Dev, layer: in.Layer, cond: in.Cond, evID: in.EventID, first: in.Time, last: in.Time}
+	f := &fault{root: r, dev: d.info.Dev, layer: in.Layer, cond: in.Cond, source: in.Source, evID: in.EventID, first: in.Time, last: in.Time}
 	if in.Cond.Kind.opens() {
 		r.conds++
 		if in.Scope != "" {

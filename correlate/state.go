@@ -44,6 +44,7 @@ type SavedFault struct {
 	Layer      Layer     `json:"layer"`
 	Cond       Condition `json:"condition"`
 	Scope      string    `json:"scope,omitempty"`
+	Source     string    `json:"source,omitempty"`
 	EventID    string    `json:"event_id"`
 	First      time.Time `json:"first"`
 	Last       time.Time `json:"last"`
@@ -84,7 +85,7 @@ func (m *Model) Save() Saved {
 			continue
 		}
 		st.Faults = append(st.Faults, SavedFault{Root: addRoot(f.root), Dev: f.dev, Layer: f.layer, Cond: f.cond,
-			Scope: f.scope, EventID: f.evID, First: f.first, Last: f.last, Recovering: f.recovering})
+			Scope: f.scope, Source: f.source, EventID: f.evID, First: f.first, Last: f.last, Recovering: f.recovering})
 	}
 	save := func(inc *incident) {
 		si := SavedIncident{Incident: inc.Incident}
@@ -157,7 +158,7 @@ func Restore(cfg Config, st Saved) (*Model, error) {
 			return nil, fmt.Errorf("saved fault %d: layer %d", i, sf.Layer)
 		}
 		r := roots[sf.Root]
-		f := &fault{root: r, dev: sf.Dev, layer: sf.Layer, cond: sf.Cond, scope: sf.Scope, evID: sf.EventID,
+		f := &fault{root: r, dev: sf.Dev, layer: sf.Layer, cond: sf.Cond, scope: sf.Scope, source: sf.Source, evID: sf.EventID,
 			first: sf.First, last: sf.Last, recovering: sf.Recovering}
 		d := m.devs[sf.Dev]
 		if d == nil {

@@ -20,13 +20,17 @@ const (
 	SubJBD2      = "jbd2"
 	SubISCSI     = "iSCSI"
 	SubFC        = "FC"
-	SubPeripety  = "Peripety"
+	// SubSMART: smartd's reports of a disk's SMART data.
+	SubSMART = "SMART"
+	// SubUDisks: udisksd's mounts and the devices gone under them.
+	SubUDisks   = "UDisks"
+	SubPeripety = "Peripety"
 )
 
 // SubSystems lists every known sub-system name, in the order of docs/design.md.
 var SubSystems = []string{
 	SubSCSI, SubATA, SubBlock, SubNVMe, SubMultipath, SubDM, SubDirtyLog, SubThin,
-	SubMD, SubExt4, SubXFS, SubBtrfs, SubJBD2, SubISCSI, SubFC, SubPeripety,
+	SubMD, SubExt4, SubXFS, SubBtrfs, SubJBD2, SubISCSI, SubFC, SubSMART, SubUDisks, SubPeripety,
 }
 
 // subSystemAliases maps lower-cased names the original peripety accepted in

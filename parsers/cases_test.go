@@ -55,6 +55,7 @@ var caseTables = map[string][]lineCase{
 	"btrfs2":  btrfsFaultCases,
 	"generic": genericCases,
 	"conds":   conditionCases,
+	"daemons": daemonCases,
 }
 
 // single is a case of one record giving one event; the event's raw_msg is
@@ -72,14 +73,19 @@ func none(records ...string) lineCase {
 	return lineCase{name: "nothing from " + records[0], records: records}
 }
 
-// record makes a Record of "<L>text" at t.
+// record makes a Record of "<L>text" at t; "@daemon <L>text" is a line
+// of that daemon.
 func record(s string, t time.Time) Record {
+	daemon := ""
+	if strings.HasPrefix(s, "@") {
+		daemon, s, _ = strings.Cut(s[1:], " ")
+	}
 	level := 6
 	if len(s) >= 3 && s[0] == '<' && s[2] == '>' {
 		level = int(s[1] - '0')
 		s = s[3:]
 	}
-	return Record{Time: t, Message: s, Level: level, Hostname: "host1"}
+	return Record{Time: t, Message: s, Level: level, Hostname: "host1", Daemon: daemon}
 }
 
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -157,8 +163,9 @@ func mustRuleSet(t testing.TB) *RuleSet {
 	return rs
 }
 
-// TestEveryRuleHit checks that every built-in rule takes at least one line
-// of the case tables.
+// TestEveryRuleHit checks that every built-in kernel rule takes at least
+// one line of the case tables (a daemon's rules, a format of
+// testdata/userspace/formats.jsonl: TestDaemonFormatsHitEveryRule).
 func TestEveryRuleHit(t *testing.T) {
 	rs := mustRuleSet(t)
 	hit := map[string]bool{}
@@ -167,7 +174,7 @@ func TestEveryRuleHit(t *testing.T) {
 			for _, s := range c.records {
 				rec := record(s, t0)
 				for _, line := range strings.Split(rec.Message, "\n") {
-					if ri, _ := rs.match(line, rec.Level, false); ri >= 0 {
+					if ri, _ := rs.match(rec.Daemon, daemonLine(rec.Daemon, line), rec.Level, false); ri >= 0 {
 						hit[rs.rules[ri].name] = true
 					}
 				}
@@ -175,7 +182,7 @@ func TestEveryRuleHit(t *testing.T) {
 		}
 	}
 	for _, r := range rs.Rules() {
-		if !hit[r.Name] {
+		if !hit[r.Name] && r.Daemon == "" {
 			t.Errorf("rule %s (%s) is hit by no test line", r.Name, r.Source)
 		}
 	}
@@ -190,9 +197,10 @@ func TestCandidatesBounded(t *testing.T) {
 	for _, cases := range caseTables {
 		for _, c := range cases {
 			for _, s := range c.records {
-				for _, line := range strings.Split(record(s, t0).Message, "\n") {
+				rec := record(s, t0)
+				for _, line := range strings.Split(rec.Message, "\n") {
 					var buf [maxCandidates]int32
-					n := len(rs.candidates(line, strings.TrimLeft(line, " "), buf[:0]))
+					n := len(rs.indexFor(rec.Daemon).candidates(rs.rules, line, strings.TrimLeft(line, " "), buf[:0]))
 					if n >= maxCandidates/2 {
 						t.Errorf("%d candidate rules for %q", n, line)
 					}
@@ -213,7 +221,7 @@ func TestRuleNamesUnique(t *testing.T) {
 			t.Errorf("rule name %s in %s and %s", r.Name, prev, r.Source)
 		}
 		seen[r.Name] = r.Source
-		if r.Kind != "context" && r.Kind != "rate-limit" && r.Kind != "notice" && r.EventType == "" {
+		if r.Kind != "context" && r.Kind != "rate-limit" && r.Kind != "note" && r.Kind != "notice" && r.EventType == "" {
 			t.Errorf("rule %s starts events but has no event type", r.Name)
 		}
 		if _, ok := event.CanonicalSubSystem(r.SubSystem); !ok {

@@ -2,8 +2,8 @@ package parsers
 
 import "strings"
 
-// Device conditions: the state of a device that a kernel line opens or
-// clears, given to its event as the extension key "condition" ("path:failed",
+// Device conditions: the state of a device that a kernel or daemon line
+// opens or clears, given to its event as the extension key "condition" ("path:failed",
 // "array:clean", …) so that the correlation of events can follow faults
 // and their recoveries without a table of its own. The vocabulary, and what
 // clears what, is docs/conditions.md.
@@ -35,8 +35,8 @@ func (k ConditionKind) String() string {
 type Condition struct {
 	// Name is the condition as events carry it: "path:failed".
 	Name string
-	// Object is what the event's device (kdev) is: path, device, link,
-	// ctrl, member, array, pool or fs.
+	// Object is what the event's device (kdev) is: path, map, device,
+	// health, link, ctrl, member, array, pool or fs.
 	Object string
 	Kind   ConditionKind
 	// Doc says what the condition means, for docs/conditions.md.
@@ -54,6 +54,8 @@ func (c Condition) State() string {
 var conditions = []Condition{
 	{"path:failed", "path", CondFault, "dm-multipath failed a path of a map (the map is in `map`): one less way to the LUN"},
 	{"path:active", "path", CondClear, "dm-multipath reinstated the path"},
+	{"map:no_paths", "map", CondFault, "the multipath map has no active path left: its I/O queues or fails (multipathd)"},
+	{"map:active", "map", CondClear, "the multipath map has an active path again (multipathd)"},
 	{"device:offline", "device", CondFault, "the kernel took the device offline or rejects I/O to it (SCSI offline, libata disabled the device)"},
 	{"device:removed", "device", CondFault, "the device is gone: the kernel deletes it or rejects I/O to it as dead"},
 	{"device:running", "device", CondClear, "the device takes I/O again"},
@@ -74,6 +76,10 @@ var conditions = []Condition{
 	{"pool:read_only", "pool", CondFault, "the dm-thin pool switched to read-only mode (metadata trouble or no metadata space)"},
 	{"pool:failed", "pool", CondFault, "the dm-thin pool switched to fail mode: all I/O fails"},
 	{"pool:ok", "pool", CondClear, "the dm-thin pool is back in write mode"},
+	{"pool:data_high", "pool", CondFault, "the thin pool's data usage passed dmeventd's warning threshold (80%): it runs out unless extended"},
+	{"pool:metadata_high", "pool", CondFault, "the thin pool's metadata usage passed dmeventd's warning threshold (80%)"},
+	{"pool:resized", "pool", CondClear, "the thin pool was extended (lvextend, dmeventd's autoextend)"},
+	{"health:failing", "health", CondFault, "SMART says the disk is failing: pending or uncorrectable sectors, a failed self-assessment or self-test, an NVMe critical warning (smartd)"},
 	{"fs:ro", "fs", CondFault, "the filesystem went read-only after an error (ext4 errors=remount-ro, btrfs forced read-only, a jbd2 journal abort)"},
 	{"fs:shutdown", "fs", CondFault, "the filesystem shut down: every further access fails until it is unmounted"},
 	{"fs:rw", "fs", CondClear, "the filesystem was remounted read-write"},

@@ -110,7 +110,7 @@ func TestConditionsOnEvents(t *testing.T) {
 				if _, ok := LookupCondition(cn); !ok {
 					t.Errorf("%s: condition %q is not in the vocabulary", e.RawMsg, cn)
 				}
-				name, _ := rs.MatchRule(Record{Message: e.RawMsg, Level: int(e.Severity)})
+				name, _ := rs.MatchRule(Record{Message: e.RawMsg, Level: int(e.Severity), Daemon: e.Ext("daemon")})
 				if r := byName[name]; !containsCond(r.Condition, cn) {
 					t.Errorf("%s: condition %q, but its rule %s gives %q", e.RawMsg, cn, name, r.Condition)
 				}

@@ -29,9 +29,9 @@ func TestFilterLosesNothing(t *testing.T) {
 			if len(want) == 0 {
 				t.Fatal("no events")
 			}
-			filters := map[string]func(*parsers.Parser) func([]byte) bool{
-				"RuleSet.Wants": func(*parsers.Parser) func([]byte) bool { return rs.Wants },
-				"Parser.Wants":  func(p *parsers.Parser) func([]byte) bool { return p.Wants },
+			filters := map[string]func(*parsers.Parser) func(string, []byte) bool{
+				"RuleSet.Wants": func(*parsers.Parser) func(string, []byte) bool { return rs.Wants },
+				"Parser.Wants":  func(p *parsers.Parser) func(string, []byte) bool { return p.Wants },
 			}
 			for name, filter := range filters {
 				got := parseWith(t, rs, log, filter)
@@ -45,7 +45,7 @@ func TestFilterLosesNothing(t *testing.T) {
 
 // parseWith parses a kmsg log with numbered event ids, its reader filtered
 // by what filter gives for the Parser when not nil.
-func parseWith(t *testing.T, rs *parsers.RuleSet, path string, filter func(*parsers.Parser) func([]byte) bool) []event.Event {
+func parseWith(t *testing.T, rs *parsers.RuleSet, path string, filter func(*parsers.Parser) func(string, []byte) bool) []event.Event {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

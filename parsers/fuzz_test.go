@@ -52,7 +52,7 @@ func FuzzEngine(f *testing.F) {
 				rec.Time, rec.Monotonic = time.Time{}, at.Sub(t0)
 			}
 			p.Push(rec, emit)
-			if name, ok := rs.MatchRule(rec); ok && rec.Facility == 0 && !rs.Wants(msg) {
+			if name, ok := rs.MatchRule(rec); ok && rec.Facility == 0 && !rs.Wants("", msg) {
 				t.Errorf("rule %s takes %q, which Wants turns down", name, msg)
 			}
 			at = at.Add(time.Duration(gap) * time.Millisecond)

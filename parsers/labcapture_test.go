@@ -1,7 +1,9 @@
 package parsers_test
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,6 +55,37 @@ func TestLabCaptures(t *testing.T) {
 				fmt.Fprintf(&b, "%s %s kdev=%q count=%d: %s\n", e.Severity, e.EventType, e.Kdev, e.Count, e.RawMsg)
 			}
 			golden.Check(t, strings.TrimSuffix(log, ".kmsg")+".events", []byte(b.String()))
+		})
+	}
+}
+
+// TestDaemonCaptures runs the parser over the storage daemons' lines the
+// real-kernel lab's guests logged to their journald
+// (testdata/real/userspace/<scenario>/journal.json, `journalctl -o json`
+// of the daemons' identifiers; the daemons' versions in `versions` beside
+// it; written by `go test ./tests/lab -lab.capture`) and compares its
+// events with the golden list beside it (journal.events). `go test
+// ./parsers -run TestDaemonCaptures -update` rewrites the lists.
+func TestDaemonCaptures(t *testing.T) {
+	logs, err := filepath.Glob("testdata/real/userspace/*/journal.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logs) == 0 {
+		t.Fatal("no daemon captures under testdata/real/userspace")
+	}
+	for _, log := range logs {
+		dir := filepath.Dir(log)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			if b, err := os.ReadFile(filepath.Join(dir, "versions")); err != nil || len(bytes.TrimSpace(b)) == 0 {
+				t.Errorf("no daemon versions beside the capture: %v", err)
+			}
+			var b strings.Builder
+			for _, e := range parseFile(t, log, logfmt.FormatJournalJSON) {
+				fmt.Fprintf(&b, "%s %s %s kdev=%q count=%d condition=%q: %s\n", e.Ext("daemon"), e.Severity, e.EventType, e.Kdev, e.Count,
+					e.Ext("condition"), e.RawMsg)
+			}
+			golden.Check(t, filepath.Join(dir, "journal.events"), []byte(b.String()))
 		})
 	}
 }

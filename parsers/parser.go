@@ -89,9 +89,11 @@ type Parser struct {
 	open  []*pending
 
 	storm storm
-	msg   []byte // a summary being expanded
-	// wanted is the one-line text Wants said yes to last, and cand its
-	// candidate rules, which the Push of its record takes from here.
+	// memo holds what daemons' note lines told of their devices.
+	memo memo
+	msg  []byte // a summary being expanded
+	// wanted is the one-line kernel text Wants said yes to last, and cand
+	// its candidate rules, which the Push of its record takes from here.
 	wanted []byte
 	cand   []int32
 	// spare are pendings emitted already, for reuse.
@@ -135,10 +137,11 @@ func clock(rec *Record) time.Time {
 }
 
 // Push parses one record and calls emit for every event that is complete,
-// which may include events of earlier records. Records of a facility other
-// than the kernel's (userspace writes to /dev/kmsg) are dropped.
+// which may include events of earlier records. A daemon's record
+// (Record.Daemon) goes to that daemon's rules; other records of a facility
+// other than the kernel's (userspace writes to /dev/kmsg) are dropped.
 func (p *Parser) Push(rec Record, emit func(event.Event)) {
-	if rec.Facility != 0 {
+	if rec.Daemon == "" && rec.Facility != 0 {
 		return
 	}
 	p.seen++
@@ -164,18 +167,18 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 
 // Wants is RuleSet.Wants for a reader in front of p (see
 // logfmt.Reader.SetFilter). It keeps the prefilter's candidates of the
-// one-line text it says yes to, for the Push of that record: a wanted
-// line is then not looked up twice.
-func (p *Parser) Wants(text []byte) bool {
+// one-line kernel text it says yes to, for the Push of that record: a
+// wanted line is then not looked up twice.
+func (p *Parser) Wants(daemon string, text []byte) bool {
 	// p.cand is rewritten below: what it held is no line's any more.
 	p.wanted = p.wanted[:0]
-	if bytes.IndexByte(text, '\n') >= 0 {
-		return p.rs.Wants(text)
+	if daemon != "" || bytes.IndexByte(text, '\n') >= 0 {
+		return p.rs.Wants(daemon, text)
 	}
 	// A view of text, not a copy: it lives only during the call.
 	line := unsafe.String(unsafe.SliceData(text), len(text))
 	trimmed := strings.TrimLeft(line, " ")
-	cand := p.rs.candidates(line, trimmed, p.cand[:0])
+	cand := p.rs.kernel.candidates(p.rs.rules, line, trimmed, p.cand[:0])
 	if !p.rs.anyNeedle(cand, line, trimmed) {
 		return false
 	}
@@ -186,12 +189,13 @@ func (p *Parser) Wants(text []byte) bool {
 
 // line handles one line of rec.
 func (p *Parser) line(rec *Record, line string) {
+	seen := daemonLine(rec.Daemon, line)
 	var ri int
 	var loc []int
-	if len(line) == len(p.wanted) && line != "" && string(p.wanted) == line {
+	if rec.Daemon == "" && len(line) == len(p.wanted) && line != "" && string(p.wanted) == line {
 		ri, loc = p.rs.matchAmong(p.cand, line, strings.TrimLeft(line, " "), rec.Level, true)
 	} else {
-		ri, loc = p.rs.match(line, rec.Level, true)
+		ri, loc = p.rs.match(rec.Daemon, seen, rec.Level, true)
 	}
 	if ri < 0 {
 		return
@@ -200,15 +204,24 @@ func (p *Parser) line(rec *Record, line string) {
 	if r.role == roleNotice {
 		return
 	}
-	text := line
+	text := seen
 	if !r.user {
-		text = strings.TrimLeft(line, " ")
+		text = strings.TrimLeft(seen, " ")
 	}
 	caps := captures(r, text, loc)
 	kdev := caps["kdev"]
 	delete(caps, "kdev")
 	if kdev == "" && r.kdevAlt != "" {
 		kdev = caps[r.kdevAlt]
+	}
+	if rec.Daemon != "" {
+		kdev = daemonKdev(kdev)
+		if r.role == roleNote {
+			p.memo.note(rec.Daemon, kdev, caps)
+			return
+		}
+		p.memo.recall(rec.Daemon, kdev, caps)
+		caps["daemon"] = rec.Daemon
 	}
 	sev := severity(rec, r, caps["_level"])
 	t := clock(rec)
@@ -464,6 +477,10 @@ func severity(rec *Record, r *rule, textLevel string) event.Severity {
 	switch {
 	case r.sev != nil:
 		return *r.sev
+	case r.daemon != "" && !r.user:
+		// A daemon's context line: it adds to its event, never raises
+		// its severity (the record's priority says nothing).
+		return event.Debug
 	case rec.Level != LevelUnknown:
 		return levelSeverity(rec.Level)
 	}

@@ -1,13 +1,16 @@
-// Package parsers turns kernel log records into storage events: the rule
-// engine (built-in and user rules), per-subsystem rule tables, multi-line
-// grouping of one failure's lines into one event, and storm folding.
+// Package parsers turns kernel log records, and the log lines of the
+// user-space storage daemons (daemons.go), into storage events: the rule
+// engine (built-in and user rules), per-subsystem and per-daemon rule
+// tables, multi-line grouping of one failure's lines into one event, and
+// storm folding.
 package parsers
 
 import "time"
 
-// Record is one kernel log record as a source (journald, /dev/kmsg, a saved
-// log) delivers it. Message holds the whole record: a printk with an embedded
-// newline is one Record whose Message contains "\n".
+// Record is one log record as a source (journald, /dev/kmsg, a saved log)
+// delivers it: the kernel's, or a storage daemon's when Daemon is set.
+// Message holds the whole record: a printk with an embedded newline is one
+// Record whose Message contains "\n".
 type Record struct {
 	// Time is the wall-clock time the record was logged; zero when the
 	// source does not know it (dmesg without a boot time).
@@ -30,6 +33,13 @@ type Record struct {
 	Device    string
 	// Hostname is the host that logged the record, when the source says.
 	Hostname string
+	// Daemon is the user-space storage daemon that logged the record, by
+	// its name in Daemons ("multipathd"), as DaemonOf finds it from the
+	// journal's SYSLOG_IDENTIFIER, _COMM and _SYSTEMD_UNIT or a syslog
+	// line's tag; "" for the kernel. Only the rules of that daemon take
+	// the record, and no kernel rule does; its Level is the priority it
+	// was logged at, which the rules do not trust (daemons.go).
+	Daemon string
 }
 
 // LevelUnknown is the Level of a record whose source does not say it.

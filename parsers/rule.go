@@ -29,6 +29,11 @@ const (
 	// roleSuppressed: a "<func>: N callbacks suppressed" rate-limit notice,
 	// counted towards the event type its function prints (see storm.go).
 	roleSuppressed
+	// roleNote: a daemon's line that tells what a device is (smartd's
+	// identity line: model, serial, WWN) and no event. Its extension keys
+	// are remembered for the device and given to the daemon's later
+	// events of it (Parser.memo).
+	roleNote
 	// roleNotice: a line a storage sub-system prints at warning level or
 	// worse that tells of no device's event (how the kernel was built, say):
 	// the rule takes it so that no catch-all makes an event of it, and
@@ -36,7 +41,7 @@ const (
 	roleNotice
 )
 
-var roleNames = [...]string{"event", "join", "tail", "context", "rate-limit", "notice"}
+var roleNames = [...]string{"event", "join", "tail", "context", "rate-limit", "note", "notice"}
 
 // rule is one built-in or user rule. Built-in rules are data in the
 // per-subsystem tables (scsi.go, ext4.go, …); the registry (registry.go)
@@ -108,6 +113,9 @@ type rule struct {
 	// source is "built-in parsers/<file>.go" or the user rule's FILE:LINE.
 	source string
 	user   bool
+	// daemon is the daemon whose lines the rule takes (daemons.go), ""
+	// for the kernel's. Set from the rule's table.
+	daemon string
 }
 
 // pattern is a rule's regexp, compiled on its first use and then shared:
@@ -198,8 +206,10 @@ type RuleInfo struct {
 	// EventType is the type of the events the rule starts; for a context
 	// rule, the empty string.
 	EventType string
-	// Kind is "event", "join", "tail", "context", "rate-limit" or
-	// "notice" (see the package documentation of grouping).
+	// Kind is "event", "join", "tail", "context", "rate-limit" (see the
+	// package documentation of grouping), "note" (a daemon's line that
+	// tells what a device is) or "notice" (a line that tells of no
+	// device's event).
 	Kind string
 	// Source is "built-in parsers/scsi.go" or the user rule's "FILE:LINE".
 	Source string
@@ -209,11 +219,14 @@ type RuleInfo struct {
 	// CatchAll: the rule takes any serious line of its prefix that no
 	// specific rule takes (parsers/generic.go).
 	CatchAll bool
+	// Daemon is the daemon whose lines the rule takes ("multipathd"), ""
+	// for the kernel's.
+	Daemon string
 }
 
 func (r *rule) info() RuleInfo {
 	typ := r.typ
-	if r.role == roleContext || r.role == roleNotice {
+	if r.role == roleContext || r.role == roleNote || r.role == roleNotice {
 		typ = ""
 	}
 	cond := r.cond
@@ -221,7 +234,7 @@ func (r *rule) info() RuleInfo {
 		cond = strings.Join(r.conds, "|")
 	}
 	return RuleInfo{Name: r.name, SubSystem: r.sub, EventType: typ, Kind: roleNames[r.role], Source: r.source,
-		Condition: cond, CatchAll: r.catchAll}
+		Condition: cond, CatchAll: r.catchAll, Daemon: r.daemon}
 }
 
 // appendExpanded appends to dst the filled summary template tmpl: {name} is replaced by the value of the

@@ -14,6 +14,11 @@ import (
 // with the prefilter that picks the few rules worth trying on a line. A
 // RuleSet is immutable and safe for concurrent use.
 //
+// The kernel's rules and each daemon's (daemons.go) have an index of
+// their own: a record goes to its source's rules only (Record.Daemon), so
+// no kernel rule runs on a daemon's line and no daemon's rule on the
+// kernel's.
+//
 // The prefilter looks at three cheap things of a line before any regexp:
 // its start (the literal prefix of a rule), its body (the text after the
 // first ": ", past sd_printk's "[sdX] tag#N "), both looked up in a trie
@@ -21,13 +26,35 @@ import (
 // line passes there have their needle (the longest literal of the regexp)
 // looked for and then their regexp run.
 type RuleSet struct {
-	rules    []*rule
+	rules  []*rule
+	kernel *ruleIndex
+	// daemons are the indexes of the daemons' rules, by daemon name.
+	daemons map[string]*ruleIndex
+}
+
+// ruleIndex is the prefilter over the rules of one source.
+type ruleIndex struct {
 	byStart  litTrie
 	byBody   litTrie
 	suffixes []bodyEntry
+	// any are the rules of a daemon whose lines have no literal start,
+	// body or end (the first word is a map's alias, say): tried on every
+	// line of the daemon, after their needle. A daemon's rules are few.
+	any []int32
 	// user are the user rules, each with the literal (starts_with or the
 	// regexp's anchored prefix) the line must start with, if any.
 	user []int32
+}
+
+func newRuleIndex() *ruleIndex { return &ruleIndex{} }
+
+// indexFor returns the index of the rules for records of daemon ("" for
+// the kernel), nil when no rule takes them.
+func (rs *RuleSet) indexFor(daemon string) *ruleIndex {
+	if daemon == "" {
+		return rs.kernel
+	}
+	return rs.daemons[daemon]
 }
 
 // litTrie files literals by their first bytes: a text walks down as far
@@ -105,15 +132,21 @@ const maxCandidates = 64
 // their order. A line is given to the first rule that matches it, so user
 // rules add to the built-in ones and never replace them.
 func NewRuleSet(user []UserRule) (*RuleSet, error) {
-	rs := &RuleSet{}
+	rs := &RuleSet{kernel: newRuleIndex(), daemons: make(map[string]*ruleIndex)}
 	for _, t := range builtinTables() {
 		for i := range t.rules {
 			r := t.rules[i]
 			r.source = "built-in parsers/" + t.file
+			r.daemon = t.daemon
 			if r.sub == "" {
 				r.sub = t.sub
 			}
-			if r.level == kernNone && !r.re.namesLevel() {
+			switch {
+			case r.daemon != "" && r.sev == nil && r.role != roleNote && r.role != roleContext:
+				// A daemon's PRIORITY is 6 for every line it writes to
+				// stderr: the rule says what its line is worth.
+				return nil, fmt.Errorf("rule %s (%s): a daemon's rule needs its severity (sev)", r.name, r.source)
+			case r.daemon == "" && r.level == kernNone && !r.re.namesLevel():
 				return nil, fmt.Errorf("rule %s (%s): no kernel level", r.name, r.source)
 			}
 			for _, c := range append([]string{r.cond}, r.conds...) {
@@ -131,6 +164,9 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 		if u.Regexp.SubexpIndex("kdev") < 0 {
 			return nil, fmt.Errorf("user rule %d (%s): regexp %q has no named group kdev", i+1, u.Source, u.Regexp.String())
 		}
+		if _, ok := LookupDaemon(u.Daemon); u.Daemon != "" && !ok {
+			return nil, fmt.Errorf("user rule %d (%s): unknown daemon %q: want one of %s", i+1, u.Source, u.Daemon, strings.Join(DaemonNames(), ", "))
+		}
 		typ := u.EventType
 		if typ == "" {
 			typ = "UNKNOWN"
@@ -143,7 +179,11 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			role:   roleEvent,
 			level:  kernInfo,
 			source: u.Source,
+			daemon: u.Daemon,
 			user:   true,
+		}
+		if d, ok := LookupDaemon(u.Daemon); ok {
+			r.daemon = d.Name
 		}
 		if u.StartsWith != "" {
 			r.prefixes = []string{u.StartsWith}
@@ -151,7 +191,12 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 		rs.rules = append(rs.rules, r)
 	}
 	for i, r := range rs.rules {
-		if err := rs.index(int32(i), r); err != nil {
+		ix := rs.indexFor(r.daemon)
+		if ix == nil {
+			ix = newRuleIndex()
+			rs.daemons[r.daemon] = ix
+		}
+		if err := ix.add(int32(i), r); err != nil {
 			return nil, fmt.Errorf("rule %s (%s): %w", r.name, r.source, err)
 		}
 	}
@@ -203,9 +248,9 @@ func (n *litNode) kid(c byte) int {
 	return -1
 }
 
-// index files rule r under its literals, deriving them from its regexp
+// add files rule r under its literals, deriving them from its regexp
 // where the rule names none.
-func (rs *RuleSet) index(i int32, r *rule) error {
+func (ix *ruleIndex) add(i int32, r *rule) error {
 	if r.re == nil {
 		return errors.New("no regexp")
 	}
@@ -217,7 +262,7 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 		r.prefixes = []string{prefix}
 	}
 	if r.user {
-		rs.user = append(rs.user, i)
+		ix.user = append(ix.user, i)
 		return nil
 	}
 	bodies := []string{r.body}
@@ -230,17 +275,19 @@ func (rs *RuleSet) index(i int32, r *rule) error {
 	switch {
 	case len(bodies) > 0 && bodies[0] != "":
 		for _, b := range bodies {
-			rs.byBody.add(bodyEntry{b, r.prefixes, i})
+			ix.byBody.add(bodyEntry{b, r.prefixes, i})
 		}
 	case r.suffix != "":
-		rs.suffixes = append(rs.suffixes, bodyEntry{r.suffix, r.prefixes, i})
+		ix.suffixes = append(ix.suffixes, bodyEntry{r.suffix, r.prefixes, i})
 	case len(r.prefixes) > 0:
 		for _, p := range r.prefixes {
 			if p == "" {
 				return errors.New("empty prefix")
 			}
-			rs.byStart.add(bodyEntry{p, nil, i})
+			ix.byStart.add(bodyEntry{p, nil, i})
 		}
+	case r.daemon != "" && r.needle != "":
+		ix.any = append(ix.any, i)
 	default:
 		return errors.New("no literal for the prefilter: give prefixes, body or suffix")
 	}
@@ -503,10 +550,10 @@ func (rs *RuleSet) Rules() []RuleInfo {
 }
 
 // MatchRule returns the name of the rule that takes rec (for a record of
-// several lines, the first line any rule takes). Records of a facility other
-// than the kernel's match nothing, as the parser drops them.
+// several lines, the first line any rule takes). Kernel records of a
+// facility other than the kernel's match nothing, as the parser drops them.
 func (rs *RuleSet) MatchRule(rec Record) (name string, ok bool) {
-	if rec.Facility != 0 {
+	if rec.Daemon == "" && rec.Facility != 0 {
 		return "", false
 	}
 	msg := rec.Message
@@ -517,20 +564,25 @@ func (rs *RuleSet) MatchRule(rec Record) (name string, ok bool) {
 		} else {
 			msg = ""
 		}
-		if ri, _ := rs.match(line, rec.Level, false); ri >= 0 {
+		if ri, _ := rs.match(rec.Daemon, daemonLine(rec.Daemon, line), rec.Level, false); ri >= 0 {
 			return rs.rules[ri].name, true
 		}
 	}
 	return "", false
 }
 
-// Wants reports whether a rule could take some line of text, a record's
-// message. It runs the prefilter and the candidates' needles but no regexp,
-// and does not keep text. When it says no, no rule takes any line of the
-// record, and the record may go to a Parser with an empty Message (which no
-// rule takes either): its clock and count go on as before, without the
-// cost of a Message string (see logfmt.Reader.SetFilter).
-func (rs *RuleSet) Wants(text []byte) bool {
+// Wants reports whether a rule could take some line of text, the message
+// of a record of daemon ("" for the kernel). It runs the prefilter and the
+// candidates' needles but no regexp, and does not keep text. When it says
+// no, no rule takes any line of the record, and the record may go to a
+// Parser with an empty Message (which no rule takes either): its clock and
+// count go on as before, without the cost of a Message string (see
+// logfmt.Reader.SetFilter).
+func (rs *RuleSet) Wants(daemon string, text []byte) bool {
+	ix := rs.indexFor(daemon)
+	if ix == nil {
+		return false
+	}
 	// A view of text, not a copy: it lives only during the call.
 	msg := unsafe.String(unsafe.SliceData(text), len(text))
 	var buf [maxCandidates]int32
@@ -541,8 +593,9 @@ func (rs *RuleSet) Wants(text []byte) bool {
 		} else {
 			msg = ""
 		}
+		line = daemonLine(daemon, line)
 		trimmed := strings.TrimLeft(line, " ")
-		if rs.anyNeedle(rs.candidates(line, trimmed, buf[:0]), line, trimmed) {
+		if rs.anyNeedle(ix.candidates(rs.rules, line, trimmed, buf[:0]), line, trimmed) {
 			return true
 		}
 	}
@@ -565,15 +618,19 @@ func (rs *RuleSet) anyNeedle(cand []int32, line, trimmed string) bool {
 	return false
 }
 
-// match returns the index of the first rule (in rule order) that matches
-// line of a record of level (LevelUnknown when the log does not say), and
-// with capture its submatch indices into the line as the rule sees it
-// (built-in rules: without leading spaces). It allocates only the
-// submatch indices of a match.
-func (rs *RuleSet) match(line string, level int, capture bool) (int, []int) {
+// match returns the index of the first rule (in rule order) of daemon's
+// ("" the kernel's) that matches line of a record of level (LevelUnknown
+// when the log does not say), and with capture its submatch indices into
+// the line as the rule sees it (built-in rules: without leading spaces).
+// It allocates only the submatch indices of a match.
+func (rs *RuleSet) match(daemon, line string, level int, capture bool) (int, []int) {
+	ix := rs.indexFor(daemon)
+	if ix == nil {
+		return -1, nil
+	}
 	trimmed := strings.TrimLeft(line, " ")
 	var buf [maxCandidates]int32
-	return rs.matchAmong(rs.candidates(line, trimmed, buf[:0]), line, trimmed, level, capture)
+	return rs.matchAmong(ix.candidates(rs.rules, line, trimmed, buf[:0]), line, trimmed, level, capture)
 }
 
 // matchAmong is match among the candidates cand of line, which the
@@ -605,21 +662,23 @@ func (rs *RuleSet) matchAmong(cand []int32, line, trimmed string, level int, cap
 }
 
 // candidates appends to cand, in rule order and once each, the rules the
-// prefilter admits for line (trimmed: without its leading spaces).
-func (rs *RuleSet) candidates(line, trimmed string, cand []int32) []int32 {
+// prefilter admits for line (trimmed: without its leading spaces); rules
+// are the RuleSet's.
+func (ix *ruleIndex) candidates(rules []*rule, line, trimmed string, cand []int32) []int32 {
 	if trimmed != "" {
-		cand = rs.byStart.appendCandidates(cand, trimmed, trimmed)
+		cand = ix.byStart.appendCandidates(cand, trimmed, trimmed)
 		if body := lineBody(trimmed); body != "" {
-			cand = rs.byBody.appendCandidates(cand, body, trimmed)
+			cand = ix.byBody.appendCandidates(cand, body, trimmed)
 		}
-		for _, e := range rs.suffixes {
+		for _, e := range ix.suffixes {
 			if strings.HasSuffix(trimmed, e.text) && hasAnyPrefix(trimmed, e.pre) {
 				cand = appendCandidates(cand, e.rule)
 			}
 		}
+		cand = appendCandidates(cand, ix.any...)
 	}
-	for _, i := range rs.user {
-		if hasAnyPrefix(line, rs.rules[i].prefixes) {
+	for _, i := range ix.user {
+		if hasAnyPrefix(line, rules[i].prefixes) {
 			cand = appendCandidates(cand, i)
 		}
 	}
@@ -665,8 +724,11 @@ func (t *litTrie) appendCandidates(cand []int32, text, line string) []int32 {
 	return cand
 }
 
-func appendCandidates(cand []int32, r int32) []int32 {
-	if len(cand) < cap(cand) {
+func appendCandidates(cand []int32, rules ...int32) []int32 {
+	for _, r := range rules {
+		if len(cand) == cap(cand) {
+			break
+		}
 		cand = append(cand, r)
 	}
 	return cand

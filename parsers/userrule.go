@@ -15,6 +15,10 @@ type UserRule struct {
 	// EventType is free-form; "" means the rule's matches are typed
 	// "UNKNOWN" as the original did.
 	EventType string
+	// Daemon, when set, is the daemon whose lines the rule takes
+	// (LookupDaemon: a name of Daemons or one of its identifiers), seen
+	// as its built-in rules see them; "" takes the kernel's lines.
+	Daemon string
 	// Source says where the rule was defined: "FILE:LINE".
 	Source string
 }

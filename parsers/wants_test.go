@@ -40,12 +40,12 @@ func TestWants(t *testing.T) {
 		{"mydrv: loaded", false},
 		{"", false},
 	} {
-		if got := rs.Wants([]byte(c.text)); got != c.want {
+		if got := rs.Wants("", []byte(c.text)); got != c.want {
 			t.Errorf("Wants(%q) = %v, want %v", c.text, got, c.want)
 		}
 	}
 	for _, line := range append(storageLines, quietLines...) {
-		if name, ok := rs.MatchRule(Record{Message: line}); ok && !rs.Wants([]byte(line)) {
+		if name, ok := rs.MatchRule(Record{Message: line}); ok && !rs.Wants("", []byte(line)) {
 			t.Errorf("rule %s takes %q, which Wants turns down", name, line)
 		}
 	}
@@ -71,15 +71,15 @@ func TestParserWantsKeepsNoStaleCandidates(t *testing.T) {
 		t.Fatalf("%d events without the filter, want 1", len(want))
 	}
 	p := NewParser(rs, Options{NewID: ids})
-	if !p.Wants([]byte(wanted)) {
+	if !p.Wants("", []byte(wanted)) {
 		t.Fatalf("Wants(%q) = false", wanted)
 	}
 	// Turned down, though the prefilter admits rules for it: their
 	// candidates overwrite those kept.
-	if p.Wants([]byte("BTRFS info (device loop3): using crc32c (crc32c-lib) checksum algorithm")) {
+	if p.Wants("", []byte("BTRFS info (device loop3): using crc32c (crc32c-lib) checksum algorithm")) {
 		t.Fatal("Wants of chatter = true")
 	}
-	if !p.Wants([]byte(rec.Message)) {
+	if !p.Wants("", []byte(rec.Message)) {
 		t.Fatalf("Wants(%q) = false", rec.Message)
 	}
 	if diff := cmp.Diff(want, events(p)); diff != "" {

@@ -105,7 +105,8 @@ func (c *correlation) input(ev *event.Event, info sysfs.BlockInfo) correlate.Inp
 		msg = ev.RawMsg
 	}
 	in := correlate.Input{EventID: ev.EventID, Type: ev.EventType, SubSystem: ev.SubSystem, Severity: ev.Severity,
-		Time: ev.Timestamp, Count: ev.Count, Msg: msg, Layer: correlate.LayerOf(ev.SubSystem, ev.EventType, cond), Cond: cond}
+		Time: ev.Timestamp, Count: ev.Count, Msg: msg, Layer: correlate.LayerOf(ev.SubSystem, ev.EventType, cond), Cond: cond,
+		Source: ev.Ext("daemon")}
 	if cond.Object == "member" {
 		in.Scope = ev.Ext("array")
 	}

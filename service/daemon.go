@@ -82,6 +82,10 @@ type Options struct {
 	// JournalRead is the journal the store's events are read back from
 	// (the local journal; the directory of a journald namespace).
 	JournalRead sdjournal.Source
+	// SourceJournal is the journal the journal source reads the kernel's
+	// and the daemons' lines from: the local journal when zero (a
+	// directory of journal files in tests and benchmarks).
+	SourceJournal sdjournal.Source
 	// StoredEvents reads back events from the store: to recognise those
 	// stored before a crash, and for Query (a sdjournal.Store of
 	// JournalRead, which Run closes, when nil).
@@ -149,7 +153,7 @@ func New(opts Options) (*Daemon, error) {
 		d.opts.StoredIDs = idsOf(d.opts.StoredEvents)
 	}
 	d.src, err = NewSource(opts.Source, SourceEnv{Root: opts.Root, State: st, Hostname: d.hostname,
-		Log: opts.Log.With("source", opts.Source.Kind)})
+		Log: opts.Log.With("source", opts.Source.Kind), Journal: opts.SourceJournal})
 	if err != nil {
 		return nil, err
 	}

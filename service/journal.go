@@ -17,11 +17,15 @@ import (
 	"github.com/peripety/peripety/service/sdjournal"
 )
 
-// JournalSource reads the kernel's entries from the local journal, through
-// sd-journal (so a build without cgo has none: Run returns
-// sdjournal.ErrNoJournald). Its position is the journal cursor of the last
-// entry: a restarted daemon resumes after it, a first start reads the
-// current boot from its start.
+// JournalSource reads the kernel's entries, and those of the storage
+// daemons parsers.Daemons lists (multipathd, iscsid, dmeventd, mdadm,
+// smartd, udisksd, nvme-cli), from the local journal (SourceEnv.Journal
+// moves it), through sd-journal (so a build without cgo has none: Run
+// returns sdjournal.ErrNoJournald). It asks the journal for those entries
+// only (matches on the kernel transport, the daemons' identifiers and
+// process names), never the whole journal. Its position is the journal
+// cursor of the last entry: a restarted daemon resumes after it, a first
+// start reads the current boot from its start.
 type JournalSource struct {
 	env SourceEnv
 }
@@ -36,11 +40,11 @@ func (s *JournalSource) Name() string { return "journal" }
 // Key implements Source.
 func (s *JournalSource) Key() string { return "journal" }
 
-// Run implements Source. The journal is open once readKernel reads, and
+// Run implements Source. The journal is open once readLog reads, and
 // an error opening it ends Run, so opened is called before.
 func (s *JournalSource) Run(ctx context.Context, pos string, opened func(), fn func(Item) error) error {
 	opened()
-	return readKernel(ctx, pos, func(rec parsers.Record, cursor string) error {
+	return readLog(ctx, s.env.Journal, pos, func(rec parsers.Record, cursor string) error {
 		if rec.Hostname == "" {
 			rec.Hostname = s.env.Hostname
 		}
@@ -48,25 +52,26 @@ func (s *JournalSource) Run(ctx context.Context, pos string, opened func(), fn f
 	})
 }
 
-// readKernel follows the kernel's own entries in the local journal and
-// calls fn with each as a parsers.Record and the entry's cursor, until ctx
-// ends (then it returns ctx.Err()) or fn fails (then it returns that error).
-// It starts after the entry cursor names when cursor is not "" (an entry
-// rotated away since: at the next one still stored), else at the start of
-// the current boot, so lines logged before the daemon started are read
-// too. A caller that saves the cursor of each record it has handled and
-// passes the last one back resumes with nothing lost and nothing twice. A
-// cursor sd-journal cannot parse gives an error wrapping
-// sdjournal.ErrBadCursor. It sees a new entry within milliseconds when it
-// can read /dev/kmsg (kernelWait), else as late as journald tells (up to
-// about 250ms).
-func readKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, cursor string) error) error {
-	j, err := sdjournal.Open(sdjournal.Source{})
+// readLog follows the kernel's own entries and the storage daemons' in the
+// journal src names and calls fn with each as a parsers.Record and the
+// entry's cursor, until ctx ends (then it returns ctx.Err()) or fn fails
+// (then it returns that error). It starts after the entry cursor names
+// when cursor is not "" (an entry rotated away since: at the next one
+// still stored), else at the start of the current boot, so lines logged
+// before the daemon started are read too. A caller that saves the cursor
+// of each record it has handled and passes the last one back resumes with
+// nothing lost and nothing twice. A cursor sd-journal cannot parse gives
+// an error wrapping sdjournal.ErrBadCursor. It sees a new kernel entry
+// within milliseconds when it can read /dev/kmsg (kernelWait), a daemon's
+// within sdjournal.WaitStep, else as late as journald tells (up to about
+// 250ms).
+func readLog(ctx context.Context, src sdjournal.Source, cursor string, fn func(rec parsers.Record, cursor string) error) error {
+	j, err := sdjournal.Open(src)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
-	if err := seekKernel(j, cursor); err != nil {
+	if err := seekLog(j, cursor); err != nil {
 		return err
 	}
 	// Without /dev/kmsg (no root, no such device) the follower waits on
@@ -81,6 +86,7 @@ func readKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, 
 		defer func() { stopHint(); <-done }()
 	}
 	skip := cursor != ""
+	fields := make(map[string][]byte, len(entryFields)+2)
 	for {
 		ok, err := j.Next()
 		if err != nil {
@@ -100,7 +106,7 @@ func readKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, 
 				continue
 			}
 		}
-		rec, cur, err := kernelEntry(j)
+		rec, cur, err := logEntry(j, fields)
 		if err != nil {
 			return err
 		}
@@ -113,23 +119,33 @@ func readKernel(ctx context.Context, cursor string, fn func(rec parsers.Record, 
 	}
 }
 
-// seekKernel watches j, keeps it to the kernel's entries, and places it
-// before the entry after cursor, or before the first of the current boot.
-func seekKernel(j sdjournal.Journal, cursor string) error {
+// seekLog watches j, keeps it to the kernel's and the daemons' entries
+// (logMatches), and places it before the entry after cursor, or before the
+// first of the current boot.
+func seekLog(j sdjournal.Journal, cursor string) error {
 	if err := j.Wait(0); err != nil {
 		return err
 	}
-	matches := kernelMatches
+	groups := logMatches()
 	if cursor == "" {
 		boot, err := j.BootID()
 		if err != nil {
 			return err
 		}
-		matches = append(slices.Clone(kernelMatches), fieldBootID+"="+boot)
+		for i := range groups {
+			groups[i] = append(groups[i], fieldBootID+"="+boot)
+		}
 	}
-	for _, m := range matches {
-		if err := j.AddMatch(m); err != nil {
-			return err
+	for i, g := range groups {
+		if i > 0 {
+			if err := j.AddDisjunction(); err != nil {
+				return err
+			}
+		}
+		for _, m := range g {
+			if err := j.AddMatch(m); err != nil {
+				return err
+			}
 		}
 	}
 	if cursor != "" {
@@ -138,23 +154,59 @@ func seekKernel(j sdjournal.Journal, cursor string) error {
 	return j.SeekHead()
 }
 
-// kernelEntry reads j's current entry, a kernel one.
-func kernelEntry(j sdjournal.Journal) (parsers.Record, string, error) {
-	fields := make(map[string][]byte, len(kernelFields))
-	for _, name := range kernelFields {
-		v, ok, err := j.Data(name)
+// logMatches are the groups of journal matches the source reads: the
+// journal ANDs the matches of different fields and ORs the values of one
+// field within a group, and ORs the groups (sd_journal_add_disjunction(3)).
+// The kernel's entries first, then the daemons' (parsers.JournalMatches).
+func logMatches() [][]string {
+	return append([][]string{slices.Clone(kernelMatches)}, parsers.JournalMatches()...)
+}
+
+// logEntry reads j's current entry, the kernel's or a daemon's, into
+// fields (emptied first, reused from entry to entry). It reads the fields
+// a Record holds and no more, each a lookup of sd-journal's in the entry:
+// whose entry it is, its text, level and host; a kernel entry's own
+// timestamp and device (kernelFields); a daemon's facility, and its
+// process and unit only when its identifier does not say whose it is. (A
+// kernel entry's facility is 0, kernelMatches.)
+func logEntry(j sdjournal.Journal, fields map[string][]byte) (parsers.Record, string, error) {
+	clear(fields)
+	read := func(names ...string) error {
+		for _, name := range names {
+			v, ok, err := j.Data(name)
+			if err != nil {
+				return err
+			}
+			if ok {
+				fields[name] = v
+			}
+		}
+		return nil
+	}
+	if err := read(entryFields...); err != nil {
+		return parsers.Record{}, "", err
+	}
+	var mono uint64
+	switch id := string(fields[fieldIdentifier]); {
+	case id == "kernel":
+		if err := read(kernelFields...); err != nil {
+			return parsers.Record{}, "", err
+		}
+		m, err := j.Monotonic()
 		if err != nil {
 			return parsers.Record{}, "", err
 		}
-		if ok {
-			fields[name] = v
+		mono = m
+	case parsers.DaemonOf(id, "", "") != "":
+		if err := read(fieldFacility); err != nil {
+			return parsers.Record{}, "", err
+		}
+	default:
+		if err := read(fieldFacility, fieldComm, fieldUnit); err != nil {
+			return parsers.Record{}, "", err
 		}
 	}
 	rt, err := j.Realtime()
-	if err != nil {
-		return parsers.Record{}, "", err
-	}
-	mono, err := j.Monotonic()
 	if err != nil {
 		return parsers.Record{}, "", err
 	}
@@ -162,15 +214,15 @@ func kernelEntry(j sdjournal.Journal) (parsers.Record, string, error) {
 	if err != nil {
 		return parsers.Record{}, "", err
 	}
-	rec, err := kernelRecord(fields, rt, mono)
+	rec, err := entryRecord(fields, rt, mono)
 	if err != nil {
 		return rec, "", fmt.Errorf("entry %s: %w", cur, err)
 	}
 	return rec, cur, nil
 }
 
-// The journal fields of a kernel entry (systemd.journal-fields(7)) that
-// make a parsers.Record.
+// The journal fields of an entry (systemd.journal-fields(7)) that make a
+// parsers.Record.
 const (
 	fieldTransport       = "_TRANSPORT"
 	fieldFacility        = "SYSLOG_FACILITY"
@@ -179,39 +231,52 @@ const (
 	fieldKernelSubsystem = "_KERNEL_SUBSYSTEM"
 	fieldKernelDevice    = "_KERNEL_DEVICE"
 	fieldBootID          = "_BOOT_ID"
+	fieldIdentifier      = "SYSLOG_IDENTIFIER"
+	fieldComm            = "_COMM"
+	fieldUnit            = "_SYSTEMD_UNIT"
 )
 
 // kernelMatches select the kernel's own lines: journald reads them from
 // /dev/kmsg with _TRANSPORT=kernel, but lines a process writes to
 // /dev/kmsg (journald itself logs there when it runs without systemd)
 // arrive the same way with facility 1 (user) or more; only the kernel
-// logs with facility 0. Kernel entries never carry IS_PERIPETY.
+// logs with facility 0. Kernel entries never carry IS_PERIPETY, and no
+// daemon's match takes peripetyd's own entries.
 var kernelMatches = []string{fieldTransport + "=kernel", fieldFacility + "=0"}
 
-// kernelFields are read from each kernel entry.
-var kernelFields = []string{journal.FieldMessage, journal.FieldPriority, fieldFacility, fieldHostname,
-	fieldSourceMonotonic, fieldKernelSubsystem, fieldKernelDevice}
+// entryFields are read from each entry, kernelFields from the kernel's
+// too.
+var (
+	entryFields  = []string{fieldIdentifier, journal.FieldMessage, journal.FieldPriority, fieldHostname}
+	kernelFields = []string{fieldSourceMonotonic, fieldKernelSubsystem, fieldKernelDevice}
+)
 
-// kernelRecord makes a Record of a kernel entry's fields (values without
-// the FIELD= prefix), its __REALTIME_TIMESTAMP and __MONOTONIC_TIMESTAMP in
-// µs. A field that does not parse is an error; a missing one leaves its
-// part of Record zero.
+// entryRecord makes a Record of an entry's fields (values without the
+// FIELD= prefix), its __REALTIME_TIMESTAMP and, for a kernel entry, its
+// __MONOTONIC_TIMESTAMP in µs (0 for a daemon's): a storage daemon's when
+// parsers.DaemonOf names one from SYSLOG_IDENTIFIER, _COMM and
+// _SYSTEMD_UNIT, else the kernel's. A field that does not parse is an
+// error; a missing one leaves its part of Record zero.
 //
-// The entry's timestamps say when journald read the line from /dev/kmsg,
-// which on a loaded machine is hundreds of milliseconds after the kernel
-// printed it, and not the same delay for lines printed together: the
-// lab's scsi-medium read a sense report and the block layer's line
-// printed 1 ms after it 280 ms apart, and the parser, whose windows run
-// on record time, told them apart. Record.Time is when the kernel printed
-// the line: the entry's wall-clock time less how long after the kernel's
-// own timestamp (_SOURCE_MONOTONIC_TIMESTAMP, same clock) journald read
-// it.
-func kernelRecord(fields map[string][]byte, realtime, monotonic uint64) (parsers.Record, error) {
+// A kernel entry's timestamps say when journald read the line from
+// /dev/kmsg, which on a loaded machine is hundreds of milliseconds after
+// the kernel printed it, and not the same delay for lines printed
+// together: the lab's scsi-medium read a sense report and the block
+// layer's line printed 1 ms after it 280 ms apart, and the parser, whose
+// windows run on record time, told them apart. Record.Time of a kernel
+// entry is when the kernel printed the line: the entry's wall-clock time
+// less how long after the kernel's own timestamp
+// (_SOURCE_MONOTONIC_TIMESTAMP, same clock) journald read it. A daemon's
+// entry is at its wall-clock time.
+func entryRecord(fields map[string][]byte, realtime, monotonic uint64) (parsers.Record, error) {
 	rec := parsers.Record{
 		Message:   string(fields[journal.FieldMessage]),
 		Hostname:  string(fields[fieldHostname]),
 		Subsystem: string(fields[fieldKernelSubsystem]),
 		Device:    string(fields[fieldKernelDevice]),
+	}
+	if id := string(fields[fieldIdentifier]); id != "kernel" {
+		rec.Daemon = parsers.DaemonOf(id, string(fields[fieldComm]), string(fields[fieldUnit]))
 	}
 	if realtime > 0 {
 		rec.Time = time.UnixMicro(int64(realtime))
@@ -223,7 +288,7 @@ func kernelRecord(fields map[string][]byte, realtime, monotonic uint64) (parsers
 		}
 		n, err := strconv.ParseUint(string(v), 10, 64)
 		if err != nil || n > max {
-			return 0, fmt.Errorf("kernel entry: bad %s %q", field, v)
+			return 0, fmt.Errorf("journal entry: bad %s %q", field, v)
 		}
 		return n, nil
 	}

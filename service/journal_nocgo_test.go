@@ -12,8 +12,8 @@ import (
 )
 
 func TestReadKernelNoCgo(t *testing.T) {
-	err := readKernel(context.Background(), "", func(parsers.Record, string) error { return nil })
+	err := readLog(context.Background(), sdjournal.Source{}, "", func(parsers.Record, string) error { return nil })
 	if !errors.Is(err, sdjournal.ErrNoJournald) {
-		t.Errorf("readKernel = %v, want sdjournal.ErrNoJournald", err)
+		t.Errorf("readLog = %v, want sdjournal.ErrNoJournald", err)
 	}
 }

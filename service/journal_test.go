@@ -15,7 +15,7 @@ import (
 	"github.com/peripety/peripety/service/journal"
 )
 
-func TestKernelRecord(t *testing.T) {
+func TestEntryRecord(t *testing.T) {
 	rt := uint64(1795624562710253)
 	tests := []struct {
 		name      string
@@ -55,10 +55,10 @@ func TestKernelRecord(t *testing.T) {
 			for k, v := range tt.fields {
 				fields[k] = []byte(v)
 			}
-			got, err := kernelRecord(fields, rt, tt.monotonic)
+			got, err := entryRecord(fields, rt, tt.monotonic)
 			if tt.wantErr {
 				if err == nil {
-					t.Errorf("kernelRecord: no error, want one")
+					t.Errorf("entryRecord: no error, want one")
 				}
 				return
 			}
@@ -66,21 +66,21 @@ func TestKernelRecord(t *testing.T) {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("kernelRecord (-want +got):\n%s", diff)
+				t.Errorf("entryRecord (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
-// FuzzKernelRecord feeds kernelRecord arbitrary field values.
-func FuzzKernelRecord(f *testing.F) {
+// FuzzEntryRecord feeds entryRecord arbitrary field values.
+func FuzzEntryRecord(f *testing.F) {
 	f.Add([]byte("I/O error, dev loop0, sector 2048"), []byte("3"), []byte("0"), []byte("702761688"))
 	f.Add([]byte("x"), []byte("99"), []byte("kern"), []byte("-1"))
 	f.Fuzz(func(t *testing.T, msg, priority, facility, mono []byte) {
-		rec, err := kernelRecord(map[string][]byte{journal.FieldMessage: msg, journal.FieldPriority: priority,
+		rec, err := entryRecord(map[string][]byte{journal.FieldMessage: msg, journal.FieldPriority: priority,
 			fieldFacility: facility, fieldSourceMonotonic: mono}, 1, 2)
 		if err == nil && (rec.Level < 0 || rec.Level > 7 || rec.Monotonic < 0 || rec.Message != string(msg)) {
-			t.Errorf("kernelRecord accepted a bad record: %+v", rec)
+			t.Errorf("entryRecord accepted a bad record: %+v", rec)
 		}
 	})
 }
@@ -113,7 +113,7 @@ func TestJournalGroupsAsPrinted(t *testing.T) {
 	var got []string
 	emit := func(ev event.Event) { got = append(got, ev.EventType+" sector="+ev.Ext("sector")) }
 	for _, l := range lines {
-		rec, err := kernelRecord(map[string][]byte{journal.FieldMessage: []byte(l.message), journal.FieldPriority: []byte(l.level),
+		rec, err := entryRecord(map[string][]byte{journal.FieldMessage: []byte(l.message), journal.FieldPriority: []byte(l.level),
 			fieldFacility: []byte("0"), fieldSourceMonotonic: []byte(strconv.FormatUint(l.source, 10))}, rt0+l.late, mono0+l.late)
 		if err != nil {
 			t.Fatal(err)

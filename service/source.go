@@ -10,11 +10,14 @@ import (
 
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/parsers"
+	"github.com/peripety/peripety/service/sdjournal"
 )
 
-// Source delivers kernel log records in order, each with the position just
-// after it, so that a restarted daemon resumes where the stored events end.
-// The implementations are one per file: kmsg.go, journal.go, file.go.
+// Source delivers log records in order, each with the position just after
+// it, so that a restarted daemon resumes where the stored events end. The
+// implementations are one per file: kmsg.go (the kernel's lines only),
+// journal.go (the kernel's and the storage daemons'), file.go (whatever
+// the saved log holds).
 type Source interface {
 	// Name is how the source is shown (logs, the D-Bus Sources property):
 	// "kmsg", "journal", "file:/var/log/kern.log".
@@ -71,6 +74,10 @@ type SourceEnv struct {
 	Hostname string
 	// Log takes what a source skips and why (undecodable records).
 	Log *slog.Logger
+	// Journal is the journal the journal source reads; the zero value is
+	// the local system journal (a directory of journal files in tests and
+	// benchmarks).
+	Journal sdjournal.Source
 }
 
 func (e SourceEnv) path(p string) string { return filepath.Join(e.Root, p) }

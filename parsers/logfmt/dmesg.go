@@ -40,7 +40,7 @@ func (r *Reader) nextDmesg() (parsers.Record, error) {
 			r.skip(SkipTooLong, start, r.rec)
 			continue
 		}
-		rec.Message = r.message(r.rec)
+		rec.Message = r.message("", r.rec)
 		r.recLine = start
 		return rec, nil
 	}

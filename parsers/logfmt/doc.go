@@ -1,5 +1,6 @@
-// Package logfmt decodes saved and live Linux kernel logs into
-// parsers.Record values: one /dev/kmsg record as read(2) returns it
+// Package logfmt decodes saved and live Linux kernel logs, with the lines
+// of the storage daemons parsers.Daemons lists (journal and syslog
+// formats; Record.Daemon says whose), into parsers.Record values: one /dev/kmsg record as read(2) returns it
 // (DecodeKmsg), and streams in the formats a storage administrator has at
 // hand (Reader): the text form of /dev/kmsg, dmesg (plain, -r, -x, -T),
 // journalctl -o json, journalctl -o export, and syslog text (journalctl -o

@@ -32,7 +32,8 @@ const (
 	FormatJournalExport Format = "journal-export"
 	// FormatSyslog is `journalctl -o short`, short-iso, short-precise,
 	// short-full and classic /var/log/messages or kern.log text: only
-	// "kernel:" lines are records, with parsers.LevelUnknown; a dmesg timestamp
+	// "kernel:" lines and those a storage daemon's tag names
+	// ("multipathd[812]:") are records, with parsers.LevelUnknown; a dmesg timestamp
 	// after "kernel:" becomes the record's Monotonic time. A timestamp
 	// without a year takes the current one (the year before, if that
 	// would put it more than a day in the future).

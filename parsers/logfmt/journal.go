@@ -17,6 +17,7 @@ type journalEntry struct {
 	cursor, realtime, monotonic   string
 	received                      string // __MONOTONIC_TIMESTAMP
 	transport, identifier, isPrpt string
+	comm, unit                    string
 }
 
 // set stores one field of the entry; the ones a record does not use are
@@ -50,6 +51,10 @@ func (e *journalEntry) set(key string, value []byte) {
 		e.identifier = string(value)
 	case "IS_PERIPETY":
 		e.isPrpt = string(value)
+	case "_COMM":
+		e.comm = string(value)
+	case "_SYSTEMD_UNIT":
+		e.unit = string(value)
 	}
 }
 
@@ -61,7 +66,7 @@ func isJournalKey(key []byte) bool {
 	switch string(key) {
 	case "MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "_HOSTNAME", "_KERNEL_SUBSYSTEM", "_KERNEL_DEVICE",
 		"__CURSOR", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP", "__MONOTONIC_TIMESTAMP", "_TRANSPORT", "SYSLOG_IDENTIFIER",
-		"IS_PERIPETY":
+		"IS_PERIPETY", "_COMM", "_SYSTEMD_UNIT":
 		return true
 	}
 	return false
@@ -72,28 +77,35 @@ func (e *journalEntry) reset() {
 	*e = journalEntry{message: msg}
 }
 
-// journalRecord turns a kernel entry into a record, or says why it is skipped:
-// only kernel entries (_TRANSPORT=kernel or SYSLOG_IDENTIFIER=kernel) are
-// records, and never peripetyd's own (IS_PERIPETY=TRUE). Monotonic is the
-// kernel's own timestamp (_SOURCE_MONOTONIC_TIMESTAMP), Time when the
-// kernel printed the line: __REALTIME_TIMESTAMP, when journald read it,
-// less how long after the kernel's timestamp that was (its
-// __MONOTONIC_TIMESTAMP, same clock), as peripetyd's journal source
-// reads it, so lines printed together group as printed however late
-// journald read some of them. A missing PRIORITY gives
-// parsers.LevelUnknown.
+// journalRecord turns a kernel or storage daemon's entry into a record, or
+// says why it is skipped: only kernel entries (_TRANSPORT=kernel or
+// SYSLOG_IDENTIFIER=kernel) and those of a daemon parsers.DaemonOf knows
+// (by SYSLOG_IDENTIFIER, _COMM or _SYSTEMD_UNIT) are records, and never
+// peripetyd's own (IS_PERIPETY=TRUE). Monotonic is the kernel's own
+// timestamp (_SOURCE_MONOTONIC_TIMESTAMP), Time when the kernel printed
+// the line: __REALTIME_TIMESTAMP, when journald read it, less how long
+// after the kernel's timestamp that was (its __MONOTONIC_TIMESTAMP, same
+// clock), as peripetyd's journal source reads it, so lines printed
+// together group as printed however late journald read some of them; a
+// daemon's entry, which has no kernel timestamp, is at its
+// __REALTIME_TIMESTAMP. A missing PRIORITY gives parsers.LevelUnknown.
 func (r *Reader) journalRecord(e *journalEntry) (parsers.Record, SkipReason, bool) {
+	daemon := ""
+	if e.transport != "kernel" && e.identifier != "kernel" {
+		daemon = parsers.DaemonOf(e.identifier, e.comm, e.unit)
+	}
 	switch {
 	case e.isPrpt == "TRUE":
 		return parsers.Record{}, SkipPeripety, false
-	case e.transport != "kernel" && e.identifier != "kernel":
+	case e.transport != "kernel" && e.identifier != "kernel" && daemon == "":
 		return parsers.Record{}, SkipNotKernel, false
 	case !e.hasMessage:
 		return parsers.Record{}, SkipMalformed, false
 	}
 	rec := parsers.Record{
+		Daemon:    daemon,
 		Level:     parsers.LevelUnknown,
-		Message:   r.message(e.message),
+		Message:   r.message(daemon, e.message),
 		Subsystem: e.subsystem,
 		Device:    e.device,
 		Hostname:  e.hostname,

@@ -207,10 +207,10 @@ func (r *Reader) kmsgText(escaped []byte) string {
 	case r.filter == nil:
 		return unescapeKmsg(escaped)
 	case bytes.IndexByte(escaped, '\\') < 0:
-		return r.message(escaped)
+		return r.message("", escaped)
 	}
 	r.text = appendUnescapedKmsg(r.text[:0], escaped)
-	return r.message(r.text)
+	return r.message("", r.text)
 }
 
 // nextKmsg reads the text form of /dev/kmsg: each record a line

@@ -27,7 +27,7 @@ const (
 	SkipTooLong       SkipReason = "longer than 1 MiB"
 	SkipMalformed     SkipReason = "not a record of the format"
 	SkipOrphan        SkipReason = "continuation line without a record"
-	SkipNotKernel     SkipReason = "not from the kernel"
+	SkipNotKernel     SkipReason = "not from the kernel or a storage daemon"
 	SkipPeripety      SkipReason = "peripety's own event"
 	SkipJournalMarker SkipReason = "journalctl marker line"
 	SkipTruncated     SkipReason = "truncated at the end of the input"
@@ -60,7 +60,7 @@ type Reader struct {
 	scratch []byte // decoded journal JSON strings
 	text    []byte // a kmsg record's text with its escapes decoded
 	// filter, when set, says which record texts are wanted (SetFilter).
-	filter func(text []byte) bool
+	filter func(daemon string, text []byte) bool
 	skips  []Skip
 	nskips int
 	cursor string
@@ -126,17 +126,18 @@ func (r *Reader) Next() (parsers.Record, error) {
 }
 
 // SetFilter makes the reader build the Message of a record only when want
-// says yes to its text (the lines joined with "\n", escapes decoded); other
-// records come with an empty Message and everything else as read. A
-// reader in front of a parsers.Parser sets RuleSet.Wants, which says no
-// only to records no rule takes: most lines of a kernel log, whose
-// Message strings would be garbage at once. want must not keep text.
-func (r *Reader) SetFilter(want func(text []byte) bool) { r.filter = want }
+// says yes to its text (the lines joined with "\n", escapes decoded) and
+// its daemon (parsers.Record.Daemon, "" for the kernel); other records
+// come with an empty Message and everything else as read. A reader in
+// front of a parsers.Parser sets RuleSet.Wants, which says no only to
+// records no rule takes: most lines of a kernel log, whose Message
+// strings would be garbage at once. want must not keep text.
+func (r *Reader) SetFilter(want func(daemon string, text []byte) bool) { r.filter = want }
 
-// message returns text as a record's Message, or "" when the filter does
-// not want it.
-func (r *Reader) message(text []byte) string {
-	if r.filter != nil && !r.filter(text) {
+// message returns text, a record of daemon's ("" the kernel's), as its
+// Message, or "" when the filter does not want it.
+func (r *Reader) message(daemon string, text []byte) string {
+	if r.filter != nil && !r.filter(daemon, text) {
 		return ""
 	}
 	return string(text)

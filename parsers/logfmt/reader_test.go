@@ -551,7 +551,7 @@ func TestReaderFilter(t *testing.T) {
 		t.Run(string(tt.format), func(t *testing.T) {
 			r := newTestReader(t, strings.NewReader(tt.in), tt.format)
 			var seen []string
-			r.SetFilter(func(text []byte) bool {
+			r.SetFilter(func(_ string, text []byte) bool {
 				seen = append(seen, string(text))
 				return bytes.HasPrefix(text, []byte("keep"))
 			})

@@ -8,9 +8,10 @@ import (
 )
 
 // nextSyslog reads syslog text: "TIME HOST TAG: text" lines, of which only
-// those tagged "kernel:" are records. journalctl prints the further lines
-// of a multi-line message indented to the message's column; they are
-// joined back into one record.
+// those tagged "kernel:" or by a storage daemon ("multipathd[812]:", see
+// parsers.DaemonOf) are records. journalctl prints the further lines of a
+// multi-line message indented to the message's column; they are joined
+// back into one record.
 func (r *Reader) nextSyslog() (parsers.Record, error) {
 	for {
 		line, err := r.recordLine()
@@ -38,7 +39,11 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 			r.skip(SkipMalformed, start, line)
 			continue
 		}
+		daemon := ""
 		if string(tag) != "kernel:" {
+			daemon = tagDaemon(tag)
+		}
+		if string(tag) != "kernel:" && daemon == "" {
 			r.skip(SkipNotKernel, start, line)
 			if err := r.skipContinuations(); err != nil {
 				return parsers.Record{}, err
@@ -48,9 +53,9 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 		if string(host) != r.host { // a log is mostly of one host
 			r.host = string(host)
 		}
-		rec := parsers.Record{Time: t, Level: parsers.LevelUnknown, Hostname: r.host}
+		rec := parsers.Record{Time: t, Level: parsers.LevelUnknown, Hostname: r.host, Daemon: daemon}
 		indent := len(line) - len(text)
-		if len(text) > 0 && text[0] == '[' {
+		if daemon == "" && len(text) > 0 && text[0] == '[' {
 			if end := bytes.IndexByte(text, ']'); end > 0 {
 				if d, ok := parseSeconds(bytes.TrimSpace(text[1:end])); ok {
 					rec.Monotonic = d
@@ -67,10 +72,23 @@ func (r *Reader) nextSyslog() (parsers.Record, error) {
 			r.skip(SkipTooLong, start, r.rec)
 			continue
 		}
-		rec.Message = r.message(r.rec)
+		rec.Message = r.message(daemon, r.rec)
 		r.recLine = start
 		return rec, nil
 	}
+}
+
+// tagDaemon returns the storage daemon a syslog tag ("multipathd[812]:",
+// "smartd:") names, "" for none.
+func tagDaemon(tag []byte) string {
+	name, ok := bytes.CutSuffix(tag, []byte{':'})
+	if !ok {
+		return ""
+	}
+	if i := bytes.IndexByte(name, '['); i > 0 && name[len(name)-1] == ']' {
+		name = name[:i]
+	}
+	return parsers.DaemonOf(string(name), "", "")
 }
 
 // The timestamp layouts of syslog text.

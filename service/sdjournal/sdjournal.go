@@ -6,6 +6,7 @@
 package sdjournal
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"syscall"
@@ -114,14 +115,20 @@ func (c *cursor) Previous() (bool, error) {
 }
 
 func (c *cursor) Data(field string) ([]byte, bool, error) {
-	v, err := c.j.GetDataValueBytes(field)
+	// GetDataBytes and a cut, not GetDataValueBytes: its split allocates
+	// on every call, and the follower calls this for every field it reads.
+	v, err := c.j.GetDataBytes(field)
 	switch {
 	case errors.Is(err, syscall.ENOENT):
 		return nil, false, nil
 	case err != nil:
 		return nil, false, fmt.Errorf("%s: read %s: %w", c.src, field, err)
 	}
-	return v, true, nil
+	_, val, ok := bytes.Cut(v, []byte{'='})
+	if !ok {
+		return nil, false, fmt.Errorf("%s: read %s: no '=' in the field's data", c.src, field)
+	}
+	return val, true, nil
 }
 
 func (c *cursor) Realtime() (uint64, error) {

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -67,12 +68,12 @@ type expect struct {
 	Why   string // what is wrong today, for Known
 }
 
-func checkScenario(t *testing.T, name, dir string, log []parsers.Record) {
+func checkScenario(t *testing.T, name, dir, source string, log []parsers.Record) {
 	sc, ok := scenarioByName[name]
 	if !ok {
 		t.Fatalf("scenario %s has no expectations in scenarios_test.go", name)
 	}
-	r, err := loadRun(dir, log, name)
+	r, err := loadRun(dir, log, name, source)
 	if err != nil {
 		t.Fatalf("scenario %s: %v", name, err)
 	}
@@ -406,6 +407,14 @@ func checkCounted(t *testing.T, r *run, regroups map[string]int) {
 		p.Push(rec, emit)
 	}
 	p.Close(emit)
+	// The daemons' records through a parser of their own: they carry
+	// wall-clock times, the kernel's times since boot, and no rule takes
+	// both.
+	pd := parsers.NewParser(rs, parsers.Options{})
+	for _, rec := range r.daemons {
+		pd.Push(rec, emit)
+	}
+	pd.Close(emit)
 	live := map[string]int{}
 	for _, e := range r.events {
 		if e.SubSystem != "Peripety" {
@@ -535,4 +544,37 @@ func writeCapture(k kernel, group, dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dst, group+".kmsg"), b, 0o644)
+}
+
+// writeDaemonCapture keeps the storage daemons' lines of a scenario and
+// the daemons' versions (the facts daemon.NAME.version) in
+// parsers/testdata/real/userspace/<scenario>, when it logged any.
+func writeDaemonCapture(name, dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, "daemons.json"))
+	if errors.Is(err, os.ErrNotExist) || err == nil && len(b) == 0 {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	facts, err := readFacts(filepath.Join(dir, "facts.env"))
+	if err != nil {
+		return err
+	}
+	var versions []string
+	for _, k := range sortedKeys(facts) {
+		if d, ok := strings.CutPrefix(k, "daemon."); ok {
+			if d, ok = strings.CutSuffix(d, ".version"); ok {
+				versions = append(versions, d+" "+facts[k]+"\n")
+			}
+		}
+	}
+	dst := filepath.Join("..", "..", "parsers", "testdata", "real", "userspace", name)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dst, "versions"), []byte(strings.Join(versions, "")), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dst, "journal.json"), b, 0o644)
 }

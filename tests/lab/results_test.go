@@ -19,12 +19,16 @@ import (
 
 // run is what one scenario left in its result directory.
 type run struct {
-	dir      string
-	facts    map[string]string
-	events   []event.Event             // peripetyd's stdout (notify_stdout)
-	journal  []journalEntry            // its entries in the guest's journald
-	signals  []signal                  // StorageEvent signals seen on the guest's bus
-	window   []parsers.Record          // the kernel records between the scenario's begin and end marks
+	dir     string
+	facts   map[string]string
+	events  []event.Event    // peripetyd's stdout (notify_stdout)
+	journal []journalEntry   // its entries in the guest's journald
+	signals []signal         // StorageEvent signals seen on the guest's bus
+	window  []parsers.Record // the kernel records between the scenario's begin and end marks
+	// daemons are the storage daemons' records of the scenario, as the
+	// guest's journald kept them (daemons.json), for a group whose
+	// daemon reads the journal; nil for the others.
+	daemons  []parsers.Record
 	marks    map[string]parsers.Record // the lab's own marks by text ("fault medium: ...")
 	scriptRC string
 	daemonRC string
@@ -74,7 +78,7 @@ type variant struct {
 	Data json.RawMessage `json:"data"`
 }
 
-func loadRun(dir string, log []parsers.Record, name string) (*run, error) {
+func loadRun(dir string, log []parsers.Record, name, source string) (*run, error) {
 	r := &run{dir: dir, facts: map[string]string{}, marks: map[string]parsers.Record{}}
 	var err error
 	if r.facts, err = readFacts(filepath.Join(dir, "facts.env")); err != nil {
@@ -98,7 +102,40 @@ func loadRun(dir string, log []parsers.Record, name string) (*run, error) {
 		}
 	}
 	r.window, r.marks = scenarioWindow(log, name)
+	if source == "journal" {
+		if r.daemons, err = readDaemons(filepath.Join(dir, "daemons.json")); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// readDaemons reads the storage daemons' records of `journalctl -o json`
+// (guest/init.sh); a scenario run before the guest kept them has none.
+func readDaemons(path string) ([]parsers.Record, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("daemons: %w", err)
+	}
+	defer f.Close()
+	r, err := logfmt.NewReader(f, logfmt.FormatJournalJSON)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []parsers.Record
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, rec)
+	}
 }
 
 func readTrim(path string) string {

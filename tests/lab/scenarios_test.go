@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // groups are the lab's boots, each a list of scenarios run in order under
@@ -13,6 +14,10 @@ var groups = []group{
 	{name: "scsi", source: "journal", scenarios: []string{"boot", "scsi-medium", "mpath-path", "mpath-lvm-ext4", "mpath-all-paths", "scsi-remove"}},
 	{name: "dm", source: "kmsg", scenarios: []string{"boot", "thin-data", "thin-meta", "md-raid1", "md-raid5", "xfs-failing", "btrfs-failing", "ext4-ioerr", "storm"}},
 	{name: "hw", source: "kmsg", scenarios: []string{"boot", "nvme-media", "sata-media", "virtio-media", "nvme-remove", "iscsi"}, devices: hwDevices},
+	// The storage daemons logging to the guest's journald beside the
+	// kernel (issue 16): multipathd, dmeventd, mdadm --monitor. (iscsid
+	// logs to the hw guest's journald, captured, not read by its daemon.)
+	{name: "daemons", source: "journal", scenarios: []string{"boot", "mpath-checker", "thin-dmeventd", "md-mdadm"}},
 }
 
 var scenarioByName = map[string]scenario{}
@@ -178,6 +183,62 @@ var scenarios = []scenario{
 			Incident: "metadata full", Fields: map[string]string{"dev_wwid": "{thin.wwid}"}, Owners: []string{"{pool.wwid}"}},
 	}},
 	{name: "md-raid1", expect: mdExpect()},
+	// multipathd's lines in the journal beside the kernel's: its checker
+	// finds the offline path and fails it, dm-multipath prints `Failing
+	// path`. journald receives multipathd's stream after the kernel's
+	// line (14 ms in a run), so the kernel's is the root as a rule; either
+	// way every line of the failure, multipathd's and the kernel's, is one
+	// incident.
+	{name: "mpath-checker", expect: join(mpathSetup, []expect{
+		{What: "path failed", Type: "DM_MPATH_PATH_FAILED", Kdev: "{p1.majmin}", Cause: pathDown, Incident: "path down", Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "ext.blk_major_minor": "{p1.majmin}"}},
+		{What: "checker failed path", Type: "MPATH_PATH_DOWN", Kdev: "{p1.majmin}", Cause: pathDown, Incident: "path down",
+			Fields: map[string]string{"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "ext.map": "{map.dm_name}",
+				"ext.condition": "path:failed", "sub_system": "Multipath"}},
+		{What: "path offline", Type: "MPATH_PATH_OFFLINE", Kdev: "{p1.kname}", Min: 1, Max: -1, Cause: pathDown, Incident: "path down",
+			Fields: map[string]string{"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "ext.condition": "device:offline"}},
+		{What: "active paths", Type: "MPATH_ACTIVE_PATHS_CHANGED", Kdev: "{map.dm_name}", Min: 2, Max: 2, Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd"}},
+		{What: "path reinstated", Type: "DM_MPATH_PATH_REINSTATED", Kdev: "{p1.majmin}", Incident: "path down", Fields: map[string]string{
+			"dev_wwid": "{map.wwid}"}},
+		{What: "checker up", Type: "MPATH_CHECKER_PATH_UP", Kdev: "{p1.kname}", Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "severity": "Info"}},
+		{What: "multipathd reinstated", Type: "MPATH_PATH_UP", Kdev: "{p1.majmin}", Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "ext.condition": "path:active"}},
+	}), check: checkActivePaths},
+	// dmeventd monitoring the pools, its lines in the journal through
+	// syslog: with autoextend off, its warning as the data passes 80% is
+	// the root of the kernel's switch to out-of-data-space; once autoextend
+	// is on it extends both pools (the first back to write mode).
+	{name: "thin-dmeventd", expect: []expect{sizes, writeZeroes,
+		{What: "data warning", Type: "LVM_THIN_POOL_DATA_USAGE", Kdev: "{pool.dm_name}", Min: 1, Max: -1, Incident: "pool full",
+			Fields: map[string]string{"dev_wwid": "{pool.wwid}", "ext.daemon": "dmeventd", "ext.condition": "pool:data_high",
+				"severity": "Warning"}},
+		{What: "low water", Type: "DM_THIN_LOW_WATER_MARK", Kdev: "{pool.majmin}", Min: 0, Max: 1, Cause: "data warning", Incident: "pool full",
+			Fields: map[string]string{"dev_wwid": "{pool.wwid}"}},
+		{What: "pool full", Type: "DM_THIN_POOL_FULL", Kdev: "{pool.majmin}", Cause: "data warning", Incident: "pool full",
+			Fields: map[string]string{"dev_wwid": "{pool.wwid}"}},
+		{What: "pool extended", Type: "LVM_LV_RESIZED", Kdev: "{pool.dm_name}", Min: 0, Max: 1, Cause: "data warning", Incident: "pool full",
+			Fields: map[string]string{"dev_wwid": "{pool.wwid}", "ext.daemon": "dmeventd", "ext.condition": "pool:resized"}},
+		{What: "write mode", Type: "DM_THIN_POOL_MODE_CHANGED", Kdev: "{pool.majmin}", Min: 0, Max: 1, Fields: map[string]string{
+			"ext.condition": "pool:ok"}},
+		{What: "second pool's low water", Type: "DM_THIN_LOW_WATER_MARK", Kdev: "{pool2.majmin}", Min: 0, Max: 1},
+		{What: "second pool extended", Type: "LVM_LV_RESIZED", Kdev: "{pool2.dm_name}", Fields: map[string]string{
+			"dev_wwid": "{pool2.wwid}", "ext.daemon": "dmeventd", "ext.condition": "pool:resized"}},
+	}, check: checkWarnedFirst},
+	// md-raid1 under mdadm --monitor --syslog: mdadm's Fail of the member
+	// beside the kernel's failure, in its incident; the spare active once
+	// rebuilt (a rebuild this short may end between two of mdadm's polls,
+	// so its RebuildStarted and RebuildFinished may not be seen).
+	{name: "md-mdadm", expect: join(mdExpect(), []expect{
+		{What: "mdadm's Fail", Type: "MD_FAIL", Kdev: "{m1.kname}", Cause: "member failed", Incident: "member lost", Fields: map[string]string{
+			"dev_wwid": "{m1.wwid}", "ext.daemon": "mdadm", "ext.array": "md0", "ext.condition": "member:failed", "severity": "Critical"}},
+		{What: "mdadm's spare active", Type: "MD_SPARE_ACTIVE", Kdev: "{m3.kname}", Min: 0, Max: 1, Fields: map[string]string{
+			"dev_wwid": "{m3.wwid}", "ext.daemon": "mdadm"}},
+		{What: "mdadm's rebuild", Type: "MD_REBUILD_STARTED", Min: 0, Max: 1},
+		{What: "mdadm's rebuild progress", Type: "MD_REBUILD_PROGRESS", Min: 0, Max: -1},
+		{What: "mdadm's rebuild end", Type: "MD_REBUILD_FINISHED", Min: 0, Max: 1},
+	})},
 	{name: "md-raid5", expect: mdExpect()},
 	{name: "xfs-failing", expect: join([]expect{sizes, writeZeroes,
 		{What: "mounting", Type: "FS_MOUNTING", Kdev: "{fs.kname}"},
@@ -251,7 +312,12 @@ var scenarios = []scenario{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "severity": "Error"}},
 		{What: "other controller reset", Type: "NVME_CTRL_LIVE", Min: 0, Max: -1, Fields: map[string]string{"ext.condition": "ctrl:live"}},
 	}},
-	{name: "iscsi", expect: []expect{sizes,
+	{name: "iscsi", expect: iscsiExpect()},
+}
+
+// iscsiExpect: what the iscsi scenario's kernel lines give.
+func iscsiExpect() []expect {
+	return []expect{sizes,
 		{What: "connection errors", Type: "ISCSI_CONN_ERROR", Kdev: "{disk.connection}", Min: 1, Max: -1, Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "sub_system": "iSCSI"}},
 		{What: "recovery timed out", Type: "ISCSI_SESSION_RECOVERY_TIMEOUT", Kdev: "{disk.session}", Cause: "connection errors", Fields: map[string]string{
@@ -261,7 +327,7 @@ var scenarios = []scenario{
 		{What: "read fails", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Cause: "connection errors", Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}"}},
 		{What: "disk appears", Type: "SCSI_POWER_ON_RESET", Min: 0, Max: -1},
-	}},
+	}
 }
 
 // mpathSetup: what making the two-path map prints (guest/lib.sh
@@ -325,5 +391,42 @@ func checkStorm(t *testing.T, r *run) {
 	}
 	if r.hwmKB == 0 || r.hwmKB > 64<<10 {
 		t.Errorf("storm: daemon peak RSS %d kB, want under 64 MiB", r.hwmKB)
+	}
+}
+
+// pathDown: the events of mpath-checker's path failure, any of which the
+// log may show first.
+const pathDown = "path failed|checker failed path|path offline"
+
+// checkActivePaths: multipathd's count of the map's paths after the
+// checker failed one is in the failure's incident.
+func checkActivePaths(t *testing.T, r *run) {
+	var inc string
+	for _, e := range r.events {
+		if e.EventType == "DM_MPATH_PATH_FAILED" {
+			inc = e.IncidentID
+		}
+	}
+	for _, e := range r.events {
+		if e.EventType == "MPATH_ACTIVE_PATHS_CHANGED" && strings.HasSuffix(e.RawMsg, "remaining active paths: 1") && (inc == "" || e.IncidentID != inc) {
+			t.Errorf("multipathd's %q is in incident %q, not the path failure's %q", e.RawMsg, e.IncidentID, inc)
+		}
+	}
+}
+
+// checkWarnedFirst: dmeventd's first warning of the pool filling is
+// stamped before the kernel's switch to out-of-data-space.
+func checkWarnedFirst(t *testing.T, r *run) {
+	var warned, full time.Time
+	for _, e := range r.events {
+		switch {
+		case e.EventType == "LVM_THIN_POOL_DATA_USAGE" && warned.IsZero():
+			warned = e.Timestamp
+		case e.EventType == "DM_THIN_POOL_FULL" && full.IsZero():
+			full = e.Timestamp
+		}
+	}
+	if warned.IsZero() || full.IsZero() || !warned.Before(full) {
+		t.Errorf("dmeventd's first warning at %v, the kernel's out-of-data-space at %v: want the warning first", warned, full)
 	}
 }

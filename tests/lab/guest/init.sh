@@ -169,6 +169,13 @@ run_scenario() {
 	kill $mon
 	wait $mon 2>/dev/null
 	journalctl --no-pager -o json IS_PERIPETY=TRUE _PID=$pid >"$S/journal.json" 2>"$S/journalctl.log"
+	# The storage daemons' lines of the scenario, as the journal source
+	# reads them (parsers.JournalMatches).
+	journalctl --no-pager -o json --since=@$((t0 / 1000000000)) \
+		--output-fields=MESSAGE,PRIORITY,SYSLOG_FACILITY,SYSLOG_IDENTIFIER,_COMM,_SYSTEMD_UNIT,_TRANSPORT,_HOSTNAME \
+		SYSLOG_IDENTIFIER=multipathd + SYSLOG_IDENTIFIER=iscsid + SYSLOG_IDENTIFIER=dmeventd + SYSLOG_IDENTIFIER=lvm + \
+		SYSLOG_IDENTIFIER=mdadm + SYSLOG_IDENTIFIER=smartd + SYSLOG_IDENTIFIER=udisksd + SYSLOG_IDENTIFIER=nvme \
+		>"$S/daemons.json" 2>>"$S/journalctl.log"
 }
 
 for name in ${LAB_SCENARIOS//,/ }; do

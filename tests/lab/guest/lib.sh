@@ -129,7 +129,12 @@ mpath_setup() {
 		fi
 	done
 	settle
-	multipathd -d -s >"$S/multipathd.log" 2>&1 &
+	if [ -n "${MPATH_JOURNAL:-}" ]; then
+		# As multipathd.service runs it: its lines to the journal.
+		systemd-cat -t multipathd multipathd -d -s &
+	else
+		multipathd -d -s >"$S/multipathd.log" 2>&1 &
+	fi
 	echo $! >/run/lab/multipathd.pid
 	wait_for 60 mpath_map
 	settle
@@ -212,4 +217,20 @@ disk_by_serial() {
 # media-error disks (the rule the host wrote, tests/lab's blkdebugRules).
 bad_sector() {
 	sed -n 's/^sector = "\(.*\)"/\1/p' "$LAB_OUT/blkdebug.rules"
+}
+
+# syslog_to_journal / syslog_off: the daemons that log with syslog(3)
+# (dmeventd, mdadm --syslog) reach journald through /dev/log, as on a
+# systemd host; only the scenarios that want their lines link it.
+syslog_to_journal() {
+	ln -sf /run/systemd/journal/dev-log /dev/log
+}
+syslog_off() {
+	rm -f /dev/log
+}
+
+# daemon_version NAME PACKAGE: the version of the daemon the scenario runs,
+# as the fact daemon.NAME.version.
+daemon_version() {
+	fact "daemon.$1.version" "$(dpkg-query -W -f='${Version}' "$2")"
 }

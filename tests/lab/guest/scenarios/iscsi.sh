@@ -1,7 +1,8 @@
 # iSCSI over loopback: an LIO target (targetcli) exporting a loop device,
 # the open-iscsi initiator logged in; the target goes away (its TPG
 # disabled): connection errors, the session recovery times out, I/O fails;
-# then the target comes back and the session recovers.
+# then the target comes back and the session recovers. iscsid logs to the
+# journal (kept as a capture of its lines).
 iqn=iqn.2025-01.org.peripety:lab
 l=$(loopdev 64)
 targetcli /backstores/block create name=lab dev="$l" >/dev/null
@@ -10,7 +11,9 @@ targetcli /iscsi/"$iqn"/tpg1/luns create /backstores/block/lab >/dev/null
 targetcli /iscsi/"$iqn"/tpg1 set attribute authentication=0 demo_mode_write_protect=0 generate_node_acls=1 cache_dynamic_acls=1 >/dev/null
 mkdir -p /run/lock/iscsi
 # Its own session: iscsid signals its whole process group as it stops.
-setsid iscsid -f >"$S/iscsid.log" 2>&1 &
+# Its lines (iscsid -f's stderr) to the journal, as under a unit.
+daemon_version iscsid open-iscsi
+setsid systemd-cat -t iscsid iscsid -f &
 echo $! >/run/lab/iscsid.pid
 # iscsid listens on an abstract socket: iscsiadm retries until it answers.
 sleep 1

@@ -15,6 +15,13 @@ md_scenario() {
 	for i in $(seq 1 $((n + 1))); do
 		devfacts m$i "$(basename "$(readlink -f /dev/mapper/labm$i)")"
 	done
+	if [ -n "${MD_MONITOR:-}" ]; then
+		# mdadm --monitor as mdmonitor.service runs it, with --syslog,
+		# polling every second rather than every minute.
+		mdadm --monitor --syslog --delay=1 /dev/md0 &
+		echo $! >/run/lab/mdadm.pid
+		sleep 2
+	fi
 	fault member m1 member_io_error
 	dmsetup suspend labm1
 	dmsetup load labm1 --table "0 $((24 * 2048)) error"
@@ -27,6 +34,12 @@ md_scenario() {
 	mdadm /dev/md0 --add /dev/mapper/labm$((n + 1))
 	wait_for 120 md_idle md0
 	fact md.degraded_after "$(cat /sys/block/md0/md/degraded)"
+	if [ -n "${MD_MONITOR:-}" ]; then
+		# Its last poll tells the rebuild finished; stopped before the
+		# array is, which it would report as gone.
+		sleep 3
+		kill "$(cat /run/lab/mdadm.pid)"
+	fi
 	mdadm --stop /dev/md0
 	settle
 	for i in $(seq 1 $((n + 1))); do
