@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"iter"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,7 +70,17 @@ type spool struct {
 	// headSaved is the head last written to the head file.
 	headSaved spoolPos
 	buf       []byte
+	// recent holds the records this process appended and has not seen
+	// acknowledged, at most maxRecent, the oldest first in recentQ: next
+	// gives them back without reading and decoding them again. Records
+	// of an earlier run, or past the bound, are read from their segment.
+	recent  map[spoolPos]spoolRec
+	recentQ []spoolPos
 }
+
+// maxRecent bounds spool.recent: records appended while the journal keeps
+// up are taken back from memory; a backlog beyond it is read from disk.
+const maxRecent = 4096
 
 // spoolPos is a record's place: its segment and byte offset.
 type spoolPos struct {
@@ -305,9 +316,33 @@ func (s *spool) append(ev *event.Event, at time.Time, force bool) error {
 		s.w.Truncate(s.wOff)
 		return fmt.Errorf("append to spool: %w", err)
 	}
+	pos := spoolPos{seg: s.segs[len(s.segs)-1], off: s.wOff}
 	s.wOff += int64(len(rec))
 	s.size += int64(len(rec))
+	s.remember(spoolRec{pos: pos, end: spoolPos{seg: pos.seg, off: s.wOff}, at: at, ev: cloneEvent(*ev)})
 	return nil
+}
+
+// remember keeps r in recent, forgetting the oldest past maxRecent.
+func (s *spool) remember(r spoolRec) {
+	if s.recent == nil {
+		s.recent = make(map[spoolPos]spoolRec)
+	}
+	s.recent[r.pos] = r
+	s.recentQ = append(s.recentQ, r.pos)
+	if len(s.recentQ) > maxRecent {
+		delete(s.recent, s.recentQ[0])
+		s.recentQ = s.recentQ[1:]
+	}
+}
+
+// cloneEvent copies ev with its own slices and map, so that neither the
+// caller's copy nor the one returned changes the other.
+func cloneEvent(ev event.Event) event.Event {
+	ev.OwnersWWIDs = slices.Clone(ev.OwnersWWIDs)
+	ev.OwnersPaths = slices.Clone(ev.OwnersPaths)
+	ev.Extension = maps.Clone(ev.Extension)
+	return ev
 }
 
 // rotate starts the next segment.
@@ -327,6 +362,11 @@ func (s *spool) rotate() error {
 // false when every record has been read.
 func (s *spool) next() (rec spoolRec, ok bool, err error) {
 	for s.unread() {
+		if r, ok := s.recent[s.rd]; ok {
+			s.rd = r.end
+			r.ev = cloneEvent(r.ev)
+			return r, true, nil
+		}
 		if s.rf == nil || s.rn != s.rd.seg {
 			if s.rf != nil {
 				s.rf.Close()
@@ -388,6 +428,10 @@ func (s *spool) ack(end spoolPos) {
 	}
 	s.size -= s.span(s.head, end)
 	s.head = end
+	for len(s.recentQ) > 0 && s.recentQ[0].less(s.head) {
+		delete(s.recent, s.recentQ[0])
+		s.recentQ = s.recentQ[1:]
+	}
 	for len(s.segs) > 1 && s.segs[0] < s.head.seg {
 		os.Remove(s.segPath(s.segs[0]))
 		s.segs = s.segs[1:]

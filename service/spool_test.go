@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/peripety/peripety/event"
 )
@@ -256,5 +257,53 @@ func TestSpoolFreshSegmentCrash(t *testing.T) {
 		if !slices.Contains(got, want) {
 			t.Errorf("after the crash the spool holds %v: %s, appended after the fresh segment, lost", got, want)
 		}
+	}
+}
+
+// TestSpoolRecent: records appended in this process come back from memory,
+// as the same records a reader of the segments gets (positions, time,
+// event), past a rewind too, and independent of the appender's copy; a
+// backlog beyond maxRecent is read from disk.
+func TestSpoolRecent(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpenSpool(t, dir, 1<<30)
+	defer s.close()
+	s.segMax = 256 << 10 // a few segments
+	n := maxRecent + 50
+	at := time.UnixMicro(1_700_000_000_123_456)
+	for i := range n {
+		ev := spoolEvent(i)
+		ev.Extension = map[string]string{"sector": fmt.Sprint(i)}
+		ev.OwnersPaths = []string{"/dev/sdc"}
+		if err := s.append(&ev, at, false); err != nil {
+			t.Fatal(err)
+		}
+		ev.Extension["sector"] = "changed by the caller"
+	}
+	if len(s.recent) != maxRecent {
+		t.Fatalf("%d records kept in memory, want %d", len(s.recent), maxRecent)
+	}
+	fromMem := readAll(t, s)
+	fromMem[n-1].ev.Extension["sector"] = "changed by the reader"
+	s.rewind(spoolPos{seg: s.segs[0]})
+	again := readAll(t, s)
+
+	// The same spool's records as a reader of the segments sees them.
+	disk := &spool{dir: dir, segs: s.segs, wOff: s.wOff, rd: spoolPos{seg: s.segs[0]}}
+	fromDisk := readAll(t, disk)
+	if disk.rf != nil {
+		disk.rf.Close()
+	}
+	// A list decoded empty is nil in memory: both are written alike.
+	opt := cmp.Options{cmp.AllowUnexported(spoolRec{}, spoolPos{}), cmpopts.EquateEmpty()}
+	if diff := cmp.Diff(fromDisk[:n-1], fromMem[:n-1], opt); diff != "" {
+		t.Errorf("records from memory differ from the segments' (-disk +memory):\n%s", diff)
+	}
+	if diff := cmp.Diff(fromDisk, again, opt); diff != "" {
+		t.Errorf("records read again after a rewind (-disk +again):\n%s", diff)
+	}
+	s.ack(fromMem[n-1].end)
+	if len(s.recent) != 0 || len(s.recentQ) != 0 {
+		t.Errorf("%d records kept after every one was acknowledged", len(s.recent))
 	}
 }
