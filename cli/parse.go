@@ -34,8 +34,9 @@ func (c *ParseCmd) Run(env *Env) error {
 		return err
 	}
 	defer closeIn()
+	p := parsers.NewParser(rs, parsers.Options{})
 	// Most records of a kernel log are no rule's: skip making their text.
-	r.SetFilter(rs.Wants)
+	r.SetFilter(p.Wants)
 
 	out := bufio.NewWriterSize(env.Stdout, 64<<10)
 	ew := eventWriter{w: out, asJSON: c.JSON}
@@ -53,7 +54,6 @@ func (c *ParseCmd) Run(env *Env) error {
 		}
 		writeErr = ew.write(&ev)
 	}
-	p := parsers.NewParser(rs, parsers.Options{})
 	for writeErr == nil {
 		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {

@@ -78,6 +78,15 @@ func appendJSONStrings(b []byte, list []string) []byte {
 	return append(b, ']')
 }
 
+// jsonPlain says which ASCII bytes appendJSONString copies as they are:
+// one look-up a byte rather than six comparisons.
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString quotes s as encoding/json does: <, > and & escaped for
 // HTML, bytes that are not UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
 func appendJSONString(b []byte, s string) []byte {
@@ -87,7 +96,7 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonPlain[c] {
 				i++
 				continue
 			}

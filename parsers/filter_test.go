@@ -13,9 +13,10 @@ import (
 	"github.com/peripety/peripety/parsers/logfmt"
 )
 
-// TestFilterLosesNothing checks that a reader filtered by RuleSet.Wants
-// (as `prpt parse` reads) gives a Parser exactly the events it gives
-// unfiltered, over the corpus, the captures of this kernel and the lab's.
+// TestFilterLosesNothing checks that a reader filtered by RuleSet.Wants,
+// or by the Parser's own Wants (as `prpt parse` reads), gives a Parser
+// exactly the events it gives unfiltered, over the corpus, the captures of
+// this kernel and the lab's.
 func TestFilterLosesNothing(t *testing.T) {
 	logs := realCaptures(t)
 	rs, err := parsers.NewRuleSet(nil)
@@ -25,20 +26,26 @@ func TestFilterLosesNothing(t *testing.T) {
 	for _, log := range append([]string{"testdata/corpus/storage.kmsg"}, logs...) {
 		t.Run(filepath.Base(log), func(t *testing.T) {
 			want := parseWith(t, rs, log, nil)
-			got := parseWith(t, rs, log, rs.Wants)
 			if len(want) == 0 {
 				t.Fatal("no events")
 			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("events with the filter (-want +got):\n%s", diff)
+			filters := map[string]func(*parsers.Parser) func(string, []byte) bool{
+				"RuleSet.Wants": func(*parsers.Parser) func(string, []byte) bool { return rs.Wants },
+				"Parser.Wants":  func(p *parsers.Parser) func(string, []byte) bool { return p.Wants },
+			}
+			for name, filter := range filters {
+				got := parseWith(t, rs, log, filter)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("events with the filter %s (-want +got):\n%s", name, diff)
+				}
 			}
 		})
 	}
 }
 
 // parseWith parses a kmsg log with numbered event ids, its reader filtered
-// by want when not nil.
-func parseWith(t *testing.T, rs *parsers.RuleSet, path string, want func(string, []byte) bool) []event.Event {
+// by what filter gives for the Parser when not nil.
+func parseWith(t *testing.T, rs *parsers.RuleSet, path string, filter func(*parsers.Parser) func(string, []byte) bool) []event.Event {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -49,10 +56,10 @@ func parseWith(t *testing.T, rs *parsers.RuleSet, path string, want func(string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want != nil {
-		r.SetFilter(want)
-	}
 	n := 0
 	p := parsers.NewParser(rs, parsers.Options{NewID: func() string { n++; return fmt.Sprint(n) }})
+	if filter != nil {
+		r.SetFilter(filter(p))
+	}
 	return drain(t, p, r, path)
 }

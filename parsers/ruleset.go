@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"unicode"
 	"unsafe"
@@ -19,9 +20,9 @@ import (
 // kernel's.
 //
 // The prefilter looks at three cheap things of a line before any regexp:
-// its start (the literal prefix of a rule, indexed by first byte), its
-// body (the text after the first ": ", past sd_printk's "[sdX] tag#N ",
-// indexed by first byte) and its end (a literal suffix). Only the rules a
+// its start (the literal prefix of a rule), its body (the text after the
+// first ": ", past sd_printk's "[sdX] tag#N "), both looked up in a trie
+// of literals, and its end (a literal suffix). Only the rules a
 // line passes there have their needle (the longest literal of the regexp)
 // looked for and then their regexp run.
 type RuleSet struct {
@@ -33,8 +34,8 @@ type RuleSet struct {
 
 // ruleIndex is the prefilter over the rules of one source.
 type ruleIndex struct {
-	byFirst  [256][]prefixGroup
-	byBody   [256]*bodyBucket
+	byStart  litTrie
+	byBody   litTrie
 	suffixes []bodyEntry
 	// any are the rules of a daemon whose lines have no literal start,
 	// body or end (the first word is a map's alias, say): tried on every
@@ -43,21 +44,9 @@ type ruleIndex struct {
 	// user are the user rules, each with the literal (starts_with or the
 	// regexp's anchored prefix) the line must start with, if any.
 	user []int32
-	// bodies holds the body literals while the index is built.
-	bodies *[256][]bodyEntry
 }
 
-func newRuleIndex() *ruleIndex { return &ruleIndex{bodies: new([256][]bodyEntry)} }
-
-// done files the body literals gathered.
-func (ix *ruleIndex) done() {
-	for c, es := range ix.bodies {
-		if len(es) > 0 {
-			ix.byBody[c] = newBodyBucket(es)
-		}
-	}
-	ix.bodies = nil
-}
+func newRuleIndex() *ruleIndex { return &ruleIndex{} }
 
 // indexFor returns the index of the rules for records of daemon ("" for
 // the kernel), nil when no rule takes them.
@@ -68,22 +57,66 @@ func (rs *RuleSet) indexFor(daemon string) *ruleIndex {
 	return rs.daemons[daemon]
 }
 
-// prefixGroup is the rules admitted by one literal prefix.
-type prefixGroup struct {
-	text  string
-	rules []int32
+// litTrie files literals by their first bytes: a text walks down as far
+// as its bytes lead, so that a text no literal starts with costs a few
+// byte comparisons whatever the number of rules (a bucket per first two
+// bytes made "request_sock_TCP: …" compare against every "re…" literal of
+// the tables).
+type litTrie struct {
+	first [256]*litNode
+	// Most lines start with no literal of the tables (and most bodies
+	// likewise): without a walk, bits says that no literal of four bytes
+	// or more starts with a text's first four for a line of that first
+	// byte (a set bit: one may), and short that no shorter literal starts
+	// with its first byte. A literal whose rule names the prefixes of its
+	// line is filed under their first bytes, others under 0: "request_sock_TCP:
+	// …" of "TCP: …" starts like a SCSI rule's body, "Started …" of
+	// "systemd[1]: …" like an XFS one's, and only their lines tell them
+	// apart.
+	bits, short [1 << 16 / 64]uint64
 }
 
-// bodyBucket holds the body literals of one first byte, by their second:
-// entries[start[c]:start[c+1]] are those whose second byte is c, and
-// c 0 are those of one byte.
-type bodyBucket struct {
-	entries []bodyEntry
-	start   [257]uint16
+// litHash hashes the first four bytes of s with the first byte of the
+// line, lead, to an index of litTrie.bits.
+func litHash(s string, lead byte) uint32 {
+	h := uint64(lead) | uint64(s[0])<<8 | uint64(s[1])<<16 | uint64(s[2])<<24 | uint64(s[3])<<32
+	return uint32(h * 0x9e3779b97f4a7c15 >> 48)
 }
 
-// bodyEntry admits a rule when the line's body starts with text (or, for
-// suffixes, the line ends with it) and the line starts with one of pre.
+// shortIndex is the index of litTrie.short for a literal starting with c
+// on a line starting with lead.
+func shortIndex(c, lead byte) uint32 { return uint32(lead)<<8 | uint32(c) }
+
+func hasBit(bits *[1 << 16 / 64]uint64, i uint32) bool { return bits[i/64]&(1<<(i%64)) != 0 }
+
+func setBit(bits *[1 << 16 / 64]uint64, i uint32) { bits[i/64] |= 1 << (i % 64) }
+
+// mayStart reports whether some literal may start text, a part of line
+// (false: none does).
+func (t *litTrie) mayStart(text, line string) bool {
+	c, lead := text[0], line[0]
+	switch {
+	case len(text) < 4 || hasBit(&t.short, shortIndex(c, 0)) || hasBit(&t.short, shortIndex(c, lead)):
+		return true
+	}
+	return hasBit(&t.bits, litHash(text, 0)) || hasBit(&t.bits, litHash(text, lead))
+}
+
+// litNode is a node of a litTrie, at the depth of the bytes that lead to
+// it. here holds the literals that end at the node and, at depth
+// trieDepth, those longer, whose rest is compared in full.
+type litNode struct {
+	next []byte // the byte leading to each of kids
+	kids []*litNode
+	here []bodyEntry
+}
+
+// trieDepth bounds a litTrie: a deeper one costs memory for little.
+const trieDepth = 8
+
+// bodyEntry admits a rule when the line's body (or start) starts with text
+// (or, for suffixes, the line ends with it) and the line starts with one
+// of pre.
 type bodyEntry struct {
 	text string
 	pre  []string
@@ -167,31 +200,52 @@ func NewRuleSet(user []UserRule) (*RuleSet, error) {
 			return nil, fmt.Errorf("rule %s (%s): %w", r.name, r.source, err)
 		}
 	}
-	rs.kernel.done()
-	for _, ix := range rs.daemons {
-		ix.done()
-	}
 	return rs, nil
 }
 
-// newBodyBucket files the body literals of one first byte by their second.
-func newBodyBucket(es []bodyEntry) *bodyBucket {
-	b := &bodyBucket{entries: make([]bodyEntry, 0, len(es))}
-	var n [256]int
-	for _, e := range es {
-		n[secondByte(e.text)]++
+// add files e under the first trieDepth bytes of its literal, which is
+// not empty.
+func (t *litTrie) add(e bodyEntry) {
+	leads := []byte{0}
+	if !slices.Contains(e.pre, "") && len(e.pre) > 0 {
+		leads = leads[:0]
+		for _, p := range e.pre {
+			leads = append(leads, p[0])
+		}
 	}
-	for c := range 256 {
-		b.start[c+1] = b.start[c] + uint16(n[c])
+	for _, lead := range leads {
+		if len(e.text) < 4 {
+			setBit(&t.short, shortIndex(e.text[0], lead))
+		} else {
+			setBit(&t.bits, litHash(e.text, lead))
+		}
 	}
-	b.entries = b.entries[:len(es)]
-	next := b.start
-	for _, e := range es {
-		c := secondByte(e.text)
-		b.entries[next[c]] = e
-		next[c]++
+	n := t.first[e.text[0]]
+	if n == nil {
+		n = &litNode{}
+		t.first[e.text[0]] = n
 	}
-	return b
+	for d := 1; d < len(e.text) && d < trieDepth; d++ {
+		k := n.kid(e.text[d])
+		if k < 0 {
+			k = len(n.kids)
+			n.next = append(n.next, e.text[d])
+			n.kids = append(n.kids, &litNode{})
+		}
+		n = n.kids[k]
+	}
+	n.here = append(n.here, e)
+}
+
+// kid returns the index of the child that c leads to, or -1. A node has
+// few children: a loop costs less than a call of bytes.IndexByte.
+func (n *litNode) kid(c byte) int {
+	for k, b := range n.next {
+		if b == c {
+			return k
+		}
+	}
+	return -1
 }
 
 // add files rule r under its literals, deriving them from its regexp
@@ -221,7 +275,7 @@ func (ix *ruleIndex) add(i int32, r *rule) error {
 	switch {
 	case len(bodies) > 0 && bodies[0] != "":
 		for _, b := range bodies {
-			ix.bodies[b[0]] = append(ix.bodies[b[0]], bodyEntry{b, r.prefixes, i})
+			ix.byBody.add(bodyEntry{b, r.prefixes, i})
 		}
 	case r.suffix != "":
 		ix.suffixes = append(ix.suffixes, bodyEntry{r.suffix, r.prefixes, i})
@@ -230,7 +284,7 @@ func (ix *ruleIndex) add(i int32, r *rule) error {
 			if p == "" {
 				return errors.New("empty prefix")
 			}
-			ix.addPrefix(p, i)
+			ix.byStart.add(bodyEntry{p, nil, i})
 		}
 	case r.daemon != "" && r.needle != "":
 		ix.any = append(ix.any, i)
@@ -238,17 +292,6 @@ func (ix *ruleIndex) add(i int32, r *rule) error {
 		return errors.New("no literal for the prefilter: give prefixes, body or suffix")
 	}
 	return nil
-}
-
-func (ix *ruleIndex) addPrefix(p string, i int32) {
-	b := &ix.byFirst[p[0]]
-	for k := range *b {
-		if (*b)[k].text == p {
-			(*b)[k].rules = append((*b)[k].rules, i)
-			return
-		}
-	}
-	*b = append(*b, prefixGroup{p, []int32{i}})
 }
 
 // regexpLiterals returns the literal an anchored pattern starts with and the
@@ -552,15 +595,24 @@ func (rs *RuleSet) Wants(daemon string, text []byte) bool {
 		}
 		line = daemonLine(daemon, line)
 		trimmed := strings.TrimLeft(line, " ")
-		for _, i := range ix.candidates(rs.rules, line, trimmed, buf[:0]) {
-			r := rs.rules[i]
-			t := trimmed
-			if r.user {
-				t = line
-			}
-			if r.needle == "" || strings.Contains(t, r.needle) {
-				return true
-			}
+		if rs.anyNeedle(ix.candidates(rs.rules, line, trimmed, buf[:0]), line, trimmed) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyNeedle reports whether line (trimmed: without its leading spaces)
+// holds the needle of one of the candidates cand.
+func (rs *RuleSet) anyNeedle(cand []int32, line, trimmed string) bool {
+	for _, i := range cand {
+		r := rs.rules[i]
+		t := trimmed
+		if r.user {
+			t = line
+		}
+		if r.needle == "" || strings.Contains(t, r.needle) {
+			return true
 		}
 	}
 	return false
@@ -578,7 +630,13 @@ func (rs *RuleSet) match(daemon, line string, level int, capture bool) (int, []i
 	}
 	trimmed := strings.TrimLeft(line, " ")
 	var buf [maxCandidates]int32
-	for _, i := range ix.candidates(rs.rules, line, trimmed, buf[:0]) {
+	return rs.matchAmong(ix.candidates(rs.rules, line, trimmed, buf[:0]), line, trimmed, level, capture)
+}
+
+// matchAmong is match among the candidates cand of line, which the
+// prefilter gave.
+func (rs *RuleSet) matchAmong(cand []int32, line, trimmed string, level int, capture bool) (int, []int) {
+	for _, i := range cand {
 		r := rs.rules[i]
 		text := trimmed
 		if r.user {
@@ -608,24 +666,9 @@ func (rs *RuleSet) match(daemon, line string, level int, capture bool) (int, []i
 // are the RuleSet's.
 func (ix *ruleIndex) candidates(rules []*rule, line, trimmed string, cand []int32) []int32 {
 	if trimmed != "" {
-		// The second byte is compared inline first: most literals of a
-		// bucket differ there, and a call of HasPrefix costs more.
-		second := secondByte(trimmed)
-		for _, g := range ix.byFirst[trimmed[0]] {
-			if len(g.text) > 1 && g.text[1] != second {
-				continue
-			}
-			if strings.HasPrefix(trimmed, g.text) {
-				cand = appendCandidates(cand, g.rules...)
-			}
-		}
+		cand = ix.byStart.appendCandidates(cand, trimmed, trimmed)
 		if body := lineBody(trimmed); body != "" {
-			if b := ix.byBody[body[0]]; b != nil {
-				cand = b.appendCandidates(cand, body, trimmed, 0)
-				if second := secondByte(body); second != 0 {
-					cand = b.appendCandidates(cand, body, trimmed, second)
-				}
-			}
+			cand = ix.byBody.appendCandidates(cand, body, trimmed)
 		}
 		for _, e := range ix.suffixes {
 			if strings.HasSuffix(trimmed, e.text) && hasAnyPrefix(trimmed, e.pre) {
@@ -654,25 +697,31 @@ func (ix *ruleIndex) candidates(rules []*rule, line, trimmed string, cand []int3
 	return out
 }
 
-// appendCandidates appends the rules of the bucket's literals whose second
-// byte is second (0: the literals of one byte) that body starts with and
-// whose prefixes line starts with.
-func (b *bodyBucket) appendCandidates(cand []int32, body, line string, second byte) []int32 {
-	for _, e := range b.entries[b.start[second]:b.start[int(second)+1]] {
-		if strings.HasPrefix(body, e.text) && hasAnyPrefix(line, e.pre) {
-			cand = appendCandidates(cand, e.rule)
+// appendCandidates appends the rules of the trie's literals that text
+// starts with and whose prefixes line starts with.
+func (t *litTrie) appendCandidates(cand []int32, text, line string) []int32 {
+	if !t.mayStart(text, line) {
+		return cand
+	}
+	n := t.first[text[0]]
+	for d := 1; n != nil; d++ {
+		for k := range n.here {
+			e := &n.here[k] // not a copy of the entry for every literal
+			// Up to the node's depth, the walk compared the literal.
+			if (len(e.text) == d || strings.HasPrefix(text[d:], e.text[d:])) && hasAnyPrefix(line, e.pre) {
+				cand = appendCandidates(cand, e.rule)
+			}
 		}
+		if d == len(text) || d == trieDepth {
+			break
+		}
+		k := n.kid(text[d])
+		if k < 0 {
+			break
+		}
+		n = n.kids[k]
 	}
 	return cand
-}
-
-// secondByte is s[1], or 0 when s is shorter (no literal of two or more
-// bytes is then its prefix, and none holds a NUL).
-func secondByte(s string) byte {
-	if len(s) < 2 {
-		return 0
-	}
-	return s[1]
 }
 
 func appendCandidates(cand []int32, rules ...int32) []int32 {

@@ -104,6 +104,9 @@ const maxPrio = 255<<3 | 7
 // maxUsec bounds the timestamp so that it fits a time.Duration.
 const maxUsec = uint64(1<<63-1) / uint64(time.Microsecond)
 
+// maxSafeDigits is how many decimal digits a uint64 always holds.
+const maxSafeDigits = 19
+
 // kmsgField parses the decimal number that starts b, up to a ',' or the end,
 // and returns it with what follows the comma.
 func kmsgField(b []byte, what string) (uint64, []byte, error) {
@@ -114,7 +117,10 @@ func kmsgField(b []byte, what string) (uint64, []byte, error) {
 		if c < '0' || c > '9' {
 			return 0, nil, fmt.Errorf("%s: %q is not a number", what, clip(b))
 		}
-		if n > (1<<64-1)/10 || n*10 > 1<<64-1-uint64(c-'0') {
+		// Nineteen digits always fit: only a longer number is checked
+		// for overflow (a check on every digit was 7% of the instructions
+		// of prpt parse over a log of short records).
+		if i >= maxSafeDigits && (n > (1<<64-1)/10 || n*10 > 1<<64-1-uint64(c-'0')) {
 			return 0, nil, fmt.Errorf("%s: number too large", what)
 		}
 		n = n*10 + uint64(c-'0')

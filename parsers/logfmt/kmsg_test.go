@@ -79,6 +79,7 @@ func TestDecodeKmsgErrors(t *testing.T) {
 		{"6,1,-2,-;text", "timestamp: \"-2,-\" is not a number"},
 		{"2048,1,2,-;text", "priority 2048 out of range"},
 		{"6,99999999999999999999,2,-;text", "sequence number: number too large"},
+		{"6,18446744073709551616,2,-;text", "sequence number: number too large"},
 		{"6,1,18446744073709551615,-;text", "timestamp 18446744073709551615 out of range"},
 		{"6,1,2,-;text\nSUBSYSTEM=scsi\n", "does not start with a space"},
 		{"6,1,2,-;text\n SUBSYSTEM\n", "has no '='"},
