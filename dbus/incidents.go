@@ -381,19 +381,16 @@ func (s *Server) announceIncidents(since uint64) (uint64, error) {
 }
 
 func (s *Server) listIncidents(msg godbus.Message, filter map[string]godbus.Variant) ([]map[string]godbus.Variant, *godbus.Error) {
-	done, gerr := s.admit(&msg, false)
+	_, leave, gerr := s.enter(&msg, false, ActionQuery, func() *godbus.Error {
+		if err := boundedFilter(filter); err != nil {
+			return invalidArgument("ListIncidents: %v", err)
+		}
+		return nil
+	})
 	if gerr != nil {
 		return nil, gerr
 	}
-	defer done()
-	if err := boundedFilter(filter); err != nil {
-		return nil, invalidArgument("ListIncidents: %v", err)
-	}
-	ctx, cancel := s.callContext()
-	defer cancel()
-	if err := s.auth.check(ctx, &msg, ActionQuery); err != nil {
-		return nil, err
-	}
+	defer leave()
 	f, err := DecodeIncidentFilter(filter, time.Now())
 	if err != nil {
 		return nil, invalidArgument("ListIncidents: %v", err)
@@ -414,19 +411,16 @@ func (s *Server) listIncidents(msg godbus.Message, filter map[string]godbus.Vari
 }
 
 func (s *Server) getIncident(msg godbus.Message, id string) (map[string]godbus.Variant, *godbus.Error) {
-	done, gerr := s.admit(&msg, false)
+	_, leave, gerr := s.enter(&msg, false, ActionQuery, func() *godbus.Error {
+		if len(id) > MaxArgLen {
+			return invalidArgument("GetIncident: an id of %d bytes: at most %d", len(id), MaxArgLen)
+		}
+		return nil
+	})
 	if gerr != nil {
 		return nil, gerr
 	}
-	defer done()
-	if len(id) > MaxArgLen {
-		return nil, invalidArgument("GetIncident: an id of %d bytes: at most %d", len(id), MaxArgLen)
-	}
-	ctx, cancel := s.callContext()
-	defer cancel()
-	if err := s.auth.check(ctx, &msg, ActionQuery); err != nil {
-		return nil, err
-	}
+	defer leave()
 	inc, ok := s.backend.Incident(id)
 	if !ok {
 		return nil, newError(ErrNotFound, "GetIncident: no incident %s: ListIncidents lists those the daemon holds; "+
@@ -436,16 +430,11 @@ func (s *Server) getIncident(msg godbus.Message, id string) (map[string]godbus.V
 }
 
 func (s *Server) getConditions(msg godbus.Message) ([]map[string]godbus.Variant, *godbus.Error) {
-	done, gerr := s.admit(&msg, false)
+	_, leave, gerr := s.enter(&msg, false, ActionBlockInfo, nil)
 	if gerr != nil {
 		return nil, gerr
 	}
-	defer done()
-	ctx, cancel := s.callContext()
-	defer cancel()
-	if err := s.auth.check(ctx, &msg, ActionBlockInfo); err != nil {
-		return nil, err
-	}
+	defer leave()
 	devs, err := s.backend.Conditions()
 	if err != nil && len(devs) == 0 {
 		return nil, backendError("GetConditions", err)

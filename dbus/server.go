@@ -266,22 +266,43 @@ func (s *Server) admit(msg *godbus.Message, query bool) (done func(), err *godbu
 	return func() { s.gate.leave(sender, query) }, nil
 }
 
+// enter begins a method call: it admits msg (query: a Query, bounded
+// apart), refuses arguments args says are bad before polkit is asked, and
+// checks that the caller may do action. ctx bounds the call; leave ends
+// it, once the call no longer needs ctx.
+func (s *Server) enter(msg *godbus.Message, query bool, action string, args func() *godbus.Error) (ctx context.Context, leave func(), err *godbus.Error) {
+	done, err := s.admit(msg, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	if args != nil {
+		if err := args(); err != nil {
+			done()
+			return nil, nil, err
+		}
+	}
+	ctx, cancel := s.callContext()
+	if err := s.auth.check(ctx, msg, action); err != nil {
+		cancel()
+		done()
+		return nil, nil, err
+	}
+	return ctx, func() { cancel(); done() }, nil
+}
+
 func (s *Server) query(msg godbus.Message, filter map[string]godbus.Variant) ([]map[string]godbus.Variant, *godbus.Error) {
-	done, gerr := s.admit(&msg, true)
+	var q QueryFilter
+	ctx, leave, gerr := s.enter(&msg, true, ActionQuery, func() *godbus.Error {
+		var err error
+		if q, err = DecodeFilter(filter, time.Now()); err != nil {
+			return invalidArgument("Query: %v", err)
+		}
+		return nil
+	})
 	if gerr != nil {
 		return nil, gerr
 	}
-	defer done()
-	// A filter that does not decode is refused before polkit is asked.
-	q, err := DecodeFilter(filter, time.Now())
-	if err != nil {
-		return nil, invalidArgument("Query: %v", err)
-	}
-	ctx, cancel := s.callContext()
-	defer cancel()
-	if err := s.auth.check(ctx, &msg, ActionQuery); err != nil {
-		return nil, err
-	}
+	defer leave()
 	f := q.Filter
 	f.Limit = min(f.EffectiveLimit(), MaxQueryLimit)
 	if q.Blk != "" {
@@ -359,19 +380,16 @@ func (s *Server) identifiers(blk string) ([]string, *godbus.Error) {
 }
 
 func (s *Server) blockInfo(msg godbus.Message, blk string) (map[string]godbus.Variant, *godbus.Error) {
-	done, gerr := s.admit(&msg, false)
+	_, leave, gerr := s.enter(&msg, false, ActionBlockInfo, func() *godbus.Error {
+		if len(blk) > MaxArgLen {
+			return invalidArgument("BlockInfo: a device name of %d bytes: at most %d", len(blk), MaxArgLen)
+		}
+		return nil
+	})
 	if gerr != nil {
 		return nil, gerr
 	}
-	defer done()
-	if len(blk) > MaxArgLen {
-		return nil, invalidArgument("BlockInfo: a device name of %d bytes: at most %d", len(blk), MaxArgLen)
-	}
-	ctx, cancel := s.callContext()
-	defer cancel()
-	if err := s.auth.check(ctx, &msg, ActionBlockInfo); err != nil {
-		return nil, err
-	}
+	defer leave()
 	if blk == "" {
 		return nil, invalidArgument("BlockInfo: empty device: give a kernel name, major:minor, /dev path, UUID, WWID or H:C:T:L")
 	}
@@ -383,16 +401,11 @@ func (s *Server) blockInfo(msg godbus.Message, blk string) (map[string]godbus.Va
 }
 
 func (s *Server) listBlocks(msg godbus.Message) ([]map[string]godbus.Variant, *godbus.Error) {
-	done, gerr := s.admit(&msg, false)
+	_, leave, gerr := s.enter(&msg, false, ActionBlockInfo, nil)
 	if gerr != nil {
 		return nil, gerr
 	}
-	defer done()
-	ctx, cancel := s.callContext()
-	defer cancel()
-	if err := s.auth.check(ctx, &msg, ActionBlockInfo); err != nil {
-		return nil, err
-	}
+	defer leave()
 	infos, err := s.backend.ListBlocks()
 	if err != nil {
 		return nil, backendError("ListBlocks", err)
@@ -405,16 +418,11 @@ func (s *Server) listBlocks(msg godbus.Message) ([]map[string]godbus.Variant, *g
 }
 
 func (s *Server) reload(msg godbus.Message) *godbus.Error {
-	done, gerr := s.admit(&msg, false)
+	ctx, leave, gerr := s.enter(&msg, false, ActionManage, nil)
 	if gerr != nil {
 		return gerr
 	}
-	defer done()
-	ctx, cancel := s.callContext()
-	defer cancel()
-	if err := s.auth.check(ctx, &msg, ActionManage); err != nil {
-		return err
-	}
+	defer leave()
 	if err := s.backend.Reload(ctx); err != nil {
 		return newError(ErrFailed, "Reload: %v; the previous configuration stays in force", err)
 	}
