@@ -71,3 +71,36 @@ func TestLongFuncs(t *testing.T) {
 		t.Errorf("longFuncs = %q, want func long (82 lines) alone", got)
 	}
 }
+
+// TestNoConcreteSinkAssertion: the daemon reaches what a sink can do
+// through small interfaces (readySink, losingSink, reconfigurable,
+// spoolingSink), never by asserting a concrete sink type, so that a new
+// sink is one row of sinkKinds and no edit elsewhere.
+func TestNoConcreteSinkAssertion(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range files {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			ta, ok := n.(*ast.TypeAssertExpr)
+			if !ok {
+				return true
+			}
+			if star, ok := ta.Type.(*ast.StarExpr); ok {
+				if id, ok := star.X.(*ast.Ident); ok && strings.HasSuffix(id.Name, "Sink") {
+					t.Errorf("%s: a type assertion to *%s: reach it through an interface", fset.Position(ta.Pos()), id.Name)
+				}
+			}
+			return true
+		})
+	}
+}

@@ -42,11 +42,19 @@ func (r *run) storedSince(ctx context.Context, since time.Time) (map[string]int,
 	return ids, nil
 }
 
-// journalSink returns the journald sink when it is on.
-func (r *run) journalSink() *JournalSink {
+// spoolingSink is a store's sink that queues events on disk before they
+// are stored (the journald sink's spool): those it held when it opened
+// may not be stored yet.
+type spoolingSink interface {
+	Sink
+	Leftover() map[string]int
+}
+
+// journalSink returns the store's sink when it is on.
+func (r *run) journalSink() spoolingSink {
 	for i, k := range sinkKinds {
 		if k.store && r.sinks[i].on.Load() {
-			js, _ := r.sinks[i].sink.(*JournalSink)
+			js, _ := r.sinks[i].sink.(spoolingSink)
 			return js
 		}
 	}
