@@ -414,7 +414,7 @@ func (h *kmsgHint) run(ctx context.Context) {
 // wrote its first file.
 func JournalNamespace(ns string) (socket string, read sdjournal.Source, err error) {
 	if ns == "" || strings.ContainsAny(ns, "/.") {
-		return "", sdjournal.Source{}, fmt.Errorf("journal namespace %q: want a name without / or .", ns)
+		return "", sdjournal.Source{}, fmt.Errorf("journal namespace %q: want a name without '/' or '.'", ns)
 	}
 	mid, err := os.ReadFile("/etc/machine-id")
 	if err != nil {
