@@ -259,3 +259,21 @@ func runUntil(t *testing.T, d *Daemon, cond func() bool) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// testPipeline is a pipeline of fakeParser over res, with an identity
+// store and correlation in a fresh state directory, the clock *now, and
+// one stdout sink, on, whose queue the test reads.
+func testPipeline(t *testing.T, res Resolver, now *time.Time) (*pipeline, *sinkRunner, *IdentityStore) {
+	t.Helper()
+	st := NewStateDirMust(t, t.TempDir())
+	ids, err := OpenIdentityStore(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
+	sink.on.Store(true)
+	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
+		res:  &resolution{r: res, ids: ids, now: func() time.Time { return *now }},
+		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
+	return p, sink, ids
+}

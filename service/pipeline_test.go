@@ -1,7 +1,6 @@
 package service
 
 import (
-	"log/slog"
 	"testing"
 	"time"
 
@@ -78,18 +77,9 @@ func TestHeldMountEvent(t *testing.T) {
 	}
 	for _, tt := range heldMountCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			st := NewStateDirMust(t, t.TempDir())
-			ids, err := OpenIdentityStore(st)
-			if err != nil {
-				t.Fatal(err)
-			}
 			now := t0
 			res := &fakeResolver{devs: map[string]sysfs.BlockInfo{"loop0": loop("loop0", ""), "loop1": loop("loop1", "")}}
-			sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
-			sink.on.Store(true)
-			p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-				res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
-				corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
+			p, sink, _ := testPipeline(t, res, &now)
 
 			p.emit(ev("FS_MOUNTED", "loop0"))
 			p.emit(ev("BLK_IO_ERROR", "loop1"))
@@ -162,20 +152,11 @@ func (r *notifyingResolver) mount(kdev, mp string) {
 // on the next retry; the retries slow to mountRetryNotified.
 func TestHeldMountEventNotified(t *testing.T) {
 	t0 := time.Now()
-	st := NewStateDirMust(t, t.TempDir())
-	ids, err := OpenIdentityStore(st)
-	if err != nil {
-		t.Fatal(err)
-	}
 	res := &notifyingResolver{
 		fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{"loop0": {KernelName: "loop0", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop0"}}},
 		notice:       make(chan struct{}),
 	}
-	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
-	sink.on.Store(true)
-	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res:  &resolution{r: res, ids: ids, now: func() time.Time { return t0 }},
-		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
+	p, sink, _ := testPipeline(t, res, &t0)
 
 	p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: event.SubXFS, Kdev: "loop0", Severity: event.Info, Timestamp: t0})
 	if len(p.waits.held) != 1 || p.waits.mountNotice == nil {
@@ -233,18 +214,9 @@ func (r *deviceNotifyingResolver) attach(kdev string, b sysfs.BlockInfo) {
 func TestHeldUntilDeviceAppears(t *testing.T) {
 	t0 := time.Now()
 	now := t0
-	st := NewStateDirMust(t, t.TempDir())
-	ids, err := OpenIdentityStore(st)
-	if err != nil {
-		t.Fatal(err)
-	}
 	res := &deviceNotifyingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{
 		"loop1": {KernelName: "loop1", BlkType: sysfs.TypeLoop, BlkPath: "/dev/loop1", WWID: "/img1"}}}, notice: make(chan struct{})}
-	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
-	sink.on.Store(true)
-	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
-		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
+	p, sink, _ := testPipeline(t, res, &now)
 	ev := func(typ, kdev string, at time.Time) event.Event {
 		return event.Event{EventType: typ, SubSystem: event.SubSCSI, Kdev: kdev, Severity: event.Warning, Timestamp: at, Msg: typ}
 	}
@@ -319,11 +291,6 @@ func TestDeviceNameClean(t *testing.T) {
 func TestMountWaitsForProbe(t *testing.T) {
 	t0 := time.Now()
 	now := t0
-	st := NewStateDirMust(t, t.TempDir())
-	ids, err := OpenIdentityStore(st)
-	if err != nil {
-		t.Fatal(err)
-	}
 	disk := func(name, uuid string, udev time.Duration) sysfs.BlockInfo {
 		return sysfs.BlockInfo{KernelName: name, BlkType: sysfs.TypeSCSI, BlkPath: "/dev/" + name, WWID: "naa." + name,
 			MountPoint: "/mnt/" + name, UUID: uuid, UdevInitialized: udev}
@@ -331,11 +298,7 @@ func TestMountWaitsForProbe(t *testing.T) {
 	res := &deviceNotifyingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{
 		"sda": disk("sda", "", time.Second), "sdb": disk("sdb", "", time.Second), "sdc": disk("sdc", "", 0)}},
 		notice: make(chan struct{})}
-	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
-	sink.on.Store(true)
-	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
-		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
+	p, sink, _ := testPipeline(t, res, &now)
 	ev := func(typ, kdev string) event.Event {
 		return event.Event{EventType: typ, SubSystem: event.SubExt4, Kdev: kdev, Severity: event.Info, Timestamp: t0, Msg: typ}
 	}
@@ -386,18 +349,9 @@ func TestMountBeginWait(t *testing.T) {
 		t.Run(tc.sub, func(t *testing.T) {
 			t0 := time.Now()
 			now := t0
-			st := NewStateDirMust(t, t.TempDir())
-			ids, err := OpenIdentityStore(st)
-			if err != nil {
-				t.Fatal(err)
-			}
 			res := &fakeResolver{devs: map[string]sysfs.BlockInfo{"dm-0": {KernelName: "dm-0", BlkType: sysfs.TypeDM, BlkPath: "/dev/mapper/fs",
 				UUID: "b142edb7-a07a-437a-a48b-3ba184607a8b"}}}
-			sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
-			sink.on.Store(true)
-			p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-				res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
-				corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
+			p, sink, _ := testPipeline(t, res, &now)
 			p.emit(event.Event{EventType: "FS_MOUNTED", SubSystem: tc.sub, Kdev: "dm-0", Severity: event.Info, Timestamp: t0})
 			for at, ok := p.waits.due(); ok; at, ok = p.waits.due() {
 				now = at
@@ -427,19 +381,10 @@ func TestMountBeginWait(t *testing.T) {
 func TestAppearedDeviceIsTheLines(t *testing.T) {
 	t0 := time.Now()
 	now := t0
-	st := NewStateDirMust(t, t.TempDir())
-	ids, err := OpenIdentityStore(st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := &deviceNotifyingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{}}, notice: make(chan struct{})}
+	p, sink, ids := testPipeline(t, res, &now)
 	ids.Record(sysfs.BlockInfo{KernelName: "sda", MajorMinor: "8:0", DiskSeq: "18", BlkType: sysfs.TypeSCSI, WWID: "naa.33333330000007d0"},
 		nil, t0.Add(-time.Minute), 0)
-	res := &deviceNotifyingResolver{fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{}}, notice: make(chan struct{})}
-	sink := newSinkRunner("stdout", true, 16, 0, slog.New(slog.DiscardHandler))
-	sink.on.Store(true)
-	p := &pipeline{log: slog.New(slog.DiscardHandler), parser: &fakeParser{}, sinks: []*sinkRunner{sink},
-		res:  &resolution{r: res, ids: ids, now: func() time.Time { return now }},
-		corr: openCorrelation(st, res, slog.New(slog.DiscardHandler))}
 	p.emit(event.Event{EventType: "SCSI_POWER_ON_RESET", SubSystem: event.SubSCSI, Kdev: "2:0:0:0", Severity: event.Warning, Timestamp: t0})
 	p.emit(event.Event{EventType: "SCSI_CAPACITY_CHANGED", SubSystem: event.SubSCSI, Kdev: "2:0:0:0", Severity: event.Warning, Timestamp: t0})
 	now = t0.Add(2500 * time.Millisecond)
