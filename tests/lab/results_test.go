@@ -113,29 +113,11 @@ func loadRun(dir string, log []parsers.Record, name, source string) (*run, error
 // readDaemons reads the storage daemons' records of `journalctl -o json`
 // (guest/init.sh); a scenario run before the guest kept them has none.
 func readDaemons(path string) ([]parsers.Record, error) {
-	f, err := os.Open(path)
+	recs, err := readLog(path, logfmt.FormatJournalJSON)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("daemons: %w", err)
-	}
-	defer f.Close()
-	r, err := logfmt.NewReader(f, logfmt.FormatJournalJSON)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var out []parsers.Record
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, rec)
-	}
+	return recs, err
 }
 
 func readTrim(path string) string {
@@ -243,12 +225,17 @@ func readSignals(path string) ([]signal, error) {
 
 // readKmsg reads the guest's whole kernel log (cat /dev/kmsg).
 func readKmsg(path string) ([]parsers.Record, error) {
+	return readLog(path, logfmt.FormatKmsg)
+}
+
+// readLog reads every record of the log at path, in format.
+func readLog(path string, format logfmt.Format) ([]parsers.Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := logfmt.NewReader(f, logfmt.FormatKmsg)
+	r, err := logfmt.NewReader(f, format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
