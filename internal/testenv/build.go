@@ -2,8 +2,10 @@ package testenv
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -29,4 +31,50 @@ func BuildErr(dir, pkg string, flags ...string) (string, error) {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin, nil
+}
+
+// Commands are the module's commands a test package runs, built once per
+// test binary, on first use, into a directory of their own that every user
+// can reach (a test may run one as another user). Close removes it.
+type Commands struct {
+	pkgs, flags []string
+	once        sync.Once
+	dir         string
+	err         error
+}
+
+// NewCommands builds pkgs (as Build takes them) with the go build flags
+// given, when a test first asks for one.
+func NewCommands(flags []string, pkgs ...string) *Commands {
+	return &Commands{pkgs: pkgs, flags: flags}
+}
+
+// Path returns the path of the command named name (its package's last
+// element), building them all first if need be.
+func (c *Commands) Path(t testing.TB, name string) string {
+	t.Helper()
+	c.once.Do(func() {
+		if c.dir, c.err = os.MkdirTemp("", "peripety-bin"); c.err != nil {
+			return
+		}
+		if c.err = os.Chmod(c.dir, 0o755); c.err != nil {
+			return
+		}
+		for _, pkg := range c.pkgs {
+			if _, c.err = BuildErr(c.dir, pkg, c.flags...); c.err != nil {
+				return
+			}
+		}
+	})
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	return filepath.Join(c.dir, name)
+}
+
+// Close removes the commands built.
+func (c *Commands) Close() {
+	if c.dir != "" {
+		os.RemoveAll(c.dir)
+	}
 }

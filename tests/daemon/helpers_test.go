@@ -25,42 +25,23 @@ import (
 	"github.com/peripety/peripety/service"
 )
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-)
+// commands are the module's commands these tests run, built with -race
+// when the tests are.
+var commands = testenv.NewCommands(raceFlags(), "../../cmd/peripetyd", "../faultimg", "../../cmd/prpt")
 
-// binary returns the path of one of the module's commands, built once per
-// test binary.
-func binary(t testing.TB, name string) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "peripety-e2e-bin")
-		if buildErr != nil {
-			return
-		}
-		var flags []string
-		if raceBuild {
-			flags = append(flags, "-race")
-		}
-		for _, pkg := range []string{"../../cmd/peripetyd", "../faultimg", "../../cmd/prpt"} {
-			if _, buildErr = testenv.BuildErr(binDir, pkg, flags...); buildErr != nil {
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+func raceFlags() []string {
+	if raceBuild {
+		return []string{"-race"}
 	}
-	return filepath.Join(binDir, name)
+	return nil
 }
+
+// binary returns the path of one of the commands.
+func binary(t testing.TB, name string) string { return commands.Path(t, name) }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	commands.Close()
 	os.Exit(code)
 }
 

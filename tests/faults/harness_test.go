@@ -28,37 +28,12 @@ import (
 	"github.com/peripety/peripety/service/sdjournal"
 )
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-)
+// commands are peripetyd and this package's attacker, which runs as
+// another user.
+var commands = testenv.NewCommands(nil, "../../cmd/peripetyd", "./attacker")
 
-// binary returns the path of one of the module's commands (peripetyd, or
-// this package's attacker), built once per test binary.
-func binary(t testing.TB, name string) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "peripety-faults-bin")
-		if buildErr != nil {
-			return
-		}
-		// The attacker runs as another user: its directory must be
-		// reachable.
-		if buildErr = os.Chmod(binDir, 0o755); buildErr != nil {
-			return
-		}
-		for _, pkg := range []string{"../../cmd/peripetyd", "./attacker"} {
-			if _, buildErr = testenv.BuildErr(binDir, pkg); buildErr != nil {
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(binDir, name)
-}
+// binary returns the path of one of the commands.
+func binary(t testing.TB, name string) string { return commands.Path(t, name) }
 
 // result is one row of the fault table; attacks count no events.
 type result struct {
@@ -91,9 +66,7 @@ func TestMain(m *testing.M) {
 			fmt.Printf("%-34s %9d %7d %5d %10d  %s\n", r.name, r.expected, r.stored, r.lost, r.duplicated, r.after)
 		}
 	}
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	commands.Close()
 	os.Exit(code)
 }
 
