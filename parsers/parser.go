@@ -189,6 +189,11 @@ func (p *Parser) Wants(daemon string, text []byte) bool {
 
 // line handles one line of rec.
 func (p *Parser) line(rec *Record, line string) {
+	if line == "" && rec.Daemon == "" && len(p.rs.kernel.user) == 0 {
+		// Most records: those Wants said no to come with no text, and
+		// only a user rule can take an empty line.
+		return
+	}
 	seen := daemonLine(rec.Daemon, line)
 	var ri int
 	var loc []int

@@ -654,7 +654,7 @@ func (rs *RuleSet) matchAmong(cand []int32, line, trimmed string, level int, cap
 			}
 			continue
 		}
-		if loc := r.re.get().FindStringSubmatchIndex(text); loc != nil {
+		if loc := r.re.find(text); loc != nil {
 			return int(i), loc
 		}
 	}

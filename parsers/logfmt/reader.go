@@ -186,6 +186,14 @@ var errTooLong = errors.New("line longer than MaxRecordSize")
 func (r *Reader) readLine() ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
 	r.lineNo++
+	if err == nil && len(line) <= MaxRecordSize+1 {
+		// The common case, without the checks below.
+		line = line[:len(line)-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		return line, nil
+	}
 	if errors.Is(err, bufio.ErrBufferFull) {
 		r.long = append(r.long[:0], line...)
 		for errors.Is(err, bufio.ErrBufferFull) {
