@@ -13,9 +13,9 @@ import (
 	"github.com/peripety/peripety/parsers/logfmt"
 )
 
-// TestFilterLosesNothing checks that a reader filtered by RuleSet.Wants,
-// or by the Parser's own Wants (as `prpt parse` reads), gives a Parser
-// exactly the events it gives unfiltered, over the corpus, the captures of
+// TestFilterLosesNothing checks that a reader filtered by RuleSet.Wants
+// (as `prpt parse` reads) gives a Parser exactly the events it gives
+// unfiltered, over the corpus, the captures of
 // this kernel and the lab's.
 func TestFilterLosesNothing(t *testing.T) {
 	logs := realCaptures(t)
@@ -31,7 +31,6 @@ func TestFilterLosesNothing(t *testing.T) {
 			}
 			filters := map[string]func(*parsers.Parser) func(string, []byte) bool{
 				"RuleSet.Wants": func(*parsers.Parser) func(string, []byte) bool { return rs.Wants },
-				"Parser.Wants":  func(p *parsers.Parser) func(string, []byte) bool { return p.Wants },
 			}
 			for name, filter := range filters {
 				got := parseWith(t, rs, log, filter)

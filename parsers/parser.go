@@ -1,13 +1,11 @@
 package parsers
 
 import (
-	"bytes"
 	"errors"
 	"math"
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/google/uuid"
 
@@ -92,10 +90,6 @@ type Parser struct {
 	// memo holds what daemons' note lines told of their devices.
 	memo memo
 	msg  []byte // a summary being expanded
-	// wanted is the one-line kernel text Wants said yes to last, and cand
-	// its candidate rules, which the Push of its record takes from here.
-	wanted []byte
-	cand   []int32
 	// spare are pendings emitted already, for reuse.
 	spare []*pending
 }
@@ -117,7 +111,7 @@ type pending struct {
 
 // NewParser returns a Parser over rs.
 func NewParser(rs *RuleSet, opt Options) *Parser {
-	p := &Parser{rs: rs, opt: opt.withDefaults(), cand: make([]int32, 0, maxCandidates)}
+	p := &Parser{rs: rs, opt: opt.withDefaults()}
 	p.storm.init(p.opt)
 	return p
 }
@@ -165,28 +159,6 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 	p.drain(emit)
 }
 
-// Wants is RuleSet.Wants for a reader in front of p (see
-// logfmt.Reader.SetFilter). It keeps the prefilter's candidates of the
-// one-line kernel text it says yes to, for the Push of that record: a
-// wanted line is then not looked up twice.
-func (p *Parser) Wants(daemon string, text []byte) bool {
-	// p.cand is rewritten below: what it held is no line's any more.
-	p.wanted = p.wanted[:0]
-	if daemon != "" || bytes.IndexByte(text, '\n') >= 0 {
-		return p.rs.Wants(daemon, text)
-	}
-	// A view of text, not a copy: it lives only during the call.
-	line := unsafe.String(unsafe.SliceData(text), len(text))
-	trimmed := strings.TrimLeft(line, " ")
-	cand := p.rs.kernel.candidates(p.rs.rules, line, trimmed, p.cand[:0])
-	if !p.rs.anyNeedle(cand, line, trimmed) {
-		return false
-	}
-	p.cand = cand
-	p.wanted = append(p.wanted[:0], text...)
-	return true
-}
-
 // line handles one line of rec.
 func (p *Parser) line(rec *Record, line string) {
 	if line == "" && rec.Daemon == "" && len(p.rs.kernel.user) == 0 {
@@ -195,13 +167,7 @@ func (p *Parser) line(rec *Record, line string) {
 		return
 	}
 	seen := daemonLine(rec.Daemon, line)
-	var ri int
-	var loc []int
-	if rec.Daemon == "" && len(line) == len(p.wanted) && line != "" && string(p.wanted) == line {
-		ri, loc = p.rs.matchAmong(p.cand, line, strings.TrimLeft(line, " "), rec.Level, true)
-	} else {
-		ri, loc = p.rs.match(rec.Daemon, seen, rec.Level, true)
-	}
+	ri, loc := p.rs.match(rec.Daemon, seen, rec.Level, true)
 	if ri < 0 {
 		return
 	}

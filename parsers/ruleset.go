@@ -682,6 +682,9 @@ func (ix *ruleIndex) candidates(rules []*rule, line, trimmed string, cand []int3
 			cand = appendCandidates(cand, i)
 		}
 	}
+	if len(cand) < 2 {
+		return cand
+	}
 	// They come from several indexes; sort them into rule order.
 	for i := 1; i < len(cand); i++ {
 		for j := i; j > 0 && cand[j] < cand[j-1]; j-- {

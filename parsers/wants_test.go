@@ -3,10 +3,6 @@ package parsers
 import (
 	"regexp"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/peripety/peripety/event"
 )
 
 // TestWants checks the reader's filter: it wants every line a rule takes
@@ -48,41 +44,5 @@ func TestWants(t *testing.T) {
 		if name, ok := rs.MatchRule(Record{Message: line}); ok && !rs.Wants("", []byte(line)) {
 			t.Errorf("rule %s takes %q, which Wants turns down", name, line)
 		}
-	}
-}
-
-// TestParserWantsKeepsNoStaleCandidates checks that the candidates a
-// Parser's Wants keeps serve only the text they were found for: a line
-// wanted earlier that comes back in a record of several lines, after a
-// text Wants turned down, is matched as a Parser without the filter does.
-func TestParserWantsKeepsNoStaleCandidates(t *testing.T) {
-	rs := mustRuleSet(t)
-	wanted := "I/O error, dev loop4, sector 2048 op 0x0:(READ) flags 0x80700 phys_seg 2 prio class 2"
-	rec := Record{Message: "random: crng init done\n" + wanted, Level: 3}
-	events := func(p *Parser) []event.Event {
-		var out []event.Event
-		p.Push(rec, func(ev event.Event) { out = append(out, ev) })
-		p.Close(func(ev event.Event) { out = append(out, ev) })
-		return out
-	}
-	ids := func() string { return "id" }
-	want := events(NewParser(rs, Options{NewID: ids}))
-	if len(want) != 1 {
-		t.Fatalf("%d events without the filter, want 1", len(want))
-	}
-	p := NewParser(rs, Options{NewID: ids})
-	if !p.Wants("", []byte(wanted)) {
-		t.Fatalf("Wants(%q) = false", wanted)
-	}
-	// Turned down, though the prefilter admits rules for it: their
-	// candidates overwrite those kept.
-	if p.Wants("", []byte("BTRFS info (device loop3): using crc32c (crc32c-lib) checksum algorithm")) {
-		t.Fatal("Wants of chatter = true")
-	}
-	if !p.Wants("", []byte(rec.Message)) {
-		t.Fatalf("Wants(%q) = false", rec.Message)
-	}
-	if diff := cmp.Diff(want, events(p)); diff != "" {
-		t.Errorf("events after Wants (-want +got):\n%s", diff)
 	}
 }

@@ -31,13 +31,14 @@ func DecodeKmsg(b []byte) (parsers.Record, error) {
 // decodeKmsg is DecodeKmsg with text making the Message of the record's
 // escaped text.
 func decodeKmsg(b []byte, text func([]byte) string) (parsers.Record, error) {
+	head, rest, _ := bytes.Cut(b, []byte{'\n'})
+	return decodeKmsgLines(head, rest, text)
+}
+
+// decodeKmsgLines is decodeKmsg of a record whose first line is head and
+// whose dictionary lines are rest.
+func decodeKmsgLines(head, rest []byte, text func([]byte) string) (parsers.Record, error) {
 	var rec parsers.Record
-	nl := bytes.IndexByte(b, '\n')
-	head := b
-	rest := []byte(nil)
-	if nl >= 0 {
-		head, rest = b[:nl], b[nl+1:]
-	}
 	semi := bytes.IndexByte(head, ';')
 	if semi < 0 {
 		return rec, fmt.Errorf("kmsg record %q: no ';' after the prefix", clip(head))
@@ -233,23 +234,24 @@ func (r *Reader) nextKmsg() (parsers.Record, error) {
 			return parsers.Record{}, err
 		}
 		start := r.lineNo
-		// A record of one line is decoded where it was read, when bytes
-		// are buffered already: then continues did not refill the
-		// buffer under it.
-		b := line
-		if r.br.Buffered() == 0 || r.continues() {
+		var rec parsers.Record
+		if r.br.Buffered() > 0 && !r.continues() {
+			// A record of one line is decoded where it was read: with
+			// bytes buffered, continues did not refill the buffer
+			// under it.
+			rec, err = decodeKmsgLines(line, nil, r.kmsgText)
+		} else {
 			r.rec = append(r.rec[:0], line...)
-			fits, err := r.readContinuations(0)
-			if err != nil {
-				return parsers.Record{}, err
+			fits, rerr := r.readContinuations(0)
+			if rerr != nil {
+				return parsers.Record{}, rerr
 			}
 			if !fits {
 				r.skip(SkipTooLong, start, r.rec)
 				continue
 			}
-			b = r.rec
+			rec, err = decodeKmsg(r.rec, r.kmsgText)
 		}
-		rec, err := decodeKmsg(b, r.kmsgText)
 		if err != nil {
 			r.skip(SkipMalformed, start, []byte(err.Error()))
 			continue

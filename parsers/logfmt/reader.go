@@ -259,6 +259,8 @@ func (r *Reader) recordLine() ([]byte, error) {
 	for {
 		line, err := r.readLine()
 		switch {
+		case err == nil && len(line) > 0 && line[0] != ' ' && line[0] != '\t':
+			return line, nil
 		case errors.Is(err, errTooLong):
 			r.skip(SkipTooLong, r.lineNo, line)
 			if err := r.skipContinuations(); err != nil {
@@ -267,10 +269,8 @@ func (r *Reader) recordLine() ([]byte, error) {
 		case err != nil:
 			return nil, err
 		case len(line) == 0:
-		case line[0] == ' ' || line[0] == '\t':
-			r.skip(SkipOrphan, r.lineNo, line)
 		default:
-			return line, nil
+			r.skip(SkipOrphan, r.lineNo, line)
 		}
 	}
 }
