@@ -37,9 +37,10 @@ func (c *ParseCmd) Run(env *Env) error {
 	defer closeIn()
 	p := parsers.NewParser(rs, parsers.Options{})
 	// Most records of a kernel log are no rule's: skip making their text.
-	// The reading goroutine asks the rule set, which is safe for
-	// concurrent use (the parser is not).
-	r.SetFilter(rs.Wants)
+	// The reading goroutine has a Prefilter of its own, which hands the
+	// rules it found for a line to the parser with the record.
+	pre := rs.NewPrefilter()
+	r.SetFilter(pre.Wants)
 
 	out := bufio.NewWriterSize(env.Stdout, 64<<10)
 	ew := eventWriter{w: out, asJSON: c.JSON}
@@ -61,12 +62,12 @@ func (c *ParseCmd) Run(env *Env) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	batches := readBatches(ctx, r)
+	batches := readBatches(ctx, r, pre)
 	defer batches.close()
 	for writeErr == nil {
 		batch := batches.next(ctx)
 		for i := 0; i < len(batch.recs) && writeErr == nil; i++ {
-			p.Push(batch.recs[i], emit)
+			p.PushPrefiltered(batch.recs[i], batch.found[i], emit)
 		}
 		if errors.Is(batch.err, io.EOF) {
 			break
@@ -74,7 +75,7 @@ func (c *ParseCmd) Run(env *Env) error {
 		if batch.err != nil {
 			return fmt.Errorf("%s: %w", name, batch.err)
 		}
-		batches.recycle(batch.recs)
+		batches.recycle(batch)
 	}
 	batches.close()
 	p.Close(emit)

@@ -9,21 +9,25 @@ import (
 
 // recordBatches reads a log's records on a goroutine of its own, a batch at
 // a time, for `prpt parse`: reading and decoding the log and the filter that
-// turns down most of its lines (RuleSet.Wants) take as long as matching,
+// turns down most of its lines (parsers.Prefilter) take as long as matching,
 // folding and printing the rest, and on a second core they overlap. The
 // records come out in the order read, so the events do too.
 type recordBatches struct {
-	full chan recordBatch
-	free chan []parsers.Record
+	full chan *recordBatch
+	free chan *recordBatch
 	done chan struct{}
 	stop context.CancelFunc
 }
 
-// recordBatch is a batch of records; err, set on the last one, is what
-// ended the reading (io.EOF at the end of the log).
+// recordBatch is a batch of records, with what the prefilter found of
+// each (found[i] of recs[i]; cand holds their candidate rules); err, set
+// on the last one, is what ended the reading (io.EOF at the end of the
+// log).
 type recordBatch struct {
-	recs []parsers.Record
-	err  error
+	recs  []parsers.Record
+	found []parsers.Prefiltered
+	cand  []int32
+	err   error
 }
 
 const (
@@ -35,47 +39,49 @@ const (
 	batchesAhead = 4
 )
 
-// readBatches starts reading r, whose filter must be safe to call from
-// another goroutine, until the end of the log, a read error, ctx's end or
-// close.
-func readBatches(ctx context.Context, r *logfmt.Reader) *recordBatches {
+// readBatches starts reading r through f, which must be r's filter, until
+// the end of the log, a read error, ctx's end or close.
+func readBatches(ctx context.Context, r *logfmt.Reader, f *parsers.Prefilter) *recordBatches {
 	ctx, cancel := context.WithCancel(ctx)
 	b := &recordBatches{
-		full: make(chan recordBatch, batchesAhead),
-		free: make(chan []parsers.Record, batchesAhead+1),
+		full: make(chan *recordBatch, batchesAhead),
+		free: make(chan *recordBatch, batchesAhead+1),
 		done: make(chan struct{}),
 		stop: cancel,
 	}
 	for range batchesAhead + 1 {
-		b.free <- make([]parsers.Record, 0, batchRecords)
+		b.free <- &recordBatch{recs: make([]parsers.Record, 0, batchRecords), found: make([]parsers.Prefiltered, 0, batchRecords)}
 	}
-	go b.run(ctx, r)
+	go b.run(ctx, r, f)
 	return b
 }
 
-func (b *recordBatches) run(ctx context.Context, r *logfmt.Reader) {
+func (b *recordBatches) run(ctx context.Context, r *logfmt.Reader, f *parsers.Prefilter) {
 	defer close(b.done)
 	for {
-		var recs []parsers.Record
+		var batch *recordBatch
 		select {
-		case recs = <-b.free:
+		case batch = <-b.free:
 		case <-ctx.Done():
 			return
 		}
-		var err error
-		for recs = recs[:0]; len(recs) < cap(recs); {
-			var rec parsers.Record
-			if rec, err = r.Next(); err != nil {
+		for len(batch.recs) < cap(batch.recs) {
+			rec, err := r.Next()
+			if err != nil {
+				batch.err = err
 				break
 			}
-			recs = append(recs, rec)
+			var found parsers.Prefiltered
+			batch.cand, found = f.Found(&rec, batch.cand)
+			batch.recs = append(batch.recs, rec)
+			batch.found = append(batch.found, found)
 		}
 		select {
-		case b.full <- recordBatch{recs, err}:
+		case b.full <- batch:
 		case <-ctx.Done():
 			return
 		}
-		if err != nil {
+		if batch.err != nil {
 			return
 		}
 	}
@@ -83,19 +89,20 @@ func (b *recordBatches) run(ctx context.Context, r *logfmt.Reader) {
 
 // next returns the next batch; after the one with an error, nothing
 // more comes.
-func (b *recordBatches) next(ctx context.Context) recordBatch {
+func (b *recordBatches) next(ctx context.Context) *recordBatch {
 	select {
 	case batch := <-b.full:
 		return batch
 	case <-ctx.Done():
-		return recordBatch{err: ctx.Err()}
+		return &recordBatch{err: ctx.Err()}
 	}
 }
 
-// recycle gives back the records of a batch that has been parsed.
-func (b *recordBatches) recycle(recs []parsers.Record) {
-	clear(recs) // no Message kept alive
-	b.free <- recs[:0]
+// recycle gives back a batch that has been parsed.
+func (b *recordBatches) recycle(batch *recordBatch) {
+	clear(batch.recs) // no Message kept alive
+	batch.recs, batch.found, batch.cand = batch.recs[:0], batch.found[:0], batch.cand[:0]
+	b.free <- batch
 }
 
 // close stops the reading and waits for it to end; the reader may be used

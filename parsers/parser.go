@@ -135,11 +135,21 @@ func clock(rec *Record) time.Time {
 // (Record.Daemon) goes to that daemon's rules; other records of a facility
 // other than the kernel's (userspace writes to /dev/kmsg) are dropped.
 func (p *Parser) Push(rec Record, emit func(event.Event)) {
+	p.push(&rec, Prefiltered{}, emit)
+}
+
+// PushPrefiltered is Push of a record read through the Prefilter that
+// gave pf for it (Prefilter.Found): its line is not looked up again.
+func (p *Parser) PushPrefiltered(rec Record, pf Prefiltered, emit func(event.Event)) {
+	p.push(&rec, pf, emit)
+}
+
+func (p *Parser) push(rec *Record, pf Prefiltered, emit func(event.Event)) {
 	if rec.Daemon == "" && rec.Facility != 0 {
 		return
 	}
 	p.seen++
-	if t := clock(&rec); t.After(p.now) {
+	if t := clock(rec); t.After(p.now) {
 		p.now = t
 	}
 	p.expire(p.now)
@@ -154,20 +164,26 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 		} else {
 			msg = ""
 		}
-		p.line(&rec, line)
+		p.line(rec, line, pf)
 	}
 	p.drain(emit)
 }
 
 // line handles one line of rec.
-func (p *Parser) line(rec *Record, line string) {
+func (p *Parser) line(rec *Record, line string, pf Prefiltered) {
 	if line == "" && rec.Daemon == "" && len(p.rs.kernel.user) == 0 {
 		// Most records: those Wants said no to come with no text, and
 		// only a user rule can take an empty line.
 		return
 	}
 	seen := daemonLine(rec.Daemon, line)
-	ri, loc := p.rs.match(rec.Daemon, seen, rec.Level, true)
+	var ri int
+	var loc []int
+	if pf.found && rec.Daemon == "" && line == rec.Message {
+		ri, loc = p.rs.matchAmong(pf.cand, line, strings.TrimLeft(line, " "), rec.Level, true)
+	} else {
+		ri, loc = p.rs.match(rec.Daemon, seen, rec.Level, true)
+	}
 	if ri < 0 {
 		return
 	}
