@@ -352,7 +352,9 @@ func (p *Parser) drain(emit func(event.Event)) {
 			p.spare = append(p.spare, pe)
 		}
 	}
-	p.queue = append(p.queue[:0], p.queue[n:]...)
+	if n > 0 {
+		p.queue = append(p.queue[:0], p.queue[n:]...)
+	}
 	p.storm.due(p.now, emit)
 }
 

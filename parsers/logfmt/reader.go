@@ -118,7 +118,15 @@ func (r *Reader) Next() (parsers.Record, error) {
 	if r.err != nil {
 		return parsers.Record{}, r.err
 	}
-	rec, err := r.next()
+	var rec parsers.Record
+	var err error
+	if r.format == FormatKmsg {
+		// Called directly, not through the method value: for the format
+		// of the largest logs, one copy of the record less.
+		rec, err = r.nextKmsg()
+	} else {
+		rec, err = r.next()
+	}
 	if err != nil {
 		r.err = err
 	}
