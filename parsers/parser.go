@@ -195,11 +195,22 @@ func (p *Parser) line(rec *Record, line string, pf Prefiltered) {
 	if !r.user {
 		text = strings.TrimLeft(seen, " ")
 	}
-	caps := captures(r, text, loc)
-	kdev := caps["kdev"]
+	// group is a group of the match; the extension keys are the groups
+	// that are neither the device nor the grouping's ("_…"). A daemon's
+	// line may take those from the notes of its device (memo.recall):
+	// its groups are all in caps, and go after.
+	var caps map[string]string
+	group := func(name string) string { return caps[name] }
+	if rec.Daemon == "" {
+		caps = captures(r, text, loc, false)
+		group = func(name string) string { return groupOf(r, text, loc, name) }
+	} else {
+		caps = captures(r, text, loc, true)
+	}
+	kdev := group("kdev")
 	delete(caps, "kdev")
 	if kdev == "" && r.kdevAlt != "" {
-		kdev = caps[r.kdevAlt]
+		kdev = group(r.kdevAlt)
 	}
 	if rec.Daemon != "" {
 		kdev = daemonKdev(kdev)
@@ -210,7 +221,7 @@ func (p *Parser) line(rec *Record, line string, pf Prefiltered) {
 		p.memo.recall(rec.Daemon, kdev, caps)
 		caps["daemon"] = rec.Daemon
 	}
-	sev := severity(rec, r, caps["_level"])
+	sev := severity(rec, r, group("_level"))
 	t := clock(rec)
 
 	if r.role == roleSuppressed {
@@ -226,13 +237,15 @@ func (p *Parser) line(rec *Record, line string, pf Prefiltered) {
 	if r.key != "" {
 		by := kdev
 		if r.keyBy != "" {
-			by = caps[r.keyBy]
+			by = group(r.keyBy)
 		}
 		key = r.key + ":" + by
 	}
-	for k := range caps {
-		if k[0] == '_' {
-			delete(caps, k)
+	if rec.Daemon != "" {
+		for k := range caps {
+			if k[0] == '_' {
+				delete(caps, k)
+			}
 		}
 	}
 	if r.cond != "" {
@@ -444,11 +457,12 @@ func (p *Parser) newEvent(rec *Record, r *rule, kdev string, sev event.Severity,
 	}
 }
 
-// captures returns the named groups of a match that matched something.
-func captures(r *rule, text string, loc []int) map[string]string {
+// captures returns the named groups of a match that matched something;
+// with all false, not the device ("kdev") and the grouping's ("_…").
+func captures(r *rule, text string, loc []int, all bool) map[string]string {
 	m := make(map[string]string)
 	for i, name := range r.re.get().SubexpNames() {
-		if name == "" || 2*i+1 >= len(loc) || loc[2*i] < 0 {
+		if name == "" || 2*i+1 >= len(loc) || loc[2*i] < 0 || !all && (name[0] == '_' || name == "kdev") {
 			continue
 		}
 		if v := text[loc[2*i]:loc[2*i+1]]; v != "" {
@@ -456,6 +470,19 @@ func captures(r *rule, text string, loc []int) map[string]string {
 		}
 	}
 	return m
+}
+
+// groupOf returns the group name of a match of r as captures gives it:
+// of groups of that name (one in each branch of an alternation), the last
+// that matched something; "" when none did.
+func groupOf(r *rule, text string, loc []int, name string) string {
+	v := ""
+	for i, n := range r.re.get().SubexpNames() {
+		if n == name && 2*i+1 < len(loc) && loc[2*i] >= 0 && loc[2*i] < loc[2*i+1] {
+			v = text[loc[2*i]:loc[2*i+1]]
+		}
+	}
+	return v
 }
 
 // severity is the severity of a line of rec that r takes: the rule's own
