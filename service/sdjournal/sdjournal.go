@@ -122,6 +122,12 @@ type cursor struct {
 	namesOf []string
 	spans   []C.longlong
 	buf     []byte
+	// cur is Cursor's buffer: a cursor is some 150 bytes (s=, i=, b=,
+	// m=, t=, x= and their ids).
+	cur [512]byte
+	// usec is where C puts the timestamps read: an argument's address
+	// would put it on the heap at every call.
+	usec C.uint64_t
 }
 
 // errno is the error of a negative return of sd-journal.
@@ -300,29 +306,25 @@ func (c *cursor) setNames(names []string) {
 }
 
 func (c *cursor) Realtime() (uint64, error) {
-	var usec C.uint64_t
-	if r := C.sd_journal_get_realtime_usec(c.j, &usec); r < 0 {
+	if r := C.sd_journal_get_realtime_usec(c.j, &c.usec); r < 0 {
 		return 0, fmt.Errorf("%s: read timestamp: %w", c.src, errno(r))
 	}
-	return uint64(usec), nil
+	return uint64(c.usec), nil
 }
 
 func (c *cursor) Monotonic() (uint64, error) {
-	var usec C.uint64_t
-	if r := C.sd_journal_get_monotonic_usec(c.j, &usec, nil); r < 0 {
+	if r := C.sd_journal_get_monotonic_usec(c.j, &c.usec, nil); r < 0 {
 		return 0, fmt.Errorf("%s: read monotonic timestamp: %w", c.src, errno(r))
 	}
-	return uint64(usec), nil
+	return uint64(c.usec), nil
 }
 
 func (c *cursor) Cursor() (string, error) {
-	// A cursor is some 150 bytes (s=, i=, b=, m=, t=, x= and their ids).
-	var buf [512]byte
-	r := C.peripety_cursor(c.j, (*C.char)(unsafe.Pointer(&buf[0])), C.int(len(buf)))
+	r := C.peripety_cursor(c.j, (*C.char)(unsafe.Pointer(&c.cur[0])), C.int(len(c.cur)))
 	if r < 0 {
 		return "", fmt.Errorf("%s: read cursor: %w", c.src, errno(r))
 	}
-	return string(buf[:r]), nil
+	return string(c.cur[:r]), nil
 }
 
 func (c *cursor) BootID() (string, error) {
