@@ -69,7 +69,9 @@ type spool struct {
 	rn uint64 // the segment rf holds
 	// headSaved is the head last written to the head file.
 	headSaved spoolPos
-	buf       []byte
+	// buf is the buffer records are read into, wbuf the one append
+	// encodes into.
+	buf, wbuf []byte
 	// recent holds the records this process appended and has not seen
 	// acknowledged, at most maxRecent, the oldest first in recentQ: next
 	// gives them back without reading and decoding them again. Records
@@ -298,12 +300,11 @@ func (s *spool) unread() bool {
 // errSpoolFull, unless force (a shed summary, which may use the reserve).
 // A failed write is undone, so the spool stays sound.
 func (s *spool) append(ev *event.Event, at time.Time, force bool) error {
-	rec, err := encodeSpoolRecord(ev, at)
+	rec, err := appendSpoolRecord(s.wbuf[:0], ev, at)
 	if err != nil {
 		return err
 	}
-	binary.LittleEndian.PutUint32(rec[0:4], uint32(len(rec)-8))
-	binary.LittleEndian.PutUint32(rec[4:8], crc32.Checksum(rec[8:], crcTable))
+	s.wbuf = rec
 	if !force && s.size+int64(len(rec)) > s.max {
 		return errSpoolFull
 	}
@@ -522,9 +523,10 @@ func (s *spool) close() error {
 	return err
 }
 
-// encodeSpoolRecord is the record of ev appended at at, header included.
-func encodeSpoolRecord(ev *event.Event, at time.Time) ([]byte, error) {
-	rec := make([]byte, 20, 512)
+// appendSpoolRecord appends to rec (empty, its room reused) the record of
+// ev appended at at, header included.
+func appendSpoolRecord(rec []byte, ev *event.Event, at time.Time) ([]byte, error) {
+	rec = append(rec[:0], make([]byte, 20)...)
 	binary.LittleEndian.PutUint64(rec[8:16], uint64(at.UnixMicro()))
 	rec, err := ev.AppendJSON(rec)
 	if err != nil {

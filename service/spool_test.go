@@ -202,7 +202,7 @@ func TestSpoolDamage(t *testing.T) {
 func FuzzSpoolRecord(f *testing.F) {
 	ev := spoolEvent(1)
 	ev.Msg = "bad \xff"
-	rec, err := encodeSpoolRecord(&ev, time.UnixMicro(1_700_000_000_000_000))
+	rec, err := appendSpoolRecord(nil, &ev, time.UnixMicro(1_700_000_000_000_000))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func FuzzSpoolRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := encodeSpoolRecord(&ev, at)
+		again, err := appendSpoolRecord(nil, &ev, at)
 		if err != nil {
 			return // an event JSON takes but cannot give (a bad severity)
 		}
