@@ -89,8 +89,11 @@ const (
 	// memMax bounds the events held in memory while the state directory
 	// cannot be written.
 	memMax = 8 << 20
-	// maxFlights bounds the events sent and not yet read back.
-	maxFlights = 512
+	// maxFlights bounds the events sent and not yet read back. It bounds
+	// the sink's pace too: maxFlights every confirmEvery at most (512 made
+	// a burst of 10,000 events take a second to reach journald). As many
+	// as the spool gives back from memory (maxRecent).
+	maxFlights = maxRecent
 	// confirmEvery is how often the drainer reads back what it sent.
 	confirmEvery = 50 * time.Millisecond
 	// confirmMargin widens the read-back window, for clocks that differ
