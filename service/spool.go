@@ -324,6 +324,41 @@ func (s *spool) append(ev *event.Event, at time.Time, force bool) error {
 	return nil
 }
 
+// appendAll appends the first n of evs, appended at at, in one write: as
+// many as the segment and max take. The rest, n and after, are for
+// append, one by one, to place: it rotates, says errSpoolFull, and
+// reports what fails. An error is that of the write, which wrote none of
+// them (n is 0).
+func (s *spool) appendAll(evs []event.Event, at time.Time) (n int, err error) {
+	buf := s.wbuf[:0]
+	for n < len(evs) {
+		next, err := appendSpoolRecord(buf, &evs[n], at)
+		if err != nil || s.size+int64(len(next)) > s.max || s.wOff+int64(len(next)) > s.segMax {
+			break
+		}
+		buf = next
+		n++
+	}
+	s.wbuf = buf
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := s.w.WriteAt(buf, s.wOff); err != nil {
+		s.w.Truncate(s.wOff)
+		return 0, fmt.Errorf("append to spool: %w", err)
+	}
+	seg := s.segs[len(s.segs)-1]
+	for i := range n {
+		size := int64(binary.LittleEndian.Uint32(buf)) + 8
+		pos := spoolPos{seg: seg, off: s.wOff}
+		s.wOff += size
+		s.size += size
+		s.remember(spoolRec{pos: pos, end: spoolPos{seg: seg, off: s.wOff}, at: at, ev: cloneEvent(evs[i])})
+		buf = buf[size:]
+	}
+	return n, nil
+}
+
 // remember keeps r in recent, forgetting the oldest past maxRecent.
 func (s *spool) remember(r spoolRec) {
 	if s.recent == nil {
@@ -523,16 +558,17 @@ func (s *spool) close() error {
 	return err
 }
 
-// appendSpoolRecord appends to rec (empty, its room reused) the record of
-// ev appended at at, header included.
-func appendSpoolRecord(rec []byte, ev *event.Event, at time.Time) ([]byte, error) {
-	rec = append(rec[:0], make([]byte, 20)...)
-	binary.LittleEndian.PutUint64(rec[8:16], uint64(at.UnixMicro()))
+// appendSpoolRecord appends to dst the record of ev appended at at,
+// header included.
+func appendSpoolRecord(dst []byte, ev *event.Event, at time.Time) ([]byte, error) {
+	start := len(dst)
+	rec := append(dst, make([]byte, 20)...)
+	binary.LittleEndian.PutUint64(rec[start+8:start+16], uint64(at.UnixMicro()))
 	rec, err := ev.AppendJSON(rec)
 	if err != nil {
 		return nil, fmt.Errorf("encode event %s: %w", ev.EventID, err)
 	}
-	binary.LittleEndian.PutUint32(rec[16:20], uint32(len(rec)-20))
+	binary.LittleEndian.PutUint32(rec[start+16:start+20], uint32(len(rec)-start-20))
 	for name, v := range rawTexts(ev) {
 		if utf8.ValidString(v) {
 			continue
@@ -542,8 +578,8 @@ func appendSpoolRecord(rec []byte, ev *event.Event, at time.Time) ([]byte, error
 		rec = binary.LittleEndian.AppendUint32(rec, uint32(len(v)))
 		rec = append(rec, v...)
 	}
-	binary.LittleEndian.PutUint32(rec[0:4], uint32(len(rec)-8))
-	binary.LittleEndian.PutUint32(rec[4:8], crc32.Checksum(rec[8:], crcTable))
+	binary.LittleEndian.PutUint32(rec[start:start+4], uint32(len(rec)-start-8))
+	binary.LittleEndian.PutUint32(rec[start+4:start+8], crc32.Checksum(rec[start+8:], crcTable))
 	return rec, nil
 }
 
