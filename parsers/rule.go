@@ -3,6 +3,7 @@ package parsers
 import (
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"sync"
 
@@ -129,11 +130,15 @@ type pattern struct {
 	once sync.Once
 	re   *regexp.Regexp
 	// head, when set, is re without its last group, which takes the rest
-	// of the line: "(?P<detail>.+)$" (tailMin 1) or ".*$" (tailMin 0).
-	// The regexp engines walk such a tail a character at a time, for
-	// nothing: the group is whatever follows head's match (see find).
-	head    *regexp.Regexp
-	tailMin int
+	// of the line: "(?P<detail>.+)$" (tailMin 1) or ".*$" (tailMin 0),
+	// or the rest but its trailing white space, "(?P<cdb>.+?)\s*$"
+	// (trimWhite). The regexp engines walk such a tail a character at a
+	// time, for nothing (the lazy one tries "\s*$" at every character:
+	// five sixths of a SCSI CDB line's match): the group is whatever
+	// follows head's match (see find).
+	head      *regexp.Regexp
+	tailMin   int
+	trimWhite bool
 }
 
 // pat makes the pattern of a built-in rule.
@@ -154,7 +159,7 @@ func (p *pattern) compile() {
 	if p.re == nil {
 		p.re = regexp.MustCompile(p.src)
 	}
-	p.head, p.tailMin = splitTail(p.re)
+	p.head, p.tailMin, p.trimWhite = splitTail(p.re)
 }
 
 // find is p's FindStringSubmatchIndex. With a head, it matches the head
@@ -173,53 +178,77 @@ func (p *pattern) find(text string) []int {
 	if h == nil {
 		return nil
 	}
-	end := h[1]
-	if len(text)-end < p.tailMin || strings.IndexByte(text[end:], '\n') >= 0 {
+	end, groupEnd := h[1], len(text)
+	if p.trimWhite {
+		// The lazy group stops where only white space is left (a rest
+		// of white space only, where it takes one byte, is left to the
+		// whole pattern).
+		groupEnd = end + len(strings.TrimRight(text[end:], "\t\f\r "))
+	}
+	if groupEnd-end < p.tailMin || strings.IndexByte(text[end:], '\n') >= 0 {
 		return re.FindStringSubmatchIndex(text)
 	}
 	loc := make([]int, len(h)+2)
 	copy(loc, h)
-	loc[1], loc[len(h)], loc[len(h)+1] = len(text), end, len(text)
+	loc[1], loc[len(h)], loc[len(h)+1] = len(text), end, groupEnd
 	return loc
 }
 
 // splitTail returns re without its last group when the group ends the
 // pattern and takes the rest of the line, "(?P<x>.+)$" or "(?P<x>.*)$",
-// and the least length of that rest; nil when re ends otherwise.
-func splitTail(re *regexp.Regexp) (*regexp.Regexp, int) {
+// or the rest but its trailing white space, "(?P<x>.+?)\s*$" (trimWhite),
+// and the least length of the group; nil when re ends otherwise.
+func splitTail(re *regexp.Regexp) (head *regexp.Regexp, tailMin int, trimWhite bool) {
 	tree, err := syntax.Parse(re.String(), syntax.Perl)
 	if err != nil || tree.Op != syntax.OpConcat || len(tree.Sub) < 3 {
-		return nil, 0
+		return nil, 0, false
 	}
 	subs := tree.Sub
-	last, group := subs[len(subs)-1], subs[len(subs)-2]
-	if last.Op != syntax.OpEndText || group.Op != syntax.OpCapture || group.Cap != re.NumSubexp() {
-		return nil, 0
+	if subs[len(subs)-1].Op != syntax.OpEndText {
+		return nil, 0, false
+	}
+	subs = subs[:len(subs)-1]
+	if white := subs[len(subs)-1]; white.Op == syntax.OpStar && white.Flags&syntax.NonGreedy == 0 &&
+		white.Sub[0].Op == syntax.OpCharClass && slices.Equal(white.Sub[0].Rune, perlSpace) {
+		trimWhite, subs = true, subs[:len(subs)-1]
+	}
+	group := subs[len(subs)-1]
+	if group.Op != syntax.OpCapture || group.Cap != re.NumSubexp() || group.Name == "" {
+		return nil, 0, false
 	}
 	rest := group.Sub[0]
-	if rest.Op != syntax.OpPlus && rest.Op != syntax.OpStar || rest.Flags&syntax.NonGreedy != 0 ||
-		rest.Sub[0].Op != syntax.OpAnyCharNotNL {
-		return nil, 0
+	lazy := rest.Flags&syntax.NonGreedy != 0
+	if rest.Op != syntax.OpPlus && rest.Op != syntax.OpStar || rest.Sub[0].Op != syntax.OpAnyCharNotNL ||
+		lazy != trimWhite || trimWhite && rest.Op != syntax.OpPlus {
+		// A greedy group before "\s*$" takes the white space too, as
+		// the plain tail does; only the lazy "+?" one is taken apart.
+		return nil, 0, false
 	}
 	// The head's source is the pattern's own text without the tail:
 	// printing the tree would cost more than compiling it.
-	quant := "*"
-	if rest.Op == syntax.OpPlus {
-		quant = "+"
+	tail := "(?P<" + group.Name + ">.*)$"
+	switch {
+	case trimWhite:
+		tail = "(?P<" + group.Name + ">.+?)\\s*$"
+	case rest.Op == syntax.OpPlus:
+		tail = "(?P<" + group.Name + ">.+)$"
 	}
-	src, tail := re.String(), "(?P<"+group.Name+">."+quant+")$"
-	if group.Name == "" || !strings.HasSuffix(src, tail) {
-		return nil, 0
+	src := re.String()
+	if !strings.HasSuffix(src, tail) {
+		return nil, 0, false
 	}
-	head, err := regexp.Compile(src[:len(src)-len(tail)])
+	head, err = regexp.Compile(src[:len(src)-len(tail)])
 	if err != nil || head.NumSubexp() != re.NumSubexp()-1 {
-		return nil, 0
+		return nil, 0, false
 	}
 	if rest.Op == syntax.OpPlus {
-		return head, 1
+		return head, 1, trimWhite
 	}
-	return head, 0
+	return head, 0, false
 }
+
+// perlSpace is the class \s as regexp/syntax parses it.
+var perlSpace = []rune{'\t', '\n', '\f', '\r', ' ', ' '}
 
 // String is the pattern's source, as regexp.Regexp's String.
 func (p *pattern) String() string { return p.src }

@@ -64,9 +64,10 @@ func TestPatternFindAsWhole(t *testing.T) {
 			for _, s := range c.records {
 				for _, line := range strings.Split(record(s, t0).Message, "\n") {
 					line = strings.TrimLeft(daemonLine(record(s, t0).Daemon, line), " ")
-					lines = append(lines, line, line+"\nmore", line+"x")
+					lines = append(lines, line, line+"\nmore", line+"x", line+"  ", line+" \t\r", line+" x ")
 					if i := strings.LastIndex(line, ": "); i >= 0 {
-						lines = append(lines, line[:i+2], line[:i+1], line[:i+2]+"x", line[:i+2]+"\n"+line[i+2:])
+						lines = append(lines, line[:i+2], line[:i+1], line[:i+2]+"x", line[:i+2]+"\n"+line[i+2:],
+							line[:i+2]+"   ", line[:i+2]+" x\f", line[:i+2]+"x \n")
 					}
 				}
 			}
