@@ -174,7 +174,8 @@ run_scenario() {
 	journalctl --no-pager -o json --since=@$((t0 / 1000000000)) \
 		--output-fields=MESSAGE,PRIORITY,SYSLOG_FACILITY,SYSLOG_IDENTIFIER,_COMM,_SYSTEMD_UNIT,_TRANSPORT,_HOSTNAME \
 		SYSLOG_IDENTIFIER=multipathd + SYSLOG_IDENTIFIER=iscsid + SYSLOG_IDENTIFIER=dmeventd + SYSLOG_IDENTIFIER=lvm + \
-		SYSLOG_IDENTIFIER=mdadm + SYSLOG_IDENTIFIER=smartd + SYSLOG_IDENTIFIER=udisksd + SYSLOG_IDENTIFIER=nvme \
+		SYSLOG_IDENTIFIER=mdadm + SYSLOG_IDENTIFIER=smartd + SYSLOG_IDENTIFIER=udisksd + SYSLOG_IDENTIFIER=nvme + \
+		_COMM=multipathd + _COMM=iscsid + _COMM=dmeventd + _COMM=mdadm + _COMM=smartd + _COMM=udisksd + _COMM=nvme \
 		>"$S/daemons.json" 2>>"$S/journalctl.log"
 }
 
