@@ -269,17 +269,29 @@ var scenarios = []scenario{
 	}},
 	// udisksd (on the guest's system bus, its GLib log to the journal)
 	// mounting and unmounting a loop device's ext4 at D-Bus requests, then
-	// mounting a scsi_debug disk deleted under the mount.
+	// mounting a scsi_debug disk deleted under the mount: udisksd cleans
+	// up the mount point of the device gone, in the incident of the
+	// writes the deleted disk failed, and the disk keeps its identity.
 	{name: "udisks", expect: join([]expect{sizes, writeZeroes,
 		{What: "udisks mounted", Type: "UDISKS_MOUNTED", Kdev: "{loop.kname}", Fields: map[string]string{
-			"ext.daemon": "udisksd", "ext.mount_point": "{loop.mount}", "ext.uid": "0", "severity": "Info"}},
+			"dev_wwid": "{loop.wwid}", "ext.daemon": "udisksd", "ext.mount_point": "{loop.mount}", "ext.uid": "0", "severity": "Info"}},
 		{What: "udisks unmounted", Type: "UDISKS_UNMOUNTED", Kdev: "{loop.kname}", Fields: map[string]string{
-			"ext.daemon": "udisksd", "ext.uid": "0"}},
+			"dev_wwid": "{loop.wwid}", "ext.daemon": "udisksd", "ext.uid": "0"}},
 		{What: "udisks mounted the disk", Type: "UDISKS_MOUNTED", Kdev: "{disk.kname}", Fields: map[string]string{
-			"ext.daemon": "udisksd", "ext.mount_point": "{disk.mount}"}},
-		{What: "disk gone while mounted", Type: "UDISKS_DEVICE_GONE_MOUNTED", Kdev: "{disk.majmin}", Fields: map[string]string{
-			"ext.daemon": "udisksd", "ext.mount_point": "{disk.mount}", "severity": "Warning"}},
+			"dev_wwid": "{disk.wwid}", "ext.daemon": "udisksd", "ext.mount_point": "{disk.mount}"}},
+		{What: "disk gone while mounted", Type: "UDISKS_DEVICE_GONE_MOUNTED", Kdev: "{disk.majmin}", Cause: "writes to the deleted disk",
+			Incident: "disk gone", Fields: map[string]string{"dev_wwid": "{disk.wwid}", "ext.daemon": "udisksd",
+				"ext.mount_point": "{disk.mount}", "ext.condition": "device:removed", "severity": "Warning"}},
 		{What: "new disk", Type: "SCSI_POWER_ON_RESET", Kdev: "{disk.hctl}", Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "writes to the deleted disk", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Incident: "disk gone",
+			Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "lost buffers", Type: "BUFFER_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Incident: "disk gone",
+			Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{disk.kname}", Min: 0, Max: 1, Incident: "disk gone",
+			Fields: map[string]string{"dev_wwid": "{disk.fs_uuid}"}},
+		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{disk.kname}", Min: 0, Max: -1, Incident: "disk gone"},
+		{What: "ext4 errors", Type: "FS_ERROR", Kdev: "{disk.kname}", Min: 0, Max: -1, Incident: "disk gone"},
+		{What: "read-only", Type: "FS_REMOUNT_READ_ONLY", Kdev: "{disk.kname}", Min: 0, Max: 1, Incident: "disk gone"},
 	}, fsOn("loop", 1), fsOn("disk", 1))},
 	// The iscsi scenario read from the journal, iscsid's lines beside the
 	// kernel's: its login, its word of each connection error the kernel

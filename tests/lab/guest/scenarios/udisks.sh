@@ -5,7 +5,6 @@
 # mount. polkitd answers its authorization checks (root may). Every call
 # is bounded: udisksd is slow under TCG.
 daemon_version udisksd udisks2
-trap 'journalctl --no-pager -o short-monotonic _COMM=udisksd + _COMM=polkitd >"$S/udisksd.log" 2>&1; ps -eo pid,stat,wchan:32,etime,args >"$S/ps.log"' EXIT
 # Its mount points are made under /media, read-only on the guest's root.
 mount -t tmpfs media /media
 /usr/lib/polkit-1/polkitd --no-debug >"$S/polkitd.log" 2>&1 &
