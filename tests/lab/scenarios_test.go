@@ -310,8 +310,10 @@ var scenarios = []scenario{
 			Incident: "target gone", Fields: map[string]string{"dev_wwid": "{disk.wwid}", "ext.daemon": "iscsid", "severity": "Error"}},
 		{What: "recovered", Type: "ISCSI_CONN_RECOVERED", Kdev: "{disk.connection}", Incident: "target gone", Fields: map[string]string{
 			"dev_wwid": "{disk.wwid}", "ext.daemon": "iscsid", "ext.condition": "link:up"}},
+		// iscsid says so once the session and its disk are gone: no
+		// identity is left to give it.
 		{What: "logged out", Type: "ISCSI_SESSION_LOGOUT", Kdev: "{disk.connection}", Fields: map[string]string{
-			"dev_wwid": "{disk.wwid}", "ext.daemon": "iscsid"}},
+			"ext.daemon": "iscsid", "ext.target": "{disk.target}"}},
 	})},
 	{name: "md-raid5", expect: mdExpect()},
 	{name: "xfs-failing", expect: join([]expect{sizes, writeZeroes,

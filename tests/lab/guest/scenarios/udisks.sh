@@ -30,7 +30,9 @@ udisks_fs() {
 }
 l=$(loopdev 64)
 mkfs.ext4 -q "$l"
-settle
+# udev probes the new filesystem (its watch may miss the close of a loop
+# device used before, by the iscsi scenario's target).
+udevadm trigger --action=change --settle "$l"
 udisks_fs Mount "$(basename "$l")"
 settle
 devfacts loop "$(basename "$l")"
@@ -41,7 +43,7 @@ modprobe scsi_debug dev_size_mb=32
 settle
 disk=$(scsi_debug_disks)
 mkfs.ext4 -q /dev/"$disk"
-settle
+udevadm trigger --action=change --settle /dev/"$disk"
 udisks_fs Mount "$disk"
 settle
 devfacts disk "$disk"
