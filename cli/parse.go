@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,10 @@ func (c *ParseCmd) Run(env *Env) error {
 	defer closeIn()
 	p := parsers.NewParser(rs, parsers.Options{})
 	// Most records of a kernel log are no rule's: skip making their text.
-	r.SetFilter(p.Wants)
+	// The reading goroutine has a Prefilter of its own, which hands the
+	// rules it found for a line to the parser with the record.
+	pre := rs.NewPrefilter()
+	r.SetFilter(pre.Wants)
 
 	out := bufio.NewWriterSize(env.Stdout, 64<<10)
 	ew := eventWriter{w: out, asJSON: c.JSON}
@@ -54,16 +58,26 @@ func (c *ParseCmd) Run(env *Env) error {
 		}
 		writeErr = ew.write(&ev)
 	}
+	ctx := env.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	batches := readBatches(ctx, r, pre)
+	defer batches.close()
 	for writeErr == nil {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
+		batch := batches.next(ctx)
+		for i := 0; i < len(batch.recs) && writeErr == nil; i++ {
+			p.PushPrefiltered(batch.recs[i], batch.found[i], emit)
+		}
+		if errors.Is(batch.err, io.EOF) {
 			break
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		if batch.err != nil {
+			return fmt.Errorf("%s: %w", name, batch.err)
 		}
-		p.Push(rec, emit)
+		batches.recycle(batch)
 	}
+	batches.close()
 	p.Close(emit)
 	if writeErr == nil {
 		writeErr = out.Flush()

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -200,5 +203,63 @@ func TestParseDaemonJournal(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "1 not from the kernel or a storage daemon") {
 		t.Errorf("stderr = %q, want sshd's entry skipped", stderr)
+	}
+}
+
+// endlessLog repeats a kmsg record of an I/O error without end.
+type endlessLog struct{ seq int }
+
+func (l *endlessLog) Read(p []byte) (int, error) {
+	n := 0
+	for n+120 < len(p) {
+		l.seq++
+		n += copy(p[n:], fmt.Sprintf("3,%d,%d,-;I/O error, dev loop0, sector %d op 0x0:(READ) flags 0x800 phys_seg 1 prio class 2\n", l.seq, l.seq*2000000, l.seq))
+	}
+	return n, nil
+}
+
+// failAfter fails every write once n bytes went through.
+type failAfter struct{ n int }
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if w.n < len(p) {
+		return 0, errors.New("disk full")
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// breakingLog gives a log and then a read error.
+type breakingLog struct{ r io.Reader }
+
+func (l breakingLog) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if errors.Is(err, io.EOF) {
+		return n, errors.New("device gone")
+	}
+	return n, err
+}
+
+// TestParseStops checks that prpt parse, which reads on a goroutine of its
+// own, stops reading when it cannot write (the log never ends here) and
+// says so, and reports a read error after the events before it.
+func TestParseStops(t *testing.T) {
+	var errb bytes.Buffer
+	code := Main([]string{"parse", "-J", "--config", "testdata/user.conf"}, Env{Stdout: &failAfter{1 << 20}, Stderr: &errb, Stdin: &endlessLog{}})
+	if code != 1 || errb.String() != "prpt: write: disk full\n" {
+		t.Errorf("endless log, failing output: exit %d, stderr %q; want exit 1, stderr %q", code, errb.String(), "prpt: write: disk full\n")
+	}
+
+	log, err := os.ReadFile("testdata/loop.kmsg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	errb.Reset()
+	code = Main([]string{"parse", "-J", "--format", "kmsg", "--config", "testdata/user.conf"},
+		Env{Stdout: &out, Stderr: &errb, Stdin: breakingLog{bytes.NewReader(log)}})
+	want := regexp.MustCompile(`^prpt: standard input: read line \d+: device gone\n$`)
+	if code != 1 || !want.MatchString(errb.String()) {
+		t.Errorf("log breaking off: exit %d, stderr %q; want exit 1, stderr matching %s", code, errb.String(), want)
 	}
 }

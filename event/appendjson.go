@@ -90,10 +90,28 @@ var jsonPlain = func() (t [utf8.RuneSelf]bool) {
 // appendJSONString quotes s as encoding/json does: <, > and & escaped for
 // HTML, bytes that are not UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
 func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
+	const hex, ones = "0123456789abcdef", 0x0101010101010101
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while all are plain: a byte that
+		// jsonPlain does not pass sets its high bit in bad (below 0x20:
+		// the subtraction borrows; from 0x80 up: the byte itself; one of
+		// the five: the zero byte of the xor borrows).
+		for i+8 <= len(s) {
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			q, bs, lt, gt, amp := x^(ones*'"'), x^(ones*'\\'), x^(ones*'<'), x^(ones*'>'), x^(ones*'&')
+			bad := x | (x-ones*0x20)&^x | (q-ones)&^q | (bs-ones)&^bs | (lt-ones)&^lt | (gt-ones)&^gt | (amp-ones)&^amp
+			if bad&(ones*0x80) != 0 {
+				break
+			}
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonPlain[c] {

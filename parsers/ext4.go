@@ -281,4 +281,24 @@ var ext4Rules = []rule{{
 	typ:   "FS_JOURNAL_ERROR",
 	re:    pat(`^EXT4: jbd2_journal_dirty_metadata failed: (?P<detail>.+)$`),
 	msg:   "ext4: journaling a metadata block failed: {detail} (the line names no device)",
+}, {
+	// fs/ext4/page-io.c, printk_ratelimited(KERN_ERR "%s: ret = %d\n",
+	// __func__, ret): a page (folio since 6.x) of a file could not be put
+	// under write-back (its encryption for it or the bio failed); the page
+	// stays dirty for another try. The line names no device.
+	name:  "ext4_page_writeback_failed",
+	level: kernErr,
+	typ:   "FS_IO_ERROR",
+	re:    pat(`^(?P<function>ext4_bio_write_(?:page|folio)): ret = (?P<errno>-?\d+)$`),
+	msg:   "ext4: write-back of a file page failed in {function} (error {errno}); the page stays dirty (the line names no device)",
+}, {
+	// fs/ext4/mballoc.c (5.10 on), pr_warn("Failed to read block
+	// bitmap\n"): allocating or freeing blocks while a fast-commit log is
+	// replayed (ext4_mb_new_blocks_simple, ext4_free_blocks_simple) could
+	// not read a group's block bitmap. The line names no device.
+	name:  "ext4_replay_bitmap_read_failed",
+	level: kernWarning,
+	typ:   "FS_IO_ERROR",
+	re:    pat(`^Failed to read block bitmap$`),
+	msg:   "ext4: a block bitmap could not be read while a fast-commit log was replayed (the line names no device)",
 }}

@@ -132,6 +132,9 @@ var ext4FaultCases = []lineCase{
 	single("<3>EXT4-fs: ext4_reserve_inode_write:5741: aborting transaction: IO failure in __ext4_journal_get_write_access",
 		"FS_TRANSACTION_ABORTED", "", event.Error, map[string]string{"function": "ext4_reserve_inode_write"}),
 	single("<3>EXT4: jbd2_journal_dirty_metadata failed: handle type 2 started at line 1234, credits 8/0, errcode -5", "FS_JOURNAL_ERROR", "", event.Error, nil),
+	single("<3>ext4_bio_write_page: ret = -5", "FS_IO_ERROR", "", event.Error, map[string]string{"function": "ext4_bio_write_page", "errno": "-5"}),
+	single("<3>ext4_bio_write_folio: ret = -12", "FS_IO_ERROR", "", event.Error, map[string]string{"function": "ext4_bio_write_folio", "errno": "-12"}),
+	single("<4>Failed to read block bitmap", "FS_IO_ERROR", "", event.Warning, nil),
 	{
 		name: "a failed delayed allocation and the free block counts after it",
 		records: []string{

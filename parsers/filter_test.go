@@ -1,7 +1,9 @@
 package parsers_test
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,9 +16,9 @@ import (
 )
 
 // TestFilterLosesNothing checks that a reader filtered by RuleSet.Wants,
-// or by the Parser's own Wants (as `prpt parse` reads), gives a Parser
-// exactly the events it gives unfiltered, over the corpus, the captures of
-// this kernel and the lab's.
+// or by a Prefilter whose findings go to the Parser with each record (as
+// `prpt parse` reads), gives a Parser exactly the events it gives
+// unfiltered, over the corpus, the captures of this kernel and the lab's.
 func TestFilterLosesNothing(t *testing.T) {
 	logs := realCaptures(t)
 	rs, err := parsers.NewRuleSet(nil)
@@ -25,18 +27,14 @@ func TestFilterLosesNothing(t *testing.T) {
 	}
 	for _, log := range append([]string{"testdata/corpus/storage.kmsg"}, logs...) {
 		t.Run(filepath.Base(log), func(t *testing.T) {
-			want := parseWith(t, rs, log, nil)
+			want := parseWith(t, rs, log, "")
 			if len(want) == 0 {
 				t.Fatal("no events")
 			}
-			filters := map[string]func(*parsers.Parser) func(string, []byte) bool{
-				"RuleSet.Wants": func(*parsers.Parser) func(string, []byte) bool { return rs.Wants },
-				"Parser.Wants":  func(p *parsers.Parser) func(string, []byte) bool { return p.Wants },
-			}
-			for name, filter := range filters {
+			for _, filter := range []string{"RuleSet.Wants", "Prefilter"} {
 				got := parseWith(t, rs, log, filter)
 				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("events with the filter %s (-want +got):\n%s", name, diff)
+					t.Errorf("events with the filter %s (-want +got):\n%s", filter, diff)
 				}
 			}
 		})
@@ -44,8 +42,9 @@ func TestFilterLosesNothing(t *testing.T) {
 }
 
 // parseWith parses a kmsg log with numbered event ids, its reader filtered
-// by what filter gives for the Parser when not nil.
-func parseWith(t *testing.T, rs *parsers.RuleSet, path string, filter func(*parsers.Parser) func(string, []byte) bool) []event.Event {
+// by filter: "" none, "RuleSet.Wants", or "Prefilter" (whose findings go
+// to PushPrefiltered).
+func parseWith(t *testing.T, rs *parsers.RuleSet, path, filter string) []event.Event {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -58,8 +57,30 @@ func parseWith(t *testing.T, rs *parsers.RuleSet, path string, filter func(*pars
 	}
 	n := 0
 	p := parsers.NewParser(rs, parsers.Options{NewID: func() string { n++; return fmt.Sprint(n) }})
-	if filter != nil {
-		r.SetFilter(filter(p))
+	switch filter {
+	case "":
+		return drain(t, p, r, path)
+	case "RuleSet.Wants":
+		r.SetFilter(rs.Wants)
+		return drain(t, p, r, path)
 	}
-	return drain(t, p, r, path)
+	pre := rs.NewPrefilter()
+	r.SetFilter(pre.Wants)
+	var events []event.Event
+	emit := func(e event.Event) { events = append(events, e) }
+	var buf []int32
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		var pf parsers.Prefiltered
+		buf, pf = pre.Found(&rec, buf)
+		p.PushPrefiltered(rec, pf, emit)
+	}
+	p.Close(emit)
+	return events
 }

@@ -1,13 +1,11 @@
 package parsers
 
 import (
-	"bytes"
 	"errors"
 	"math"
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/google/uuid"
 
@@ -92,10 +90,6 @@ type Parser struct {
 	// memo holds what daemons' note lines told of their devices.
 	memo memo
 	msg  []byte // a summary being expanded
-	// wanted is the one-line kernel text Wants said yes to last, and cand
-	// its candidate rules, which the Push of its record takes from here.
-	wanted []byte
-	cand   []int32
 	// spare are pendings emitted already, for reuse.
 	spare []*pending
 }
@@ -117,7 +111,7 @@ type pending struct {
 
 // NewParser returns a Parser over rs.
 func NewParser(rs *RuleSet, opt Options) *Parser {
-	p := &Parser{rs: rs, opt: opt.withDefaults(), cand: make([]int32, 0, maxCandidates)}
+	p := &Parser{rs: rs, opt: opt.withDefaults()}
 	p.storm.init(p.opt)
 	return p
 }
@@ -141,11 +135,21 @@ func clock(rec *Record) time.Time {
 // (Record.Daemon) goes to that daemon's rules; other records of a facility
 // other than the kernel's (userspace writes to /dev/kmsg) are dropped.
 func (p *Parser) Push(rec Record, emit func(event.Event)) {
+	p.push(&rec, Prefiltered{}, emit)
+}
+
+// PushPrefiltered is Push of a record read through the Prefilter that
+// gave pf for it (Prefilter.Found): its line is not looked up again.
+func (p *Parser) PushPrefiltered(rec Record, pf Prefiltered, emit func(event.Event)) {
+	p.push(&rec, pf, emit)
+}
+
+func (p *Parser) push(rec *Record, pf Prefiltered, emit func(event.Event)) {
 	if rec.Daemon == "" && rec.Facility != 0 {
 		return
 	}
 	p.seen++
-	if t := clock(&rec); t.After(p.now) {
+	if t := clock(rec); t.After(p.now) {
 		p.now = t
 	}
 	p.expire(p.now)
@@ -160,40 +164,23 @@ func (p *Parser) Push(rec Record, emit func(event.Event)) {
 		} else {
 			msg = ""
 		}
-		p.line(&rec, line)
+		p.line(rec, line, pf)
 	}
 	p.drain(emit)
 }
 
-// Wants is RuleSet.Wants for a reader in front of p (see
-// logfmt.Reader.SetFilter). It keeps the prefilter's candidates of the
-// one-line kernel text it says yes to, for the Push of that record: a
-// wanted line is then not looked up twice.
-func (p *Parser) Wants(daemon string, text []byte) bool {
-	// p.cand is rewritten below: what it held is no line's any more.
-	p.wanted = p.wanted[:0]
-	if daemon != "" || bytes.IndexByte(text, '\n') >= 0 {
-		return p.rs.Wants(daemon, text)
-	}
-	// A view of text, not a copy: it lives only during the call.
-	line := unsafe.String(unsafe.SliceData(text), len(text))
-	trimmed := strings.TrimLeft(line, " ")
-	cand := p.rs.kernel.candidates(p.rs.rules, line, trimmed, p.cand[:0])
-	if !p.rs.anyNeedle(cand, line, trimmed) {
-		return false
-	}
-	p.cand = cand
-	p.wanted = append(p.wanted[:0], text...)
-	return true
-}
-
 // line handles one line of rec.
-func (p *Parser) line(rec *Record, line string) {
+func (p *Parser) line(rec *Record, line string, pf Prefiltered) {
+	if line == "" && rec.Daemon == "" && len(p.rs.kernel.user) == 0 {
+		// Most records: those Wants said no to come with no text, and
+		// only a user rule can take an empty line.
+		return
+	}
 	seen := daemonLine(rec.Daemon, line)
 	var ri int
 	var loc []int
-	if rec.Daemon == "" && len(line) == len(p.wanted) && line != "" && string(p.wanted) == line {
-		ri, loc = p.rs.matchAmong(p.cand, line, strings.TrimLeft(line, " "), rec.Level, true)
+	if pf.found && rec.Daemon == "" && line == rec.Message {
+		ri, loc = p.rs.matchAmong(pf.cand, line, strings.TrimLeft(line, " "), rec.Level, true)
 	} else {
 		ri, loc = p.rs.match(rec.Daemon, seen, rec.Level, true)
 	}
@@ -208,11 +195,22 @@ func (p *Parser) line(rec *Record, line string) {
 	if !r.user {
 		text = strings.TrimLeft(seen, " ")
 	}
-	caps := captures(r, text, loc)
-	kdev := caps["kdev"]
+	// group is a group of the match; the extension keys are the groups
+	// that are neither the device nor the grouping's ("_…"). A daemon's
+	// line may take those from the notes of its device (memo.recall):
+	// its groups are all in caps, and go after.
+	var caps map[string]string
+	group := func(name string) string { return caps[name] }
+	if rec.Daemon == "" {
+		caps = captures(r, text, loc, false)
+		group = func(name string) string { return groupOf(r, text, loc, name) }
+	} else {
+		caps = captures(r, text, loc, true)
+	}
+	kdev := group("kdev")
 	delete(caps, "kdev")
 	if kdev == "" && r.kdevAlt != "" {
-		kdev = caps[r.kdevAlt]
+		kdev = group(r.kdevAlt)
 	}
 	if rec.Daemon != "" {
 		kdev = daemonKdev(kdev)
@@ -223,7 +221,7 @@ func (p *Parser) line(rec *Record, line string) {
 		p.memo.recall(rec.Daemon, kdev, caps)
 		caps["daemon"] = rec.Daemon
 	}
-	sev := severity(rec, r, caps["_level"])
+	sev := severity(rec, r, group("_level"))
 	t := clock(rec)
 
 	if r.role == roleSuppressed {
@@ -239,13 +237,15 @@ func (p *Parser) line(rec *Record, line string) {
 	if r.key != "" {
 		by := kdev
 		if r.keyBy != "" {
-			by = caps[r.keyBy]
+			by = group(r.keyBy)
 		}
 		key = r.key + ":" + by
 	}
-	for k := range caps {
-		if k[0] == '_' {
-			delete(caps, k)
+	if rec.Daemon != "" {
+		for k := range caps {
+			if k[0] == '_' {
+				delete(caps, k)
+			}
 		}
 	}
 	if r.cond != "" {
@@ -365,7 +365,9 @@ func (p *Parser) drain(emit func(event.Event)) {
 			p.spare = append(p.spare, pe)
 		}
 	}
-	p.queue = append(p.queue[:0], p.queue[n:]...)
+	if n > 0 {
+		p.queue = append(p.queue[:0], p.queue[n:]...)
+	}
 	p.storm.due(p.now, emit)
 }
 
@@ -455,11 +457,12 @@ func (p *Parser) newEvent(rec *Record, r *rule, kdev string, sev event.Severity,
 	}
 }
 
-// captures returns the named groups of a match that matched something.
-func captures(r *rule, text string, loc []int) map[string]string {
+// captures returns the named groups of a match that matched something;
+// with all false, not the device ("kdev") and the grouping's ("_…").
+func captures(r *rule, text string, loc []int, all bool) map[string]string {
 	m := make(map[string]string)
 	for i, name := range r.re.get().SubexpNames() {
-		if name == "" || 2*i+1 >= len(loc) || loc[2*i] < 0 {
+		if name == "" || 2*i+1 >= len(loc) || loc[2*i] < 0 || !all && (name[0] == '_' || name == "kdev") {
 			continue
 		}
 		if v := text[loc[2*i]:loc[2*i+1]]; v != "" {
@@ -467,6 +470,19 @@ func captures(r *rule, text string, loc []int) map[string]string {
 		}
 	}
 	return m
+}
+
+// groupOf returns the group name of a match of r as captures gives it:
+// of groups of that name (one in each branch of an alternation), the last
+// that matched something; "" when none did.
+func groupOf(r *rule, text string, loc []int, name string) string {
+	v := ""
+	for i, n := range r.re.get().SubexpNames() {
+		if n == name && 2*i+1 < len(loc) && loc[2*i] >= 0 && loc[2*i] < loc[2*i+1] {
+			v = text[loc[2*i]:loc[2*i+1]]
+		}
+	}
+	return v
 }
 
 // severity is the severity of a line of rec that r takes: the rule's own

@@ -352,8 +352,8 @@ func TestRegexpBodies(t *testing.T) {
 		// lineBody skips "[sdX] " and "tag#N ": no body starts so.
 		{`^mce: \[Hardware Error\]: `, nil},
 	} {
-		if diff := cmp.Diff(c.want, regexpBodies(c.re)); diff != "" {
-			t.Errorf("regexpBodies(%q) (-want +got):\n%s", c.re, diff)
+		if diff := cmp.Diff(c.want, bodiesOf(topLevel(c.re))); diff != "" {
+			t.Errorf("bodiesOf(topLevel(%q)) (-want +got):\n%s", c.re, diff)
 		}
 	}
 }

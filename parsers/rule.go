@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 
@@ -127,6 +128,12 @@ type pattern struct {
 	src  string
 	once sync.Once
 	re   *regexp.Regexp
+	// head, when set, is re without its last group, which takes the rest
+	// of the line: "(?P<detail>.+)$" (tailMin 1) or ".*$" (tailMin 0).
+	// The regexp engines walk such a tail a character at a time, for
+	// nothing: the group is whatever follows head's match (see find).
+	head    *regexp.Regexp
+	tailMin int
 }
 
 // pat makes the pattern of a built-in rule.
@@ -134,15 +141,84 @@ func pat(src string) *pattern { return &pattern{src: src} }
 
 // compiledPattern wraps a regexp compiled already (a user rule's).
 func compiledPattern(re *regexp.Regexp) *pattern {
-	p := &pattern{src: re.String(), re: re}
-	p.once.Do(func() {})
-	return p
+	return &pattern{src: re.String(), re: re}
 }
 
 // get returns the compiled regexp.
 func (p *pattern) get() *regexp.Regexp {
-	p.once.Do(func() { p.re = regexp.MustCompile(p.src) })
+	p.once.Do(p.compile)
 	return p.re
+}
+
+func (p *pattern) compile() {
+	if p.re == nil {
+		p.re = regexp.MustCompile(p.src)
+	}
+	p.head, p.tailMin = splitTail(p.re)
+}
+
+// find is p's FindStringSubmatchIndex. With a head, it matches the head
+// and gives the tail group the rest of text: the same match, as long as
+// the rest is one the tail takes (a leftmost-first match of the whole is
+// the first way through head, in the engines' order of preference, that
+// leaves a rest the tail takes, and the tail takes every rest of at least
+// tailMin bytes without a newline). When the rest is not, the whole
+// pattern decides.
+func (p *pattern) find(text string) []int {
+	re := p.get()
+	if p.head == nil {
+		return re.FindStringSubmatchIndex(text)
+	}
+	h := p.head.FindStringSubmatchIndex(text)
+	if h == nil {
+		return nil
+	}
+	end := h[1]
+	if len(text)-end < p.tailMin || strings.IndexByte(text[end:], '\n') >= 0 {
+		return re.FindStringSubmatchIndex(text)
+	}
+	loc := make([]int, len(h)+2)
+	copy(loc, h)
+	loc[1], loc[len(h)], loc[len(h)+1] = len(text), end, len(text)
+	return loc
+}
+
+// splitTail returns re without its last group when the group ends the
+// pattern and takes the rest of the line, "(?P<x>.+)$" or "(?P<x>.*)$",
+// and the least length of that rest; nil when re ends otherwise.
+func splitTail(re *regexp.Regexp) (*regexp.Regexp, int) {
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil || tree.Op != syntax.OpConcat || len(tree.Sub) < 3 {
+		return nil, 0
+	}
+	subs := tree.Sub
+	last, group := subs[len(subs)-1], subs[len(subs)-2]
+	if last.Op != syntax.OpEndText || group.Op != syntax.OpCapture || group.Cap != re.NumSubexp() {
+		return nil, 0
+	}
+	rest := group.Sub[0]
+	if rest.Op != syntax.OpPlus && rest.Op != syntax.OpStar || rest.Flags&syntax.NonGreedy != 0 ||
+		rest.Sub[0].Op != syntax.OpAnyCharNotNL {
+		return nil, 0
+	}
+	// The head's source is the pattern's own text without the tail:
+	// printing the tree would cost more than compiling it.
+	quant := "*"
+	if rest.Op == syntax.OpPlus {
+		quant = "+"
+	}
+	src, tail := re.String(), "(?P<"+group.Name+">."+quant+")$"
+	if group.Name == "" || !strings.HasSuffix(src, tail) {
+		return nil, 0
+	}
+	head, err := regexp.Compile(src[:len(src)-len(tail)])
+	if err != nil || head.NumSubexp() != re.NumSubexp()-1 {
+		return nil, 0
+	}
+	if rest.Op == syntax.OpPlus {
+		return head, 1
+	}
+	return head, 0
 }
 
 // String is the pattern's source, as regexp.Regexp's String.

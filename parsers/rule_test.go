@@ -2,6 +2,8 @@ package parsers
 
 import (
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +50,42 @@ func TestPatternsCompile(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPatternFindAsWhole checks that a pattern whose tail group is matched
+// apart (pattern.find) gives the submatches the whole regexp gives, on
+// every line of the case tables and on variants of them whose tail is
+// empty, one byte, or holds a newline.
+func TestPatternFindAsWhole(t *testing.T) {
+	rs := mustRuleSet(t)
+	var lines []string
+	for _, cases := range caseTables {
+		for _, c := range cases {
+			for _, s := range c.records {
+				for _, line := range strings.Split(record(s, t0).Message, "\n") {
+					line = strings.TrimLeft(daemonLine(record(s, t0).Daemon, line), " ")
+					lines = append(lines, line, line+"\nmore", line+"x")
+					if i := strings.LastIndex(line, ": "); i >= 0 {
+						lines = append(lines, line[:i+2], line[:i+1], line[:i+2]+"x", line[:i+2]+"\n"+line[i+2:])
+					}
+				}
+			}
+		}
+	}
+	split := 0
+	for _, r := range rs.rules {
+		re := r.re.get()
+		if r.re.head != nil {
+			split++
+		}
+		for _, line := range lines {
+			if got, want := r.re.find(line), re.FindStringSubmatchIndex(line); !slices.Equal(got, want) {
+				t.Errorf("rule %s on %q: find gives %v, the whole regexp %v", r.name, line, got, want)
+			}
+		}
+	}
+	if split == 0 {
+		t.Error("no pattern has its tail matched apart")
+	}
+	t.Logf("%d of %d patterns have their tail matched apart, tried on %d lines", split, len(rs.rules), len(lines))
 }

@@ -254,7 +254,9 @@ func (ix *ruleIndex) add(i int32, r *rule) error {
 	if r.re == nil {
 		return errors.New("no regexp")
 	}
-	prefix, needle := regexpLiterals(r.re.String())
+	// Parsed once for both: parsing is the most of NewRuleSet.
+	subs, anchored := topLevel(r.re.String())
+	prefix, needle := literalsOf(subs, anchored)
 	if r.needle == "" {
 		r.needle = needle
 	}
@@ -270,7 +272,7 @@ func (ix *ruleIndex) add(i int32, r *rule) error {
 	case len(r.bodies) > 0:
 		bodies = r.bodies
 	case r.body == "" && r.suffix == "":
-		bodies = regexpBodies(r.re.String())
+		bodies = bodiesOf(subs, anchored)
 	}
 	switch {
 	case len(bodies) > 0 && bodies[0] != "":
@@ -298,7 +300,11 @@ func (ix *ruleIndex) add(i int32, r *rule) error {
 // longest other literal every match contains (both "" when there is none).
 // Case-folded literals are not used.
 func regexpLiterals(pattern string) (prefix, needle string) {
-	subs, anchored := topLevel(pattern)
+	return literalsOf(topLevel(pattern))
+}
+
+// literalsOf is regexpLiterals of a pattern's top-level parts (topLevel).
+func literalsOf(subs []*syntax.Regexp, anchored bool) (prefix, needle string) {
 	k := 0
 	if anchored {
 		k = 1
@@ -341,14 +347,15 @@ func longestRequired(re *syntax.Regexp) string {
 	return best
 }
 
-// regexpBodies returns the literals one of which starts the body (see
+// bodiesOf returns the literals one of which starts the body (see
 // lineBody) of every line an anchored pattern matches: the text after the
 // pattern's first ": ", when nothing before it can hold a space (so that no
 // earlier ": " can occur in the line), or, where the body is an alternation
 // ("(?P<reason>Could not load journal inode|no journal found|…)"), the
 // literal each branch starts with. It returns nil when it cannot tell.
-func regexpBodies(pattern string) []string {
-	subs, anchored := topLevel(pattern)
+//
+// It takes the pattern's top-level parts, as topLevel gives them.
+func bodiesOf(subs []*syntax.Regexp, anchored bool) []string {
 	if !anchored {
 		return nil
 	}
@@ -654,7 +661,7 @@ func (rs *RuleSet) matchAmong(cand []int32, line, trimmed string, level int, cap
 			}
 			continue
 		}
-		if loc := r.re.get().FindStringSubmatchIndex(text); loc != nil {
+		if loc := r.re.find(text); loc != nil {
 			return int(i), loc
 		}
 	}
@@ -681,6 +688,9 @@ func (ix *ruleIndex) candidates(rules []*rule, line, trimmed string, cand []int3
 		if hasAnyPrefix(line, rules[i].prefixes) {
 			cand = appendCandidates(cand, i)
 		}
+	}
+	if len(cand) < 2 {
+		return cand
 	}
 	// They come from several indexes; sort them into rule order.
 	for i := 1; i < len(cand); i++ {

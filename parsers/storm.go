@@ -3,6 +3,7 @@ package parsers
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -20,7 +21,8 @@ import (
 // position (first_sector/last_sector, first_lba/last_lba, first_block/
 // last_block) and the extension values all folded events share. A summary
 // covers at most one StormWindow of the burst, so a long storm gives one
-// summary per window and nothing waits longer than that.
+// summary per window and nothing waits longer than that. A daemon's
+// retries, seconds apart, storm within a longer window (retries).
 //
 // A filesystem's lifecycle events (mounting, mounted, remounted, unmounted)
 // each tell of a change the user made and come in bursts no fault makes: a
@@ -55,6 +57,45 @@ var suppressors = map[string][2]string{
 	"nvme_log_error":            {event.SubNVMe, "NVME_IO_ERROR"},
 	"XFS: metadata IO error":    {event.SubXFS, "FS_IO_ERROR"},
 	"iomap_finish_ioend":        {event.SubXFS, "FS_IO_ERROR"},
+}
+
+// retries are the event types a daemon logs again at each retry while a
+// fault lasts, seconds apart: more than StormBurst of them on one device
+// within window are a storm (one StormWindow would never hold a burst of
+// them), and an event of a type in endedBy on the device ends it, its
+// summary going out before that event. iscsid retries a login every 2 s
+// or so while the target refuses it, and says so each time, until the
+// connection is up again or logged out (testdata/real/userspace/iscsi).
+var retries = map[string]struct {
+	window  time.Duration
+	endedBy []string
+}{
+	"ISCSI_LOGIN_FAILED": {time.Minute, []string{"ISCSI_CONN_RECOVERED", "ISCSI_SESSION_LOGIN", "ISCSI_SESSION_LOGOUT"}},
+}
+
+// window is the storm window of events of type typ.
+func (s *storm) window(typ string) time.Duration {
+	if r, ok := retries[typ]; ok {
+		return r.window
+	}
+	return s.opt.StormWindow
+}
+
+// endRetries emits the summaries of the retries ev ends (see retries),
+// and forgets them: the next fault's first retries go out as themselves.
+func (s *storm) endRetries(ev *event.Event, emit func(event.Event)) {
+	for typ, r := range retries {
+		if !slices.Contains(r.endedBy, ev.EventType) {
+			continue
+		}
+		k := stormKey{typ, ev.Kdev}
+		if st := s.keys[k]; st != nil {
+			delete(s.keys, k)
+			if st.fold != nil {
+				emit(st.fold.summary())
+			}
+		}
+	}
 }
 
 // lifecycleBurstFactor multiplies StormBurst for lifecycle events.
@@ -130,6 +171,7 @@ func (s *storm) add(ev event.Event, t time.Time, emit func(event.Event)) {
 	// what its records' times put in it, however late the flush comes, so
 	// that a restart reading them again folds them the same.
 	s.due(t, emit)
+	s.endRetries(&ev, emit)
 	s.lastType[ev.EventType] = latest{kdev: ev.Kdev, sev: ev.Severity, at: t}
 	k := stormKey{ev.EventType, ev.Kdev}
 	st := s.keys[k]
@@ -137,7 +179,8 @@ func (s *storm) add(ev event.Event, t time.Time, emit func(event.Event)) {
 		st = s.newState(s.burst(ev.EventType))
 		s.keys[k] = st
 	}
-	storming := len(st.ring) == cap(st.ring) && t.Sub(st.ring[st.next]) < s.opt.StormWindow
+	window := s.window(ev.EventType)
+	storming := len(st.ring) == cap(st.ring) && t.Sub(st.ring[st.next]) < window
 	if len(st.ring) < cap(st.ring) {
 		st.ring = append(st.ring, t)
 	} else if cap(st.ring) > 0 {
@@ -145,7 +188,7 @@ func (s *storm) add(ev event.Event, t time.Time, emit func(event.Event)) {
 		st.next = (st.next + 1) % cap(st.ring)
 	}
 	st.last = t
-	s.wake(t.Add(s.opt.StormWindow))
+	s.wake(t.Add(window))
 	if !storming {
 		emit(ev)
 		return
@@ -181,7 +224,7 @@ func (s *storm) wake(t time.Time) {
 }
 
 func (s *storm) newFold(ev event.Event, t time.Time) *fold {
-	f := &fold{initial: ev, ev: ev, start: t, last: t, due: t.Add(s.opt.StormWindow), before: s.burst(ev.EventType)}
+	f := &fold{initial: ev, ev: ev, start: t, last: t, due: t.Add(s.window(ev.EventType)), before: s.burst(ev.EventType)}
 	id := s.opt.NewID()
 	f.ev.EventID, f.ev.RootCauseEventID = id, id
 	f.ev.Extension = make(map[string]string, len(ev.Extension))
@@ -305,7 +348,7 @@ func (s *storm) due(now time.Time, emit func(event.Event)) {
 			ready = append(ready, st.fold)
 			st.fold = nil
 		}
-		if end := st.last.Add(s.opt.StormWindow); now.Before(end) {
+		if end := st.last.Add(s.window(k.typ)); now.Before(end) {
 			s.wake(end)
 			continue
 		}

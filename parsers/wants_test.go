@@ -2,11 +2,8 @@ package parsers
 
 import (
 	"regexp"
+	"slices"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/peripety/peripety/event"
 )
 
 // TestWants checks the reader's filter: it wants every line a rule takes
@@ -51,38 +48,45 @@ func TestWants(t *testing.T) {
 	}
 }
 
-// TestParserWantsKeepsNoStaleCandidates checks that the candidates a
-// Parser's Wants keeps serve only the text they were found for: a line
-// wanted earlier that comes back in a record of several lines, after a
-// text Wants turned down, is matched as a Parser without the filter does.
-func TestParserWantsKeepsNoStaleCandidates(t *testing.T) {
+// TestPrefilterFound checks what a Prefilter hands over: the candidates of
+// the one-line kernel text it said yes to last, for a record of that text
+// only, and that they stay as they were while it goes on.
+func TestPrefilterFound(t *testing.T) {
 	rs := mustRuleSet(t)
+	f := rs.NewPrefilter()
 	wanted := "I/O error, dev loop4, sector 2048 op 0x0:(READ) flags 0x80700 phys_seg 2 prio class 2"
-	rec := Record{Message: "random: crng init done\n" + wanted, Level: 3}
-	events := func(p *Parser) []event.Event {
-		var out []event.Event
-		p.Push(rec, func(ev event.Event) { out = append(out, ev) })
-		p.Close(func(ev event.Event) { out = append(out, ev) })
-		return out
-	}
-	ids := func() string { return "id" }
-	want := events(NewParser(rs, Options{NewID: ids}))
-	if len(want) != 1 {
-		t.Fatalf("%d events without the filter, want 1", len(want))
-	}
-	p := NewParser(rs, Options{NewID: ids})
-	if !p.Wants("", []byte(wanted)) {
+	if !f.Wants("", []byte(wanted)) {
 		t.Fatalf("Wants(%q) = false", wanted)
 	}
-	// Turned down, though the prefilter admits rules for it: their
-	// candidates overwrite those kept.
-	if p.Wants("", []byte("BTRFS info (device loop3): using crc32c (crc32c-lib) checksum algorithm")) {
+	buf, pf := f.Found(&Record{Message: wanted}, nil)
+	want := rs.kernel.candidates(rs.rules, wanted, wanted, make([]int32, 0, maxCandidates))
+	if !pf.found || !slices.Equal(pf.cand, want) || len(buf) != len(want) {
+		t.Fatalf("Found = %v, %v; want the candidates %v", pf.found, pf.cand, want)
+	}
+	kept := slices.Clone(pf.cand)
+	for _, rec := range []Record{
+		{Message: "random: crng init done\n" + wanted},                                                       // several lines
+		{Message: wanted, Daemon: "multipathd"},                                                              // a daemon's
+		{Message: "BTRFS error (device loop3): bdev /dev/loop3 errs: wr 0, rd 0, flush 0, corrupt 1, gen 0"}, // another text
+	} {
+		if _, got := f.Found(&rec, buf); got.found {
+			t.Errorf("Found of %q (daemon %q) after Wants of %q: %v", rec.Message, rec.Daemon, wanted, got.cand)
+		}
+	}
+	// Turned down, though the prefilter admits rules for it: nothing is
+	// kept.
+	if f.Wants("", []byte("BTRFS info (device loop3): using crc32c (crc32c-lib) checksum algorithm")) {
 		t.Fatal("Wants of chatter = true")
 	}
-	if !p.Wants("", []byte(rec.Message)) {
-		t.Fatalf("Wants(%q) = false", rec.Message)
+	if _, got := f.Found(&Record{Message: wanted}, buf); got.found {
+		t.Errorf("Found after a text turned down: %v", got.cand)
 	}
-	if diff := cmp.Diff(want, events(p)); diff != "" {
-		t.Errorf("events after Wants (-want +got):\n%s", diff)
+	other := "BTRFS error (device loop3): bdev /dev/loop3 errs: wr 0, rd 0, flush 0, corrupt 1, gen 0"
+	if !f.Wants("", []byte(other)) {
+		t.Fatalf("Wants(%q) = false", other)
+	}
+	f.Found(&Record{Message: other}, buf)
+	if !slices.Equal(pf.cand, kept) {
+		t.Errorf("candidates handed over changed from %v to %v", kept, pf.cand)
 	}
 }

@@ -274,7 +274,8 @@ func (d *drainer) send(now time.Time) {
 			return
 		}
 		if d.settling {
-			d.marker = &f
+			m := f // f itself stays off the heap
+			d.marker = &m
 			return
 		}
 		d.flights = append(d.flights, f)

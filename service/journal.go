@@ -168,47 +168,28 @@ func logMatches() [][]string {
 
 // logEntry reads j's current entry, the kernel's or a daemon's, into
 // fields (emptied first, reused from entry to entry). It reads the fields
-// a Record holds and no more, each a lookup of sd-journal's in the entry:
-// whose entry it is, its text, level and host; a kernel entry's own
-// timestamp and device (kernelFields); a daemon's facility, and its
-// process and unit only when its identifier does not say whose it is. (A
-// kernel entry's facility is 0, kernelMatches.)
+// a Record holds and no more, in one pass over the entry (entryFields):
+// whose entry it is, its text, level, host and facility; a kernel entry's
+// own timestamp and device; a daemon's process and unit, which say whose
+// it is when its identifier does not. (A kernel entry's facility is 0,
+// kernelMatches.)
 func logEntry(j sdjournal.Journal, fields map[string][]byte) (parsers.Record, string, error) {
 	clear(fields)
-	read := func(names ...string) error {
-		for _, name := range names {
-			v, ok, err := j.Data(name)
-			if err != nil {
-				return err
-			}
-			if ok {
-				fields[name] = v
-			}
-		}
-		return nil
-	}
-	if err := read(entryFields...); err != nil {
+	if err := j.Fields(fields, entryFields); err != nil {
 		return parsers.Record{}, "", err
 	}
 	var mono uint64
-	switch id := string(fields[fieldIdentifier]); {
-	case id == "kernel":
-		if err := read(kernelFields...); err != nil {
-			return parsers.Record{}, "", err
-		}
+	if string(fields[fieldIdentifier]) == "kernel" {
 		m, err := j.Monotonic()
 		if err != nil {
 			return parsers.Record{}, "", err
 		}
 		mono = m
-	case parsers.DaemonOf(id, "", "") != "":
-		if err := read(fieldFacility); err != nil {
-			return parsers.Record{}, "", err
-		}
-	default:
-		if err := read(fieldFacility, fieldComm, fieldUnit); err != nil {
-			return parsers.Record{}, "", err
-		}
+	} else {
+		// Only the kernel's entries have a kernel timestamp and device.
+		delete(fields, fieldSourceMonotonic)
+		delete(fields, fieldKernelSubsystem)
+		delete(fields, fieldKernelDevice)
 	}
 	rt, err := j.Realtime()
 	if err != nil {
@@ -248,12 +229,9 @@ const (
 // daemon's match takes peripetyd's own entries.
 var kernelMatches = []string{fieldTransport + "=kernel", fieldFacility + "=0"}
 
-// entryFields are read from each entry, kernelFields from the kernel's
-// too.
-var (
-	entryFields  = []string{fieldIdentifier, journal.FieldMessage, journal.FieldPriority, fieldHostname}
-	kernelFields = []string{fieldSourceMonotonic, fieldKernelSubsystem, fieldKernelDevice}
-)
+// entryFields are read from each entry.
+var entryFields = []string{fieldIdentifier, journal.FieldMessage, journal.FieldPriority, fieldHostname, fieldFacility,
+	fieldSourceMonotonic, fieldKernelSubsystem, fieldKernelDevice, fieldComm, fieldUnit}
 
 // entryRecord makes a Record of an entry's fields (values without the
 // FIELD= prefix), its __REALTIME_TIMESTAMP and, for a kernel entry, its

@@ -89,8 +89,11 @@ const (
 	// memMax bounds the events held in memory while the state directory
 	// cannot be written.
 	memMax = 8 << 20
-	// maxFlights bounds the events sent and not yet read back.
-	maxFlights = 512
+	// maxFlights bounds the events sent and not yet read back. It bounds
+	// the sink's pace too: maxFlights every confirmEvery at most (512 made
+	// a burst of 10,000 events take a second to reach journald). As many
+	// as the spool gives back from memory (maxRecent).
+	maxFlights = maxRecent
 	// confirmEvery is how often the drainer reads back what it sent.
 	confirmEvery = 50 * time.Millisecond
 	// confirmMargin widens the read-back window, for clocks that differ
@@ -190,12 +193,46 @@ func (s *JournalSink) Name() string { return "journald" }
 func (s *JournalSink) Emit(_ context.Context, ev event.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.queue(ev, time.Now())
+	s.poke()
+	return nil
+}
+
+// EmitBatch implements batchSink: evs are queued as Emit would queue each,
+// the spool taking them in one write when it can (spool.appendAll).
+func (s *JournalSink) EmitBatch(_ context.Context, evs []event.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	now := time.Now()
+	n := 0
+	if s.shed.events == 0 && len(s.mem) == 0 && s.spoolUsable(now) {
+		var err error
+		n, err = s.sp.appendAll(evs, now)
+		switch {
+		case err != nil:
+			s.spoolFailed(err, now)
+		case n > 0:
+			if ended := s.spRetry.succeed(); ended != nil {
+				s.log.Info("the spool takes events again", "dir", s.dir, "failed", ended)
+			}
+		}
+	}
+	for _, ev := range evs[n:] {
+		s.queue(ev, now)
+	}
+	s.poke()
+	return nil
+}
+
+// queue queues ev behind every event queued (put), or sheds it when
+// there is no room, after the summary of those shed before it once there
+// is.
+func (s *JournalSink) queue(ev event.Event, now time.Time) {
 	if s.shed.events > 0 {
 		sum := s.shedEvent()
 		if !s.put(&sum, now, false) {
 			s.shed.add(ev)
-			return nil
+			return
 		}
 		s.log.Warn("spool had no room: events shed", "events", s.shed.events, "first_seq", s.shed.firstSeq, "last_seq", s.shed.lastSeq)
 		s.shed = shedTally{}
@@ -206,8 +243,6 @@ func (s *JournalSink) Emit(_ context.Context, ev event.Event) error {
 		}
 		s.shed.add(ev)
 	}
-	s.poke()
-	return nil
 }
 
 // shedEvent is the PERIPETY_EVENTS_SHED event of what the sink shed.

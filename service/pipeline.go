@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"encoding/gob"
 	"fmt"
 	"log/slog"
@@ -45,9 +46,21 @@ func eventID(sourceKey string, ev *event.Event) string {
 	if parsers.IsStormSummary(ev) {
 		text = "\x00storm"
 	}
-	key := sourceKey + "\x00" + strconv.FormatInt(ev.Timestamp.UnixMicro(), 10) + "\x00" + ev.EventType +
-		"\x00" + ev.SubSystem + "\x00" + ev.Kdev + "\x00" + ev.RawMsg + "\x00" + text
-	return uuid.NewSHA1(idNamespace, []byte(key)).String()
+	// uuid.NewSHA1(idNamespace, key), without its allocations (a hash,
+	// the key, the sum) at every event.
+	var buf [512]byte
+	b := append(buf[:0], idNamespace[:]...)
+	b = append(append(b, sourceKey...), 0)
+	b = append(strconv.AppendInt(b, ev.Timestamp.UnixMicro(), 10), 0)
+	for _, f := range []string{ev.EventType, ev.SubSystem, ev.Kdev, ev.RawMsg} {
+		b = append(append(b, f...), 0)
+	}
+	sum := sha1.Sum(append(b, text...))
+	var id uuid.UUID
+	copy(id[:], sum[:])
+	id[6] = id[6]&0x0f | 0x50 // version 5: SHA-1
+	id[8] = id[8]&0x3f | 0x80 // the RFC 4122 variant
+	return id.String()
 }
 
 // offeredCheckpoint is a checkpoint waiting for the durable sinks to

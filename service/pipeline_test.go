@@ -1,14 +1,47 @@
 package service
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 
 	"github.com/peripety/peripety/event"
+	"github.com/peripety/peripety/parsers"
 	"github.com/peripety/peripety/sysfs"
 )
+
+// TestEventIDDerivation: an event's id is the name-based UUID of its
+// source, time, type, sub-system, device, line and text (a storm
+// summary's text standing for the count it carries), as the events stored
+// by earlier versions have it: a restart after an upgrade recognises them.
+func TestEventIDDerivation(t *testing.T) {
+	at := time.UnixMicro(1_733_500_000_123_456)
+	plain := event.Event{EventType: "BLK_IO_ERROR", SubSystem: "scsi", Kdev: "sdc", Timestamp: at,
+		RawMsg: "I/O error, dev sdc, sector 2048", Msg: "I/O error on sdc"}
+	summary := plain
+	summary.Msg = "I/O error on sdc (42 more)"
+	summary.SetExt(parsers.ExtFoldedUntil, at.Add(time.Second).Format(time.RFC3339Nano))
+	long := plain
+	long.RawMsg = string(make([]byte, 1000)) // past the id's stack buffer
+	for _, tc := range []struct {
+		name, source, text string
+		ev                 event.Event
+	}{
+		{"plain", "journal", plain.Msg, plain},
+		{"storm summary", "kmsg", "\x00storm", summary},
+		{"long line", "file:/var/log/kern.log", long.Msg, long},
+	} {
+		ev := tc.ev
+		key := tc.source + "\x00" + strconv.FormatInt(at.UnixMicro(), 10) + "\x00" + ev.EventType + "\x00" +
+			ev.SubSystem + "\x00" + ev.Kdev + "\x00" + ev.RawMsg + "\x00" + tc.text
+		if got, want := eventID(tc.source, &ev), uuid.NewSHA1(idNamespace, []byte(key)).String(); got != want {
+			t.Errorf("%s: id %s, want %s", tc.name, got, want)
+		}
+	}
+}
 
 // heldOut is what TestHeldMountEvent looks at in an event delivered.
 type heldOut struct{ Type, Kdev, MountPoint string }

@@ -222,3 +222,67 @@ func TestSCSIAddressAfterItsDiskWent(t *testing.T) {
 		}
 	}
 }
+
+// countingResolver counts the look-ups of each device.
+type countingResolver struct {
+	deviceNotifyingResolver
+	asked map[string]int
+}
+
+func (r *countingResolver) ForEvent(kdev string) (sysfs.BlockInfo, map[string]string, error) {
+	r.asked[kdev]++
+	return r.deviceNotifyingResolver.ForEvent(kdev)
+}
+
+// TestMissingDeviceAskedOnce: a device the resolver does not find is not
+// looked for again, event after event, until devices change; then it is,
+// and found. A resolver that cannot tell of changes is asked every time.
+func TestMissingDeviceAskedOnce(t *testing.T) {
+	res := &countingResolver{deviceNotifyingResolver: deviceNotifyingResolver{
+		fakeResolver: fakeResolver{devs: map[string]sysfs.BlockInfo{}}, notice: make(chan struct{})}, asked: map[string]int{}}
+	rs := &resolution{r: res, now: time.Now}
+	look := func(kdev string) error {
+		ev := event.Event{Kdev: kdev, EventType: "BLK_IO_ERROR", Timestamp: time.Now()}
+		return rs.lookUp(&ev).err
+	}
+	for range 5 {
+		if err := look("sdx"); !errors.Is(err, sysfs.ErrNotFound) {
+			t.Fatalf("sdx: %v, want not found", err)
+		}
+		look("sdy")
+	}
+	if res.asked["sdx"] != 1 || res.asked["sdy"] != 1 {
+		t.Errorf("asked %v for devices missing, want each once", res.asked)
+	}
+	res.attach("sdx", sysfs.BlockInfo{KernelName: "sdx", MajorMinor: "8:16"})
+	if err := look("sdx"); err != nil {
+		t.Errorf("sdx after it came: %v", err)
+	}
+	look("sdy")
+	if res.asked["sdx"] != 2 || res.asked["sdy"] != 2 {
+		t.Errorf("asked %v after devices changed, want each twice", res.asked)
+	}
+
+	plain := &fakeResolver{devs: map[string]sysfs.BlockInfo{}}
+	counted := &countingPlainResolver{fakeResolver: plain, asked: map[string]int{}}
+	rs = &resolution{r: counted, now: time.Now}
+	for range 3 {
+		ev := event.Event{Kdev: "sdx", EventType: "BLK_IO_ERROR", Timestamp: time.Now()}
+		rs.lookUp(&ev)
+	}
+	if counted.asked["sdx"] != 3 {
+		t.Errorf("a resolver without notices asked %d times, want 3", counted.asked["sdx"])
+	}
+}
+
+// countingPlainResolver counts look-ups of a resolver that tells of no
+// change.
+type countingPlainResolver struct {
+	*fakeResolver
+	asked map[string]int
+}
+
+func (r *countingPlainResolver) ForEvent(kdev string) (sysfs.BlockInfo, map[string]string, error) {
+	r.asked[kdev]++
+	return r.fakeResolver.ForEvent(kdev)
+}

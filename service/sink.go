@@ -30,6 +30,17 @@ type Sink interface {
 	Close() error
 }
 
+// batchSink is a Sink that takes the events queued for it together (the
+// journald sink: one write to its spool for them). EmitBatch delivers evs
+// in order, as Emit would each; an error counts them all as lost to it.
+type batchSink interface {
+	Sink
+	EmitBatch(ctx context.Context, evs []event.Event) error
+}
+
+// maxBatch bounds the events a batchSink takes at once.
+const maxBatch = 64
+
 // readySink is a Sink with work to do once the source is open and before
 // the daemon tells the service manager it is ready: the D-Bus sink owns its
 // bus name there. Ready returns once that is done; what it starts runs
@@ -195,15 +206,48 @@ func (r *sinkRunner) closeQueue() {
 }
 
 // run delivers the queue until it is closed and drained. ctx only bounds
-// each delivery: a clean stop drains the queue.
+// each delivery: a clean stop drains the queue. A batchSink is given what
+// the queue holds, up to maxBatch, at once.
 func (r *sinkRunner) run(ctx context.Context) {
+	var batch []event.Event
 	for q := range r.q {
-		if err := r.sink.Emit(ctx, q.ev); err != nil {
-			r.failed.Add(1)
-			r.log.Error("deliver event", "event_id", q.ev.EventID, "event_type", q.ev.EventType, "err", err)
+		bs, ok := r.sink.(batchSink)
+		if !ok {
+			if err := r.sink.Emit(ctx, q.ev); err != nil {
+				r.failed.Add(1)
+				r.log.Error("deliver event", "event_id", q.ev.EventID, "event_type", q.ev.EventType, "err", err)
+			}
+			r.done.Store(q.upTo)
+			continue
 		}
-		r.done.Store(q.upTo)
+		batch = append(batch[:0], q.ev)
+		upTo := r.takeMore(&batch, q.upTo)
+		if err := bs.EmitBatch(ctx, batch); err != nil {
+			r.failed.Add(uint64(len(batch)))
+			r.log.Error("deliver events", "events", len(batch), "first_event_id", batch[0].EventID, "err", err)
+		}
+		clear(batch) // the events' strings and maps are the sink's now
+		r.done.Store(upTo)
 	}
+}
+
+// takeMore adds to batch what the queue holds, without waiting, up to
+// maxBatch events; it returns the seq up to which they go, upTo when none
+// is added.
+func (r *sinkRunner) takeMore(batch *[]event.Event, upTo uint64) uint64 {
+	for len(*batch) < maxBatch {
+		select {
+		case q, ok := <-r.q:
+			if !ok {
+				return upTo
+			}
+			*batch = append(*batch, q.ev)
+			upTo = q.upTo
+		default:
+			return upTo
+		}
+	}
+	return upTo
 }
 
 // shedTally counts the events shed since the queue last had room.

@@ -69,7 +69,9 @@ type spool struct {
 	rn uint64 // the segment rf holds
 	// headSaved is the head last written to the head file.
 	headSaved spoolPos
-	buf       []byte
+	// buf is the buffer records are read into, wbuf the one append
+	// encodes into.
+	buf, wbuf []byte
 	// recent holds the records this process appended and has not seen
 	// acknowledged, at most maxRecent, the oldest first in recentQ: next
 	// gives them back without reading and decoding them again. Records
@@ -298,12 +300,11 @@ func (s *spool) unread() bool {
 // errSpoolFull, unless force (a shed summary, which may use the reserve).
 // A failed write is undone, so the spool stays sound.
 func (s *spool) append(ev *event.Event, at time.Time, force bool) error {
-	rec, err := encodeSpoolRecord(ev, at)
+	rec, err := appendSpoolRecord(s.wbuf[:0], ev, at)
 	if err != nil {
 		return err
 	}
-	binary.LittleEndian.PutUint32(rec[0:4], uint32(len(rec)-8))
-	binary.LittleEndian.PutUint32(rec[4:8], crc32.Checksum(rec[8:], crcTable))
+	s.wbuf = rec
 	if !force && s.size+int64(len(rec)) > s.max {
 		return errSpoolFull
 	}
@@ -321,6 +322,41 @@ func (s *spool) append(ev *event.Event, at time.Time, force bool) error {
 	s.size += int64(len(rec))
 	s.remember(spoolRec{pos: pos, end: spoolPos{seg: pos.seg, off: s.wOff}, at: at, ev: cloneEvent(*ev)})
 	return nil
+}
+
+// appendAll appends the first n of evs, appended at at, in one write: as
+// many as the segment and max take. The rest, n and after, are for
+// append, one by one, to place: it rotates, says errSpoolFull, and
+// reports what fails. An error is that of the write, which wrote none of
+// them (n is 0).
+func (s *spool) appendAll(evs []event.Event, at time.Time) (n int, err error) {
+	buf := s.wbuf[:0]
+	for n < len(evs) {
+		next, err := appendSpoolRecord(buf, &evs[n], at)
+		if err != nil || s.size+int64(len(next)) > s.max || s.wOff+int64(len(next)) > s.segMax {
+			break
+		}
+		buf = next
+		n++
+	}
+	s.wbuf = buf
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := s.w.WriteAt(buf, s.wOff); err != nil {
+		s.w.Truncate(s.wOff)
+		return 0, fmt.Errorf("append to spool: %w", err)
+	}
+	seg := s.segs[len(s.segs)-1]
+	for i := range n {
+		size := int64(binary.LittleEndian.Uint32(buf)) + 8
+		pos := spoolPos{seg: seg, off: s.wOff}
+		s.wOff += size
+		s.size += size
+		s.remember(spoolRec{pos: pos, end: spoolPos{seg: seg, off: s.wOff}, at: at, ev: cloneEvent(evs[i])})
+		buf = buf[size:]
+	}
+	return n, nil
 }
 
 // remember keeps r in recent, forgetting the oldest past maxRecent.
@@ -522,15 +558,17 @@ func (s *spool) close() error {
 	return err
 }
 
-// encodeSpoolRecord is the record of ev appended at at, header included.
-func encodeSpoolRecord(ev *event.Event, at time.Time) ([]byte, error) {
-	rec := make([]byte, 20, 512)
-	binary.LittleEndian.PutUint64(rec[8:16], uint64(at.UnixMicro()))
+// appendSpoolRecord appends to dst the record of ev appended at at,
+// header included.
+func appendSpoolRecord(dst []byte, ev *event.Event, at time.Time) ([]byte, error) {
+	start := len(dst)
+	rec := append(dst, make([]byte, 20)...)
+	binary.LittleEndian.PutUint64(rec[start+8:start+16], uint64(at.UnixMicro()))
 	rec, err := ev.AppendJSON(rec)
 	if err != nil {
 		return nil, fmt.Errorf("encode event %s: %w", ev.EventID, err)
 	}
-	binary.LittleEndian.PutUint32(rec[16:20], uint32(len(rec)-20))
+	binary.LittleEndian.PutUint32(rec[start+16:start+20], uint32(len(rec)-start-20))
 	for name, v := range rawTexts(ev) {
 		if utf8.ValidString(v) {
 			continue
@@ -540,8 +578,8 @@ func encodeSpoolRecord(ev *event.Event, at time.Time) ([]byte, error) {
 		rec = binary.LittleEndian.AppendUint32(rec, uint32(len(v)))
 		rec = append(rec, v...)
 	}
-	binary.LittleEndian.PutUint32(rec[0:4], uint32(len(rec)-8))
-	binary.LittleEndian.PutUint32(rec[4:8], crc32.Checksum(rec[8:], crcTable))
+	binary.LittleEndian.PutUint32(rec[start:start+4], uint32(len(rec)-start-8))
+	binary.LittleEndian.PutUint32(rec[start+4:start+8], crc32.Checksum(rec[start+8:], crcTable))
 	return rec, nil
 }
 

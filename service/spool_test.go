@@ -121,6 +121,70 @@ func TestSpoolRawText(t *testing.T) {
 	}
 }
 
+// TestSpoolAppendAll: events appended together (the journald sink's
+// batches), with append placing what appendAll leaves, make the spool
+// that appending them one by one makes, byte for byte, across segments
+// and up to the cap; the records come back from memory and from disk.
+func TestSpoolAppendAll(t *testing.T) {
+	const n, max = 100, 9000
+	at := time.UnixMicro(1_700_000_000_123_456)
+	one, all := t.TempDir(), t.TempDir()
+	s1, s2 := mustOpenSpool(t, one, max), mustOpenSpool(t, all, max)
+	var want []error
+	for i := range n {
+		ev := spoolEvent(i)
+		ev.Msg = strings.Repeat("x", i) // records of every size
+		want = append(want, s1.append(&ev, at, false))
+	}
+	var got []error
+	for i := 0; i < n; {
+		batch := make([]event.Event, 0, 7)
+		for j := i; j < min(i+7, n); j++ {
+			ev := spoolEvent(j)
+			ev.Msg = strings.Repeat("x", j)
+			batch = append(batch, ev)
+		}
+		k, err := s2.appendAll(batch, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, make([]error, k)...)
+		if k < len(batch) { // the rest goes one by one, as the sink does
+			got = append(got, s2.append(&batch[k], at, false))
+			k++
+		}
+		i += k
+	}
+	if !slices.Equal(want, got) {
+		t.Fatalf("appended together: %v, one by one: %v", got, want)
+	}
+	if !slices.Contains(want, errSpoolFull) || len(s1.segs) < 3 {
+		t.Fatalf("%d segments and no errSpoolFull: the test does not reach the cap across segments", len(s1.segs))
+	}
+	if diff := cmp.Diff(s1.segs, s2.segs); diff != "" {
+		t.Fatalf("segments (-one by one +together):\n%s", diff)
+	}
+	for _, seg := range s1.segs {
+		b1, err1 := os.ReadFile(s1.segPath(seg))
+		b2, err2 := os.ReadFile(s2.segPath(seg))
+		if err1 != nil || err2 != nil || string(b1) != string(b2) {
+			t.Errorf("segment %d differs (%v, %v)", seg, err1, err2)
+		}
+	}
+	opt := cmp.Options{cmp.AllowUnexported(spoolRec{}, spoolPos{}), cmpopts.EquateEmpty()}
+	fromMem := readAll(t, s2)
+	if diff := cmp.Diff(readAll(t, s1), fromMem, opt); diff != "" {
+		t.Errorf("records (-one by one +together):\n%s", diff)
+	}
+	s2.close()
+	s1.close()
+	s3 := mustOpenSpool(t, all, max)
+	defer s3.close()
+	if diff := cmp.Diff(fromMem, readAll(t, s3), opt); diff != "" {
+		t.Errorf("records from disk (-memory +disk):\n%s", diff)
+	}
+}
+
 func TestSpoolFull(t *testing.T) {
 	s := mustOpenSpool(t, t.TempDir(), 600)
 	defer s.close()
@@ -202,7 +266,7 @@ func TestSpoolDamage(t *testing.T) {
 func FuzzSpoolRecord(f *testing.F) {
 	ev := spoolEvent(1)
 	ev.Msg = "bad \xff"
-	rec, err := encodeSpoolRecord(&ev, time.UnixMicro(1_700_000_000_000_000))
+	rec, err := appendSpoolRecord(nil, &ev, time.UnixMicro(1_700_000_000_000_000))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -214,7 +278,7 @@ func FuzzSpoolRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := encodeSpoolRecord(&ev, at)
+		again, err := appendSpoolRecord(nil, &ev, at)
 		if err != nil {
 			return // an event JSON takes but cannot give (a bad severity)
 		}

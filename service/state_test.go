@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -132,6 +133,45 @@ func TestIdentityStore(t *testing.T) {
 
 // TestDamagedStateFiles: an empty or garbled identity store or position is
 // put aside as .corrupt and the daemon starts without it.
+// TestSameInfo: a change of any field of a BlockInfo, or of a device below
+// it, is a change to the identity store; a nil list or map and an empty
+// one are no change. Every field is changed in turn (by reflection, so a
+// field added to BlockInfo and forgotten by sameInfo fails here).
+func TestSameInfo(t *testing.T) {
+	base := sysfs.BlockInfo{WWID: "w", KernelName: "sdc", MajorMinor: "8:32", Transport: map[string]string{"transport": "iSCSI"},
+		Owners: []sysfs.BlockInfo{{KernelName: "sdd", Transport: map[string]string{}}}}
+	if !sameInfo(base, base) {
+		t.Fatal("an identity differs from itself")
+	}
+	empty := base
+	empty.Owners = []sysfs.BlockInfo{{KernelName: "sdd"}}
+	if !sameInfo(base, empty) {
+		t.Error("a nil map differs from an empty one")
+	}
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		changed := base
+		changed.Transport = map[string]string{"transport": "iSCSI"}
+		changed.Owners = []sysfs.BlockInfo{{KernelName: "sdd"}}
+		f := reflect.ValueOf(&changed).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(f.String() + "x")
+		case reflect.Int64:
+			f.SetInt(f.Int() + 1)
+		case reflect.Map:
+			changed.Transport["port"] = "3260"
+		case reflect.Slice:
+			changed.Owners[0].WWID = "other"
+		default:
+			t.Fatalf("field %s: a %s, which the test does not change", typ.Field(i).Name, f.Kind())
+		}
+		if sameInfo(base, changed) {
+			t.Errorf("a change of %s is no change", typ.Field(i).Name)
+		}
+	}
+}
+
 func TestDamagedStateFiles(t *testing.T) {
 	for _, content := range []string{"", "{garbage\x00", "[{\"info\": 7}]"} {
 		t.Run(fmt.Sprintf("%.10q", content), func(t *testing.T) {

@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Debian packages, and why:
 pkgs=(
-	gcc pkg-config libsystemd-dev # cgo journald reader (go-systemd sdjournal)
+	gcc pkg-config libsystemd-dev # cgo journald reader (service/sdjournal links libsystemd)
 	systemd                       # systemd-journald, journalctl, busctl, systemd-analyze
 	dbus-daemon dbus-bin          # private system bus in tests, dbus-send
 	libglib2.0-bin                # gdbus (introspect, call, monitor in tests)

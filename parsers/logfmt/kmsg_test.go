@@ -1,6 +1,7 @@
 package logfmt
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -139,4 +140,16 @@ func FuzzDecodeKmsg(f *testing.F) {
 			t.Errorf("DecodeKmsg(%q): message longer than its input", b)
 		}
 	})
+}
+
+func TestKmsgField(t *testing.T) {
+	for _, s := range []string{"0", "7", "12345678", "123456789", "99999999", "00000000", "1234567890123", "9999999999999999999", "18446744073709551615",
+		"12345678,rest", "1234567a", "123:5678", "12/45678", "1234567/", ":2345678", "1234567:", "18446744073709551616", "", ",", "-1"} {
+		got, rest, err := kmsgField([]byte(s), "n")
+		num, tail, _ := strings.Cut(s, ",")
+		want, werr := strconv.ParseUint(num, 10, 64)
+		if (err != nil) != (werr != nil) || err == nil && (got != want || string(rest) != tail) {
+			t.Errorf("kmsgField(%q) = %d, %q, %v; want %d, %q, %v", s, got, rest, err, want, tail, werr)
+		}
+	}
 }

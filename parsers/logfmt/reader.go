@@ -118,7 +118,15 @@ func (r *Reader) Next() (parsers.Record, error) {
 	if r.err != nil {
 		return parsers.Record{}, r.err
 	}
-	rec, err := r.next()
+	var rec parsers.Record
+	var err error
+	if r.format == FormatKmsg {
+		// Called directly, not through the method value: for the format
+		// of the largest logs, one copy of the record less.
+		rec, err = r.nextKmsg()
+	} else {
+		rec, err = r.next()
+	}
 	if err != nil {
 		r.err = err
 	}
@@ -186,6 +194,14 @@ var errTooLong = errors.New("line longer than MaxRecordSize")
 func (r *Reader) readLine() ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
 	r.lineNo++
+	if err == nil && len(line) <= MaxRecordSize+1 {
+		// The common case, without the checks below.
+		line = line[:len(line)-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		return line, nil
+	}
 	if errors.Is(err, bufio.ErrBufferFull) {
 		r.long = append(r.long[:0], line...)
 		for errors.Is(err, bufio.ErrBufferFull) {
@@ -251,6 +267,8 @@ func (r *Reader) recordLine() ([]byte, error) {
 	for {
 		line, err := r.readLine()
 		switch {
+		case err == nil && len(line) > 0 && line[0] != ' ' && line[0] != '\t':
+			return line, nil
 		case errors.Is(err, errTooLong):
 			r.skip(SkipTooLong, r.lineNo, line)
 			if err := r.skipContinuations(); err != nil {
@@ -259,10 +277,8 @@ func (r *Reader) recordLine() ([]byte, error) {
 		case err != nil:
 			return nil, err
 		case len(line) == 0:
-		case line[0] == ' ' || line[0] == '\t':
-			r.skip(SkipOrphan, r.lineNo, line)
 		default:
-			return line, nil
+			r.skip(SkipOrphan, r.lineNo, line)
 		}
 	}
 }

@@ -177,14 +177,14 @@ func TestReaderInline(t *testing.T) {
 	}{{
 		name:   "kmsg with dictionary and junk",
 		format: FormatKmsg,
-		in:     " orphan\n3,1,2,-;sd 2:0:0:0: [sdc] tag#23 Sense Key : Medium Error [current]\n SUBSYSTEM=scsi\n DEVICE=+scsi:2:0:0:0\n\nnot kmsg\n6,2,3,-;next",
+		in:     " orphan\n3,1,2,-;sd 2:0:0:0: [sdc] tag#23 Sense Key : Medium Error [current]\n SUBSYSTEM=scsi\n DEVICE=+scsi:2:0:0:0\n\nnot kmsg\n6,x,3,-;bad sequence\n SUBSYSTEM=scsi\n6,2,3,-;next",
 		want: []parsers.Record{
 			{Level: 3, Seq: 1, Monotonic: 2 * time.Microsecond, Message: "sd 2:0:0:0: [sdc] tag#23 Sense Key : Medium Error [current]", Subsystem: "scsi", Device: "+scsi:2:0:0:0"},
 			{Level: 6, Seq: 2, Monotonic: 3 * time.Microsecond, Message: "next"},
 		},
 		skips: []Skip{
 			{Reason: SkipOrphan, Count: 1, FirstLine: 1, Example: " orphan"},
-			{Reason: SkipMalformed, Count: 1, FirstLine: 6, Example: `kmsg record "not kmsg": no ';' after the prefix`},
+			{Reason: SkipMalformed, Count: 2, FirstLine: 6, Example: `kmsg record "not kmsg": no ';' after the prefix`},
 		},
 	}, {
 		name:   "line over 1 MiB skipped, the rest read",

@@ -175,6 +175,19 @@ func (j *fakeJournal) Data(field string) ([]byte, bool, error) {
 	return []byte(v[0]), true, nil
 }
 
+func (j *fakeJournal) Fields(dst map[string][]byte, names []string) error {
+	for _, name := range names {
+		v, ok, err := j.Data(name)
+		if err != nil {
+			return err
+		}
+		if ok {
+			dst[name] = v
+		}
+	}
+	return nil
+}
+
 func (j *fakeJournal) Realtime() (uint64, error) {
 	e, err := j.current()
 	return e.realtime, err

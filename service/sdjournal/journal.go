@@ -1,12 +1,11 @@
-// Package sdjournal reads the journal through sd-journal(3), as go-systemd's
-// sdjournal package does: Store reads back the events package journal
-// stored (Query, Follow), and Journal is the thin cursor over sd-journal
-// that Store and the daemon's journal source read through.
+// Package sdjournal reads the journal through sd-journal(3): Store reads
+// back the events package journal stored (Query, Follow), and Journal is
+// the thin cursor over sd-journal that Store and the daemon's journal
+// source read through.
 //
 // Journal's one implementation, in sdjournal.go, is the only code of the
-// module that needs cgo (go-systemd's sdjournal loads libsystemd.so.0 at
-// run time and needs <systemd/sd-journal.h>, from Debian's libsystemd-dev,
-// to build). What reads through it (the query loop, following, decoding)
+// module that needs cgo (it links libsystemd, and needs pkg-config and
+// <systemd/sd-journal.h>, from Debian's libsystemd-dev, to build). What reads through it (the query loop, following, decoding)
 // is pure Go and is tested with a fake cursor. A build without cgo has
 // Open return ErrNoJournald.
 package sdjournal
@@ -48,6 +47,11 @@ type Journal interface {
 	// its "FIELD=" prefix; ok is false when the entry has no such field
 	// (sd_journal_get_data(3)).
 	Data(field string) (value []byte, ok bool, err error)
+	// Fields sets dst[name] to the value of each field of the current
+	// entry named in names, as Data would, in one pass over the entry
+	// (sd_journal_enumerate_data(3)); a field the entry lacks is left
+	// out. The values are valid until the next call of Fields.
+	Fields(dst map[string][]byte, names []string) error
 	// Realtime is the current entry's __REALTIME_TIMESTAMP, in µs.
 	Realtime() (usec uint64, err error)
 	// Monotonic is the current entry's __MONOTONIC_TIMESTAMP, in µs:

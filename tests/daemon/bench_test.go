@@ -80,33 +80,9 @@ func BenchmarkStormReplay(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := range b.N {
-		cmd := exec.Command(bin, "--config", conf, "--source", "file:"+log, "--bus", "none",
-			"--state-dir", filepath.Join(dir, fmt.Sprint("state", i)), "--root", "/")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
 		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		lines, events := 0, 0
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for lines < stormLines && sc.Scan() {
-			var ev event.Event
-			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-				b.Fatalf("stdout %q: %v", sc.Text(), err)
-			}
-			events++
-			switch {
-			case ev.EventType == service.EventShed:
-				n, _ := strconv.Atoi(ev.Ext("lines"))
-				lines += n
-			case ev.Kdev == "loop9":
-				lines += int(ev.Count)
-			}
-		}
+		cmd, sc := startFileDaemon(b, bin, conf, log, filepath.Join(dir, fmt.Sprint("state", i)))
+		lines, events := readStormEvents(b, sc, func(kdev string) bool { return kdev == "loop9" })
 		elapsed := time.Since(start)
 		rss := peakRSS(b, cmd.Process.Pid)
 		cmd.Process.Signal(syscall.SIGTERM)
@@ -122,6 +98,44 @@ func BenchmarkStormReplay(b *testing.B) {
 		b.ReportMetric(float64(stormLines)/elapsed.Seconds(), "lines/s")
 		b.ReportMetric(float64(events), "events")
 	}
+}
+
+// startFileDaemon starts peripetyd over the kernel log file log, its
+// events on stdout, with no bus and the state in stateDir.
+func startFileDaemon(b *testing.B, bin, conf, log, stateDir string) (*exec.Cmd, *bufio.Scanner) {
+	cmd := exec.Command(bin, "--config", conf, "--source", "file:"+log, "--bus", "none",
+		"--state-dir", stateDir, "--root", "/")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	return cmd, sc
+}
+
+// readStormEvents reads events from the daemon's stdout until they account
+// for the storm's stormLines lines: the counts of the storm device's events
+// (stormDev says which) and the lines of shed events.
+func readStormEvents(b *testing.B, sc *bufio.Scanner, stormDev func(kdev string) bool) (lines, events int) {
+	for lines < stormLines && sc.Scan() {
+		var ev event.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			b.Fatalf("stdout %q: %v", sc.Text(), err)
+		}
+		events++
+		switch {
+		case ev.EventType == service.EventShed:
+			n, _ := strconv.Atoi(ev.Ext("lines"))
+			lines += n
+		case stormDev(ev.Kdev):
+			lines += int(ev.Count)
+		}
+	}
+	return lines, events
 }
 
 // BenchmarkLatency measures how long a kernel line takes to come out of
@@ -305,31 +319,8 @@ func BenchmarkStormHooks(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		os.Remove(runs)
-		cmd := exec.Command(bin, "--config", conf, "--source", "file:"+log, "--bus", "none",
-			"--state-dir", filepath.Join(dir, fmt.Sprint("state", i)), "--root", "/")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		lines, events := 0, 0
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for lines < stormLines && sc.Scan() {
-			var ev event.Event
-			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-				b.Fatalf("stdout %q: %v", sc.Text(), err)
-			}
-			events++
-			if ev.EventType == service.EventShed {
-				n, _ := strconv.Atoi(ev.Ext("lines"))
-				lines += n
-			} else if strings.HasPrefix(ev.Kdev, "loop") {
-				lines += int(ev.Count)
-			}
-		}
+		cmd, sc := startFileDaemon(b, bin, conf, log, filepath.Join(dir, fmt.Sprint("state", i)))
+		_, events := readStormEvents(b, sc, func(kdev string) bool { return strings.HasPrefix(kdev, "loop") })
 		go func() {
 			for sc.Scan() {
 			}
