@@ -54,7 +54,7 @@ fuzz:
 # LAB_CHECK_SCENARIOS, one of each kind of stack (about 3 minutes).
 LAB_CHECK_SCENARIOS ?= scsi-medium,mpath-path,md-raid1,nvme-media
 lab: setup
-	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 20m -v -run TestLab ./tests/lab
+	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 30m -v -run TestLab ./tests/lab
 lab-check:
 	PERIPETY_LAB=1 $(GO) test -count=1 -timeout 10m -v -run TestLab ./tests/lab -lab.scenarios=$(LAB_CHECK_SCENARIOS)
 

@@ -51,12 +51,13 @@ var multipathdRules = []rule{{
 }, {
 	// fail_path: multipathd tells the kernel to fail the path, which then
 	// prints "Failing path 8:32.".
-	name: "mpathd_checker_failed_path",
-	typ:  "MPATH_PATH_DOWN",
-	re:   pat(`^checker failed path (?P<kdev>\d+:\d+) in map (?P<map>\S+)$`),
-	sev:  sevOf(event.Warning),
-	cond: "path:failed",
-	msg:  "Multipath map {map}: multipathd's checker failed path {kdev}",
+	name:   "mpathd_checker_failed_path",
+	typ:    "MPATH_PATH_DOWN",
+	re:     pat(`^checker failed path (?P<kdev>\d+:\d+) in map (?P<map>\S+)$`),
+	sev:    sevOf(event.Warning),
+	cond:   "path:failed",
+	msg:    "Multipath map {map}: multipathd's checker failed path {kdev}",
+	finish: kernelAction("fail_path"),
 }, {
 	// update_multipath: the kernel failed the path first (an I/O error);
 	// multipathd follows.
@@ -76,13 +77,16 @@ var multipathdRules = []rule{{
 	cond: "path:failed",
 	msg:  "Multipath: path {kdev} failed for its I/O error rate (marginal path detection)",
 }, {
-	name:   "mpathd_reinstated",
-	typ:    "MPATH_PATH_UP",
+	name: "mpathd_reinstated",
+	typ:  "MPATH_PATH_UP",
+	// reinstate_path: logged once the kernel reinstated the path
+	// ("Reinstating path 8:32.").
 	re:     pat(`^(?P<kdev>\d+:\d+): reinstated$`),
 	suffix: ": reinstated",
 	sev:    sevOf(event.Notice),
 	cond:   "path:active",
 	msg:    "Multipath: path {kdev} reinstated",
+	finish: kernelAction("reinstate_path"),
 }, {
 	name:   "mpathd_reinstate_failed",
 	typ:    "MPATH_PATH_REINSTATE_FAILED",
@@ -193,3 +197,10 @@ var multipathdRules = []rule{{
 	sev:  sevOf(event.Error),
 	msg:  "Multipath: path {kdev} now leads to another LUN (WWID {old_wwid} became {new_wwid})",
 }}
+
+// kernelAction names what the line's event told the kernel to do, as the
+// extension key "kernel_action" (correlate.Actions): the kernel's event of
+// it follows from the daemon's.
+func kernelAction(action string) func(*pending) {
+	return func(pe *pending) { pe.ev.SetExt("kernel_action", action) }
+}

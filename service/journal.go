@@ -40,6 +40,10 @@ func (s *JournalSource) Name() string { return "journal" }
 // Key implements Source.
 func (s *JournalSource) Key() string { return "journal" }
 
+// FollowsDaemons implements DaemonFollower: the daemons' entries come
+// beside the kernel's.
+func (s *JournalSource) FollowsDaemons() bool { return true }
+
 // Run implements Source. The journal is open once readLog reads, and
 // an error opening it ends Run, so opened is called before.
 func (s *JournalSource) Run(ctx context.Context, pos string, opened func(), fn func(Item) error) error {

@@ -130,13 +130,26 @@ type pipeline struct {
 	lastWall time.Time
 
 	// waits holds the events waiting for a mount to show or a device to
-	// appear, and those behind them (wait.go).
+	// appear, or for the daemon's line that caused them, and those behind
+	// them (wait.go).
 	waits waits
+	// followsDaemons: the source reads the storage daemons' lines beside
+	// the kernel's (the journal source), so a kernel event a daemon's
+	// action causes waits for the daemon's line (causeLane).
+	followsDaemons bool
 
 	cpMu   sync.Mutex
 	latest *offeredCheckpoint
 	// stateAt is when the parser's state was last taken.
 	stateAt time.Time
+}
+
+// DaemonFollower is a Source that reads the storage daemons' lines beside
+// the kernel's as they are logged (*JournalSource): the pipeline then
+// holds a kernel event a daemon's action may have caused for the daemon's
+// line (causeLane).
+type DaemonFollower interface {
+	FollowsDaemons() bool
 }
 
 // handle takes one source item through the pipeline.
@@ -232,7 +245,7 @@ func (p *pipeline) swapParser(next Parser) {
 // checkpoint instead, so that a storm does not hold the position back; the
 // state is taken at most every stateEvery.
 func (p *pipeline) offerCheckpoint() {
-	if p.lastPos == "" || len(p.waits.held) > 0 {
+	if p.lastPos == "" || len(p.waits.held) > 0 || len(p.waits.lane.held) > 0 {
 		return
 	}
 	var state *parsers.State
@@ -303,12 +316,29 @@ func (p *pipeline) emit(ev event.Event) {
 		return
 	}
 	now := p.res.now()
+	if p.waits.lane.enter(ev, now, p.res.live(&ev), p.followsDaemons) {
+		p.releaseLane(now, false)
+		return
+	}
+	p.enter(ev, now)
+}
+
+// enter holds ev behind the held events of its device, or places it.
+func (p *pipeline) enter(ev event.Event, now time.Time) {
 	if p.waits.holds(ev.Kdev) {
 		p.waits.behind(ev, now)
 		p.retry(false)
 		return
 	}
 	p.place(ev, now, false)
+}
+
+// releaseLane lets the events out of the cause lane that wait no longer
+// (every one with force).
+func (p *pipeline) releaseLane(now time.Time, force bool) {
+	for _, ev := range p.waits.lane.release(now, force) {
+		p.enter(ev, now)
+	}
 }
 
 // deviceName is kdev without the NUL and other control bytes a garbled
@@ -384,10 +414,12 @@ func (p *pipeline) noticed(k waitKind) {
 
 // retry places again the held events that are due, each delivered once
 // what it waits for shows or its wait is over or ended, then the events
-// held behind it. With force (a stop, a reload) it delivers every held
-// event now, as resolved now.
+// held behind it; the events of the cause lane that wait no longer come
+// first. With force (a stop, a reload) it delivers every held event now,
+// as resolved now.
 func (p *pipeline) retry(force bool) {
 	now := p.res.now()
+	p.releaseLane(now, force)
 	for _, h := range p.waits.take() {
 		switch {
 		case h.kind == waitNone && p.waits.holds(h.ev.Kdev):

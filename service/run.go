@@ -115,6 +115,9 @@ func (d *Daemon) newRun() (*run, error) {
 		corr:  r.corr,
 		sinks: r.sinks,
 	}
+	if f, ok := d.src.(DaemonFollower); ok {
+		r.pl.followsDaemons = f.FollowsDaemons()
+	}
 	if err := r.pl.resume(r.cp); err != nil {
 		d.log.Warn("saved parser state unusable: a storm folding at the stop is folded afresh", "err", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/peripety/peripety/correlate"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/sysfs"
 )
@@ -187,6 +188,10 @@ type waits struct {
 	// looked up (nil when the resolver gives none): the pipeline then
 	// looks again (pipeline.noticed).
 	mountNotice, deviceNotice <-chan struct{}
+	// lane holds the events behind a kernel event waiting for the
+	// daemon's line that caused it: they come to held, or are placed,
+	// as they leave it.
+	lane causeLane
 }
 
 // heldEvent is an event of waits.held.
@@ -251,8 +256,10 @@ func (w *waits) await(ev event.Event, k waitKind, now, since time.Time, notice <
 	w.held = append(w.held, &heldEvent{ev: ev, kind: k, retryAt: now.Add(k.retry(notice != nil)), since: since, device: k == waitDevice})
 }
 
-// due says when a held event is next looked up again (wall-clock time).
+// due says when a held event is next looked up again, or the lane's head
+// waits no longer (wall-clock time).
 func (w *waits) due() (at time.Time, ok bool) {
+	at, ok = w.lane.due()
 	for _, h := range w.held {
 		if h.kind != waitNone && (!ok || h.retryAt.Before(at)) {
 			at, ok = h.retryAt, true
@@ -294,4 +301,110 @@ func (w *waits) settle() {
 			*p = nil
 		}
 	}
+}
+
+// causeWait bounds how long a kernel event that a storage daemon's action
+// may have caused (correlate.Actions: dm-multipath failing or reinstating
+// a path at multipathd's word) is held for the daemon's line that says so,
+// when the source follows the daemons (the journal source). multipathd
+// logs its checker's verdict, then asks the kernel to fail the path (and
+// logs a reinstatement once the kernel did it); journald stores the
+// kernel's line, read from /dev/kmsg, before the daemon's, read from its
+// stream: 14 to 116 ms later for a failure, 67 to 338 ms for a
+// reinstatement in the lab's loaded TCG guests; the source sees a daemon's
+// entry within hotSpan's polls of the kernel's, else within
+// sdjournal.WaitStep (200 ms). 1 s is three times the worst gap seen, half
+// the model's Skew (so the daemon's line, however stamped, is still taken
+// as the cause), and what a path failure's event is late at most when no
+// daemon line comes.
+const causeWait = time.Second
+
+// causeLane holds, in arrival order, a live kernel event that a daemon's
+// action may have caused and every event that comes after it, until the
+// daemon's event that answers it (correlate.Answers) comes or causeWait
+// is over: the answering event, with the same daemon's events that came
+// between, moves ahead of the kernel's, which then goes on. No source's
+// own events change order: a kernel event of another device comes out
+// behind the held one, a daemon's events keep theirs. It is used by the
+// pipeline goroutine only.
+type causeLane struct {
+	held []*laneEvent
+}
+
+// laneEvent is an event of causeLane.held: waits says that it is a kernel
+// event waiting, since it came, for the daemon's event that caused it.
+type laneEvent struct {
+	ev    event.Event
+	since time.Time
+	waits bool
+}
+
+// daemonOf is the storage daemon whose line ev is, "" for the kernel's.
+func daemonOf(ev *event.Event) string { return ev.Ext("daemon") }
+
+// enter holds ev in the lane when the lane holds events or ev is a kernel
+// event a daemon may have caused, live (follows says that the source
+// follows the daemons); it reports whether ev is held.
+func (l *causeLane) enter(ev event.Event, now time.Time, live, follows bool) bool {
+	daemon := daemonOf(&ev)
+	if len(l.held) == 0 && (!follows || daemon != "" || !live || !correlate.Acted(ev.EventType)) {
+		return false
+	}
+	e := &laneEvent{ev: ev, since: now, waits: daemon == "" && live && correlate.Acted(ev.EventType)}
+	if daemon != "" {
+		for i, k := range l.held {
+			if k.waits && correlate.Answers(ev.Ext("kernel_action"), ev.Kdev, k.ev.EventType, k.ev.Kdev) {
+				l.answer(i, e)
+				return true
+			}
+		}
+	}
+	l.held = append(l.held, e)
+	return true
+}
+
+// answer places d, a daemon's event that caused the held kernel event at
+// i, ahead of it, with the events of d's daemon held behind it (they came
+// before d), and ends its wait.
+func (l *causeLane) answer(i int, d *laneEvent) {
+	k := l.held[i]
+	var moved, rest []*laneEvent
+	for _, e := range l.held[i+1:] {
+		if daemonOf(&e.ev) == daemonOf(&d.ev) {
+			moved = append(moved, e)
+		} else {
+			rest = append(rest, e)
+		}
+	}
+	k.waits = false
+	held := append(l.held[:i:i], moved...)
+	held = append(held, d, k)
+	l.held = append(held, rest...)
+}
+
+// release returns the events at the head of the lane that wait no longer
+// at now (all of them with force), in order, and holds the rest.
+func (l *causeLane) release(now time.Time, force bool) []event.Event {
+	var out []event.Event
+	for len(l.held) > 0 {
+		h := l.held[0]
+		if h.waits && !force && now.Before(h.since.Add(causeWait)) {
+			break
+		}
+		out = append(out, h.ev)
+		l.held[0] = nil
+		l.held = l.held[1:]
+	}
+	if len(l.held) == 0 {
+		l.held = nil
+	}
+	return out
+}
+
+// due says when the head of the lane waits no longer.
+func (l *causeLane) due() (time.Time, bool) {
+	if len(l.held) == 0 || !l.held[0].waits {
+		return time.Time{}, false
+	}
+	return l.held[0].since.Add(causeWait), true
 }

@@ -33,6 +33,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio kmod udev
 	multipath-tools lvm2 thin-provisioning-tools mdadm sg3-utils
 	open-iscsi targetcli-fb nvme-cli
+	smartmontools udisks2         # smartd and udisksd in the lab's daemons2 group
 )
 missing=()
 for p in "${pkgs[@]}"; do

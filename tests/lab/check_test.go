@@ -283,32 +283,45 @@ func checkFaces(t *testing.T, r *run) {
 			break
 		}
 	}
+	// By id and seq: a daemon that logs one line twice in one write
+	// (iscsid's "Kernel reported iSCSI connection … error" pairs) has
+	// journald stamp both alike, and their events share the id derived
+	// from the stamp and the line.
 	journal := map[string]journalEntry{}
 	for _, j := range r.journal {
-		journal[j.str("EVENT_ID")] = j
+		var e struct {
+			Seq uint64 `json:"seq"`
+		}
+		_ = json.Unmarshal([]byte(j.str("JSON")), &e)
+		journal[faceKey(j.str("EVENT_ID"), e.Seq)] = j
 	}
 	signals := map[string]signal{}
 	for _, s := range r.signals {
 		var id string
+		var seq uint64
 		_ = json.Unmarshal(s.Event["event_id"].Data, &id)
-		signals[id] = s
+		_ = json.Unmarshal(s.Event["seq"].Data, &seq)
+		signals[faceKey(id, seq)] = s
 	}
 	if len(r.journal) != len(r.events) || len(r.signals) != len(r.events) {
 		t.Errorf("%d events on stdout, %d in journald, %d signals", len(r.events), len(r.journal), len(r.signals))
 	}
 	for _, e := range r.events {
-		if j, ok := journal[e.EventID]; !ok {
+		if j, ok := journal[faceKey(e.EventID, e.Seq)]; !ok {
 			t.Errorf("journald: no entry for %s %s (%q)", e.EventType, e.EventID, e.RawMsg)
 		} else {
 			checkJournal(t, e, j)
 		}
-		if s, ok := signals[e.EventID]; !ok {
+		if s, ok := signals[faceKey(e.EventID, e.Seq)]; !ok {
 			t.Errorf("bus: no StorageEvent for %s %s (%q)", e.EventType, e.EventID, e.RawMsg)
 		} else {
 			checkSignal(t, e, s)
 		}
 	}
 }
+
+// faceKey is how an event is found on its faces: its id and seq.
+func faceKey(id string, seq uint64) string { return id + "/" + strconv.FormatUint(seq, 10) }
 
 func checkJournal(t *testing.T, e event.Event, j journalEntry) {
 	t.Helper()

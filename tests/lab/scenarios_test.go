@@ -19,9 +19,12 @@ var groups = []group{
 	{name: "hw", source: "kmsg", scenarios: []string{"boot", "nvme-media", "sata-media", "virtio-media", "nvme-remove", "iscsi",
 		"xfs-failing", "btrfs-failing", "ext4-ioerr"}, devices: hwDevices},
 	// The storage daemons logging to the guest's journald beside the
-	// kernel (issue 16): multipathd, dmeventd, mdadm --monitor. (iscsid
-	// logs to the hw guest's journald, captured, not read by its daemon.)
+	// kernel (issue 16): multipathd, dmeventd, mdadm --monitor.
 	{name: "daemons", source: "journal", scenarios: []string{"boot", "mpath-checker", "thin-dmeventd", "md-mdadm"}},
+	// More of them: smartd, udisksd, and iscsid over the hw group's iSCSI
+	// scenario. A group of their own: with them the daemons guest would
+	// pass its 12 minutes.
+	{name: "daemons2", source: "journal", scenarios: []string{"boot", "smartd-iec", "iscsi-iscsid", "udisks"}},
 }
 
 var scenarioByName = map[string]scenario{}
@@ -188,27 +191,33 @@ var scenarios = []scenario{
 	}},
 	{name: "md-raid1", expect: mdExpect()},
 	// multipathd's lines in the journal beside the kernel's: its checker
-	// finds the offline path and fails it, dm-multipath prints `Failing
-	// path`. journald receives multipathd's stream after the kernel's
-	// line (14 ms in a run), so the kernel's is the root as a rule; either
-	// way every line of the failure, multipathd's and the kernel's, is one
-	// incident.
+	// finds the offline path ("path offline") and fails it ("checker failed
+	// path"), then dm-multipath prints `Failing path`. journald stores the
+	// kernel's line first (multipathd's 14 ms later in a run); the daemon,
+	// reading the daemons' lines, holds the kernel's until multipathd's
+	// line of the action comes (service's causeLane), so the checker's
+	// lines are the root cause of the kernel's; every line of the failure
+	// is one incident. The path reinstated: multipathd's "reinstated",
+	// after the kernel's `Reinstating path`, closes it first, and the
+	// kernel's finds the path well.
 	{name: "mpath-checker", expect: join(mpathSetup, []expect{
-		{What: "path failed", Type: "DM_MPATH_PATH_FAILED", Kdev: "{p1.majmin}", Cause: pathDown, Incident: "path down", Fields: map[string]string{
+		{What: "path failed", Type: "DM_MPATH_PATH_FAILED", Kdev: "{p1.majmin}", Cause: checkerDown, Incident: "path down", Fields: map[string]string{
 			"dev_wwid": "{map.wwid}", "ext.blk_major_minor": "{p1.majmin}"}},
-		{What: "checker failed path", Type: "MPATH_PATH_DOWN", Kdev: "{p1.majmin}", Cause: pathDown, Incident: "path down",
+		{What: "checker failed path", Type: "MPATH_PATH_DOWN", Kdev: "{p1.majmin}", Cause: "path offline", Incident: "path down",
 			Fields: map[string]string{"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "ext.map": "{map.dm_name}",
-				"ext.condition": "path:failed", "sub_system": "Multipath"}},
-		{What: "path offline", Type: "MPATH_PATH_OFFLINE", Kdev: "{p1.kname}", Min: 1, Max: -1, Cause: pathDown, Incident: "path down",
+				"ext.condition": "path:failed", "ext.kernel_action": "fail_path", "sub_system": "Multipath"}},
+		// The first is the root cause; the checker says it again every
+		// 2 s while the path stays offline.
+		{What: "path offline", Type: "MPATH_PATH_OFFLINE", Kdev: "{p1.kname}", Min: 1, Max: -1, Incident: "path down",
 			Fields: map[string]string{"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "ext.condition": "device:offline"}},
 		{What: "active paths", Type: "MPATH_ACTIVE_PATHS_CHANGED", Kdev: "{map.dm_name}", Min: 2, Max: 2, Fields: map[string]string{
 			"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd"}},
-		{What: "path reinstated", Type: "DM_MPATH_PATH_REINSTATED", Kdev: "{p1.majmin}", Incident: "path down", Fields: map[string]string{
+		{What: "path reinstated", Type: "DM_MPATH_PATH_REINSTATED", Kdev: "{p1.majmin}", Fields: map[string]string{
 			"dev_wwid": "{map.wwid}"}},
 		{What: "checker up", Type: "MPATH_CHECKER_PATH_UP", Kdev: "{p1.kname}", Fields: map[string]string{
 			"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "severity": "Info"}},
-		{What: "multipathd reinstated", Type: "MPATH_PATH_UP", Kdev: "{p1.majmin}", Fields: map[string]string{
-			"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "ext.condition": "path:active"}},
+		{What: "multipathd reinstated", Type: "MPATH_PATH_UP", Kdev: "{p1.majmin}", Incident: "path down", Fields: map[string]string{
+			"dev_wwid": "{map.wwid}", "ext.daemon": "multipathd", "ext.condition": "path:active", "ext.kernel_action": "reinstate_path"}},
 	}), check: checkActivePaths},
 	// dmeventd monitoring the pools, its lines in the journal through
 	// syslog: with autoextend off, its warning as the data passes 80% is
@@ -242,6 +251,69 @@ var scenarios = []scenario{
 		{What: "mdadm's rebuild", Type: "MD_REBUILD_STARTED", Min: 0, Max: 1},
 		{What: "mdadm's rebuild progress", Type: "MD_REBUILD_PROGRESS", Min: 0, Max: -1},
 		{What: "mdadm's rebuild end", Type: "MD_REBUILD_FINISHED", Min: 0, Max: 1},
+	})},
+	// smartd (as smartd.service runs it, through syslog) checking a
+	// scsi_debug disk whose Informational Exceptions Control mode page
+	// asks for a test failure prediction: its SMART Failure names the
+	// disk by its node, its identity line gives the disk's lu id, which is
+	// the WWID the guest read. Setting the mode page makes the kernel
+	// report the unit attention that follows (Mode parameters changed).
+	{name: "smartd-iec", expect: []expect{
+		{What: "new disk", Type: "SCSI_POWER_ON_RESET", Kdev: "{disk.hctl}", Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "mode page set", Type: "SCSI_MODE_PARAMETERS_CHANGED", Kdev: "{disk.hctl}", Min: 1, Max: 2, Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}"}},
+		{What: "failure predicted", Type: "SMART_HEALTH_FAILED", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "dev_path": "{disk.paths}", "severity": "Critical", "sub_system": "SMART",
+			"ext.daemon": "smartd", "ext.wwn": "{disk.wwid}", "ext.condition": "health:failing",
+			"ext.failure": "FAILURE PREDICTION THRESHOLD EXCEEDED (FALSE)"}},
+	}},
+	// udisksd (on the guest's system bus, its GLib log to the journal)
+	// mounting and unmounting a loop device's ext4 at D-Bus requests, then
+	// mounting a scsi_debug disk deleted under the mount: udisksd cleans
+	// up the mount point of the device gone, in the incident of the
+	// writes the deleted disk failed, and the disk keeps its identity.
+	{name: "udisks", expect: join([]expect{sizes, writeZeroes,
+		{What: "udisks mounted", Type: "UDISKS_MOUNTED", Kdev: "{loop.kname}", Fields: map[string]string{
+			"dev_wwid": "{loop.wwid}", "ext.daemon": "udisksd", "ext.mount_point": "{loop.mount}", "ext.uid": "0", "severity": "Info"}},
+		{What: "udisks unmounted", Type: "UDISKS_UNMOUNTED", Kdev: "{loop.kname}", Fields: map[string]string{
+			"dev_wwid": "{loop.wwid}", "ext.daemon": "udisksd", "ext.uid": "0"}},
+		{What: "udisks mounted the disk", Type: "UDISKS_MOUNTED", Kdev: "{disk.kname}", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "ext.daemon": "udisksd", "ext.mount_point": "{disk.mount}"}},
+		{What: "disk gone while mounted", Type: "UDISKS_DEVICE_GONE_MOUNTED", Kdev: "{disk.majmin}", Cause: "writes to the deleted disk",
+			Incident: "disk gone", Fields: map[string]string{"dev_wwid": "{disk.wwid}", "ext.daemon": "udisksd",
+				"ext.mount_point": "{disk.mount}", "ext.condition": "device:removed", "severity": "Warning"}},
+		{What: "new disk", Type: "SCSI_POWER_ON_RESET", Kdev: "{disk.hctl}", Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "writes to the deleted disk", Type: "BLK_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Incident: "disk gone",
+			Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "lost buffers", Type: "BUFFER_IO_ERROR", Kdev: "{disk.kname}", Min: 1, Max: -1, Incident: "disk gone",
+			Fields: map[string]string{"dev_wwid": "{disk.wwid}"}},
+		{What: "journal aborted", Type: "FS_JOURNAL_ABORTED", Kdev: "{disk.kname}", Min: 0, Max: 1, Incident: "disk gone",
+			Fields: map[string]string{"dev_wwid": "{disk.fs_uuid}"}},
+		{What: "journal I/O error", Type: "FS_JOURNAL_IO_ERROR", Kdev: "{disk.kname}", Min: 0, Max: -1, Incident: "disk gone"},
+		{What: "ext4 errors", Type: "FS_ERROR", Kdev: "{disk.kname}", Min: 0, Max: -1, Incident: "disk gone"},
+		{What: "read-only", Type: "FS_REMOUNT_READ_ONLY", Kdev: "{disk.kname}", Min: 0, Max: 1, Incident: "disk gone"},
+	}, fsOn("loop", 1), fsOn("disk", 1))},
+	// The iscsi scenario read from the journal, iscsid's lines beside the
+	// kernel's: its login, its word of each connection error the kernel
+	// reported and of each login the gone target refused follow from the
+	// kernel's first connection error, in its incident; the recovery
+	// closes it.
+	{name: "iscsi-iscsid", expect: join(iscsiExpect(), []expect{
+		{What: "iscsid login", Type: "ISCSI_SESSION_LOGIN", Kdev: "{disk.connection}", Fields: map[string]string{
+			"ext.daemon": "iscsid", "ext.condition": "link:up", "severity": "Info", "ext.target": "{disk.target}"}},
+		{What: "iscsid's connection errors", Type: "ISCSI_CONN_ERROR", Kdev: "{disk.connection}", Raw: `Kernel reported iSCSI connection`,
+			Min: 1, Max: -1, Cause: "connection errors", Incident: "target gone", Fields: map[string]string{
+				"dev_wwid": "{disk.wwid}", "ext.daemon": "iscsid", "ext.condition": "link:down", "severity": "Error"}},
+		{What: "kernel's connection errors", Type: "ISCSI_CONN_ERROR", Kdev: "{disk.connection}", Raw: `detected conn error`,
+			Min: 1, Max: -1, Incident: "target gone"},
+		{What: "logins refused", Type: "ISCSI_LOGIN_FAILED", Kdev: "{disk.connection}", Min: 1, Max: -1, Cause: "connection errors",
+			Incident: "target gone", Fields: map[string]string{"dev_wwid": "{disk.wwid}", "ext.daemon": "iscsid", "severity": "Error"}},
+		{What: "recovered", Type: "ISCSI_CONN_RECOVERED", Kdev: "{disk.connection}", Incident: "target gone", Fields: map[string]string{
+			"dev_wwid": "{disk.wwid}", "ext.daemon": "iscsid", "ext.condition": "link:up"}},
+		// iscsid says so once the session and its disk are gone: no
+		// identity is left to give it.
+		{What: "logged out", Type: "ISCSI_SESSION_LOGOUT", Kdev: "{disk.connection}", Fields: map[string]string{
+			"ext.daemon": "iscsid", "ext.target": "{disk.target}"}},
 	})},
 	{name: "md-raid5", expect: mdExpect()},
 	{name: "xfs-failing", expect: join([]expect{sizes, writeZeroes,
@@ -398,9 +470,9 @@ func checkStorm(t *testing.T, r *run) {
 	}
 }
 
-// pathDown: the events of mpath-checker's path failure, any of which the
-// log may show first.
-const pathDown = "path failed|checker failed path|path offline"
+// checkerDown: multipathd's checker's lines of mpath-checker's path
+// failure, the first of which is the root cause of what follows.
+const checkerDown = "path offline|checker failed path"
 
 // checkActivePaths: multipathd's count of the map's paths after the
 // checker failed one is in the failure's incident.

@@ -86,6 +86,9 @@ for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.2; d
 
 step dbus
 mkdir -p /run/dbus
+# Anyone may own, call, answer and listen: udisksd and polkitd answer
+# method calls (without method_return allowed their replies are dropped
+# and the callers time out).
 cat >/run/lab/dbus.conf <<'EOF'
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -98,6 +101,8 @@ cat >/run/lab/dbus.conf <<'EOF'
     <allow own="*"/>
     <allow send_type="method_call"/>
     <allow send_type="signal"/>
+    <allow send_type="method_return"/>
+    <allow send_type="error"/>
     <allow receive_type="signal"/>
     <allow eavesdrop="true"/>
   </policy>
@@ -174,7 +179,8 @@ run_scenario() {
 	journalctl --no-pager -o json --since=@$((t0 / 1000000000)) \
 		--output-fields=MESSAGE,PRIORITY,SYSLOG_FACILITY,SYSLOG_IDENTIFIER,_COMM,_SYSTEMD_UNIT,_TRANSPORT,_HOSTNAME \
 		SYSLOG_IDENTIFIER=multipathd + SYSLOG_IDENTIFIER=iscsid + SYSLOG_IDENTIFIER=dmeventd + SYSLOG_IDENTIFIER=lvm + \
-		SYSLOG_IDENTIFIER=mdadm + SYSLOG_IDENTIFIER=smartd + SYSLOG_IDENTIFIER=udisksd + SYSLOG_IDENTIFIER=nvme \
+		SYSLOG_IDENTIFIER=mdadm + SYSLOG_IDENTIFIER=smartd + SYSLOG_IDENTIFIER=udisksd + SYSLOG_IDENTIFIER=nvme + \
+		_COMM=multipathd + _COMM=iscsid + _COMM=dmeventd + _COMM=mdadm + _COMM=smartd + _COMM=udisksd + _COMM=nvme \
 		>"$S/daemons.json" 2>>"$S/journalctl.log"
 }
 
