@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/sysfs"
 )
@@ -45,22 +44,12 @@ func BenchmarkFileReplay(b *testing.B) {
 	events := 0
 	for i := range b.N {
 		store := &memStore{}
-		d, err := New(Options{
+		stop := startStoreDaemon(b, Options{
 			Source:       SourceSpec{Kind: "file", Path: p},
 			StateDir:     filepath.Join(dir, fmt.Sprint("state", i)),
-			Log:          slog.New(slog.DiscardHandler),
 			Store:        store,
 			StoredEvents: store.query,
-			Resolver:     loopResolver(),
-			Notify:       func(string) error { return nil },
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		d.cfg = &config.Config{Main: config.Main{SaveToJournald: true}}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- d.Run(ctx) }()
 		for {
 			n := 0
 			for _, ev := range store.logged() {
@@ -71,10 +60,7 @@ func BenchmarkFileReplay(b *testing.B) {
 			}
 			time.Sleep(time.Millisecond)
 		}
-		cancel()
-		if err := <-done; err != nil {
-			b.Fatal(err)
-		}
+		stop()
 		events += len(store.logged())
 	}
 	b.ReportMetric(float64(events)/float64(b.N), "events/run")

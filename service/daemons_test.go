@@ -1,16 +1,12 @@
 package service
 
 import (
-	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/peripety/peripety/config"
 )
 
 // TestFileSourceDaemons: the daemon replays a syslog file holding the
@@ -28,30 +24,17 @@ func TestFileSourceDaemons(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := &memStore{}
-	d, err := New(Options{
+	stop := startStoreDaemon(t, Options{
 		Source:       SourceSpec{Kind: "file", Path: p},
 		StateDir:     filepath.Join(dir, "state"),
-		Log:          slog.New(slog.DiscardHandler),
 		Store:        store,
 		StoredEvents: store.query,
-		Resolver:     loopResolver(),
-		Notify:       func(string) error { return nil },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.cfg = &config.Config{Main: config.Main{SaveToJournald: true}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for len(store.logged()) < 4 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil && err != context.Canceled {
-		t.Fatal(err)
-	}
+	stop()
 	var got []string
 	for _, ev := range store.logged() {
 		got = append(got, ev.EventType+" "+ev.Kdev+" "+ev.Ext("daemon")+" "+ev.Hostname)

@@ -127,6 +127,44 @@ func (r *fakeResolver) remove(kdev string) {
 	delete(r.devs, kdev)
 }
 
+// startStoreDaemon starts a daemon with opts that saves its events to
+// opts.Store (an in-memory store of the test's), with no log, the loop
+// resolver and no service notification unless opts says otherwise; stop
+// ends it (startDaemon).
+func startStoreDaemon(tb testing.TB, opts Options) (stop func()) {
+	tb.Helper()
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Resolver == nil {
+		opts.Resolver = loopResolver()
+	}
+	if opts.Notify == nil {
+		opts.Notify = func(string) error { return nil }
+	}
+	d, err := New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d.cfg = &config.Config{Main: config.Main{SaveToJournald: true}}
+	return startDaemon(tb, d)
+}
+
+// startDaemon runs d until stop, which fails tb when Run returned an
+// error.
+func startDaemon(tb testing.TB, d *Daemon) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	return func() {
+		tb.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			tb.Fatalf("Run: %v", err)
+		}
+	}
+}
+
 // memStore is an in-memory event store.
 type memStore struct {
 	mu  sync.Mutex
@@ -242,22 +280,16 @@ func (w testWriter) Write(p []byte) (int, error) {
 // runUntil runs d until cond holds (or 10 s pass), then stops it cleanly.
 func runUntil(t *testing.T, d *Daemon, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
+	stop := startDaemon(t, d)
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			cancel()
-			<-done
+			stop()
 			t.Fatal("condition not reached within 10s")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	stop()
 }
 
 // testPipeline is a pipeline of fakeParser over res, with an identity

@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peripety/peripety/config"
 	"github.com/peripety/peripety/event"
 	"github.com/peripety/peripety/internal/testenv"
 	"github.com/peripety/peripety/parsers"
@@ -310,24 +308,14 @@ func runDaemonOverJournal(b *testing.B, dir string, round int) {
 	// Room for every event from the start: the store's growth is
 	// journald's work, not the daemon's.
 	store := &countStore{memStore: memStore{evs: make([]event.Event, 0, benchStorage+1)}}
-	d, err := New(Options{
+	stop := startStoreDaemon(b, Options{
 		Source:        SourceSpec{Kind: "journal"},
 		StateDir:      filepath.Join(b.TempDir(), fmt.Sprint("state", round)),
-		Log:           slog.New(slog.DiscardHandler),
 		Store:         store,
 		StoredEvents:  store.query,
 		StoredIDs:     store.storedIDs,
-		Resolver:      loopResolver(),
-		Notify:        func(string) error { return nil },
 		SourceJournal: sdjournal.Source{Directory: dir},
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	d.cfg = &config.Config{Main: config.Main{SaveToJournald: true}}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		n := store.lines.Load()
@@ -339,10 +327,7 @@ func runDaemonOverJournal(b *testing.B, dir string, round int) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil && err != context.Canceled {
-		b.Fatal(err)
-	}
+	stop()
 }
 
 // lineCounter counts the lines written to it.
