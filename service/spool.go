@@ -313,15 +313,7 @@ func (s *spool) append(ev *event.Event, at time.Time, force bool) error {
 			return err
 		}
 	}
-	if _, err := s.w.WriteAt(rec, s.wOff); err != nil {
-		s.w.Truncate(s.wOff)
-		return fmt.Errorf("append to spool: %w", err)
-	}
-	pos := spoolPos{seg: s.segs[len(s.segs)-1], off: s.wOff}
-	s.wOff += int64(len(rec))
-	s.size += int64(len(rec))
-	s.remember(spoolRec{pos: pos, end: spoolPos{seg: pos.seg, off: s.wOff}, at: at, ev: cloneEvent(*ev)})
-	return nil
+	return s.write(rec, []event.Event{*ev}, at)
 }
 
 // appendAll appends the first n of evs, appended at at, in one write: as
@@ -343,12 +335,21 @@ func (s *spool) appendAll(evs []event.Event, at time.Time) (n int, err error) {
 	if n == 0 {
 		return 0, nil
 	}
+	if err := s.write(buf, evs[:n], at); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// write writes buf, the records of evs (appended at at), at the end of
+// the current segment and remembers them; a failed write is undone.
+func (s *spool) write(buf []byte, evs []event.Event, at time.Time) error {
 	if _, err := s.w.WriteAt(buf, s.wOff); err != nil {
 		s.w.Truncate(s.wOff)
-		return 0, fmt.Errorf("append to spool: %w", err)
+		return fmt.Errorf("append to spool: %w", err)
 	}
 	seg := s.segs[len(s.segs)-1]
-	for i := range n {
+	for i := range evs {
 		size := int64(binary.LittleEndian.Uint32(buf)) + 8
 		pos := spoolPos{seg: seg, off: s.wOff}
 		s.wOff += size
@@ -356,7 +357,7 @@ func (s *spool) appendAll(evs []event.Event, at time.Time) (n int, err error) {
 		s.remember(spoolRec{pos: pos, end: spoolPos{seg: seg, off: s.wOff}, at: at, ev: cloneEvent(evs[i])})
 		buf = buf[size:]
 	}
-	return n, nil
+	return nil
 }
 
 // remember keeps r in recent, forgetting the oldest past maxRecent.
